@@ -1,0 +1,14 @@
+//! sockscope: a packet inspector and teaching sniffer for socket programming.
+//!
+//! The pipeline is Source → Decode → Track → Render: [`source`] yields frames, [`decode`] turns
+//! each into a plain [`decode::Packet`] summary, `track` follows conversations, and [`render`]
+//! writes one view of each packet. [`cli`] holds the clap definitions, [`config`] resolves them,
+//! [`app`] runs a command.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod decode;
+pub mod pipeline;
+pub mod render;
+pub mod source;

@@ -1,0 +1,29 @@
+//! Views of packets: each renderer writes one view of each packet to a `&mut dyn Write`.
+
+pub mod tcpdump;
+pub mod time;
+
+use std::io::{self, Write};
+
+use crate::decode::Packet;
+
+/// What the pipeline knows about a packet beyond its own bytes.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PacketContext {
+    /// 1-based position of the frame in its source (counting frames the filter dropped).
+    pub number: u64,
+}
+
+/// One view of a stream of packets.
+pub trait Renderer {
+    fn packet(
+        &mut self,
+        out: &mut dyn Write,
+        pkt: &Packet<'_>,
+        ctx: &PacketContext,
+    ) -> io::Result<()>;
+    /// Called once after the last packet.
+    fn finish(&mut self, _out: &mut dyn Write) -> io::Result<()> {
+        Ok(())
+    }
+}
