@@ -69,6 +69,7 @@ fn replay(a: ReplayArgs) -> Result<(), Failure> {
     let (_stats, end) = pipeline::run(
         &mut source,
         None,
+        None,
         renderer.as_mut(),
         &mut out,
         Limits {

@@ -11,4 +11,6 @@ pub mod config;
 pub mod decode;
 pub mod pipeline;
 pub mod render;
+pub mod services;
 pub mod source;
+pub mod track;

@@ -1,10 +1,12 @@
-//! The one pipeline: Source → Decode → (filter) → Render, on one thread, with counts.
+//! The one pipeline: Source → Decode → filter → Track → Render, on one thread, with counts.
+//! Filtered-out packets are not tracked; views that need whole conversations filter by flow.
 
 use std::io::{self, Write};
 
 use crate::decode::decode;
 use crate::render::{PacketContext, Renderer};
 use crate::source::{Source, SourceError};
+use crate::track::Tracker;
 
 /// Limits on what is shown.
 #[derive(Clone, Copy, Debug, Default)]
@@ -40,6 +42,7 @@ pub enum End {
 pub fn run(
     source: &mut dyn Source,
     filter: Option<&dyn Fn(&crate::decode::Packet<'_>) -> bool>,
+    mut tracker: Option<&mut Tracker>,
     render: &mut dyn Renderer,
     out: &mut dyn Write,
     limits: Limits,
@@ -58,23 +61,29 @@ pub fn run(
         st.bytes += frame.orig_len as u64;
         let pkt = decode(&frame);
         if let Some(f) = filter
-            && !f(&pkt) {
-                continue;
-            }
+            && !f(&pkt)
+        {
+            continue;
+        }
         st.matched += 1;
         if st.matched <= limits.skip {
             continue;
         }
-        let ctx = PacketContext { number: st.frames };
+        let track = tracker.as_deref_mut().and_then(|t| t.observe(&pkt));
+        let ctx = PacketContext {
+            number: st.frames,
+            track,
+        };
         if let Err(e) = render.packet(out, &pkt, &ctx) {
             break classify(e);
         }
         st.shown += 1;
     };
     if let End::Done | End::SourceError(_) = end
-        && let Err(e) = render.finish(out).and_then(|_| out.flush()) {
-            return (st, classify(e));
-        }
+        && let Err(e) = render.finish(out).and_then(|_| out.flush())
+    {
+        return (st, classify(e));
+    }
     (st, end)
 }
 

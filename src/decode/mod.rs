@@ -686,9 +686,10 @@ fn decode_from_ethertype<'a>(p: &mut Packet<'a>, et: u16, d: &'a [u8], off: usiz
         }
     }
     if p.stop.is_none()
-        && let Some((err, layer)) = &sliced.stop_err {
-            p.stop = Some(map_stop(err, *layer));
-        }
+        && let Some((err, layer)) = &sliced.stop_err
+    {
+        p.stop = Some(map_stop(err, *layer));
+    }
 }
 
 /// `etherparse` ties some slices to the lifetime of a temporary; they always point into the

@@ -6,12 +6,15 @@ pub mod time;
 use std::io::{self, Write};
 
 use crate::decode::Packet;
+use crate::track::TrackInfo;
 
 /// What the pipeline knows about a packet beyond its own bytes.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct PacketContext {
     /// 1-based position of the frame in its source (counting frames the filter dropped).
     pub number: u64,
+    /// The conversation this packet belongs to, when the pipeline tracks flows.
+    pub track: Option<TrackInfo>,
 }
 
 /// One view of a stream of packets.

@@ -198,11 +198,12 @@ impl FileSource {
         if let Format::PcapNg { .. } = src.format {
             // Re-create the parser on the same bytes so that the first block (the SHB) is consumed.
             if let Format::PcapNg { parser } = &mut src.format
-                && let Ok((rem, p)) = PcapNgParser::new(&src.buf[..src.end]) {
-                    src.start = src.end - rem.len();
-                    src.offset = src.start as u64;
-                    *parser = p;
-                }
+                && let Ok((rem, p)) = PcapNgParser::new(&src.buf[..src.end])
+            {
+                src.start = src.end - rem.len();
+                src.offset = src.start as u64;
+                *parser = p;
+            }
         }
         Ok(src)
     }
