@@ -1,0 +1,528 @@
+//! Bundled client/server demos (`sockscope demo <name> [server|client]`): short, commented Rust
+//! counterparts of the programs in the classic socket tutorials, each narrating its socket calls
+//! so they can be matched with the packets they cause.
+//!
+//! This file holds what the demos share: the server configuration, the narrated `socket()`,
+//! `bind()`, `listen()`, `connect()`, `recv()`, `sendall()`, `shutdown()` and `close()`, an
+//! accept loop that notices Ctrl-C, the kinds of teardown, and errno names.
+//!
+//! For programs (the lesson runner), every server is used the same way: `bind` it (this picks
+//! the port when the configuration says 0), read [`Serve::local_addr`], then [`Serve::run`] it in
+//! a thread (or use [`spawn`]); setting the stop flag makes `run` return within [`POLL`].
+
+pub mod http;
+pub mod narrate;
+pub mod nonblocking;
+pub mod tcp_echo;
+pub mod threaded;
+pub mod udp_upper;
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::os::fd::AsRawFd;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use socket2::{Domain, Protocol, SockRef, Socket, Type};
+
+pub use narrate::{Narrator, Transcript};
+
+/// How often blocked servers look at their stop flag (accept and recv wake up this often).
+pub const POLL: Duration = Duration::from_millis(100);
+
+/// How long a client waits for the handshake before giving up.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long a server waits for a client to take the bytes it sends before dropping it, so a
+/// client that never reads cannot hang a server thread forever.
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How a client ends its TCP connection (`--teardown`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Teardown {
+    /// close(): the kernel sends FIN after any queued data; the peer's recv returns 0 (end of
+    /// stream). The usual, orderly way.
+    #[default]
+    Fin,
+    /// SO_LINGER {on, 0 s} then close(): the kernel throws away queued data and sends RST; the
+    /// peer's next recv fails with ECONNRESET. The abortive way.
+    Rst,
+    /// shutdown(SHUT_WR) once everything is sent: our FIN goes out, but we keep reading until the
+    /// server has sent all it has and closes its side too.
+    HalfClose,
+}
+
+/// Where and how a demo server listens.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// Address to bind; port 0 lets the kernel pick a free port.
+    pub addr: SocketAddr,
+    /// The `listen()` backlog: how many finished handshakes may wait for `accept()`.
+    pub backlog: i32,
+    /// Stop after this many clients (TCP) or datagrams (UDP); `None` serves until stopped.
+    pub max_clients: Option<u64>,
+}
+
+impl ServerConfig {
+    /// A configuration for `addr` with the classic `listen(5)` and no client limit.
+    pub fn new(addr: SocketAddr) -> Self {
+        ServerConfig {
+            addr,
+            backlog: 5,
+            max_clients: None,
+        }
+    }
+}
+
+/// What a server did, returned by [`Serve::run`] (handy for tests and lesson summaries).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ServeStats {
+    /// Connections accepted (TCP) or datagrams received (UDP).
+    pub clients: u64,
+    /// Bytes received from clients.
+    pub bytes_in: u64,
+    /// Bytes sent to clients.
+    pub bytes_out: u64,
+    /// Connections that ended with an RST from the client (recv failed with ECONNRESET).
+    pub resets: u64,
+    /// Clients turned away because the server was at its limit.
+    pub refused: u64,
+    /// Malformed or oversized requests answered with an error status (HTTP).
+    pub bad_requests: u64,
+}
+
+/// Counters a server's threads update; [`Counters::snapshot`] gives the [`ServeStats`].
+#[derive(Default, Debug)]
+pub struct Counters {
+    clients: AtomicU64,
+    bytes_in: AtomicU64,
+    bytes_out: AtomicU64,
+    resets: AtomicU64,
+    refused: AtomicU64,
+    bad_requests: AtomicU64,
+}
+
+impl Counters {
+    fn add(field: &AtomicU64, n: u64) {
+        field.fetch_add(n, Ordering::Relaxed);
+    }
+    /// The counts so far.
+    pub fn snapshot(&self) -> ServeStats {
+        let get = |f: &AtomicU64| f.load(Ordering::Relaxed);
+        ServeStats {
+            clients: get(&self.clients),
+            bytes_in: get(&self.bytes_in),
+            bytes_out: get(&self.bytes_out),
+            resets: get(&self.resets),
+            refused: get(&self.refused),
+            bad_requests: get(&self.bad_requests),
+        }
+    }
+}
+
+/// A bound demo server, ready to run.
+pub trait Serve: Send + Sized + 'static {
+    /// The address actually bound (with the kernel's port when the configuration said 0).
+    fn local_addr(&self) -> SocketAddr;
+    /// Serves until `stop` is set, the client limit is reached, or a fatal error.
+    fn run(self, stop: Arc<AtomicBool>) -> io::Result<ServeStats>;
+}
+
+/// Runs a bound server in a new thread; returns its address and the thread's handle.
+pub fn spawn<S: Serve>(
+    server: S,
+    stop: Arc<AtomicBool>,
+) -> (SocketAddr, JoinHandle<io::Result<ServeStats>>) {
+    let addr = server.local_addr();
+    (addr, std::thread::spawn(move || server.run(stop)))
+}
+
+/// A flag that SIGINT (Ctrl-C) and SIGTERM set. A second Ctrl-C ends the process at once.
+pub fn stop_on_signals() -> io::Result<Arc<AtomicBool>> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    use signal_hook::flag;
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [SIGINT, SIGTERM] {
+        // Order matters: the conditional shutdown sees the flag as it was before this signal.
+        flag::register_conditional_shutdown(sig, 130, Arc::clone(&stop))?;
+        flag::register(sig, Arc::clone(&stop))?;
+    }
+    Ok(stop)
+}
+
+/// The address family constant a socket for `addr` is created with.
+pub fn family(addr: &SocketAddr) -> &'static str {
+    if addr.is_ipv4() { "AF_INET" } else { "AF_INET6" }
+}
+
+/// errno → (name, what it usually means in these demos).
+const ERRNOS: &[(i32, &str, &str)] = &[
+    (libc::ECONNRESET, "ECONNRESET", "the peer sent RST"),
+    (
+        libc::ECONNREFUSED,
+        "ECONNREFUSED",
+        "nothing listens there: our SYN (or datagram) was answered by RST (or ICMP port unreachable)",
+    ),
+    (libc::EPIPE, "EPIPE", "we wrote after the connection was closed"),
+    (libc::ETIMEDOUT, "ETIMEDOUT", "no answer in time"),
+    (
+        libc::EADDRINUSE,
+        "EADDRINUSE",
+        "another socket already has this address: choose another --port, or 0 for any free one",
+    ),
+    (
+        libc::EADDRNOTAVAIL,
+        "EADDRNOTAVAIL",
+        "this machine has no such address: use 127.0.0.1 or ::1",
+    ),
+    (
+        libc::EAFNOSUPPORT,
+        "EAFNOSUPPORT",
+        "this address family is not available here (IPv6 disabled?)",
+    ),
+    (libc::ENETUNREACH, "ENETUNREACH", "no route to that network"),
+    (libc::EHOSTUNREACH, "EHOSTUNREACH", "no route to that host"),
+    (libc::EMFILE, "EMFILE", "out of file descriptors"),
+];
+
+/// A one-line description of a socket error with its errno name and meaning, e.g.
+/// `ECONNRESET (Connection reset by peer: the peer sent RST)`.
+pub fn describe(e: &io::Error) -> String {
+    let code = e.raw_os_error();
+    match ERRNOS.iter().find(|(c, _, _)| Some(*c) == code) {
+        Some((_, name, meaning)) => {
+            let text = io::Error::from_raw_os_error(code.unwrap_or(0)).to_string();
+            let text = text.split(" (os error").next().unwrap_or(&text).to_string();
+            format!("{name} ({text}: {meaning})")
+        }
+        None => e.to_string(),
+    }
+}
+
+/// Narrated `socket()`: a TCP or UDP socket of the family `addr` needs.
+pub fn new_socket(addr: &SocketAddr, ty: Type, n: &Narrator) -> io::Result<Socket> {
+    let (tname, proto) = if ty == Type::DGRAM {
+        ("SOCK_DGRAM", Protocol::UDP)
+    } else {
+        ("SOCK_STREAM", Protocol::TCP)
+    };
+    n.say(format_args!("socket({}, {tname})", family(addr)));
+    // socket() only creates the kernel object: nothing goes on the wire yet.
+    Socket::new(Domain::for_address(*addr), ty, Some(proto)).inspect_err(|e| {
+        n.say(format_args!("socket failed: {}", describe(e)));
+    })
+}
+
+/// Narrated `bind()`, with the options every demo server sets first: SO_REUSEADDR (so a
+/// restarted server can bind while old connections sit in TIME_WAIT) and, for IPv6,
+/// IPV6_V6ONLY (so `::` does not also take the IPv4 port). Returns the bound address.
+pub fn bind_socket(sock: &Socket, addr: &SocketAddr, n: &Narrator) -> io::Result<SocketAddr> {
+    n.say("setsockopt(SO_REUSEADDR, 1)");
+    sock.set_reuse_address(true)?;
+    if addr.is_ipv6() {
+        n.say("setsockopt(IPV6_V6ONLY, 1)");
+        sock.set_only_v6(true)?;
+    }
+    // bind() claims the local address and port; still nothing on the wire.
+    if let Err(e) = sock.bind(&(*addr).into()) {
+        n.say(format_args!("bind {addr} failed: {}", describe(&e)));
+        return Err(e);
+    }
+    let bound = sock
+        .local_addr()?
+        .as_socket()
+        .ok_or_else(|| io::Error::other("bound address is not an IP address"))?;
+    if addr.port() == 0 {
+        n.say(format_args!("bind {addr} -> kernel chose {bound}"));
+    } else {
+        n.say(format_args!("bind {bound}"));
+    }
+    Ok(bound)
+}
+
+/// Narrated `socket()`, `bind()`, `listen()`: a TCP listener, non-blocking so that the accept
+/// loop can notice the stop flag.
+pub fn tcp_listener(cfg: &ServerConfig, n: &Narrator) -> io::Result<TcpListener> {
+    let sock = new_socket(&cfg.addr, Type::STREAM, n)?;
+    bind_socket(&sock, &cfg.addr, n)?;
+    // listen() turns the socket passive: from now on the kernel answers SYNs to this port with
+    // SYN-ACK by itself and queues finished handshakes (up to the backlog) for accept().
+    n.say(format_args!("listen backlog={}", cfg.backlog));
+    sock.listen(cfg.backlog)?;
+    sock.set_nonblocking(true)?;
+    Ok(sock.into())
+}
+
+/// Waits until `fd` is readable or `timeout` passes; `Ok(true)` when readable.
+pub(crate) fn wait_readable(fd: &impl AsRawFd, timeout: Duration) -> io::Result<bool> {
+    let mut pfd = libc::pollfd {
+        fd: fd.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let ms = timeout.as_millis().min(i32::MAX as u128) as i32;
+    // SAFETY: one valid pollfd, count 1.
+    let r = unsafe { libc::poll(&mut pfd, 1, ms) };
+    if r < 0 {
+        let e = io::Error::last_os_error();
+        return if e.kind() == io::ErrorKind::Interrupted {
+            Ok(false)
+        } else {
+            Err(e)
+        };
+    }
+    Ok(r > 0)
+}
+
+/// The accept loop's iterator: yields accepted connections until the stop flag is set or the
+/// client budget (`--max-clients`) is spent. Transient accept errors are narrated, not fatal.
+pub struct Acceptor<'a> {
+    listener: &'a TcpListener,
+    n: &'a Narrator,
+    stop: &'a AtomicBool,
+    remaining: Option<u64>,
+}
+
+impl<'a> Acceptor<'a> {
+    /// An accept loop over `listener` (which [`tcp_listener`] made non-blocking).
+    pub fn new(
+        listener: &'a TcpListener,
+        n: &'a Narrator,
+        stop: &'a AtomicBool,
+        max_clients: Option<u64>,
+    ) -> Self {
+        Acceptor {
+            listener,
+            n,
+            stop,
+            remaining: max_clients,
+        }
+    }
+
+    /// The next connection, as a blocking stream with [`POLL`] read timeouts (so handlers can
+    /// notice the stop flag too) and a [`WRITE_TIMEOUT`]. `None` when the loop should end.
+    pub fn next_client(&mut self) -> Option<(TcpStream, SocketAddr)> {
+        loop {
+            if self.remaining == Some(0) || self.stop.load(Ordering::Relaxed) {
+                return None;
+            }
+            // accept() takes a connection whose handshake the kernel already finished
+            // (SYN, SYN-ACK, ACK all happened before this call returns).
+            match self.listener.accept() {
+                Ok((stream, peer)) => {
+                    self.n.say(format_args!("accept -> {peer}"));
+                    if let Some(r) = &mut self.remaining {
+                        *r -= 1;
+                    }
+                    let setup = stream
+                        .set_nonblocking(false)
+                        .and_then(|()| stream.set_read_timeout(Some(POLL)))
+                        .and_then(|()| stream.set_write_timeout(Some(WRITE_TIMEOUT)));
+                    if let Err(e) = setup {
+                        self.n.say(format_args!("setup failed: {}", describe(&e)));
+                        continue;
+                    }
+                    return Some((stream, peer));
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    // Nobody waiting: sleep in poll() until a connection is queued or POLL passes.
+                    if let Err(e) = wait_readable(self.listener, POLL) {
+                        self.n.say(format_args!("poll failed: {}", describe(&e)));
+                        std::thread::sleep(POLL);
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    // E.g. ECONNABORTED (the client gave up before we accepted) or EMFILE: say so,
+                    // breathe, and keep serving.
+                    self.n.say(format_args!("accept failed: {}", describe(&e)));
+                    std::thread::sleep(POLL);
+                }
+            }
+        }
+    }
+}
+
+/// The result of a server-side read that also watches the stop flag and a deadline.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Polled {
+    /// This many bytes arrived (0: the peer sent FIN, end of stream).
+    Data(usize),
+    /// The stop flag was set.
+    Stopped,
+    /// The deadline passed with no data.
+    TimedOut,
+}
+
+/// Narrated `recv()` on a stream with [`POLL`] read timeouts: retries quietly until data, end of
+/// stream, an error, the stop flag or `deadline`. An ECONNRESET is counted in `counters`.
+pub fn recv_polled(
+    stream: &mut TcpStream,
+    buf: &mut [u8],
+    n: &Narrator,
+    stop: &AtomicBool,
+    deadline: Option<Instant>,
+    counters: &Counters,
+) -> io::Result<Polled> {
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            return Ok(Polled::Stopped);
+        }
+        match stream.read(buf) {
+            Ok(len) => {
+                narrate_recv(len, n);
+                Counters::add(&counters.bytes_in, len as u64);
+                return Ok(Polled::Data(len));
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
+                ) =>
+            {
+                if deadline.is_some_and(|d| Instant::now() >= d) {
+                    return Ok(Polled::TimedOut);
+                }
+            }
+            Err(e) => {
+                if e.raw_os_error() == Some(libc::ECONNRESET) {
+                    Counters::add(&counters.resets, 1);
+                }
+                n.say(format_args!("recv failed: {}", describe(&e)));
+                return Err(e);
+            }
+        }
+    }
+}
+
+fn narrate_recv(len: usize, n: &Narrator) {
+    if len == 0 {
+        n.say("recv 0 bytes (end of stream: the peer sent FIN)");
+    } else {
+        n.say(format_args!("recv {len} bytes"));
+    }
+}
+
+/// Narrated blocking `recv()` for clients.
+pub fn recv(stream: &mut TcpStream, buf: &mut [u8], n: &Narrator) -> io::Result<usize> {
+    loop {
+        match stream.read(buf) {
+            Ok(len) => {
+                narrate_recv(len, n);
+                return Ok(len);
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                n.say(format_args!("recv failed: {}", describe(&e)));
+                return Err(e);
+            }
+        }
+    }
+}
+
+/// Narrated `sendall()`: writes every byte (the kernel may split them into several segments, or
+/// merge them with others; TCP keeps no message boundaries).
+pub fn send_all(stream: &mut TcpStream, data: &[u8], n: &Narrator) -> io::Result<()> {
+    n.say(format_args!("sendall {} bytes", data.len()));
+    stream.write_all(data).inspect_err(|e| {
+        n.say(format_args!("send failed: {}", describe(e)));
+    })
+}
+
+/// [`send_all`] that also counts the bytes in `counters`.
+pub(crate) fn send_counted(
+    stream: &mut TcpStream,
+    data: &[u8],
+    n: &Narrator,
+    counters: &Counters,
+) -> io::Result<()> {
+    send_all(stream, data, n)?;
+    Counters::add(&counters.bytes_out, data.len() as u64);
+    Ok(())
+}
+
+/// Narrated client `socket()` + `connect()`.
+pub fn connect(addr: SocketAddr, n: &Narrator) -> io::Result<TcpStream> {
+    let sock = new_socket(&addr, Type::STREAM, n)?;
+    // connect() sends a SYN; it returns when the SYN-ACK arrives and our ACK is sent (the
+    // three-way handshake). The kernel picks our ephemeral port here.
+    if let Err(e) = sock.connect_timeout(&addr.into(), CONNECT_TIMEOUT) {
+        n.say(format_args!("connect {addr} failed: {}", describe(&e)));
+        return Err(e);
+    }
+    let stream: TcpStream = sock.into();
+    n.say(format_args!(
+        "connect {addr} -> local {}",
+        stream.local_addr()?
+    ));
+    Ok(stream)
+}
+
+/// Narrated `shutdown(SHUT_WR)`: sends our FIN now, but the socket can still receive.
+pub fn shutdown_write(stream: &TcpStream, n: &Narrator) -> io::Result<()> {
+    n.say("shutdown(SHUT_WR) (sends FIN; we can still receive)");
+    stream.shutdown(Shutdown::Write)
+}
+
+/// Narrated `close()`, the way `teardown` says: FIN (and half-close, whose FIN already went
+/// out) just close; RST sets SO_LINGER to {on, 0 s} first so close() sends RST.
+pub fn close(stream: TcpStream, teardown: Teardown, n: &Narrator) {
+    if teardown == Teardown::Rst {
+        n.say("setsockopt(SO_LINGER, on, 0s)");
+        if let Err(e) = SockRef::from(&stream).set_linger(Some(Duration::ZERO)) {
+            n.say(format_args!("setsockopt failed: {}", describe(&e)));
+        }
+        n.say("close (sends RST)");
+    } else {
+        n.say("close");
+    }
+    drop(stream);
+}
+
+/// `--teardown half-close` clients: after sending, shut down writing if that is the teardown.
+pub fn after_sending(stream: &TcpStream, teardown: Teardown, n: &Narrator) -> io::Result<()> {
+    if teardown == Teardown::HalfClose {
+        shutdown_write(stream, n)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn describe_names_the_errno_and_its_meaning() {
+        let e = io::Error::from_raw_os_error(libc::ECONNRESET);
+        let d = describe(&e);
+        assert!(d.starts_with("ECONNRESET (Connection reset by peer"), "{d}");
+        assert!(d.contains("the peer sent RST"), "{d}");
+        assert_eq!(describe(&io::Error::other("boom")), "boom");
+    }
+
+    #[test]
+    fn listener_on_port_zero_reports_the_chosen_port() {
+        let (n, t) = Narrator::capture("server");
+        let cfg = ServerConfig::new("127.0.0.1:0".parse().unwrap());
+        let l = tcp_listener(&cfg, &n).unwrap();
+        let port = l.local_addr().unwrap().port();
+        assert_ne!(port, 0);
+        let text = t.text();
+        assert!(text.contains("socket(AF_INET, SOCK_STREAM)"), "{text}");
+        assert!(
+            text.contains(&format!("kernel chose 127.0.0.1:{port}")),
+            "{text}"
+        );
+        assert!(text.contains("listen backlog=5"), "{text}");
+    }
+
+    #[test]
+    fn acceptor_ends_when_stopped() {
+        let n = Narrator::silent();
+        let l = tcp_listener(&ServerConfig::new("127.0.0.1:0".parse().unwrap()), &n).unwrap();
+        let stop = AtomicBool::new(true);
+        assert!(Acceptor::new(&l, &n, &stop, None).next_client().is_none());
+    }
+}

@@ -1,0 +1,187 @@
+//! `udp-upper`: a UDP server that sends each datagram back upper-cased to whoever sent it, and a
+//! client that sends datagrams and waits (with a timeout) for the replies.
+//!
+//! UDP has no connection: no handshake before the first datagram, no teardown after the last,
+//! no acknowledgements and no retransmission. A datagram that is lost stays lost, so the client
+//! must decide for itself how long to wait, and says so plainly when nothing comes back.
+
+use std::io;
+use std::net::{SocketAddr, UdpSocket};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use socket2::Type;
+
+use super::{Counters, Narrator, POLL, ServeStats, Serve, ServerConfig, describe};
+
+/// The largest datagram we accept (the largest a UDP/IPv4 datagram can carry).
+const MAX_DATAGRAM: usize = 65_507;
+
+/// A bound upper-casing server; [`Serve::run`] it. `max_clients` counts datagrams here.
+pub struct UpperServer {
+    sock: UdpSocket,
+    addr: SocketAddr,
+    max_datagrams: Option<u64>,
+    n: Narrator,
+}
+
+/// Creates and binds the UDP socket (narrated). There is no listen() and no accept() in UDP:
+/// once bound, datagrams to this port simply queue up for recvfrom().
+pub fn bind(cfg: &ServerConfig, n: Narrator) -> io::Result<UpperServer> {
+    let sock = super::new_socket(&cfg.addr, Type::DGRAM, &n)?;
+    let addr = super::bind_socket(&sock, &cfg.addr, &n)?;
+    let sock: UdpSocket = sock.into();
+    sock.set_read_timeout(Some(POLL))?;
+    Ok(UpperServer {
+        sock,
+        addr,
+        max_datagrams: cfg.max_clients,
+        n,
+    })
+}
+
+impl Serve for UpperServer {
+    fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    fn run(self, stop: Arc<AtomicBool>) -> io::Result<ServeStats> {
+        let counters = Counters::default();
+        let n = &self.n;
+        let mut buf = vec![0u8; MAX_DATAGRAM];
+        while !stop.load(Ordering::Relaxed) && self.max_datagrams != Some(counters.snapshot().clients)
+        {
+            // recvfrom() returns one whole datagram and who sent it: the sender's address is
+            // the only thing that ties a reply to a request.
+            let (len, peer) = match self.sock.recv_from(&mut buf) {
+                Ok(got) => got,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock
+                            | io::ErrorKind::TimedOut
+                            | io::ErrorKind::Interrupted
+                    ) =>
+                {
+                    continue;
+                }
+                Err(e) => {
+                    n.say(format_args!("recvfrom failed: {}", describe(&e)));
+                    continue;
+                }
+            };
+            n.say(format_args!("recvfrom {len} bytes <- {peer}"));
+            Counters::add(&counters.clients, 1);
+            Counters::add(&counters.bytes_in, len as u64);
+            let reply = buf[..len].to_ascii_uppercase();
+            // sendto() puts one datagram on the wire, addressed to that sender. Nothing tells us
+            // whether it arrives.
+            n.say(format_args!("sendto {} bytes -> {peer}", reply.len()));
+            match self.sock.send_to(&reply, peer) {
+                Ok(sent) => Counters::add(&counters.bytes_out, sent as u64),
+                Err(e) => n.say(format_args!("sendto failed: {}", describe(&e))),
+            }
+        }
+        n.say("close");
+        Ok(counters.snapshot())
+    }
+}
+
+/// Sends each message as one datagram to `addr` and waits up to `timeout` for its reply.
+/// Returns one entry per message: the reply, or `None` when nothing came back in time (the
+/// narration says why that can happen). Datagrams from anyone but `addr` are ignored.
+pub fn client<I, S>(
+    addr: SocketAddr,
+    messages: I,
+    timeout: Duration,
+    n: &Narrator,
+) -> io::Result<Vec<Option<String>>>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    let sock: UdpSocket = super::new_socket(&addr, Type::DGRAM, n)?.into();
+    let mut replies = Vec::new();
+    let mut buf = vec![0u8; MAX_DATAGRAM];
+    for m in messages {
+        let data = m.as_ref().as_bytes();
+        // The first sendto() binds us to an ephemeral port; no handshake, the data goes at once.
+        n.say(format_args!("sendto {} bytes -> {addr}", data.len()));
+        sock.send_to(data, addr).inspect_err(|e| {
+            n.say(format_args!("sendto failed: {}", describe(e)));
+        })?;
+        replies.push(wait_reply(&sock, addr, &mut buf, timeout, n)?);
+    }
+    // close() of a UDP socket sends nothing: there is no connection to end.
+    n.say("close (nothing goes on the wire: UDP has no connection to end)");
+    Ok(replies)
+}
+
+fn wait_reply(
+    sock: &UdpSocket,
+    from: SocketAddr,
+    buf: &mut [u8],
+    timeout: Duration,
+    n: &Narrator,
+) -> io::Result<Option<String>> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            n.say(format_args!(
+                "no reply within {:.1}s: UDP has no connection and no retransmission, so a lost \
+                 datagram (or a server that is not there) just means silence",
+                timeout.as_secs_f64()
+            ));
+            return Ok(None);
+        }
+        sock.set_read_timeout(Some(left))?;
+        match sock.recv_from(buf) {
+            Ok((len, peer)) if peer == from => {
+                n.say(format_args!("recvfrom {len} bytes <- {peer}"));
+                return Ok(Some(String::from_utf8_lossy(&buf[..len]).into_owned()));
+            }
+            Ok((len, peer)) => n.say(format_args!("ignoring {len} bytes from {peer}")),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
+                ) => {}
+            Err(e) => {
+                n.say(format_args!("recvfrom failed: {}", describe(&e)));
+                return Err(e);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo::spawn;
+
+    #[test]
+    fn replies_upper_cased_and_counts_datagrams() {
+        let mut cfg = ServerConfig::new("127.0.0.1:0".parse().unwrap());
+        cfg.max_clients = Some(2);
+        let (addr, h) = spawn(bind(&cfg, Narrator::silent()).unwrap(), Arc::default());
+        let (n, t) = Narrator::capture("client");
+        let r = client(addr, ["hello", "Wörld"], Duration::from_secs(5), &n).unwrap();
+        assert_eq!(r, [Some("HELLO".to_string()), Some("WöRLD".to_string())]);
+        assert_eq!(h.join().unwrap().unwrap().clients, 2);
+        assert!(t.text().contains("client: socket(AF_INET, SOCK_DGRAM)"));
+        assert!(t.text().contains(&format!("client: sendto 5 bytes -> {addr}")));
+    }
+
+    #[test]
+    fn says_so_when_nothing_comes_back() {
+        // A bound socket that never answers stands in for a lost datagram.
+        let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let (n, t) = Narrator::capture("client");
+        let addr = silent.local_addr().unwrap();
+        let r = client(addr, ["ping"], Duration::from_millis(200), &n).unwrap();
+        assert_eq!(r, [None]);
+        assert!(t.text().contains("no reply within 0.2s"), "{}", t.text());
+    }
+}
