@@ -1,1 +1,226 @@
-//! placeholder
+//! `threaded`: a TCP server with one thread per client, so a slow client does not hold up the
+//! others. Each recv is answered with `[<ctime timestamp>] <data>`, like the tutorials' time
+//! servers. The number of threads is bounded (`max_threads`): at the limit the server stops
+//! calling accept(), and new connections wait in the kernel's listen backlog until a thread is
+//! free. The client is `tcp_echo`'s line client.
+
+use std::io;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+
+use super::{
+    Acceptor, Counters, Narrator, POLL, Polled, ServeStats, Serve, ServerConfig, Teardown, close,
+    describe, recv_polled, send_counted,
+};
+
+pub use super::tcp_echo::{LineClient, client};
+
+/// The default bound on client threads.
+pub const MAX_THREADS: usize = 256;
+
+/// Stack size of a client thread: they need little, and 256 of them should not reserve 512 MiB.
+const STACK: usize = 64 * 1024;
+
+/// A bound threaded server; [`Serve::run`] it.
+pub struct ThreadedServer {
+    listener: TcpListener,
+    addr: SocketAddr,
+    max_clients: Option<u64>,
+    max_threads: usize,
+    n: Narrator,
+}
+
+/// Creates, binds and listens (narrated); at most `max_threads` clients are served at once.
+pub fn bind(cfg: &ServerConfig, max_threads: usize, n: Narrator) -> io::Result<ThreadedServer> {
+    let listener = super::tcp_listener(cfg, &n)?;
+    Ok(ThreadedServer {
+        addr: listener.local_addr()?,
+        listener,
+        max_clients: cfg.max_clients,
+        max_threads: max_threads.max(1),
+        n,
+    })
+}
+
+/// The number of client threads running, with a condition variable to wait for a change.
+type Active = Arc<(Mutex<usize>, Condvar)>;
+
+/// Decrements the active count when a client thread ends, however it ends.
+struct Slot(Active);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let (count, changed) = &*self.0;
+        *count.lock().unwrap_or_else(|p| p.into_inner()) -= 1;
+        changed.notify_all();
+    }
+}
+
+/// Waits until `pred(count)` holds or `stop` is set; returns whether `pred` holds.
+fn wait_active(active: &Active, stop: &AtomicBool, pred: impl Fn(usize) -> bool) -> bool {
+    let (count, changed) = &**active;
+    let mut c = count.lock().unwrap_or_else(|p| p.into_inner());
+    while !pred(*c) {
+        if stop.load(Ordering::Relaxed) {
+            return false;
+        }
+        c = changed
+            .wait_timeout(c, POLL)
+            .unwrap_or_else(|p| p.into_inner())
+            .0;
+    }
+    true
+}
+
+impl Serve for ThreadedServer {
+    fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    fn run(self, stop: Arc<AtomicBool>) -> io::Result<ServeStats> {
+        let counters = Arc::new(Counters::default());
+        let active: Active = Arc::default();
+        let mut clients = Acceptor::new(&self.listener, &self.n, &stop, self.max_clients);
+        let mut id = 0u64;
+        loop {
+            // At the limit, do not accept: the next handshakes complete in the kernel and wait.
+            if !wait_active(&active, &stop, |c| c < self.max_threads) {
+                break;
+            }
+            let Some((stream, _peer)) = clients.next_client() else {
+                break;
+            };
+            id += 1;
+            Counters::add(&counters.clients, 1);
+            *active.0.lock().unwrap_or_else(|p| p.into_inner()) += 1;
+            let slot = Slot(Arc::clone(&active));
+            let n = self.n.with_role(&format!("{}[{id}]", self.n.role()));
+            let (stop, counters2) = (Arc::clone(&stop), Arc::clone(&counters));
+            let spawned = std::thread::Builder::new()
+                .name(format!("client-{id}"))
+                .stack_size(STACK)
+                .spawn(move || {
+                    let _slot = slot;
+                    reply_with_time(stream, &n, &stop, &counters2);
+                });
+            if let Err(e) = spawned {
+                // The closure (with the stream and the slot) was dropped: the client sees a FIN.
+                self.n
+                    .say(format_args!("cannot start a thread: {}; client closed", describe(&e)));
+                Counters::add(&counters.refused, 1);
+            }
+        }
+        // Let the client threads finish (they notice the stop flag within POLL).
+        wait_active(&active, &AtomicBool::new(false), |c| c == 0);
+        self.n.say("close (listening socket)");
+        Ok(counters.snapshot())
+    }
+}
+
+/// Serves one client in its own thread: every recv is answered with `[timestamp] data`.
+fn reply_with_time(mut stream: TcpStream, n: &Narrator, stop: &AtomicBool, counters: &Counters) {
+    let mut buf = [0u8; 1024];
+    // recv() blocks only this thread; the other clients' threads carry on.
+    while let Ok(Polled::Data(len @ 1..)) =
+        recv_polled(&mut stream, &mut buf, n, stop, None, counters)
+    {
+        let reply = stamped(&buf[..len]);
+        if send_counted(&mut stream, &reply, n, counters).is_err() {
+            break;
+        }
+    }
+    close(stream, Teardown::Fin, n);
+}
+
+/// `[<ctime now>] <data>`: the reply of the threaded and non-blocking servers.
+pub fn stamped(data: &[u8]) -> Vec<u8> {
+    let mut reply = format!("[{}] ", ctime_now()).into_bytes();
+    reply.extend_from_slice(data);
+    reply
+}
+
+/// The local time as C's ctime() and Python's time.ctime() print it: `Sun Nov 22 06:00:52 2026`.
+pub fn ctime_now() -> String {
+    // SAFETY: time(NULL) only returns the time; localtime_r fills the tm we own.
+    unsafe {
+        let now = libc::time(std::ptr::null_mut());
+        let mut tm: libc::tm = std::mem::zeroed();
+        if libc::localtime_r(&now, &mut tm).is_null() {
+            return format!("{now}");
+        }
+        format_ctime(&tm)
+    }
+}
+
+/// Formats a broken-down time like ctime() (without its newline).
+pub fn format_ctime(tm: &libc::tm) -> String {
+    const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let day = usize::try_from(tm.tm_wday).ok().and_then(|d| DAYS.get(d));
+    let month = usize::try_from(tm.tm_mon).ok().and_then(|m| MONTHS.get(m));
+    format!(
+        "{} {} {:2} {:02}:{:02}:{:02} {}",
+        day.unwrap_or(&"???"),
+        month.unwrap_or(&"???"),
+        tm.tm_mday,
+        tm.tm_hour,
+        tm.tm_min,
+        tm.tm_sec,
+        i64::from(tm.tm_year) + 1900
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo::spawn;
+
+    fn utc(t: libc::time_t) -> String {
+        // SAFETY: gmtime_r fills the tm we own.
+        unsafe {
+            let mut tm: libc::tm = std::mem::zeroed();
+            assert!(!libc::gmtime_r(&t, &mut tm).is_null());
+            format_ctime(&tm)
+        }
+    }
+
+    #[test]
+    fn ctime_format_matches_c_and_python() {
+        assert_eq!(utc(0), "Thu Jan  1 00:00:00 1970");
+        assert_eq!(utc(1_795_327_252), "Sun Nov 22 06:00:52 2026");
+    }
+
+    #[test]
+    fn replies_are_stamped() {
+        let mut cfg = ServerConfig::new("127.0.0.1:0".parse().unwrap());
+        cfg.max_clients = Some(1);
+        let (addr, h) = spawn(bind(&cfg, 4, Narrator::silent()).unwrap(), Arc::default());
+        let r = client(addr, ["hi"], Teardown::Fin, &Narrator::silent()).unwrap();
+        assert_eq!(r.len(), 1);
+        let (stamp, data) = r[0].split_once("] ").unwrap();
+        assert_eq!(data, "hi");
+        assert_eq!(stamp.len(), "[Sun Nov 22 06:00:52 2026".len(), "{stamp}");
+        h.join().unwrap().unwrap();
+    }
+
+    #[test]
+    fn clients_beyond_the_limit_wait_their_turn() {
+        let cfg = ServerConfig::new("127.0.0.1:0".parse().unwrap());
+        let stop = Arc::new(AtomicBool::new(false));
+        let (addr, h) = spawn(bind(&cfg, 1, Narrator::silent()).unwrap(), stop.clone());
+        let n = Narrator::silent();
+        let mut first = LineClient::connect(addr, n.clone()).unwrap();
+        assert!(first.exchange("one").unwrap().ends_with("] one"));
+        // The second connection completes its handshake but is not served while `first` is.
+        let second = std::thread::spawn(move || client(addr, ["two"], Teardown::Fin, &n));
+        std::thread::sleep(POLL * 3);
+        assert!(!second.is_finished());
+        first.finish(Teardown::Fin).unwrap();
+        assert!(second.join().unwrap().unwrap()[0].ends_with("] two"));
+        stop.store(true, Ordering::Relaxed);
+        assert_eq!(h.join().unwrap().unwrap().clients, 2);
+    }
+}
