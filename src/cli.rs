@@ -19,6 +19,8 @@ pub struct Cli {
 pub enum Command {
     /// Read a pcap or pcapng file and show its packets (no privileges needed).
     Replay(ReplayArgs),
+    /// Run a bundled demo server or client that narrates its socket calls as it makes them.
+    Demo(DemoArgs),
 }
 
 #[derive(Args, Debug)]
@@ -114,4 +116,96 @@ pub enum ColorChoice {
     Auto,
     Always,
     Never,
+}
+
+/// `sockscope demo <NAME> [server|client] [options] [MESSAGE...|URL]`.
+#[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  sockscope demo tcp-echo --port 0            (prints `listening on 127.0.0.1:PORT`)
+  sockscope demo tcp-echo client --port 7007 hello world
+  nc 127.0.0.1 7007                           (any client works: nc, Python's socket...)
+  sockscope demo udp-upper client --host ::1 --timeout 1 ping
+  sockscope demo http --root ./site --port 8000
+  sockscope demo http client http://127.0.0.1:8000/ --body")]
+pub struct DemoArgs {
+    /// Which demo.
+    #[arg(value_enum)]
+    pub name: DemoName,
+
+    /// Run the server (default) or the client.
+    #[arg(value_enum, default_value_t = DemoRole::Server)]
+    pub role: DemoRole,
+
+    /// Client: messages to send, one line each (read from standard input when none are given);
+    /// the http client: the URL to fetch.
+    #[arg(value_name = "MESSAGE|URL")]
+    pub args: Vec<String>,
+
+    /// IP address to listen on (server) or connect to (client): 127.0.0.1, ::1, 0.0.0.0, ...
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
+
+    /// Port; 0 lets the kernel pick a free one (the server prints `listening on ADDR`).
+    /// Defaults: tcp-echo 7007, udp-upper 7008, threaded 7009, nonblocking 7010, http 8000.
+    #[arg(long)]
+    pub port: Option<u16>,
+
+    /// How a TCP client ends its connection: fin (close), rst (SO_LINGER 0, then close), or
+    /// half-close (shutdown(SHUT_WR) after sending, then read until the server closes).
+    #[arg(long, value_enum, default_value_t = crate::demo::Teardown::Fin)]
+    pub teardown: crate::demo::Teardown,
+
+    /// Seconds: how long the udp-upper client waits for each reply (default 2), or how long
+    /// the http server waits for a whole request (default 10).
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+
+    /// The server's listen() backlog (default 5 for tcp-echo, 128 for the others).
+    #[arg(long, value_name = "N")]
+    pub backlog: Option<i32>,
+
+    /// Serve one client (one datagram for udp-upper), then exit.
+    #[arg(long)]
+    pub once: bool,
+
+    /// Serve N clients (N datagrams for udp-upper), then exit.
+    #[arg(long, value_name = "N", conflicts_with = "once")]
+    pub max_clients: Option<u64>,
+
+    /// At most N clients at once: threads for threaded (256) and http (64), connections for
+    /// nonblocking (1024).
+    #[arg(long, value_name = "N")]
+    pub max_concurrent: Option<usize>,
+
+    /// The directory the http server serves.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub root: std::path::PathBuf,
+
+    /// http client: print the response body too (by default only its length).
+    #[arg(long)]
+    pub body: bool,
+
+    /// No narration of socket calls (results and `listening on` are still printed).
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DemoName {
+    /// TCP echo: the server sends back every byte until the client closes.
+    TcpEcho,
+    /// UDP: the server sends each datagram back upper-cased.
+    UdpUpper,
+    /// TCP, one thread per client, replies `[ctime] data`.
+    Threaded,
+    /// TCP, one thread for all clients (readiness with mio), replies `[ctime] data`.
+    Nonblocking,
+    /// A minimal HTTP/1.1 file server and a client that fetches a URL.
+    Http,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DemoRole {
+    Server,
+    Client,
 }

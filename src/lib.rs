@@ -8,8 +8,8 @@
 pub mod app;
 pub mod cli;
 pub mod config;
-pub mod demo;
 pub mod decode;
+pub mod demo;
 pub mod pipeline;
 pub mod render;
 pub mod services;

@@ -10,6 +10,7 @@
 //! the port when the configuration says 0), read [`Serve::local_addr`], then [`Serve::run`] it in
 //! a thread (or use [`spawn`]); setting the stop flag makes `run` return within [`POLL`].
 
+pub mod command;
 pub mod http;
 pub mod narrate;
 pub mod nonblocking;
@@ -154,7 +155,11 @@ pub fn stop_on_signals() -> io::Result<Arc<AtomicBool>> {
 
 /// The address family constant a socket for `addr` is created with.
 pub fn family(addr: &SocketAddr) -> &'static str {
-    if addr.is_ipv4() { "AF_INET" } else { "AF_INET6" }
+    if addr.is_ipv4() {
+        "AF_INET"
+    } else {
+        "AF_INET6"
+    }
 }
 
 /// errno → (name, what it usually means in these demos).
@@ -163,9 +168,13 @@ const ERRNOS: &[(i32, &str, &str)] = &[
     (
         libc::ECONNREFUSED,
         "ECONNREFUSED",
-        "nothing listens there: our SYN (or datagram) was answered by RST (or ICMP port unreachable)",
+        "nothing listens there (a SYN is answered by RST, a datagram by ICMP port unreachable)",
     ),
-    (libc::EPIPE, "EPIPE", "we wrote after the connection was closed"),
+    (
+        libc::EPIPE,
+        "EPIPE",
+        "we wrote after the connection was closed",
+    ),
     (libc::ETIMEDOUT, "ETIMEDOUT", "no answer in time"),
     (
         libc::EADDRINUSE,
@@ -379,7 +388,9 @@ pub fn recv_polled(
             Err(e)
                 if matches!(
                     e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
+                    io::ErrorKind::WouldBlock
+                        | io::ErrorKind::TimedOut
+                        | io::ErrorKind::Interrupted
                 ) =>
             {
                 if deadline.is_some_and(|d| Instant::now() >= d) {

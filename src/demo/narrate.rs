@@ -102,7 +102,8 @@ mod tests {
     fn lines_carry_the_role_and_clones_share_the_output() {
         let (n, t) = Narrator::capture("server");
         n.say("bind 127.0.0.1:7007");
-        n.with_role("server[1]").say(format_args!("recv {} bytes", 12));
+        n.with_role("server[1]")
+            .say(format_args!("recv {} bytes", 12));
         assert_eq!(
             t.text(),
             "server: bind 127.0.0.1:7007\nserver[1]: recv 12 bytes\n"

@@ -17,8 +17,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
 
-use super::{Counters, Narrator, POLL, ServeStats, Serve, ServerConfig, describe};
 use super::threaded::stamped;
+use super::{Counters, Narrator, POLL, Serve, ServeStats, ServerConfig, describe};
 
 pub use super::tcp_echo::{LineClient, client};
 

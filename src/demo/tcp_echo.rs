@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use super::{
-    Acceptor, Counters, Narrator, Polled, ServeStats, Serve, ServerConfig, Teardown, close,
+    Acceptor, Counters, Narrator, Polled, Serve, ServeStats, ServerConfig, Teardown, close,
     connect, recv, recv_polled, send_all, send_counted,
 };
 
@@ -203,7 +203,10 @@ mod tests {
         let replies = client(addr, ["hello", "world"], Teardown::Fin, &n).unwrap();
         assert_eq!(replies, ["hello", "world"]);
         let stats = h.join().unwrap().unwrap();
-        assert_eq!((stats.clients, stats.bytes_in, stats.bytes_out), (1, 12, 12));
+        assert_eq!(
+            (stats.clients, stats.bytes_in, stats.bytes_out),
+            (1, 12, 12)
+        );
         let text = t.text();
         for call in [
             "client: socket(AF_INET, SOCK_STREAM)",
@@ -227,7 +230,12 @@ mod tests {
     #[test]
     fn half_close_still_gets_every_reply() {
         let (addr, h) = spawn(server(1), Arc::default());
-        let replies = client(addr, ["a", "b", "c"], Teardown::HalfClose, &Narrator::silent());
+        let replies = client(
+            addr,
+            ["a", "b", "c"],
+            Teardown::HalfClose,
+            &Narrator::silent(),
+        );
         assert_eq!(replies.unwrap(), ["a", "b", "c"]);
         assert_eq!(h.join().unwrap().unwrap().resets, 0);
     }

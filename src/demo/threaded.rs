@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
 use super::{
-    Acceptor, Counters, Narrator, POLL, Polled, ServeStats, Serve, ServerConfig, Teardown, close,
+    Acceptor, Counters, Narrator, POLL, Polled, Serve, ServeStats, ServerConfig, Teardown, close,
     describe, recv_polled, send_counted,
 };
 
@@ -20,7 +20,7 @@ pub use super::tcp_echo::{LineClient, client};
 pub const MAX_THREADS: usize = 256;
 
 /// Stack size of a client thread: they need little, and 256 of them should not reserve 512 MiB.
-const STACK: usize = 64 * 1024;
+const STACK: usize = 128 * 1024;
 
 /// A bound threaded server; [`Serve::run`] it.
 pub struct ThreadedServer {
@@ -79,43 +79,77 @@ impl Serve for ThreadedServer {
     }
 
     fn run(self, stop: Arc<AtomicBool>) -> io::Result<ServeStats> {
-        let counters = Arc::new(Counters::default());
-        let active: Active = Arc::default();
-        let mut clients = Acceptor::new(&self.listener, &self.n, &stop, self.max_clients);
-        let mut id = 0u64;
-        loop {
-            // At the limit, do not accept: the next handshakes complete in the kernel and wait.
-            if !wait_active(&active, &stop, |c| c < self.max_threads) {
-                break;
-            }
-            let Some((stream, _peer)) = clients.next_client() else {
-                break;
-            };
-            id += 1;
-            Counters::add(&counters.clients, 1);
-            *active.0.lock().unwrap_or_else(|p| p.into_inner()) += 1;
-            let slot = Slot(Arc::clone(&active));
-            let n = self.n.with_role(&format!("{}[{id}]", self.n.role()));
-            let (stop, counters2) = (Arc::clone(&stop), Arc::clone(&counters));
-            let spawned = std::thread::Builder::new()
-                .name(format!("client-{id}"))
-                .stack_size(STACK)
-                .spawn(move || {
-                    let _slot = slot;
-                    reply_with_time(stream, &n, &stop, &counters2);
-                });
-            if let Err(e) = spawned {
-                // The closure (with the stream and the slot) was dropped: the client sees a FIN.
-                self.n
-                    .say(format_args!("cannot start a thread: {}; client closed", describe(&e)));
-                Counters::add(&counters.refused, 1);
-            }
-        }
-        // Let the client threads finish (they notice the stop flag within POLL).
-        wait_active(&active, &AtomicBool::new(false), |c| c == 0);
-        self.n.say("close (listening socket)");
-        Ok(counters.snapshot())
+        let limits = (self.max_clients, self.max_threads);
+        Ok(run_threads(
+            &self.listener,
+            &self.n,
+            stop,
+            limits,
+            reply_with_time,
+        ))
     }
+}
+
+/// A handler for one client connection, run in that client's thread.
+pub(crate) trait Handler:
+    Fn(TcpStream, &Narrator, &AtomicBool, &Counters) + Send + Sync + 'static
+{
+}
+impl<F: Fn(TcpStream, &Narrator, &AtomicBool, &Counters) + Send + Sync + 'static> Handler for F {}
+
+/// The accept loop of the thread-per-client servers (`threaded` and `http`): accepts up to
+/// `max_clients` (all if `None`) with at most `max_threads` threads at once, each running
+/// `handler`, until `stop`; then waits for the client threads to finish.
+pub(crate) fn run_threads(
+    listener: &TcpListener,
+    n: &Narrator,
+    stop: Arc<AtomicBool>,
+    (max_clients, max_threads): (Option<u64>, usize),
+    handler: impl Handler,
+) -> ServeStats {
+    let handler = Arc::new(handler);
+    let counters = Arc::new(Counters::default());
+    let active: Active = Arc::default();
+    let mut clients = Acceptor::new(listener, n, &stop, max_clients);
+    let mut id = 0u64;
+    loop {
+        // At the limit, do not accept: the next handshakes complete in the kernel and wait.
+        if !wait_active(&active, &stop, |c| c < max_threads) {
+            break;
+        }
+        let Some((stream, _peer)) = clients.next_client() else {
+            break;
+        };
+        id += 1;
+        Counters::add(&counters.clients, 1);
+        *active.0.lock().unwrap_or_else(|p| p.into_inner()) += 1;
+        let slot = Slot(Arc::clone(&active));
+        let cn = n.with_role(&format!("{}[{id}]", n.role()));
+        let (stop, counters2, handler) = (
+            Arc::clone(&stop),
+            Arc::clone(&counters),
+            Arc::clone(&handler),
+        );
+        let spawned = std::thread::Builder::new()
+            .name(format!("client-{id}"))
+            .stack_size(STACK)
+            .spawn(move || {
+                let _slot = slot;
+                handler(stream, &cn, &stop, &counters2);
+            });
+        if let Err(e) = spawned {
+            // The closure (with the stream and the slot) was dropped: the client sees a FIN.
+            n.say(format_args!(
+                "cannot start a thread: {}; client closed",
+                describe(&e)
+            ));
+            Counters::add(&counters.refused, 1);
+        }
+    }
+    // Let the client threads finish (they notice the stop flag within POLL).
+    wait_active(&active, &AtomicBool::new(false), |c| c == 0);
+    n.say("close (listening socket)");
+    counters.snapshot()
 }
 
 /// Serves one client in its own thread: every recv is answered with `[timestamp] data`.
@@ -153,12 +187,15 @@ pub fn ctime_now() -> String {
     }
 }
 
+/// Day names by `tm_wday` (C locale, as ctime() and HTTP dates use them).
+pub(crate) const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+/// Month names by `tm_mon`.
+pub(crate) const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
 /// Formats a broken-down time like ctime() (without its newline).
 pub fn format_ctime(tm: &libc::tm) -> String {
-    const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
     let day = usize::try_from(tm.tm_wday).ok().and_then(|d| DAYS.get(d));
     let month = usize::try_from(tm.tm_mon).ok().and_then(|m| MONTHS.get(m));
     format!(

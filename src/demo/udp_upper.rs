@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use socket2::Type;
 
-use super::{Counters, Narrator, POLL, ServeStats, Serve, ServerConfig, describe};
+use super::{Counters, Narrator, POLL, Serve, ServeStats, ServerConfig, describe};
 
 /// The largest datagram we accept (the largest a UDP/IPv4 datagram can carry).
 const MAX_DATAGRAM: usize = 65_507;
@@ -50,7 +50,8 @@ impl Serve for UpperServer {
         let counters = Counters::default();
         let n = &self.n;
         let mut buf = vec![0u8; MAX_DATAGRAM];
-        while !stop.load(Ordering::Relaxed) && self.max_datagrams != Some(counters.snapshot().clients)
+        while !stop.load(Ordering::Relaxed)
+            && self.max_datagrams != Some(counters.snapshot().clients)
         {
             // recvfrom() returns one whole datagram and who sent it: the sender's address is
             // the only thing that ties a reply to a request.
@@ -88,9 +89,50 @@ impl Serve for UpperServer {
     }
 }
 
+/// A UDP client socket that sends datagrams to one server and waits for replies from it.
+pub struct UdpClient {
+    sock: UdpSocket,
+    server: SocketAddr,
+    timeout: Duration,
+    n: Narrator,
+    buf: Vec<u8>,
+}
+
+impl UdpClient {
+    /// Narrated `socket()`; nothing is sent yet (and nothing will be, before the first message).
+    pub fn new(server: SocketAddr, timeout: Duration, n: Narrator) -> io::Result<UdpClient> {
+        Ok(UdpClient {
+            sock: super::new_socket(&server, Type::DGRAM, &n)?.into(),
+            server,
+            timeout,
+            n,
+            buf: vec![0u8; MAX_DATAGRAM],
+        })
+    }
+
+    /// Sends `message` as one datagram and waits up to the timeout for the reply: `None` when
+    /// nothing came back in time (the narration says why that can happen).
+    pub fn ask(&mut self, message: &str) -> io::Result<Option<String>> {
+        let (n, addr) = (&self.n, self.server);
+        let data = message.as_bytes();
+        // The first sendto() binds us to an ephemeral port; no handshake, the data goes at once.
+        n.say(format_args!("sendto {} bytes -> {addr}", data.len()));
+        self.sock.send_to(data, addr).inspect_err(|e| {
+            n.say(format_args!("sendto failed: {}", describe(e)));
+        })?;
+        wait_reply(&self.sock, addr, &mut self.buf, self.timeout, n)
+    }
+
+    /// Narrated `close()`, which sends nothing: there is no connection to end.
+    pub fn close(self) {
+        self.n
+            .say("close (nothing goes on the wire: UDP has no connection to end)");
+    }
+}
+
 /// Sends each message as one datagram to `addr` and waits up to `timeout` for its reply.
-/// Returns one entry per message: the reply, or `None` when nothing came back in time (the
-/// narration says why that can happen). Datagrams from anyone but `addr` are ignored.
+/// Returns one entry per message: the reply, or `None` when nothing came back in time.
+/// Datagrams from anyone but `addr` are ignored.
 pub fn client<I, S>(
     addr: SocketAddr,
     messages: I,
@@ -101,20 +143,12 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<str>,
 {
-    let sock: UdpSocket = super::new_socket(&addr, Type::DGRAM, n)?.into();
-    let mut replies = Vec::new();
-    let mut buf = vec![0u8; MAX_DATAGRAM];
-    for m in messages {
-        let data = m.as_ref().as_bytes();
-        // The first sendto() binds us to an ephemeral port; no handshake, the data goes at once.
-        n.say(format_args!("sendto {} bytes -> {addr}", data.len()));
-        sock.send_to(data, addr).inspect_err(|e| {
-            n.say(format_args!("sendto failed: {}", describe(e)));
-        })?;
-        replies.push(wait_reply(&sock, addr, &mut buf, timeout, n)?);
-    }
-    // close() of a UDP socket sends nothing: there is no connection to end.
-    n.say("close (nothing goes on the wire: UDP has no connection to end)");
+    let mut c = UdpClient::new(addr, timeout, n.clone())?;
+    let replies = messages
+        .into_iter()
+        .map(|m| c.ask(m.as_ref()))
+        .collect::<io::Result<_>>()?;
+    c.close();
     Ok(replies)
 }
 
@@ -146,7 +180,9 @@ fn wait_reply(
             Err(e)
                 if matches!(
                     e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
+                    io::ErrorKind::WouldBlock
+                        | io::ErrorKind::TimedOut
+                        | io::ErrorKind::Interrupted
                 ) => {}
             Err(e) => {
                 n.say(format_args!("recvfrom failed: {}", describe(&e)));
@@ -171,7 +207,10 @@ mod tests {
         assert_eq!(r, [Some("HELLO".to_string()), Some("WöRLD".to_string())]);
         assert_eq!(h.join().unwrap().unwrap().clients, 2);
         assert!(t.text().contains("client: socket(AF_INET, SOCK_DGRAM)"));
-        assert!(t.text().contains(&format!("client: sendto 5 bytes -> {addr}")));
+        assert!(
+            t.text()
+                .contains(&format!("client: sendto 5 bytes -> {addr}"))
+        );
     }
 
     #[test]
