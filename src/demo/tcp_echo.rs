@@ -10,6 +10,7 @@ use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 
 use super::{
     Acceptor, Counters, Narrator, Polled, Serve, ServeStats, ServerConfig, Teardown, close,
@@ -96,6 +97,11 @@ impl LineClient {
     /// Our own end of the connection (the ephemeral port the kernel chose).
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.stream.local_addr()
+    }
+
+    /// Gives up reading a reply after `timeout` (`None`: wait as long as it takes).
+    pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.stream.set_read_timeout(timeout)
     }
 
     /// Sends `message` and a newline.
