@@ -631,34 +631,23 @@ fn two_hundred_clients(addr: SocketAddr) {
     });
 }
 
-#[test]
-fn threaded_server_serves_200_concurrent_clients() {
-    let srv = Running::start(
-        threaded::bind(
-            &config("127.0.0.1:0".parse().unwrap(), None),
-            256,
-            Narrator::silent(),
-        )
-        .unwrap(),
-    );
+fn serves_200<S: Serve>(server: S) {
+    let srv = Running::start(server);
     two_hundred_clients(srv.addr);
     let s = srv.stop();
     assert_eq!((s.clients, s.refused, s.resets), (200, 0, 0));
 }
 
 #[test]
+fn threaded_server_serves_200_concurrent_clients() {
+    let cfg = config("127.0.0.1:0".parse().unwrap(), None);
+    serves_200(threaded::bind(&cfg, 256, Narrator::silent()).unwrap());
+}
+
+#[test]
 fn nonblocking_server_serves_200_concurrent_clients() {
-    let srv = Running::start(
-        nonblocking::bind(
-            &config("127.0.0.1:0".parse().unwrap(), None),
-            1024,
-            Narrator::silent(),
-        )
-        .unwrap(),
-    );
-    two_hundred_clients(srv.addr);
-    let s = srv.stop();
-    assert_eq!((s.clients, s.refused, s.resets), (200, 0, 0));
+    let cfg = config("127.0.0.1:0".parse().unwrap(), None);
+    serves_200(nonblocking::bind(&cfg, 1024, Narrator::silent()).unwrap());
 }
 
 // ---------------------------------------------------------------------------------------------

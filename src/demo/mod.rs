@@ -354,6 +354,15 @@ impl<'a> Acceptor<'a> {
     }
 }
 
+/// Whether a read error only means "nothing yet": a timeout (EAGAIN from SO_RCVTIMEO or a
+/// non-blocking socket) or a signal (EINTR). Anything else is a real error.
+pub(crate) fn is_retry(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
+    )
+}
+
 /// The result of a server-side read that also watches the stop flag and a deadline.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Polled {
@@ -385,14 +394,7 @@ pub fn recv_polled(
                 Counters::add(&counters.bytes_in, len as u64);
                 return Ok(Polled::Data(len));
             }
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock
-                        | io::ErrorKind::TimedOut
-                        | io::ErrorKind::Interrupted
-                ) =>
-            {
+            Err(e) if is_retry(&e) => {
                 if deadline.is_some_and(|d| Instant::now() >= d) {
                     return Ok(Polled::TimedOut);
                 }

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use socket2::Type;
 
-use super::{Counters, Narrator, POLL, Serve, ServeStats, ServerConfig, describe};
+use super::{Counters, Narrator, POLL, Serve, ServeStats, ServerConfig, describe, is_retry};
 
 /// The largest datagram we accept (the largest a UDP/IPv4 datagram can carry).
 const MAX_DATAGRAM: usize = 65_507;
@@ -57,14 +57,7 @@ impl Serve for UpperServer {
             // the only thing that ties a reply to a request.
             let (len, peer) = match self.sock.recv_from(&mut buf) {
                 Ok(got) => got,
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::WouldBlock
-                            | io::ErrorKind::TimedOut
-                            | io::ErrorKind::Interrupted
-                    ) =>
-                {
+                Err(e) if is_retry(&e) => {
                     continue;
                 }
                 Err(e) => {
@@ -177,13 +170,7 @@ fn wait_reply(
                 return Ok(Some(String::from_utf8_lossy(&buf[..len]).into_owned()));
             }
             Ok((len, peer)) => n.say(format_args!("ignoring {len} bytes from {peer}")),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock
-                        | io::ErrorKind::TimedOut
-                        | io::ErrorKind::Interrupted
-                ) => {}
+            Err(e) if is_retry(&e) => {}
             Err(e) => {
                 n.say(format_args!("recvfrom failed: {}", describe(&e)));
                 return Err(e);
