@@ -902,6 +902,8 @@ fn cli_usage_errors_exit_2() {
         &["demo", "http", "--root", "/nonexistent/dir"],
         &["demo", "tcp-echo", "server", "stray"],
         &["demo", "udp-upper", "client", "--timeout", "-1", "x"],
+        &["demo", "udp-upper", "client", "--teardown", "rst", "x"],
+        &["demo", "threaded", "--teardown", "half-close"],
     ] {
         let out = run_with_input(Command::new(BIN).args(args), b"", LONG);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");

@@ -43,6 +43,13 @@ pub fn run(a: &DemoArgs) -> Result<(), Failure> {
     } else {
         Narrator::stderr(role)
     };
+    if a.teardown != Teardown::Fin && (a.role == DemoRole::Server || a.name == DemoName::UdpUpper) {
+        return Err(Failure::Usage(
+            "--teardown is for the TCP clients (UDP has no connection to tear down, and the \
+             servers close each connection after its client)"
+                .into(),
+        ));
+    }
     match a.role {
         DemoRole::Server => server(a, addr, n),
         DemoRole::Client => client(a, addr, n),

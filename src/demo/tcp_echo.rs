@@ -86,6 +86,9 @@ pub struct LineClient {
 impl LineClient {
     /// Narrated `socket()` and `connect()` to `addr`.
     pub fn connect(addr: SocketAddr, n: Narrator) -> io::Result<LineClient> {
+        // socket() makes the socket; connect() sends SYN and returns once the server's kernel
+        // answered SYN-ACK and ours sent the final ACK. The server need not have called
+        // accept() yet: the handshake is the kernels' business.
         Ok(LineClient {
             stream: connect(addr, &n)?,
             n,
@@ -106,6 +109,9 @@ impl LineClient {
 
     /// Sends `message` and a newline.
     pub fn send(&mut self, message: &str) -> io::Result<()> {
+        // sendall() copies the bytes into the kernel's send buffer and returns; TCP sends them
+        // as segments (PSH, ACK) and the peer's kernel ACKs them. The newline marks where our
+        // message ends, because TCP itself keeps no message boundaries.
         let mut line = message.as_bytes().to_vec();
         line.push(b'\n');
         send_all(&mut self.stream, &line, &self.n)
@@ -147,6 +153,8 @@ impl LineClient {
     /// with half-close, everything the server sends until it closes.
     pub fn finish(mut self, teardown: Teardown) -> io::Result<Vec<String>> {
         let mut rest = Vec::new();
+        // fin: close() sends FIN. rst: SO_LINGER 0 makes close() send RST instead.
+        // half-close: shutdown(SHUT_WR) sends FIN now, and we read on until the server's FIN.
         if teardown == Teardown::HalfClose {
             super::shutdown_write(&self.stream, &self.n)?;
             while let Some(line) = self.read_line()? {
