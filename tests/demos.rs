@@ -918,3 +918,31 @@ fn cli_usage_errors_exit_2() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("EADDRINUSE"));
 }
+
+#[test]
+fn tcp_servers_stay_up_after_resets_and_garbage() {
+    let any: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    let q = Narrator::silent();
+    let servers = [
+        Running::start(tcp_echo::bind(&config(any, None), q.clone()).unwrap()),
+        Running::start(threaded::bind(&config(any, None), 4, q.clone()).unwrap()),
+        Running::start(nonblocking::bind(&config(any, None), 4, q.clone()).unwrap()),
+    ];
+    for srv in servers {
+        // A reset in the middle of a conversation, binary junk, a connect-and-vanish...
+        tcp_echo::client(srv.addr, ["x"], Teardown::Rst, &q).unwrap();
+        let mut junk = TcpStream::connect(srv.addr).unwrap();
+        junk.write_all(&[0, 0xff, 0xfe, b'\r', 0]).unwrap();
+        socket2::SockRef::from(&junk)
+            .set_linger(Some(Duration::ZERO))
+            .unwrap();
+        drop(junk);
+        drop(TcpStream::connect(srv.addr).unwrap());
+        // ...and the next client is served as usual.
+        let r = tcp_echo::client(srv.addr, ["still here"], Teardown::Fin, &q).unwrap();
+        assert!(r[0].ends_with("still here"), "{r:?}");
+        let s = srv.stop();
+        assert_eq!(s.clients, 4, "{s:?}");
+        assert!(s.resets >= 1, "{s:?}");
+    }
+}
