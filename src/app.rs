@@ -9,9 +9,11 @@ use crate::cli::{Cli, Command, Format, ReplayArgs};
 use crate::config::ViewConfig;
 use crate::pipeline::{self, End, Limits};
 use crate::render::Renderer;
+use crate::render::learner::LearnerRenderer;
 use crate::render::tcpdump::TcpdumpRenderer;
 use crate::render::time::TimeFormatter;
 use crate::source::{FileSource, SourceError};
+use crate::track::Tracker;
 
 /// An error that ends the program, with its exit code.
 #[derive(Debug)]
@@ -54,22 +56,30 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
 pub fn make_renderer(cfg: &ViewConfig) -> Box<dyn Renderer> {
     let time = TimeFormatter::new(cfg.time, cfg.nano);
     match cfg.format {
-        Format::Tcpdump | Format::Learner | Format::Verbose | Format::Json => {
+        Format::Learner => Box::new(LearnerRenderer::new(cfg.color, cfg.absolute)),
+        Format::Tcpdump | Format::Verbose | Format::Json => {
             Box::new(TcpdumpRenderer::new(time, cfg.absolute))
         }
     }
+}
+
+/// Whether a view uses the conversation tracker (flows, roles, relative seq/ack).
+pub fn needs_tracker(cfg: &ViewConfig) -> bool {
+    cfg.quiet || matches!(cfg.format, Format::Learner | Format::Json | Format::Verbose)
 }
 
 fn replay(a: ReplayArgs) -> Result<(), Failure> {
     let cfg = ViewConfig::from_args(&a.view);
     let mut source = FileSource::open(&a.file).map_err(|e| Failure::Usage(e.to_string()))?;
     let mut renderer = make_renderer(&cfg);
+    let mut tracker = Tracker::new();
+    let tracker = needs_tracker(&cfg).then_some(&mut tracker);
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let (_stats, end) = pipeline::run(
         &mut source,
         None,
-        None,
+        tracker,
         renderer.as_mut(),
         &mut out,
         Limits {
