@@ -6,12 +6,16 @@ use std::io::{self, Write};
 use clap::Parser;
 
 use crate::cli::{Cli, Command, Format, ReplayArgs};
-use crate::config::ViewConfig;
+use crate::config::{HexDump, ViewConfig};
 use crate::pipeline::{self, End, Limits};
 use crate::render::Renderer;
+use crate::render::hex::HexRenderer;
+use crate::render::json::JsonRenderer;
 use crate::render::learner::LearnerRenderer;
+use crate::render::quiet::QuietRenderer;
 use crate::render::tcpdump::TcpdumpRenderer;
 use crate::render::time::TimeFormatter;
+use crate::render::verbose::VerboseRenderer;
 use crate::source::{FileSource, SourceError};
 use crate::track::Tracker;
 
@@ -55,11 +59,24 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
 /// Builds the renderer for a view.
 pub fn make_renderer(cfg: &ViewConfig) -> Box<dyn Renderer> {
     let time = TimeFormatter::new(cfg.time, cfg.nano);
-    match cfg.format {
+    if cfg.quiet {
+        return Box::new(QuietRenderer::new());
+    }
+    let view: Box<dyn Renderer> = match cfg.format {
         Format::Learner => Box::new(LearnerRenderer::new(cfg.color, cfg.absolute)),
-        Format::Tcpdump | Format::Verbose | Format::Json => {
-            Box::new(TcpdumpRenderer::new(time, cfg.absolute))
-        }
+        Format::Tcpdump => Box::new(TcpdumpRenderer::new(time, cfg.absolute)),
+        Format::Verbose => Box::new(VerboseRenderer::new(cfg.nano)),
+        Format::Json => Box::new(JsonRenderer::new()),
+    };
+    match cfg.hex {
+        HexDump::None => view,
+        // A dump would break one-object-per-line JSON.
+        _ if cfg.format == Format::Json => view,
+        h => Box::new(HexRenderer::new(
+            view,
+            h == HexDump::HexAscii,
+            cfg.format == Format::Tcpdump,
+        )),
     }
 }
 
