@@ -78,6 +78,19 @@ impl J<'_> {
         self.first = false;
         self.w.write_all(b"]")
     }
+    /// `src_port` and `dst_port`, null when not known.
+    fn ports(&mut self, ports: Option<(u16, u16)>) -> io::Result<()> {
+        match ports {
+            Some((s, d)) => {
+                self.num("src_port", s)?;
+                self.num("dst_port", d)
+            }
+            None => {
+                self.null("src_port")?;
+                self.null("dst_port")
+            }
+        }
+    }
     fn checksum(&mut self, value: u16, status: Option<ChecksumStatus>) -> io::Result<()> {
         self.num("checksum", value)?;
         match status {
@@ -411,16 +424,7 @@ fn transport(j: &mut J<'_>, p: &Packet<'_>) -> io::Result<()> {
         Transport::Partial { protocol, ports } => {
             j.plain("kind", "partial")?;
             j.num("protocol", protocol)?;
-            match ports {
-                Some((s, d)) => {
-                    j.num("src_port", s)?;
-                    j.num("dst_port", d)?;
-                }
-                None => {
-                    j.null("src_port")?;
-                    j.null("dst_port")?;
-                }
-            }
+            j.ports(*ports)?;
         }
         Transport::Other { protocol } => {
             j.plain("kind", "other")?;
@@ -458,16 +462,7 @@ fn icmp(
             j.num("protocol", q.protocol)?;
             j.plain("src", q.src)?;
             j.plain("dst", q.dst)?;
-            match q.ports {
-                Some((s, d)) => {
-                    j.num("src_port", s)?;
-                    j.num("dst_port", d)?;
-                }
-                None => {
-                    j.null("src_port")?;
-                    j.null("dst_port")?;
-                }
-            }
+            j.ports(q.ports)?;
             j.close()
         }
         None => j.null("quoted"),

@@ -725,7 +725,7 @@ impl LearnerRenderer {
 }
 
 /// ` (echo)` after a port with a known service, nothing otherwise.
-struct Service(Option<&'static str>);
+pub struct Service(pub Option<&'static str>);
 
 impl fmt::Display for Service {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -7,7 +7,7 @@
 use std::fmt;
 use std::io::{self, Write};
 
-use super::learner::{Endpoint, FlagNames, proto_name, write_preview};
+use super::learner::{Endpoint, FlagNames, Service, proto_name, write_preview};
 use super::tcpdump::Mac;
 use super::time::{TimeFormatter, TimeStyle};
 use super::{PacketContext, Renderer};
@@ -448,15 +448,8 @@ fn arp(out: &mut dyn Write, a: &ArpSummary) -> io::Result<()> {
 }
 
 /// ` (echo)` after a port with a known service.
-struct Svc(u16, Proto);
-
-impl fmt::Display for Svc {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match services::name(self.0, self.1) {
-            Some(n) => write!(f, " ({n})"),
-            None => Ok(()),
-        }
-    }
+fn svc(port: u16, pr: Proto) -> Service {
+    Service(services::name(port, pr))
 }
 
 fn tcp(
@@ -469,22 +462,22 @@ fn tcp(
         out,
         "Transmission Control Protocol: {}{} → {}{}, {}",
         t.src_port,
-        Svc(t.src_port, Proto::Tcp),
+        svc(t.src_port, Proto::Tcp),
         t.dst_port,
-        Svc(t.dst_port, Proto::Tcp),
+        svc(t.dst_port, Proto::Tcp),
         FlagNames(t.flags)
     )?;
     writeln!(
         out,
         "{FIELD}source port: {}{}",
         t.src_port,
-        Svc(t.src_port, Proto::Tcp)
+        svc(t.src_port, Proto::Tcp)
     )?;
     writeln!(
         out,
         "{FIELD}destination port: {}{}",
         t.dst_port,
-        Svc(t.dst_port, Proto::Tcp)
+        svc(t.dst_port, Proto::Tcp)
     )?;
     write!(out, "{FIELD}sequence number: {}", t.seq)?;
     if let Some(tr) = ctx.track {
@@ -582,21 +575,21 @@ fn udp(out: &mut dyn Write, p: &Packet<'_>, u: &UdpSummary) -> io::Result<()> {
         out,
         "User Datagram Protocol: {}{} → {}{}",
         u.src_port,
-        Svc(u.src_port, Proto::Udp),
+        svc(u.src_port, Proto::Udp),
         u.dst_port,
-        Svc(u.dst_port, Proto::Udp)
+        svc(u.dst_port, Proto::Udp)
     )?;
     writeln!(
         out,
         "{FIELD}source port: {}{}",
         u.src_port,
-        Svc(u.src_port, Proto::Udp)
+        svc(u.src_port, Proto::Udp)
     )?;
     writeln!(
         out,
         "{FIELD}destination port: {}{}",
         u.dst_port,
-        Svc(u.dst_port, Proto::Udp)
+        svc(u.dst_port, Proto::Udp)
     )?;
     writeln!(
         out,
