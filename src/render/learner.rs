@@ -44,6 +44,7 @@ enum Col {
     Seq = 1,
     Ack = 2,
     Win = 3,
+    Flags = 4,
 }
 
 /// How many payload characters the preview shows.
@@ -151,7 +152,7 @@ pub struct LearnerRenderer {
     /// The note of the line being built, written last.
     note: String,
     /// Current widths of the growing columns ([`Col`]).
-    widths: [usize; 4],
+    widths: [usize; 5],
 }
 
 impl LearnerRenderer {
@@ -163,7 +164,13 @@ impl LearnerRenderer {
             flows: HashMap::new(),
             line: String::with_capacity(256),
             note: String::with_capacity(128),
-            widths: [width::ENDPOINTS, width::SEQ, width::ACK, width::WIN],
+            widths: [
+                width::ENDPOINTS,
+                width::SEQ,
+                width::ACK,
+                width::WIN,
+                width::FLAGS,
+            ],
         }
     }
 }
@@ -172,7 +179,7 @@ impl LearnerRenderer {
 struct Line<'a> {
     s: &'a mut String,
     note: &'a mut String,
-    widths: &'a mut [usize; 4],
+    widths: &'a mut [usize; 5],
     color: bool,
 }
 
@@ -510,7 +517,7 @@ impl LearnerRenderer {
         t: &TcpSummary<'_>,
     ) {
         let f = t.flags;
-        line.cell(sgr::BOLD, width::FLAGS, format_args!("{}", FlagNames(f)));
+        line.grow(sgr::BOLD, Col::Flags, format_args!("{}", FlagNames(f)));
         line.gap();
         let (mut rseq, rack) = match ctx.track {
             Some(tr) => (tr.rel_seq, tr.rel_ack),
@@ -898,7 +905,7 @@ mod tests {
     #[test]
     fn cells_pad_without_counting_colour() {
         let mut s = String::new();
-        let (mut note, mut widths) = (String::new(), [0; 4]);
+        let (mut note, mut widths) = (String::new(), [0; 5]);
         let mut l = Line {
             s: &mut s,
             note: &mut note,
