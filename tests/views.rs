@@ -167,3 +167,32 @@ fn bundled_captures_are_what_the_generator_writes() {
         }
     }
 }
+
+#[test]
+fn verbose_explains_a_wrong_checksum_on_loopback() {
+    // The handshake capture with the TCP checksum of its first segment zeroed, as checksum
+    // offload leaves it: pcap header 24 bytes, record header 16, then Ethernet 14 + IPv4 20,
+    // and the TCP checksum at offset 16 of the TCP header.
+    let mut bytes = std::fs::read(captures_dir().join("synthetic-handshake.pcap")).unwrap();
+    let at = 24 + 16 + 14 + 20 + 16;
+    assert_eq!(&bytes[at..at + 2], &[0xcf, 0x76]);
+    bytes[at] = 0;
+    bytes[at + 1] = 0;
+    let path = std::env::temp_dir().join(format!("sockscope-offload-{}.pcap", std::process::id()));
+    std::fs::write(&path, &bytes).unwrap();
+    let out = replay(&path, &["-v", "-c", "1"]);
+    std::fs::remove_file(&path).unwrap();
+    assert!(
+        out.contains("checksum: 0x0000 (incorrect, should be 0xcf76) — usually checksum offload"),
+        "{out}"
+    );
+    assert!(out.contains("header checksum: 0xe08b (correct)"), "{out}");
+    let json = replay(
+        &captures_dir().join("synthetic-handshake.pcap"),
+        &["--json", "-c", "1"],
+    );
+    assert!(
+        json.contains(r#""checksum":53110,"checksum_status":"correct""#),
+        "{json}"
+    );
+}
