@@ -14,7 +14,7 @@ use crate::render::json::JsonRenderer;
 use crate::render::learner::LearnerRenderer;
 use crate::render::quiet::QuietRenderer;
 use crate::render::tcpdump::TcpdumpRenderer;
-use crate::render::time::TimeFormatter;
+use crate::render::time::{TimeFormatter, TimeStyle};
 use crate::render::verbose::VerboseRenderer;
 use crate::source::{FileSource, SourceError};
 use crate::track::Tracker;
@@ -63,7 +63,11 @@ pub fn make_renderer(cfg: &ViewConfig) -> Box<dyn Renderer> {
         return Box::new(QuietRenderer::new());
     }
     let view: Box<dyn Renderer> = match cfg.format {
-        Format::Learner => Box::new(LearnerRenderer::new(cfg.color, cfg.absolute)),
+        Format::Learner => {
+            // Without -t the learner view counts from the first packet; -t… picks tcpdump's.
+            let t = (cfg.time != TimeStyle::Clock).then_some(time);
+            Box::new(LearnerRenderer::new(cfg.color, cfg.absolute, t))
+        }
         Format::Tcpdump => Box::new(TcpdumpRenderer::new(time, cfg.absolute)),
         Format::Verbose => Box::new(VerboseRenderer::new(cfg.nano)),
         Format::Json => Box::new(JsonRenderer::new()),

@@ -196,3 +196,20 @@ fn verbose_explains_a_wrong_checksum_on_loopback() {
         "{json}"
     );
 }
+
+#[test]
+fn learner_honours_tcpdump_time_styles() {
+    let f = captures_dir().join("synthetic-udp.pcap");
+    let dated = replay(&f, &["-tttt", "-c", "1"]);
+    assert!(
+        dated.starts_with("2026-01-15 10:00:00.000000  127.0.0.1:41000 → "),
+        "{dated}"
+    );
+    let none = replay(&f, &["-t", "-c", "1"]);
+    assert!(
+        none.starts_with("127.0.0.1:41000 → 127.0.0.1:12000"),
+        "{none}"
+    );
+    let since = replay(&f, &["--skip", "2", "-c", "1"]);
+    assert!(since.starts_with(" 0.000000  "), "{since}");
+}

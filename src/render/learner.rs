@@ -22,6 +22,8 @@ use crate::services::{self, Proto};
 use crate::source::Timestamp;
 use crate::track::Dir;
 
+use super::time::TimeFormatter;
+
 /// Column widths (in characters) of the aligned part of the line. The columns marked as
 /// growing start at this width and widen (never narrow) when a longer cell comes by, so a
 /// capture of short loopback addresses stays compact and a later IPv6 address still aligns.
@@ -145,6 +147,8 @@ pub struct LearnerRenderer {
     color: bool,
     /// `-S`: show absolute sequence numbers beside relative ones.
     absolute: bool,
+    /// A tcpdump time style asked for with `-t…`; by default the time since the first packet.
+    time: Option<TimeFormatter>,
     first: Option<Timestamp>,
     flows: HashMap<u32, FlowNotes>,
     /// The line being built, reused for every packet.
@@ -156,10 +160,12 @@ pub struct LearnerRenderer {
 }
 
 impl LearnerRenderer {
-    pub fn new(color: bool, absolute: bool) -> Self {
+    /// `time`: `None` for seconds since the first packet (the default), or a tcpdump style.
+    pub fn new(color: bool, absolute: bool, time: Option<TimeFormatter>) -> Self {
         LearnerRenderer {
             color,
             absolute,
+            time,
             first: None,
             flows: HashMap::new(),
             line: String::with_capacity(256),
@@ -274,20 +280,35 @@ impl Renderer for LearnerRenderer {
             widths: &mut widths,
             color: self.color,
         };
-        let (sign, n) = if since < 0 {
-            ("-", -since)
-        } else {
-            ("", since)
-        };
-        line.right(
-            width::TIME,
-            format_args!(
-                "{sign}{}.{:06}",
-                n / 1_000_000_000,
-                (n % 1_000_000_000) / 1000
-            ),
-        );
-        line.gap();
+        match &mut self.time {
+            None => {
+                let (sign, n) = if since < 0 {
+                    ("-", -since)
+                } else {
+                    ("", since)
+                };
+                line.right(
+                    width::TIME,
+                    format_args!(
+                        "{sign}{}.{:06}",
+                        n / 1_000_000_000,
+                        (n % 1_000_000_000) / 1000
+                    ),
+                );
+                line.gap();
+            }
+            Some(tf) => {
+                let mut stamp = [0u8; 48];
+                let mut w = io::Cursor::new(&mut stamp[..]);
+                tf.write(&mut w, p.ts)?;
+                let n = w.position() as usize;
+                if n > 0 {
+                    let text = std::str::from_utf8(stamp[..n].trim_ascii_end()).unwrap_or("");
+                    line.s.push_str(text);
+                    line.gap();
+                }
+            }
+        }
         self.body(&mut line, p, ctx);
         line.finish();
         let r = out.write_all(s.as_bytes());

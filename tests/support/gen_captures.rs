@@ -349,12 +349,43 @@ fn ipv6(dir: &Path) -> io::Result<()> {
         flow_label: [0x5_c1a3, 0x8_2e07],
     };
     // On lo the IPv6 MSS is 65536 - 40 - 20 - 20 = 65476.
-    let recs: Vec<Rec> = echo_conversation(&mut c, 65476, 0)
+    let mut recs: Vec<Rec> = echo_conversation(&mut c, 65476, 0)
         .into_iter()
         .enumerate()
         // Nanosecond resolution: add a few nanoseconds so they show.
         .map(|(i, (us, f))| rec(at(us) + Duration::from_nanos(117 * i as u64), f))
         .collect();
+    // `ping -6 ::1`, then a datagram to a closed port and the ICMPv6 error that quotes it.
+    let ping = ping_data();
+    let echo = |reply: bool| {
+        let b = PacketBuilder::ethernet2(ZERO_MAC, ZERO_MAC).ip(ipv6_header(0, LO6, LO6));
+        let b = if reply {
+            b.icmpv6_echo_reply(0x0d32, 1)
+        } else {
+            b.icmpv6_echo_request(0x0d32, 1)
+        };
+        let mut v = Vec::new();
+        b.write(&mut v, &ping).expect("write to a Vec");
+        v
+    };
+    recs.push(rec(at(1_000_000) + Duration::from_nanos(501), echo(false)));
+    recs.push(rec(at(1_000_031) + Duration::from_nanos(229), echo(true)));
+    let b = PacketBuilder::ethernet2(ZERO_MAC, ZERO_MAC)
+        .ip(ipv6_header(0xa_3f11, LO6, LO6))
+        .udp(51516, 9999);
+    let mut datagram = Vec::new();
+    b.write(&mut datagram, b"anyone there?")
+        .expect("write to a Vec");
+    let b = PacketBuilder::ethernet2(ZERO_MAC, ZERO_MAC)
+        .ip(ipv6_header(0, LO6, LO6))
+        .icmpv6(etherparse::Icmpv6Type::DestinationUnreachable(
+            etherparse::icmpv6::DestUnreachableCode::Port,
+        ));
+    let mut unreach = Vec::new();
+    b.write(&mut unreach, &datagram[14..])
+        .expect("write to a Vec");
+    recs.push(rec(at(2_000_000) + Duration::from_nanos(77), datagram));
+    recs.push(rec(at(2_000_021) + Duration::from_nanos(903), unreach));
     write_pcapng(
         &dir.join(FILES[3]),
         &[interface(DataLink::ETHERNET, "lo", true)],
@@ -362,12 +393,17 @@ fn ipv6(dir: &Path) -> io::Result<()> {
     )
 }
 
-fn icmp(dir: &Path) -> io::Result<()> {
+/// What Linux ping sends: an 8-byte timeval then bytes 0x10, 0x11, … (56 bytes in all).
+fn ping_data() -> Vec<u8> {
     let mut ping = Vec::with_capacity(56);
-    // Linux ping: an 8-byte timeval then bytes 0x10, 0x11, …
     ping.extend_from_slice(&(T0 as u32).to_le_bytes());
     ping.extend_from_slice(&[0, 0, 0, 0]);
     ping.extend((0x10u8..0x40).take(48));
+    ping
+}
+
+fn icmp(dir: &Path) -> io::Result<()> {
+    let ping = ping_data();
     let echo = |reply: bool, id: u16| {
         let (src, dst) = (LO4, LO4);
         let mut h = Ipv4Header::new(0, 64, IpNumber::ICMP, src, dst).expect("fits");
