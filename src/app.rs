@@ -6,12 +6,18 @@ use std::io::{self, Write};
 use clap::Parser;
 
 use crate::cli::{Cli, Command, Format, ReplayArgs};
-use crate::config::ViewConfig;
+use crate::config::{HexDump, ViewConfig};
 use crate::pipeline::{self, End, Limits};
 use crate::render::Renderer;
+use crate::render::hex::HexRenderer;
+use crate::render::json::JsonRenderer;
+use crate::render::learner::LearnerRenderer;
+use crate::render::quiet::QuietRenderer;
 use crate::render::tcpdump::TcpdumpRenderer;
-use crate::render::time::TimeFormatter;
+use crate::render::time::{TimeFormatter, TimeStyle};
+use crate::render::verbose::VerboseRenderer;
 use crate::source::{FileSource, SourceError};
+use crate::track::Tracker;
 
 /// An error that ends the program, with its exit code.
 #[derive(Debug)]
@@ -54,23 +60,48 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
 /// Builds the renderer for a view.
 pub fn make_renderer(cfg: &ViewConfig) -> Box<dyn Renderer> {
     let time = TimeFormatter::new(cfg.time, cfg.nano);
-    match cfg.format {
-        Format::Tcpdump | Format::Learner | Format::Verbose | Format::Json => {
-            Box::new(TcpdumpRenderer::new(time, cfg.absolute))
-        }
+    if cfg.quiet {
+        return Box::new(QuietRenderer::new());
     }
+    let view: Box<dyn Renderer> = match cfg.format {
+        Format::Learner => {
+            // Without -t the learner view counts from the first packet; -t… picks tcpdump's.
+            let t = (cfg.time != TimeStyle::Clock).then_some(time);
+            Box::new(LearnerRenderer::new(cfg.color, cfg.absolute, t))
+        }
+        Format::Tcpdump => Box::new(TcpdumpRenderer::new(time, cfg.absolute)),
+        Format::Verbose => Box::new(VerboseRenderer::new(cfg.nano)),
+        Format::Json => Box::new(JsonRenderer::new()),
+    };
+    match cfg.hex {
+        HexDump::None => view,
+        // A dump would break one-object-per-line JSON.
+        _ if cfg.format == Format::Json => view,
+        h => Box::new(HexRenderer::new(
+            view,
+            h == HexDump::HexAscii,
+            cfg.format == Format::Tcpdump,
+        )),
+    }
+}
+
+/// Whether a view uses the conversation tracker (flows, roles, relative seq/ack).
+pub fn needs_tracker(cfg: &ViewConfig) -> bool {
+    cfg.quiet || matches!(cfg.format, Format::Learner | Format::Json | Format::Verbose)
 }
 
 fn replay(a: ReplayArgs) -> Result<(), Failure> {
     let cfg = ViewConfig::from_args(&a.view);
     let mut source = FileSource::open(&a.file).map_err(|e| Failure::Usage(e.to_string()))?;
     let mut renderer = make_renderer(&cfg);
+    let mut tracker = Tracker::new();
+    let tracker = needs_tracker(&cfg).then_some(&mut tracker);
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let (_stats, end) = pipeline::run(
         &mut source,
         None,
-        None,
+        tracker,
         renderer.as_mut(),
         &mut out,
         Limits {

@@ -56,7 +56,8 @@ pub struct ViewArgs {
     #[arg(short = 'v', long = "verbose")]
     pub verbose: bool,
 
-    /// Hex dump of each packet after its line.
+    /// Hex dump of each packet after its line (the whole frame; from the network header with
+    /// --format tcpdump, as tcpdump -x).
     #[arg(short = 'x')]
     pub hex: bool,
 

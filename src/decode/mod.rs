@@ -5,7 +5,9 @@
 //! early (snap length, malformed header) the layers decoded so far are kept and [`Packet::stop`]
 //! says where and why, the way tcpdump prints `[|tcp]`.
 
+pub mod checksum;
 pub mod names;
+pub mod quoted;
 pub mod tcp;
 
 use std::fmt;

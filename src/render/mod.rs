@@ -1,7 +1,12 @@
 //! Views of packets: each renderer writes one view of each packet to a `&mut dyn Write`.
 
+pub mod hex;
+pub mod json;
+pub mod learner;
+pub mod quiet;
 pub mod tcpdump;
 pub mod time;
+pub mod verbose;
 
 use std::io::{self, Write};
 

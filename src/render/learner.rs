@@ -1,0 +1,940 @@
+//! The default view, designed for learners: one aligned line per packet with the time since the
+//! first packet, `src:port → dst:port`, flags spelled out (SYN, SYN-ACK, PSH-ACK …), relative
+//! seq/ack, the payload length with a short preview, and a short note where the packet teaches
+//! something (the handshake, a refused connection, a FIN, an ICMP error).
+//!
+//! Colour (only when asked for): one colour per direction of a conversation, flags in bold,
+//! notes dimmed, cut-short markers in red.
+
+use std::collections::HashMap;
+use std::fmt::{self, Write as _};
+use std::io::{self, Write};
+use std::net::IpAddr;
+
+use super::tcpdump::Mac;
+use super::{PacketContext, Renderer};
+use crate::decode::quoted::{Quoted, icmp_quote};
+use crate::decode::{
+    IcmpSummary, Link, Net, Packet, StopKind, TcpFlags, TcpOption, TcpSummary, Transport, names,
+    proto,
+};
+use crate::services::{self, Proto};
+use crate::source::Timestamp;
+use crate::track::Dir;
+
+use super::time::TimeFormatter;
+
+/// Column widths (in characters) of the aligned part of the line. The columns marked as
+/// growing start at this width and widen (never narrow) when a longer cell comes by, so a
+/// capture of short loopback addresses stays compact and a later IPv6 address still aligns.
+mod width {
+    pub const TIME: usize = 9;
+    pub const ENDPOINTS: usize = 36;
+    pub const PROTO: usize = 5;
+    pub const FLAGS: usize = 7;
+    pub const SEQ: usize = 8;
+    pub const ACK: usize = 6;
+    pub const WIN: usize = 9;
+    /// Growing columns stop growing here.
+    pub const MAX: usize = 64;
+}
+
+/// Indexes of the growing columns in [`LearnerRenderer::widths`].
+#[derive(Clone, Copy)]
+enum Col {
+    Endpoints = 0,
+    Seq = 1,
+    Ack = 2,
+    Win = 3,
+    Flags = 4,
+}
+
+/// How many payload characters the preview shows.
+const PREVIEW: usize = 24;
+
+/// SGR codes (ECMA-48) for each part of the line.
+mod sgr {
+    pub const TO_SERVER: &str = "\x1b[36m";
+    pub const TO_CLIENT: &str = "\x1b[33m";
+    pub const OTHER: &str = "\x1b[34m";
+    pub const BOLD: &str = "\x1b[1m";
+    pub const DIM: &str = "\x1b[2m";
+    pub const RED: &str = "\x1b[31m";
+    pub const RESET: &str = "\x1b[0m";
+}
+
+/// Flags named in a learner's order; ACK is added last ("SYN-ACK", "FIN-ACK").
+const FLAG_ORDER: [(u16, &str); 8] = [
+    (TcpFlags::SYN, "SYN"),
+    (TcpFlags::FIN, "FIN"),
+    (TcpFlags::RST, "RST"),
+    (TcpFlags::PSH, "PSH"),
+    (TcpFlags::URG, "URG"),
+    (TcpFlags::ECE, "ECE"),
+    (TcpFlags::CWR, "CWR"),
+    (TcpFlags::AE, "AE"),
+];
+
+/// Writes TCP flags the way a learner reads them: `SYN`, `SYN-ACK`, `PSH-ACK`, `RST`, `none`.
+pub fn write_flag_names(out: &mut dyn fmt::Write, flags: TcpFlags) -> fmt::Result {
+    let mut first = true;
+    for (bit, name) in FLAG_ORDER.iter().chain([(TcpFlags::ACK, "ACK")].iter()) {
+        if flags.has(*bit) {
+            if !first {
+                out.write_char('-')?;
+            }
+            out.write_str(name)?;
+            first = false;
+        }
+    }
+    if first {
+        out.write_str("none")?;
+    }
+    Ok(())
+}
+
+/// Writes a short printable preview of a payload in double quotes, escaping `\r`, `\n`, `\t`,
+/// `"` and `\`, with `.` for other bytes that are not printable ASCII and `…` when cut.
+pub fn write_preview(out: &mut dyn fmt::Write, payload: &[u8], max: usize) -> fmt::Result {
+    out.write_char('"')?;
+    for &b in payload.iter().take(max) {
+        match b {
+            b'\r' => out.write_str("\\r")?,
+            b'\n' => out.write_str("\\n")?,
+            b'\t' => out.write_str("\\t")?,
+            b'"' => out.write_str("\\\"")?,
+            b'\\' => out.write_str("\\\\")?,
+            0x20..=0x7e => out.write_char(b as char)?,
+            _ => out.write_char('.')?,
+        }
+    }
+    out.write_char('"')?;
+    if payload.len() > max {
+        out.write_char('…')?;
+    }
+    Ok(())
+}
+
+/// An address and port as a learner writes them: `127.0.0.1:7`, `[::1]:7`.
+pub struct Endpoint(pub IpAddr, pub u16);
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            IpAddr::V4(a) => write!(f, "{a}:{}", self.1),
+            IpAddr::V6(a) => write!(f, "[{a}]:{}", self.1),
+        }
+    }
+}
+
+/// What the view remembers about a conversation, for its notes.
+#[derive(Clone, Copy, Debug, Default)]
+struct FlowNotes {
+    syn: bool,
+    syn_ack: bool,
+    established: bool,
+    /// FIN seen from [client, server].
+    fin: [bool; 2],
+    closed: bool,
+    /// Highest relative ack sent by [client, server].
+    acked: [u32; 2],
+    /// Datagrams seen from [client, server] (UDP).
+    datagrams: [u64; 2],
+}
+
+/// The learner renderer.
+pub struct LearnerRenderer {
+    color: bool,
+    /// `-S`: show absolute sequence numbers beside relative ones.
+    absolute: bool,
+    /// A tcpdump time style asked for with `-t…`; by default the time since the first packet.
+    time: Option<TimeFormatter>,
+    first: Option<Timestamp>,
+    flows: HashMap<u32, FlowNotes>,
+    /// The line being built, reused for every packet.
+    line: String,
+    /// The note of the line being built, written last.
+    note: String,
+    /// Current widths of the growing columns ([`Col`]).
+    widths: [usize; 5],
+}
+
+impl LearnerRenderer {
+    /// `time`: `None` for seconds since the first packet (the default), or a tcpdump style.
+    pub fn new(color: bool, absolute: bool, time: Option<TimeFormatter>) -> Self {
+        LearnerRenderer {
+            color,
+            absolute,
+            time,
+            first: None,
+            flows: HashMap::new(),
+            line: String::with_capacity(256),
+            note: String::with_capacity(128),
+            widths: [
+                width::ENDPOINTS,
+                width::SEQ,
+                width::ACK,
+                width::WIN,
+                width::FLAGS,
+            ],
+        }
+    }
+}
+
+/// Builds one line: cells padded to their column width, colour codes not counted.
+struct Line<'a> {
+    s: &'a mut String,
+    note: &'a mut String,
+    widths: &'a mut [usize; 5],
+    color: bool,
+}
+
+impl Line<'_> {
+    /// Writes a cell in `style` (when colour is on), padded with spaces to `width` characters.
+    fn cell(&mut self, style: &str, width: usize, args: fmt::Arguments<'_>) {
+        let styled = self.color && !style.is_empty();
+        if styled {
+            self.s.push_str(style);
+        }
+        let start = self.s.len();
+        let _ = self.s.write_fmt(args);
+        let chars = self.s[start..].chars().count();
+        if styled {
+            self.s.push_str(sgr::RESET);
+        }
+        for _ in chars..width {
+            self.s.push(' ');
+        }
+    }
+
+    /// A cell of a growing column: padded to the column's width, which grows to fit it.
+    fn grow(&mut self, style: &str, col: Col, args: fmt::Arguments<'_>) {
+        let before = self.s.len();
+        self.cell(style, 0, args);
+        let codes = if self.color && !style.is_empty() {
+            style.len() + sgr::RESET.len()
+        } else {
+            0
+        };
+        let chars = self.s[before..].chars().count() - codes;
+        let w = &mut self.widths[col as usize];
+        if chars > *w && chars <= width::MAX {
+            *w = chars;
+        }
+        for _ in chars..*w {
+            self.s.push(' ');
+        }
+    }
+
+    /// A cell right-aligned in `width` characters (at most 10 spaces of padding).
+    fn right(&mut self, width: usize, args: fmt::Arguments<'_>) {
+        let start = self.s.len();
+        let _ = self.s.write_fmt(args);
+        let chars = self.s[start..].chars().count();
+        if chars < width {
+            self.s
+                .insert_str(start, &"          "[..(width - chars).min(10)]);
+        }
+    }
+
+    fn gap(&mut self) {
+        self.s.push_str("  ");
+    }
+
+    /// The note at the end of the line, dimmed; written after every other cell.
+    fn note(&mut self, args: fmt::Arguments<'_>) {
+        self.note.clear();
+        let _ = self.note.write_fmt(args);
+    }
+
+    fn finish(&mut self) {
+        if !self.note.is_empty() {
+            self.gap();
+            let note = std::mem::take(self.note);
+            self.cell(sgr::DIM, 0, format_args!("{note}"));
+            *self.note = note;
+        }
+        let t = self.s.trim_end_matches(' ').len();
+        self.s.truncate(t);
+        self.s.push('\n');
+    }
+}
+
+impl Renderer for LearnerRenderer {
+    fn packet(
+        &mut self,
+        out: &mut dyn Write,
+        p: &Packet<'_>,
+        ctx: &PacketContext,
+    ) -> io::Result<()> {
+        let mut s = std::mem::take(&mut self.line);
+        let mut note = std::mem::take(&mut self.note);
+        let mut widths = self.widths;
+        s.clear();
+        note.clear();
+        let first = *self.first.get_or_insert(p.ts);
+        let since = p.ts.nanos_since(first);
+        let mut line = Line {
+            s: &mut s,
+            note: &mut note,
+            widths: &mut widths,
+            color: self.color,
+        };
+        match &mut self.time {
+            None => {
+                let (sign, n) = if since < 0 {
+                    ("-", -since)
+                } else {
+                    ("", since)
+                };
+                line.right(
+                    width::TIME,
+                    format_args!(
+                        "{sign}{}.{:06}",
+                        n / 1_000_000_000,
+                        (n % 1_000_000_000) / 1000
+                    ),
+                );
+                line.gap();
+            }
+            Some(tf) => {
+                let mut stamp = [0u8; 48];
+                let mut w = io::Cursor::new(&mut stamp[..]);
+                tf.write(&mut w, p.ts)?;
+                let n = w.position() as usize;
+                if n > 0 {
+                    let text = std::str::from_utf8(stamp[..n].trim_ascii_end()).unwrap_or("");
+                    line.s.push_str(text);
+                    line.gap();
+                }
+            }
+        }
+        self.body(&mut line, p, ctx);
+        line.finish();
+        let r = out.write_all(s.as_bytes());
+        self.line = s;
+        self.note = note;
+        self.widths = widths;
+        r
+    }
+}
+
+impl LearnerRenderer {
+    fn dir_style(ctx: &PacketContext) -> &'static str {
+        match ctx.track.map(|t| t.dir) {
+            Some(Dir::ToServer) => sgr::TO_SERVER,
+            Some(Dir::ToClient) => sgr::TO_CLIENT,
+            None => sgr::OTHER,
+        }
+    }
+
+    fn body(&mut self, line: &mut Line<'_>, p: &Packet<'_>, ctx: &PacketContext) {
+        let style = Self::dir_style(ctx);
+        match (&p.net, p.src_ip(), p.dst_ip()) {
+            (Net::Ipv4(_) | Net::Ipv6(_), Some(src), Some(dst)) => {
+                self.ip(line, p, ctx, style, src, dst)
+            }
+            (Net::Arp(a), _, _) => {
+                let (s, d) = match p.link {
+                    Link::Ethernet(e) => (e.src, e.dst),
+                    _ => (a.sender_hw, a.target_hw),
+                };
+                line.grow(
+                    style,
+                    Col::Endpoints,
+                    format_args!("{} → {}", Mac(s), Mac(d)),
+                );
+                line.gap();
+                line.cell("", width::PROTO, format_args!("ARP"));
+                line.gap();
+                let ip = |b: [u8; 4]| std::net::Ipv4Addr::from(b);
+                match (a.ethernet_ipv4, a.operation) {
+                    (true, 1) => {
+                        line.cell(
+                            "",
+                            0,
+                            format_args!("who has {}? tell {}", ip(a.target_ip), ip(a.sender_ip)),
+                        );
+                        line.note(format_args!(
+                            "ARP asks the whole LAN which MAC address owns an IPv4 address"
+                        ));
+                    }
+                    (true, 2) => {
+                        line.cell(
+                            "",
+                            0,
+                            format_args!("{} is at {}", ip(a.sender_ip), Mac(a.sender_hw)),
+                        );
+                        line.note(format_args!(
+                            "the owner answers; frames to {} now go to this MAC",
+                            ip(a.sender_ip)
+                        ));
+                    }
+                    (_, op) => line.cell(
+                        "",
+                        0,
+                        format_args!(
+                            "operation {op}, hardware type {}, protocol 0x{:04x}",
+                            a.hw_type, a.proto_type
+                        ),
+                    ),
+                }
+                self.vlan_and_stop(line, p);
+            }
+            (Net::Other { ether_type }, _, _) => {
+                match p.link {
+                    Link::Ethernet(e) => line.grow(
+                        style,
+                        Col::Endpoints,
+                        format_args!("{} → {}", Mac(e.src), Mac(e.dst)),
+                    ),
+                    _ => line.grow("", Col::Endpoints, format_args!("")),
+                }
+                line.gap();
+                match p.link {
+                    Link::Loopback { family } => {
+                        line.cell("", 0, format_args!("address family {family}"))
+                    }
+                    _ => line.cell(
+                        "",
+                        0,
+                        format_args!("ethertype 0x{ether_type:04x}  len {}", p.orig_len),
+                    ),
+                }
+                line.note(format_args!("a protocol sockscope does not decode"));
+                self.vlan_and_stop(line, p);
+            }
+            _ => {
+                match p.link {
+                    Link::Ethernet(e) => {
+                        line.grow(
+                            style,
+                            Col::Endpoints,
+                            format_args!("{} → {}", Mac(e.src), Mac(e.dst)),
+                        );
+                        line.gap();
+                        line.cell(
+                            "",
+                            width::PROTO,
+                            format_args!("{}", ether_name(e.ether_type)),
+                        );
+                        line.gap();
+                        line.cell("", 0, format_args!("{} bytes", p.orig_len));
+                    }
+                    Link::Unsupported => line.cell(
+                        "",
+                        0,
+                        format_args!(
+                            "link type {}, {} bytes: not decoded",
+                            p.link_type, p.orig_len
+                        ),
+                    ),
+                    _ => line.cell("", 0, format_args!("{} bytes", p.orig_len)),
+                }
+                self.vlan_and_stop(line, p);
+            }
+        }
+    }
+
+    fn ip(
+        &mut self,
+        line: &mut Line<'_>,
+        p: &Packet<'_>,
+        ctx: &PacketContext,
+        style: &str,
+        src: IpAddr,
+        dst: IpAddr,
+    ) {
+        match (&p.transport, p.ports()) {
+            (Transport::Tcp(_) | Transport::Udp(_) | Transport::Partial { .. }, Some((sp, dp))) => {
+                let pr = if p.ip_protocol() == Some(proto::UDP) {
+                    Proto::Udp
+                } else {
+                    Proto::Tcp
+                };
+                let svc = |port: u16| services::name(port, pr);
+                line.grow(
+                    style,
+                    Col::Endpoints,
+                    format_args!(
+                        "{}{} → {}{}",
+                        Endpoint(src, sp),
+                        Service(svc(sp)),
+                        Endpoint(dst, dp),
+                        Service(svc(dp))
+                    ),
+                );
+            }
+            _ => line.grow(style, Col::Endpoints, format_args!("{src} → {dst}")),
+        }
+        line.gap();
+        match &p.transport {
+            Transport::Tcp(t) => {
+                line.cell("", width::PROTO, format_args!("TCP"));
+                line.gap();
+                self.tcp(line, p, ctx, t);
+            }
+            Transport::Udp(u) => {
+                line.cell("", width::PROTO, format_args!("UDP"));
+                line.gap();
+                payload(line, p);
+                if let Some(tr) = ctx.track {
+                    let notes = self.flows.entry(tr.flow).or_default();
+                    let me = (tr.dir == Dir::ToClient) as usize;
+                    notes.datagrams[me] += 1;
+                    if notes.datagrams == [1, 0] && me == 0 {
+                        line.note(format_args!("UDP: no connection, no handshake"));
+                    } else if notes.datagrams == [1, 1] && me == 1 {
+                        line.note(format_args!(
+                            "a reply, sent back to the port the datagram came from"
+                        ));
+                    }
+                } else if u.length < 8 {
+                    line.note(format_args!("UDP length {} is below 8", u.length));
+                }
+            }
+            Transport::Icmpv4(i) => {
+                line.cell("", width::PROTO, format_args!("ICMP"));
+                line.gap();
+                self.icmp(line, p, i, false);
+            }
+            Transport::Icmpv6(i) => {
+                line.cell("", width::PROTO, format_args!("ICMP6"));
+                line.gap();
+                self.icmp(line, p, i, true);
+            }
+            Transport::Partial { protocol, .. } => {
+                let name = if *protocol == proto::TCP {
+                    "TCP"
+                } else {
+                    "UDP"
+                };
+                line.cell("", width::PROTO, format_args!("{name}"));
+            }
+            Transport::Other { protocol } => {
+                line.cell("", width::PROTO, format_args!("{}", proto_name(*protocol)));
+                line.gap();
+                line.cell("", 0, format_args!("len {}", p.payload_wire_len));
+                if is_later_fragment(p) {
+                    line.note(format_args!(
+                        "a later fragment: its transport header travelled in the first one"
+                    ));
+                }
+            }
+            Transport::None => {
+                if let Some(pr) = p.ip_protocol() {
+                    line.cell("", width::PROTO, format_args!("{}", proto_name(pr)));
+                }
+            }
+        }
+        self.vlan_and_stop(line, p);
+    }
+
+    fn tcp(
+        &mut self,
+        line: &mut Line<'_>,
+        p: &Packet<'_>,
+        ctx: &PacketContext,
+        t: &TcpSummary<'_>,
+    ) {
+        let f = t.flags;
+        line.grow(sgr::BOLD, Col::Flags, format_args!("{}", FlagNames(f)));
+        line.gap();
+        let (mut rseq, rack) = match ctx.track {
+            Some(tr) => (tr.rel_seq, tr.rel_ack),
+            None => (t.seq, t.ack),
+        };
+        // A reset that answers a SYN comes from a side that never chose an ISN: there is no
+        // base to count from, so its sequence number is shown as sent (Linux sends 0).
+        if f.rst()
+            && let Some(tr) = ctx.track
+            && tr.dir == Dir::ToClient
+            && self
+                .flows
+                .get(&tr.flow)
+                .is_some_and(|n| n.syn && !n.syn_ack)
+        {
+            rseq = t.seq;
+        }
+        let len = p.payload_wire_len;
+        let abs_seq = Abs(self.absolute.then_some(t.seq));
+        if len > 0 {
+            line.grow(
+                "",
+                Col::Seq,
+                format_args!("seq {rseq}:{}{abs_seq}", rseq.wrapping_add(len)),
+            );
+        } else if f.syn() || f.fin() || f.rst() {
+            line.grow("", Col::Seq, format_args!("seq {rseq}{abs_seq}"));
+        } else {
+            line.grow("", Col::Seq, format_args!(""));
+        }
+        line.gap();
+        if f.ack() {
+            let abs_ack = Abs(self.absolute.then_some(t.ack));
+            line.grow("", Col::Ack, format_args!("ack {rack}{abs_ack}"));
+        } else {
+            line.grow("", Col::Ack, format_args!(""));
+        }
+        line.gap();
+        line.grow("", Col::Win, format_args!("win {}", t.window));
+        if f.urg() {
+            line.gap();
+            line.cell("", 0, format_args!("urg {}", t.urgent));
+        }
+        // Options that say something: all of them on a SYN, SACK blocks and rarities later
+        // (the timestamps that Linux puts in every segment would only add noise).
+        let shown = |o: &TcpOption<'_>| !matches!(o, TcpOption::Nop | TcpOption::Eol);
+        let notable = |o: &TcpOption<'_>| shown(o) && !matches!(o, TcpOption::Timestamp { .. });
+        if (f.syn() && t.options().any(|o| shown(&o))) || t.options().any(|o| notable(&o)) {
+            line.gap();
+            line.cell("", 0, format_args!("[{}]", Options(t)));
+        }
+        if len > 0 {
+            line.gap();
+            payload(line, p);
+        }
+        if let Some(tr) = ctx.track {
+            self.tcp_note(line, p, tr, t);
+        }
+    }
+
+    fn tcp_note(
+        &mut self,
+        line: &mut Line<'_>,
+        p: &Packet<'_>,
+        tr: crate::track::TrackInfo,
+        t: &TcpSummary<'_>,
+    ) {
+        let f = t.flags;
+        let n = self.flows.entry(tr.flow).or_default();
+        let me = (tr.dir == Dir::ToClient) as usize;
+        let who = ["client", "server"][me];
+        let src = p.src_ip();
+        let svc = |port: u16| Service(services::name(port, Proto::Tcp));
+        let acked_before = n.acked[me];
+        if f.ack() {
+            n.acked[me] = n.acked[me].max(tr.rel_ack);
+        }
+        if f.rst() {
+            if me == 1 && n.syn && !n.syn_ack {
+                n.closed = true;
+                return line.note(format_args!(
+                    "RST: connection refused — nothing listens on port {}{}",
+                    t.src_port,
+                    svc(t.src_port)
+                ));
+            }
+            n.closed = true;
+            return line.note(format_args!(
+                "RST: the {who} aborts the connection; no more data either way"
+            ));
+        }
+        if f.syn() && !f.ack() {
+            n.syn = true;
+            if let Some(src) = src {
+                return line.note(format_args!(
+                    "SYN: client {} opens a connection to port {}{}; ISN {} shown as 0",
+                    Endpoint(src, t.src_port),
+                    t.dst_port,
+                    svc(t.dst_port),
+                    t.seq
+                ));
+            }
+            return;
+        }
+        if f.syn() && f.ack() {
+            n.syn_ack = true;
+            return line.note(format_args!(
+                "SYN-ACK: server accepts; ack {} = client ISN + 1",
+                tr.rel_ack
+            ));
+        }
+        if f.fin() {
+            let first = !n.fin[1 - me];
+            n.fin[me] = true;
+            return if first {
+                line.note(format_args!(
+                    "FIN: the {who} closes its side (the FIN uses one sequence number)"
+                ))
+            } else {
+                line.note(format_args!(
+                    "FIN: the {who} closes its side too; ack {} acknowledges the other FIN",
+                    tr.rel_ack
+                ))
+            };
+        }
+        if n.syn_ack && !n.established && me == 0 && f.ack() {
+            n.established = true;
+            return line.note(format_args!("handshake complete"));
+        }
+        if n.fin == [true, true] && !n.closed && p.payload_wire_len == 0 {
+            n.closed = true;
+            return line.note(format_args!(
+                "last ACK: the connection is closed; the {who} waits in TIME-WAIT"
+            ));
+        }
+        if p.payload_wire_len == 0 && f.ack() && tr.rel_ack > acked_before && acked_before > 0 {
+            let new = tr.rel_ack - acked_before;
+            line.note(format_args!(
+                "ack {} = {acked_before} + {new} byte{} received",
+                tr.rel_ack,
+                if new == 1 { "" } else { "s" }
+            ));
+        }
+    }
+
+    fn icmp(&mut self, line: &mut Line<'_>, p: &Packet<'_>, i: &IcmpSummary, v6: bool) {
+        let name = if v6 {
+            names::icmpv6(i.kind, i.code)
+        } else {
+            names::icmpv4(i.kind, i.code)
+        };
+        let id = u16::from_be_bytes([i.rest[0], i.rest[1]]);
+        let seq = u16::from_be_bytes([i.rest[2], i.rest[3]]);
+        let (req, rep) = if v6 { (128, 129) } else { (8, 0) };
+        if i.kind == req || i.kind == rep {
+            line.cell(
+                "",
+                0,
+                format_args!("{name}  id {id} seq {seq}  len {}", p.payload_wire_len),
+            );
+            if i.kind == req {
+                line.note(format_args!("ping: please send these bytes back"));
+            } else {
+                line.note(format_args!(
+                    "the answer to ping, with the same id, seq and data"
+                ));
+            }
+            return;
+        }
+        line.cell("", 0, format_args!("{name}"));
+        if let Some(q) = icmp_quote(p) {
+            line.gap();
+            line.cell("", 0, format_args!("about {}", QuotedFlow(q)));
+            let unreachable_port = if v6 { (1, 4) } else { (3, 3) };
+            if (i.kind, i.code) == unreachable_port
+                && let Some((_, dport)) = q.ports
+            {
+                line.note(format_args!(
+                    "nothing listens on {} port {dport}: the kernel answers with ICMP instead",
+                    proto_name(q.protocol)
+                ));
+            }
+        }
+    }
+
+    fn vlan_and_stop(&self, line: &mut Line<'_>, p: &Packet<'_>) {
+        if let Link::Ethernet(e) = p.link {
+            for v in e.vlans() {
+                line.gap();
+                line.cell("", 0, format_args!("[vlan {}]", v.id));
+            }
+        }
+        if let Some(stop) = p.stop {
+            line.gap();
+            match stop.kind {
+                StopKind::Truncated { needed, available } => line.cell(
+                    sgr::RED,
+                    0,
+                    format_args!(
+                        "[cut short: {} header needs {needed} bytes, {available} captured]",
+                        stop.layer.name()
+                    ),
+                ),
+                StopKind::Malformed(why) => line.cell(
+                    sgr::RED,
+                    0,
+                    format_args!("[malformed {} header: {why}]", stop.layer.name()),
+                ),
+            }
+        }
+    }
+}
+
+/// ` (echo)` after a port with a known service, nothing otherwise.
+pub struct Service(pub Option<&'static str>);
+
+impl fmt::Display for Service {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(n) => write!(f, " ({n})"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// ` (3210987654)` with `-S`, nothing otherwise.
+struct Abs(Option<u32>);
+
+impl fmt::Display for Abs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(n) => write!(f, " ({n})"),
+            None => Ok(()),
+        }
+    }
+}
+
+struct QuotedFlow(Quoted);
+
+impl fmt::Display for QuotedFlow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let q = self.0;
+        write!(f, "{} ", proto_name(q.protocol))?;
+        match q.ports {
+            Some((s, d)) => write!(f, "{} → {}", Endpoint(q.src, s), Endpoint(q.dst, d)),
+            None => write!(f, "{} → {}", q.src, q.dst),
+        }
+    }
+}
+
+/// `len N  "preview"`, saying how much was captured when the capture was cut.
+fn payload(line: &mut Line<'_>, p: &Packet<'_>) {
+    let wire = p.payload_wire_len;
+    let got = p.payload.len() as u32;
+    if got < wire {
+        line.cell("", 0, format_args!("len {wire} ({got} captured)"));
+    } else {
+        line.cell("", 0, format_args!("len {wire}"));
+    }
+    if !p.payload.is_empty() {
+        line.gap();
+        line.cell("", 0, format_args!("{}", Preview(p.payload)));
+    }
+}
+
+struct Preview<'a>(&'a [u8]);
+
+impl fmt::Display for Preview<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_preview(f, self.0, PREVIEW)
+    }
+}
+
+/// TCP flags as [`write_flag_names`] spells them.
+pub struct FlagNames(pub TcpFlags);
+
+impl fmt::Display for FlagNames {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_flag_names(f, self.0)
+    }
+}
+
+/// Options as a learner reads them, space-separated, without the padding (`nop`, `eol`).
+struct Options<'a, 'b>(&'a TcpSummary<'b>);
+
+impl fmt::Display for Options<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut sep = "";
+        for o in self.0.options() {
+            if matches!(o, TcpOption::Eol | TcpOption::Nop) {
+                continue;
+            }
+            f.write_str(sep)?;
+            sep = " ";
+            match o {
+                TcpOption::Eol | TcpOption::Nop => {}
+                TcpOption::Mss(m) => write!(f, "mss {m}")?,
+                TcpOption::WindowScale(w) => write!(f, "wscale {w}")?,
+                TcpOption::SackPermitted => f.write_str("sackOK")?,
+                TcpOption::Sack { blocks, count } => {
+                    f.write_str("sack")?;
+                    for (l, r) in &blocks[..count as usize] {
+                        write!(f, " {l}:{r}")?;
+                    }
+                }
+                TcpOption::Timestamp { .. } => f.write_str("TS")?,
+                TcpOption::Unknown { kind, .. } => write!(f, "option {kind}")?,
+                TcpOption::Bad { kind, len } => write!(f, "option {kind} with bad length {len}")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Short names of IP protocols for the protocol column.
+pub fn proto_name(p: u8) -> &'static str {
+    match p {
+        proto::ICMP => "ICMP",
+        proto::IGMP => "IGMP",
+        proto::TCP => "TCP",
+        proto::UDP => "UDP",
+        proto::ICMPV6 => "ICMP6",
+        proto::ESP => "ESP",
+        proto::AH => "AH",
+        132 => "SCTP",
+        _ => "IP",
+    }
+}
+
+/// Short names of ethertypes for the protocol column.
+fn ether_name(et: u16) -> &'static str {
+    use crate::decode::ethertype;
+    match et {
+        ethertype::IPV4 => "IP",
+        ethertype::IPV6 => "IP6",
+        ethertype::ARP => "ARP",
+        ethertype::VLAN | ethertype::QINQ => "VLAN",
+        _ => "?",
+    }
+}
+
+fn is_later_fragment(p: &Packet<'_>) -> bool {
+    match &p.net {
+        Net::Ipv4(h) => h.frag_offset != 0,
+        Net::Ipv6(h) => h.fragment.is_some_and(|f| f.offset != 0),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flag_names() {
+        let name = |bits| {
+            let mut s = String::new();
+            write_flag_names(&mut s, TcpFlags(bits)).unwrap();
+            s
+        };
+        assert_eq!(name(TcpFlags::SYN), "SYN");
+        assert_eq!(name(TcpFlags::SYN | TcpFlags::ACK), "SYN-ACK");
+        assert_eq!(name(TcpFlags::PSH | TcpFlags::ACK), "PSH-ACK");
+        assert_eq!(name(TcpFlags::FIN | TcpFlags::ACK), "FIN-ACK");
+        assert_eq!(name(TcpFlags::RST), "RST");
+        assert_eq!(name(TcpFlags::RST | TcpFlags::ACK), "RST-ACK");
+        assert_eq!(
+            name(TcpFlags::SYN | TcpFlags::ECE | TcpFlags::CWR),
+            "SYN-ECE-CWR"
+        );
+        assert_eq!(name(TcpFlags::AE | TcpFlags::ACK), "AE-ACK");
+        assert_eq!(name(0), "none");
+    }
+
+    #[test]
+    fn preview_escapes_and_cuts() {
+        let mut s = String::new();
+        write_preview(&mut s, b"GET / HTTP/1.1\r\n\x00\"", 40).unwrap();
+        assert_eq!(s, r#""GET / HTTP/1.1\r\n.\"""#);
+        s.clear();
+        write_preview(&mut s, b"abcdef", 3).unwrap();
+        assert_eq!(s, "\"abc\"…");
+    }
+
+    #[test]
+    fn cells_pad_without_counting_colour() {
+        let mut s = String::new();
+        let (mut note, mut widths) = (String::new(), [0; 5]);
+        let mut l = Line {
+            s: &mut s,
+            note: &mut note,
+            widths: &mut widths,
+            color: true,
+        };
+        l.cell(sgr::BOLD, 6, format_args!("→ab"));
+        l.cell("", 0, format_args!("|"));
+        assert_eq!(s, "\x1b[1m→ab\x1b[0m   |");
+    }
+}

@@ -1,0 +1,207 @@
+//! `-q`: no line per packet, only a summary at the end: packets and bytes, the time span, counts
+//! by protocol, and the conversations with what each side sent.
+
+use std::io::{self, Write};
+use std::net::IpAddr;
+
+use super::learner::{Endpoint, proto_name};
+use super::time::local_time;
+use super::{PacketContext, Renderer};
+use crate::decode::{Net, Packet, Transport, proto};
+use crate::services::{self, Proto};
+use crate::source::Timestamp;
+use crate::track::Dir;
+
+/// At most this many conversations are listed; the rest are counted.
+const MAX_LISTED: usize = 20;
+
+/// Rows of the protocol table, in the order they are printed.
+const KINDS: [&str; 7] = ["TCP", "UDP", "ICMP", "ICMP6", "other IP", "ARP", "other"];
+
+#[derive(Clone, Copy, Debug)]
+struct Conv {
+    protocol: u8,
+    client: (IpAddr, u16),
+    server: (IpAddr, u16),
+    /// [client → server, server → client]: packets and payload bytes.
+    packets: [u64; 2],
+    bytes: [u64; 2],
+}
+
+/// Counts everything and prints it in `finish`.
+#[derive(Debug, Default)]
+pub struct QuietRenderer {
+    packets: u64,
+    wire_bytes: u64,
+    captured_bytes: u64,
+    first: Option<Timestamp>,
+    last: Option<Timestamp>,
+    kinds: [u64; KINDS.len()],
+    /// Packets whose decoding stopped early (cut short or malformed).
+    stopped: u64,
+    convs: Vec<Conv>,
+}
+
+impl QuietRenderer {
+    pub fn new() -> Self {
+        QuietRenderer::default()
+    }
+}
+
+impl Renderer for QuietRenderer {
+    fn packet(
+        &mut self,
+        _out: &mut dyn Write,
+        p: &Packet<'_>,
+        ctx: &PacketContext,
+    ) -> io::Result<()> {
+        self.packets += 1;
+        self.wire_bytes += p.orig_len as u64;
+        self.captured_bytes += p.data.len() as u64;
+        self.first.get_or_insert(p.ts);
+        self.last = Some(self.last.map_or(p.ts, |l| l.max(p.ts)));
+        let kind = match (&p.net, &p.transport) {
+            (_, Transport::Tcp(_)) => 0,
+            (_, Transport::Udp(_)) => 1,
+            (_, Transport::Icmpv4(_)) => 2,
+            (_, Transport::Icmpv6(_)) => 3,
+            (_, Transport::Partial { protocol, .. }) if *protocol == proto::TCP => 0,
+            (_, Transport::Partial { .. }) => 1,
+            (Net::Ipv4(_) | Net::Ipv6(_), _) => 4,
+            (Net::Arp(_), _) => 5,
+            _ => 6,
+        };
+        self.kinds[kind] += 1;
+        if p.stop.is_some() {
+            self.stopped += 1;
+        }
+        if let (Some(t), Some(src), Some(dst), Some((sp, dp)), Some(pr)) = (
+            ctx.track,
+            p.src_ip(),
+            p.dst_ip(),
+            p.ports(),
+            p.ip_protocol(),
+        ) {
+            let i = t.flow as usize;
+            if i == self.convs.len() {
+                let (client, server) = match t.dir {
+                    Dir::ToServer => ((src, sp), (dst, dp)),
+                    Dir::ToClient => ((dst, dp), (src, sp)),
+                };
+                self.convs.push(Conv {
+                    protocol: pr,
+                    client,
+                    server,
+                    packets: [0; 2],
+                    bytes: [0; 2],
+                });
+            }
+            if let Some(c) = self.convs.get_mut(i) {
+                let d = (t.dir == Dir::ToClient) as usize;
+                c.packets[d] += 1;
+                c.bytes[d] += p.payload_wire_len as u64;
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        let s = |n: u64| if n == 1 { "" } else { "s" };
+        write!(
+            out,
+            "{} packet{}, {} byte{} on the wire",
+            self.packets,
+            s(self.packets),
+            self.wire_bytes,
+            s(self.wire_bytes)
+        )?;
+        if self.captured_bytes != self.wire_bytes {
+            write!(out, " ({} captured)", self.captured_bytes)?;
+        }
+        out.write_all(b"\n")?;
+        if let (Some(a), Some(b)) = (self.first, self.last) {
+            let n = b.nanos_since(a);
+            write!(out, "from {} to {} (", Clock(a), Clock(b))?;
+            writeln!(
+                out,
+                "{}.{:06} s)",
+                n / 1_000_000_000,
+                (n % 1_000_000_000) / 1000
+            )?;
+        }
+        if self.packets > 0 {
+            out.write_all(b"by protocol:")?;
+            let mut sep = " ";
+            for (name, n) in KINDS.iter().zip(self.kinds) {
+                if n > 0 {
+                    write!(out, "{sep}{name} {n}")?;
+                    sep = ", ";
+                }
+            }
+            out.write_all(b"\n")?;
+        }
+        if self.stopped > 0 {
+            writeln!(
+                out,
+                "cut short or malformed: {} packet{} (decoded as far as they go)",
+                self.stopped,
+                s(self.stopped)
+            )?;
+        }
+        write!(
+            out,
+            "{} conversation{}",
+            self.convs.len(),
+            s(self.convs.len() as u64)
+        )?;
+        out.write_all(if self.convs.is_empty() { b"\n" } else { b":\n" })?;
+        for c in self.convs.iter().take(MAX_LISTED) {
+            let pr = if c.protocol == proto::UDP {
+                Proto::Udp
+            } else {
+                Proto::Tcp
+            };
+            let svc = services::name(c.server.1, pr);
+            write!(
+                out,
+                "  {} {} → {}",
+                proto_name(c.protocol),
+                Endpoint(c.client.0, c.client.1),
+                Endpoint(c.server.0, c.server.1)
+            )?;
+            if let Some(n) = svc {
+                write!(out, " ({n})")?;
+            }
+            writeln!(
+                out,
+                ": client→server {} packet{}, {} byte{}; server→client {} packet{}, {} byte{}",
+                c.packets[0],
+                s(c.packets[0]),
+                c.bytes[0],
+                s(c.bytes[0]),
+                c.packets[1],
+                s(c.packets[1]),
+                c.bytes[1],
+                s(c.bytes[1])
+            )?;
+        }
+        if self.convs.len() > MAX_LISTED {
+            writeln!(out, "  … and {} more", self.convs.len() - MAX_LISTED)?;
+        }
+        Ok(())
+    }
+}
+
+/// A timestamp as `YYYY-MM-DD HH:MM:SS.ffffff` in the local time zone.
+struct Clock(Timestamp);
+
+impl std::fmt::Display for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (y, mo, d, h, mi, s) = local_time(self.0.sec);
+        write!(
+            f,
+            "{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}.{:06}",
+            self.0.nsec / 1000
+        )
+    }
+}

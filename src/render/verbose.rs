@@ -1,0 +1,662 @@
+//! `-v`: a tree of every header field, layer by layer (in the spirit of `tshark -V`): the frame,
+//! the link header (Ethernet and its VLAN tags, Linux cooked, BSD loopback), IPv4 or IPv6 with
+//! extension headers, ARP, TCP with each flag and option, UDP, ICMP, and the payload. Checksums
+//! are verified (`decode::checksum`) and a wrong one on a packet sent by this host is explained
+//! as checksum offload.
+
+use std::fmt;
+use std::io::{self, Write};
+
+use super::learner::{Endpoint, FlagNames, Service, proto_name, write_preview};
+use super::tcpdump::Mac;
+use super::time::{TimeFormatter, TimeStyle};
+use super::{PacketContext, Renderer};
+use crate::decode::checksum::{self, ChecksumStatus};
+use crate::decode::quoted::icmp_quote;
+use crate::decode::{
+    ArpSummary, IcmpSummary, Ipv4Summary, Ipv6Summary, Link, Net, Packet, StopKind, TcpFlags,
+    TcpOption, TcpSummary, Transport, UdpSummary, ethertype, names, proto,
+};
+use crate::services::{self, Proto};
+use crate::source::Timestamp;
+
+/// Indentation of fields under a layer, and of sub-fields.
+const FIELD: &str = "    ";
+const SUB: &str = "        ";
+/// How many payload characters are previewed.
+const PREVIEW: usize = 64;
+
+/// The TCP flag bits from the most significant, as the header lays them out.
+const TCP_FLAG_BITS: [(u16, &str); 9] = [
+    (TcpFlags::AE, "AE (accurate ECN)"),
+    (TcpFlags::CWR, "CWR (congestion window reduced)"),
+    (TcpFlags::ECE, "ECE (ECN echo)"),
+    (TcpFlags::URG, "URG (urgent pointer valid)"),
+    (TcpFlags::ACK, "ACK (acknowledgment number valid)"),
+    (TcpFlags::PSH, "PSH (push data to the application)"),
+    (TcpFlags::RST, "RST (reset the connection)"),
+    (TcpFlags::SYN, "SYN (synchronize sequence numbers)"),
+    (TcpFlags::FIN, "FIN (no more data from the sender)"),
+];
+
+pub struct VerboseRenderer {
+    time: TimeFormatter,
+    first: Option<Timestamp>,
+}
+
+impl VerboseRenderer {
+    pub fn new(nano: bool) -> Self {
+        VerboseRenderer {
+            time: TimeFormatter::new(TimeStyle::Date, nano),
+            first: None,
+        }
+    }
+}
+
+impl Renderer for VerboseRenderer {
+    fn packet(
+        &mut self,
+        out: &mut dyn Write,
+        p: &Packet<'_>,
+        ctx: &PacketContext,
+    ) -> io::Result<()> {
+        let first = *self.first.get_or_insert(p.ts);
+        writeln!(
+            out,
+            "Frame {}: {} bytes on the wire, {} captured",
+            ctx.number,
+            p.orig_len,
+            p.data.len()
+        )?;
+        // The formatter ends with a space, for tcpdump's line; the tree ends at the time.
+        let mut stamp = [0u8; 40];
+        let mut w = io::Cursor::new(&mut stamp[..]);
+        self.time.write(&mut w, p.ts)?;
+        let n = w.position() as usize;
+        write!(out, "{FIELD}arrival time: ")?;
+        out.write_all(stamp[..n].trim_ascii_end())?;
+        out.write_all(b"\n")?;
+        let n = p.ts.nanos_since(first);
+        writeln!(
+            out,
+            "{FIELD}since the first packet: {}.{:09} s",
+            n / 1_000_000_000,
+            (n % 1_000_000_000).abs()
+        )?;
+        writeln!(out, "{FIELD}link type: {}", p.link_type)?;
+        if let Some(t) = ctx.track {
+            let dir = match t.dir {
+                crate::track::Dir::ToServer => "client → server",
+                crate::track::Dir::ToClient => "server → client",
+            };
+            writeln!(out, "{FIELD}conversation: {} ({dir})", t.flow)?;
+        }
+        link(out, p)?;
+        match &p.net {
+            Net::Ipv4(h) => ipv4(out, p, h)?,
+            Net::Ipv6(h) => ipv6(out, h)?,
+            Net::Arp(a) => arp(out, a)?,
+            Net::Other { ether_type } => writeln!(
+                out,
+                "Unknown protocol: ethertype 0x{ether_type:04x} (not decoded)"
+            )?,
+            Net::None => {}
+        }
+        match &p.transport {
+            Transport::Tcp(t) => tcp(out, p, t, ctx)?,
+            Transport::Udp(u) => udp(out, p, u)?,
+            Transport::Icmpv4(i) => icmp(out, p, i, false)?,
+            Transport::Icmpv6(i) => icmp(out, p, i, true)?,
+            Transport::Partial { protocol, ports } => {
+                write!(out, "{}", proto_name(*protocol))?;
+                if let Some((s, d)) = ports {
+                    write!(out, ": {s} → {d}")?;
+                }
+                writeln!(out, " (header not complete)")?;
+            }
+            Transport::Other { protocol } => writeln!(
+                out,
+                "IP protocol {protocol} ({}): not decoded",
+                proto_name(*protocol)
+            )?,
+            Transport::None => {}
+        }
+        if !matches!(p.transport, Transport::None | Transport::Partial { .. })
+            && p.payload_wire_len > 0
+        {
+            write!(out, "Payload: {} bytes", p.payload_wire_len)?;
+            if (p.payload.len() as u32) < p.payload_wire_len {
+                write!(out, " ({} captured)", p.payload.len())?;
+            }
+            out.write_all(b"\n")?;
+            if !p.payload.is_empty() {
+                writeln!(out, "{FIELD}{}", Preview(p.payload))?;
+            }
+        }
+        if let Some(s) = p.stop {
+            match s.kind {
+                StopKind::Truncated { needed, available } => writeln!(
+                    out,
+                    "[cut short: {} header needs {needed} bytes, {available} captured]",
+                    s.layer.name()
+                )?,
+                StopKind::Malformed(why) => {
+                    writeln!(out, "[malformed {} header: {why}]", s.layer.name())?
+                }
+            }
+        }
+        out.write_all(b"\n")
+    }
+}
+
+struct Preview<'a>(&'a [u8]);
+
+impl fmt::Display for Preview<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_preview(f, self.0, PREVIEW)
+    }
+}
+
+fn ether_type_name(et: u16) -> &'static str {
+    match et {
+        ethertype::IPV4 => "IPv4",
+        ethertype::IPV6 => "IPv6",
+        ethertype::ARP => "ARP",
+        ethertype::VLAN => "802.1Q VLAN",
+        ethertype::QINQ => "802.1ad QinQ",
+        0..0x0600 => "802.3 length",
+        _ => "unknown",
+    }
+}
+
+fn link(out: &mut dyn Write, p: &Packet<'_>) -> io::Result<()> {
+    match p.link {
+        Link::Ethernet(e) => {
+            writeln!(out, "Ethernet II: {} → {}", Mac(e.src), Mac(e.dst))?;
+            writeln!(out, "{FIELD}destination: {}", Mac(e.dst))?;
+            writeln!(out, "{FIELD}source: {}", Mac(e.src))?;
+            writeln!(
+                out,
+                "{FIELD}type: 0x{:04x} ({})",
+                e.ether_type,
+                ether_type_name(e.ether_type)
+            )?;
+            for v in e.vlans() {
+                writeln!(out, "802.1Q VLAN tag: ID {}", v.id)?;
+                writeln!(out, "{FIELD}priority: {}", v.pcp)?;
+                writeln!(out, "{FIELD}drop eligible: {}", v.dei as u8)?;
+                writeln!(out, "{FIELD}VLAN ID: {}", v.id)?;
+                writeln!(
+                    out,
+                    "{FIELD}type: 0x{:04x} ({})",
+                    v.ether_type,
+                    ether_type_name(v.ether_type)
+                )?;
+            }
+        }
+        Link::Sll(s) => {
+            writeln!(out, "Linux cooked capture v{}", s.version)?;
+            let pt = match s.packet_type {
+                0 => "unicast to us",
+                1 => "broadcast",
+                2 => "multicast",
+                3 => "unicast to another host",
+                4 => "sent by us",
+                _ => "unknown",
+            };
+            writeln!(out, "{FIELD}packet type: {} ({pt})", s.packet_type)?;
+            writeln!(
+                out,
+                "{FIELD}link-layer address type: {}{}",
+                s.arphrd,
+                if s.arphrd == 1 { " (Ethernet)" } else { "" }
+            )?;
+            writeln!(out, "{FIELD}link-layer address length: {}", s.addr_len)?;
+            let n = (s.addr_len as usize).min(8);
+            write!(out, "{FIELD}link-layer address: ")?;
+            for (i, b) in s.addr[..n].iter().enumerate() {
+                write!(out, "{}{b:02x}", if i > 0 { ":" } else { "" })?;
+            }
+            out.write_all(b"\n")?;
+            if s.version == 2 {
+                writeln!(out, "{FIELD}interface index: {}", s.if_index)?;
+            }
+            writeln!(
+                out,
+                "{FIELD}protocol: 0x{:04x} ({})",
+                s.protocol,
+                ether_type_name(s.protocol)
+            )?;
+        }
+        Link::Loopback { family } => {
+            writeln!(out, "BSD loopback")?;
+            let name = match family {
+                2 => "IPv4",
+                10 | 24 | 28 | 30 => "IPv6",
+                _ => "unknown",
+            };
+            writeln!(out, "{FIELD}address family: {family} ({name})")?;
+        }
+        Link::Raw => writeln!(out, "Raw IP (no link header)")?,
+        Link::Unsupported => writeln!(
+            out,
+            "Link layer: {} is not decoded; {} bytes",
+            p.link_type, p.orig_len
+        )?,
+    }
+    Ok(())
+}
+
+/// `0x1234 (correct)`, `0x1234 (incorrect, should be 0x5678 …)` and the other outcomes.
+struct Checksum<'a, 'b> {
+    value: u16,
+    status: Option<ChecksumStatus>,
+    packet: &'a Packet<'b>,
+}
+
+impl fmt::Display for Checksum<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "0x{:04x}", self.value)?;
+        match self.status {
+            Some(ChecksumStatus::Correct) => f.write_str(" (correct)"),
+            Some(ChecksumStatus::Incorrect { expected }) => {
+                write!(f, " (incorrect, should be 0x{expected:04x})")?;
+                if checksum::likely_offload(self.packet) {
+                    f.write_str(
+                        " — usually checksum offload: this host sent the packet and its network \
+                         card fills the checksum in after the capture point",
+                    )?;
+                }
+                Ok(())
+            }
+            Some(ChecksumStatus::Absent) => f.write_str(" (none: optional for UDP over IPv4)"),
+            Some(ChecksumStatus::Unverifiable) => {
+                f.write_str(" (not verified: not all the bytes it covers were captured)")
+            }
+            None => Ok(()),
+        }
+    }
+}
+
+fn ip_proto_long(p: u8) -> &'static str {
+    match p {
+        proto::HOPOPT => "IPv6 hop-by-hop options",
+        proto::ICMP => "ICMP",
+        proto::IGMP => "IGMP",
+        proto::TCP => "TCP",
+        proto::UDP => "UDP",
+        proto::IPV6_ROUTE => "IPv6 routing header",
+        proto::IPV6_FRAG => "IPv6 fragment header",
+        proto::ESP => "ESP",
+        proto::AH => "authentication header",
+        proto::ICMPV6 => "ICMPv6",
+        proto::IPV6_NONXT => "no next header",
+        proto::IPV6_OPTS => "IPv6 destination options",
+        _ => "unknown",
+    }
+}
+
+fn ipv4(out: &mut dyn Write, p: &Packet<'_>, h: &Ipv4Summary<'_>) -> io::Result<()> {
+    writeln!(out, "Internet Protocol version 4: {} → {}", h.src, h.dst)?;
+    writeln!(out, "{FIELD}version: 4")?;
+    writeln!(
+        out,
+        "{FIELD}header length: {} bytes (IHL {})",
+        h.header_len,
+        h.header_len / 4
+    )?;
+    let ecn = match h.tos & 3 {
+        0 => "not ECN-capable",
+        1 => "ECT(1)",
+        2 => "ECT(0)",
+        _ => "CE, congestion experienced",
+    };
+    writeln!(
+        out,
+        "{FIELD}type of service: 0x{:02x} (DSCP {}, ECN {}: {ecn})",
+        h.tos,
+        h.tos >> 2,
+        h.tos & 3
+    )?;
+    writeln!(out, "{FIELD}total length: {}", h.total_len)?;
+    writeln!(out, "{FIELD}identification: 0x{:04x} ({})", h.id, h.id)?;
+    let reserved = h.header.get(6).is_some_and(|b| b & 0x80 != 0);
+    let flags = (reserved as u8) << 2 | (h.dont_fragment as u8) << 1 | h.more_fragments as u8;
+    writeln!(out, "{FIELD}flags: 0x{flags:x}")?;
+    writeln!(out, "{SUB}reserved bit: {}", reserved as u8)?;
+    writeln!(out, "{SUB}don't fragment: {}", h.dont_fragment as u8)?;
+    writeln!(out, "{SUB}more fragments: {}", h.more_fragments as u8)?;
+    writeln!(
+        out,
+        "{FIELD}fragment offset: {} ({} bytes)",
+        h.frag_offset,
+        h.frag_offset as u32 * 8
+    )?;
+    writeln!(out, "{FIELD}time to live: {}", h.ttl)?;
+    writeln!(
+        out,
+        "{FIELD}protocol: {} ({})",
+        h.protocol,
+        ip_proto_long(h.protocol)
+    )?;
+    writeln!(
+        out,
+        "{FIELD}header checksum: {}",
+        Checksum {
+            value: h.checksum,
+            status: checksum::ipv4_header(p),
+            packet: p
+        }
+    )?;
+    writeln!(out, "{FIELD}source: {}", h.src)?;
+    writeln!(out, "{FIELD}destination: {}", h.dst)?;
+    if !h.options.is_empty() {
+        write!(out, "{FIELD}options: {} bytes 0x", h.options.len())?;
+        for b in h.options {
+            write!(out, "{b:02x}")?;
+        }
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+fn ipv6(out: &mut dyn Write, h: &Ipv6Summary) -> io::Result<()> {
+    writeln!(out, "Internet Protocol version 6: {} → {}", h.src, h.dst)?;
+    writeln!(out, "{FIELD}version: 6")?;
+    writeln!(
+        out,
+        "{FIELD}traffic class: 0x{:02x} (DSCP {}, ECN {})",
+        h.traffic_class,
+        h.traffic_class >> 2,
+        h.traffic_class & 3
+    )?;
+    writeln!(out, "{FIELD}flow label: 0x{:05x}", h.flow_label)?;
+    writeln!(out, "{FIELD}payload length: {}", h.payload_len)?;
+    writeln!(
+        out,
+        "{FIELD}next header: {} ({})",
+        h.next_header,
+        ip_proto_long(h.next_header)
+    )?;
+    writeln!(out, "{FIELD}hop limit: {}", h.hop_limit)?;
+    writeln!(out, "{FIELD}source: {}", h.src)?;
+    writeln!(out, "{FIELD}destination: {}", h.dst)?;
+    for e in h.exts() {
+        writeln!(
+            out,
+            "IPv6 extension header: {} ({}), {} bytes",
+            e.kind,
+            ip_proto_long(e.kind),
+            e.len
+        )?;
+        if e.kind == proto::IPV6_FRAG
+            && let Some(f) = h.fragment
+        {
+            writeln!(
+                out,
+                "{FIELD}fragment offset: {} ({} bytes)",
+                f.offset,
+                f.offset as u32 * 8
+            )?;
+            writeln!(out, "{FIELD}more fragments: {}", f.more as u8)?;
+            writeln!(out, "{FIELD}identification: 0x{:08x}", f.id)?;
+        }
+    }
+    if !h.exts().is_empty() {
+        writeln!(
+            out,
+            "{FIELD}upper-layer protocol: {} ({})",
+            h.protocol,
+            ip_proto_long(h.protocol)
+        )?;
+    }
+    Ok(())
+}
+
+fn arp(out: &mut dyn Write, a: &ArpSummary) -> io::Result<()> {
+    let op = match a.operation {
+        1 => "request",
+        2 => "reply",
+        3 => "RARP request",
+        4 => "RARP reply",
+        _ => "unknown",
+    };
+    writeln!(out, "Address Resolution Protocol ({op})")?;
+    writeln!(
+        out,
+        "{FIELD}hardware type: {}{}",
+        a.hw_type,
+        if a.hw_type == 1 { " (Ethernet)" } else { "" }
+    )?;
+    writeln!(
+        out,
+        "{FIELD}protocol type: 0x{:04x} ({})",
+        a.proto_type,
+        ether_type_name(a.proto_type)
+    )?;
+    writeln!(out, "{FIELD}hardware size: {}", a.hw_len)?;
+    writeln!(out, "{FIELD}protocol size: {}", a.proto_len)?;
+    writeln!(out, "{FIELD}opcode: {} ({op})", a.operation)?;
+    if a.ethernet_ipv4 {
+        let ip = |b: [u8; 4]| std::net::Ipv4Addr::from(b);
+        writeln!(out, "{FIELD}sender MAC address: {}", Mac(a.sender_hw))?;
+        writeln!(out, "{FIELD}sender IP address: {}", ip(a.sender_ip))?;
+        writeln!(out, "{FIELD}target MAC address: {}", Mac(a.target_hw))?;
+        writeln!(out, "{FIELD}target IP address: {}", ip(a.target_ip))?;
+    }
+    Ok(())
+}
+
+/// ` (echo)` after a port with a known service.
+fn svc(port: u16, pr: Proto) -> Service {
+    Service(services::name(port, pr))
+}
+
+fn tcp(
+    out: &mut dyn Write,
+    p: &Packet<'_>,
+    t: &TcpSummary<'_>,
+    ctx: &PacketContext,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "Transmission Control Protocol: {}{} → {}{}, {}",
+        t.src_port,
+        svc(t.src_port, Proto::Tcp),
+        t.dst_port,
+        svc(t.dst_port, Proto::Tcp),
+        FlagNames(t.flags)
+    )?;
+    writeln!(
+        out,
+        "{FIELD}source port: {}{}",
+        t.src_port,
+        svc(t.src_port, Proto::Tcp)
+    )?;
+    writeln!(
+        out,
+        "{FIELD}destination port: {}{}",
+        t.dst_port,
+        svc(t.dst_port, Proto::Tcp)
+    )?;
+    write!(out, "{FIELD}sequence number: {}", t.seq)?;
+    if let Some(tr) = ctx.track {
+        write!(out, " (relative {})", tr.rel_seq)?;
+    }
+    out.write_all(b"\n")?;
+    write!(out, "{FIELD}acknowledgment number: {}", t.ack)?;
+    match ctx.track {
+        _ if !t.flags.ack() => write!(out, " (not used: ACK is not set)")?,
+        Some(tr) => write!(out, " (relative {})", tr.rel_ack)?,
+        None => {}
+    }
+    out.write_all(b"\n")?;
+    writeln!(
+        out,
+        "{FIELD}header length: {} bytes (data offset {})",
+        t.header_len,
+        t.header_len / 4
+    )?;
+    let reserved = p
+        .data
+        .get(p.transport_offset as usize + 12)
+        .map_or(0, |b| (b >> 1) & 7);
+    writeln!(
+        out,
+        "{FIELD}flags: 0x{:03x} ({})",
+        t.flags.0,
+        FlagNames(t.flags)
+    )?;
+    writeln!(out, "{SUB}reserved: {reserved}")?;
+    for (bit, name) in TCP_FLAG_BITS {
+        writeln!(out, "{SUB}{name}: {}", t.flags.has(bit) as u8)?;
+    }
+    writeln!(out, "{FIELD}window: {}", t.window)?;
+    writeln!(
+        out,
+        "{FIELD}checksum: {}",
+        Checksum {
+            value: t.checksum,
+            status: checksum::transport(p),
+            packet: p
+        }
+    )?;
+    write!(out, "{FIELD}urgent pointer: {}", t.urgent)?;
+    if !t.flags.urg() {
+        out.write_all(b" (not used: URG is not set)")?;
+    }
+    out.write_all(b"\n")?;
+    if !t.options.is_empty() {
+        writeln!(out, "{FIELD}options: {} bytes", t.options.len())?;
+        for o in t.options() {
+            out.write_all(SUB.as_bytes())?;
+            match o {
+                TcpOption::Eol => writeln!(out, "end of option list (kind 0)")?,
+                TcpOption::Nop => writeln!(out, "no-operation (kind 1)")?,
+                TcpOption::Mss(m) => writeln!(out, "maximum segment size (kind 2): {m}")?,
+                TcpOption::WindowScale(s) => writeln!(
+                    out,
+                    "window scale (kind 3): {s} (windows are multiplied by {})",
+                    1u32 << s.min(14)
+                )?,
+                TcpOption::SackPermitted => writeln!(out, "SACK permitted (kind 4)")?,
+                TcpOption::Sack { blocks, count } => {
+                    write!(out, "SACK (kind 5):")?;
+                    for (l, r) in &blocks[..count as usize] {
+                        write!(out, " {l}-{r}")?;
+                    }
+                    out.write_all(b"\n")?;
+                }
+                TcpOption::Timestamp { val, ecr } => {
+                    writeln!(out, "timestamps (kind 8): value {val}, echo reply {ecr}")?
+                }
+                TcpOption::Unknown { kind, data } => {
+                    write!(out, "option kind {kind}, {} bytes of data", data.len())?;
+                    if !data.is_empty() {
+                        out.write_all(b": 0x")?;
+                        for b in data {
+                            write!(out, "{b:02x}")?;
+                        }
+                    }
+                    out.write_all(b"\n")?;
+                }
+                TcpOption::Bad { kind, len } => writeln!(
+                    out,
+                    "option kind {kind} with impossible length {len}: the rest is not read"
+                )?,
+            }
+        }
+    }
+    Ok(())
+}
+
+fn udp(out: &mut dyn Write, p: &Packet<'_>, u: &UdpSummary) -> io::Result<()> {
+    writeln!(
+        out,
+        "User Datagram Protocol: {}{} → {}{}",
+        u.src_port,
+        svc(u.src_port, Proto::Udp),
+        u.dst_port,
+        svc(u.dst_port, Proto::Udp)
+    )?;
+    writeln!(
+        out,
+        "{FIELD}source port: {}{}",
+        u.src_port,
+        svc(u.src_port, Proto::Udp)
+    )?;
+    writeln!(
+        out,
+        "{FIELD}destination port: {}{}",
+        u.dst_port,
+        svc(u.dst_port, Proto::Udp)
+    )?;
+    writeln!(
+        out,
+        "{FIELD}length: {} (8 bytes of header, {} of data)",
+        u.length,
+        u.length.saturating_sub(8)
+    )?;
+    writeln!(
+        out,
+        "{FIELD}checksum: {}",
+        Checksum {
+            value: u.checksum,
+            status: checksum::transport(p),
+            packet: p
+        }
+    )
+}
+
+fn icmp(out: &mut dyn Write, p: &Packet<'_>, i: &IcmpSummary, v6: bool) -> io::Result<()> {
+    let name = if v6 {
+        names::icmpv6(i.kind, i.code)
+    } else {
+        names::icmpv4(i.kind, i.code)
+    };
+    writeln!(
+        out,
+        "Internet Control Message Protocol{}: {name}",
+        if v6 { " v6" } else { "" }
+    )?;
+    writeln!(out, "{FIELD}type: {}", i.kind)?;
+    writeln!(out, "{FIELD}code: {}", i.code)?;
+    writeln!(
+        out,
+        "{FIELD}checksum: {}",
+        Checksum {
+            value: i.checksum,
+            status: checksum::transport(p),
+            packet: p
+        }
+    )?;
+    let echo = if v6 {
+        i.kind == 128 || i.kind == 129
+    } else {
+        i.kind == 8 || i.kind == 0
+    };
+    let id = u16::from_be_bytes([i.rest[0], i.rest[1]]);
+    let seq = u16::from_be_bytes([i.rest[2], i.rest[3]]);
+    if echo {
+        writeln!(out, "{FIELD}identifier: {id} (0x{id:04x})")?;
+        writeln!(out, "{FIELD}sequence number: {seq}")?;
+    } else {
+        writeln!(
+            out,
+            "{FIELD}rest of header: {:02x}{:02x}{:02x}{:02x}",
+            i.rest[0], i.rest[1], i.rest[2], i.rest[3]
+        )?;
+    }
+    if let Some(q) = icmp_quote(p) {
+        write!(
+            out,
+            "{FIELD}quoted datagram: {} ",
+            ip_proto_long(q.protocol)
+        )?;
+        match q.ports {
+            Some((s, d)) => writeln!(out, "{} → {}", Endpoint(q.src, s), Endpoint(q.dst, d))?,
+            None => writeln!(out, "{} → {}", q.src, q.dst)?,
+        }
+    }
+    Ok(())
+}
