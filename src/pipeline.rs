@@ -1,5 +1,7 @@
-//! The one pipeline: Source → Decode → filter → Track → Render, on one thread, with counts.
-//! Filtered-out packets are not tracked; views that need whole conversations filter by flow.
+//! The one pipeline: Source → Decode → Track → filter → Render, on one thread, with counts.
+//! Every decoded packet is tracked, also those the filter or `--skip` hide, so that flow numbers
+//! and relative sequence numbers belong to the capture (as Wireshark's `tcp.stream`), whatever
+//! is shown.
 
 use std::io::{self, Write};
 
@@ -60,6 +62,7 @@ pub fn run(
         st.frames += 1;
         st.bytes += frame.orig_len as u64;
         let pkt = decode(&frame);
+        let track = tracker.as_deref_mut().and_then(|t| t.observe(&pkt));
         if let Some(f) = filter
             && !f(&pkt)
         {
@@ -69,7 +72,6 @@ pub fn run(
         if st.matched <= limits.skip {
             continue;
         }
-        let track = tracker.as_deref_mut().and_then(|t| t.observe(&pkt));
         let ctx = PacketContext {
             number: st.frames,
             track,
@@ -92,5 +94,66 @@ fn classify(e: io::Error) -> End {
         End::OutputClosed
     } else {
         End::Output(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::Packet;
+    use crate::source::{LinkType, MemorySource, OwnedFrame, Timestamp};
+    use etherparse::PacketBuilder;
+
+    /// Records (frame number, flow) of each packet it is shown.
+    struct Seen(Vec<(u64, Option<u32>)>);
+    impl Renderer for Seen {
+        fn packet(
+            &mut self,
+            _: &mut dyn Write,
+            _: &Packet<'_>,
+            ctx: &PacketContext,
+        ) -> io::Result<()> {
+            self.0.push((ctx.number, ctx.track.map(|t| t.flow)));
+            Ok(())
+        }
+    }
+
+    fn udp(sport: u16) -> OwnedFrame {
+        let mut data = Vec::new();
+        PacketBuilder::ipv4([127, 0, 0, 1], [127, 0, 0, 1], 64)
+            .udp(sport, 9)
+            .write(&mut data, b"x")
+            .unwrap();
+        OwnedFrame {
+            ts: Timestamp::new(1, 0),
+            link: LinkType::RAW,
+            orig_len: data.len() as u32,
+            data,
+        }
+    }
+
+    #[test]
+    fn skip_filter_and_count_keep_the_captures_flow_numbers() {
+        // flows 0,1,0,2,1 on source ports 1000,2000,1000,3000,2000
+        let frames = [1000, 2000, 1000, 3000, 2000].map(udp).to_vec();
+        let mut src = MemorySource::new(frames);
+        let mut tracker = Tracker::new();
+        let mut seen = Seen(Vec::new());
+        let not_port_1000 = |p: &Packet<'_>| p.ports().map(|(s, _)| s != 1000).unwrap_or(true);
+        let (st, end) = run(
+            &mut src,
+            Some(&not_port_1000),
+            Some(&mut tracker),
+            &mut seen,
+            &mut Vec::new(),
+            Limits {
+                count: Some(1),
+                skip: 1,
+            },
+        );
+        assert!(matches!(end, End::Done));
+        // matches are frames 2, 4, 5; skip 1 → frame 4 (flow 2) is the one shown.
+        assert_eq!(seen.0, vec![(4, Some(2))]);
+        assert_eq!((st.frames, st.matched, st.shown), (4, 2, 1));
     }
 }
