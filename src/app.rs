@@ -47,6 +47,7 @@ pub fn main() -> i32 {
 pub fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Replay(a) => replay(a),
+        Command::Explain(a) => crate::explain::run(a),
     }
 }
 
