@@ -564,7 +564,7 @@ fn not_an_address(input: &str, a: &str) -> String {
             .iter()
             .find(|p| p.is_empty() || p.parse::<u32>().map(|n| n > 255).unwrap_or(true))
         {
-            Some(p) if p.is_empty() => "a part between the dots is empty".to_string(),
+            Some(&"") => "a part between the dots is empty".to_string(),
             Some(p) => format!("{p} is more than 255 (each of the four parts is 0-255)"),
             None => "leading zeros are not accepted (they meant octal once)".to_string(),
         }
@@ -672,7 +672,7 @@ pub fn explain(input: &str, facts: &IpFacts) -> Result<IpExplanation, String> {
             v6_details(a, &mut details);
         }
     }
-    kinds.sort_by(|x, y| prefix_len(&y.range).cmp(&prefix_len(&x.range)));
+    kinds.sort_by_key(|k| std::cmp::Reverse(prefix_len(&k.range)));
     let text = addr.to_string();
     let named = NAMED.iter().find(|(a, _)| *a == text).map(|(_, n)| *n);
     if let IpAddr::V4(a) = addr
@@ -767,9 +767,7 @@ fn v4_at(n: u128, shift: u32) -> Ipv4Addr {
 fn v6_details(a: Ipv6Addr, d: &mut Vec<(String, String)>) {
     let n = u128::from(a);
     let in_range = |net: u128, len: u8| contains(n, net, len, 128);
-    if in_range(0xffff_0000_0000, 96) {
-        d.push(("embedded IPv4".into(), v4_at(n, 0).to_string()));
-    } else if in_range(0, 96) && n > 1 {
+    if in_range(0xffff_0000_0000, 96) || (in_range(0, 96) && n > 1) {
         d.push(("embedded IPv4".into(), v4_at(n, 0).to_string()));
     } else if in_range(0x0064_ff9b << 96, 96) {
         d.push((
@@ -1232,7 +1230,7 @@ impl IpExplanation {
             .kinds
             .iter()
             .map(|k| {
-                json!({"name": k.name, "range": k.range, "rfc": k.rfc,
+                json!({"name": k.name, "range": (k.range != "-").then_some(&k.range), "rfc": k.rfc,
                        "meaning": k.meaning, "socket": k.socket})
             })
             .collect();

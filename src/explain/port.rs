@@ -63,7 +63,7 @@ pub struct MachineFacts {
     /// net.ipv4.ip_unprivileged_port_start.
     pub unprivileged_start: Option<u32>,
     /// /etc/services entries, when the file exists.
-    pub etc_services: Option<Vec<(String, u16, Proto, Vec<String>)>>,
+    pub etc_services: Option<Vec<sockets::ServiceEntry>>,
     pub sockets: Vec<SocketEntry>,
     pub owners: OwnerMap,
     pub users: HashMap<u32, String>,
@@ -95,7 +95,7 @@ impl MachineFacts {
 
     fn user(&self, uid: u32) -> String {
         match self.users.get(&uid) {
-            Some(n) => format!("{n} ({uid})"),
+            Some(n) => format!("{n} (uid {uid})"),
             None => uid.to_string(),
         }
     }
@@ -112,7 +112,10 @@ impl MachineFacts {
                 "hidden: user {} owns it; run as root to see the process",
                 self.user(s.uid)
             ),
-            _ => format!("unknown (user {})", self.user(s.uid)),
+            _ => format!(
+                "not found (user {}): its process is in another PID namespace or has exited",
+                self.user(s.uid)
+            ),
         }
     }
 
@@ -182,6 +185,39 @@ fn addr_note(s: &SocketEntry) -> Option<&'static str> {
     }
 }
 
+/// Which side of a connection a connected socket is.
+fn role_note(facts: &MachineFacts, s: &SocketEntry) -> Option<String> {
+    if s.is_listening() || s.remote.port() == 0 {
+        return None;
+    }
+    let listener = facts.sockets.iter().any(|l| {
+        l.proto == s.proto && l.state == sockets::TCP_LISTEN && l.local.port() == s.local.port()
+    });
+    if listener {
+        return Some(format!(
+            "server side: accept() made this socket for the client at {}; it keeps the \
+             listening port",
+            s.remote
+        ));
+    }
+    match facts.ephemeral {
+        Some((lo, hi)) if (lo..=hi).contains(&s.local.port()) => Some(format!(
+            "client side: connect() to {} got this ephemeral port from the kernel",
+            s.remote
+        )),
+        _ => None,
+    }
+}
+
+/// Whether some socket in `list` could not be matched to a process for lack of privilege.
+fn some_hidden(facts: &MachineFacts, list: &[&SocketEntry]) -> bool {
+    facts.euid != 0
+        && facts.owners.hidden_processes > 0
+        && list
+            .iter()
+            .any(|s| s.inode != 0 && !facts.owners.by_inode.contains_key(&s.inode))
+}
+
 fn socket_rows(facts: &MachineFacts, list: &[&SocketEntry]) -> String {
     let mut o = String::new();
     let _ = writeln!(
@@ -200,6 +236,9 @@ fn socket_rows(facts: &MachineFacts, list: &[&SocketEntry]) -> String {
             facts.owner_text(s)
         );
         if let Some(n) = addr_note(s) {
+            let _ = writeln!(o, "  {:<5} {:<10} ({n})", "", "");
+        }
+        if let Some(n) = role_note(facts, s) {
             let _ = writeln!(o, "  {:<5} {:<10} ({n})", "", "");
         }
     }
@@ -221,6 +260,7 @@ fn socket_json(facts: &MachineFacts, s: &SocketEntry) -> Value {
         "processes": facts.owners_json(s),
         "owner": facts.owner_text(s),
         "note": addr_note(s),
+        "role": role_note(facts, s),
     })
 }
 
@@ -263,17 +303,17 @@ impl PortExplanation<'_> {
         let p = self.spec.port as u32;
         match self.facts.unprivileged_start {
             Some(start) if p < start => format!(
-                "binding it needs privilege: ports below {start} (net.ipv4.ip_unprivileged_port_start \
+                "Binding it needs privilege: ports below {start} (net.ipv4.ip_unprivileged_port_start \
                  on this machine) need root or CAP_NET_BIND_SERVICE."
             ),
             Some(start) => format!(
-                "any user may bind it: it is not below {start} (net.ipv4.ip_unprivileged_port_start \
+                "Any user may bind it: it is not below {start} (net.ipv4.ip_unprivileged_port_start \
                  on this machine)."
             ),
             None if p < 1024 => {
-                "binding it needs root or CAP_NET_BIND_SERVICE (ports below 1024).".into()
+                "Binding it needs root or CAP_NET_BIND_SERVICE (ports below 1024).".into()
             }
-            None => "any user may bind it (it is not below 1024).".into(),
+            None => "Any user may bind it (it is not below 1024).".into(),
         }
     }
 
@@ -281,15 +321,15 @@ impl PortExplanation<'_> {
         let p = self.spec.port;
         match self.facts.ephemeral {
             Some((lo, hi)) if (lo..=hi).contains(&p) => format!(
-                "this machine picks ephemeral ports from {lo}-{hi} (net.ipv4.ip_local_port_range): \
+                "This machine picks ephemeral ports from {lo}-{hi} (net.ipv4.ip_local_port_range): \
                  {p} is inside, so the kernel may give it to any connect() or bind(port 0). A \
                  server on it can find it taken (EADDRINUSE)."
             ),
             Some((lo, hi)) => format!(
-                "this machine picks ephemeral ports from {lo}-{hi} (net.ipv4.ip_local_port_range): \
+                "This machine picks ephemeral ports from {lo}-{hi} (net.ipv4.ip_local_port_range): \
                  {p} is outside, so the kernel never picks it on its own."
             ),
-            None => "the ephemeral range of this machine could not be read \
+            None => "The ephemeral range of this machine could not be read \
                      (/proc/sys/net/ipv4/ip_local_port_range)."
                 .into(),
         }
@@ -376,7 +416,7 @@ impl PortExplanation<'_> {
         } else {
             o.push_str(&socket_rows(self.facts, &list));
         }
-        if self.facts.euid != 0 && self.facts.owners.hidden_processes > 0 {
+        if some_hidden(self.facts, &list) {
             o.push_str(&wrap(
                 &format!(
                     "Not running as root: the sockets of {} processes of other users cannot be \
@@ -442,7 +482,7 @@ pub fn ports_text(facts: &MachineFacts) -> String {
         list.len()
     );
     o.push_str(&socket_rows(facts, &list));
-    if facts.euid != 0 && facts.owners.hidden_processes > 0 {
+    if some_hidden(facts, &list) {
         o.push('\n');
         o.push_str(&wrap(
             &format!(

@@ -202,8 +202,11 @@ pub fn parse_passwd(text: &str) -> HashMap<u32, String> {
         .collect()
 }
 
-/// (name, port, proto) entries of /etc/services text.
-pub fn parse_etc_services(text: &str) -> Vec<(String, u16, Proto, Vec<String>)> {
+/// One /etc/services line: name, port, protocol, aliases.
+pub type ServiceEntry = (String, u16, Proto, Vec<String>);
+
+/// The entries of /etc/services text.
+pub fn parse_etc_services(text: &str) -> Vec<ServiceEntry> {
     let mut out = Vec::new();
     for line in text.lines() {
         let line = line.split('#').next().unwrap_or("");
