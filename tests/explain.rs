@@ -355,6 +355,26 @@ impl Capture {
     }
 }
 
+impl Capture {
+    /// The text of several `explain packet FILE --frame N`, each after its command line.
+    fn explain_many(&self, runs: &[(&str, &str)]) -> String {
+        let mut all = String::new();
+        for (f, n) in runs {
+            let out = self.explain(&[f, "--frame", n]);
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            all.push_str(&format!(
+                "$ sockscope explain packet {f} --frame {n}\n{}\n",
+                String::from_utf8_lossy(&out.stdout)
+            ));
+        }
+        all
+    }
+}
+
 impl Drop for Capture {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
@@ -445,19 +465,12 @@ fn http_capture() -> Vec<Vec<u8>> {
 fn packet_tcp_handshake_and_data() {
     let cap = Capture::new("tcp");
     cap.write("http.pcap", DataLink::ETHERNET, &http_capture());
-    let mut all = String::new();
-    for n in ["1", "2", "4", "5"] {
-        let out = cap.explain(&["http.pcap", "--frame", n]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        all.push_str(&format!(
-            "$ sockscope explain packet http.pcap --frame {n}\n{}\n",
-            String::from_utf8_lossy(&out.stdout)
-        ));
-    }
+    let all = cap.explain_many(&[
+        ("http.pcap", "1"),
+        ("http.pcap", "2"),
+        ("http.pcap", "4"),
+        ("http.pcap", "5"),
+    ]);
     insta::assert_snapshot!(all);
 }
 
@@ -553,19 +566,7 @@ fn packet_udp6_icmp_and_offloaded_checksum() {
     let cap = Capture::new("misc");
     cap.write("udp6.pcap", DataLink::RAW, &[udp6(), ping4()]);
     cap.write("lo.pcap", DataLink::NULL, &[loopback_offloaded()]);
-    let mut all = String::new();
-    for (f, n) in [("udp6.pcap", "1"), ("udp6.pcap", "2"), ("lo.pcap", "1")] {
-        let out = cap.explain(&[f, "--frame", n]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        all.push_str(&format!(
-            "$ sockscope explain packet {f} --frame {n}\n{}\n",
-            String::from_utf8_lossy(&out.stdout)
-        ));
-    }
+    let all = cap.explain_many(&[("udp6.pcap", "1"), ("udp6.pcap", "2"), ("lo.pcap", "1")]);
     assert!(all.contains("placeholder"), "{all}");
     assert!(all.contains("UDP checksum 0x"), "{all}");
     insta::assert_snapshot!(all);

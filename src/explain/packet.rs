@@ -762,23 +762,8 @@ fn ipv4_header(p: &Packet<'_>, h: &decode::Ipv4Summary<'_>, off: usize) -> Heade
                 }
             ),
         ),
-        field(
-            "Source Address",
-            "Source",
-            96,
-            32,
-            h.src.to_string(),
-            format!("the sender: {}", addr_kind(IpAddr::V4(h.src))),
-        ),
-        field(
-            "Destination Address",
-            "Destination",
-            128,
-            32,
-            h.dst.to_string(),
-            format!("the final receiver: {}", addr_kind(IpAddr::V4(h.dst))),
-        ),
     ];
+    f.extend(addr_fields(IpAddr::V4(h.src), IpAddr::V4(h.dst), 96));
     if h.header_len > 20 {
         f.push(field(
             "Options",
@@ -807,9 +792,32 @@ fn ipv4_header(p: &Packet<'_>, h: &decode::Ipv4Summary<'_>, off: usize) -> Heade
     }
 }
 
+/// Source and destination address fields, the source at bit `at`.
+fn addr_fields(src: IpAddr, dst: IpAddr, at: u32) -> [Field; 2] {
+    let bits = if src.is_ipv4() { 32 } else { 128 };
+    [
+        field(
+            "Source Address",
+            "Source",
+            at,
+            bits,
+            src.to_string(),
+            format!("the sender: {}", addr_kind(src)),
+        ),
+        field(
+            "Destination Address",
+            "Destination",
+            at + bits,
+            bits,
+            dst.to_string(),
+            format!("the final receiver: {}", addr_kind(dst)),
+        ),
+    ]
+}
+
 fn ipv6_header(h: &decode::Ipv6Summary, off: usize, d: &[u8]) -> Header {
     let _ = d;
-    let f = vec![
+    let mut f = vec![
         field("Version", "Ver", 0, 4, "6", "IP version 6"),
         field(
             "Traffic Class",
@@ -863,23 +871,8 @@ fn ipv6_header(h: &decode::Ipv6Summary, off: usize, d: &[u8]) -> Header {
             h.hop_limit.to_string(),
             "hops left: each router subtracts 1 and drops the packet at 0 (IPv4's TTL)",
         ),
-        field(
-            "Source Address",
-            "Source",
-            64,
-            128,
-            h.src.to_string(),
-            format!("the sender: {}", addr_kind(IpAddr::V6(h.src))),
-        ),
-        field(
-            "Destination Address",
-            "Destination",
-            192,
-            128,
-            h.dst.to_string(),
-            format!("the final receiver: {}", addr_kind(IpAddr::V6(h.dst))),
-        ),
     ];
+    f.extend(addr_fields(IpAddr::V6(h.src), IpAddr::V6(h.dst), 64));
     Header {
         key: "ipv6",
         title: "IPv6 header",
