@@ -572,6 +572,57 @@ fn packet_udp6_icmp_and_offloaded_checksum() {
     insta::assert_snapshot!(all);
 }
 
+/// An ARP request in an 802.1Q-tagged Ethernet frame.
+fn arp_in_vlan() -> Vec<u8> {
+    let mut v = vec![0xff; 6];
+    v.extend_from_slice(&CLIENT_MAC);
+    v.extend_from_slice(&[0x81, 0x00, 0x20, 0x0a, 0x08, 0x06]); // TPID, PCP 1 VID 10, ARP
+    v.extend_from_slice(&[0, 1, 0x08, 0, 6, 4, 0, 1]);
+    v.extend_from_slice(&CLIENT_MAC);
+    v.extend_from_slice(&[192, 168, 1, 9]);
+    v.extend_from_slice(&[0; 6]);
+    v.extend_from_slice(&[192, 168, 1, 1]);
+    v
+}
+
+/// The first fragment of a UDP datagram over IPv6, in a Linux cooked v2 header.
+fn ipv6_fragment_sll2() -> Vec<u8> {
+    let mut v = vec![0x86, 0xdd, 0, 0, 0, 0, 0, 2, 0, 1, 4, 6];
+    v.extend_from_slice(&[0x02, 0, 0, 0, 0, 0x01, 0, 0]);
+    v.extend_from_slice(&[0x60, 0, 0, 0, 0, 20, 44, 64]);
+    v.extend_from_slice(
+        &"2001:db8::9"
+            .parse::<std::net::Ipv6Addr>()
+            .unwrap()
+            .octets(),
+    );
+    v.extend_from_slice(
+        &"2001:db8::53"
+            .parse::<std::net::Ipv6Addr>()
+            .unwrap()
+            .octets(),
+    );
+    v.extend_from_slice(&[17, 0, 0x00, 0x01, 0x12, 0x34, 0x56, 0x78]); // offset 0, M=1
+    v.extend_from_slice(&[0x9c, 0x40, 0, 53, 0x04, 0xb0, 0, 0]); // UDP, length 1200
+    v.extend_from_slice(b"data");
+    v
+}
+
+#[test]
+fn packet_arp_vlan_and_ipv6_fragment() {
+    let cap = Capture::new("arpfrag");
+    cap.write("arp.pcap", DataLink::ETHERNET, &[arp_in_vlan()]);
+    cap.write("frag.pcap", DataLink::LINUX_SLL2, &[ipv6_fragment_sll2()]);
+    let all = cap.explain_many(&[("arp.pcap", "1"), ("frag.pcap", "1")]);
+    assert!(
+        all.contains("request: who has the target IP address?"),
+        "{all}"
+    );
+    assert!(all.contains("VLAN ID"), "{all}");
+    assert!(all.contains("IPv6 Fragment header"), "{all}");
+    insta::assert_snapshot!(all);
+}
+
 // ---- bad input ----
 
 fn usage_error(args: &[&str], cwd: Option<&PathBuf>) -> String {

@@ -196,7 +196,16 @@ pub fn explain_packet(p: &Packet<'_>, ctx: &Context<'_>) -> PacketExplanation {
         payload_offset,
         payload_len: p.payload.len(),
         payload_wire_len: p.payload_wire_len,
-        stop: p.stop.map(|s| s.to_string()),
+        stop: p.stop.map(|s| s.to_string()).or_else(|| match p.transport {
+            Transport::Partial { protocol, ports } => Some(format!(
+                "the {} header was not decoded (cut short, or inside a fragment){}",
+                protocol_name(protocol),
+                ports
+                    .map(|(a, b)| format!("; its ports are {a} -> {b}"))
+                    .unwrap_or_default()
+            )),
+            _ => None,
+        }),
     }
 }
 
@@ -949,6 +958,16 @@ fn ext_header(kind: u8, off: usize, len: usize, d: &[u8], next: &mut u8) -> Head
         }
     }
     *next = nh;
+    let notes = if kind == proto::IPV6_FRAG {
+        vec![
+            "Only the sender fragments in IPv6. Only the first fragment (offset 0) holds the \
+             transport header, and sockscope does not reassemble fragments, so the bytes after \
+             this header are shown as they are."
+                .to_string(),
+        ]
+    } else {
+        vec![]
+    };
     Header {
         key: "ipv6_ext",
         title: match kind {
@@ -963,7 +982,7 @@ fn ext_header(kind: u8, off: usize, len: usize, d: &[u8], next: &mut u8) -> Head
         offset: off,
         len,
         fields: f,
-        notes: vec![],
+        notes,
     }
 }
 
@@ -1873,7 +1892,8 @@ impl PacketExplanation {
     /// The header's bytes, each field's bytes in brackets (or in its colour), 16 a line.
     fn marked_dump(&self, h: &Header, colour: bool) -> String {
         let mut o = String::new();
-        let bytes = self.data.get(h.offset..h.offset + h.len).unwrap_or(&[]);
+        let end = (h.offset + h.len).min(self.data.len());
+        let bytes = self.data.get(h.offset..end).unwrap_or(&[]);
         let mut line = String::new();
         let mut col = 0;
         let mut line_start = h.offset;
@@ -1984,4 +2004,89 @@ fn dump(b: &[u8], base: usize) -> String {
         let _ = writeln!(o, "  0x{:04x}  {h:<47}  {a}", base + i * 16);
     }
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Frame;
+
+    /// Never panic on input bytes: random frames, and a valid frame cut at every length and
+    /// with every byte flipped, on every link type.
+    #[test]
+    fn any_bytes_are_explained_without_panic() {
+        let tcp: Vec<u8> = [
+            &[
+                0x45u8, 0, 0, 44, 0, 1, 0x40, 0, 64, 6, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1,
+            ][..],
+            &[
+                0x9c, 0x40, 0, 7, 0, 0, 0, 1, 0, 0, 0, 0, 0x60, 0x02, 0xff, 0xff, 0, 0, 0, 0,
+            ],
+            &[2, 4, 0x05, 0xb4],
+        ]
+        .concat();
+        let links = [
+            LinkType::ETHERNET,
+            LinkType::RAW,
+            LinkType::NULL,
+            LinkType::LINUX_SLL,
+            LinkType::LINUX_SLL2,
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut inputs: Vec<Vec<u8>> = (0..=tcp.len()).map(|n| tcp[..n].to_vec()).collect();
+        for i in 0..tcp.len() {
+            let mut v = tcp.clone();
+            v[i] ^= (next() as u8) | 1;
+            inputs.push(v);
+        }
+        for _ in 0..200 {
+            let n = (next() % 120) as usize;
+            let mut v: Vec<u8> = (0..n).map(|_| next() as u8).collect();
+            if let Some(b) = v.first_mut() {
+                *b = 0x40 | (*b & 0x2f);
+            }
+            inputs.push(v);
+        }
+        let tracker = Tracker::new();
+        let scales = HashMap::new();
+        for link in links {
+            for d in &inputs {
+                let mut framed = match link {
+                    LinkType::ETHERNET => vec![0u8; 12]
+                        .into_iter()
+                        .chain([0x08, 0x00])
+                        .collect::<Vec<_>>(),
+                    LinkType::NULL => vec![2, 0, 0, 0],
+                    LinkType::LINUX_SLL => [&[0u8; 14][..], &[0x08, 0x00]].concat(),
+                    LinkType::LINUX_SLL2 => [&[0x08u8, 0x00][..], &[0u8; 18]].concat(),
+                    _ => vec![],
+                };
+                framed.extend_from_slice(d);
+                let f = Frame {
+                    ts: Timestamp::default(),
+                    link,
+                    orig_len: framed.len() as u32 + 7,
+                    data: &framed,
+                };
+                let p = decode::decode(&f);
+                let ctx = Context {
+                    file: "x",
+                    number: 1,
+                    info: None,
+                    tracker: &tracker,
+                    scales: &scales,
+                };
+                let e = explain_packet(&p, &ctx);
+                let _ = e.to_text(true);
+                let _ = e.to_text(false);
+                let _ = e.to_json();
+            }
+        }
+    }
 }
