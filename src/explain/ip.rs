@@ -161,7 +161,9 @@ const RANGES4: &[Range4] = &[
         "RFC 1122 §3.2.1.3",
         "This machine itself: packets never leave it, they go through the `lo` interface.",
         "bind(127.0.0.1) means only this machine: programs here can connect, nobody on the \
-         network can. On Linux every 127.x.y.z address is on `lo` and works the same.",
+         network can. connect() to 127.0.0.1 reaches a server on this machine bound to \
+         127.0.0.1 or to 0.0.0.0, never another host. On Linux every 127.x.y.z address is on \
+         `lo` and works the same.",
     ),
     (
         v4(169, 254, 0, 0),
@@ -335,7 +337,8 @@ const RANGES6: &[Range6] = &[
         "RFC 4291 §2.5.3",
         "This machine itself, over IPv6 (the `lo` interface). Only ::1, not a whole range as \
          in IPv4.",
-        "bind(::1) means only this machine can connect; nobody on the network can.",
+        "bind(::1) means only this machine can connect; nobody on the network can. connect() \
+         to ::1 reaches a server on this machine bound to ::1 or to ::, never another host.",
     ),
     (
         0xffff_0000_0000,
@@ -648,6 +651,13 @@ pub fn explain(input: &str, facts: &IpFacts) -> Result<IpExplanation, String> {
                 });
             }
             class = Some(class_of(a.octets()[0]));
+            details.push((
+                "as IPv6".into(),
+                format!(
+                    "{} (IPv4-mapped: how a dual-stack IPv6 socket shows it)",
+                    a.to_ipv6_mapped()
+                ),
+            ));
         }
         IpAddr::V6(a) => {
             let n = u128::from(a);
@@ -764,34 +774,64 @@ fn v4_at(n: u128, shift: u32) -> Ipv4Addr {
     Ipv4Addr::from((n >> shift) as u32)
 }
 
+/// The IPv4 address inside an IPv4-mapped, IPv4-compatible, NAT64 or 6to4 address.
+pub fn embedded_ipv4(addr: IpAddr) -> Option<Ipv4Addr> {
+    let IpAddr::V6(a) = addr else { return None };
+    let n = u128::from(a);
+    let in_range = |net: u128, len: u8| contains(n, net, len, 128);
+    if in_range(0xffff_0000_0000, 96)
+        || (in_range(0, 96) && n > 1)
+        || in_range(0x0064_ff9b << 96, 96)
+    {
+        Some(v4_at(n, 0))
+    } else if in_range(0x2002 << 112, 16) {
+        Some(v4_at(n, 80))
+    } else {
+        None
+    }
+}
+
+/// Teredo's (server, client, client port, flags) (RFC 4380 §4).
+pub fn teredo(addr: IpAddr) -> Option<(Ipv4Addr, Ipv4Addr, u16, u16)> {
+    let IpAddr::V6(a) = addr else { return None };
+    let n = u128::from(a);
+    contains(n, 0x2001 << 112, 32, 128).then(|| {
+        (
+            v4_at(n, 64),
+            Ipv4Addr::from(!(n as u32)),
+            !((n >> 32) as u16),
+            (n >> 48) as u16,
+        )
+    })
+}
+
 fn v6_details(a: Ipv6Addr, d: &mut Vec<(String, String)>) {
     let n = u128::from(a);
     let in_range = |net: u128, len: u8| contains(n, net, len, 128);
-    if in_range(0xffff_0000_0000, 96) || (in_range(0, 96) && n > 1) {
-        d.push(("embedded IPv4".into(), v4_at(n, 0).to_string()));
-    } else if in_range(0x0064_ff9b << 96, 96) {
-        d.push((
-            "embedded IPv4".into(),
-            format!("{} (the last 32 bits, RFC 6052 §2.2)", v4_at(n, 0)),
-        ));
-    } else if in_range(0x2002 << 112, 16) {
-        let v4a = v4_at(n, 80);
-        d.push((
-            "embedded IPv4".into(),
-            format!("{v4a} (bits 16-47: the site's 6to4 router)"),
-        ));
+    let embedded = embedded_ipv4(IpAddr::V6(a));
+    if in_range(0x2002 << 112, 16) {
+        if let Some(v4a) = embedded {
+            d.push((
+                "embedded IPv4".into(),
+                format!("{v4a} (bits 16-47: the site's 6to4 router)"),
+            ));
+        }
         d.push((
             "site prefix".into(),
             format!("{}/48", Ipv6Addr::from(n & mask(48, 128))),
         ));
-    } else if in_range(0x2001 << 112, 32) {
-        let flags = (n >> 48) as u16;
-        let port = !((n >> 32) as u16);
-        let client = Ipv4Addr::from(!(n as u32));
-        d.push((
-            "Teredo server".into(),
-            format!("{} (bits 32-63)", v4_at(n, 64)),
-        ));
+    } else if in_range(0x0064_ff9b << 96, 96) {
+        if let Some(v4a) = embedded {
+            d.push((
+                "embedded IPv4".into(),
+                format!("{v4a} (the last 32 bits, RFC 6052 §2.2)"),
+            ));
+        }
+    } else if let Some(v4a) = embedded {
+        d.push(("embedded IPv4".into(), v4a.to_string()));
+    }
+    if let Some((server, client, port, flags)) = teredo(IpAddr::V6(a)) {
+        d.push(("Teredo server".into(), format!("{server} (bits 32-63)")));
         d.push((
             "Teredo flags".into(),
             format!(
@@ -1237,7 +1277,7 @@ impl IpExplanation {
         let details: serde_json::Map<String, Value> = self
             .details
             .iter()
-            .map(|(k, v)| (k.replace(' ', "_"), Value::String(v.clone())))
+            .map(|(k, v)| (k.to_lowercase().replace(' ', "_"), Value::String(v.clone())))
             .collect();
         let machine = match on_machine(self.addr, &self.facts) {
             None => Value::Null,
@@ -1270,7 +1310,17 @@ impl IpExplanation {
             "details": details,
             "class": self.class.map(|(c, r)| json!({"class": c.to_string(), "range": r})),
             "hex": hex_of(self.addr),
-            "binary": bit_lines(self.addr, None, false).join(""),
+            "binary": match self.addr {
+                IpAddr::V4(a) => format!("{:032b}", u32::from(a)),
+                IpAddr::V6(a) => format!("{:0128b}", u128::from(a)),
+            },
+            "embedded_ipv4": embedded_ipv4(self.addr).map(|a| a.to_string()),
+            "teredo": teredo(self.addr).map(|(server, client, port, flags)| json!({
+                "server": server.to_string(),
+                "client": client.to_string(),
+                "client_port": port,
+                "flags": flags,
+            })),
             "machine": machine,
             "machine_summary": self.machine_sentence(),
             "subnet": subnet,

@@ -1868,7 +1868,8 @@ impl PacketExplanation {
             }
         }
         if let Some(s) = &self.stop {
-            let _ = writeln!(o, "\nDecoding stopped early: {s}.");
+            o.push('\n');
+            o.push_str(&wrap(&format!("Decoding stopped early: {s}."), "", 96));
         }
         let _ = writeln!(
             o,
