@@ -539,6 +539,16 @@ fn ping4() -> Vec<u8> {
     v
 }
 
+/// UDP over IPv4 without a UDP checksum (allowed) and with a broken IPv4 header checksum.
+fn udp4_checksums_zero() -> Vec<u8> {
+    let mut v = vec![
+        0x45, 0, 0, 32, 0, 1, 0x40, 0, 64, 17, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1,
+    ];
+    v.extend_from_slice(&[0x9c, 0x40, 0, 7, 0, 12, 0, 0]);
+    v.extend_from_slice(b"ping");
+    v
+}
+
 /// A loopback TCP segment as Linux captures it: the checksum holds only the pseudo-header sum.
 fn loopback_offloaded() -> Vec<u8> {
     let b = PacketBuilder::ipv4([127, 0, 0, 1], [127, 0, 0, 1], 64)
@@ -564,9 +574,23 @@ fn loopback_offloaded() -> Vec<u8> {
 #[test]
 fn packet_udp6_icmp_and_offloaded_checksum() {
     let cap = Capture::new("misc");
-    cap.write("udp6.pcap", DataLink::RAW, &[udp6(), ping4()]);
+    cap.write(
+        "udp6.pcap",
+        DataLink::RAW,
+        &[udp6(), ping4(), udp4_checksums_zero()],
+    );
     cap.write("lo.pcap", DataLink::NULL, &[loopback_offloaded()]);
-    let all = cap.explain_many(&[("udp6.pcap", "1"), ("udp6.pcap", "2"), ("lo.pcap", "1")]);
+    let all = cap.explain_many(&[
+        ("udp6.pcap", "1"),
+        ("udp6.pcap", "2"),
+        ("udp6.pcap", "3"),
+        ("lo.pcap", "1"),
+    ]);
+    assert!(all.contains("The UDP checksum 0 means"), "{all}");
+    assert!(
+        all.contains("The IPv4 header checksum 0x0000 is wrong (should be 0x3cca)"),
+        "{all}"
+    );
     assert!(all.contains("placeholder"), "{all}");
     assert!(all.contains("UDP checksum 0x"), "{all}");
     insta::assert_snapshot!(all);

@@ -595,6 +595,12 @@ fn ecn_name(e: u8) -> &'static str {
 
 fn checksum_note(what: &str, v: Verdict, stored: u16, lo: bool) -> String {
     match v {
+        // Linux always computes the IPv4 header checksum itself (ip_send_check), so offload
+        // does not explain a wrong one.
+        Verdict::Wrong { computed } if what.contains("IPv4") => format!(
+            "{what} checksum 0x{stored:04x} is wrong (should be 0x{computed:04x}): the header was \
+             damaged or crafted by hand; a receiver drops such a packet."
+        ),
         Verdict::Correct => format!(
             "{what} checksum 0x{stored:04x} is correct (recomputed over the captured bytes)."
         ),
