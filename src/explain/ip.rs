@@ -632,6 +632,20 @@ pub fn explain(input: &str, facts: &IpFacts) -> Result<IpExplanation, String> {
     let (addr, prefix) = parse(input)?;
     let mut kinds = Vec::new();
     let mut details = Vec::new();
+    let zone = input
+        .split('/')
+        .next()
+        .and_then(|a| a.split_once('%'))
+        .map(|(_, z)| z.trim());
+    if let Some(z) = zone {
+        details.push((
+            "zone".into(),
+            format!(
+                "{z}: the interface this address is used on (sin6_scope_id = if_nametoindex(\"{z}\"), \
+                 RFC 4007 §11)"
+            ),
+        ));
+    }
     let mut class = None;
     match addr {
         IpAddr::V4(a) => {
