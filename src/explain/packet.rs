@@ -149,9 +149,9 @@ pub fn explain_packet(p: &Packet<'_>, ctx: &Context<'_>) -> PacketExplanation {
     }
     let net_off = p.net_offset as usize;
     match &p.net {
-        Net::Ipv4(h) => headers.push(ipv4_header(p, h, net_off)),
+        Net::Ipv4(h) => headers.push(ipv4_header(h, net_off)),
         Net::Ipv6(h) => {
-            headers.push(ipv6_header(h, net_off, d));
+            headers.push(ipv6_header(h, net_off));
             let mut off = net_off + 40;
             let mut next = h.next_header;
             for e in h.exts() {
@@ -644,7 +644,7 @@ fn local_traffic(p: &Packet<'_>) -> bool {
         || matches!(p.link, Link::Sll(s) if s.arphrd == 772 || s.packet_type == 4)
 }
 
-fn ipv4_header(p: &Packet<'_>, h: &decode::Ipv4Summary<'_>, off: usize) -> Header {
+fn ipv4_header(h: &decode::Ipv4Summary<'_>, off: usize) -> Header {
     let hb = h.header;
     let dscp = h.tos >> 2;
     let ecn = h.tos & 3;
@@ -795,7 +795,6 @@ fn ipv4_header(p: &Packet<'_>, h: &decode::Ipv4Summary<'_>, off: usize) -> Heade
             "This is a fragment: the transport header is only in the fragment at offset 0.".into(),
         );
     }
-    let _ = p;
     Header {
         key: "ipv4",
         title: "IPv4 header",
@@ -830,8 +829,7 @@ fn addr_fields(src: IpAddr, dst: IpAddr, at: u32) -> [Field; 2] {
     ]
 }
 
-fn ipv6_header(h: &decode::Ipv6Summary, off: usize, d: &[u8]) -> Header {
-    let _ = d;
+fn ipv6_header(h: &decode::Ipv6Summary, off: usize) -> Header {
     let mut f = vec![
         field("Version", "Ver", 0, 4, "6", "IP version 6"),
         field(
@@ -1391,17 +1389,12 @@ fn tcp_header(p: &Packet<'_>, t: &decode::TcpSummary<'_>, ctx: &Context<'_>) -> 
             format!("{}: {meaning}", if f16 & m != 0 { "set" } else { "off" }),
         ));
     }
+    // Scaling is on only when both SYNs carried the option (RFC 7323 §2.2); then this side's
+    // window is shifted by the count from its own SYN.
     let scale = rel.and_then(|i| {
-        let mine = ctx
-            .scales
-            .get(&(i.flow, i.dir == Dir::ToServer))?
-            .as_ref()?;
-        let theirs = ctx
-            .scales
-            .get(&(i.flow, i.dir != Dir::ToServer))?
-            .as_ref()?;
-        let _ = theirs;
-        Some(*mine)
+        let ws = |to_server: bool| ctx.scales.get(&(i.flow, to_server)).copied().flatten();
+        ws(i.dir != Dir::ToServer)?;
+        ws(i.dir == Dir::ToServer)
     });
     let v = verify_transport(p, proto::TCP, t.checksum, 16);
     f.push(field(
