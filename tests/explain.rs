@@ -532,6 +532,18 @@ fn udp6() -> Vec<u8> {
     v
 }
 
+fn ping6() -> Vec<u8> {
+    let b = PacketBuilder::ipv6(
+        "::1".parse::<std::net::Ipv6Addr>().unwrap().octets(),
+        "::1".parse::<std::net::Ipv6Addr>().unwrap().octets(),
+        64,
+    )
+    .icmpv6_echo_request(9, 3);
+    let mut v = Vec::new();
+    b.write(&mut v, b"abcd").unwrap();
+    v
+}
+
 fn ping4() -> Vec<u8> {
     let b = PacketBuilder::ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64).icmpv4_echo_request(7, 1);
     let mut v = Vec::new();
@@ -577,15 +589,21 @@ fn packet_udp6_icmp_and_offloaded_checksum() {
     cap.write(
         "udp6.pcap",
         DataLink::RAW,
-        &[udp6(), ping4(), udp4_checksums_zero()],
+        &[udp6(), ping4(), udp4_checksums_zero(), ping6()],
     );
     cap.write("lo.pcap", DataLink::NULL, &[loopback_offloaded()]);
     let all = cap.explain_many(&[
         ("udp6.pcap", "1"),
         ("udp6.pcap", "2"),
         ("udp6.pcap", "3"),
+        ("udp6.pcap", "4"),
         ("lo.pcap", "1"),
     ]);
+    // etherparse computed it with the IPv6 pseudo-header; we must agree
+    assert!(
+        all.contains("The ICMPv6 checksum 0xbae4 is correct"),
+        "{all}"
+    );
     assert!(all.contains("The UDP checksum 0 means"), "{all}");
     assert!(
         all.contains("The IPv4 header checksum 0x0000 is wrong (should be 0x3cca)"),
