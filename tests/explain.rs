@@ -146,6 +146,19 @@ fn ip_machine_interfaces_are_named() {
     assert!(t.contains("cannot tell"), "{t}");
 }
 
+#[test]
+fn live_loopback_is_found_on_an_interface() {
+    let out = run(bin().args(["explain", "ip", "127.0.0.1", "--json"]));
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let on = v["machine"]["on_interfaces"].as_array().unwrap();
+    assert!(
+        on.iter()
+            .any(|i| i.as_str().unwrap().ends_with("(127.0.0.1/8)")),
+        "{v:#}"
+    );
+}
+
 fn entry(proto: Proto, local: &str, remote: &str, state: u8, uid: u32, inode: u64) -> SocketEntry {
     let local: SocketAddr = local.parse().unwrap();
     SocketEntry {
