@@ -21,6 +21,8 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Run a bundled demo server or client that narrates its socket calls as it makes them.
     Demo(DemoArgs),
+    /// Explain an IP address, a port, this machine's listening sockets, or one captured packet.
+    Explain(ExplainArgs),
 }
 
 #[derive(Args, Debug)]
@@ -209,4 +211,54 @@ pub enum DemoName {
 pub enum DemoRole {
     Server,
     Client,
+}
+
+/// `sockscope explain ...`: answers "what is this?" from the facts, on this machine.
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    #[command(subcommand)]
+    pub what: ExplainCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ExplainCommand {
+    /// An IPv4 or IPv6 address, optionally with /LEN or /NETMASK: kind, RFC, binary, subnet.
+    Ip {
+        /// e.g. 192.168.1.10, 10.0.0.0/8, 192.168.1.0/255.255.255.0, fe80::1/64
+        #[arg(value_name = "ADDR[/PREFIX]", allow_hyphen_values = true)]
+        addr: String,
+        /// One JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A port number, optionally /tcp or /udp: range, service, sockets bound to it now.
+    Port {
+        /// e.g. 22, 53/udp, 54321/tcp
+        #[arg(value_name = "N[/tcp|/udp]", allow_hyphen_values = true)]
+        port: String,
+        /// One JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every listening TCP socket and bound UDP socket of this machine (like `ss -tulpn`).
+    Ports {
+        /// One JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One packet of a capture file, header by header, field by field, with its bytes.
+    Packet {
+        /// Capture file (pcap or pcapng).
+        #[arg(value_name = "FILE")]
+        file: String,
+        /// Which packet, counting from 1 as Wireshark does.
+        #[arg(long, value_name = "N", default_value_t = 1)]
+        frame: u64,
+        /// One JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+        /// When to use colour to mark the bytes of each field (also honours NO_COLOR).
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
+    },
 }
