@@ -7,6 +7,8 @@ use clap::Parser;
 
 use crate::cli::{Cli, Command, Format, ReplayArgs};
 use crate::config::ViewConfig;
+use crate::decode::Packet;
+use crate::filter::Filter;
 use crate::pipeline::{self, End, Limits};
 use crate::render::Renderer;
 use crate::render::tcpdump::TcpdumpRenderer;
@@ -62,13 +64,15 @@ pub fn make_renderer(cfg: &ViewConfig) -> Box<dyn Renderer> {
 
 fn replay(a: ReplayArgs) -> Result<(), Failure> {
     let cfg = ViewConfig::from_args(&a.view);
+    let filter = Filter::parse(&a.filter.join(" ")).map_err(|e| Failure::Usage(e.to_string()))?;
+    let matches = |p: &Packet<'_>| filter.matches(p);
     let mut source = FileSource::open(&a.file).map_err(|e| Failure::Usage(e.to_string()))?;
     let mut renderer = make_renderer(&cfg);
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let (_stats, end) = pipeline::run(
         &mut source,
-        None,
+        Some(&matches),
         None,
         renderer.as_mut(),
         &mut out,

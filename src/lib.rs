@@ -9,6 +9,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod decode;
+pub mod filter;
 pub mod pipeline;
 pub mod render;
 pub mod services;
