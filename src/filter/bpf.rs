@@ -126,8 +126,16 @@ type Label = usize;
 
 #[derive(Clone, Copy, Debug)]
 enum Ins {
-    Op { code: u16, k: u32 },
-    Cond { code: u16, k: u32, jt: Label, jf: Label },
+    Op {
+        code: u16,
+        k: u32,
+    },
+    Cond {
+        code: u16,
+        k: u32,
+        jt: Label,
+        jf: Label,
+    },
     Ja(Label),
     Place(Label),
 }
@@ -388,7 +396,9 @@ impl Compiler {
                     IpNet::V4 { .. } => (12, 16),
                     IpNet::V6 { .. } => (8, 24),
                 };
-                self.by_dir(dir, src, dst, t, f, &mut |c, off, t, f| c.in_net(net, off, t, f));
+                self.by_dir(dir, src, dst, t, f, &mut |c, off, t, f| {
+                    c.in_net(net, off, t, f)
+                });
             }
             Prim::Port { dir, proto, lo, hi } => {
                 self.push(LD | MEM, M_PROTO);

@@ -14,9 +14,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::lexer::{Tok, Token, lex};
-use super::{
-    Arith, ArithOp, Base, Dir, Family, FilterError, IpNet, Node, PortProto, Prim, RelOp,
-};
+use super::{Arith, ArithOp, Base, Dir, Family, FilterError, IpNet, Node, PortProto, Prim, RelOp};
 use crate::decode::{ethertype, proto};
 use crate::services;
 
@@ -70,16 +68,8 @@ const NAMED_VALUES: &[(&str, u32)] = &[
 /// Protocol words: what they match alone, and the header they name in `proto[...]`.
 const PROTOCOLS: &[(&str, Option<Prim>, Base)] = &[
     ("ether", None, Base::Ether),
-    (
-        "ip",
-        Some(Prim::EtherType(ethertype::IPV4)),
-        Base::Ip,
-    ),
-    (
-        "ip6",
-        Some(Prim::EtherType(ethertype::IPV6)),
-        Base::Ip6,
-    ),
+    ("ip", Some(Prim::EtherType(ethertype::IPV4)), Base::Ip),
+    ("ip6", Some(Prim::EtherType(ethertype::IPV6)), Base::Ip6),
     ("arp", Some(Prim::EtherType(ethertype::ARP)), Base::Ether),
     (
         "tcp",
@@ -193,13 +183,7 @@ pub(crate) fn parse(expr: &str) -> Result<Node, FilterError> {
         Tok::RParen => Err(p.err(t, "unexpected `)`: there is no `(` open before it")),
         _ => {
             let prev = p.toks[p.pos - 1];
-            Err(p.err(
-                t,
-                format!(
-                    "expected `and`, `or` or the end of the filter after `{}`",
-                    prev.text(expr)
-                ),
-            ))
+            Err(p.expected_after(prev, "`and`, `or` or the end of the filter"))
         }
     }
 }
@@ -478,7 +462,12 @@ impl<'a> Parser<'a> {
             Tok::Word(w) => {
                 if let Some(n) = number(w) {
                     let n = u32::try_from(n).map_err(|_| {
-                        self.err(t, format!("{w} does not fit in 32 bits (the largest number is 4294967295)"))
+                        self.err(
+                            t,
+                            format!(
+                                "{w} does not fit in 32 bits (the largest number is 4294967295)"
+                            ),
+                        )
                     })?;
                     self.advance();
                     return Ok(Arith::Num(n));
@@ -585,7 +574,11 @@ impl<'a> Parser<'a> {
                 Some("src" | "dst" | "host" | "net" | "port" | "portrange")
             );
             if !qualified {
-                return match PROTOCOLS.iter().find(|p| p.0 == w).and_then(|p| p.1.clone()) {
+                return match PROTOCOLS
+                    .iter()
+                    .find(|p| p.0 == w)
+                    .and_then(|p| p.1.clone())
+                {
                     Some(prim) => Ok(Node::Prim(prim)),
                     None => Err(self.err(
                         first,
@@ -641,7 +634,9 @@ impl<'a> Parser<'a> {
                     kind: Kind::Host,
                 },
                 None => {
-                    return Err(self.err(first, format!("unknown word `{w}`: {EXPECTED_PRIMITIVE}")));
+                    return Err(
+                        self.err(first, format!("unknown word `{w}`: {EXPECTED_PRIMITIVE}"))
+                    );
                 }
             }
         } else {
@@ -698,7 +693,13 @@ impl<'a> Parser<'a> {
                     } else {
                         " (sockscope does not look up host names)".to_string()
                     };
-                    self.err(t, format!("expected {what} after `{}`, found `{w}`{hint}", self.text(after)))
+                    self.err(
+                        t,
+                        format!(
+                            "expected {what} after `{}`, found `{w}`{hint}",
+                            self.text(after)
+                        ),
+                    )
                 })?;
                 self.check_family(t, addr, family)?;
                 let net = match addr {
@@ -772,10 +773,7 @@ impl<'a> Parser<'a> {
     fn port(&self, t: Token<'_>, w: &str, proto: PortProto, after: Token<'_>) -> PResult<u16> {
         if let Some(n) = number(w) {
             return u16::try_from(n).map_err(|_| {
-                self.err(
-                    t,
-                    format!("port {w} is out of range: ports are 0 to 65535"),
-                )
+                self.err(t, format!("port {w} is out of range: ports are 0 to 65535"))
             });
         }
         service_port(w, proto).ok_or_else(|| {
@@ -839,7 +837,9 @@ impl<'a> Parser<'a> {
                     let mask = self
                         .peek_word()
                         .and_then(|s| s.parse::<Ipv4Addr>().ok())
-                        .ok_or_else(|| self.expected_after(mask_tok, "an IPv4 mask such as 255.255.255.0"))?;
+                        .ok_or_else(|| {
+                            self.expected_after(mask_tok, "an IPv4 mask such as 255.255.255.0")
+                        })?;
                     self.advance();
                     let _ = m;
                     mask
