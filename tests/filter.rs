@@ -174,3 +174,88 @@ fn a_bad_filter_exits_2_with_a_caret_before_opening_the_file() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("  (tcp or udp\n             ^\n"), "{err}");
 }
+
+/// The kernel's classic BPF checker (sk_chk_filter: jump ranges, scratch memory stored before it
+/// is loaded, a final return) accepts every program the compiler makes. SO_ATTACH_FILTER on an
+/// ordinary UDP socket runs the same checker and needs no privileges.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_kernel_accepts_compiled_programs() {
+    use sockscope::filter::{Filter, bpf};
+    use sockscope::source::LinkType;
+    use std::os::fd::AsRawFd;
+
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let attach = |prog: &[bpf::BpfInsn]| {
+        let fprog = libc::sock_fprog {
+            len: prog.len() as u16,
+            filter: prog.as_ptr() as *mut libc::sock_filter,
+        };
+        // SAFETY: `fprog` points at `prog`, which outlives the call; BpfInsn has the layout of
+        // struct sock_filter.
+        let rc = unsafe {
+            libc::setsockopt(
+                sock.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_ATTACH_FILTER,
+                &fprog as *const libc::sock_fprog as *const libc::c_void,
+                std::mem::size_of::<libc::sock_fprog>() as libc::socklen_t,
+            )
+        };
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(std::io::Error::last_os_error())
+        }
+    };
+    // The checker is really there: loading scratch memory never stored is refused.
+    let unchecked = [
+        bpf::BpfInsn {
+            code: bpf::op::LD | bpf::op::MEM,
+            jt: 0,
+            jf: 0,
+            k: 6,
+        },
+        bpf::BpfInsn {
+            code: bpf::op::RET | bpf::op::A,
+            jt: 0,
+            jf: 0,
+            k: 0,
+        },
+    ];
+    assert!(attach(&unchecked).is_err());
+    let exprs = [
+        "",
+        "tcp port 7",
+        "host ::1 and not arp",
+        "src or dst host 10.0.0.1 or 10.0.0.2",
+        "net 2001:db8::/32 and udp portrange 1000-2000",
+        "tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn",
+        "icmp[icmptype] == icmp-echo or icmp6",
+        "tcp[((tcp[12:1] & 0xf0) >> 2):4] = 0x47455420",
+        "len % 7 = 0 or len / (tcp[13] & 0) = 0 or len ^ 3 > 5",
+        "ether[12:2] = 0x800 and ip[9] = 6",
+    ];
+    let long = (1..=60)
+        .map(|i| format!("2001:db8::{i:x}"))
+        .collect::<Vec<_>>()
+        .join(" or ");
+    let long = format!("host {long}");
+    for expr in exprs.iter().copied().chain([long.as_str()]) {
+        let f = Filter::parse(expr).unwrap();
+        for link in [
+            LinkType::ETHERNET,
+            LinkType::LINUX_SLL,
+            LinkType::RAW,
+            LinkType::IPV4,
+        ] {
+            let prog = bpf::compile(&f, link).unwrap();
+            if let Err(e) = attach(&prog) {
+                panic!(
+                    "kernel refused {expr:?} for {link}: {e}\n{}",
+                    bpf::disassemble(&prog)
+                );
+            }
+        }
+    }
+}

@@ -384,21 +384,35 @@ impl Compiler {
                 self.push(LD | MEM, M_PROTO);
                 self.cond(JEQ | K, proto as u32, Some(t), Some(f));
             }
-            Prim::Net { dir, net } => {
-                let family = match net {
-                    IpNet::V4 { .. } => Family::V4,
-                    IpNet::V6 { .. } => Family::V6,
-                };
-                self.family_guard(Some(family), f);
+            Prim::Net { dir, net, arp } => {
+                let test = &mut |c: &mut Compiler, off, t, f| c.in_net(net, off, t, f);
+                if let (IpNet::V4 { .. }, true) = (net, arp) {
+                    // RFC 826: hardware and protocol address lengths at 4 and 5; with 6 and 4
+                    // the sender's protocol address is at 14, the target's at 24.
+                    let (ip, arp) = (self.label(), self.label());
+                    self.push(LD | MEM, M_ETHERTYPE);
+                    self.cond(JEQ | K, ethertype::IPV4 as u32, Some(ip), None);
+                    self.cond(JEQ | K, ethertype::ARP as u32, Some(arp), Some(f));
+                    self.place(arp);
+                    self.push(LDX | MEM, M_NET);
+                    self.push(LD | H | IND, 4);
+                    self.cond(JEQ | K, 0x0604, None, Some(f));
+                    self.by_dir(dir, 14, 24, t, f, test);
+                    self.place(ip);
+                } else {
+                    let family = match net {
+                        IpNet::V4 { .. } => Family::V4,
+                        IpNet::V6 { .. } => Family::V6,
+                    };
+                    self.family_guard(Some(family), f);
+                }
                 self.push(LDX | MEM, M_NET);
                 // RFC 791: addresses at 12 and 16; RFC 8200: at 8 and 24.
                 let (src, dst) = match net {
                     IpNet::V4 { .. } => (12, 16),
                     IpNet::V6 { .. } => (8, 24),
                 };
-                self.by_dir(dir, src, dst, t, f, &mut |c, off, t, f| {
-                    c.in_net(net, off, t, f)
-                });
+                self.by_dir(dir, src, dst, t, f, test);
             }
             Prim::Port { dir, proto, lo, hi } => {
                 self.push(LD | MEM, M_PROTO);

@@ -82,9 +82,13 @@ fn prim_matches(prim: &Prim, p: &Packet<'_>) -> Option<bool> {
     Some(match *prim {
         Prim::EtherType(t) => ether_type(p) == Some(t),
         Prim::IpProto { family, proto } => family_is(p, family) && p.ip_protocol() == Some(proto),
-        Prim::Net { dir, net } => {
-            let (Some(src), Some(dst)) = (p.src_ip(), p.dst_ip()) else {
-                return Some(false);
+        Prim::Net { dir, net, arp } => {
+            let (src, dst) = match (&p.net, p.src_ip(), p.dst_ip()) {
+                (_, Some(src), Some(dst)) => (src, dst),
+                (Net::Arp(a), _, _) if arp && a.ethernet_ipv4 => {
+                    (IpAddr::from(a.sender_ip), IpAddr::from(a.target_ip))
+                }
+                _ => return Some(false),
             };
             let in_net = |a: IpAddr| match (a, net) {
                 (IpAddr::V4(a), IpNet::V4 { addr, mask }) => {

@@ -159,8 +159,10 @@ pub(crate) enum Prim {
     /// `tcp`, `udp`, `icmp`, `icmp6`: the IP protocol (after IPv6 extension headers), on any
     /// fragment; `family` restricts it to one IP version.
     IpProto { family: Option<Family>, proto: u8 },
-    /// `host`, `net`: a host is a net with a full mask.
-    Net { dir: Dir, net: IpNet },
+    /// `host`, `net`: a host is a net with a full mask. Without an `ip`/`ip6` qualifier an IPv4
+    /// net also matches the sender (src) and target (dst) protocol addresses of ARP, as in
+    /// tcpdump.
+    Net { dir: Dir, net: IpNet, arp: bool },
     /// `port`, `portrange` (inclusive), on TCP/UDP first fragments only.
     Port {
         dir: Dir,

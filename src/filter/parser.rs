@@ -712,7 +712,8 @@ impl<'a> Parser<'a> {
                         mask: v6_mask(128),
                     },
                 };
-                Ok(Node::Prim(Prim::Net { dir, net }))
+                let arp = family.is_none();
+                Ok(Node::Prim(Prim::Net { dir, net, arp }))
             }
             Kind::Net => {
                 let net = self.network(t, w, after)?;
@@ -721,7 +722,8 @@ impl<'a> Parser<'a> {
                     IpNet::V6 { addr, .. } => IpAddr::V6(addr),
                 };
                 self.check_family(t, addr, family)?;
-                Ok(Node::Prim(Prim::Net { dir, net }))
+                let arp = family.is_none();
+                Ok(Node::Prim(Prim::Net { dir, net, arp }))
             }
             Kind::Port => {
                 let proto = port_proto(q.proto);

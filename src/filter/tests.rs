@@ -371,6 +371,7 @@ fn tree(expr: &str) -> Node {
 fn host4(dir: Dir, a: [u8; 4]) -> Node {
     Node::Prim(Prim::Net {
         dir,
+        arp: true,
         net: IpNet::V4 {
             addr: a.into(),
             mask: [255; 4].into(),
@@ -481,6 +482,7 @@ fn directions_services_ranges_and_lengths() {
 fn networks_in_every_spelling() {
     let ten = Node::Prim(Prim::Net {
         dir: Dir::Either,
+        arp: true,
         net: IpNet::V4 {
             addr: [10, 0, 0, 0].into(),
             mask: [255, 0, 0, 0].into(),
@@ -493,6 +495,7 @@ fn networks_in_every_spelling() {
         tree("dst net fe80::/10"),
         Node::Prim(Prim::Net {
             dir: Dir::Dst,
+            arp: true,
             net: IpNet::V6 {
                 addr: "fe80::".parse().unwrap(),
                 mask: "ffc0::".parse().unwrap(),
@@ -748,6 +751,10 @@ fn primitives_match_the_packets_they_name() {
         ("ip", "ether 802.3 llc", false),
         ("host 127.0.0.1", "ether v4 tcp syn 54321>7", true),
         ("host ::1", "ether v4 tcp syn 54321>7", false),
+        ("src host 10.0.0.1", "ether arp", true),
+        ("dst net 192.168.1.0/24", "vlan arp", true),
+        ("src host 192.168.1.5", "ether arp", false),
+        ("ip host 10.0.0.1", "ether arp", false),
         ("host ::1", "sll v6 tcp syn 50000>7", true),
         (
             "src host 10.0.0.1",
