@@ -1154,3 +1154,187 @@ fn programs_return_the_snap_length_or_zero() {
     assert!(rets.contains(&262_144) && rets.contains(&0), "{rets:?}");
     assert_eq!(std::mem::size_of::<bpf::BpfInsn>(), 8);
 }
+
+/// A small deterministic generator (64-bit LCG), so failures reproduce.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) as usize
+    }
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.next() % items.len()]
+    }
+}
+
+/// A random expression from the grammar, `depth` levels of and/or/not deep.
+fn random_expr(r: &mut Lcg, depth: u32) -> String {
+    if depth > 0 && r.next() % 3 != 0 {
+        let a = random_expr(r, depth - 1);
+        let b = random_expr(r, depth - 1);
+        return match r.next() % 5 {
+            0 => format!("{a} and {b}"),
+            1 => format!("({a}) or ({b})"),
+            2 => format!("not ({a})"),
+            3 => format!("{a} || !{b}"),
+            _ => format!("({a} && {b})"),
+        };
+    }
+    let proto = r.pick(&["", "tcp ", "udp "]);
+    let dir = r.pick(&["", "src ", "dst ", "src or dst ", "src and dst "]);
+    let host = r.pick(&[
+        "127.0.0.1",
+        "10.0.0.1",
+        "192.168.1.5",
+        "10.0.0.2",
+        "::1",
+        "2001:db8::1",
+        "2001:db8::2",
+        "fe80::1",
+    ]);
+    let net = r.pick(&[
+        "10.0.0.0/8",
+        "192.168.1.0/24",
+        "127.0.0.0/8",
+        "0.0.0.0/1",
+        "2001:db8::/32",
+        "fe80::/10",
+        "::/1",
+        "::1/128",
+    ]);
+    let port = r.pick(&["7", "53", "80", "443", "54321", "5353", "547", "22"]);
+    let field = r.pick(&[
+        "tcp[tcpflags]",
+        "tcp[13]",
+        "tcp[0:2]",
+        "tcp[2:2]",
+        "tcp[4:4]",
+        "udp[0:2]",
+        "udp[4:2]",
+        "icmp[icmptype]",
+        "icmp6[icmp6type]",
+        "ip[9]",
+        "ip[6:2]",
+        "ip6[6]",
+        "ether[12:2]",
+        "len",
+        "tcp[12] >> 4",
+        "tcp[40]",
+    ]);
+    let value = r.pick(&[
+        "0", "2", "0x12", "tcp-syn", "tcp-ack", "6", "17", "64", "1000", "60",
+    ]);
+    let op = r.pick(&["=", "!=", "<", "<=", ">", ">="]);
+    match r.next() % 9 {
+        0 => r
+            .pick(&["tcp", "udp", "icmp", "icmp6", "arp", "ip", "ip6"])
+            .to_string(),
+        1 => format!("{dir}host {host}"),
+        2 => format!("{dir}net {net}"),
+        3 => format!("{proto}{dir}port {port}"),
+        4 => format!("{proto}{dir}port {port} or {}", r.pick(&["53", "7", "80"])),
+        5 => format!("{proto}{dir}portrange 1-{port}"),
+        6 => format!("{field} & {value} {op} {value}"),
+        7 => format!("{field} {op} {value}"),
+        _ => format!(
+            "{} {}",
+            r.pick(&["less", "greater"]),
+            r.pick(&["54", "60", "100"])
+        ),
+    }
+}
+
+#[test]
+fn random_expressions_compile_to_programs_that_agree_with_matches() {
+    let frames = frames();
+    let mut r = Lcg(7);
+    let mut failures = Vec::new();
+    for _ in 0..400 {
+        let expr = random_expr(&mut r, 3);
+        let f = Filter::parse(&expr).unwrap_or_else(|e| panic!("{e}"));
+        for link in [LinkType::ETHERNET, LinkType::LINUX_SLL, LinkType::RAW] {
+            let prog = bpf::compile(&f, link).unwrap();
+            for (name, l, data) in frames.iter().filter(|fr| fr.1 == link) {
+                let want = f.matches(&decode(&frame(*l, data)));
+                let got = bpf::run(&prog, data, data.len() as u32) == ACCEPT;
+                if got != want {
+                    failures.push(format!("{expr:?} on {name}: matches {want}"));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[test]
+fn any_string_parses_or_fails_with_a_caret_inside_it() {
+    let words = [
+        "tcp",
+        "udp",
+        "host",
+        "net",
+        "port",
+        "portrange",
+        "src",
+        "dst",
+        "and",
+        "or",
+        "not",
+        "!",
+        "(",
+        ")",
+        "[",
+        "]",
+        ":",
+        "&",
+        "|",
+        "==",
+        "!=",
+        ">",
+        "<<",
+        "-",
+        "/",
+        "%",
+        "1",
+        "80",
+        "1-2",
+        "10.0.0.1",
+        "::1",
+        "10/8",
+        "mask",
+        "255.0.0.0",
+        "len",
+        "less",
+        "tcp[",
+        "13]",
+        "tcpflags",
+        "tcp-syn",
+        "é",
+        "0x",
+        "99999999999",
+        "ether",
+        "icmp6",
+        "arp",
+        "$",
+    ];
+    let mut r = Lcg(42);
+    for _ in 0..5000 {
+        let n = 1 + r.next() % 7;
+        let expr: Vec<&str> = (0..n).map(|_| r.pick(&words)).collect();
+        let expr = expr.join(if r.next() % 2 == 0 { " " } else { "" });
+        match Filter::parse(&expr) {
+            Ok(f) => {
+                let _ = bpf::compile(&f, LinkType::ETHERNET);
+            }
+            Err(e) => {
+                assert!(e.span.0 <= e.span.1 && e.span.1 <= expr.len(), "{expr:?}");
+                let shown = e.to_string();
+                assert!(shown.contains('^') && shown.contains(&expr), "{shown}");
+            }
+        }
+    }
+}
