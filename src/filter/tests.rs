@@ -1173,7 +1173,7 @@ impl Lcg {
 
 /// A random expression from the grammar, `depth` levels of and/or/not deep.
 fn random_expr(r: &mut Lcg, depth: u32) -> String {
-    if depth > 0 && r.next() % 3 != 0 {
+    if depth > 0 && !r.next().is_multiple_of(3) {
         let a = random_expr(r, depth - 1);
         let b = random_expr(r, depth - 1);
         return match r.next() % 5 {
@@ -1325,7 +1325,7 @@ fn any_string_parses_or_fails_with_a_caret_inside_it() {
     for _ in 0..5000 {
         let n = 1 + r.next() % 7;
         let expr: Vec<&str> = (0..n).map(|_| r.pick(&words)).collect();
-        let expr = expr.join(if r.next() % 2 == 0 { " " } else { "" });
+        let expr = expr.join(if r.next().is_multiple_of(2) { " " } else { "" });
         match Filter::parse(&expr) {
             Ok(f) => {
                 let _ = bpf::compile(&f, LinkType::ETHERNET);
