@@ -6,12 +6,32 @@
 //! turns the same tree into a classic BPF program that accepts the same packets, so that a live
 //! capture can drop unwanted packets in the kernel.
 //!
+//! What is understood (pcap-filter(7) for what learners type):
+//! - protocols: `tcp udp icmp icmp6 arp ip ip6`;
+//! - `[ip|ip6] [src|dst|src or dst|src and dst] host ADDR` (IPv4 or IPv6, no name lookup),
+//!   `net A/LEN`, `net A mask M`, `net 10.1` (tcpdump's short form), likewise with `src`/`dst`;
+//!   without `ip`/`ip6`, an IPv4 host or net also matches ARP sender/target addresses;
+//! - `[tcp|udp] [src|dst|…] port N|SERVICE`, `portrange A-B` (first fragments only);
+//! - `len`, `less N`, `greater N`, and relations `EXPR OP EXPR` with `= == != < <= > >=` over
+//!   `+ - * / % & | ^ << >>`, numbers (decimal, 0x hex), `len`, loads `PROTO[OFF]` and
+//!   `PROTO[OFF:SIZE]` (size 1, 2, 4; the offset may be an expression) for
+//!   `ether ip ip6 tcp udp icmp icmp6`, and the names `tcpflags tcp-fin tcp-syn tcp-rst
+//!   tcp-push tcp-ack tcp-urg tcp-ece tcp-cwr icmptype icmpcode icmp-echo …
+//!   icmp6type icmp6-echo …`;
+//! - `and && or || not !` and parentheses; a bare argument repeats the previous qualifiers
+//!   (`host 1.2.3.4 or 5.6.7.8`, `port 80 or 443`), a bare address alone is a host.
+//!
 //! Semantics follow tcpdump, with these deliberate differences: filters look through up to three
-//! 802.1Q/802.1ad VLAN tags (`ip` matches a tagged IPv4 frame without a `vlan` keyword), and
-//! `tcp`, `udp`, `port` … on IPv6 find the transport header after the extension headers.
+//! 802.1Q/802.1ad VLAN tags (`ip` matches a tagged IPv4 frame without a `vlan` keyword);
+//! `tcp`, `udp`, `port` and `tcp[…]` on IPv6 find the transport header after the extension
+//! headers (tcpdump 4.99 only reads IPv4 for `tcp[…]` and stops at the first extension header);
+//! a relation that loads from `tcp[…]` requires TCP even when combined with other loads.
 //! As in tcpdump, `and` and `or` have the same precedence and group from the left, `not` binds
 //! tightest, and reading a byte the capture does not hold (`tcp[100]` on a short packet) rejects
 //! the packet whatever the rest of the expression says.
+//!
+//! Not supported: host names, MAC addresses (`ether host`), `vlan`, `proto N`, `gateway`,
+//! `broadcast`/`multicast`, SCTP ports, `arp[…]` loads.
 
 pub mod bpf;
 mod eval;

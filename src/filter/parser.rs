@@ -669,6 +669,13 @@ impl<'a> Parser<'a> {
             (Some("ip"), Kind::Host | Kind::Net) => Some(Family::V4),
             (Some("ip6"), Kind::Host | Kind::Net) => Some(Family::V6),
             (Some("tcp" | "udp"), Kind::Port | Kind::PortRange) => None,
+            (Some("ether"), Kind::Host | Kind::Net) => {
+                return Err(self.err(
+                    first,
+                    "sockscope filters on IP addresses, not MAC addresses: `ether host` and \
+                     `ether net` are not supported (ether[offset] comparisons are)",
+                ));
+            }
             (Some(p), k) => {
                 let fix = match k {
                     Kind::Host | Kind::Net => "`ip` or `ip6`",

@@ -284,6 +284,13 @@ fn sll(et: u16, body: &[u8]) -> Vec<u8> {
     f
 }
 
+fn sll2(et: u16, body: &[u8]) -> Vec<u8> {
+    let mut f = et.to_be_bytes().to_vec();
+    f.extend_from_slice(&[0, 0, 0, 0, 0, 1, 0, 1, 4, 6, 1, 2, 3, 4, 5, 6, 0, 0]);
+    f.extend_from_slice(body);
+    f
+}
+
 fn arp_request() -> Vec<u8> {
     let mut a = vec![0, 1, 8, 0, 6, 4, 0, 1];
     a.extend_from_slice(&[1, 2, 3, 4, 5, 6]);
@@ -309,6 +316,7 @@ fn frames() -> Vec<(String, LinkType, Vec<u8>)> {
             ethernet(et, &[0x8100], &ip),
         ));
         out.push((format!("sll {name}"), LinkType::LINUX_SLL, sll(et, &ip)));
+        out.push((format!("sll2 {name}"), LinkType::LINUX_SLL2, sll2(et, &ip)));
         out.push((format!("raw {name}"), LinkType::RAW, ip.clone()));
         let raw_family = if et == 0x86dd {
             LinkType::IPV6
@@ -716,6 +724,12 @@ fn error_messages_point_at_the_offending_word() {
             "bad filter: expected a length in bytes after `less`\n  less\n      ^",
         ),
         (
+            "ether host 1.2.3.4",
+            "bad filter: sockscope filters on IP addresses, not MAC addresses: `ether host` and \
+             `ether net` are not supported (ether[offset] comparisons are)\n  \
+             ether host 1.2.3.4\n  ^^^^^",
+        ),
+        (
             "icmp port 7",
             "bad filter: `icmp port` is not a filter: only `tcp` or `udp` can qualify `port`; \
              combine the tests instead, e.g. `icmp and port 7`\n  icmp port 7\n  ^^^^",
@@ -1059,6 +1073,7 @@ fn compiled_programs_agree_with_matches_on_every_frame() {
         for link in [
             LinkType::ETHERNET,
             LinkType::LINUX_SLL,
+            LinkType::LINUX_SLL2,
             LinkType::RAW,
             LinkType::IPV4,
             LinkType::IPV6,
@@ -1256,7 +1271,12 @@ fn random_expressions_compile_to_programs_that_agree_with_matches() {
     for _ in 0..400 {
         let expr = random_expr(&mut r, 3);
         let f = Filter::parse(&expr).unwrap_or_else(|e| panic!("{e}"));
-        for link in [LinkType::ETHERNET, LinkType::LINUX_SLL, LinkType::RAW] {
+        for link in [
+            LinkType::ETHERNET,
+            LinkType::LINUX_SLL,
+            LinkType::LINUX_SLL2,
+            LinkType::RAW,
+        ] {
             let prog = bpf::compile(&f, link).unwrap();
             for (name, l, data) in frames.iter().filter(|fr| fr.1 == link) {
                 let want = f.matches(&decode(&frame(*l, data)));
