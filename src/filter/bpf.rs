@@ -7,13 +7,13 @@
 //!
 //! | slot | holds |
 //! |------|-------|
-//! | M[0] | ethertype after VLAN tags (IPv4/IPv6 ethertypes on raw-IP links) |
-//! | M[1] | offset of the network header |
-//! | M[2] | IP protocol after IPv6 extension headers, 256 when not IP |
-//! | M[3] | offset of the transport header |
-//! | M[4] | 1 for a fragment other than the first |
-//! | M[5] | prelude scratch |
-//! | M[6..16] | operands of arithmetic in relations |
+//! | `M[0]` | ethertype after VLAN tags (IPv4/IPv6 ethertypes on raw-IP links) |
+//! | `M[1]` | offset of the network header |
+//! | `M[2]` | IP protocol after IPv6 extension headers, 256 when not IP |
+//! | `M[3]` | offset of the transport header |
+//! | `M[4]` | 1 for a fragment other than the first |
+//! | `M[5]` | prelude scratch |
+//! | `M[6..16]` | operands of arithmetic in relations |
 //!
 //! Where the prelude cannot follow a frame exactly as the decoder does (two or more VLAN tags,
 //! more than eight IPv6 extension headers, an IP header that is cut short or malformed) the
