@@ -554,14 +554,12 @@ impl<'a> Parser<'a> {
         };
         if w == "less" || w == "greater" {
             self.advance();
-            let t = self.peek();
             let n = self
                 .peek_word()
                 .and_then(number)
                 .and_then(|n| u32::try_from(n).ok())
                 .ok_or_else(|| self.expected_after(first, "a length in bytes"))?;
             self.advance();
-            let _ = t;
             let op = if w == "less" { RelOp::Le } else { RelOp::Ge };
             return Ok(Node::Rel(op, Arith::Len, Arith::Num(n)));
         }
@@ -633,6 +631,15 @@ impl<'a> Parser<'a> {
                     dir: Dir::Either,
                     kind: Kind::Host,
                 },
+                None if number(w).is_some() => {
+                    return Err(self.err(
+                        first,
+                        format!(
+                            "a bare number needs a qualifier: write `port {w}`, `len > {w}`, \
+                             or `host` with an address"
+                        ),
+                    ));
+                }
                 None => {
                     return Err(
                         self.err(first, format!("unknown word `{w}`: {EXPECTED_PRIMITIVE}"))
@@ -786,6 +793,20 @@ impl<'a> Parser<'a> {
             });
         }
         service_port(w, proto).ok_or_else(|| {
+            if let Some(port) = service_port(w, PortProto::Any) {
+                let (has, lacks) = match proto {
+                    PortProto::Tcp => ("UDP", "TCP"),
+                    _ => ("TCP", "UDP"),
+                };
+                return self.err(
+                    t,
+                    format!(
+                        "`{w}` is a {has} service (port {port}), not a {lacks} one: drop the \
+                         `{}` qualifier or write the number",
+                        lacks.to_ascii_lowercase()
+                    ),
+                );
+            }
             self.err(
                 t,
                 format!(
@@ -842,7 +863,6 @@ impl<'a> Parser<'a> {
                 Some(p) => v4_mask(self.prefix(t, p, 32)?),
                 None if self.peek_word() == Some("mask") => {
                     let mask_tok = self.advance();
-                    let m = self.peek();
                     let mask = self
                         .peek_word()
                         .and_then(|s| s.parse::<Ipv4Addr>().ok())
@@ -850,7 +870,6 @@ impl<'a> Parser<'a> {
                             self.expected_after(mask_tok, "an IPv4 mask such as 255.255.255.0")
                         })?;
                     self.advance();
-                    let _ = m;
                     mask
                 }
                 None => v4_mask(implied),

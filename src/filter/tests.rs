@@ -724,6 +724,16 @@ fn error_messages_point_at_the_offending_word() {
             "bad filter: expected a length in bytes after `less`\n  less\n      ^",
         ),
         (
+            "tcp port ntp",
+            "bad filter: `ntp` is a UDP service (port 123), not a TCP one: drop the `tcp` \
+             qualifier or write the number\n  tcp port ntp\n           ^^^",
+        ),
+        (
+            "80",
+            "bad filter: a bare number needs a qualifier: write `port 80`, `len > 80`, or `host` \
+             with an address\n  80\n  ^^",
+        ),
+        (
             "ether host 1.2.3.4",
             "bad filter: sockscope filters on IP addresses, not MAC addresses: `ether host` and \
              `ether net` are not supported (ether[offset] comparisons are)\n  \
