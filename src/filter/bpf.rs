@@ -12,8 +12,7 @@
 //! | `M[2]` | IP protocol after IPv6 extension headers, 256 when not IP |
 //! | `M[3]` | offset of the transport header |
 //! | `M[4]` | 1 for a fragment other than the first |
-//! | `M[5]` | prelude scratch |
-//! | `M[6..16]` | operands of arithmetic in relations |
+//! | `M[5..16]` | operands of arithmetic in relations |
 //!
 //! Where the prelude cannot follow a frame exactly as the decoder does (two or more VLAN tags,
 //! more than eight IPv6 extension headers, an IP header that is cut short or malformed) the
@@ -95,11 +94,10 @@ const M_NET: u32 = 1;
 const M_PROTO: u32 = 2;
 const M_TRANSPORT: u32 = 3;
 const M_LATER_FRAG: u32 = 4;
-const M_TMP: u32 = 5;
-const M_FIRST_FREE: u32 = 6;
+const M_FIRST_FREE: u32 = 5;
 const MEM_WORDS: u32 = 16;
 /// IPv6 extension headers the prelude follows before giving up.
-const MAX_IPV6_EXTS: usize = 8;
+const MAX_IPV6_EXTS: usize = 6;
 
 /// Compiles `filter` for frames of `link`, or `None` when the link type has no compiler here or
 /// the expression is too deep or too long for classic BPF (then filter in user space only).
@@ -112,7 +110,7 @@ pub fn compile(filter: &Filter, link: LinkType) -> Option<Vec<BpfInsn>> {
     };
     let accept = c.label();
     let reject = c.label();
-    c.prelude(link.normalized(), accept)?;
+    c.prelude(link.normalized(), accept, uses_transport(filter.root()))?;
     c.node(filter.root(), accept, reject)?;
     c.place(accept);
     c.push(RET | K, ACCEPT);
@@ -177,7 +175,9 @@ impl Compiler {
     }
 
     /// Finds the network and transport headers; see the module documentation.
-    fn prelude(&mut self, link: LinkType, accept: Label) -> Option<()> {
+    /// `walk`: follow IPv6 extension headers to the transport header (only filters that look
+    /// at the IP protocol or the transport header need it).
+    fn prelude(&mut self, link: LinkType, accept: Label, walk: bool) -> Option<()> {
         self.push(LD | IMM, 256);
         self.push(ST, M_PROTO);
         self.push(LD | IMM, 0);
@@ -274,59 +274,70 @@ impl Compiler {
         self.push(LD | B | IND, 0);
         self.push(ALU | AND | K, 0xf0);
         self.cond(JEQ | K, 0x60, None, Some(accept));
-        self.push(TXA_CODE, 0);
-        self.push(ALU | ADD | K, 40);
-        self.push(ST, M_TRANSPORT);
-        self.push(LD | B | IND, 6);
-        let done = self.label();
-        for _ in 0..MAX_IPV6_EXTS {
-            let (ext8, frag, ah, next) = (self.label(), self.label(), self.label(), self.label());
-            self.cond(JEQ | K, proto::HOPOPT as u32, Some(ext8), None);
-            self.cond(JEQ | K, proto::IPV6_ROUTE as u32, Some(ext8), None);
-            self.cond(JEQ | K, proto::IPV6_OPTS as u32, Some(ext8), None);
-            self.cond(JEQ | K, proto::IPV6_FRAG as u32, Some(frag), None);
-            self.cond(JEQ | K, proto::AH as u32, Some(ah), Some(done));
-            for (l, shift, extra) in [(ext8, 3, 1), (ah, 2, 2)] {
-                self.place(l);
+        if walk {
+            self.push(TXA_CODE, 0);
+            self.push(ALU | ADD | K, 40);
+            self.push(ST, M_TRANSPORT);
+            self.push(LD | B | IND, 6);
+            let done = self.label();
+            for _ in 0..MAX_IPV6_EXTS {
+                // A holds the kind of the header at M[TRANSPORT]; each branch leaves A with the
+                // kind of the next header and M[TRANSPORT] at its start.
+                let (ext8, frag, ah, tail, next) = (
+                    self.label(),
+                    self.label(),
+                    self.label(),
+                    self.label(),
+                    self.label(),
+                );
+                self.cond(JEQ | K, proto::HOPOPT as u32, Some(ext8), None);
+                self.cond(JEQ | K, proto::IPV6_ROUTE as u32, Some(ext8), None);
+                self.cond(JEQ | K, proto::IPV6_OPTS as u32, Some(ext8), None);
+                self.cond(JEQ | K, proto::IPV6_FRAG as u32, Some(frag), None);
+                self.cond(JEQ | K, proto::AH as u32, Some(ah), Some(done));
+                self.place(ext8);
                 self.push(LDX | MEM, M_TRANSPORT);
-                self.push(LD | B | IND, 0);
-                self.push(ST, M_TMP);
                 self.push(LD | B | IND, 1);
-                self.push(ALU | ADD | K, extra);
-                self.push(ALU | LSH | K, shift);
+                self.push(ALU | ADD | K, 1);
+                self.push(ALU | LSH | K, 3);
+                self.ja(tail);
+                self.place(ah);
+                self.push(LDX | MEM, M_TRANSPORT);
+                self.push(LD | B | IND, 1);
+                self.push(ALU | ADD | K, 2);
+                self.push(ALU | LSH | K, 2);
+                self.place(tail);
                 self.push(ALU | ADD | X, 0);
                 self.push(ST, M_TRANSPORT);
-                self.push(LD | MEM, M_TMP);
+                self.push(LD | B | IND, 0);
                 self.ja(next);
+                self.place(frag);
+                self.push(LDX | MEM, M_TRANSPORT);
+                self.push(LD | H | IND, 2);
+                let first = self.label();
+                self.cond(JSET | K, 0xfff8, None, Some(first));
+                self.push(LD | IMM, 1);
+                self.push(ST, M_LATER_FRAG);
+                self.place(first);
+                self.push(TXA_CODE, 0);
+                self.push(ALU | ADD | K, 8);
+                self.push(ST, M_TRANSPORT);
+                self.push(LD | B | IND, 0);
+                self.place(next);
             }
-            self.place(frag);
-            self.push(LDX | MEM, M_TRANSPORT);
-            self.push(LD | H | IND, 2);
-            let first = self.label();
-            self.cond(JSET | K, 0xfff8, None, Some(first));
-            self.push(LD | IMM, 1);
-            self.push(ST, M_LATER_FRAG);
-            self.place(first);
-            self.push(LD | B | IND, 0);
-            self.push(ST, M_TMP);
-            self.push(TXA_CODE, 0);
-            self.push(ALU | ADD | K, 8);
-            self.push(ST, M_TRANSPORT);
-            self.push(LD | MEM, M_TMP);
-            self.place(next);
+            // Still an extension header after the last one followed: let user space decide.
+            for kind in [
+                proto::HOPOPT,
+                proto::IPV6_ROUTE,
+                proto::IPV6_OPTS,
+                proto::IPV6_FRAG,
+                proto::AH,
+            ] {
+                self.cond(JEQ | K, kind as u32, Some(accept), None);
+            }
+            self.place(done);
+            self.push(ST, M_PROTO);
         }
-        // Still an extension header after the last one followed: let user space decide.
-        for kind in [
-            proto::HOPOPT,
-            proto::IPV6_ROUTE,
-            proto::IPV6_OPTS,
-            proto::IPV6_FRAG,
-            proto::AH,
-        ] {
-            self.cond(JEQ | K, kind as u32, Some(accept), None);
-        }
-        self.place(done);
-        self.push(ST, M_PROTO);
         self.place(body);
         Some(())
     }
@@ -634,6 +645,28 @@ impl Compiler {
 
 const TXA_CODE: u16 = MISC | TXA;
 
+/// Whether the filter reads the IP protocol or the transport header (`M[2..5]`).
+fn uses_transport(n: &Node) -> bool {
+    fn arith(a: &Arith) -> bool {
+        match a {
+            Arith::Num(_) | Arith::Len => false,
+            Arith::Load { base, offset, .. } => {
+                matches!(base, Base::Transport { .. }) || arith(offset)
+            }
+            Arith::Bin(_, x, y) => arith(x) || arith(y),
+            Arith::Neg(x) => arith(x),
+        }
+    }
+    match n {
+        Node::True => false,
+        Node::And(a, b) | Node::Or(a, b) => uses_transport(a) || uses_transport(b),
+        Node::Not(a) => uses_transport(a),
+        Node::Prim(Prim::IpProto { .. } | Prim::Port { .. }) => true,
+        Node::Prim(Prim::EtherType(_) | Prim::Net { .. }) => false,
+        Node::Rel(_, a, b) => arith(a) || arith(b),
+    }
+}
+
 /// Turns labels into relative offsets. A conditional jump reaches at most 255 instructions
 /// ahead; a farther one is rerouted through `ja` trampolines placed right after it.
 fn resolve(mut ins: Vec<Ins>, mut labels: usize) -> Vec<BpfInsn> {
@@ -658,15 +691,27 @@ fn resolve(mut ins: Vec<Ins>, mut labels: usize) -> Vec<BpfInsn> {
         let Ins::Cond { code, k, jt, jf } = ins[j] else {
             unreachable!("only conditional jumps are rerouted")
         };
-        let (t1, t2) = (labels, labels + 1);
-        labels += 2;
-        ins[j] = Ins::Cond {
-            code,
-            k,
-            jt: t1,
-            jf: t2,
+        // Reroute the far side(s) only; a near side that the trampoline pushes out of reach is
+        // rerouted on a later pass.
+        let idx = ins[..j]
+            .iter()
+            .filter(|i| !matches!(i, Ins::Place(_)))
+            .count();
+        let far_t = pos[jt] - (idx + 1) > 255;
+        let far_f = pos[jf] - (idx + 1) > 255;
+        let mut tramp = Vec::new();
+        let mut reroute = |target: Label, far: bool| {
+            if !far {
+                return target;
+            }
+            let l = labels;
+            labels += 1;
+            tramp.push(Ins::Place(l));
+            tramp.push(Ins::Ja(target));
+            l
         };
-        let tramp = [Ins::Place(t1), Ins::Ja(jt), Ins::Place(t2), Ins::Ja(jf)];
+        let (jt, jf) = (reroute(jt, far_t), reroute(jf, far_f));
+        ins[j] = Ins::Cond { code, k, jt, jf };
         ins.splice(j + 1..j + 1, tramp);
     }
     let pos = positions(&ins, labels);

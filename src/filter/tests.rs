@@ -232,6 +232,24 @@ fn ip_packets() -> Vec<(&'static str, Vec<u8>)> {
     tcp6.drain(..40);
     exts.extend_from_slice(&tcp6);
     v.push(("v6 hop-by-hop dstopts tcp 5555>443", ipv6_raw(0, &exts)));
+    // Authentication header (RFC 4302: 12 bytes and a 12-byte ICV, length field 4) then UDP.
+    let mut ah = vec![17, 4, 0, 0, 0, 0, 1, 0, 0, 0, 0, 9];
+    ah.extend_from_slice(&[0xcc; 12]);
+    ah.extend_from_slice(&udp_hdr(7000, 53, 12));
+    ah.extend_from_slice(b"ahah");
+    v.push(("v6 ah udp 7000>53", ipv6_raw(51, &ah)));
+    // Routing header (8 bytes) then an atomic fragment header (offset 0, no more) then TCP.
+    let mut rf = vec![44, 0, 0, 0, 0, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 7];
+    let mut tcp22 = write(|v| {
+        PacketBuilder::ipv6(DB8_1, DB8_2, 64)
+            .tcp(6000, 22, 1, 100)
+            .rst()
+            .write(v, &[])
+            .unwrap()
+    });
+    tcp22.drain(..40);
+    rf.extend_from_slice(&tcp22);
+    v.push(("v6 routing atomic-fragment tcp 6000>22", ipv6_raw(43, &rf)));
     v
 }
 
