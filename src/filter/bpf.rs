@@ -295,17 +295,17 @@ impl Compiler {
                 self.cond(JEQ | K, proto::IPV6_OPTS as u32, Some(ext8), None);
                 self.cond(JEQ | K, proto::IPV6_FRAG as u32, Some(frag), None);
                 self.cond(JEQ | K, proto::AH as u32, Some(ah), Some(done));
-                self.place(ext8);
-                self.push(LDX | MEM, M_TRANSPORT);
-                self.push(LD | B | IND, 1);
-                self.push(ALU | ADD | K, 1);
-                self.push(ALU | LSH | K, 3);
-                self.ja(tail);
-                self.place(ah);
-                self.push(LDX | MEM, M_TRANSPORT);
-                self.push(LD | B | IND, 1);
-                self.push(ALU | ADD | K, 2);
-                self.push(ALU | LSH | K, 2);
+                // Length: (len+1)×8 for the generic form, (len+2)×4 for AH.
+                for (start, add, shift) in [(ext8, 1, 3), (ah, 2, 2)] {
+                    self.place(start);
+                    self.push(LDX | MEM, M_TRANSPORT);
+                    self.push(LD | B | IND, 1);
+                    self.push(ALU | ADD | K, add);
+                    self.push(ALU | LSH | K, shift);
+                    if start == ext8 {
+                        self.ja(tail);
+                    }
+                }
                 self.place(tail);
                 self.push(ALU | ADD | X, 0);
                 self.push(ST, M_TRANSPORT);
