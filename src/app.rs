@@ -66,8 +66,7 @@ fn replay(a: ReplayArgs) -> Result<(), Failure> {
     let cfg = ViewConfig::from_args(&a.view);
     let filter = Filter::parse(&a.filter.join(" ")).map_err(|e| Failure::Usage(e.to_string()))?;
     let matches = |p: &Packet<'_>| filter.matches(p);
-    let filter_fn: Option<&dyn Fn(&Packet<'_>) -> bool> =
-        (!a.filter.is_empty()).then_some(&matches);
+    let filter_fn: Option<&dyn Fn(&Packet<'_>) -> bool> = (!filter.is_empty()).then_some(&matches);
     let mut source = FileSource::open(&a.file).map_err(|e| Failure::Usage(e.to_string()))?;
     let mut renderer = make_renderer(&cfg);
     let stdout = io::stdout();

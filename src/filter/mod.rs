@@ -69,6 +69,11 @@ impl Filter {
         eval::matches(&self.root, p)
     }
 
+    /// Whether the expression is empty, so that every packet matches (no need to filter).
+    pub fn is_empty(&self) -> bool {
+        self.root == Node::True
+    }
+
     /// The expression as it was given.
     pub fn expr(&self) -> &str {
         &self.expr
