@@ -12,7 +12,8 @@
 //! | `M[2]` | IP protocol after IPv6 extension headers, 256 when not IP |
 //! | `M[3]` | offset of the transport header |
 //! | `M[4]` | 1 for a fragment other than the first |
-//! | `M[5..16]` | operands of arithmetic in relations |
+//! | `M[5]` | end of the IPv6 payload: the payload length field bounds extension headers |
+//! | `M[6..16]` | operands of arithmetic in relations |
 //!
 //! Where the prelude cannot follow a frame exactly as the decoder does (two or more VLAN tags,
 //! more than eight IPv6 extension headers, an IP header that is cut short or malformed) the
@@ -94,7 +95,8 @@ const M_NET: u32 = 1;
 const M_PROTO: u32 = 2;
 const M_TRANSPORT: u32 = 3;
 const M_LATER_FRAG: u32 = 4;
-const M_FIRST_FREE: u32 = 5;
+const M_END: u32 = 5;
+const M_FIRST_FREE: u32 = 6;
 const MEM_WORDS: u32 = 16;
 /// IPv6 extension headers the prelude follows before giving up.
 const MAX_IPV6_EXTS: usize = 6;
@@ -275,6 +277,22 @@ impl Compiler {
         self.push(ALU | AND | K, 0xf0);
         self.cond(JEQ | K, 0x60, None, Some(accept));
         if walk {
+            // The end of the payload, as the decoder sees it: the payload length field, or the
+            // frame's end when that is shorter (or the field is 0, a jumbogram).
+            let (use_len, have_end) = (self.label(), self.label());
+            self.push(LD | H | IND, 4);
+            self.cond(JEQ | K, 0, Some(use_len), None);
+            self.push(ALU | ADD | X, 0);
+            self.push(ALU | ADD | K, 40);
+            self.push(ST, M_END);
+            self.push(MISC | TAX, 0);
+            self.push(LD | W | LEN, 0);
+            self.cond(JGE | X, 0, Some(have_end), Some(use_len));
+            self.place(use_len);
+            self.push(LD | W | LEN, 0);
+            self.push(ST, M_END);
+            self.place(have_end);
+            self.push(LDX | MEM, M_NET);
             self.push(TXA_CODE, 0);
             self.push(ALU | ADD | K, 40);
             self.push(ST, M_TRANSPORT);
@@ -298,20 +316,32 @@ impl Compiler {
                 // Length: (len+1)×8 for the generic form, (len+2)×4 for AH.
                 for (start, add, shift) in [(ext8, 1, 3), (ah, 2, 2)] {
                     self.place(start);
+                    self.require_within(M_TRANSPORT, 8, accept);
                     self.push(LDX | MEM, M_TRANSPORT);
                     self.push(LD | B | IND, 1);
+                    if start == ah {
+                        // RFC 4302 §2.2: an AH is at least 12 bytes (length field ≥ 1).
+                        self.cond(JEQ | K, 0, Some(accept), None);
+                    }
                     self.push(ALU | ADD | K, add);
                     self.push(ALU | LSH | K, shift);
                     if start == ext8 {
                         self.ja(tail);
                     }
                 }
+                // Advance; the header must end within the payload, as the decoder requires.
                 self.place(tail);
                 self.push(ALU | ADD | X, 0);
                 self.push(ST, M_TRANSPORT);
                 self.push(LD | B | IND, 0);
+                self.push(ST, M_FIRST_FREE);
+                self.push(LDX | MEM, M_TRANSPORT);
+                self.push(LD | MEM, M_END);
+                self.cond(JGE | X, 0, None, Some(accept));
+                self.push(LD | MEM, M_FIRST_FREE);
                 self.ja(next);
                 self.place(frag);
+                self.require_within(M_TRANSPORT, 8, accept);
                 self.push(LDX | MEM, M_TRANSPORT);
                 self.push(LD | H | IND, 2);
                 let first = self.label();
@@ -344,10 +374,25 @@ impl Compiler {
 
     /// Accepts (defers to user space) unless `len` reaches M[NET] + `n`.
     fn require_len(&mut self, n: u32, accept: Label) {
-        self.push(LD | MEM, M_NET);
+        self.require_len_from(M_NET, n, accept);
+    }
+
+    /// Accepts (defers to user space) unless `len` reaches M[`slot`] + `n`: a header that is
+    /// cut short or claims more bytes than the frame has is left to the decoder.
+    fn require_len_from(&mut self, slot: u32, n: u32, accept: Label) {
+        self.push(LD | MEM, slot);
         self.push(ALU | ADD | K, n);
         self.push(MISC | TAX, 0);
         self.push(LD | W | LEN, 0);
+        self.cond(JGE | X, 0, None, Some(accept));
+    }
+
+    /// Like [`Self::require_len_from`], within the IPv6 payload (`M[END]`).
+    fn require_within(&mut self, slot: u32, n: u32, accept: Label) {
+        self.push(LD | MEM, slot);
+        self.push(ALU | ADD | K, n);
+        self.push(MISC | TAX, 0);
+        self.push(LD | MEM, M_END);
         self.cond(JGE | X, 0, None, Some(accept));
     }
 
