@@ -7,6 +7,8 @@ use clap::Parser;
 
 use crate::cli::{Cli, Command, Format, ReplayArgs};
 use crate::config::{HexDump, ViewConfig};
+use crate::decode::Packet;
+use crate::filter::Filter;
 use crate::pipeline::{self, End, Limits};
 use crate::render::Renderer;
 use crate::render::hex::HexRenderer;
@@ -93,6 +95,9 @@ pub fn needs_tracker(cfg: &ViewConfig) -> bool {
 
 fn replay(a: ReplayArgs) -> Result<(), Failure> {
     let cfg = ViewConfig::from_args(&a.view);
+    let filter = Filter::parse(&a.filter.join(" ")).map_err(|e| Failure::Usage(e.to_string()))?;
+    let matches = |p: &Packet<'_>| filter.matches(p);
+    let filter_fn: Option<&dyn Fn(&Packet<'_>) -> bool> = (!filter.is_empty()).then_some(&matches);
     let mut source = FileSource::open(&a.file).map_err(|e| Failure::Usage(e.to_string()))?;
     let mut renderer = make_renderer(&cfg);
     let mut tracker = Tracker::new();
@@ -101,7 +106,7 @@ fn replay(a: ReplayArgs) -> Result<(), Failure> {
     let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let (_stats, end) = pipeline::run(
         &mut source,
-        None,
+        filter_fn,
         tracker,
         renderer.as_mut(),
         &mut out,

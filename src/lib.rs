@@ -11,6 +11,7 @@ pub mod config;
 pub mod decode;
 pub mod demo;
 pub mod explain;
+pub mod filter;
 pub mod pipeline;
 pub mod render;
 pub mod services;
