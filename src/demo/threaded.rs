@@ -236,14 +236,22 @@ mod tests {
         h.join().unwrap().unwrap();
     }
 
-    #[test]
-    fn clients_beyond_the_limit_wait_their_turn() {
+    type Handle = std::thread::JoinHandle<io::Result<ServeStats>>;
+
+    /// A server with one thread, busy with a first client that has had one reply.
+    fn one_thread_busy() -> (SocketAddr, Handle, Arc<AtomicBool>, LineClient) {
         let cfg = ServerConfig::new("127.0.0.1:0".parse().unwrap());
         let stop = Arc::new(AtomicBool::new(false));
         let (addr, h) = spawn(bind(&cfg, 1, Narrator::silent()).unwrap(), stop.clone());
-        let n = Narrator::silent();
-        let mut first = LineClient::connect(addr, n.clone()).unwrap();
+        let mut first = LineClient::connect(addr, Narrator::silent()).unwrap();
         assert!(first.exchange("one").unwrap().ends_with("] one"));
+        (addr, h, stop, first)
+    }
+
+    #[test]
+    fn clients_beyond_the_limit_wait_their_turn() {
+        let (addr, h, stop, first) = one_thread_busy();
+        let n = Narrator::silent();
         // The second connection completes its handshake but is not served while `first` is.
         let second = std::thread::spawn(move || client(addr, ["two"], Teardown::Fin, &n));
         std::thread::sleep(POLL * 3);
@@ -256,12 +264,7 @@ mod tests {
 
     #[test]
     fn a_stopped_server_still_serves_the_connections_in_its_backlog() {
-        let cfg = ServerConfig::new("127.0.0.1:0".parse().unwrap());
-        let stop = Arc::new(AtomicBool::new(false));
-        let (addr, h) = spawn(bind(&cfg, 1, Narrator::silent()).unwrap(), stop.clone());
-        let n = Narrator::silent();
-        let mut first = LineClient::connect(addr, n.clone()).unwrap();
-        assert!(first.exchange("one").unwrap().ends_with("] one"));
+        let (addr, h, stop, first) = one_thread_busy();
         // The second client waits in the backlog (the one thread is busy), its request in its
         // socket's receive queue, when the stop comes.
         let mut second = TcpStream::connect(addr).unwrap();
