@@ -18,7 +18,8 @@ use std::time::{Duration, Instant};
 use sockscope::demo::http::{self, HttpConfig};
 use sockscope::demo::tcp_echo::{self, LineClient};
 use sockscope::demo::{
-    Narrator, Serve, ServeStats, ServerConfig, Teardown, nonblocking, spawn, threaded, udp_upper,
+    Counters, Narrator, Serve, ServeStats, ServerConfig, Teardown, nonblocking, spawn_watched,
+    threaded, udp_upper,
 };
 
 const BIN: &str = env!("CARGO_BIN_EXE_sockscope");
@@ -74,26 +75,49 @@ fn within<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'st
         .unwrap_or_else(|_| panic!("did not finish within {limit:?} (or panicked)"))
 }
 
-/// Stops a spawned server and returns its stats.
+/// A spawned server whose counts can be watched while it runs.
 struct Running {
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
+    counters: Arc<Counters>,
     handle: Option<thread::JoinHandle<std::io::Result<ServeStats>>>,
 }
 
 impl Running {
     fn start<S: Serve>(server: S) -> Running {
         let stop = Arc::new(AtomicBool::new(false));
-        let (addr, handle) = spawn(server, Arc::clone(&stop));
+        let w = spawn_watched(server, Arc::clone(&stop));
         Running {
-            addr,
+            addr: w.addr,
             stop,
-            handle: Some(handle),
+            counters: w.counters,
+            handle: Some(w.handle),
         }
     }
 
+    /// Waits (up to a generous limit) until the server's counts satisfy `done`: a client's
+    /// calls can return before the server has accepted it or read its last bytes, FIN or RST.
+    fn wait_for(&self, done: impl Fn(&ServeStats) -> bool) {
+        if let Err(last) = self.counters.wait_for(LONG, done) {
+            panic!("the server did not get there within {LONG:?}: {last:?}");
+        }
+    }
+
+    /// Stops the server and returns its stats. Anything the caller is going to assert about
+    /// must be waited for first ([`Running::wait_for`], or [`Running::finish`] for a server
+    /// with a client limit): the stop flag ends the server soon, whatever is still on its way.
     fn stop(mut self) -> ServeStats {
         self.stop.store(true, Ordering::Relaxed);
+        self.join()
+    }
+
+    /// Waits for a server with a client limit to end by itself after its last client, without
+    /// setting the stop flag, and returns its stats.
+    fn finish(mut self) -> ServeStats {
+        self.join()
+    }
+
+    fn join(&mut self) -> ServeStats {
         let h = self.handle.take().unwrap();
         within(LONG, move || h.join().unwrap().unwrap())
     }
@@ -146,7 +170,7 @@ fn tcp_echo_pair_over_v4_and_v6() {
             "AF_INET6,"
         };
         assert!(t.text().contains(family), "{}", t.text());
-        let s = srv.stop();
+        let s = srv.finish();
         assert_eq!((s.clients, s.bytes_in, s.bytes_out), (1, 14, 14));
     }
 }
@@ -191,7 +215,7 @@ fn threaded_and_nonblocking_pairs_over_v4_and_v6() {
             assert_eq!(r.len(), 2);
             assert_stamped(&r[0], "one");
             assert_stamped(&r[1], "two");
-            assert_eq!(srv.stop().clients, 1);
+            assert_eq!(srv.finish().clients, 1);
         }
     }
 }
@@ -664,7 +688,9 @@ fn each_teardown_has_its_socket_behaviour() {
             tcp_echo::client(srv.addr, ["a"], Teardown::Fin, &cn).unwrap(),
             ["a"]
         );
-        assert_eq!(srv.stop().resets, 0);
+        // The client's close() returns before the server has read the FIN: with its client
+        // limit of 1, the server ends by itself once it has.
+        assert_eq!(srv.finish().resets, 0);
         assert!(
             st.text().contains("server: recv 0 bytes (end of stream"),
             "{}",
@@ -680,7 +706,7 @@ fn each_teardown_has_its_socket_behaviour() {
             tcp_echo::client(srv.addr, ["a"], Teardown::Rst, &cn).unwrap(),
             ["a"]
         );
-        assert_eq!(srv.stop().resets, 1);
+        assert_eq!(srv.finish().resets, 1);
         assert!(
             st.text().contains("server: recv failed: ECONNRESET"),
             "{}",
@@ -697,7 +723,7 @@ fn each_teardown_has_its_socket_behaviour() {
         let (cn, ct) = Narrator::capture("client");
         let r = tcp_echo::client(srv.addr, ["a", "b"], Teardown::HalfClose, &cn).unwrap();
         assert_eq!(r, ["a", "b"]);
-        assert_eq!(srv.stop().resets, 0);
+        assert_eq!(srv.finish().resets, 0);
         let c = ct.text();
         let shut = c.find("shutdown(SHUT_WR)").expect("shutdown narrated");
         let eof = c.find("client: recv 0 bytes").expect("server closed");
@@ -719,8 +745,7 @@ fn rst_teardown_seen_by_an_independent_peer() {
         let mut buf = [0u8; 16];
         let len = s.read(&mut buf).unwrap();
         s.write_all(&buf[..len]).unwrap();
-        // Wait for the client's close, then read again.
-        thread::sleep(Duration::from_millis(200));
+        // Read again: this blocks until the client's RST comes, which makes it fail.
         s.read(&mut buf).map_err(|e| e.raw_os_error())
     });
     tcp_echo::client(addr, ["x"], Teardown::Rst, &Narrator::silent()).unwrap();
@@ -880,15 +905,38 @@ fn cli_servers_stop_cleanly_on_sigint_and_sigterm() {
         (&["nonblocking"], libc::SIGTERM),
         (&["http", "--root", root], libc::SIGINT),
     ] {
-        let (server, addr) = start_cli(demo);
-        // An idle client is connected while the signal comes (TCP demos).
+        let (mut server, addr) = start_cli(demo);
+        // The narration, line by line as it comes, and all of it at the end.
+        let (lines, narration) = mpsc::channel();
+        let stderr = BufReader::new(server.stderr.take().unwrap());
+        let reader = thread::spawn(move || {
+            let mut all = String::new();
+            for line in stderr.lines().map_while(Result::ok) {
+                all += &line;
+                all.push('\n');
+                let _ = lines.send(line);
+            }
+            all
+        });
+        // An idle client is connected while the signal comes (TCP demos): wait until the
+        // server has accepted it, so that the signal finds it being served.
         let idle = (demo[0] != "udp-upper").then(|| TcpStream::connect(addr).unwrap());
-        thread::sleep(Duration::from_millis(300));
+        if idle.is_some() {
+            let deadline = Instant::now() + LONG;
+            loop {
+                let left = deadline.saturating_duration_since(Instant::now());
+                match narration.recv_timeout(left) {
+                    Ok(line) if line.starts_with("server: accept -> ") => break,
+                    Ok(_) => {}
+                    Err(_) => panic!("{demo:?}: the server never accepted the idle client"),
+                }
+            }
+        }
         // SAFETY: sending a signal to our own child process.
         assert_eq!(unsafe { libc::kill(server.id() as libc::pid_t, signal) }, 0);
         let out = wait_exit(server, Duration::from_secs(10));
         assert!(out.status.success(), "{demo:?}: {out:?}");
-        let err = String::from_utf8_lossy(&out.stderr);
+        let err = reader.join().unwrap();
         assert!(err.contains("server: done: "), "{demo:?}: {err}");
         drop(idle);
     }
@@ -941,6 +989,10 @@ fn tcp_servers_stay_up_after_resets_and_garbage() {
         // ...and the next client is served as usual.
         let r = tcp_echo::client(srv.addr, ["still here"], Teardown::Fin, &q).unwrap();
         assert!(r[0].ends_with("still here"), "{r:?}");
+        // The clients' calls return before the server has necessarily accepted the short-lived
+        // connections or read the RST (the kernel may even queue them after the last client's),
+        // so wait for the counts before stopping.
+        srv.wait_for(|s| s.clients >= 4 && s.resets >= 1);
         let s = srv.stop();
         assert_eq!(s.clients, 4, "{s:?}");
         assert!(s.resets >= 1, "{s:?}");

@@ -319,13 +319,13 @@ impl Serve for HttpServer {
         self.addr
     }
 
-    fn run(self, stop: Arc<AtomicBool>) -> io::Result<ServeStats> {
+    fn serve(self, stop: Arc<AtomicBool>, counters: Arc<Counters>) -> io::Result<ServeStats> {
         let cfg = self.cfg;
         let limits = (self.max_clients, cfg.max_threads.max(1));
         Ok(run_threads(
             &self.listener,
             &self.n,
-            stop,
+            (stop, counters),
             limits,
             move |stream, n: &Narrator, stop: &AtomicBool, counters: &Counters| {
                 serve_connection(stream, &cfg, n, stop, counters)

@@ -8,7 +8,13 @@
 //!
 //! For programs (the lesson runner), every server is used the same way: `bind` it (this picks
 //! the port when the configuration says 0), read [`Serve::local_addr`], then [`Serve::run`] it in
-//! a thread (or use [`spawn`]); setting the stop flag makes `run` return within [`POLL`].
+//! a thread (or use [`spawn`], or [`spawn_watched`] to read the counts while it runs). Setting
+//! the stop flag makes `run` return soon: first it still serves what has already arrived (the
+//! connections waiting in the listen backlog, the bytes, FINs and RSTs waiting in its sockets,
+//! for at most [`DRAIN`]), so a server stopped right after its last client finished still
+//! reports complete statistics. That is best effort (the kernel may process a loopback packet a
+//! little after the sender's call returned); a program that needs exact counts waits for them
+//! with [`Counters::wait_for`] before setting the flag.
 
 pub mod command;
 pub mod http;
@@ -21,8 +27,8 @@ pub mod udp_upper;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -32,6 +38,10 @@ pub use narrate::{Narrator, Transcript};
 
 /// How often blocked servers look at their stop flag (accept and recv wake up this often).
 pub const POLL: Duration = Duration::from_millis(100);
+
+/// After the stop flag is set, a server goes on serving what has already arrived for at most this
+/// long (a client that keeps sending cannot keep a stopped server alive).
+pub const DRAIN: Duration = Duration::from_secs(1);
 
 /// How long a client waits for the handshake before giving up.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -94,7 +104,8 @@ pub struct ServeStats {
     pub bad_requests: u64,
 }
 
-/// Counters a server's threads update; [`Counters::snapshot`] gives the [`ServeStats`].
+/// Counters a server's threads update; [`Counters::snapshot`] gives the [`ServeStats`], also
+/// while the server runs (see [`spawn_watched`]).
 #[derive(Default, Debug)]
 pub struct Counters {
     clients: AtomicU64,
@@ -103,6 +114,8 @@ pub struct Counters {
     resets: AtomicU64,
     refused: AtomicU64,
     bad_requests: AtomicU64,
+    /// When one of the server's threads first noticed the stop flag: the drain starts then.
+    stopped_at: OnceLock<Instant>,
 }
 
 impl Counters {
@@ -121,14 +134,45 @@ impl Counters {
             bad_requests: get(&self.bad_requests),
         }
     }
+
+    /// Waits until the counts satisfy `done` (checking every few milliseconds), for at most
+    /// `limit`. `Ok` with the counts that satisfied it, or `Err` with the last counts seen.
+    pub fn wait_for(
+        &self,
+        limit: Duration,
+        done: impl Fn(&ServeStats) -> bool,
+    ) -> Result<ServeStats, ServeStats> {
+        let deadline = Instant::now() + limit;
+        loop {
+            let now = self.snapshot();
+            if done(&now) {
+                return Ok(now);
+            }
+            if Instant::now() >= deadline {
+                return Err(now);
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// Called once the stop flag is seen: whether the server may still serve what has already
+    /// arrived (for [`DRAIN`] after any of its threads first saw the flag).
+    pub(crate) fn may_drain(&self) -> bool {
+        self.stopped_at.get_or_init(Instant::now).elapsed() < DRAIN
+    }
 }
 
 /// A bound demo server, ready to run.
 pub trait Serve: Send + Sized + 'static {
     /// The address actually bound (with the kernel's port when the configuration said 0).
     fn local_addr(&self) -> SocketAddr;
-    /// Serves until `stop` is set, the client limit is reached, or a fatal error.
-    fn run(self, stop: Arc<AtomicBool>) -> io::Result<ServeStats>;
+    /// Serves until `stop` is set (then drains, see the module documentation), the client limit
+    /// is reached, or a fatal error, counting in `counters` as it goes.
+    fn serve(self, stop: Arc<AtomicBool>, counters: Arc<Counters>) -> io::Result<ServeStats>;
+    /// [`Serve::serve`] with counters of its own.
+    fn run(self, stop: Arc<AtomicBool>) -> io::Result<ServeStats> {
+        self.serve(stop, Arc::default())
+    }
 }
 
 /// Runs a bound server in a new thread; returns its address and the thread's handle.
@@ -138,6 +182,29 @@ pub fn spawn<S: Serve>(
 ) -> (SocketAddr, JoinHandle<io::Result<ServeStats>>) {
     let addr = server.local_addr();
     (addr, std::thread::spawn(move || server.run(stop)))
+}
+
+/// A server running in its own thread (see [`spawn_watched`]).
+pub struct Watched {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// Its counts, readable while it runs ([`Counters::snapshot`], [`Counters::wait_for`]).
+    pub counters: Arc<Counters>,
+    /// The thread; it returns the final counts.
+    pub handle: JoinHandle<io::Result<ServeStats>>,
+}
+
+/// [`spawn`], keeping a handle on the counters so they can be read (or waited for) while the
+/// server runs: e.g. wait until it has seen every client, then set the stop flag.
+pub fn spawn_watched<S: Serve>(server: S, stop: Arc<AtomicBool>) -> Watched {
+    let addr = server.local_addr();
+    let counters = Arc::new(Counters::default());
+    let c = Arc::clone(&counters);
+    Watched {
+        addr,
+        counters,
+        handle: std::thread::spawn(move || server.serve(stop, c)),
+    }
 }
 
 /// A flag that SIGINT (Ctrl-C) and SIGTERM set. A second Ctrl-C ends the process at once.
@@ -285,13 +352,17 @@ pub(crate) fn wait_readable(fd: &impl AsRawFd, timeout: Duration) -> io::Result<
     Ok(r > 0)
 }
 
-/// The accept loop's iterator: yields accepted connections until the stop flag is set or the
-/// client budget (`--max-clients`) is spent. Transient accept errors are narrated, not fatal.
+/// The accept loop's iterator: yields accepted connections until the client budget
+/// (`--max-clients`) is spent, or the stop flag is set and no connection is waiting any more
+/// (or [`DRAIN`] has passed). Transient accept errors are narrated, not fatal.
 pub struct Acceptor<'a> {
     listener: &'a TcpListener,
     n: &'a Narrator,
     stop: &'a AtomicBool,
     remaining: Option<u64>,
+    /// Set when the stop flag is first seen: until then, the connections already queued in
+    /// the backlog are still accepted.
+    drain_until: Option<Instant>,
 }
 
 impl<'a> Acceptor<'a> {
@@ -307,14 +378,25 @@ impl<'a> Acceptor<'a> {
             n,
             stop,
             remaining: max_clients,
+            drain_until: None,
         }
+    }
+
+    /// Whether the stop flag is set: then the loop only takes what is already queued.
+    fn stopping(&mut self) -> bool {
+        if self.drain_until.is_none() && self.stop.load(Ordering::Relaxed) {
+            self.drain_until = Some(Instant::now() + DRAIN);
+        }
+        self.drain_until.is_some()
     }
 
     /// The next connection, as a blocking stream with [`POLL`] read timeouts (so handlers can
     /// notice the stop flag too) and a [`WRITE_TIMEOUT`]. `None` when the loop should end.
     pub fn next_client(&mut self) -> Option<(TcpStream, SocketAddr)> {
         loop {
-            if self.remaining == Some(0) || self.stop.load(Ordering::Relaxed) {
+            // Look at the flag before accept(): once stopping, an empty queue ends the loop.
+            let stopping = self.stopping();
+            if self.remaining == Some(0) || self.drain_until.is_some_and(|d| Instant::now() >= d) {
                 return None;
             }
             // accept() takes a connection whose handshake the kernel already finished
@@ -335,6 +417,7 @@ impl<'a> Acceptor<'a> {
                     }
                     return Some((stream, peer));
                 }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock && stopping => return None,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     // Nobody waiting: sleep in poll() until a connection is queued or POLL passes.
                     if let Err(e) = wait_readable(self.listener, POLL) {
@@ -344,6 +427,10 @@ impl<'a> Acceptor<'a> {
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
+                    if stopping {
+                        self.n.say(format_args!("accept failed: {}", describe(&e)));
+                        return None;
+                    }
                     // E.g. ECONNABORTED (the client gave up before we accepted) or EMFILE: say so,
                     // breathe, and keep serving.
                     self.n.say(format_args!("accept failed: {}", describe(&e)));
@@ -376,6 +463,9 @@ pub enum Polled {
 
 /// Narrated `recv()` on a stream with [`POLL`] read timeouts: retries quietly until data, end of
 /// stream, an error, the stop flag or `deadline`. An ECONNRESET is counted in `counters`.
+///
+/// Once the stop flag is set, what has already arrived (data, FIN, RST) is still returned, for
+/// at most [`DRAIN`]; `Stopped` comes when nothing more is waiting.
 pub fn recv_polled(
     stream: &mut TcpStream,
     buf: &mut [u8],
@@ -385,7 +475,9 @@ pub fn recv_polled(
     counters: &Counters,
 ) -> io::Result<Polled> {
     loop {
-        if stop.load(Ordering::Relaxed) {
+        if stop.load(Ordering::Relaxed)
+            && !(counters.may_drain() && wait_readable(stream, Duration::ZERO)?)
+        {
             return Ok(Polled::Stopped);
         }
         match stream.read(buf) {
@@ -537,5 +629,71 @@ mod tests {
         let l = tcp_listener(&ServerConfig::new("127.0.0.1:0".parse().unwrap()), &n).unwrap();
         let stop = AtomicBool::new(true);
         assert!(Acceptor::new(&l, &n, &stop, None).next_client().is_none());
+    }
+
+    const LONG: Duration = Duration::from_secs(30);
+
+    /// Waits until the peer's kernel has acknowledged everything sent on `s` (TIOCOUTQ: bytes
+    /// not yet acknowledged), i.e. until it sits in the peer's receive queue.
+    pub(crate) fn wait_acked(s: &TcpStream) {
+        let deadline = Instant::now() + LONG;
+        loop {
+            let mut queued: libc::c_int = 0;
+            // SAFETY: TIOCOUTQ writes one int.
+            assert_eq!(
+                unsafe { libc::ioctl(s.as_raw_fd(), libc::TIOCOUTQ, &mut queued) },
+                0
+            );
+            if queued == 0 {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{queued} bytes never acknowledged"
+            );
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    #[test]
+    fn acceptor_still_takes_queued_connections_after_stop() {
+        let n = Narrator::silent();
+        let l = tcp_listener(&ServerConfig::new("127.0.0.1:0".parse().unwrap()), &n).unwrap();
+        let _c = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+        // The handshake is done and the connection waits in the backlog.
+        assert!(wait_readable(&l, LONG).unwrap());
+        let stop = AtomicBool::new(true);
+        let mut a = Acceptor::new(&l, &n, &stop, None);
+        assert!(a.next_client().is_some(), "the queued connection is served");
+        assert!(a.next_client().is_none(), "then the loop ends");
+    }
+
+    #[test]
+    fn recv_polled_returns_what_arrived_before_it_says_stopped() {
+        let n = Narrator::silent();
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut c = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+        let (mut s, _) = l.accept().unwrap();
+        s.set_read_timeout(Some(POLL)).unwrap();
+        c.write_all(b"hi").unwrap();
+        wait_acked(&c);
+        let (stop, counters) = (AtomicBool::new(true), Counters::default());
+        let mut buf = [0u8; 16];
+        let got = recv_polled(&mut s, &mut buf, &n, &stop, None, &counters).unwrap();
+        assert_eq!(got, Polled::Data(2));
+        let got = recv_polled(&mut s, &mut buf, &n, &stop, None, &counters).unwrap();
+        assert_eq!(got, Polled::Stopped);
+        assert_eq!(counters.snapshot().bytes_in, 2);
+    }
+
+    #[test]
+    fn counters_can_be_waited_for() {
+        let c = Counters::default();
+        assert_eq!(
+            c.wait_for(Duration::ZERO, |s| s.clients == 1),
+            Err(c.snapshot())
+        );
+        Counters::add(&c.clients, 1);
+        assert_eq!(c.wait_for(LONG, |s| s.clients == 1).unwrap().clients, 1);
     }
 }

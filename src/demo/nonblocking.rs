@@ -13,6 +13,7 @@ use std::io::{self, Read, Write};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
@@ -66,8 +67,7 @@ impl Serve for NonblockingServer {
         self.addr
     }
 
-    fn run(mut self, stop: Arc<AtomicBool>) -> io::Result<ServeStats> {
-        let counters = Counters::default();
+    fn serve(mut self, stop: Arc<AtomicBool>, counters: Arc<Counters>) -> io::Result<ServeStats> {
         let mut poll = Poll::new()?;
         let mut events = Events::with_capacity(256);
         // Register interest: "tell me when the listening socket has a connection to accept".
@@ -76,14 +76,27 @@ impl Serve for NonblockingServer {
         let mut conns: HashMap<Token, Conn> = HashMap::new();
         let mut next = 1usize;
         let mut accepting = true;
-        while !stop.load(Ordering::Relaxed) && (accepting || !conns.is_empty()) {
+        let mut draining = false;
+        while accepting || !conns.is_empty() {
+            if stop.load(Ordering::Relaxed) {
+                // Stopping: serve what is ready now (queued connections, data, FINs, RSTs)
+                // without waiting for more, then end.
+                if !counters.may_drain() {
+                    break;
+                }
+                draining = true;
+            }
             // poll() is the one place this thread blocks: until some socket is ready, or POLL
             // passes so we can look at the stop flag.
-            if let Err(e) = poll.poll(&mut events, Some(POLL)) {
+            let wait = if draining { Duration::ZERO } else { POLL };
+            if let Err(e) = poll.poll(&mut events, Some(wait)) {
                 if e.kind() == io::ErrorKind::Interrupted {
                     continue;
                 }
                 return Err(e);
+            }
+            if events.is_empty() && draining {
+                break;
             }
             if !events.is_empty() {
                 self.n
@@ -259,5 +272,23 @@ mod tests {
         assert!(!matches!(b.exchange("b"), Ok(r) if r.ends_with("] b")));
         stop.store(true, Ordering::Relaxed);
         assert_eq!(h.join().unwrap().unwrap().refused, 1);
+    }
+
+    #[test]
+    fn a_stopped_server_still_answers_what_has_arrived() {
+        use std::io::Read;
+        let cfg = ServerConfig::new("127.0.0.1:0".parse().unwrap());
+        let stop = Arc::new(AtomicBool::new(false));
+        let (addr, h) = spawn(bind(&cfg, 8, Narrator::silent()).unwrap(), stop.clone());
+        let mut c = std::net::TcpStream::connect(addr).unwrap();
+        c.write_all(b"late\n").unwrap();
+        crate::demo::tests::wait_acked(&c);
+        stop.store(true, Ordering::Relaxed);
+        c.set_read_timeout(Some(POLL * 300)).unwrap();
+        let mut reply = [0u8; 64];
+        let len = c.read(&mut reply).unwrap();
+        assert!(reply[..len].ends_with(b"] late\n"), "{:?}", &reply[..len]);
+        let s = h.join().unwrap().unwrap();
+        assert_eq!((s.clients, s.bytes_in), (1, 5));
     }
 }

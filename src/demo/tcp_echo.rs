@@ -41,8 +41,7 @@ impl Serve for EchoServer {
         self.addr
     }
 
-    fn run(self, stop: Arc<AtomicBool>) -> io::Result<ServeStats> {
-        let counters = Counters::default();
+    fn serve(self, stop: Arc<AtomicBool>, counters: Arc<Counters>) -> io::Result<ServeStats> {
         let mut clients = Acceptor::new(&self.listener, &self.n, &stop, self.max_clients);
         while let Some((stream, _peer)) = clients.next_client() {
             Counters::add(&counters.clients, 1);
@@ -252,5 +251,24 @@ mod tests {
         );
         assert_eq!(replies.unwrap(), ["a", "b", "c"]);
         assert_eq!(h.join().unwrap().unwrap().resets, 0);
+    }
+
+    #[test]
+    fn a_stopped_server_still_answers_what_has_arrived() {
+        use std::io::{Read, Write};
+        let cfg = ServerConfig::new("127.0.0.1:0".parse().unwrap());
+        let stop = Arc::new(AtomicBool::new(false));
+        let (addr, h) = spawn(bind(&cfg, Narrator::silent()).unwrap(), stop.clone());
+        let mut c = TcpStream::connect(addr).unwrap();
+        c.write_all(b"late\n").unwrap();
+        // In the server's receive queue (it may not have even accepted us yet) when it stops.
+        crate::demo::tests::wait_acked(&c);
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        c.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        let mut reply = String::new();
+        c.read_to_string(&mut reply).unwrap();
+        assert_eq!(reply, "late\n");
+        let s = h.join().unwrap().unwrap();
+        assert_eq!((s.clients, s.bytes_in, s.bytes_out), (1, 5, 5));
     }
 }

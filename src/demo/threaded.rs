@@ -6,11 +6,11 @@
 
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Condvar, Mutex};
 
 use super::{
-    Acceptor, Counters, Narrator, POLL, Polled, Serve, ServeStats, ServerConfig, Teardown, close,
+    Acceptor, Counters, Narrator, Polled, Serve, ServeStats, ServerConfig, Teardown, close,
     describe, recv_polled, send_counted,
 };
 
@@ -57,20 +57,14 @@ impl Drop for Slot {
     }
 }
 
-/// Waits until `pred(count)` holds or `stop` is set; returns whether `pred` holds.
-fn wait_active(active: &Active, stop: &AtomicBool, pred: impl Fn(usize) -> bool) -> bool {
+/// Waits until `pred(count)` holds. Client threads end by themselves (their client closes, or
+/// they notice the stop flag and finish draining), so the wait ends too.
+fn wait_active(active: &Active, pred: impl Fn(usize) -> bool) {
     let (count, changed) = &**active;
     let mut c = count.lock().unwrap_or_else(|p| p.into_inner());
     while !pred(*c) {
-        if stop.load(Ordering::Relaxed) {
-            return false;
-        }
-        c = changed
-            .wait_timeout(c, POLL)
-            .unwrap_or_else(|p| p.into_inner())
-            .0;
+        c = changed.wait(c).unwrap_or_else(|p| p.into_inner());
     }
-    true
 }
 
 impl Serve for ThreadedServer {
@@ -78,12 +72,12 @@ impl Serve for ThreadedServer {
         self.addr
     }
 
-    fn run(self, stop: Arc<AtomicBool>) -> io::Result<ServeStats> {
+    fn serve(self, stop: Arc<AtomicBool>, counters: Arc<Counters>) -> io::Result<ServeStats> {
         let limits = (self.max_clients, self.max_threads);
         Ok(run_threads(
             &self.listener,
             &self.n,
-            stop,
+            (stop, counters),
             limits,
             reply_with_time,
         ))
@@ -99,24 +93,22 @@ impl<F: Fn(TcpStream, &Narrator, &AtomicBool, &Counters) + Send + Sync + 'static
 
 /// The accept loop of the thread-per-client servers (`threaded` and `http`): accepts up to
 /// `max_clients` (all if `None`) with at most `max_threads` threads at once, each running
-/// `handler`, until `stop`; then waits for the client threads to finish.
+/// `handler`, until `stop` (and the drain: the connections already queued are still served);
+/// then waits for the client threads to finish.
 pub(crate) fn run_threads(
     listener: &TcpListener,
     n: &Narrator,
-    stop: Arc<AtomicBool>,
+    (stop, counters): (Arc<AtomicBool>, Arc<Counters>),
     (max_clients, max_threads): (Option<u64>, usize),
     handler: impl Handler,
 ) -> ServeStats {
     let handler = Arc::new(handler);
-    let counters = Arc::new(Counters::default());
     let active: Active = Arc::default();
     let mut clients = Acceptor::new(listener, n, &stop, max_clients);
     let mut id = 0u64;
     loop {
         // At the limit, do not accept: the next handshakes complete in the kernel and wait.
-        if !wait_active(&active, &stop, |c| c < max_threads) {
-            break;
-        }
+        wait_active(&active, |c| c < max_threads);
         let Some((stream, _peer)) = clients.next_client() else {
             break;
         };
@@ -146,8 +138,8 @@ pub(crate) fn run_threads(
             Counters::add(&counters.refused, 1);
         }
     }
-    // Let the client threads finish (they notice the stop flag within POLL).
-    wait_active(&active, &AtomicBool::new(false), |c| c == 0);
+    // Let the client threads finish (they notice the stop flag within POLL, then drain).
+    wait_active(&active, |c| c == 0);
     n.say("close (listening socket)");
     counters.snapshot()
 }
@@ -213,7 +205,8 @@ pub fn format_ctime(tm: &libc::tm) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::spawn;
+    use crate::demo::{POLL, spawn};
+    use std::sync::atomic::Ordering;
 
     fn utc(t: libc::time_t) -> String {
         // SAFETY: gmtime_r fills the tm we own.
@@ -243,14 +236,22 @@ mod tests {
         h.join().unwrap().unwrap();
     }
 
-    #[test]
-    fn clients_beyond_the_limit_wait_their_turn() {
+    type Handle = std::thread::JoinHandle<io::Result<ServeStats>>;
+
+    /// A server with one thread, busy with a first client that has had one reply.
+    fn one_thread_busy() -> (SocketAddr, Handle, Arc<AtomicBool>, LineClient) {
         let cfg = ServerConfig::new("127.0.0.1:0".parse().unwrap());
         let stop = Arc::new(AtomicBool::new(false));
         let (addr, h) = spawn(bind(&cfg, 1, Narrator::silent()).unwrap(), stop.clone());
-        let n = Narrator::silent();
-        let mut first = LineClient::connect(addr, n.clone()).unwrap();
+        let mut first = LineClient::connect(addr, Narrator::silent()).unwrap();
         assert!(first.exchange("one").unwrap().ends_with("] one"));
+        (addr, h, stop, first)
+    }
+
+    #[test]
+    fn clients_beyond_the_limit_wait_their_turn() {
+        let (addr, h, stop, first) = one_thread_busy();
+        let n = Narrator::silent();
         // The second connection completes its handshake but is not served while `first` is.
         let second = std::thread::spawn(move || client(addr, ["two"], Teardown::Fin, &n));
         std::thread::sleep(POLL * 3);
@@ -259,5 +260,23 @@ mod tests {
         assert!(second.join().unwrap().unwrap()[0].ends_with("] two"));
         stop.store(true, Ordering::Relaxed);
         assert_eq!(h.join().unwrap().unwrap().clients, 2);
+    }
+
+    #[test]
+    fn a_stopped_server_still_serves_the_connections_in_its_backlog() {
+        let (addr, h, stop, first) = one_thread_busy();
+        // The second client waits in the backlog (the one thread is busy), its request in its
+        // socket's receive queue, when the stop comes.
+        let mut second = TcpStream::connect(addr).unwrap();
+        std::io::Write::write_all(&mut second, b"two\n").unwrap();
+        crate::demo::tests::wait_acked(&second);
+        stop.store(true, Ordering::Relaxed);
+        first.finish(Teardown::Fin).unwrap();
+        second.set_read_timeout(Some(POLL * 300)).unwrap();
+        let mut reply = String::new();
+        std::io::Read::read_to_string(&mut second, &mut reply).unwrap();
+        assert!(reply.ends_with("] two\n"), "{reply:?}");
+        let s = h.join().unwrap().unwrap();
+        assert_eq!((s.clients, s.bytes_in), (2, 8));
     }
 }

@@ -46,17 +46,26 @@ impl Serve for UpperServer {
         self.addr
     }
 
-    fn run(self, stop: Arc<AtomicBool>) -> io::Result<ServeStats> {
-        let counters = Counters::default();
+    fn serve(self, stop: Arc<AtomicBool>, counters: Arc<Counters>) -> io::Result<ServeStats> {
         let n = &self.n;
         let mut buf = vec![0u8; MAX_DATAGRAM];
-        while !stop.load(Ordering::Relaxed)
-            && self.max_datagrams != Some(counters.snapshot().clients)
-        {
+        let mut draining = false;
+        while self.max_datagrams != Some(counters.snapshot().clients) {
+            if stop.load(Ordering::Relaxed) {
+                if !counters.may_drain() {
+                    break;
+                }
+                if !draining {
+                    // Stopping: still answer the datagrams already queued, without waiting.
+                    draining = true;
+                    self.sock.set_nonblocking(true)?;
+                }
+            }
             // recvfrom() returns one whole datagram and who sent it: the sender's address is
             // the only thing that ties a reply to a request.
             let (len, peer) = match self.sock.recv_from(&mut buf) {
                 Ok(got) => got,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock && draining => break,
                 Err(e) if is_retry(&e) => {
                     continue;
                 }
