@@ -18,6 +18,7 @@
 //!     spurious_retransmission when all of it was already acknowledged by rev; else
 //!     fast_retransmission after ≥ 2 duplicate ACKs for this seq within 20 ms; else out_of_order
 //!     within the handshake RTT (3 ms when unknown) of the highest segment; else retransmission.
+//!     Fast and spurious retransmissions carry the retransmission flag too, as in Wireshark.
 //! 11. reused_ports is decided by the tracker: a new SYN with another ISN on a known 5-tuple.
 
 use crate::source::Timestamp;
@@ -89,6 +90,7 @@ impl Analysis {
         (Self::KEEP_ALIVE_ACK, "keep_alive_ack", "keep-alive ACK"),
     ];
 
+    /// Whether any of the bits in `bit` is set.
     pub fn has(self, bit: u16) -> bool {
         self.0 & bit != 0
     }
@@ -107,11 +109,17 @@ impl Analysis {
             .map(|(_, n, _)| n)
     }
 
-    /// The learner's words for the events in this set.
+    /// The learner's words for the events in this set ("retransmission" is implied by the
+    /// fast and spurious kinds, so it is not repeated beside them).
     pub fn labels(self) -> impl Iterator<Item = &'static str> {
+        let shown = if self.has(Self::FAST_RETRANSMISSION | Self::SPURIOUS_RETRANSMISSION) {
+            self.0 & !Self::RETRANSMISSION
+        } else {
+            self.0
+        };
         Self::TABLE
             .into_iter()
-            .filter(move |(b, _, _)| self.has(*b))
+            .filter(move |(b, _, _)| shown & *b != 0)
             .map(|(_, _, l)| l)
     }
 
@@ -281,6 +289,11 @@ pub fn analyze(
         if not_advanced {
             a.insert(Analysis::RETRANSMISSION);
         }
+    }
+    // Wireshark adds its "retransmission" expert info to fast and spurious retransmissions
+    // too, so `tcp.analysis.retransmission` is present on them.
+    if a.has(Analysis::FAST_RETRANSMISSION | Analysis::SPURIOUS_RETRANSMISSION) {
+        a.insert(Analysis::RETRANSMISSION);
     }
     let mut nextseq = s.seq.wrapping_add(s.len);
     if s.syn || s.fin {

@@ -386,12 +386,19 @@ fn loss_dup_acks_and_fast_retransmission() {
     let d2 = ack_of(&mut t, 1040, 101, 512);
     assert_eq!((names(&d2), d2.dup_ack_num), (vec!["duplicate_ack"], 2));
     let fast = data(&mut t, 1050, 101, 100);
-    assert_eq!(names(&fast), ["fast_retransmission"]);
+    assert_eq!(names(&fast), ["retransmission", "fast_retransmission"]);
+    assert_eq!(
+        fast.analysis.labels().collect::<Vec<_>>(),
+        ["fast retransmission"]
+    );
     let full = ack_of(&mut t, 1060, 301, 512);
     assert!(full.analysis.is_empty(), "{:?}", names(&full));
     // The same bytes again after they were acknowledged: spurious.
     let spurious = data(&mut t, 900_000, 201, 100);
-    assert_eq!(names(&spurious), ["spurious_retransmission"]);
+    assert_eq!(
+        names(&spurious),
+        ["retransmission", "spurious_retransmission"]
+    );
 }
 
 #[test]
