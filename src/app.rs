@@ -11,6 +11,7 @@ use crate::pipeline::{self, End, Limits};
 use crate::render::Renderer;
 use crate::render::tcpdump::TcpdumpRenderer;
 use crate::render::time::TimeFormatter;
+use crate::render::track_views;
 use crate::source::{FileSource, SourceError};
 
 /// An error that ends the program, with its exit code.
@@ -46,7 +47,11 @@ pub fn main() -> i32 {
 
 pub fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
+        Command::Replay(a) if a.flows || a.ladder => track_views::replay(a),
         Command::Replay(a) => replay(a),
+        Command::Flows(a) => track_views::flows(a),
+        Command::Ladder(a) => track_views::ladder(a),
+        Command::Follow(a) => track_views::follow(a),
     }
 }
 

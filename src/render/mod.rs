@@ -1,7 +1,12 @@
 //! Views of packets: each renderer writes one view of each packet to a `&mut dyn Write`.
 
+pub mod export;
+pub mod flows;
+pub mod follow;
+pub mod ladder;
 pub mod tcpdump;
 pub mod time;
+pub mod track_views;
 
 use std::io::{self, Write};
 

@@ -125,7 +125,7 @@ impl RoleBasis {
                 "roles guessed: no handshake seen, the first sender is taken as the client"
             }
             RoleBasis::Port => {
-                "roles guessed: no handshake seen, the server is on the service port"
+                "roles guessed: no handshake seen, the server is the end on the well-known (or non-ephemeral) port"
             }
         }
     }
@@ -587,8 +587,11 @@ impl Tracker {
         {
             let rtt = p.ts.nanos_since(at).max(0) as u64;
             live.first_rtt_ns = Some(rtt);
-            flow.handshake_rtt_ns = Some(rtt);
-            info.handshake_rtt_ns = Some(rtt);
+            // A RST answering the SYN completes no handshake, though Wireshark times it too.
+            if !rst {
+                flow.handshake_rtt_ns = Some(rtt);
+                info.handshake_rtt_ns = Some(rtt);
+            }
         }
 
         // Analysis.

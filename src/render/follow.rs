@@ -1,0 +1,236 @@
+//! `sockscope follow`: the byte stream of one TCP conversation, both directions, in the order the
+//! bytes became deliverable. Each direction is put back in order by sequence number: bytes seen
+//! twice (retransmissions) are written once, segments that arrive early wait for the gap before
+//! them, and a gap never filled (lost before the capture) is shown as such.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use super::{PacketContext, Renderer};
+use crate::decode::Packet;
+use crate::track::{Dir, SeqNumber, Tracker};
+
+/// Text with non-printable bytes escaped, or a hex dump.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FollowFormat {
+    Text,
+    Hex,
+}
+
+/// Reassembly of one direction.
+#[derive(Debug, Default)]
+struct Stream {
+    /// Relative sequence number of the next byte to deliver.
+    next: Option<u32>,
+    /// Segments that arrived ahead of `next`, by relative sequence number.
+    pending: BTreeMap<u32, Vec<u8>>,
+    delivered: u64,
+}
+
+/// Writes the conversation's streams as they become contiguous.
+pub struct FollowRenderer {
+    pub flow: u32,
+    pub format: FollowFormat,
+    pub color: bool,
+    tracker: Tracker,
+    streams: [Stream; 2],
+    found: bool,
+    /// Direction of the last chunk written, to start a new block when it changes.
+    last: Option<Dir>,
+}
+
+/// Above this many bytes waiting for a gap, the gap is taken as lost.
+const PENDING_LIMIT: usize = 4 << 20;
+
+impl FollowRenderer {
+    pub fn new(flow: u32, format: FollowFormat, color: bool) -> Self {
+        FollowRenderer {
+            flow,
+            format,
+            color,
+            tracker: Tracker::new(),
+            streams: Default::default(),
+            found: false,
+            last: None,
+        }
+    }
+
+    fn chunk(&mut self, out: &mut dyn Write, dir: Dir, bytes: &[u8]) -> io::Result<()> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        let s = &mut self.streams[dir.index()];
+        let offset = s.delivered;
+        s.delivered += bytes.len() as u64;
+        let (arrow, colour) = match dir {
+            Dir::ToServer => ("client → server", "\x1b[36m"),
+            Dir::ToClient => ("server → client", "\x1b[35m"),
+        };
+        if self.last != Some(dir) {
+            self.last = Some(dir);
+            let h = format!("── {arrow} ──");
+            if self.color {
+                writeln!(out, "{colour}{h}\x1b[0m")?;
+            } else {
+                writeln!(out, "{h}")?;
+            }
+        }
+        let body = match self.format {
+            FollowFormat::Text => escape(bytes),
+            FollowFormat::Hex => hex(bytes, offset),
+        };
+        if self.color {
+            write!(out, "{colour}{body}\x1b[0m")?;
+        } else {
+            write!(out, "{body}")?;
+        }
+        if self.format == FollowFormat::Text && !body.ends_with('\n') {
+            writeln!(out)?;
+        }
+        Ok(())
+    }
+
+    /// Delivers what is contiguous in `dir`'s stream.
+    fn drain(&mut self, out: &mut dyn Write, dir: Dir, force: bool) -> io::Result<()> {
+        loop {
+            let s = &mut self.streams[dir.index()];
+            let Some(next) = s.next else { return Ok(()) };
+            let Some((&seq, _)) = s.pending.iter().next() else {
+                return Ok(());
+            };
+            let data = if SeqNumber(seq) <= SeqNumber(next) {
+                let data = s.pending.remove(&seq).unwrap_or_default();
+                let skip = (next - seq) as usize;
+                if skip >= data.len() {
+                    continue;
+                }
+                data[skip..].to_vec()
+            } else if force {
+                // A gap that will not be filled: say so and go on after it.
+                let gap = seq - next;
+                s.next = Some(seq);
+                self.gap(out, dir, gap)?;
+                continue;
+            } else {
+                return Ok(());
+            };
+            let s = &mut self.streams[dir.index()];
+            s.next = Some(next.wrapping_add(data.len() as u32));
+            self.chunk(out, dir, &data)?;
+        }
+    }
+
+    fn gap(&mut self, out: &mut dyn Write, dir: Dir, n: u32) -> io::Result<()> {
+        self.last = None;
+        let who = match dir {
+            Dir::ToServer => "client → server",
+            Dir::ToClient => "server → client",
+        };
+        writeln!(out, "[{n} bytes {who} not captured]")
+    }
+}
+
+impl Renderer for FollowRenderer {
+    fn packet(
+        &mut self,
+        out: &mut dyn Write,
+        pkt: &Packet<'_>,
+        _: &PacketContext,
+    ) -> io::Result<()> {
+        let Some(info) = self.tracker.observe(pkt) else {
+            return Ok(());
+        };
+        if info.flow != self.flow {
+            return Ok(());
+        }
+        let Some(t) = pkt.tcp() else {
+            if !self.found {
+                self.found = true;
+            }
+            // UDP: every datagram is its own message.
+            return self.chunk(out, info.dir, pkt.payload);
+        };
+        self.found = true;
+        let s = &mut self.streams[info.dir.index()];
+        let data_seq = info.rel_seq.wrapping_add(t.flags.syn() as u32);
+        if s.next.is_none() {
+            s.next = Some(data_seq);
+        }
+        if !pkt.payload.is_empty() {
+            // Keep the longest copy of each starting point.
+            let e = s.pending.entry(data_seq).or_default();
+            if pkt.payload.len() > e.len() {
+                *e = pkt.payload.to_vec();
+            }
+        }
+        let force = s.pending.values().map(Vec::len).sum::<usize>() > PENDING_LIMIT;
+        self.drain(out, info.dir, force)
+    }
+
+    fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        if !self.found {
+            let n = self.tracker.flows().len();
+            return writeln!(
+                out,
+                "no conversation #{} in this capture (it has {n}: numbered from 0; see `sockscope flows`)",
+                self.flow
+            );
+        }
+        self.drain(out, Dir::ToServer, true)?;
+        self.drain(out, Dir::ToClient, true)?;
+        let [a, b] = &self.streams;
+        writeln!(
+            out,
+            "── end: client → server {} bytes, server → client {} bytes ──",
+            a.delivered, b.delivered
+        )
+    }
+}
+
+/// Printable ASCII and newlines as they are; other bytes as `\xNN`, `\r` and `\t` escaped.
+pub fn escape(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len());
+    for &b in bytes {
+        match b {
+            b'\n' => s.push('\n'),
+            b'\r' => s.push_str("\\r"),
+            b'\t' => s.push_str("\\t"),
+            b'\\' => s.push_str("\\\\"),
+            0x20..=0x7e => s.push(b as char),
+            _ => {
+                let _ = write!(s, "\\x{b:02x}");
+            }
+        }
+    }
+    s
+}
+
+/// `xxd`-style lines: offset in the stream, 16 bytes in hex, then ASCII.
+pub fn hex(bytes: &[u8], offset: u64) -> String {
+    let mut s = String::new();
+    for (i, line) in bytes.chunks(16).enumerate() {
+        let _ = write!(s, "{:08x}  ", offset + (i * 16) as u64);
+        for j in 0..16 {
+            match line.get(j) {
+                Some(b) => {
+                    let _ = write!(s, "{b:02x} ");
+                }
+                None => s.push_str("   "),
+            }
+            if j == 7 {
+                s.push(' ');
+            }
+        }
+        s.push(' ');
+        for &b in line {
+            s.push(if (0x20..=0x7e).contains(&b) {
+                b as char
+            } else {
+                '.'
+            });
+        }
+        s.push('\n');
+    }
+    s
+}
