@@ -178,8 +178,9 @@ pub fn write_table(out: &mut dyn Write, t: &Tracker, color: bool) -> io::Result<
     writeln!(out)?;
     writeln!(
         out,
-        "{} conversations: {tcp} TCP, {} UDP · bytes are payload bytes · hs RTT: SYN to the ACK that completes the handshake",
+        "{} conversation{}: {tcp} TCP, {} UDP · bytes are payload bytes · hs RTT: SYN to the ACK that completes the handshake",
         rows.len(),
+        if rows.len() == 1 { "" } else { "s" },
         rows.len() - tcp
     )?;
     if guessed {

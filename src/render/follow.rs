@@ -38,6 +38,8 @@ pub struct FollowRenderer {
     found: bool,
     /// Direction of the last chunk written, to start a new block when it changes.
     last: Option<Dir>,
+    /// The last byte written ended a line (so a block header can follow).
+    line_start: bool,
 }
 
 /// Above this many bytes waiting for a gap, the gap is taken as lost.
@@ -53,6 +55,7 @@ impl FollowRenderer {
             streams: Default::default(),
             found: false,
             last: None,
+            line_start: true,
         }
     }
 
@@ -68,6 +71,7 @@ impl FollowRenderer {
             Dir::ToClient => ("server → client", "\x1b[35m"),
         };
         if self.last != Some(dir) {
+            self.end_line(out)?;
             self.last = Some(dir);
             let h = format!("── {arrow} ──");
             if self.color {
@@ -85,8 +89,15 @@ impl FollowRenderer {
         } else {
             write!(out, "{body}")?;
         }
-        if self.format == FollowFormat::Text && !body.ends_with('\n') {
+        self.line_start = body.ends_with('\n');
+        Ok(())
+    }
+
+    /// Ends the current line, so that what follows starts on its own.
+    fn end_line(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        if !self.line_start {
             writeln!(out)?;
+            self.line_start = true;
         }
         Ok(())
     }
@@ -122,6 +133,7 @@ impl FollowRenderer {
     }
 
     fn gap(&mut self, out: &mut dyn Write, dir: Dir, n: u32) -> io::Result<()> {
+        self.end_line(out)?;
         self.last = None;
         let who = match dir {
             Dir::ToServer => "client → server",
@@ -179,6 +191,7 @@ impl Renderer for FollowRenderer {
         }
         self.drain(out, Dir::ToServer, true)?;
         self.drain(out, Dir::ToClient, true)?;
+        self.end_line(out)?;
         let [a, b] = &self.streams;
         writeln!(
             out,

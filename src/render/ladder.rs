@@ -196,6 +196,19 @@ impl LadderRenderer {
             if let Some(f) = self.tracker.flow(d.index) {
                 d.title = title(f);
                 d.summary = summary(f);
+                if f.simultaneous_close {
+                    // The second closer had sent its FIN before the first one arrived: it
+                    // went to FIN-WAIT-1, not CLOSE-WAIT.
+                    for r in &mut d.rows {
+                        if let Row::States { client, server } = r {
+                            for st in [client, server] {
+                                if *st == Some(TcpState::CloseWait) {
+                                    *st = Some(TcpState::FinWait1);
+                                }
+                            }
+                        }
+                    }
+                }
                 if f.refused {
                     // Nothing listened: the server end was CLOSED all along.
                     d.initial[1] = Some(TcpState::Closed);
@@ -641,9 +654,18 @@ fn rows_for(
     } else if fin {
         seen.fin += 1;
         if seen.fin == 1 {
-            notes.push(format!("{who} calls close(): the FIN uses one number"));
+            notes.push(format!("{who} closes: the FIN uses one number"));
         } else if seen.fin == 2 {
-            notes.push(format!("{who} closes its side too"));
+            let crossed = info
+                .state_change
+                .iter()
+                .flatten()
+                .any(|c| c.to == TcpState::Closing);
+            if crossed {
+                notes.push("the FINs crossed: both ends wait in CLOSING".into());
+            } else {
+                notes.push(format!("{who} closes its side too"));
+            }
         }
     } else if ack && !seen.handshake_ack && f.sides[0].isn_from_syn && info.rel_ack == 1 && len == 0
     {
@@ -657,7 +679,7 @@ fn rows_for(
     for c in info.state_change.iter().flatten() {
         if c.from == TcpState::LastAck && c.to == TcpState::Closed {
             notes.push(format!(
-                "{} is closed; the {who} waits 2·MSL in TIME-WAIT",
+                "{} done; {who} waits 2·MSL (TIME-WAIT)",
                 c.endpoint.name()
             ));
         }
