@@ -9,11 +9,11 @@ use crate::render::ladder::{Diagram, Row};
 use crate::track::Dir;
 
 /// Geometry, in SVG user units.
-const WIDTH: u32 = 1100;
+const WIDTH: u32 = 1180;
 const TIME_X: u32 = 70;
-const LEFT_X: u32 = 130;
-const RIGHT_X: u32 = 560;
-const NOTE_X: u32 = 580;
+const LEFT_X: u32 = 200;
+const RIGHT_X: u32 = 640;
+const NOTE_X: u32 = 660;
 const HEAD_H: u32 = 92;
 const ARROW_H: u32 = 34;
 const STATE_H: u32 = 20;
@@ -26,7 +26,10 @@ pub const EVENT_COLOUR: &str = "#c0392b";
 fn row_height(r: &Row) -> u32 {
     match r {
         Row::States { .. } => STATE_H,
-        Row::Arrow(a) => ARROW_H.max(8 + NOTE_LINE_H * a.notes.len() as u32),
+        Row::Arrow(a) => {
+            let events = if a.analysis.is_empty() { 0 } else { 12 };
+            (ARROW_H + events).max(8 + NOTE_LINE_H * a.notes.len() as u32)
+        }
     }
 }
 
@@ -142,9 +145,12 @@ fn diagram(s: &mut String, d: &Diagram, top: u32) {
                     esc(&a.numbers)
                 );
                 if !a.analysis.is_empty() {
-                    let _ = write!(
-                        label,
-                        r#" <tspan fill="{EVENT_COLOUR}">[{}]</tspan>"#,
+                    // The events go under the arrow, where they have the lane's whole width.
+                    let _ = writeln!(
+                        s,
+                        r#"<text x="{}" y="{}" text-anchor="middle" fill="{EVENT_COLOUR}" font-weight="bold">[{}]</text>"#,
+                        (LEFT_X + RIGHT_X) / 2,
+                        ay + 15,
                         esc(&a.analysis.join(", "))
                     );
                 }
