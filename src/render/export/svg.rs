@@ -139,7 +139,7 @@ fn diagram(s: &mut String, d: &Diagram, top: u32) {
                     r#"<line x1="{x1}" y1="{ay}" x2="{x2}" y2="{ay}" stroke="{colour}" stroke-width="2"{dash} marker-end="url(#{head})"/>"#
                 );
                 let mid = (LEFT_X + RIGHT_X) / 2;
-                let mut label = format!(
+                let label = format!(
                     r#"<tspan font-weight="bold">{}</tspan> {}"#,
                     esc(&a.flags),
                     esc(&a.numbers)
