@@ -12,13 +12,15 @@ fn tmp(name: &str) -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join(name)
 }
 
+/// One segment: µs, from the client?, flags, seq, ack, payload.
+type Seg = (u64, bool, &'static str, u32, u32, &'static [u8]);
+
 /// A short echo conversation with a retransmission, written as a pcap.
 fn capture() -> PathBuf {
     let path = tmp("export.pcap");
     let c = ([127, 0, 0, 1], 54321u16);
     let s = ([127, 0, 0, 1], 7u16);
-    // (µs, from client, flags, seq, ack, payload)
-    let segs: [(u64, bool, &str, u32, u32, &[u8]); 8] = [
+    let segs: [Seg; 8] = [
         (0, true, "S", 100, 0, b""),
         (30, false, "SA", 900, 101, b""),
         (60, true, "A", 101, 901, b""),
