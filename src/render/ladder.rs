@@ -117,7 +117,14 @@ pub struct Diagram {
     /// One-line title and summary, filled in at the end.
     pub title: String,
     pub summary: String,
+    /// Segments not drawn because the diagram reached [`MAX_ROWS`].
+    pub elided: u64,
 }
+
+/// Rows kept per diagram; beyond it segments are counted, not drawn (memory stays bounded).
+pub const MAX_ROWS: usize = 20_000;
+/// Conversations drawn; later ones are counted, not drawn.
+pub const MAX_DIAGRAMS: usize = 10_000;
 
 /// What the notes need to remember about a conversation.
 #[derive(Clone, Debug, Default)]
@@ -143,6 +150,8 @@ pub struct LadderRenderer {
     diagrams: Vec<Diagram>,
     slot: HashMap<u32, usize>,
     flows_seen: u32,
+    /// Conversations beyond [`MAX_DIAGRAMS`].
+    undrawn: u64,
 }
 
 impl LadderRenderer {
@@ -155,6 +164,7 @@ impl LadderRenderer {
             diagrams: Vec::new(),
             slot: HashMap::new(),
             flows_seen: 0,
+            undrawn: 0,
         }
     }
 
@@ -178,10 +188,22 @@ impl LadderRenderer {
         let flow = self.tracker.flow(info.flow)?.clone();
         if info.new_flow {
             self.flows_seen += 1;
+            if self.diagrams.len() >= MAX_DIAGRAMS {
+                self.undrawn += 1;
+                return None;
+            }
             self.slot.insert(info.flow, self.diagrams.len());
             self.diagrams.push(new_diagram(&flow, &info));
         }
         let slot = *self.slot.get(&info.flow)?;
+        if self.opts.layout == Layout::Incremental {
+            // Written already: only the title and summary are needed at the end.
+            self.diagrams[slot].rows.clear();
+        }
+        if self.diagrams[slot].rows.len() >= MAX_ROWS {
+            self.diagrams[slot].elided += 1;
+            return None;
+        }
         let seen = self.seen.entry(info.flow).or_default();
         let time_ms = pkt.ts.nanos_since(first) as f64 / 1e6;
         let rows = rows_for(pkt, number, time_ms, &info, &flow, seen, self.opts.absolute);
@@ -196,6 +218,13 @@ impl LadderRenderer {
             if let Some(f) = self.tracker.flow(d.index) {
                 d.title = title(f);
                 d.summary = summary(f);
+                if d.elided > 0 {
+                    let _ = write!(
+                        d.summary,
+                        " · {} more segments not drawn (pick a part with -c and --skip)",
+                        d.elided
+                    );
+                }
                 if f.simultaneous_close {
                     // The second closer had sent its FIN before the first one arrived: it
                     // went to FIN-WAIT-1, not CLOSE-WAIT.
@@ -284,6 +313,13 @@ impl Renderer for LadderRenderer {
                 if self.diagrams.is_empty() {
                     writeln!(out, "no TCP or UDP conversation to draw")?;
                 }
+                if self.undrawn > 0 {
+                    writeln!(
+                        out,
+                        "{} more conversations not drawn (pick one with --flow N)",
+                        self.undrawn
+                    )?;
+                }
             }
             Layout::Incremental => {
                 writeln!(out)?;
@@ -329,6 +365,7 @@ fn new_diagram(f: &Flow, info: &TrackInfo) -> Diagram {
         rows: Vec::new(),
         title: String::new(),
         summary: String::new(),
+        elided: 0,
     }
 }
 

@@ -362,7 +362,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             live: 100_000,
-            summaries: 1_000_000,
+            summaries: 200_000,
             closed_linger_ns: 60_000_000_000,
             idle_ns: 600_000_000_000,
         }

@@ -525,3 +525,13 @@ fn analysis_names_follow_the_table() {
     });
     assert_eq!(all.count_ones() as usize, Analysis::TABLE.len());
 }
+
+#[test]
+fn summaries_stay_compact() {
+    // The default cap of 200 000 summaries stays under 70 MB.
+    assert!(
+        std::mem::size_of::<Flow>() <= 336,
+        "{}",
+        std::mem::size_of::<Flow>()
+    );
+}
