@@ -272,6 +272,55 @@ impl Renderer for LadderRenderer {
         pkt: &Packet<'_>,
         ctx: &PacketContext,
     ) -> io::Result<()> {
+        if self.opts.ascii {
+            let mut buf = Vec::new();
+            self.packet_lines(&mut buf, pkt, ctx)?;
+            return out.write_all(asciify(&String::from_utf8_lossy(&buf)).as_bytes());
+        }
+        self.packet_lines(out, pkt, ctx)
+    }
+
+    fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        if self.opts.ascii {
+            let mut buf = Vec::new();
+            self.finish_lines(&mut buf)?;
+            return out.write_all(asciify(&String::from_utf8_lossy(&buf)).as_bytes());
+        }
+        self.finish_lines(out)
+    }
+}
+
+/// Plain ASCII for `--ascii`: the few non-ASCII characters of titles and notes spelled out.
+pub fn asciify(s: &str) -> String {
+    const MAP: [(char, &str); 9] = [
+        ('⇄', "<->"),
+        ('·', "-"),
+        ('µ', "u"),
+        ('→', "->"),
+        ('←', "<-"),
+        ('…', "..."),
+        ('─', "-"),
+        ('│', "|"),
+        ('×', "x"),
+    ];
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match MAP.iter().find(|(k, _)| *k == c) {
+            Some((_, r)) => o.push_str(r),
+            None if c.is_ascii() => o.push(c),
+            None => o.push('?'),
+        }
+    }
+    o
+}
+
+impl LadderRenderer {
+    fn packet_lines(
+        &mut self,
+        out: &mut dyn Write,
+        pkt: &Packet<'_>,
+        ctx: &PacketContext,
+    ) -> io::Result<()> {
         let Some((slot, start, new)) = self.add(pkt, ctx.number) else {
             return Ok(());
         };
@@ -294,7 +343,7 @@ impl Renderer for LadderRenderer {
         Ok(())
     }
 
-    fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
+    fn finish_lines(&mut self, out: &mut dyn Write) -> io::Result<()> {
         self.complete();
         let st = self.style();
         match self.opts.layout {
@@ -303,7 +352,7 @@ impl Renderer for LadderRenderer {
                     if i > 0 {
                         writeln!(out)?;
                     }
-                    st.header(out, d, &d.title)?;
+                    st.header(out, d, &format!("#{} {}", d.index, d.title))?;
                     for r in &d.rows {
                         st.row(out, r, None)?;
                     }
