@@ -14,7 +14,8 @@
 #                       original and its retransmission, and ACKs of data never delivered.
 #   lossy-zero-window.pcap   no loss; the receiver stops reading for a while with a small buffer:
 #                       zero windows, zero-window probes, window updates, window full.
-# Snap length 128 keeps every header (payloads are not needed) and the files small.
+# Snap length 128 keeps every header (payloads are not needed) and the files small; tcpdump
+# runs in immediate mode, else packets still in its ring buffer are lost when it is stopped.
 #
 # Usage: sudo scripts/make-lossy-captures.sh [OUTDIR]   (default: captures)
 set -euo pipefail
@@ -71,7 +72,7 @@ run() {
     ip netns exec "$ns" nft add chain inet lossy c "{ type filter hook $hook priority 0; }"
     ip netns exec "$ns" nft add rule inet lossy c tcp flags != syn numgen random mod 100 "<" "$pct" drop
   fi
-  ip netns exec "$ns" tcpdump -i lo -s 128 -U -w "$out/$name" "tcp port $port" 2>/dev/null &
+  ip netns exec "$ns" tcpdump -i lo --immediate-mode -s 128 -U -w "$out/$name" "tcp port $port" 2>/dev/null &
   local dump=$!
   sleep 1
   ip netns exec "$ns" python3 -c "$server_py" "$port" "$pause" "$rcvbuf" 127.0.0.1 &
@@ -79,7 +80,7 @@ run() {
   sleep 0.3
   ip netns exec "$ns" python3 -c "$client_py" "$port" "$bytes" 127.0.0.1
   wait "$srv"
-  sleep 0.5
+  sleep 1.5
   kill "$dump"
   wait "$dump" 2>/dev/null || true
   echo "make-lossy-captures: $out/$name: $(stat -c %s "$out/$name") bytes"
@@ -108,7 +109,7 @@ routed() {
   ip netns exec "$r" nft add table inet lossy
   ip netns exec "$r" nft add chain inet lossy c "{ type filter hook forward priority 0; }"
   ip netns exec "$r" nft add rule inet lossy c tcp flags != syn numgen random mod 100 "<" "$pct" drop
-  ip netns exec "$b" tcpdump -i ssb0 -s 128 -U -w "$out/$name" "tcp port $port" 2>/dev/null &
+  ip netns exec "$b" tcpdump -i ssb0 --immediate-mode -s 128 -U -w "$out/$name" "tcp port $port" 2>/dev/null &
   local dump=$!
   sleep 1
   ip netns exec "$b" python3 -c "$server_py" "$port" 0 0 10.99.2.1 &
@@ -116,7 +117,7 @@ routed() {
   sleep 0.3
   ip netns exec "$a" python3 -c "$client_py" "$port" "$bytes" 10.99.2.1
   wait "$srv"
-  sleep 0.5
+  sleep 1.5
   kill "$dump"
   wait "$dump" 2>/dev/null || true
   echo "make-lossy-captures: $out/$name: $(stat -c %s "$out/$name") bytes"

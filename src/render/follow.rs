@@ -23,8 +23,9 @@ pub enum FollowFormat {
 struct Stream {
     /// Relative sequence number of the next byte to deliver.
     next: Option<u32>,
-    /// Segments that arrived ahead of `next`, by relative sequence number.
-    pending: BTreeMap<u32, Vec<u8>>,
+    /// Segments not yet delivered, by relative sequence number: the captured bytes and the
+    /// length on the wire (more when the capture's snap length cut the payload).
+    pending: BTreeMap<u32, (Vec<u8>, u32)>,
     delivered: u64,
 }
 
@@ -44,6 +45,8 @@ pub struct FollowRenderer {
 
 /// Above this many bytes waiting for a gap, the gap is taken as lost.
 const PENDING_LIMIT: usize = 4 << 20;
+/// Above this many segments waiting for a gap, the gap is taken as lost.
+const PENDING_SEGMENTS: usize = 10_000;
 
 impl FollowRenderer {
     pub fn new(flow: u32, format: FollowFormat, color: bool) -> Self {
@@ -110,36 +113,42 @@ impl FollowRenderer {
             let Some((&seq, _)) = s.pending.iter().next() else {
                 return Ok(());
             };
-            let data = if SeqNumber(seq) <= SeqNumber(next) {
-                let data = s.pending.remove(&seq).unwrap_or_default();
-                let skip = (next - seq) as usize;
-                if skip >= data.len() {
-                    continue;
+            if SeqNumber(seq) > SeqNumber(next) {
+                if !force {
+                    return Ok(());
                 }
-                data[skip..].to_vec()
-            } else if force {
                 // A gap that will not be filled: say so and go on after it.
                 let gap = seq - next;
                 s.next = Some(seq);
-                self.gap(out, dir, gap)?;
+                self.gap(out, dir, gap, "not captured")?;
                 continue;
-            } else {
-                return Ok(());
-            };
-            let s = &mut self.streams[dir.index()];
-            s.next = Some(next.wrapping_add(data.len() as u32));
-            self.chunk(out, dir, &data)?;
+            }
+            let (data, wire) = s.pending.remove(&seq).unwrap_or_default();
+            let end = seq.wrapping_add(wire);
+            if SeqNumber(end) <= SeqNumber(next) {
+                continue; // all seen before: a retransmission
+            }
+            s.next = Some(end);
+            let skip = (next - seq) as usize;
+            if skip < data.len() {
+                self.chunk(out, dir, &data[skip..])?;
+            }
+            let cut = wire as usize - data.len().max(skip);
+            if cut > 0 {
+                self.streams[dir.index()].delivered += cut as u64;
+                self.gap(out, dir, cut as u32, "cut by the snap length")?;
+            }
         }
     }
 
-    fn gap(&mut self, out: &mut dyn Write, dir: Dir, n: u32) -> io::Result<()> {
+    fn gap(&mut self, out: &mut dyn Write, dir: Dir, n: u32, why: &str) -> io::Result<()> {
         self.end_line(out)?;
         self.last = None;
         let who = match dir {
             Dir::ToServer => "client → server",
             Dir::ToClient => "server → client",
         };
-        writeln!(out, "[{n} bytes {who} not captured]")
+        writeln!(out, "[{n} bytes {who} {why}]")
     }
 }
 
@@ -169,14 +178,16 @@ impl Renderer for FollowRenderer {
         if s.next.is_none() {
             s.next = Some(data_seq);
         }
-        if !pkt.payload.is_empty() {
+        let wire = pkt.payload_wire_len.max(pkt.payload.len() as u32);
+        if wire > 0 {
             // Keep the longest copy of each starting point.
             let e = s.pending.entry(data_seq).or_default();
-            if pkt.payload.len() > e.len() {
-                *e = pkt.payload.to_vec();
+            if wire > e.1 || (wire == e.1 && pkt.payload.len() > e.0.len()) {
+                *e = (pkt.payload.to_vec(), wire);
             }
         }
-        let force = s.pending.values().map(Vec::len).sum::<usize>() > PENDING_LIMIT;
+        let force = s.pending.values().map(|p| p.0.len()).sum::<usize>() > PENDING_LIMIT
+            || s.pending.len() > PENDING_SEGMENTS;
         self.drain(out, info.dir, force)
     }
 
