@@ -138,7 +138,57 @@ struct Seen {
     rst: bool,
     udp: bool,
     previews: u8,
+    /// Analysis events already explained in a note.
+    explained: u16,
 }
+
+/// What each analysis event means, told beside its first occurrence in a conversation.
+const EXPLAIN: [(u16, &str); 11] = [
+    (
+        Analysis::LOST_SEGMENT,
+        "a gap in seq: a segment was lost before the capture point",
+    ),
+    (
+        Analysis::ACK_LOST_SEGMENT,
+        "acks bytes the capture never saw: lost after it or not captured",
+    ),
+    (
+        Analysis::DUPLICATE_ACK,
+        "the same ack again: the receiver got data past a hole",
+    ),
+    (
+        Analysis::FAST_RETRANSMISSION,
+        "resent after duplicate ACKs, without waiting for the timer",
+    ),
+    (
+        Analysis::SPURIOUS_RETRANSMISSION,
+        "resent although already acknowledged: not needed",
+    ),
+    (
+        Analysis::RETRANSMISSION,
+        "resent: no ACK came in time (the retransmission timer fired)",
+    ),
+    (
+        Analysis::OUT_OF_ORDER,
+        "older than what was already seen, but soon after: reordered",
+    ),
+    (
+        Analysis::ZERO_WINDOW_PROBE,
+        "1 byte sent to learn when the receiver's window opens",
+    ),
+    (
+        Analysis::WINDOW_UPDATE,
+        "only the window changed: the receiver has room again",
+    ),
+    (
+        Analysis::WINDOW_FULL,
+        "this segment fills the receiver's advertised window",
+    ),
+    (
+        Analysis::KEEP_ALIVE,
+        "keep-alive: an old byte resent to check the peer is there",
+    ),
+];
 
 /// Turns packets into diagrams, and writes them.
 pub struct LadderRenderer {
@@ -764,25 +814,21 @@ fn rows_for(
     }
     for c in info.state_change.iter().flatten() {
         if c.from == TcpState::LastAck && c.to == TcpState::Closed {
-            notes.push(format!(
-                "{} done; {who} waits 2·MSL (TIME-WAIT)",
-                c.endpoint.name()
-            ));
+            notes.push(format!("the {who} now waits 2·MSL in TIME-WAIT"));
         }
     }
     if len > 0 && !seen.data[me] {
         seen.data[me] = true;
-        let mut n = format!(
+        let n = format!(
             "{len} bytes, numbered {} to {}",
             info.rel_seq,
             info.rel_seq.wrapping_add(len).wrapping_sub(1)
         );
+        notes.push(n);
         if preview_data {
-            n.push_str(": ");
-            n.push_str(&preview(p.payload, 20));
+            notes.push(preview(p.payload, 24));
             seen.previews += 1;
         }
-        notes.push(n);
     } else if preview_data {
         seen.previews += 1;
         notes.push(preview(p.payload, 24));
@@ -795,8 +841,17 @@ fn rows_for(
             info.rel_ack - 1
         ));
     }
-    if info.analysis.has(Analysis::ZERO_WINDOW) {
+    if info.analysis.has(Analysis::ZERO_WINDOW) && seen.explained & Analysis::ZERO_WINDOW == 0 {
+        seen.explained |= Analysis::ZERO_WINDOW;
         notes.push(format!("{who}'s buffer is full: the {other} must wait"));
+    }
+    // The first event of each kind is explained (one explanation per segment).
+    if let Some((bit, why)) = EXPLAIN
+        .iter()
+        .find(|(b, _)| info.analysis.has(*b) && seen.explained & b == 0)
+    {
+        seen.explained |= bit;
+        notes.push((*why).to_string());
     }
     let mut rows = vec![Row::Arrow(Arrow {
         number,
@@ -848,7 +903,7 @@ impl Style {
         let time_w = 12;
         // The arrows get a bit more than half of what is left; notes take the rest.
         let rest = opts.width.saturating_sub(time_w + 2);
-        let inner = (rest / 2).clamp(34, 64);
+        let inner = (rest * 53 / 100).clamp(34, 64);
         Style {
             opts,
             time_w,
