@@ -16,8 +16,9 @@ fn tmp(name: &str) -> PathBuf {
 type Seg = (u64, bool, &'static str, u32, u32, &'static [u8]);
 
 /// A short echo conversation with a retransmission, written as a pcap.
-fn capture() -> PathBuf {
-    let path = tmp("export.pcap");
+/// Each test writes its own copy: tests run in parallel.
+fn capture(name: &str) -> PathBuf {
+    let path = tmp(&format!("export-{name}.pcap"));
     let c = ([127, 0, 0, 1], 54321u16);
     let s = ([127, 0, 0, 1], 7u16);
     let segs: [Seg; 8] = [
@@ -57,9 +58,10 @@ fn capture() -> PathBuf {
 }
 
 fn export(format: &str, out: &Path) {
+    let name = out.file_name().unwrap().to_string_lossy().into_owned();
     let st = Command::new(env!("CARGO_BIN_EXE_sockscope"))
         .arg("ladder")
-        .arg(capture())
+        .arg(capture(&name))
         .args(["--export", format])
         .arg(out)
         .status()
@@ -141,7 +143,7 @@ fn mermaid_is_a_sequence_diagram() {
 fn bad_export_format_is_a_usage_error() {
     let st = Command::new(env!("CARGO_BIN_EXE_sockscope"))
         .arg("ladder")
-        .arg(capture())
+        .arg(capture("bad"))
         .args(["--export", "pdf", "x.pdf"])
         .output()
         .unwrap();
