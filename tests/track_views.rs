@@ -5,6 +5,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use etherparse::{PacketBuilder, TcpOptionElement};
@@ -76,7 +77,10 @@ fn tcp_capture_between(
     client: ([u8; 4], u16),
     server: ([u8; 4], u16),
 ) -> PathBuf {
-    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}.pcap"));
+    // A file per call: tests run in parallel and several use the same scenario.
+    static CALLS: AtomicUsize = AtomicUsize::new(0);
+    let n = CALLS.fetch_add(1, Ordering::Relaxed);
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{n}.pcap"));
     let frames: Vec<(u64, Vec<u8>)> = segs
         .iter()
         .map(|s| (s.0, frame(s, client, server)))
