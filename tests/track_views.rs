@@ -410,3 +410,37 @@ fn bundled_captures() {
         );
     }
 }
+
+#[test]
+fn incremental_layout_tags_interleaved_conversations() {
+    // Two conversations whose packets interleave, as a live capture would deliver them.
+    let a = |t, fc, fl, sq, ak| Seg(t, fc, fl, sq, ak, 502, b"");
+    let one = [
+        a(0, true, "S", C, 0),
+        a(20, false, "SA", S, C + 1),
+        a(40, true, "A", C + 1, S + 1),
+    ];
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("interleaved.pcap");
+    let other = ([10, 0, 0, 3], 52000);
+    let mut frames = Vec::new();
+    for s in &one {
+        frames.push((s.0, frame(s, CLIENT, SERVER)));
+        frames.push((s.0 + 5, frame(s, other, SERVER)));
+    }
+    write_pcap(&path, &frames);
+    let out = ladder(
+        &path,
+        LadderOptions {
+            layout: Layout::Incremental,
+            ..LadderOptions::default()
+        },
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("#0 TCP 10.0.0.1:51000"), "{out}");
+    assert!(out.contains("#1 TCP 10.0.0.3:52000"), "{out}");
+    // Every arrow says which conversation it belongs to.
+    for l in lines.iter().filter(|l| l.contains('▶') || l.contains('◀')) {
+        assert!(l.trim_start().starts_with('#'), "{l}");
+    }
+    insta::assert_snapshot!("incremental_interleaved", out);
+}
