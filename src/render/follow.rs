@@ -62,6 +62,11 @@ impl FollowRenderer {
         }
     }
 
+    /// Whether the conversation was in the capture, and how many conversations there were.
+    pub fn found(&self) -> (bool, usize) {
+        (self.found, self.tracker.flows().len())
+    }
+
     fn chunk(&mut self, out: &mut dyn Write, dir: Dir, bytes: &[u8]) -> io::Result<()> {
         if bytes.is_empty() {
             return Ok(());
@@ -193,12 +198,8 @@ impl Renderer for FollowRenderer {
 
     fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
         if !self.found {
-            let n = self.tracker.flows().len();
-            return writeln!(
-                out,
-                "no conversation #{} in this capture (it has {n}: numbered from 0; see `sockscope flows`)",
-                self.flow
-            );
+            // Nothing to write: the caller says so (see `found`).
+            return Ok(());
         }
         self.drain(out, Dir::ToServer, true)?;
         self.drain(out, Dir::ToClient, true)?;

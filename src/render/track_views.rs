@@ -156,5 +156,12 @@ pub fn follow(a: FollowArgs) -> Result<(), Failure> {
         FollowFormat::Text
     };
     let mut r = FollowRenderer::new(a.flow, format, color);
-    run(&a.file, &ViewArgs::default(), &mut r)
+    run(&a.file, &ViewArgs::default(), &mut r)?;
+    match r.found() {
+        (true, _) => Ok(()),
+        (false, n) => Err(Failure::Usage(format!(
+            "no conversation #{} in {}: it has {n}, numbered from 0 (see `sockscope flows`)",
+            a.flow, a.file
+        ))),
+    }
 }
