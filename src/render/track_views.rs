@@ -102,7 +102,16 @@ pub fn ladder(a: LadderArgs) -> Result<(), Failure> {
     }
     let mut r = LadderRenderer::new(opts);
     match export {
-        None => run(&a.file, &a.view, &mut r),
+        None => {
+            run(&a.file, &a.view, &mut r)?;
+            match a.flow {
+                Some(n) if r.diagrams().is_empty() => Err(Failure::Usage(format!(
+                    "no conversation #{n} in {}: conversations are numbered from 0 (see `sockscope flows`)",
+                    a.file
+                ))),
+                _ => Ok(()),
+            }
+        }
         Some((format, path)) => {
             let mut source =
                 FileSource::open(&a.file).map_err(|e| Failure::Usage(e.to_string()))?;
