@@ -162,7 +162,7 @@ pub struct DirAnalysis {
     dupacknum: i32,
     maxseqtobeacked: u32,
     lastsegmentflags: Analysis,
-    /// The window scale shift once known: `None` while unknown (Wireshark's −1).
+    /// Whether the window scale is known (after the SYN-ACK; Wireshark's −1 while unknown).
     pub scale_known: bool,
     /// Applies the ×2^shift of RFC 7323 to raw windows of this direction.
     pub shift: u8,

@@ -379,7 +379,7 @@ struct Live {
     first_rtt_ns: Option<u64>,
     /// UDP: direction and time of the previous datagram.
     last_udp: Option<(Dir, Timestamp)>,
-    /// The flow's summary, kept here too so that it survives summary eviction.
+    /// Both ends are CLOSED or in TIME-WAIT, or a RST was seen: forgotten after a linger.
     closed: bool,
 }
 
