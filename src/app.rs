@@ -17,6 +17,7 @@ use crate::render::learner::LearnerRenderer;
 use crate::render::quiet::QuietRenderer;
 use crate::render::tcpdump::TcpdumpRenderer;
 use crate::render::time::{TimeFormatter, TimeStyle};
+use crate::render::track_views;
 use crate::render::verbose::VerboseRenderer;
 use crate::source::{FileSource, SourceError};
 use crate::track::Tracker;
@@ -54,9 +55,13 @@ pub fn main() -> i32 {
 
 pub fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
+        Command::Replay(a) if a.flows || a.ladder => track_views::replay(a),
         Command::Replay(a) => replay(a),
         Command::Demo(a) => crate::demo::command::run(&a),
         Command::Explain(a) => crate::explain::run(a),
+        Command::Flows(a) => track_views::flows(a),
+        Command::Ladder(a) => track_views::ladder(a),
+        Command::Follow(a) => track_views::follow(a),
     }
 }
 

@@ -23,6 +23,71 @@ pub enum Command {
     Demo(DemoArgs),
     /// Explain an IP address, a port, this machine's listening sockets, or one captured packet.
     Explain(ExplainArgs),
+    /// One row per TCP or UDP conversation: roles, packets and bytes each way, RTT, outcome.
+    Flows(FlowsArgs),
+    /// Draw each conversation as a two-lane sequence diagram (the handshake "ladder").
+    Ladder(LadderArgs),
+    /// Show the byte stream of one TCP conversation, both directions, put back in order.
+    Follow(FollowArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct FlowsArgs {
+    /// Capture file to read (pcap or pcapng; `-` for standard input).
+    #[arg(value_name = "FILE")]
+    pub file: String,
+
+    /// Filter expression in tcpdump's syntax.
+    #[arg(value_name = "FILTER", trailing_var_arg = true)]
+    pub filter: Vec<String>,
+
+    #[command(flatten)]
+    pub view: ViewArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct LadderArgs {
+    /// Capture file to read (pcap or pcapng; `-` for standard input).
+    #[arg(value_name = "FILE")]
+    pub file: String,
+
+    /// Filter expression in tcpdump's syntax.
+    #[arg(value_name = "FILTER", trailing_var_arg = true)]
+    pub filter: Vec<String>,
+
+    /// Only this conversation (numbered from 0 as in `sockscope flows`).
+    #[arg(long, value_name = "N")]
+    pub flow: Option<u32>,
+
+    /// Plain ASCII lines and arrows instead of box-drawing characters.
+    #[arg(long)]
+    pub ascii: bool,
+
+    /// Write the ladder to OUT as svg, html or mermaid instead of drawing it in the terminal.
+    #[arg(long, num_args = 2, value_names = ["FORMAT", "OUT"])]
+    pub export: Vec<String>,
+
+    #[command(flatten)]
+    pub view: ViewArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct FollowArgs {
+    /// Capture file to read (pcap or pcapng; `-` for standard input).
+    #[arg(value_name = "FILE")]
+    pub file: String,
+
+    /// The conversation to follow (numbered from 0 as in `sockscope flows`).
+    #[arg(long, value_name = "N")]
+    pub flow: u32,
+
+    /// A hex dump instead of text.
+    #[arg(long)]
+    pub hex: bool,
+
+    /// When to use colour (also honours NO_COLOR).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }
 
 #[derive(Args, Debug)]
@@ -41,6 +106,18 @@ pub struct ReplayArgs {
 
     #[command(flatten)]
     pub view: ViewArgs,
+
+    /// Instead of packets, the table of conversations (as `sockscope flows`).
+    #[arg(long)]
+    pub flows: bool,
+
+    /// Instead of packet lines, the ladder diagram of each conversation (as `sockscope ladder`).
+    #[arg(long)]
+    pub ladder: bool,
+
+    /// With --ladder: plain ASCII instead of box-drawing characters.
+    #[arg(long)]
+    pub ascii: bool,
 }
 
 /// How packets are shown; shared by `replay` and `live`.

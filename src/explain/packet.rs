@@ -1544,6 +1544,11 @@ fn connection_note(
             "No handshake was seen before this packet: the sender of the first packet is taken as \
              the client, and relative numbers count from the first byte seen (as Wireshark). "
         }
+        RoleBasis::Port => {
+            "No handshake was seen before this packet: the server is taken to be the end on the \
+             service port (a well-known port, or the one outside the ephemeral range), and \
+             relative numbers count from the first byte seen (as Wireshark). "
+        }
     });
     let consumed = data_len + t.flags.syn() as u32 + t.flags.fin() as u32;
     if t.flags.syn() {

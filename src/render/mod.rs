@@ -1,11 +1,16 @@
 //! Views of packets: each renderer writes one view of each packet to a `&mut dyn Write`.
 
+pub mod export;
+pub mod flows;
+pub mod follow;
 pub mod hex;
 pub mod json;
+pub mod ladder;
 pub mod learner;
 pub mod quiet;
 pub mod tcpdump;
 pub mod time;
+pub mod track_views;
 pub mod verbose;
 
 use std::io::{self, Write};

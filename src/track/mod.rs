@@ -1,16 +1,28 @@
 //! Connection tracking: conversations keyed by a canonical 5-tuple, roles (client, server),
-//! and relative sequence numbers with wrapping arithmetic (RFC 9293 §3.4).
+//! relative sequence numbers with wrapping arithmetic (RFC 9293 §3.4), each endpoint's TCP state
+//! (RFC 9293 §3.3.2), the handshake options of each side, Wireshark's analysis events, and UDP
+//! request/response pairing.
 //!
 //! [`Tracker::observe`] is called once per packet, in order, and returns a [`TrackInfo`] that the
-//! renderers use. The tracking issue extends the per-flow state (TCP states, analysis).
+//! renderers use. Memory is bounded: per-connection analysis state lives only while a flow is
+//! live (closed flows are dropped a while after they close, and the least recently seen beyond
+//! [`Limits::live`]); each conversation leaves a compact [`Flow`] summary, the oldest of which are
+//! dropped beyond [`Limits::summaries`].
 
+pub mod analysis;
 pub mod seq;
+pub mod state;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use crate::decode::{Packet, Transport, proto};
+use crate::decode::{Packet, TcpOption, Transport, proto};
+use crate::services::{self, Proto};
+use crate::source::Timestamp;
+pub use analysis::Analysis;
+use analysis::{DirAnalysis, Segment};
 pub use seq::SeqNumber;
+pub use state::TcpState;
 
 /// A conversation's identity, the same for both directions: the lower endpoint first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -52,6 +64,39 @@ pub enum Dir {
     ToClient,
 }
 
+impl Dir {
+    /// The endpoint that sent a packet going this way.
+    pub fn sender(self) -> Endpoint {
+        match self {
+            Dir::ToServer => Endpoint::Client,
+            Dir::ToClient => Endpoint::Server,
+        }
+    }
+    /// Index into [`Flow::sides`]: 0 for client → server.
+    pub fn index(self) -> usize {
+        match self {
+            Dir::ToServer => 0,
+            Dir::ToClient => 1,
+        }
+    }
+}
+
+/// One end of a conversation, by role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Endpoint {
+    Client,
+    Server,
+}
+
+impl Endpoint {
+    pub fn name(self) -> &'static str {
+        match self {
+            Endpoint::Client => "client",
+            Endpoint::Server => "server",
+        }
+    }
+}
+
 /// How the roles of a conversation were decided.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RoleBasis {
@@ -61,18 +106,129 @@ pub enum RoleBasis {
     SynAck,
     /// No handshake was seen: the sender of the first packet is taken as the client.
     FirstPacket,
+    /// No handshake was seen: the server is the end on a well-known service port (or the only
+    /// port below 1024, or the only one outside the ephemeral range 32768–65535).
+    Port,
 }
 
-/// Per-direction sequence state.
-#[derive(Clone, Copy, Debug, Default)]
+impl RoleBasis {
+    /// Whether the roles are a guess (no SYN was seen).
+    pub fn guessed(self) -> bool {
+        !matches!(self, RoleBasis::Syn | RoleBasis::SynAck)
+    }
+    /// A phrase saying where the roles come from.
+    pub fn explain(self) -> &'static str {
+        match self {
+            RoleBasis::Syn => "the client sent the SYN",
+            RoleBasis::SynAck => "the capture starts at the SYN-ACK, sent by the server",
+            RoleBasis::FirstPacket => {
+                "roles guessed: no handshake seen, the first sender is taken as the client"
+            }
+            RoleBasis::Port => {
+                "roles guessed: no handshake seen, the server is the end on the well-known (or non-ephemeral) port"
+            }
+        }
+    }
+}
+
+/// Per-direction state: what one endpoint sent.
+#[derive(Clone, Copy, Debug)]
 pub struct Side {
     /// Base for relative numbers: the ISN when the SYN was seen.
     pub isn: Option<SeqNumber>,
     pub segments: u64,
     pub bytes: u64,
+    /// The ISN comes from a SYN this side sent (not guessed from the first segment or an ACK).
+    pub isn_from_syn: bool,
+    /// Options of this side's SYN: MSS (RFC 9293 §3.7.1), window scale shift (RFC 7323 §2),
+    /// SACK permitted (RFC 2018), timestamps (RFC 7323 §3).
+    pub mss: Option<u16>,
+    pub wscale: Option<u8>,
+    pub sack_ok: bool,
+    pub timestamps: bool,
+    /// The last TSval this side sent.
+    pub last_tsval: Option<u32>,
+    /// The last window this side advertised, in bytes (scaled once both sides sent wscale).
+    pub window: u32,
+    pub state: TcpState,
+    /// Absolute sequence number of this side's FIN.
+    pub fin_seq: Option<SeqNumber>,
+    pub sent_rst: bool,
 }
 
-/// One conversation.
+impl Default for Side {
+    fn default() -> Self {
+        Side {
+            isn: None,
+            segments: 0,
+            bytes: 0,
+            isn_from_syn: false,
+            mss: None,
+            wscale: None,
+            sack_ok: false,
+            timestamps: false,
+            last_tsval: None,
+            window: 0,
+            state: TcpState::Closed,
+            fin_seq: None,
+            sent_rst: false,
+        }
+    }
+}
+
+/// How a conversation ended (or did not).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// UDP has no connection.
+    Datagrams,
+    /// The SYN was answered by a RST: nothing listened on the port.
+    Refused,
+    /// A SYN that was never answered, or a handshake that did not finish.
+    Incomplete,
+    /// Aborted by a RST from this end.
+    Reset(Endpoint),
+    /// Both ends sent a FIN; this one first.
+    ClosedByFin(Endpoint),
+    /// Both ends sent a FIN at the same time (each before seeing the other's).
+    SimultaneousClose,
+    /// Only this end sent a FIN: the other may still send (a half-close, `shutdown(SHUT_WR)`).
+    HalfClosed(Endpoint),
+    /// Established and neither FIN nor RST seen.
+    Open,
+}
+
+impl Outcome {
+    pub fn describe(self) -> String {
+        match self {
+            Outcome::Datagrams => "datagrams (no connection)".into(),
+            Outcome::Refused => "refused (SYN answered by RST)".into(),
+            Outcome::Incomplete => "incomplete handshake".into(),
+            Outcome::Reset(e) => format!("reset by the {}", e.name()),
+            Outcome::ClosedByFin(e) => format!("closed by FIN from the {}", e.name()),
+            Outcome::SimultaneousClose => "simultaneous close (FINs crossed)".into(),
+            Outcome::HalfClosed(e) => format!("half-closed by the {}", e.name()),
+            Outcome::Open => "open".into(),
+        }
+    }
+    /// A short word for tables.
+    pub fn short(self) -> &'static str {
+        match self {
+            Outcome::Datagrams => "-",
+            Outcome::Refused => "refused",
+            Outcome::Incomplete => "incomplete",
+            Outcome::Reset(Endpoint::Client) => "reset by client",
+            Outcome::Reset(Endpoint::Server) => "reset by server",
+            Outcome::ClosedByFin(Endpoint::Client) => "FIN by client",
+            Outcome::ClosedByFin(Endpoint::Server) => "FIN by server",
+            Outcome::SimultaneousClose => "simultaneous FIN",
+            Outcome::HalfClosed(Endpoint::Client) => "half-closed by client",
+            Outcome::HalfClosed(Endpoint::Server) => "half-closed by server",
+            Outcome::Open => "open",
+        }
+    }
+}
+
+/// One conversation's summary.
 #[derive(Clone, Debug)]
 pub struct Flow {
     pub index: u32,
@@ -82,6 +238,82 @@ pub struct Flow {
     pub roles: RoleBasis,
     /// [client → server, server → client].
     pub sides: [Side; 2],
+    pub first_ts: Timestamp,
+    pub last_ts: Timestamp,
+    /// From the client's SYN to the ACK that completes the handshake (Wireshark's iRTT).
+    pub handshake_rtt_ns: Option<u64>,
+    pub established: bool,
+    pub simultaneous_open: bool,
+    pub simultaneous_close: bool,
+    pub refused: bool,
+    pub first_fin: Option<Endpoint>,
+    pub first_rst: Option<Endpoint>,
+    /// How many segments carried each event, in the order of [`Analysis::TABLE`].
+    pub analysis_counts: [u32; Analysis::TABLE.len()],
+    /// UDP: responses paired with the datagram before them (the other way).
+    pub udp_pairs: u64,
+}
+
+impl Flow {
+    pub fn is_tcp(&self) -> bool {
+        self.key.protocol == proto::TCP
+    }
+
+    pub fn endpoint(&self, e: Endpoint) -> (IpAddr, u16) {
+        match e {
+            Endpoint::Client => self.client,
+            Endpoint::Server => self.server,
+        }
+    }
+
+    /// The window scale shift applied to `dir`'s windows: RFC 7323 §2.2 scales only when
+    /// both SYNs carried the option.
+    pub fn window_shift(&self, dir: Dir) -> Option<u8> {
+        match (self.sides[0].wscale, self.sides[1].wscale) {
+            (Some(c), Some(s)) => Some(if dir == Dir::ToServer { c } else { s }.min(14)),
+            _ => None,
+        }
+    }
+
+    pub fn outcome(&self) -> Outcome {
+        if !self.is_tcp() {
+            return Outcome::Datagrams;
+        }
+        if self.refused {
+            return Outcome::Refused;
+        }
+        if let Some(e) = self.first_rst {
+            return Outcome::Reset(e);
+        }
+        let fins = [self.sides[0].fin_seq, self.sides[1].fin_seq];
+        match (fins, self.first_fin) {
+            ([Some(_), Some(_)], _) if self.simultaneous_close => Outcome::SimultaneousClose,
+            ([Some(_), Some(_)], Some(e)) => Outcome::ClosedByFin(e),
+            (_, Some(e)) => Outcome::HalfClosed(e),
+            _ if !self.established && !self.roles.guessed() => Outcome::Incomplete,
+            _ => Outcome::Open,
+        }
+    }
+
+    /// Count of segments with the named event.
+    pub fn count(&self, bit: u16) -> u32 {
+        Analysis::TABLE
+            .iter()
+            .position(|(b, _, _)| *b == bit)
+            .map_or(0, |i| self.analysis_counts[i])
+    }
+
+    pub fn duration_ns(&self) -> u64 {
+        self.last_ts.nanos_since(self.first_ts).max(0) as u64
+    }
+}
+
+/// A change of one endpoint's TCP state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StateChange {
+    pub endpoint: Endpoint,
+    pub from: TcpState,
+    pub to: TcpState,
 }
 
 /// What the tracker says about one packet.
@@ -94,13 +326,77 @@ pub struct TrackInfo {
     /// TCP only: sequence and acknowledgement numbers relative to each side's ISN.
     pub rel_seq: u32,
     pub rel_ack: u32,
+    /// The first packet of its conversation.
+    pub new_flow: bool,
+    /// Wireshark's tcp.analysis events on this segment.
+    pub analysis: Analysis,
+    /// With `duplicate_ack`: how many duplicate ACKs in a row, from 1 (Wireshark's `#n`).
+    pub dup_ack_num: u32,
+    /// State changes this segment causes: the sender's first, then the receiver's.
+    pub state_change: [Option<StateChange>; 2],
+    /// The TCP states of (client, server) after this segment.
+    pub states: [TcpState; 2],
+    /// Set on the segment that completes the handshake: the handshake RTT.
+    pub handshake_rtt_ns: Option<u64>,
+    /// The window the sender advertised, in bytes, and whether its scale is known.
+    pub window: u32,
+    pub window_scaled: bool,
+    /// UDP: this datagram answers the previous one (sent the other way) after this delay.
+    pub reply_after_ns: Option<u64>,
 }
+
+/// Memory limits of a tracker.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Conversations followed at once; beyond it the least recently seen is dropped.
+    pub live: usize,
+    /// Summaries kept; beyond it the oldest are dropped (see [`Tracker::dropped_summaries`]).
+    pub summaries: usize,
+    /// A closed connection is forgotten this long (capture time) after its last packet.
+    pub closed_linger_ns: u64,
+    /// Any conversation is forgotten after this long without packets.
+    pub idle_ns: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            live: 100_000,
+            summaries: 200_000,
+            closed_linger_ns: 60_000_000_000,
+            idle_ns: 600_000_000_000,
+        }
+    }
+}
+
+/// Analysis state of a live conversation.
+#[derive(Clone, Debug)]
+struct Live {
+    index: u32,
+    dirs: [DirAnalysis; 2],
+    last_seen: Timestamp,
+    mru_syn: Option<Timestamp>,
+    first_rtt_ns: Option<u64>,
+    /// UDP: direction and time of the previous datagram.
+    last_udp: Option<(Dir, Timestamp)>,
+    /// Both ends are CLOSED or in TIME-WAIT, or a RST was seen: forgotten after a linger.
+    closed: bool,
+}
+
+/// Packets between sweeps of finished conversations.
+const SWEEP_EVERY: u64 = 4096;
 
 /// Follows every TCP and UDP conversation seen.
 #[derive(Debug, Default)]
 pub struct Tracker {
-    index: HashMap<FlowKey, u32>,
+    index: HashMap<FlowKey, Live>,
     flows: Vec<Flow>,
+    /// Index of `flows[0]`: summaries before it were dropped.
+    base: u32,
+    next_index: u32,
+    limits: Limits,
+    observed: u64,
+    evicted: u64,
 }
 
 impl Tracker {
@@ -108,12 +404,35 @@ impl Tracker {
         Tracker::default()
     }
 
+    pub fn with_limits(limits: Limits) -> Self {
+        Tracker {
+            limits,
+            ..Tracker::default()
+        }
+    }
+
+    /// Summaries of the conversations still kept, in order of first appearance.
     pub fn flows(&self) -> &[Flow] {
         &self.flows
     }
 
     pub fn flow(&self, i: u32) -> Option<&Flow> {
-        self.flows.get(i as usize)
+        self.flows.get(i.checked_sub(self.base)? as usize)
+    }
+
+    /// Summaries dropped to bound memory (the oldest conversations).
+    pub fn dropped_summaries(&self) -> u32 {
+        self.base
+    }
+
+    /// Conversations whose analysis state is currently held.
+    pub fn live_flows(&self) -> usize {
+        self.index.len()
+    }
+
+    /// Conversations whose analysis state was dropped (closed, idle or beyond the cap).
+    pub fn evicted_flows(&self) -> u64 {
+        self.evicted
     }
 
     /// Updates the conversation of `p` and describes `p` within it. `None` for packets that
@@ -125,64 +444,374 @@ impl Tracker {
             Transport::Udp(u) => (u.src_port, u.dst_port, proto::UDP),
             _ => return None,
         };
+        self.observed += 1;
+        if self.observed.is_multiple_of(SWEEP_EVERY) {
+            self.sweep(p.ts);
+        }
         let (key, _) = FlowKey::of(protocol, (src, sp), (dst, dp));
         let tcp = p.tcp();
-        let idx = match self.index.get(&key) {
-            Some(&i) => i,
+        // Reused ports (Wireshark): a SYN with another ISN on a 5-tuple seen before starts a
+        // new conversation.
+        let mut reused = false;
+        if let (Some(t), Some(live)) = (tcp, self.index.get(&key))
+            && t.flags.syn()
+            && !t.flags.ack()
+            && let Some(f) = self.flow(live.index)
+        {
+            let sender_side = if (src, sp) == f.client { 0 } else { 1 };
+            if f.sides[sender_side]
+                .isn
+                .is_some_and(|isn| isn != SeqNumber(t.seq))
+            {
+                reused = true;
+                self.index.remove(&key);
+            }
+        }
+        let new_flow = !self.index.contains_key(&key);
+        if new_flow {
+            self.start_flow(key, p, (src, sp), (dst, dp));
+        }
+        let live = self.index.get_mut(&key)?;
+        live.last_seen = p.ts;
+        let idx = live.index;
+        let slot = idx.checked_sub(self.base).map(|i| i as usize);
+        let mut scratch;
+        let flow = match slot.and_then(|i| self.flows.get_mut(i)) {
+            Some(f) => f,
             None => {
-                let i = self.flows.len() as u32;
-                let (client, server, roles) = match tcp {
-                    Some(t) if t.flags.syn() && !t.flags.ack() => {
-                        ((src, sp), (dst, dp), RoleBasis::Syn)
-                    }
-                    Some(t) if t.flags.syn() => ((dst, dp), (src, sp), RoleBasis::SynAck),
-                    _ => ((src, sp), (dst, dp), RoleBasis::FirstPacket),
-                };
-                self.flows.push(Flow {
-                    index: i,
-                    key,
-                    client,
-                    server,
-                    roles,
-                    sides: [Side::default(); 2],
-                });
-                self.index.insert(key, i);
-                i
+                // The summary was dropped to bound memory: keep tracking on a scratch copy.
+                scratch = scratch_flow(idx, key, (src, sp), (dst, dp));
+                &mut scratch
             }
         };
-        let flow = &mut self.flows[idx as usize];
         let dir = if (src, sp) == flow.client && (dst, dp) == flow.server {
             Dir::ToServer
         } else {
             Dir::ToClient
         };
-        let (me, peer) = match dir {
-            Dir::ToServer => (0, 1),
-            Dir::ToClient => (1, 0),
-        };
+        let me = dir.index();
+        let peer = 1 - me;
+        flow.last_ts = p.ts;
+        flow.sides[me].segments += 1;
+        flow.sides[me].bytes += p.payload_wire_len as u64;
         let mut info = TrackInfo {
             flow: idx,
             dir,
             roles: flow.roles,
             rel_seq: 0,
             rel_ack: 0,
+            new_flow,
+            analysis: Analysis::default(),
+            dup_ack_num: 0,
+            state_change: [None; 2],
+            states: [flow.sides[0].state, flow.sides[1].state],
+            handshake_rtt_ns: None,
+            window: 0,
+            window_scaled: false,
+            reply_after_ns: None,
         };
-        flow.sides[me].segments += 1;
-        flow.sides[me].bytes += p.payload_wire_len as u64;
-        if let Some(t) = tcp {
-            let seq = SeqNumber(t.seq);
-            // Without a SYN, the first byte seen is numbered 1, as Wireshark does.
-            let base = *flow.sides[me]
-                .isn
-                .get_or_insert(if t.flags.syn() { seq } else { seq - 1 });
-            info.rel_seq = seq - base;
-            if t.flags.ack() {
-                let ack = SeqNumber(t.ack);
-                let peer_base = *flow.sides[peer].isn.get_or_insert(ack - 1);
-                info.rel_ack = ack - peer_base;
+        let Some(t) = tcp else {
+            // UDP request/response: a datagram the other way after one is a reply.
+            if let Some((d, at)) = live.last_udp
+                && d != dir
+            {
+                info.reply_after_ns = Some(p.ts.nanos_since(at).max(0) as u64);
+                flow.udp_pairs += 1;
+                live.last_udp = None;
+            } else {
+                live.last_udp = Some((dir, p.ts));
+            }
+            return Some(info);
+        };
+        let (syn, ack_flag, fin, rst) =
+            (t.flags.syn(), t.flags.ack(), t.flags.fin(), t.flags.rst());
+        let seq = SeqNumber(t.seq);
+        // Handshake options (RFC 9293 §3.7.1, RFC 7323, RFC 2018).
+        if syn {
+            let s = &mut flow.sides[me];
+            for o in t.options() {
+                match o {
+                    TcpOption::Mss(m) => s.mss = Some(m),
+                    TcpOption::WindowScale(w) => s.wscale = Some(w),
+                    TcpOption::SackPermitted => s.sack_ok = true,
+                    TcpOption::Timestamp { .. } => s.timestamps = true,
+                    _ => {}
+                }
+            }
+            if ack_flag {
+                // The SYN-ACK decides scaling for both directions.
+                let known = flow.sides[0].wscale.is_some() && flow.sides[1].wscale.is_some();
+                for d in [Dir::ToServer, Dir::ToClient] {
+                    let a = &mut live.dirs[d.index()];
+                    a.scale_known = true;
+                    a.shift = if known {
+                        flow.window_shift(d).unwrap_or(0)
+                    } else {
+                        0
+                    };
+                }
             }
         }
+        for o in t.options() {
+            if let TcpOption::Timestamp { val, .. } = o {
+                flow.sides[me].last_tsval = Some(val);
+            }
+        }
+        let shift = if syn { 0 } else { live.dirs[me].shift };
+        let window = (t.window as u32) << shift;
+        flow.sides[me].window = window;
+        info.window = window;
+        info.window_scaled = live.dirs[me].scale_known;
+
+        // Relative numbers. Without a SYN, the first byte seen is numbered 1, as Wireshark does.
+        if flow.sides[me].isn.is_none() {
+            flow.sides[me].isn = Some(if syn { seq } else { seq - 1 });
+            flow.sides[me].isn_from_syn = syn;
+        }
+        let base = flow.sides[me].isn.unwrap_or(seq);
+        info.rel_seq = seq - base;
+        let ack = SeqNumber(t.ack);
+        if ack_flag {
+            let peer_base = *flow.sides[peer].isn.get_or_insert(ack - 1);
+            info.rel_ack = ack - peer_base;
+        }
+
+        // Handshake RTT, as Wireshark's iRTT: from the latest SYN to the first plain ACK.
+        if syn && !ack_flag {
+            live.mru_syn = Some(p.ts);
+        }
+        if ack_flag
+            && !syn
+            && live.first_rtt_ns.is_none()
+            && let Some(at) = live.mru_syn
+        {
+            let rtt = p.ts.nanos_since(at).max(0) as u64;
+            live.first_rtt_ns = Some(rtt);
+            // A RST answering the SYN completes no handshake, though Wireshark times it too.
+            if !rst {
+                flow.handshake_rtt_ns = Some(rtt);
+                info.handshake_rtt_ns = Some(rtt);
+            }
+        }
+
+        // Analysis.
+        let seg = Segment {
+            seq: t.seq,
+            ack: t.ack,
+            len: p.payload_wire_len,
+            syn,
+            fin,
+            rst,
+            has_ack: ack_flag,
+            window,
+            ts: p.ts,
+        };
+        let (fwd, rev) = if me == 0 {
+            let [a, b] = &mut live.dirs;
+            (a, b)
+        } else {
+            let [b, a] = &mut live.dirs;
+            (a, b)
+        };
+        let (mut a, dup) = analysis::analyze(fwd, rev, &seg, live.first_rtt_ns);
+        if reused {
+            a.insert(Analysis::REUSED_PORTS);
+        }
+        info.analysis = a;
+        info.dup_ack_num = dup;
+        for (i, (bit, _, _)) in Analysis::TABLE.iter().enumerate() {
+            if a.has(*bit) {
+                flow.analysis_counts[i] += 1;
+            }
+        }
+
+        // States (RFC 9293 figure 5).
+        let acks = |of: SeqNumber| ack_flag && ack > of;
+        let acks_syn = match flow.sides[peer].isn {
+            Some(isn) if flow.sides[peer].isn_from_syn => acks(isn),
+            _ => ack_flag,
+        };
+        let acks_fin = flow.sides[peer].fin_seq.is_some_and(acks);
+        let before = [flow.sides[me].state, flow.sides[peer].state];
+        let tr = state::step(
+            before[0],
+            before[1],
+            state::Ctl {
+                syn,
+                ack: ack_flag,
+                fin,
+                rst,
+                acks_syn,
+                acks_fin,
+            },
+        );
+        let who = [dir.sender(), other(dir.sender())];
+        for (k, new) in [tr.sender, tr.receiver].into_iter().enumerate() {
+            if let Some(to) = new {
+                let side = if k == 0 { me } else { peer };
+                flow.sides[side].state = to;
+                info.state_change[k] = Some(StateChange {
+                    endpoint: who[k],
+                    from: before[k],
+                    to,
+                });
+            }
+        }
+        if flow.sides[0].state == TcpState::Established
+            || flow.sides[1].state == TcpState::Established
+        {
+            flow.established = true;
+        }
+        flow.simultaneous_open |= tr.simultaneous_open;
+        flow.simultaneous_close |= tr.simultaneous_close;
+        if fin && flow.sides[me].fin_seq.is_none() {
+            flow.sides[me].fin_seq = Some(seq + p.payload_wire_len);
+            flow.first_fin.get_or_insert(dir.sender());
+        }
+        if rst {
+            flow.sides[me].sent_rst = true;
+            // Refused: the answer to a SYN is a RST, before any SYN-ACK.
+            if before[1] == TcpState::SynSent && !flow.established && flow.first_rst.is_none() {
+                flow.refused = true;
+            }
+            flow.first_rst.get_or_insert(dir.sender());
+        }
+        info.states = [flow.sides[0].state, flow.sides[1].state];
+        live.closed = flow.sides.iter().all(|s| s.state.is_closed()) || rst;
         Some(info)
+    }
+
+    fn start_flow(&mut self, key: FlowKey, p: &Packet<'_>, src: (IpAddr, u16), dst: (IpAddr, u16)) {
+        let i = self.next_index;
+        self.next_index += 1;
+        let tcp = p.tcp();
+        let (client, server, roles) = match tcp {
+            Some(t) if t.flags.syn() && !t.flags.ack() => (src, dst, RoleBasis::Syn),
+            Some(t) if t.flags.syn() => (dst, src, RoleBasis::SynAck),
+            _ => guess_roles(src, dst, tcp.is_some()),
+        };
+        let mut f = scratch_flow(i, key, client, server);
+        f.roles = roles;
+        f.first_ts = p.ts;
+        f.last_ts = p.ts;
+        if tcp.is_some() {
+            let (c, s) = match roles {
+                RoleBasis::Syn => (TcpState::Closed, TcpState::Listen),
+                RoleBasis::SynAck => (TcpState::SynSent, TcpState::Listen),
+                _ => (TcpState::Established, TcpState::Established),
+            };
+            f.sides[0].state = c;
+            f.sides[1].state = s;
+            f.established = roles.guessed();
+        }
+        self.flows.push(f);
+        if self.flows.len() > self.limits.summaries.max(1) {
+            // Drop the oldest half at once so the cost is amortised.
+            let n = self.flows.len() / 2;
+            self.flows.drain(..n);
+            self.base += n as u32;
+        }
+        if self.index.len() >= self.limits.live.max(1) {
+            self.evict_lru();
+        }
+        self.index.insert(
+            key,
+            Live {
+                index: i,
+                dirs: [DirAnalysis::default(); 2],
+                last_seen: p.ts,
+                mru_syn: None,
+                first_rtt_ns: None,
+                last_udp: None,
+                closed: false,
+            },
+        );
+    }
+
+    /// Forgets closed conversations after a while, and any after a long silence.
+    fn sweep(&mut self, now: Timestamp) {
+        let lim = self.limits;
+        let before = self.index.len();
+        self.index.retain(|_, l| {
+            let idle = now.nanos_since(l.last_seen).max(0) as u64;
+            !(idle >= lim.idle_ns || (l.closed && idle >= lim.closed_linger_ns))
+        });
+        self.evicted += (before - self.index.len()) as u64;
+    }
+
+    /// Drops the least recently seen tenth of the live conversations.
+    fn evict_lru(&mut self) {
+        let mut seen: Vec<Timestamp> = self.index.values().map(|l| l.last_seen).collect();
+        let n = (seen.len() / 10).max(1);
+        let (_, cut, _) = seen.select_nth_unstable(n - 1);
+        let cut = *cut;
+        let before = self.index.len();
+        let mut budget = n;
+        self.index.retain(|_, l| {
+            if budget > 0 && l.last_seen <= cut {
+                budget -= 1;
+                false
+            } else {
+                true
+            }
+        });
+        self.evicted += (before - self.index.len()) as u64;
+    }
+}
+
+fn other(e: Endpoint) -> Endpoint {
+    match e {
+        Endpoint::Client => Endpoint::Server,
+        Endpoint::Server => Endpoint::Client,
+    }
+}
+
+fn scratch_flow(index: u32, key: FlowKey, client: (IpAddr, u16), server: (IpAddr, u16)) -> Flow {
+    Flow {
+        index,
+        key,
+        client,
+        server,
+        roles: RoleBasis::FirstPacket,
+        sides: [Side::default(); 2],
+        first_ts: Timestamp::default(),
+        last_ts: Timestamp::default(),
+        handshake_rtt_ns: None,
+        established: false,
+        simultaneous_open: false,
+        simultaneous_close: false,
+        refused: false,
+        first_fin: None,
+        first_rst: None,
+        analysis_counts: [0; Analysis::TABLE.len()],
+        udp_pairs: 0,
+    }
+}
+
+/// Ephemeral ports as Linux and IANA (RFC 6335 §6) allocate them.
+const EPHEMERAL: std::ops::RangeInclusive<u16> = 32768..=65535;
+
+/// Roles without a handshake: the server is the end whose port looks like a service's.
+fn guess_roles(
+    src: (IpAddr, u16),
+    dst: (IpAddr, u16),
+    tcp: bool,
+) -> ((IpAddr, u16), (IpAddr, u16), RoleBasis) {
+    let proto = if tcp { Proto::Tcp } else { Proto::Udp };
+    let service = |p: u16| services::name(p, proto).is_some();
+    let tests: [fn(u16) -> bool; 2] = [|p| p < 1024, |p| !EPHEMERAL.contains(&p)];
+    let rules = [service(src.1), service(dst.1)];
+    let verdict = |a: bool, b: bool| match (a, b) {
+        (true, false) => Some(true),
+        (false, true) => Some(false),
+        _ => None,
+    };
+    let src_is_server = verdict(rules[0], rules[1])
+        .or_else(|| tests.iter().find_map(|t| verdict(t(src.1), t(dst.1))));
+    match src_is_server {
+        Some(true) => (dst, src, RoleBasis::Port),
+        Some(false) => (src, dst, RoleBasis::Port),
+        None => (src, dst, RoleBasis::FirstPacket),
     }
 }
 

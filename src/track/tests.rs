@@ -1,26 +1,62 @@
-//! Tracker tests over hand-built packets.
+//! Tracker tests over hand-built packets: roles, relative numbers, states, teardown kinds,
+//! analysis events, UDP pairing and bounded memory.
 
 use super::*;
 use crate::decode::decode;
 use crate::source::{Frame, LinkType, Timestamp};
-use etherparse::PacketBuilder;
+use etherparse::{PacketBuilder, TcpOptionElement};
 
-fn tcp(src: u16, dst: u16, seq: u32, ack: Option<u32>, syn: bool, payload: &[u8]) -> Vec<u8> {
-    let mut b = PacketBuilder::ipv4([127, 0, 0, 1], [127, 0, 0, 1], 64).tcp(src, dst, seq, 1000);
-    if syn {
-        b = b.syn();
+/// A TCP segment between 127.0.0.1 ports. `flags` holds letters as tcpdump prints them:
+/// S, F, R, P; `ack` sets the ACK flag.
+fn tcp(
+    src: u16,
+    dst: u16,
+    flags: &str,
+    seq: u32,
+    ack: Option<u32>,
+    win: u16,
+    payload: &[u8],
+) -> Vec<u8> {
+    let mut b = PacketBuilder::ipv4([127, 0, 0, 1], [127, 0, 0, 1], 64).tcp(src, dst, seq, win);
+    for c in flags.chars() {
+        b = match c {
+            'S' => b.syn(),
+            'F' => b.fin(),
+            'R' => b.rst(),
+            'P' => b.psh(),
+            _ => b,
+        };
     }
     if let Some(a) = ack {
         b = b.ack(a);
+    }
+    if flags.contains('S') {
+        b = b
+            .options(&[
+                TcpOptionElement::MaximumSegmentSize(1460),
+                TcpOptionElement::WindowScale(7),
+                TcpOptionElement::SelectiveAcknowledgementPermitted,
+            ])
+            .unwrap();
     }
     let mut v = Vec::new();
     b.write(&mut v, payload).unwrap();
     v
 }
 
-fn observe(t: &mut Tracker, bytes: &[u8]) -> TrackInfo {
+fn udp(src: u16, dst: u16, payload: &[u8]) -> Vec<u8> {
+    let mut v = Vec::new();
+    PacketBuilder::ipv4([127, 0, 0, 1], [127, 0, 0, 1], 64)
+        .udp(src, dst)
+        .write(&mut v, payload)
+        .unwrap();
+    v
+}
+
+/// Observes `bytes` at `us` microseconds.
+fn at(t: &mut Tracker, us: i64, bytes: &[u8]) -> TrackInfo {
     let f = Frame {
-        ts: Timestamp::default(),
+        ts: Timestamp::new(us / 1_000_000, (us % 1_000_000) as u32 * 1000),
         link: LinkType::RAW,
         orig_len: bytes.len() as u32,
         data: bytes,
@@ -28,19 +64,45 @@ fn observe(t: &mut Tracker, bytes: &[u8]) -> TrackInfo {
     t.observe(&decode(&f)).expect("tracked")
 }
 
+fn observe(t: &mut Tracker, bytes: &[u8]) -> TrackInfo {
+    at(t, 0, bytes)
+}
+
+const C: u16 = 54321;
+const S: u16 = 7;
+const CI: u32 = 1000; // client ISN
+const SI: u32 = 5000; // server ISN
+
+/// SYN, SYN-ACK, ACK at 0, 100, 200 µs.
+fn handshake(t: &mut Tracker) -> [TrackInfo; 3] {
+    [
+        at(t, 0, &tcp(C, S, "S", CI, None, 65535, b"")),
+        at(t, 100, &tcp(S, C, "S", SI, Some(CI + 1), 65535, b"")),
+        at(t, 200, &tcp(C, S, "", CI + 1, Some(SI + 1), 512, b"")),
+    ]
+}
+
+fn names(i: &TrackInfo) -> Vec<&'static str> {
+    i.analysis.names().collect()
+}
+
+fn change(i: &TrackInfo, k: usize) -> Option<(Endpoint, &'static str, &'static str)> {
+    i.state_change[k].map(|c| (c.endpoint, c.from.name(), c.to.name()))
+}
+
 #[test]
 fn handshake_roles_and_relative_numbers_across_wrap() {
     let mut t = Tracker::new();
     let c_isn = u32::MAX - 2; // the client's data crosses the 2^32 boundary
     let s_isn = 7000;
-    let syn = observe(&mut t, &tcp(54321, 7, c_isn, None, true, b""));
+    let syn = observe(&mut t, &tcp(54321, 7, "S", c_isn, None, 1000, b""));
     assert_eq!(
         (syn.flow, syn.dir, syn.roles, syn.rel_seq),
         (0, Dir::ToServer, RoleBasis::Syn, 0)
     );
     let synack = observe(
         &mut t,
-        &tcp(7, 54321, s_isn, Some(c_isn.wrapping_add(1)), true, b""),
+        &tcp(7, 54321, "S", s_isn, Some(c_isn.wrapping_add(1)), 1000, b""),
     );
     assert_eq!(
         (synack.dir, synack.rel_seq, synack.rel_ack),
@@ -51,31 +113,425 @@ fn handshake_roles_and_relative_numbers_across_wrap() {
         &tcp(
             54321,
             7,
+            "P",
             c_isn.wrapping_add(1),
             Some(s_isn + 1),
-            false,
+            1000,
             b"hello",
         ),
     );
     assert_eq!((data.rel_seq, data.rel_ack), (1, 1));
+    assert!(data.analysis.is_empty(), "{:?}", names(&data));
     let ack = observe(
         &mut t,
-        &tcp(7, 54321, s_isn + 1, Some(c_isn.wrapping_add(6)), false, b""),
+        &tcp(
+            7,
+            54321,
+            "",
+            s_isn + 1,
+            Some(c_isn.wrapping_add(6)),
+            1000,
+            b"",
+        ),
     );
     assert_eq!(ack.rel_ack, 6);
+    assert!(ack.analysis.is_empty(), "{:?}", names(&ack));
+    // More data after the wrap: still in order, no analysis event.
+    let more = observe(
+        &mut t,
+        &tcp(
+            54321,
+            7,
+            "P",
+            c_isn.wrapping_add(6),
+            Some(s_isn + 1),
+            1000,
+            b"abc",
+        ),
+    );
+    assert_eq!(more.rel_seq, 6);
+    assert!(more.analysis.is_empty(), "{:?}", names(&more));
     assert_eq!(t.flows().len(), 1);
     assert_eq!(t.flows()[0].client.1, 54321);
-    assert_eq!(t.flows()[0].sides[0].bytes, 5);
+    assert_eq!(t.flows()[0].sides[0].bytes, 8);
+}
+
+#[test]
+fn full_connection_states_and_fin_close() {
+    let mut t = Tracker::new();
+    let [syn, synack, ack] = handshake(&mut t);
+    assert!(syn.new_flow && !synack.new_flow);
+    assert_eq!(
+        change(&syn, 0),
+        Some((Endpoint::Client, "CLOSED", "SYN-SENT"))
+    );
+    assert_eq!(
+        change(&syn, 1),
+        Some((Endpoint::Server, "LISTEN", "SYN-RECEIVED"))
+    );
+    assert_eq!(change(&synack, 0), None);
+    assert_eq!(
+        change(&synack, 1),
+        Some((Endpoint::Client, "SYN-SENT", "ESTABLISHED"))
+    );
+    assert_eq!(
+        change(&ack, 1),
+        Some((Endpoint::Server, "SYN-RECEIVED", "ESTABLISHED"))
+    );
+    assert_eq!(ack.handshake_rtt_ns, Some(200_000));
+    // Window scaling: both SYNs carried wscale 7, so the ACK's 512 means 65536 bytes.
+    assert_eq!((ack.window, ack.window_scaled), (512 << 7, true));
+    at(
+        &mut t,
+        300,
+        &tcp(C, S, "P", CI + 1, Some(SI + 1), 512, b"hello"),
+    );
+    at(&mut t, 400, &tcp(S, C, "", SI + 1, Some(CI + 6), 512, b""));
+    let fin1 = at(&mut t, 500, &tcp(C, S, "F", CI + 6, Some(SI + 1), 512, b""));
+    assert_eq!(
+        change(&fin1, 0),
+        Some((Endpoint::Client, "ESTABLISHED", "FIN-WAIT-1"))
+    );
+    assert_eq!(
+        change(&fin1, 1),
+        Some((Endpoint::Server, "ESTABLISHED", "CLOSE-WAIT"))
+    );
+    let fin2 = at(&mut t, 600, &tcp(S, C, "F", SI + 1, Some(CI + 7), 512, b""));
+    assert_eq!(
+        change(&fin2, 0),
+        Some((Endpoint::Server, "CLOSE-WAIT", "LAST-ACK"))
+    );
+    assert_eq!(
+        change(&fin2, 1),
+        Some((Endpoint::Client, "FIN-WAIT-1", "TIME-WAIT"))
+    );
+    let last = at(&mut t, 700, &tcp(C, S, "", CI + 7, Some(SI + 2), 512, b""));
+    assert_eq!(
+        change(&last, 1),
+        Some((Endpoint::Server, "LAST-ACK", "CLOSED"))
+    );
+    assert_eq!(last.states, [TcpState::TimeWait, TcpState::Closed]);
+    let f = &t.flows()[0];
+    assert_eq!(f.outcome(), Outcome::ClosedByFin(Endpoint::Client));
+    assert_eq!(f.sides[0].mss, Some(1460));
+    assert_eq!(f.sides[1].wscale, Some(7));
+    assert!(f.sides[0].sack_ok);
+    assert_eq!(f.handshake_rtt_ns, Some(200_000));
+    assert!(f.analysis_counts.iter().all(|&n| n == 0));
+}
+
+#[test]
+fn fin_wait_2_when_fin_is_acked_alone() {
+    let mut t = Tracker::new();
+    handshake(&mut t);
+    at(&mut t, 300, &tcp(C, S, "F", CI + 1, Some(SI + 1), 512, b""));
+    let ack = at(&mut t, 400, &tcp(S, C, "", SI + 1, Some(CI + 2), 512, b""));
+    assert_eq!(
+        change(&ack, 1),
+        Some((Endpoint::Client, "FIN-WAIT-1", "FIN-WAIT-2"))
+    );
+    assert_eq!(
+        t.flows()[0].outcome(),
+        Outcome::HalfClosed(Endpoint::Client)
+    );
+    let fin = at(&mut t, 500, &tcp(S, C, "F", SI + 1, Some(CI + 2), 512, b""));
+    assert_eq!(
+        change(&fin, 1),
+        Some((Endpoint::Client, "FIN-WAIT-2", "TIME-WAIT"))
+    );
+}
+
+#[test]
+fn simultaneous_close_goes_through_closing() {
+    let mut t = Tracker::new();
+    handshake(&mut t);
+    // Both FINs acknowledge only the SYNs: each was sent before the other arrived.
+    at(&mut t, 300, &tcp(C, S, "F", CI + 1, Some(SI + 1), 512, b""));
+    let f2 = at(&mut t, 301, &tcp(S, C, "F", SI + 1, Some(CI + 1), 512, b""));
+    assert_eq!(
+        change(&f2, 0),
+        Some((Endpoint::Server, "CLOSE-WAIT", "CLOSING"))
+    );
+    assert_eq!(
+        change(&f2, 1),
+        Some((Endpoint::Client, "FIN-WAIT-1", "CLOSING"))
+    );
+    let a1 = at(&mut t, 400, &tcp(C, S, "", CI + 2, Some(SI + 2), 512, b""));
+    assert_eq!(
+        change(&a1, 1),
+        Some((Endpoint::Server, "CLOSING", "TIME-WAIT"))
+    );
+    let a2 = at(&mut t, 401, &tcp(S, C, "", SI + 2, Some(CI + 2), 512, b""));
+    assert_eq!(
+        change(&a2, 1),
+        Some((Endpoint::Client, "CLOSING", "TIME-WAIT"))
+    );
+    assert_eq!(t.flows()[0].outcome(), Outcome::SimultaneousClose);
+}
+
+#[test]
+fn simultaneous_open() {
+    let mut t = Tracker::new();
+    at(&mut t, 0, &tcp(C, S, "S", CI, None, 1000, b""));
+    let s2 = at(&mut t, 1, &tcp(S, C, "S", SI, None, 1000, b""));
+    assert_eq!(
+        change(&s2, 1),
+        Some((Endpoint::Client, "SYN-SENT", "SYN-RECEIVED"))
+    );
+    let sa1 = at(&mut t, 2, &tcp(C, S, "S", CI, Some(SI + 1), 1000, b""));
+    assert_eq!(
+        change(&sa1, 1),
+        Some((Endpoint::Server, "SYN-RECEIVED", "ESTABLISHED"))
+    );
+    let sa2 = at(&mut t, 3, &tcp(S, C, "S", SI, Some(CI + 1), 1000, b""));
+    assert_eq!(sa2.states, [TcpState::Established, TcpState::Established]);
+    assert!(t.flows()[0].simultaneous_open);
+}
+
+#[test]
+fn refused_connection() {
+    let mut t = Tracker::new();
+    at(&mut t, 0, &tcp(C, 9, "S", CI, None, 1000, b""));
+    let rst = at(&mut t, 50, &tcp(9, C, "R", 0, Some(CI + 1), 0, b""));
+    assert_eq!(rst.rel_ack, 1);
+    assert_eq!(
+        change(&rst, 1),
+        Some((Endpoint::Client, "SYN-SENT", "CLOSED"))
+    );
+    assert!(rst.analysis.is_empty(), "{:?}", names(&rst));
+    let f = &t.flows()[0];
+    assert_eq!(f.outcome(), Outcome::Refused);
+    assert_eq!(f.outcome().describe(), "refused (SYN answered by RST)");
+}
+
+#[test]
+fn reset_after_established() {
+    let mut t = Tracker::new();
+    handshake(&mut t);
+    at(&mut t, 300, &tcp(S, C, "R", SI + 1, Some(CI + 1), 0, b""));
+    assert_eq!(t.flows()[0].outcome(), Outcome::Reset(Endpoint::Server));
+}
+
+#[test]
+fn unanswered_syn_is_incomplete_and_its_retransmission_flagged() {
+    let mut t = Tracker::new();
+    let first = at(&mut t, 0, &tcp(C, S, "S", CI, None, 1000, b""));
+    assert!(first.analysis.is_empty());
+    // Linux retries after 1 s: same ISN, so same conversation, flagged as a retransmission.
+    let again = at(&mut t, 1_000_000, &tcp(C, S, "S", CI, None, 1000, b""));
+    assert_eq!(again.flow, 0);
+    assert_eq!(names(&again), ["retransmission"]);
+    assert_eq!(again.state_change, [None, None]);
+    let f = &t.flows()[0];
+    assert_eq!(f.outcome(), Outcome::Incomplete);
+    assert_eq!(f.sides[0].segments, 2);
+    assert_eq!(f.count(Analysis::RETRANSMISSION), 1);
 }
 
 #[test]
 fn mid_connection_guesses_roles() {
     let mut t = Tracker::new();
-    let i = observe(&mut t, &tcp(80, 40000, 500, Some(900), false, b"data"));
+    // Port 80 has a service name: its end is the server although it sent first.
+    let i = observe(&mut t, &tcp(80, 40000, "", 500, Some(900), 1000, b"data"));
     assert_eq!(
-        (i.roles, i.rel_seq, i.rel_ack),
-        (RoleBasis::FirstPacket, 1, 1)
+        (i.roles, i.dir, i.rel_seq, i.rel_ack),
+        (RoleBasis::Port, Dir::ToClient, 1, 1)
     );
-    let other = observe(&mut t, &tcp(40001, 80, 1, None, true, b""));
-    assert_eq!(other.flow, 1);
+    assert_eq!(i.states, [TcpState::Established, TcpState::Established]);
+    assert!(i.roles.guessed());
+    assert_eq!(t.flows()[0].server.1, 80);
+    // Two ephemeral ports: the first sender is the client.
+    let j = observe(&mut t, &tcp(50000, 40001, "", 1, Some(1), 1000, b"x"));
+    assert_eq!((j.roles, j.dir), (RoleBasis::FirstPacket, Dir::ToServer));
+    let other = observe(&mut t, &tcp(40001, 80, "S", 1, None, 1000, b""));
+    assert_eq!(other.flow, 2);
+    assert_eq!(t.flows()[0].outcome(), Outcome::Open);
+}
+
+#[test]
+fn reused_ports_start_a_new_conversation() {
+    let mut t = Tracker::new();
+    handshake(&mut t);
+    at(&mut t, 300, &tcp(C, S, "R", CI + 1, None, 0, b""));
+    let again = at(&mut t, 400, &tcp(C, S, "S", 90_000, None, 1000, b""));
+    assert_eq!(again.flow, 1);
+    assert!(again.new_flow);
+    assert_eq!(names(&again), ["reused_ports"]);
+}
+
+/// Client sends 3 segments of 100 bytes from rel seq 1 after the handshake.
+fn data(t: &mut Tracker, us: i64, rel: u32, len: usize) -> TrackInfo {
+    at(
+        t,
+        us,
+        &tcp(C, S, "P", CI + rel, Some(SI + 1), 512, &vec![b'x'; len]),
+    )
+}
+fn ack_of(t: &mut Tracker, us: i64, rel: u32, win: u16) -> TrackInfo {
+    at(t, us, &tcp(S, C, "", SI + 1, Some(CI + rel), win, b""))
+}
+
+#[test]
+fn loss_dup_acks_and_fast_retransmission() {
+    let mut t = Tracker::new();
+    handshake(&mut t);
+    assert!(data(&mut t, 1000, 1, 100).analysis.is_empty());
+    // 101..201 is lost: the next segment leaves a hole.
+    let gap = data(&mut t, 1010, 201, 100);
+    assert_eq!(names(&gap), ["lost_segment"]);
+    let a1 = ack_of(&mut t, 1020, 101, 512);
+    assert!(a1.analysis.is_empty(), "{:?}", names(&a1));
+    let d1 = ack_of(&mut t, 1030, 101, 512);
+    assert_eq!((names(&d1), d1.dup_ack_num), (vec!["duplicate_ack"], 1));
+    let d2 = ack_of(&mut t, 1040, 101, 512);
+    assert_eq!((names(&d2), d2.dup_ack_num), (vec!["duplicate_ack"], 2));
+    let fast = data(&mut t, 1050, 101, 100);
+    assert_eq!(names(&fast), ["retransmission", "fast_retransmission"]);
+    assert_eq!(
+        fast.analysis.labels().collect::<Vec<_>>(),
+        ["fast retransmission"]
+    );
+    let full = ack_of(&mut t, 1060, 301, 512);
+    assert!(full.analysis.is_empty(), "{:?}", names(&full));
+    // The same bytes again after they were acknowledged: spurious.
+    let spurious = data(&mut t, 900_000, 201, 100);
+    assert_eq!(
+        names(&spurious),
+        ["retransmission", "spurious_retransmission"]
+    );
+}
+
+#[test]
+fn timeout_retransmission_and_out_of_order() {
+    let mut t = Tracker::new();
+    handshake(&mut t);
+    data(&mut t, 1000, 1, 100);
+    data(&mut t, 1001, 101, 100);
+    // Within the handshake RTT (200 µs) of the highest segment: reordered in the network.
+    let ooo = data(&mut t, 1050, 51, 50);
+    assert_eq!(names(&ooo), ["out_of_order"]);
+    // Long after: the sender's timer fired.
+    let rto = data(&mut t, 300_000, 101, 100);
+    assert_eq!(names(&rto), ["retransmission"]);
+}
+
+#[test]
+fn ack_of_unseen_segment() {
+    let mut t = Tracker::new();
+    handshake(&mut t);
+    data(&mut t, 1000, 1, 100);
+    let a = ack_of(&mut t, 1100, 201, 512);
+    assert_eq!(names(&a), ["ack_lost_segment"]);
+}
+
+#[test]
+fn zero_window_probe_and_update() {
+    let mut t = Tracker::new();
+    handshake(&mut t);
+    data(&mut t, 1000, 1, 100);
+    let zw = ack_of(&mut t, 1100, 101, 0);
+    assert_eq!(names(&zw), ["zero_window"]);
+    let probe = data(&mut t, 200_000, 101, 1);
+    assert_eq!(names(&probe), ["zero_window_probe"]);
+    let probe_ack = ack_of(&mut t, 200_100, 101, 0);
+    assert_eq!(names(&probe_ack), ["zero_window", "zero_window_probe_ack"]);
+    let upd = ack_of(&mut t, 300_000, 101, 512);
+    assert_eq!(names(&upd), ["window_update"]);
+}
+
+#[test]
+fn window_full() {
+    let mut t = Tracker::new();
+    handshake(&mut t);
+    // The server offers 2 << 7 = 256 bytes.
+    ack_of(&mut t, 500, 1, 2);
+    let full = data(&mut t, 1000, 1, 256);
+    assert_eq!(names(&full), ["window_full"]);
+}
+
+#[test]
+fn keep_alive_and_its_ack() {
+    let mut t = Tracker::new();
+    handshake(&mut t);
+    data(&mut t, 1000, 1, 100);
+    ack_of(&mut t, 1100, 101, 512);
+    let ka = data(&mut t, 60_000_000, 100, 0);
+    assert_eq!(names(&ka), ["keep_alive"]);
+    let kack = ack_of(&mut t, 60_000_100, 101, 512);
+    assert_eq!(names(&kack), ["keep_alive_ack"]);
+}
+
+#[test]
+fn udp_flows_pair_requests_and_replies() {
+    let mut t = Tracker::new();
+    let q = at(&mut t, 0, &udp(41000, 53, b"query"));
+    assert_eq!(
+        (q.dir, q.roles, q.reply_after_ns),
+        (Dir::ToServer, RoleBasis::Port, None)
+    );
+    let r = at(&mut t, 300, &udp(53, 41000, b"answer!"));
+    assert_eq!(
+        (r.flow, r.dir, r.reply_after_ns),
+        (0, Dir::ToClient, Some(300_000))
+    );
+    let q2 = at(&mut t, 1000, &udp(41000, 53, b"again"));
+    assert_eq!(q2.reply_after_ns, None);
+    let f = &t.flows()[0];
+    assert_eq!((f.sides[0].segments, f.sides[0].bytes), (2, 10));
+    assert_eq!((f.sides[1].segments, f.sides[1].bytes), (1, 7));
+    assert_eq!(f.udp_pairs, 1);
+    assert_eq!(f.outcome(), Outcome::Datagrams);
+}
+
+#[test]
+fn memory_is_bounded() {
+    let mut t = Tracker::with_limits(Limits {
+        live: 100,
+        summaries: 1000,
+        closed_linger_ns: 1,
+        idle_ns: 10_000_000_000,
+    });
+    for i in 0..5000u32 {
+        let port = 1024 + (i % 60000) as u16;
+        let ip = [10, (i >> 16) as u8, (i >> 8) as u8, i as u8];
+        let mut v = Vec::new();
+        PacketBuilder::ipv4(ip, [10, 0, 0, 1], 64)
+            .udp(port, 53)
+            .write(&mut v, b"q")
+            .unwrap();
+        at(&mut t, i as i64, &v);
+    }
+    assert!(t.live_flows() <= 100, "{}", t.live_flows());
+    assert!(t.flows().len() <= 1000);
+    assert!(t.dropped_summaries() >= 4000);
+    assert!(t.evicted_flows() >= 4900);
+    let last = t.flows().last().unwrap();
+    assert_eq!(last.index, 4999);
+    assert_eq!(t.flow(4999).unwrap().index, 4999);
+    assert!(t.flow(0).is_none());
+}
+
+#[test]
+fn analysis_names_follow_the_table() {
+    let a = Analysis(Analysis::RETRANSMISSION | Analysis::DUPLICATE_ACK);
+    assert_eq!(
+        a.names().collect::<Vec<_>>(),
+        ["retransmission", "duplicate_ack"]
+    );
+    assert_eq!(Analysis::bit_of("window_full"), Some(Analysis::WINDOW_FULL));
+    let all: u16 = Analysis::TABLE.iter().map(|r| r.0).fold(0, |x, b| {
+        assert_eq!(x & b, 0, "each bit once");
+        x | b
+    });
+    assert_eq!(all.count_ones() as usize, Analysis::TABLE.len());
+}
+
+#[test]
+fn summaries_stay_compact() {
+    // The default cap of 200 000 summaries stays under 70 MB.
+    assert!(
+        std::mem::size_of::<Flow>() <= 336,
+        "{}",
+        std::mem::size_of::<Flow>()
+    );
 }

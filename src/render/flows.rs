@@ -1,0 +1,208 @@
+//! The conversations table (`sockscope flows`, `--flows`): one row per TCP or UDP conversation,
+//! like `tshark -z conv,tcp` and `conv,udp` together, with roles, handshake RTT, how it ended and
+//! the analysis events counted.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use super::ladder::{duration, title};
+use super::{PacketContext, Renderer};
+use crate::decode::Packet;
+use crate::services::{self, Proto};
+use crate::track::{Analysis, Flow, Tracker};
+
+/// Tracks every packet and writes the table at the end.
+pub struct FlowsRenderer {
+    tracker: Tracker,
+    pub color: bool,
+}
+
+impl FlowsRenderer {
+    pub fn new(color: bool) -> Self {
+        FlowsRenderer {
+            tracker: Tracker::new(),
+            color,
+        }
+    }
+    pub fn tracker(&self) -> &Tracker {
+        &self.tracker
+    }
+}
+
+impl Renderer for FlowsRenderer {
+    fn packet(&mut self, _: &mut dyn Write, pkt: &Packet<'_>, _: &PacketContext) -> io::Result<()> {
+        self.tracker.observe(pkt);
+        Ok(())
+    }
+    fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        write_table(out, &self.tracker, self.color)
+    }
+}
+
+fn endpoint(f: &Flow, (ip, port): (std::net::IpAddr, u16)) -> String {
+    let proto = if f.is_tcp() { Proto::Tcp } else { Proto::Udp };
+    let mut s = match ip {
+        std::net::IpAddr::V4(a) => format!("{a}:{port}"),
+        std::net::IpAddr::V6(a) => format!("[{a}]:{port}"),
+    };
+    if let Some(n) = services::name(port, proto) {
+        let _ = write!(s, " ({n})");
+    }
+    s
+}
+
+/// Short names for the analysis column.
+fn short(name: &str) -> &str {
+    match name {
+        "retransmission" => "retrans",
+        "fast_retransmission" => "fast-retrans",
+        "spurious_retransmission" => "spurious",
+        "out_of_order" => "out-of-order",
+        "duplicate_ack" => "dup-ACK",
+        "lost_segment" => "lost",
+        "ack_lost_segment" => "ACKed-unseen",
+        "zero_window" => "zero-win",
+        "zero_window_probe" => "zw-probe",
+        "zero_window_probe_ack" => "zw-probe-ACK",
+        "window_full" => "win-full",
+        "window_update" => "win-update",
+        "keep_alive" => "keep-alive",
+        "keep_alive_ack" => "keep-alive-ACK",
+        "reused_ports" => "ports-reused",
+        other => other,
+    }
+}
+
+fn analysis_cell(f: &Flow) -> String {
+    let v: Vec<String> = Analysis::TABLE
+        .iter()
+        .zip(f.analysis_counts)
+        .filter(|(_, n)| *n > 0)
+        .map(|((_, name, _), n)| format!("{} {n}", short(name)))
+        .collect();
+    if v.is_empty() {
+        "-".into()
+    } else {
+        v.join(", ")
+    }
+}
+
+/// Writes the table of the tracker's conversations.
+pub fn write_table(out: &mut dyn Write, t: &Tracker, color: bool) -> io::Result<()> {
+    let head = [
+        "#",
+        "proto",
+        "client",
+        "server",
+        "c→s pkts",
+        "c→s bytes",
+        "s→c pkts",
+        "s→c bytes",
+        "duration",
+        "hs RTT",
+        "outcome",
+        "analysis",
+    ];
+    let mut rows: Vec<[String; 12]> = Vec::new();
+    let mut guessed = false;
+    for f in t.flows() {
+        let mark = if f.is_tcp() && f.roles.guessed() {
+            guessed = true;
+            "*"
+        } else {
+            ""
+        };
+        rows.push([
+            f.index.to_string(),
+            if f.is_tcp() { "TCP" } else { "UDP" }.into(),
+            format!("{}{mark}", endpoint(f, f.client)),
+            format!("{}{mark}", endpoint(f, f.server)),
+            f.sides[0].segments.to_string(),
+            f.sides[0].bytes.to_string(),
+            f.sides[1].segments.to_string(),
+            f.sides[1].bytes.to_string(),
+            duration(f.duration_ns()),
+            f.handshake_rtt_ns.map_or("-".into(), duration),
+            if f.is_tcp() {
+                f.outcome().short().to_string()
+            } else if f.udp_pairs > 0 {
+                format!("{} req/resp", f.udp_pairs)
+            } else {
+                "-".into()
+            },
+            analysis_cell(f),
+        ]);
+    }
+    if rows.is_empty() {
+        return writeln!(out, "no TCP or UDP conversation in the capture");
+    }
+    let mut w = head.map(|h| h.chars().count());
+    for r in &rows {
+        for (i, c) in r.iter().enumerate() {
+            w[i] = w[i].max(c.chars().count());
+        }
+    }
+    // Numbers right-aligned, text left-aligned; the last column is not padded.
+    let right = [
+        true, false, false, false, true, true, true, true, true, true, false, false,
+    ];
+    let line = |cells: &[String]| {
+        let mut s = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            let pad = w[i].saturating_sub(c.chars().count());
+            if i > 0 {
+                s.push_str("  ");
+            }
+            if i == cells.len() - 1 {
+                s.push_str(c);
+            } else if right[i] {
+                s.push_str(&" ".repeat(pad));
+                s.push_str(c);
+            } else {
+                s.push_str(c);
+                s.push_str(&" ".repeat(pad));
+            }
+        }
+        s.trim_end().to_string()
+    };
+    let h = line(&head.map(String::from));
+    if color {
+        writeln!(out, "\x1b[1m{h}\x1b[0m")?;
+    } else {
+        writeln!(out, "{h}")?;
+    }
+    for r in &rows {
+        writeln!(out, "{}", line(r))?;
+    }
+    let tcp = t.flows().iter().filter(|f| f.is_tcp()).count();
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{} conversation{}: {tcp} TCP, {} UDP · bytes are payload bytes · hs RTT: SYN to the ACK that completes the handshake",
+        rows.len(),
+        if rows.len() == 1 { "" } else { "s" },
+        rows.len() - tcp
+    )?;
+    if guessed {
+        writeln!(
+            out,
+            "* roles guessed: no handshake seen, the server is taken to be on the service port (or the first receiver)"
+        )?;
+    }
+    if t.dropped_summaries() > 0 {
+        writeln!(
+            out,
+            "{} older conversations were dropped to bound memory",
+            t.dropped_summaries()
+        )?;
+    }
+    Ok(())
+}
+
+/// One line per conversation, as the ladder titles them (for `ladder --list`-like uses).
+pub fn titles(t: &Tracker) -> Vec<String> {
+    t.flows()
+        .iter()
+        .map(|f| format!("#{} {}", f.index, title(f)))
+        .collect()
+}

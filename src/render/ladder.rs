@@ -1,0 +1,1123 @@
+//! The ladder: a two-lane sequence diagram of each conversation in the terminal, one arrow per
+//! segment (flags, relative seq/ack, length, time), the TCP state of each end where it changes,
+//! a teaching note beside the first SYN, SYN-ACK, ACK, data, FIN and RST, and the analysis
+//! events on the arrow.
+//!
+//! Packets become [`Row`]s (the model, also used by the SVG/HTML/Mermaid exports); rows are
+//! written as they come ([`Layout::Incremental`], for live captures) or kept per conversation
+//! and written one conversation after another at the end ([`Layout::Grouped`], for files: the
+//! arrows of concurrent conversations interleaved in one diagram would be hard to follow).
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::io::{self, Write};
+use std::net::IpAddr;
+
+use super::{PacketContext, Renderer};
+use crate::decode::{Packet, TcpOption, TcpSummary};
+use crate::services::{self, Proto};
+use crate::source::Timestamp;
+use crate::track::{Analysis, Dir, Endpoint, Flow, TcpState, TrackInfo, Tracker};
+
+/// How conversations are laid out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layout {
+    /// Each arrow is written when its packet comes (live): a header when a conversation first
+    /// appears, arrows tagged with the conversation number when there are several.
+    Incremental,
+    /// Conversations one after another, each complete, at the end (files).
+    Grouped,
+}
+
+/// Ladder settings.
+#[derive(Clone, Copy, Debug)]
+pub struct LadderOptions {
+    /// Total width in columns.
+    pub width: usize,
+    pub ascii: bool,
+    pub color: bool,
+    /// Show absolute sequence numbers beside relative ones.
+    pub absolute: bool,
+    /// Only this conversation.
+    pub flow: Option<u32>,
+    pub layout: Layout,
+}
+
+impl Default for LadderOptions {
+    fn default() -> Self {
+        LadderOptions {
+            width: 100,
+            ascii: false,
+            color: false,
+            absolute: false,
+            flow: None,
+            layout: Layout::Grouped,
+        }
+    }
+}
+
+/// The width of the terminal on standard output, else `COLUMNS`, else 100.
+pub fn terminal_width() -> usize {
+    // SAFETY: TIOCGWINSZ writes a `winsize` into the struct we pass; no other memory is touched.
+    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
+    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) } == 0;
+    if ok && ws.ws_col >= 40 {
+        return ws.ws_col as usize;
+    }
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&c| c >= 40)
+        .unwrap_or(100)
+}
+
+/// One line of a conversation's diagram.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Row {
+    /// A segment or datagram.
+    Arrow(Arrow),
+    /// New TCP states, under the client's and the server's lane.
+    States {
+        client: Option<TcpState>,
+        server: Option<TcpState>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Arrow {
+    /// Frame number in the capture.
+    pub number: u64,
+    /// Milliseconds since the first packet of the capture.
+    pub time_ms: f64,
+    pub dir: Dir,
+    /// `SYN`, `SYN-ACK`, `PSH-ACK`, `UDP`, …
+    pub flags: String,
+    /// `seq 1:13  ack 1  len 12`.
+    pub numbers: String,
+    /// Learner's names of the analysis events (`retransmission`, `duplicate ACK #2`).
+    pub analysis: Vec<String>,
+    /// Teaching notes, each a line.
+    pub notes: Vec<String>,
+    /// Everything about the packet, for the HTML export's hover.
+    pub detail: String,
+}
+
+/// A conversation's diagram.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Diagram {
+    pub index: u32,
+    pub tcp: bool,
+    /// `client 127.0.0.1:54321`.
+    pub client_label: String,
+    /// `server 127.0.0.1:7 (echo)`.
+    pub server_label: String,
+    /// The states before the first segment (TCP).
+    pub initial: [Option<TcpState>; 2],
+    pub rows: Vec<Row>,
+    /// One-line title and summary, filled in at the end.
+    pub title: String,
+    pub summary: String,
+    /// Segments not drawn because the diagram reached [`MAX_ROWS`].
+    pub elided: u64,
+}
+
+/// Rows kept per diagram; beyond it segments are counted, not drawn (memory stays bounded).
+pub const MAX_ROWS: usize = 20_000;
+/// Conversations drawn; later ones are counted, not drawn.
+pub const MAX_DIAGRAMS: usize = 10_000;
+
+/// What the notes need to remember about a conversation.
+#[derive(Clone, Debug, Default)]
+struct Seen {
+    syn: bool,
+    synack: bool,
+    handshake_ack: bool,
+    data: [bool; 2],
+    data_ack: [bool; 2],
+    fin: u8,
+    rst: bool,
+    udp: bool,
+    previews: u8,
+    /// Analysis events already explained in a note.
+    explained: u16,
+}
+
+/// What each analysis event means, told beside its first occurrence in a conversation.
+const EXPLAIN: [(u16, &str); 11] = [
+    (
+        Analysis::LOST_SEGMENT,
+        "a gap in seq: a segment was lost before the capture point",
+    ),
+    (
+        Analysis::ACK_LOST_SEGMENT,
+        "acks bytes the capture never saw: lost after it or not captured",
+    ),
+    (
+        Analysis::DUPLICATE_ACK,
+        "the same ack again: the receiver got data past a hole",
+    ),
+    (
+        Analysis::FAST_RETRANSMISSION,
+        "resent after duplicate ACKs, without waiting for the timer",
+    ),
+    (
+        Analysis::SPURIOUS_RETRANSMISSION,
+        "resent although already acknowledged: not needed",
+    ),
+    (
+        Analysis::RETRANSMISSION,
+        "resent: no ACK came in time (the retransmission timer fired)",
+    ),
+    (
+        Analysis::OUT_OF_ORDER,
+        "older than what was already seen, but soon after: reordered",
+    ),
+    (
+        Analysis::ZERO_WINDOW_PROBE,
+        "1 byte sent to learn when the receiver's window opens",
+    ),
+    (
+        Analysis::WINDOW_UPDATE,
+        "only the window changed: the receiver has room again",
+    ),
+    (
+        Analysis::WINDOW_FULL,
+        "this segment fills the receiver's advertised window",
+    ),
+    (
+        Analysis::KEEP_ALIVE,
+        "keep-alive: an old byte resent to check the peer is there",
+    ),
+];
+
+/// Turns packets into diagrams, and writes them.
+pub struct LadderRenderer {
+    pub opts: LadderOptions,
+    tracker: Tracker,
+    first_ts: Option<Timestamp>,
+    seen: HashMap<u32, Seen>,
+    /// Grouped layout (and exports): the diagrams built so far, in order of first appearance.
+    diagrams: Vec<Diagram>,
+    slot: HashMap<u32, usize>,
+    flows_seen: u32,
+    /// Conversations beyond [`MAX_DIAGRAMS`].
+    undrawn: u64,
+}
+
+impl LadderRenderer {
+    pub fn new(opts: LadderOptions) -> Self {
+        LadderRenderer {
+            opts,
+            tracker: Tracker::new(),
+            first_ts: None,
+            seen: HashMap::new(),
+            diagrams: Vec::new(),
+            slot: HashMap::new(),
+            flows_seen: 0,
+            undrawn: 0,
+        }
+    }
+
+    /// The diagrams built (grouped layout), with titles and summaries once `finish` ran.
+    pub fn diagrams(&self) -> &[Diagram] {
+        &self.diagrams
+    }
+
+    pub fn tracker(&self) -> &Tracker {
+        &self.tracker
+    }
+
+    /// Adds one packet. When it belongs to a shown conversation, returns the index of its
+    /// diagram, the index of its first row, and whether it opened the conversation.
+    pub fn add(&mut self, pkt: &Packet<'_>, number: u64) -> Option<(usize, usize, bool)> {
+        let first = *self.first_ts.get_or_insert(pkt.ts);
+        let info = self.tracker.observe(pkt)?;
+        if self.opts.flow.is_some_and(|f| f != info.flow) {
+            return None;
+        }
+        let flow = self.tracker.flow(info.flow)?.clone();
+        if info.new_flow {
+            self.flows_seen += 1;
+            if self.diagrams.len() >= MAX_DIAGRAMS {
+                self.undrawn += 1;
+                return None;
+            }
+            self.slot.insert(info.flow, self.diagrams.len());
+            self.diagrams.push(new_diagram(&flow, &info));
+        }
+        let slot = *self.slot.get(&info.flow)?;
+        if self.opts.layout == Layout::Incremental {
+            // Written already: only the title and summary are needed at the end.
+            self.diagrams[slot].rows.clear();
+        }
+        if self.diagrams[slot].rows.len() >= MAX_ROWS {
+            self.diagrams[slot].elided += 1;
+            return None;
+        }
+        let seen = self.seen.entry(info.flow).or_default();
+        let time_ms = pkt.ts.nanos_since(first) as f64 / 1e6;
+        let rows = rows_for(pkt, number, time_ms, &info, &flow, seen, self.opts.absolute);
+        let start = self.diagrams[slot].rows.len();
+        self.diagrams[slot].rows.extend(rows);
+        Some((slot, start, info.new_flow))
+    }
+
+    /// Fills in titles and summaries from the tracker's final view of each conversation.
+    pub fn complete(&mut self) {
+        for d in &mut self.diagrams {
+            if let Some(f) = self.tracker.flow(d.index) {
+                d.title = title(f);
+                d.summary = summary(f);
+                if d.elided > 0 {
+                    let _ = write!(
+                        d.summary,
+                        " · {} more segments not drawn (pick a part with -c and --skip)",
+                        d.elided
+                    );
+                }
+                if f.simultaneous_close {
+                    // The second closer had sent its FIN before the first one arrived: it
+                    // went to FIN-WAIT-1, not CLOSE-WAIT.
+                    for r in &mut d.rows {
+                        if let Row::States { client, server } = r {
+                            for st in [client, server] {
+                                if *st == Some(TcpState::CloseWait) {
+                                    *st = Some(TcpState::FinWait1);
+                                }
+                            }
+                        }
+                    }
+                }
+                if f.refused {
+                    // Nothing listened: the server end was CLOSED all along.
+                    d.initial[1] = Some(TcpState::Closed);
+                    for r in &mut d.rows {
+                        if let Row::States { server, .. } = r {
+                            *server = None;
+                        }
+                    }
+                    d.rows.retain(|r| {
+                        !matches!(
+                            r,
+                            Row::States {
+                                client: None,
+                                server: None
+                            }
+                        )
+                    });
+                }
+            }
+        }
+    }
+
+    fn style(&self) -> Style {
+        Style::new(self.opts)
+    }
+}
+
+impl Renderer for LadderRenderer {
+    fn packet(
+        &mut self,
+        out: &mut dyn Write,
+        pkt: &Packet<'_>,
+        ctx: &PacketContext,
+    ) -> io::Result<()> {
+        if self.opts.ascii {
+            let mut buf = Vec::new();
+            self.packet_lines(&mut buf, pkt, ctx)?;
+            return out.write_all(asciify(&String::from_utf8_lossy(&buf)).as_bytes());
+        }
+        self.packet_lines(out, pkt, ctx)
+    }
+
+    fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        if self.opts.ascii {
+            let mut buf = Vec::new();
+            self.finish_lines(&mut buf)?;
+            return out.write_all(asciify(&String::from_utf8_lossy(&buf)).as_bytes());
+        }
+        self.finish_lines(out)
+    }
+}
+
+/// Plain ASCII for `--ascii`: the few non-ASCII characters of titles and notes spelled out.
+pub fn asciify(s: &str) -> String {
+    const MAP: [(char, &str); 9] = [
+        ('⇄', "<->"),
+        ('·', "-"),
+        ('µ', "u"),
+        ('→', "->"),
+        ('←', "<-"),
+        ('…', "..."),
+        ('─', "-"),
+        ('│', "|"),
+        ('×', "x"),
+    ];
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match MAP.iter().find(|(k, _)| *k == c) {
+            Some((_, r)) => o.push_str(r),
+            None if c.is_ascii() => o.push(c),
+            None => o.push('?'),
+        }
+    }
+    o
+}
+
+impl LadderRenderer {
+    fn packet_lines(
+        &mut self,
+        out: &mut dyn Write,
+        pkt: &Packet<'_>,
+        ctx: &PacketContext,
+    ) -> io::Result<()> {
+        let Some((slot, start, new)) = self.add(pkt, ctx.number) else {
+            return Ok(());
+        };
+        if self.opts.layout == Layout::Grouped {
+            return Ok(());
+        }
+        let st = self.style();
+        let d = &self.diagrams[slot];
+        if new {
+            if self.flows_seen > 1 {
+                writeln!(out)?;
+            }
+            st.header(out, d, &format!("#{} {}", d.index, first_title(d)))?;
+        }
+        // Arrows of concurrent conversations interleave: each carries its conversation's number.
+        let tag = self.opts.flow.is_none().then_some(d.index);
+        for r in &d.rows[start..] {
+            st.row(out, r, tag)?;
+        }
+        Ok(())
+    }
+
+    fn finish_lines(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        self.complete();
+        let st = self.style();
+        match self.opts.layout {
+            Layout::Grouped => {
+                for (i, d) in self.diagrams.iter().enumerate() {
+                    if i > 0 {
+                        writeln!(out)?;
+                    }
+                    st.header(out, d, &format!("#{} {}", d.index, d.title))?;
+                    for r in &d.rows {
+                        st.row(out, r, None)?;
+                    }
+                    writeln!(out)?;
+                    writeln!(out, "{}", st.dim(&d.summary))?;
+                }
+                if self.diagrams.is_empty() {
+                    writeln!(out, "no TCP or UDP conversation to draw")?;
+                }
+                if self.undrawn > 0 {
+                    writeln!(
+                        out,
+                        "{} more conversations not drawn (pick one with --flow N)",
+                        self.undrawn
+                    )?;
+                }
+            }
+            Layout::Incremental => {
+                writeln!(out)?;
+                for d in &self.diagrams {
+                    writeln!(out, "#{} {}", d.index, d.title)?;
+                    writeln!(out, "   {}", st.dim(&d.summary))?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn endpoint_label(role: &str, (ip, port): (IpAddr, u16), proto: Proto) -> String {
+    let addr = match ip {
+        IpAddr::V4(a) => format!("{a}:{port}"),
+        IpAddr::V6(a) => format!("[{a}]:{port}"),
+    };
+    match services::name(port, proto) {
+        Some(s) => format!("{role} {addr} ({s})"),
+        None => format!("{role} {addr}"),
+    }
+}
+
+fn new_diagram(f: &Flow, info: &TrackInfo) -> Diagram {
+    let proto = if f.is_tcp() { Proto::Tcp } else { Proto::Udp };
+    let initial = if f.is_tcp() {
+        // The states before the first segment: undo its changes.
+        let mut s = [Some(info.states[0]), Some(info.states[1])];
+        for c in info.state_change.iter().flatten() {
+            s[(c.endpoint == Endpoint::Server) as usize] = Some(c.from);
+        }
+        s
+    } else {
+        [None, None]
+    };
+    Diagram {
+        index: f.index,
+        tcp: f.is_tcp(),
+        client_label: endpoint_label("client", f.client, proto),
+        server_label: endpoint_label("server", f.server, proto),
+        initial,
+        rows: Vec::new(),
+        title: String::new(),
+        summary: String::new(),
+        elided: 0,
+    }
+}
+
+fn addr_port((ip, port): (IpAddr, u16), proto: Proto) -> String {
+    endpoint_label("", (ip, port), proto)
+        .trim_start()
+        .to_string()
+}
+
+fn first_title(d: &Diagram) -> String {
+    let proto = if d.tcp { "TCP" } else { "UDP" };
+    format!(
+        "{proto} {} ⇄ {}",
+        d.client_label.trim_start_matches("client "),
+        d.server_label.trim_start_matches("server ")
+    )
+}
+
+/// `TCP 127.0.0.1:54321 ⇄ 127.0.0.1:7 (echo) · handshake RTT 28 µs · closed by FIN from the client`.
+pub fn title(f: &Flow) -> String {
+    let proto = if f.is_tcp() { Proto::Tcp } else { Proto::Udp };
+    let mut s = format!(
+        "{} {} ⇄ {}",
+        if f.is_tcp() { "TCP" } else { "UDP" },
+        addr_port(f.client, proto),
+        addr_port(f.server, proto)
+    );
+    if let Some(rtt) = f.handshake_rtt_ns {
+        let _ = write!(s, " · handshake RTT {}", duration(rtt));
+    }
+    if f.is_tcp() {
+        let _ = write!(s, " · {}", f.outcome().describe());
+    }
+    if f.is_tcp() && f.roles.guessed() {
+        let _ = write!(s, " · {}", f.roles.explain());
+    }
+    s
+}
+
+/// `13 segments · client→server 23 bytes in 2 segments · …`.
+pub fn summary(f: &Flow) -> String {
+    let unit = if f.is_tcp() { "segment" } else { "datagram" };
+    let n = f.sides[0].segments + f.sides[1].segments;
+    let mut s = format!("{n} {}", plural(n, unit));
+    for (name, side) in [
+        ("client→server", &f.sides[0]),
+        ("server→client", &f.sides[1]),
+    ] {
+        let _ = write!(
+            s,
+            " · {name} {} {} in {} {}",
+            side.bytes,
+            plural(side.bytes, "byte"),
+            side.segments,
+            plural(side.segments, unit)
+        );
+    }
+    if !f.is_tcp() && f.udp_pairs > 0 {
+        let _ = write!(
+            s,
+            " · {} request/response {}",
+            f.udp_pairs,
+            plural(f.udp_pairs, "pair")
+        );
+    }
+    let events: Vec<String> = Analysis::TABLE
+        .iter()
+        .zip(f.analysis_counts)
+        .filter(|(_, n)| *n > 0)
+        .map(|((_, _, label), n)| format!("{n} {label}"))
+        .collect();
+    if !events.is_empty() {
+        let _ = write!(s, " · {}", events.join(", "));
+    }
+    s
+}
+
+fn plural(n: u64, word: &str) -> String {
+    if n == 1 {
+        word.to_string()
+    } else {
+        format!("{word}s")
+    }
+}
+
+/// `28 µs`, `1.250 ms`, `2.000 s`.
+pub fn duration(ns: u64) -> String {
+    if ns < 1_000_000 {
+        format!("{} µs", ns / 1000)
+    } else if ns < 1_000_000_000 {
+        format!("{:.3} ms", ns as f64 / 1e6)
+    } else {
+        format!("{:.3} s", ns as f64 / 1e9)
+    }
+}
+
+/// `SYN`, `SYN-ACK`, `PSH-ACK`, `FIN-ACK`, `RST-ACK`, …: the set flags joined, ACK last.
+pub fn flag_label(t: &TcpSummary<'_>) -> String {
+    let f = t.flags;
+    let mut parts: Vec<&str> = Vec::new();
+    for (on, name) in [
+        (f.syn(), "SYN"),
+        (f.fin(), "FIN"),
+        (f.rst(), "RST"),
+        (f.psh(), "PSH"),
+        (f.urg(), "URG"),
+        (f.has(crate::decode::TcpFlags::ECE), "ECE"),
+        (f.has(crate::decode::TcpFlags::CWR), "CWR"),
+        (f.ack(), "ACK"),
+    ] {
+        if on {
+            parts.push(name);
+        }
+    }
+    if parts.is_empty() {
+        "none".into()
+    } else {
+        parts.join("-")
+    }
+}
+
+/// The payload as a short quoted text: printable ASCII kept, the rest escaped.
+pub fn preview(bytes: &[u8], max: usize) -> String {
+    let mut s = String::from("\"");
+    let printable = bytes
+        .iter()
+        .take(max)
+        .filter(|b| (0x20..=0x7e).contains(*b) || b"\r\n\t".contains(*b))
+        .count();
+    if printable * 4 < bytes.len().min(max) * 3 {
+        return format!("binary: {}", hex_bytes(&bytes[..bytes.len().min(8)]));
+    }
+    for &b in bytes.iter().take(max) {
+        match b {
+            b'"' => s.push_str("\\\""),
+            b'\\' => s.push_str("\\\\"),
+            b'\n' => s.push_str("\\n"),
+            b'\r' => s.push_str("\\r"),
+            b'\t' => s.push_str("\\t"),
+            0x20..=0x7e => s.push(b as char),
+            _ => {
+                let _ = write!(s, "\\x{b:02x}");
+            }
+        }
+    }
+    s.push('"');
+    if bytes.len() > max {
+        s.push('…');
+    }
+    s
+}
+
+fn hex_bytes(b: &[u8]) -> String {
+    let mut s = String::new();
+    for x in b {
+        let _ = write!(s, "{x:02x} ");
+    }
+    s.push('…');
+    s
+}
+
+fn options_line(t: &TcpSummary<'_>) -> String {
+    let mut v = Vec::new();
+    for o in t.options() {
+        match o {
+            TcpOption::Mss(m) => v.push(format!("mss {m}")),
+            TcpOption::WindowScale(w) => v.push(format!("wscale {w}")),
+            TcpOption::SackPermitted => v.push("sackOK".into()),
+            TcpOption::Timestamp { .. } => v.push("TS".into()),
+            _ => {}
+        }
+    }
+    v.join(" · ")
+}
+
+#[allow(clippy::too_many_arguments)]
+fn rows_for(
+    p: &Packet<'_>,
+    number: u64,
+    time_ms: f64,
+    info: &TrackInfo,
+    f: &Flow,
+    seen: &mut Seen,
+    absolute: bool,
+) -> Vec<Row> {
+    let me = info.dir.index();
+    let sender = info.dir.sender();
+    let who = sender.name();
+    let other = if sender == Endpoint::Client {
+        "server"
+    } else {
+        "client"
+    };
+    let len = p.payload_wire_len;
+    let mut notes: Vec<String> = Vec::new();
+    let proto = if f.is_tcp() { Proto::Tcp } else { Proto::Udp };
+    let (src, dst) = match info.dir {
+        Dir::ToServer => (f.client, f.server),
+        Dir::ToClient => (f.server, f.client),
+    };
+    let mut detail = format!(
+        "frame {number} · {:.3} ms · {} → {}",
+        time_ms,
+        addr_port(src, proto),
+        addr_port(dst, proto)
+    );
+    let Some(t) = p.tcp() else {
+        let _ = write!(detail, " · UDP · {len} bytes");
+        if !seen.udp {
+            seen.udp = true;
+            notes.push("UDP: no connection, no handshake".into());
+        }
+        if let Some(ns) = info.reply_after_ns {
+            notes.push(format!("reply after {}", duration(ns)));
+        }
+        if seen.previews < 6 && len > 0 {
+            seen.previews += 1;
+            notes.push(preview(p.payload, 24));
+        }
+        return vec![Row::Arrow(Arrow {
+            number,
+            time_ms,
+            dir: info.dir,
+            flags: "UDP".into(),
+            numbers: format!("len {len}"),
+            analysis: Vec::new(),
+            notes,
+            detail,
+        })];
+    };
+    let flags = flag_label(t);
+    let (syn, fin, rst, ack) = (t.flags.syn(), t.flags.fin(), t.flags.rst(), t.flags.ack());
+    // seq a:b for segments that carry data, seq a alone for SYN, FIN, RST.
+    let mut numbers = if len > 0 {
+        format!("seq {}:{}", info.rel_seq, info.rel_seq.wrapping_add(len))
+    } else if syn || fin || rst || !ack {
+        format!("seq {}", info.rel_seq)
+    } else {
+        String::new()
+    };
+    if absolute && !numbers.is_empty() {
+        let _ = write!(numbers, " ({})", t.seq);
+    }
+    if ack {
+        if !numbers.is_empty() {
+            numbers.push_str("  ");
+        }
+        let _ = write!(numbers, "ack {}", info.rel_ack);
+        if absolute {
+            let _ = write!(numbers, " ({})", t.ack);
+        }
+    }
+    if len > 0 {
+        let _ = write!(numbers, "  len {len}");
+    }
+    if info.analysis.has(Analysis::ZERO_WINDOW) || info.analysis.has(Analysis::WINDOW_UPDATE) {
+        let _ = write!(numbers, "  win {}", info.window);
+    }
+    let _ = write!(
+        detail,
+        " · {flags} · seq {} (abs {}) · ack {} (abs {}) · win {}{} · len {len}",
+        info.rel_seq,
+        t.seq,
+        info.rel_ack,
+        t.ack,
+        info.window,
+        if info.window_scaled {
+            ""
+        } else {
+            " (scale unknown)"
+        }
+    );
+    let opts = if syn { options_line(t) } else { String::new() };
+    if !opts.is_empty() {
+        let _ = write!(detail, " · {opts}");
+    }
+    let analysis: Vec<String> = info
+        .analysis
+        .labels()
+        .map(|l| {
+            if l == "duplicate ACK" {
+                format!("duplicate ACK #{}", info.dup_ack_num)
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    if !analysis.is_empty() {
+        let _ = write!(detail, " · [{}]", analysis.join(", "));
+    }
+
+    // Teaching notes: short, beside the first of each kind of segment.
+    let retrans = info.analysis.has(Analysis::RETRANSMISSION);
+    let preview_data = len > 0 && seen.previews < 6 && !retrans;
+    if syn && !ack {
+        if !seen.syn {
+            seen.syn = true;
+            notes.push(format!("{who} picks ISN {}, shown as 0", t.seq));
+        } else if retrans {
+            notes.push("no answer yet: the SYN is sent again, same ISN".into());
+        }
+    } else if syn && ack {
+        if !seen.synack {
+            seen.synack = true;
+            notes.push(format!(
+                "ack {} = ISN+1: the SYN used one number",
+                info.rel_ack
+            ));
+            notes.push(format!("{who} picks ISN {}, shown as 0", t.seq));
+        }
+    } else if rst {
+        if !seen.rst {
+            seen.rst = true;
+            if f.refused && sender == Endpoint::Server {
+                notes.push(format!(
+                    "nothing listens on port {}: connection refused",
+                    f.server.1
+                ));
+            } else {
+                notes.push("RST aborts at once: no FIN exchange".into());
+            }
+        }
+    } else if fin {
+        seen.fin += 1;
+        if seen.fin == 1 {
+            notes.push(format!("{who} closes: the FIN uses one number"));
+        } else if seen.fin == 2 {
+            let crossed = info
+                .state_change
+                .iter()
+                .flatten()
+                .any(|c| c.to == TcpState::Closing);
+            if crossed {
+                notes.push("the FINs crossed: both ends wait in CLOSING".into());
+            } else {
+                notes.push(format!("{who} closes its side too"));
+            }
+        }
+    } else if ack && !seen.handshake_ack && f.sides[0].isn_from_syn && info.rel_ack == 1 && len == 0
+    {
+        seen.handshake_ack = true;
+        let rtt = info
+            .handshake_rtt_ns
+            .map(|n| format!(", RTT {}", duration(n)))
+            .unwrap_or_default();
+        notes.push(format!("handshake done in 3 segments{rtt}"));
+    }
+    for c in info.state_change.iter().flatten() {
+        if c.from == TcpState::LastAck && c.to == TcpState::Closed {
+            notes.push(format!("the {who} now waits 2·MSL in TIME-WAIT"));
+        }
+    }
+    if len > 0 && !seen.data[me] {
+        seen.data[me] = true;
+        let n = format!(
+            "{len} bytes, numbered {} to {}",
+            info.rel_seq,
+            info.rel_seq.wrapping_add(len).wrapping_sub(1)
+        );
+        notes.push(n);
+        if preview_data {
+            notes.push(preview(p.payload, 24));
+            seen.previews += 1;
+        }
+    } else if preview_data {
+        seen.previews += 1;
+        notes.push(preview(p.payload, 24));
+    }
+    if ack && !syn && len == 0 && !seen.data_ack[me] && seen.data[1 - me] && info.rel_ack > 1 {
+        seen.data_ack[me] = true;
+        notes.push(format!(
+            "ack {} = 1 + {} bytes received",
+            info.rel_ack,
+            info.rel_ack - 1
+        ));
+    }
+    if info.analysis.has(Analysis::ZERO_WINDOW) && seen.explained & Analysis::ZERO_WINDOW == 0 {
+        seen.explained |= Analysis::ZERO_WINDOW;
+        notes.push(format!("{who}'s buffer is full: the {other} must wait"));
+    }
+    // The first event of each kind is explained (one explanation per segment).
+    if let Some((bit, why)) = EXPLAIN
+        .iter()
+        .find(|(b, _)| info.analysis.has(*b) && seen.explained & b == 0)
+    {
+        seen.explained |= bit;
+        notes.push((*why).to_string());
+    }
+    let mut rows = vec![Row::Arrow(Arrow {
+        number,
+        time_ms,
+        dir: info.dir,
+        flags,
+        numbers,
+        analysis,
+        notes,
+        detail,
+    })];
+    let mut client = None;
+    let mut server = None;
+    for c in info.state_change.iter().flatten() {
+        match c.endpoint {
+            Endpoint::Client => client = Some(c.to),
+            Endpoint::Server => server = Some(c.to),
+        }
+    }
+    if client.is_some() || server.is_some() {
+        rows.push(Row::States { client, server });
+    }
+    if syn
+        && !opts.is_empty()
+        && let Some(Row::Arrow(a)) = rows.first_mut()
+    {
+        a.notes.insert(1.min(a.notes.len()), opts);
+    }
+    rows
+}
+
+/// Glyphs and colours.
+struct Style {
+    opts: LadderOptions,
+    time_w: usize,
+    /// Columns between the two lane bars.
+    inner: usize,
+}
+
+const CYAN: &str = "\x1b[36m";
+const MAGENTA: &str = "\x1b[35m";
+const RED: &str = "\x1b[31m";
+const BOLD: &str = "\x1b[1m";
+const DIM: &str = "\x1b[2m";
+const RESET: &str = "\x1b[0m";
+
+impl Style {
+    fn new(opts: LadderOptions) -> Style {
+        let time_w = 12;
+        // The arrows get a bit more than half of what is left; notes take the rest.
+        let rest = opts.width.saturating_sub(time_w + 2);
+        let inner = (rest * 53 / 100).clamp(34, 64);
+        Style {
+            opts,
+            time_w,
+            inner,
+        }
+    }
+
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.opts.color && !s.is_empty() {
+            format!("{code}{s}{RESET}")
+        } else {
+            s.to_string()
+        }
+    }
+
+    fn dim(&self, s: &str) -> String {
+        self.paint(DIM, s)
+    }
+
+    fn bar(&self) -> &'static str {
+        if self.opts.ascii { "|" } else { "│" }
+    }
+
+    fn header(&self, out: &mut dyn Write, d: &Diagram, title: &str) -> io::Result<()> {
+        writeln!(out, "{}", self.paint(BOLD, title))?;
+        writeln!(out)?;
+        let left = pad(&d.client_label, self.inner + 1);
+        writeln!(
+            out,
+            "{:>w$}  {}{}",
+            "ms",
+            self.paint(CYAN, &left),
+            self.paint(MAGENTA, &d.server_label),
+            w = self.time_w - 2
+        )?;
+        if d.tcp {
+            let l = d.initial[0].map_or("", |s| s.name());
+            let r = d.initial[1].map_or("", |s| s.name());
+            writeln!(
+                out,
+                "{:w$}{}{}",
+                "",
+                pad(l, self.inner + 1),
+                r,
+                w = self.time_w
+            )?;
+        }
+        Ok(())
+    }
+
+    fn row(&self, out: &mut dyn Write, r: &Row, tag: Option<u32>) -> io::Result<()> {
+        match r {
+            Row::States { client, server } => {
+                let bar = self.bar();
+                let l = client.map_or(bar.to_string(), |s| s.name().to_string());
+                let r = server.map_or(bar.to_string(), |s| s.name().to_string());
+                let line = format!("{}{}", pad(&l, self.inner + 1), r);
+                writeln!(out, "{:w$}{}", "", self.paint(DIM, &line), w = self.time_w)
+            }
+            Row::Arrow(a) => self.arrow(out, a, tag),
+        }
+    }
+
+    fn arrow(&self, out: &mut dyn Write, a: &Arrow, tag: Option<u32>) -> io::Result<()> {
+        let (bar, dash, right, left) = if self.opts.ascii {
+            ("|", "-", ">", "<")
+        } else {
+            ("│", "─", "▶", "◀")
+        };
+        let mut label = a.flags.clone();
+        if !a.numbers.is_empty() {
+            label.push_str("  ");
+            label.push_str(&a.numbers);
+        }
+        let marks = if a.analysis.is_empty() {
+            String::new()
+        } else {
+            format!("[{}]", a.analysis.join(", "))
+        };
+        // The shaft: at least 3 dashes each side of the label; label and marks that do not
+        // fit go to the notes column.
+        // The shaft keeps at least two dashes before the label and one after; the label's
+        // fields that do not fit stay whole and go to the notes column, as do the marks.
+        let room = self.inner.saturating_sub(7);
+        let mut notes: Vec<String> = Vec::new();
+        let mut on_arrow = a.flags.clone();
+        let mut spill: Vec<&str> = Vec::new();
+        for field in a.numbers.split("  ").filter(|f| !f.is_empty()) {
+            if spill.is_empty() && width(&on_arrow) + 2 + width(field) <= room {
+                on_arrow.push_str("  ");
+                on_arrow.push_str(field);
+            } else {
+                spill.push(field);
+            }
+        }
+        if !spill.is_empty() {
+            notes.push(spill.join("  "));
+        }
+        if !marks.is_empty() {
+            if spill.is_empty() && width(&on_arrow) + 1 + width(&marks) <= room {
+                on_arrow = format!("{on_arrow} {marks}");
+            } else {
+                notes.insert(0, marks.clone());
+            }
+        }
+        notes.extend(a.notes.iter().cloned());
+        let fill = self.inner.saturating_sub(2 + width(&on_arrow) + 2);
+        let colour = match a.dir {
+            Dir::ToServer => CYAN,
+            Dir::ToClient => MAGENTA,
+        };
+        let lbl = self.paint_label(&on_arrow, &a.flags, &marks);
+        let shaft = match a.dir {
+            Dir::ToServer => format!(
+                "{}{} {} {}{}{}",
+                bar,
+                self.paint(colour, &dash.repeat(2)),
+                lbl,
+                self.paint(colour, &dash.repeat(fill.saturating_sub(1))),
+                self.paint(colour, right),
+                bar
+            ),
+            Dir::ToClient => format!(
+                "{}{}{} {} {}{}",
+                bar,
+                self.paint(colour, left),
+                self.paint(colour, &dash.repeat(fill.saturating_sub(1))),
+                lbl,
+                self.paint(colour, &dash.repeat(2)),
+                bar
+            ),
+        };
+        let time = match tag {
+            Some(i) => format!("#{i} {:.3}", a.time_ms),
+            None => format!("{:.3}", a.time_ms),
+        };
+        let note_w = self
+            .opts
+            .width
+            .saturating_sub(self.time_w + self.inner + 2)
+            .max(24);
+        let mut lines = notes.iter().flat_map(|n| wrap(n, note_w));
+        let first = lines.next();
+        write!(out, "{:>w$}  {shaft}", time, w = self.time_w - 2)?;
+        if let Some(n) = first {
+            write!(out, "  {}", self.note(&n, &marks))?;
+        }
+        writeln!(out)?;
+        for n in lines {
+            writeln!(
+                out,
+                "{:w$}{}{}{}  {}",
+                "",
+                bar,
+                " ".repeat(self.inner),
+                bar,
+                self.note(&n, &marks),
+                w = self.time_w
+            )?;
+        }
+        Ok(())
+    }
+
+    fn paint_label(&self, label: &str, flags: &str, marks: &str) -> String {
+        if !self.opts.color {
+            return label.to_string();
+        }
+        let mut s = label.to_string();
+        if let Some(rest) = s.strip_prefix(flags) {
+            s = format!("{BOLD}{flags}{RESET}{rest}");
+        }
+        if !marks.is_empty() {
+            s = s.replace(marks, &format!("{RED}{marks}{RESET}"));
+        }
+        s
+    }
+
+    fn note(&self, n: &str, marks: &str) -> String {
+        if !marks.is_empty() && n == marks {
+            self.paint(RED, n)
+        } else {
+            self.paint(DIM, n)
+        }
+    }
+}
+
+fn width(s: &str) -> usize {
+    s.chars().count()
+}
+
+fn pad(s: &str, w: usize) -> String {
+    let n = width(s);
+    if n >= w {
+        format!("{s} ")
+    } else {
+        format!("{s}{}", " ".repeat(w - n))
+    }
+}
+
+/// Splits a note into lines of at most `w` characters, at spaces when possible.
+fn wrap(s: &str, w: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut cur = String::new();
+    for word in s.split(' ') {
+        if !cur.is_empty() && width(&cur) + 1 + width(word) > w {
+            lines.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(word);
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    lines
+}

@@ -1,0 +1,176 @@
+//! Runs the views built on connection tracking over a capture file: `flows`, `ladder` (and its
+//! exports), `follow`, and `replay --flows` / `replay --ladder`.
+
+use std::io::{self, IsTerminal, Write};
+
+use crate::app::Failure;
+use crate::cli::{FlowsArgs, FollowArgs, LadderArgs, ReplayArgs, ViewArgs};
+use crate::config::{ViewConfig, use_color};
+use crate::pipeline::{self, End, Limits};
+use crate::render::Renderer;
+use crate::render::export::{self, ExportFormat};
+use crate::render::flows::FlowsRenderer;
+use crate::render::follow::{FollowFormat, FollowRenderer};
+use crate::render::ladder::{LadderOptions, LadderRenderer, Layout, terminal_width};
+use crate::source::{FileSource, SourceError};
+
+fn no_filter(filter: &[String]) -> Result<(), Failure> {
+    if filter.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Usage(format!(
+            "filter expressions ({}) are not supported by this view yet: \
+             leave the filter out, and pick a conversation with --flow N",
+            filter.join(" ")
+        )))
+    }
+}
+
+/// Reads `file` through `renderer` to the end (or the count), writing to standard output.
+fn run(file: &str, view: &ViewArgs, renderer: &mut dyn Renderer) -> Result<(), Failure> {
+    let cfg = ViewConfig::from_args(view);
+    let mut source = FileSource::open(file).map_err(|e| Failure::Usage(e.to_string()))?;
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let limits = Limits {
+        count: cfg.count,
+        skip: cfg.skip,
+    };
+    let (_, end) = pipeline::run(&mut source, None, None, renderer, &mut out, limits);
+    let _ = out.flush();
+    match end {
+        End::Done | End::OutputClosed => Ok(()),
+        End::SourceError(e @ SourceError::Truncated { .. }) => {
+            eprintln!("sockscope: warning: {e}");
+            Ok(())
+        }
+        End::SourceError(e) => Err(Failure::Runtime(e.to_string())),
+        End::Output(e) => Err(Failure::Runtime(format!("cannot write output: {e}"))),
+    }
+}
+
+fn ladder_options(view: &ViewArgs, ascii: bool, flow: Option<u32>) -> LadderOptions {
+    let cfg = ViewConfig::from_args(view);
+    LadderOptions {
+        width: terminal_width(),
+        ascii,
+        color: cfg.color,
+        absolute: cfg.absolute,
+        flow,
+        layout: Layout::Grouped,
+    }
+}
+
+pub fn replay(a: ReplayArgs) -> Result<(), Failure> {
+    no_filter(&a.filter)?;
+    if a.flows {
+        let mut r = FlowsRenderer::new(ViewConfig::from_args(&a.view).color);
+        run(&a.file, &a.view, &mut r)
+    } else {
+        let mut r = LadderRenderer::new(ladder_options(&a.view, a.ascii, None));
+        run(&a.file, &a.view, &mut r)
+    }
+}
+
+pub fn flows(a: FlowsArgs) -> Result<(), Failure> {
+    no_filter(&a.filter)?;
+    let mut r = FlowsRenderer::new(ViewConfig::from_args(&a.view).color);
+    run(&a.file, &a.view, &mut r)
+}
+
+pub fn ladder(a: LadderArgs) -> Result<(), Failure> {
+    no_filter(&a.filter)?;
+    let mut opts = ladder_options(&a.view, a.ascii, a.flow);
+    let export = match a.export.as_slice() {
+        [] => None,
+        [fmt, path] => {
+            let f = ExportFormat::parse(fmt).ok_or_else(|| {
+                Failure::Usage(format!(
+                    "--export takes a format and a file: svg, html or mermaid, not `{fmt}`"
+                ))
+            })?;
+            Some((f, path.clone()))
+        }
+        _ => {
+            return Err(Failure::Usage(
+                "--export takes a format and a file, e.g. --export svg ladder.svg".into(),
+            ));
+        }
+    };
+    if export.is_some() {
+        opts.color = false;
+    }
+    let mut r = LadderRenderer::new(opts);
+    match export {
+        None => {
+            run(&a.file, &a.view, &mut r)?;
+            match a.flow {
+                Some(n) if r.diagrams().is_empty() => Err(Failure::Usage(format!(
+                    "no conversation #{n} in {}: conversations are numbered from 0 (see `sockscope flows`)",
+                    a.file
+                ))),
+                _ => Ok(()),
+            }
+        }
+        Some((format, path)) => {
+            let mut source =
+                FileSource::open(&a.file).map_err(|e| Failure::Usage(e.to_string()))?;
+            let cfg = ViewConfig::from_args(&a.view);
+            let limits = Limits {
+                count: cfg.count,
+                skip: cfg.skip,
+            };
+            let mut sink = io::sink();
+            let (_, end) = pipeline::run(&mut source, None, None, &mut r, &mut sink, limits);
+            if let End::SourceError(e) = end
+                && !matches!(e, SourceError::Truncated { .. })
+            {
+                return Err(Failure::Runtime(e.to_string()));
+            }
+            r.complete();
+            if let Some(n) = a.flow
+                && r.diagrams().is_empty()
+            {
+                return Err(Failure::Usage(format!(
+                    "no conversation #{n} in {}: conversations are numbered from 0 (see `sockscope flows`)",
+                    a.file
+                )));
+            }
+            let mut buf = Vec::new();
+            export::write(&mut buf, format, r.diagrams())
+                .map_err(|e| Failure::Runtime(e.to_string()))?;
+            let write = if path == "-" {
+                io::stdout().write_all(&buf)
+            } else {
+                std::fs::write(&path, &buf)
+            };
+            write.map_err(|e| Failure::Runtime(format!("cannot write {path}: {e}")))?;
+            if path != "-" {
+                eprintln!(
+                    "sockscope: wrote {path} ({} conversation{})",
+                    r.diagrams().len(),
+                    if r.diagrams().len() == 1 { "" } else { "s" }
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+pub fn follow(a: FollowArgs) -> Result<(), Failure> {
+    let color = use_color(a.color, io::stdout().is_terminal());
+    let format = if a.hex {
+        FollowFormat::Hex
+    } else {
+        FollowFormat::Text
+    };
+    let mut r = FollowRenderer::new(a.flow, format, color);
+    run(&a.file, &ViewArgs::default(), &mut r)?;
+    match r.found() {
+        (true, _) => Ok(()),
+        (false, n) => Err(Failure::Usage(format!(
+            "no conversation #{} in {}: it has {n}, numbered from 0 (see `sockscope flows`)",
+            a.flow, a.file
+        ))),
+    }
+}
