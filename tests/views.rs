@@ -15,12 +15,17 @@ fn captures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("captures")
 }
 
-/// Every capture under `captures/`, sorted by name.
+/// Captures larger than this (the lossy bulk transfers, thousands of segments) get a golden
+/// over a window of packets instead of one per view over the whole file.
+const WHOLE_FILE_GOLDEN_MAX: u64 = 16 * 1024;
+
+/// Every small capture under `captures/`, sorted by name.
 fn captures() -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(captures_dir())
         .expect("captures/ exists")
         .map(|e| e.expect("readable directory entry").path())
         .filter(|p| p.extension().is_some_and(|e| e == "pcap" || e == "pcapng"))
+        .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.len() <= WHOLE_FILE_GOLDEN_MAX))
         .collect();
     v.sort();
     v
@@ -115,6 +120,17 @@ fn json_lines_parse_and_name_flows() {
             assert_eq!(v["flow"].is_u64(), is_flow, "{line}");
         }
     }
+}
+
+#[test]
+fn learner_marks_analysis_events_on_a_lossy_capture() {
+    // Frames 121-135 of a bulk transfer with loss: duplicate ACKs, then a fast retransmission.
+    let f = captures_dir().join("lossy-seen.pcap");
+    let out = replay(&f, &["--skip", "120", "-c", "15"]);
+    assert!(out.contains("[duplicate ACK #2]"), "{out}");
+    assert!(out.contains("[fast retransmission]"), "{out}");
+    assert!(out.contains("win 63×1024 = 64512"), "{out}");
+    insta::assert_snapshot!("learner_window__lossy-seen_pcap", out);
 }
 
 #[test]

@@ -163,11 +163,20 @@ impl Renderer for JsonRenderer {
                     j.null("rel_seq")?;
                     j.null("rel_ack")?;
                 }
+                // Wireshark's tcp.analysis names that apply to this segment.
+                j.open_arr("analysis")?;
+                for name in t.analysis.names() {
+                    j.sep()?;
+                    write!(j.w, "\"{name}\"")?;
+                }
+                j.close_arr()?;
             }
             None => {
                 for k in ["flow", "dir", "rel_seq", "rel_ack"] {
                     j.null(k)?;
                 }
+                j.open_arr("analysis")?;
+                j.close_arr()?;
             }
         }
         match p.stop {

@@ -310,6 +310,23 @@ impl Renderer for LearnerRenderer {
             }
         }
         self.body(&mut line, p, ctx);
+        if let Some(t) = ctx.track
+            && !t.analysis.is_empty()
+        {
+            // Wireshark's analysis of the segment, in words, before the note.
+            let mut labels = String::new();
+            for l in t.analysis.labels() {
+                if !labels.is_empty() {
+                    labels.push_str(", ");
+                }
+                labels.push_str(l);
+                if l == "duplicate ACK" && t.dup_ack_num > 0 {
+                    let _ = write!(labels, " #{}", t.dup_ack_num);
+                }
+            }
+            line.gap();
+            line.cell(sgr::RED, 0, format_args!("[{labels}]"));
+        }
         line.finish();
         let r = out.write_all(s.as_bytes());
         self.line = s;
@@ -577,7 +594,18 @@ impl LearnerRenderer {
             line.grow("", Col::Ack, format_args!(""));
         }
         line.gap();
-        line.grow("", Col::Win, format_args!("win {}", t.window));
+        // The window in bytes once the scale agreed in the SYNs is known (RFC 7323 §2).
+        match ctx.track {
+            Some(tr) if tr.window_scaled && t.window > 0 && tr.window / t.window as u32 > 1 => {
+                let scale = tr.window / t.window as u32;
+                line.grow(
+                    "",
+                    Col::Win,
+                    format_args!("win {}×{scale} = {}", t.window, tr.window),
+                );
+            }
+            _ => line.grow("", Col::Win, format_args!("win {}", t.window)),
+        }
         if f.urg() {
             line.gap();
             line.cell("", 0, format_args!("urg {}", t.urgent));

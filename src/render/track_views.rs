@@ -6,6 +6,8 @@ use std::io::{self, IsTerminal, Write};
 use crate::app::Failure;
 use crate::cli::{FlowsArgs, FollowArgs, LadderArgs, ReplayArgs, ViewArgs};
 use crate::config::{ViewConfig, use_color};
+use crate::decode::Packet;
+use crate::filter::Filter;
 use crate::pipeline::{self, End, Limits};
 use crate::render::Renderer;
 use crate::render::export::{self, ExportFormat};
@@ -14,30 +16,39 @@ use crate::render::follow::{FollowFormat, FollowRenderer};
 use crate::render::ladder::{LadderOptions, LadderRenderer, Layout, terminal_width};
 use crate::source::{FileSource, SourceError};
 
-fn no_filter(filter: &[String]) -> Result<(), Failure> {
-    if filter.is_empty() {
-        Ok(())
-    } else {
-        Err(Failure::Usage(format!(
-            "filter expressions ({}) are not supported by this view yet: \
-             leave the filter out, and pick a conversation with --flow N",
-            filter.join(" ")
-        )))
-    }
-}
-
-/// Reads `file` through `renderer` to the end (or the count), writing to standard output.
-fn run(file: &str, view: &ViewArgs, renderer: &mut dyn Renderer) -> Result<(), Failure> {
-    let cfg = ViewConfig::from_args(view);
-    let mut source = FileSource::open(file).map_err(|e| Failure::Usage(e.to_string()))?;
+/// Reads `file` through `renderer` to the end (or the count), writing to standard output; only
+/// packets that match `filter` (tcpdump syntax, empty for all) reach the view.
+fn run(
+    file: &str,
+    filter: &[String],
+    view: &ViewArgs,
+    renderer: &mut dyn Renderer,
+) -> Result<(), Failure> {
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let r = run_to(file, filter, view, renderer, &mut out);
+    let _ = out.flush();
+    r
+}
+
+/// [`run`] with the output given.
+fn run_to(
+    file: &str,
+    filter: &[String],
+    view: &ViewArgs,
+    renderer: &mut dyn Renderer,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let cfg = ViewConfig::from_args(view);
+    let filter = Filter::parse(&filter.join(" ")).map_err(|e| Failure::Usage(e.to_string()))?;
+    let matches = |p: &Packet<'_>| filter.matches(p);
+    let filter_fn: Option<&dyn Fn(&Packet<'_>) -> bool> = (!filter.is_empty()).then_some(&matches);
+    let mut source = FileSource::open(file).map_err(|e| Failure::Usage(e.to_string()))?;
     let limits = Limits {
         count: cfg.count,
         skip: cfg.skip,
     };
-    let (_, end) = pipeline::run(&mut source, None, None, renderer, &mut out, limits);
-    let _ = out.flush();
+    let (_, end) = pipeline::run(&mut source, filter_fn, None, renderer, out, limits);
     match end {
         End::Done | End::OutputClosed => Ok(()),
         End::SourceError(e @ SourceError::Truncated { .. }) => {
@@ -62,24 +73,21 @@ fn ladder_options(view: &ViewArgs, ascii: bool, flow: Option<u32>) -> LadderOpti
 }
 
 pub fn replay(a: ReplayArgs) -> Result<(), Failure> {
-    no_filter(&a.filter)?;
     if a.flows {
         let mut r = FlowsRenderer::new(ViewConfig::from_args(&a.view).color);
-        run(&a.file, &a.view, &mut r)
+        run(&a.file, &a.filter, &a.view, &mut r)
     } else {
         let mut r = LadderRenderer::new(ladder_options(&a.view, a.ascii, None));
-        run(&a.file, &a.view, &mut r)
+        run(&a.file, &a.filter, &a.view, &mut r)
     }
 }
 
 pub fn flows(a: FlowsArgs) -> Result<(), Failure> {
-    no_filter(&a.filter)?;
     let mut r = FlowsRenderer::new(ViewConfig::from_args(&a.view).color);
-    run(&a.file, &a.view, &mut r)
+    run(&a.file, &a.filter, &a.view, &mut r)
 }
 
 pub fn ladder(a: LadderArgs) -> Result<(), Failure> {
-    no_filter(&a.filter)?;
     let mut opts = ladder_options(&a.view, a.ascii, a.flow);
     let export = match a.export.as_slice() {
         [] => None,
@@ -103,7 +111,7 @@ pub fn ladder(a: LadderArgs) -> Result<(), Failure> {
     let mut r = LadderRenderer::new(opts);
     match export {
         None => {
-            run(&a.file, &a.view, &mut r)?;
+            run(&a.file, &a.filter, &a.view, &mut r)?;
             match a.flow {
                 Some(n) if r.diagrams().is_empty() => Err(Failure::Usage(format!(
                     "no conversation #{n} in {}: conversations are numbered from 0 (see `sockscope flows`)",
@@ -113,20 +121,7 @@ pub fn ladder(a: LadderArgs) -> Result<(), Failure> {
             }
         }
         Some((format, path)) => {
-            let mut source =
-                FileSource::open(&a.file).map_err(|e| Failure::Usage(e.to_string()))?;
-            let cfg = ViewConfig::from_args(&a.view);
-            let limits = Limits {
-                count: cfg.count,
-                skip: cfg.skip,
-            };
-            let mut sink = io::sink();
-            let (_, end) = pipeline::run(&mut source, None, None, &mut r, &mut sink, limits);
-            if let End::SourceError(e) = end
-                && !matches!(e, SourceError::Truncated { .. })
-            {
-                return Err(Failure::Runtime(e.to_string()));
-            }
+            run_to(&a.file, &a.filter, &a.view, &mut r, &mut io::sink())?;
             r.complete();
             if let Some(n) = a.flow
                 && r.diagrams().is_empty()
@@ -165,7 +160,7 @@ pub fn follow(a: FollowArgs) -> Result<(), Failure> {
         FollowFormat::Text
     };
     let mut r = FollowRenderer::new(a.flow, format, color);
-    run(&a.file, &ViewArgs::default(), &mut r)?;
+    run(&a.file, &[], &ViewArgs::default(), &mut r)?;
     match r.found() {
         (true, _) => Ok(()),
         (false, n) => Err(Failure::Usage(format!(
