@@ -20,7 +20,7 @@ use crate::render::time::{TimeFormatter, TimeStyle};
 use crate::render::track_views;
 use crate::render::verbose::VerboseRenderer;
 use crate::source::{FileSource, SourceError};
-use crate::track::Tracker;
+use crate::track::{Limits as TrackLimits, Tracker};
 
 /// An error that ends the program, with its exit code.
 #[derive(Debug)]
@@ -105,7 +105,7 @@ fn replay(a: ReplayArgs) -> Result<(), Failure> {
     let filter_fn: Option<&dyn Fn(&Packet<'_>) -> bool> = (!filter.is_empty()).then_some(&matches);
     let mut source = FileSource::open(&a.file).map_err(|e| Failure::Usage(e.to_string()))?;
     let mut renderer = make_renderer(&cfg);
-    let mut tracker = Tracker::new();
+    let mut tracker = Tracker::with_limits(TrackLimits::streaming());
     let tracker = needs_tracker(&cfg).then_some(&mut tracker);
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());

@@ -260,6 +260,10 @@ impl Line<'_> {
     }
 }
 
+/// Notes are kept for at most this many recent conversations (flow indexes only grow), so that
+/// memory stays bounded on a capture with millions of conversations.
+const NOTES_KEPT: u32 = 16_384;
+
 impl Renderer for LearnerRenderer {
     fn packet(
         &mut self,
@@ -267,6 +271,12 @@ impl Renderer for LearnerRenderer {
         p: &Packet<'_>,
         ctx: &PacketContext,
     ) -> io::Result<()> {
+        if let Some(t) = ctx.track
+            && t.new_flow
+            && self.flows.len() >= 2 * NOTES_KEPT as usize
+        {
+            self.flows.retain(|&f, _| f + NOTES_KEPT > t.flow);
+        }
         let mut s = std::mem::take(&mut self.line);
         let mut note = std::mem::take(&mut self.note);
         let mut widths = self.widths;

@@ -358,6 +358,19 @@ pub struct Limits {
     pub idle_ns: u64,
 }
 
+impl Limits {
+    /// For per-packet views that stream a file (learner, JSON, verbose, quiet): only the
+    /// conversations in progress matter, so few are kept and no summaries beyond a handful.
+    /// About 1 KiB a conversation: this keeps `replay` under 50 MB whatever the file size.
+    pub fn streaming() -> Self {
+        Limits {
+            live: 16_384,
+            summaries: 64,
+            ..Limits::default()
+        }
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {
