@@ -112,15 +112,14 @@ fn main() {
         let i = rng.below(active.len() as u64) as usize;
         let c = &mut active[i];
         ts_us += 1 + rng.below(20);
-        let done;
         frame.clear();
-        if c.udp {
+        let done = if c.udp {
             // request, response, repeated
             let to_server = c.step % 2 == 0;
             let len = 20 + rng.below(200) as usize;
             push_packet(&mut frame, c, to_server, 17, 0, &payload[..len]);
             c.step += 1;
-            done = c.step >= c.exchanges * 2;
+            c.step >= c.exchanges * 2
         } else {
             // 0 SYN, 1 SYN-ACK, 2 ACK, then per exchange: request, ack, response(s), ack; then FINs
             let data_steps = c.exchanges * 4;
@@ -153,8 +152,8 @@ fn main() {
                 push_packet(&mut frame, c, true, 6, ACK, &[]);
             }
             c.step += 1;
-            done = c.step > 5 + data_steps;
-        }
+            c.step > 5 + data_steps
+        };
         let len = frame.len() as u32;
         w.write_all(&((ts_us / 1_000_000) as u32).to_le_bytes())
             .unwrap();

@@ -202,7 +202,11 @@ mod tests {
                 x ^= x >> 7;
                 x ^= x << 17;
                 // make zero words common
-                let v = if x % 3 == 0 { 0 } else { (x >> 20) as u16 };
+                let v = if x.is_multiple_of(3) {
+                    0
+                } else {
+                    (x >> 20) as u16
+                };
                 chunk.copy_from_slice(&v.to_be_bytes());
             }
             let ip = Ipv6Addr::from(a);
