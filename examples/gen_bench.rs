@@ -115,7 +115,7 @@ fn main() {
         frame.clear();
         let done = if c.udp {
             // request, response, repeated
-            let to_server = c.step % 2 == 0;
+            let to_server = c.step.is_multiple_of(2);
             let len = 20 + rng.below(200) as usize;
             push_packet(&mut frame, c, to_server, 17, 0, &payload[..len]);
             c.step += 1;
