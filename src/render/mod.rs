@@ -2,6 +2,7 @@
 
 pub mod export;
 pub mod flows;
+pub mod fmt;
 pub mod follow;
 pub mod hex;
 pub mod json;

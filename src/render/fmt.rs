@@ -1,0 +1,219 @@
+//! Fast text formatting into a reusable byte buffer: integers, IPv4 and IPv6 addresses (as
+//! tcpdump's `addrtostr6` and BIND's `inet_ntop` print them, RFC 5952 compression), hex.
+//!
+//! Renderers build a packet's line in a `Vec<u8>` with these and write it with one call:
+//! `core::fmt` and many small writes cost more than decoding the packet.
+
+use std::net::IpAddr;
+
+/// Appends the decimal digits of `n`.
+#[inline]
+pub fn push_u64(buf: &mut Vec<u8>, mut n: u64) {
+    let mut tmp = [0u8; 20];
+    let mut i = tmp.len();
+    loop {
+        i -= 1;
+        tmp[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    buf.extend_from_slice(&tmp[i..]);
+}
+
+#[inline]
+pub fn push_u32(buf: &mut Vec<u8>, n: u32) {
+    push_u64(buf, n as u64)
+}
+
+/// Appends `n` with exactly `width` digits, zero-padded (the leading digits are dropped if `n`
+/// has more).
+#[inline]
+pub fn push_padded(buf: &mut Vec<u8>, mut n: u64, width: usize) {
+    let start = buf.len();
+    buf.resize(start + width, b'0');
+    for i in (start..start + width).rev() {
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+}
+
+/// Appends `a.b.c.d`.
+#[inline]
+pub fn push_ipv4(buf: &mut Vec<u8>, a: [u8; 4]) {
+    for (i, o) in a.iter().enumerate() {
+        if i > 0 {
+            buf.push(b'.');
+        }
+        push_u64(buf, *o as u64);
+    }
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Appends `n` in lower-case hex without leading zeros.
+#[inline]
+pub fn push_hex(buf: &mut Vec<u8>, n: u64) {
+    let mut tmp = [0u8; 16];
+    let mut i = tmp.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        tmp[i] = HEX[(n & 0xf) as usize];
+        n >>= 4;
+        if n == 0 {
+            break;
+        }
+    }
+    buf.extend_from_slice(&tmp[i..]);
+}
+
+/// Appends `b` as two lower-case hex digits.
+#[inline]
+pub fn push_hex_byte(buf: &mut Vec<u8>, b: u8) {
+    buf.push(HEX[(b >> 4) as usize]);
+    buf.push(HEX[(b & 0xf) as usize]);
+}
+
+/// Appends an IPv6 address the way inet_ntop does: the longest run (first on a tie) of two or
+/// more zero words becomes `::`, and an IPv4-compatible (`::a.b.c.d`) or IPv4-mapped
+/// (`::ffff:a.b.c.d`) address ends in dotted form.
+pub fn push_ipv6(buf: &mut Vec<u8>, a: &[u8; 16]) {
+    let mut w = [0u16; 8];
+    for (i, x) in w.iter_mut().enumerate() {
+        *x = u16::from_be_bytes([a[2 * i], a[2 * i + 1]]);
+    }
+    // Longest run of zero words.
+    let (mut best_base, mut best_len) = (usize::MAX, 0);
+    let (mut cur_base, mut cur_len) = (usize::MAX, 0);
+    for (i, &x) in w.iter().enumerate() {
+        if x == 0 {
+            if cur_base == usize::MAX {
+                cur_base = i;
+                cur_len = 1;
+            } else {
+                cur_len += 1;
+            }
+        } else if cur_base != usize::MAX {
+            if best_base == usize::MAX || cur_len > best_len {
+                best_base = cur_base;
+                best_len = cur_len;
+            }
+            cur_base = usize::MAX;
+        }
+    }
+    if cur_base != usize::MAX && (best_base == usize::MAX || cur_len > best_len) {
+        best_base = cur_base;
+        best_len = cur_len;
+    }
+    if best_base != usize::MAX && best_len < 2 {
+        best_base = usize::MAX;
+    }
+    let in_best = |i: usize| best_base != usize::MAX && i >= best_base && i < best_base + best_len;
+    for i in 0..8 {
+        if in_best(i) {
+            if i == best_base {
+                buf.push(b':');
+            }
+            continue;
+        }
+        if i != 0 {
+            buf.push(b':');
+        }
+        if i == 6 && best_base == 0 && (best_len == 6 || (best_len == 5 && w[5] == 0xffff)) {
+            push_ipv4(buf, [a[12], a[13], a[14], a[15]]);
+            return;
+        }
+        push_hex(buf, w[i] as u64);
+    }
+    if best_base != usize::MAX && best_base + best_len == 8 {
+        buf.push(b':');
+    }
+}
+
+/// Appends an address of either family.
+#[inline]
+pub fn push_ip(buf: &mut Vec<u8>, ip: IpAddr) {
+    match ip {
+        IpAddr::V4(a) => push_ipv4(buf, a.octets()),
+        IpAddr::V6(a) => push_ipv6(buf, &a.octets()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::Ipv6Addr;
+
+    fn s(f: impl FnOnce(&mut Vec<u8>)) -> String {
+        let mut v = Vec::new();
+        f(&mut v);
+        String::from_utf8(v).unwrap()
+    }
+
+    #[test]
+    fn integers() {
+        for n in [0u64, 7, 10, 65535, 4294967295, u64::MAX] {
+            assert_eq!(s(|b| push_u64(b, n)), n.to_string());
+        }
+        assert_eq!(s(|b| push_padded(b, 42, 6)), "000042");
+        assert_eq!(s(|b| push_hex(b, 0x0)), "0");
+        assert_eq!(s(|b| push_hex(b, 0xdb8)), "db8");
+        assert_eq!(s(|b| push_hex_byte(b, 0x0a)), "0a");
+    }
+
+    #[test]
+    fn ipv4() {
+        assert_eq!(s(|b| push_ipv4(b, [127, 0, 0, 1])), "127.0.0.1");
+        assert_eq!(s(|b| push_ipv4(b, [255, 255, 10, 0])), "255.255.10.0");
+    }
+
+    #[test]
+    fn ipv6_as_inet_ntop() {
+        let cases = [
+            ("::", "::"),
+            ("::1", "::1"),
+            ("1::", "1::"),
+            ("2001:db8::1", "2001:db8::1"),
+            ("2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1"), // a single zero word is not compressed
+            ("2001:0:0:1:0:0:0:1", "2001:0:0:1::1"),          // the longest run wins
+            ("2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"),    // the first of equal runs wins
+            ("fe80::1ff:fe23:4567:890a", "fe80::1ff:fe23:4567:890a"),
+            ("::ffff:192.0.2.1", "::ffff:192.0.2.1"),
+            ("::192.0.2.1", "::192.0.2.1"), // IPv4-compatible, as inet_ntop prints it
+            ("::ffff:0:1", "::ffff:0.0.0.1"),
+            ("ff02::1:ff00:1", "ff02::1:ff00:1"),
+        ];
+        for (input, want) in cases {
+            let a: Ipv6Addr = input.parse().unwrap();
+            assert_eq!(s(|b| push_ipv6(b, &a.octets())), want, "{input}");
+        }
+    }
+
+    #[test]
+    fn ipv6_agrees_with_std_outside_the_embedded_ipv4_forms() {
+        // std follows RFC 5952 too; the two differ only for ::a.b.c.d.
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..2000 {
+            let mut a = [0u8; 16];
+            for chunk in a.chunks_mut(2) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                // make zero words common
+                let v = if x.is_multiple_of(3) {
+                    0
+                } else {
+                    (x >> 20) as u16
+                };
+                chunk.copy_from_slice(&v.to_be_bytes());
+            }
+            let ip = Ipv6Addr::from(a);
+            if a[..12].iter().all(|&b| b == 0) {
+                continue;
+            }
+            assert_eq!(s(|b| push_ipv6(b, &a)), ip.to_string());
+        }
+    }
+}
