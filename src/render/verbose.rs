@@ -93,7 +93,7 @@ impl Renderer for VerboseRenderer {
         }
         link(out, p)?;
         match &p.net {
-            Net::Ipv4(h) => ipv4(out, p, h)?,
+            Net::Ipv4(h) => ipv4(out, h)?,
             Net::Ipv6(h) => ipv6(out, h)?,
             Net::Arp(a) => arp(out, a)?,
             Net::Other { ether_type } => writeln!(
@@ -248,20 +248,41 @@ fn link(out: &mut dyn Write, p: &Packet<'_>) -> io::Result<()> {
 }
 
 /// `0x1234 (correct)`, `0x1234 (incorrect, should be 0x5678 …)` and the other outcomes.
-struct Checksum<'a, 'b> {
+struct Checksum {
     value: u16,
     status: Option<ChecksumStatus>,
-    packet: &'a Packet<'b>,
+    /// Whether a wrong value is likely checksum offload (`checksum::likely_offload`); never for
+    /// the IPv4 header, whose checksum the sending kernel always computes.
+    likely_offload: bool,
 }
 
-impl fmt::Display for Checksum<'_, '_> {
+impl Checksum {
+    fn ipv4_header(h: &Ipv4Summary<'_>) -> Self {
+        Checksum {
+            value: h.checksum,
+            status: Some(checksum::ipv4(h)),
+            likely_offload: false,
+        }
+    }
+
+    /// The TCP, UDP or ICMP checksum `value` of the packet `p`.
+    fn transport(value: u16, p: &Packet<'_>) -> Self {
+        Checksum {
+            value,
+            status: checksum::transport(p),
+            likely_offload: checksum::likely_offload(p),
+        }
+    }
+}
+
+impl fmt::Display for Checksum {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "0x{:04x}", self.value)?;
         match self.status {
             Some(ChecksumStatus::Correct) => f.write_str(" (correct)"),
             Some(ChecksumStatus::Incorrect { expected }) => {
                 write!(f, " (incorrect, should be 0x{expected:04x})")?;
-                if checksum::likely_offload(self.packet) {
+                if self.likely_offload {
                     f.write_str(
                         " — usually checksum offload: this host sent the packet and its network \
                          card fills the checksum in after the capture point",
@@ -269,6 +290,12 @@ impl fmt::Display for Checksum<'_, '_> {
                 }
                 Ok(())
             }
+            Some(ChecksumStatus::OffloadPlaceholder { expected }) => write!(
+                f,
+                " (incorrect, should be 0x{expected:04x}) — checksum offload: the field holds \
+                 just the pseudo-header sum, the placeholder the sending kernel leaves for the \
+                 network card to complete after the capture point"
+            ),
             Some(ChecksumStatus::Absent) => f.write_str(" (none: optional for UDP over IPv4)"),
             Some(ChecksumStatus::Unverifiable) => {
                 f.write_str(" (not verified: not all the bytes it covers were captured)")
@@ -296,7 +323,7 @@ fn ip_proto_long(p: u8) -> &'static str {
     }
 }
 
-fn ipv4(out: &mut dyn Write, p: &Packet<'_>, h: &Ipv4Summary<'_>) -> io::Result<()> {
+fn ipv4(out: &mut dyn Write, h: &Ipv4Summary<'_>) -> io::Result<()> {
     writeln!(out, "Internet Protocol version 4: {} → {}", h.src, h.dst)?;
     writeln!(out, "{FIELD}version: 4")?;
     writeln!(
@@ -339,15 +366,7 @@ fn ipv4(out: &mut dyn Write, p: &Packet<'_>, h: &Ipv4Summary<'_>) -> io::Result<
         h.protocol,
         ip_proto_long(h.protocol)
     )?;
-    writeln!(
-        out,
-        "{FIELD}header checksum: {}",
-        Checksum {
-            value: h.checksum,
-            status: checksum::ipv4_header(p),
-            packet: p
-        }
-    )?;
+    writeln!(out, "{FIELD}header checksum: {}", Checksum::ipv4_header(h))?;
     writeln!(out, "{FIELD}source: {}", h.src)?;
     writeln!(out, "{FIELD}destination: {}", h.dst)?;
     if !h.options.is_empty() {
@@ -515,11 +534,7 @@ fn tcp(
     writeln!(
         out,
         "{FIELD}checksum: {}",
-        Checksum {
-            value: t.checksum,
-            status: checksum::transport(p),
-            packet: p
-        }
+        Checksum::transport(t.checksum, p)
     )?;
     write!(out, "{FIELD}urgent pointer: {}", t.urgent)?;
     if !t.flags.urg() {
@@ -600,11 +615,7 @@ fn udp(out: &mut dyn Write, p: &Packet<'_>, u: &UdpSummary) -> io::Result<()> {
     writeln!(
         out,
         "{FIELD}checksum: {}",
-        Checksum {
-            value: u.checksum,
-            status: checksum::transport(p),
-            packet: p
-        }
+        Checksum::transport(u.checksum, p)
     )
 }
 
@@ -624,11 +635,7 @@ fn icmp(out: &mut dyn Write, p: &Packet<'_>, i: &IcmpSummary, v6: bool) -> io::R
     writeln!(
         out,
         "{FIELD}checksum: {}",
-        Checksum {
-            value: i.checksum,
-            status: checksum::transport(p),
-            packet: p
-        }
+        Checksum::transport(i.checksum, p)
     )?;
     let echo = if v6 {
         i.kind == 128 || i.kind == 129
@@ -659,4 +666,37 @@ fn icmp(out: &mut dyn Write, p: &Packet<'_>, i: &IcmpSummary, v6: bool) -> io::R
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shown(status: ChecksumStatus, likely_offload: bool) -> String {
+        Checksum {
+            value: 0x1234,
+            status: Some(status),
+            likely_offload,
+        }
+        .to_string()
+    }
+
+    #[test]
+    fn the_offload_placeholder_is_named_as_such() {
+        let s = shown(
+            ChecksumStatus::OffloadPlaceholder { expected: 0xabcd },
+            false,
+        );
+        assert!(
+            s.starts_with("0x1234 (incorrect, should be 0xabcd) — checksum offload: the field holds just the pseudo-header sum"),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn a_wrong_checksum_is_offload_only_when_this_host_likely_sent_it() {
+        let wrong = ChecksumStatus::Incorrect { expected: 0xabcd };
+        assert_eq!(shown(wrong, false), "0x1234 (incorrect, should be 0xabcd)");
+        assert!(shown(wrong, true).contains("— usually checksum offload"));
+    }
 }
