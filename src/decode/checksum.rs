@@ -228,12 +228,7 @@ mod tests {
     use crate::source::{Frame, LinkType, Timestamp};
 
     fn frame(data: &[u8]) -> Frame<'_> {
-        Frame {
-            ts: Timestamp::default(),
-            link: LinkType::ETHERNET,
-            orig_len: data.len() as u32,
-            data,
-        }
+        Frame::whole(Timestamp::default(), LinkType::ETHERNET, data)
     }
 
     /// A TCP SYN on lo as Linux sends it (captured by tcpdump; its checksums are right).

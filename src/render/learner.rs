@@ -63,27 +63,28 @@ mod sgr {
     pub const RESET: &str = "\x1b[0m";
 }
 
-/// Flags named in a learner's order; ACK is added last ("SYN-ACK", "FIN-ACK").
-const FLAG_ORDER: [(u16, &str); 8] = [
-    (TcpFlags::SYN, "SYN"),
-    (TcpFlags::FIN, "FIN"),
-    (TcpFlags::RST, "RST"),
-    (TcpFlags::PSH, "PSH"),
-    (TcpFlags::URG, "URG"),
-    (TcpFlags::ECE, "ECE"),
-    (TcpFlags::CWR, "CWR"),
-    (TcpFlags::AE, "AE"),
+/// Flags in a learner's order, ACK last ("SYN-ACK", "FIN-ACK"); names from `FLAG_TABLE`.
+const FLAG_ORDER: [u16; 9] = [
+    TcpFlags::SYN,
+    TcpFlags::FIN,
+    TcpFlags::RST,
+    TcpFlags::PSH,
+    TcpFlags::URG,
+    TcpFlags::ECE,
+    TcpFlags::CWR,
+    TcpFlags::AE,
+    TcpFlags::ACK,
 ];
 
 /// Writes TCP flags the way a learner reads them: `SYN`, `SYN-ACK`, `PSH-ACK`, `RST`, `none`.
 pub fn write_flag_names(out: &mut dyn fmt::Write, flags: TcpFlags) -> fmt::Result {
     let mut first = true;
-    for (bit, name) in FLAG_ORDER.iter().chain([(TcpFlags::ACK, "ACK")].iter()) {
-        if flags.has(*bit) {
+    for bit in FLAG_ORDER {
+        if flags.has(bit) {
             if !first {
                 out.write_char('-')?;
             }
-            out.write_str(name)?;
+            out.write_str(TcpFlags::name_of(bit))?;
             first = false;
         }
     }

@@ -26,17 +26,18 @@ const SUB: &str = "        ";
 /// How many payload characters are previewed.
 const PREVIEW: usize = 64;
 
-/// The TCP flag bits from the most significant, as the header lays them out.
-const TCP_FLAG_BITS: [(u16, &str); 9] = [
-    (TcpFlags::AE, "AE (accurate ECN)"),
-    (TcpFlags::CWR, "CWR (congestion window reduced)"),
-    (TcpFlags::ECE, "ECE (ECN echo)"),
-    (TcpFlags::URG, "URG (urgent pointer valid)"),
-    (TcpFlags::ACK, "ACK (acknowledgment number valid)"),
-    (TcpFlags::PSH, "PSH (push data to the application)"),
-    (TcpFlags::RST, "RST (reset the connection)"),
-    (TcpFlags::SYN, "SYN (synchronize sequence numbers)"),
-    (TcpFlags::FIN, "FIN (no more data from the sender)"),
+/// What each TCP flag bit means, from the most significant, as the header lays them out
+/// (names from `FLAG_TABLE`).
+const TCP_FLAG_MEANINGS: [(u16, &str); 9] = [
+    (TcpFlags::AE, "accurate ECN"),
+    (TcpFlags::CWR, "congestion window reduced"),
+    (TcpFlags::ECE, "ECN echo"),
+    (TcpFlags::URG, "urgent pointer valid"),
+    (TcpFlags::ACK, "acknowledgment number valid"),
+    (TcpFlags::PSH, "push data to the application"),
+    (TcpFlags::RST, "reset the connection"),
+    (TcpFlags::SYN, "synchronize sequence numbers"),
+    (TcpFlags::FIN, "no more data from the sender"),
 ];
 
 pub struct VerboseRenderer {
@@ -527,8 +528,9 @@ fn tcp(
         FlagNames(t.flags)
     )?;
     writeln!(out, "{SUB}reserved: {reserved}")?;
-    for (bit, name) in TCP_FLAG_BITS {
-        writeln!(out, "{SUB}{name}: {}", t.flags.has(bit) as u8)?;
+    for (bit, meaning) in TCP_FLAG_MEANINGS {
+        let name = TcpFlags::name_of(bit);
+        writeln!(out, "{SUB}{name} ({meaning}): {}", t.flags.has(bit) as u8)?;
     }
     writeln!(out, "{FIELD}window: {}", t.window)?;
     writeln!(

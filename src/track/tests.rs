@@ -19,12 +19,7 @@ fn tcp(src: u16, dst: u16, seq: u32, ack: Option<u32>, syn: bool, payload: &[u8]
 }
 
 fn observe(t: &mut Tracker, bytes: &[u8]) -> TrackInfo {
-    let f = Frame {
-        ts: Timestamp::default(),
-        link: LinkType::RAW,
-        orig_len: bytes.len() as u32,
-        data: bytes,
-    };
+    let f = Frame::whole(Timestamp::default(), LinkType::RAW, bytes);
     t.observe(&decode(&f)).expect("tracked")
 }
 
