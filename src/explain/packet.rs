@@ -1622,11 +1622,7 @@ fn udp_header(p: &Packet<'_>, u: &decode::UdpSummary) -> Header {
 }
 
 fn icmp_header(p: &Packet<'_>, i: &decode::IcmpSummary, v6: bool) -> Header {
-    let name = if v6 {
-        names::icmpv6(i.kind, i.code)
-    } else {
-        names::icmpv4(i.kind, i.code)
-    };
+    let name = names::icmp(v6, i.kind, i.code);
     let v = verify_transport(p);
     let echo = if v6 {
         matches!(i.kind, 128 | 129)

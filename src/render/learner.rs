@@ -516,7 +516,7 @@ impl LearnerRenderer {
                 line.cell("", width::PROTO, format_args!("{}", proto_name(*protocol)));
                 line.gap();
                 line.cell("", 0, format_args!("len {}", p.payload_wire_len));
-                if is_later_fragment(p) {
+                if p.is_later_fragment() {
                     line.note(format_args!(
                         "a later fragment: its transport header travelled in the first one"
                     ));
@@ -686,11 +686,7 @@ impl LearnerRenderer {
     }
 
     fn icmp(&mut self, line: &mut Line<'_>, p: &Packet<'_>, i: &IcmpSummary, v6: bool) {
-        let name = if v6 {
-            names::icmpv6(i.kind, i.code)
-        } else {
-            names::icmpv4(i.kind, i.code)
-        };
+        let name = names::icmp(v6, i.kind, i.code);
         let id = u16::from_be_bytes([i.rest[0], i.rest[1]]);
         let seq = u16::from_be_bytes([i.rest[2], i.rest[3]]);
         let (req, rep) = if v6 { (128, 129) } else { (8, 0) };
@@ -878,14 +874,6 @@ fn ether_name(et: u16) -> &'static str {
         ethertype::ARP => "ARP",
         ethertype::VLAN | ethertype::QINQ => "VLAN",
         _ => "?",
-    }
-}
-
-fn is_later_fragment(p: &Packet<'_>) -> bool {
-    match &p.net {
-        Net::Ipv4(h) => h.frag_offset != 0,
-        Net::Ipv6(h) => h.fragment.is_some_and(|f| f.offset != 0),
-        _ => false,
     }
 }
 

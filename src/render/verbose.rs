@@ -622,11 +622,7 @@ fn udp(out: &mut dyn Write, p: &Packet<'_>, u: &UdpSummary) -> io::Result<()> {
 }
 
 fn icmp(out: &mut dyn Write, p: &Packet<'_>, i: &IcmpSummary, v6: bool) -> io::Result<()> {
-    let name = if v6 {
-        names::icmpv6(i.kind, i.code)
-    } else {
-        names::icmpv4(i.kind, i.code)
-    };
+    let name = names::icmp(v6, i.kind, i.code);
     writeln!(
         out,
         "Internet Control Message Protocol{}: {name}",
