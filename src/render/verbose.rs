@@ -1,8 +1,9 @@
 //! `-v`: a tree of every header field, layer by layer (in the spirit of `tshark -V`): the frame,
 //! the link header (Ethernet and its VLAN tags, Linux cooked, BSD loopback), IPv4 or IPv6 with
 //! extension headers, ARP, TCP with each flag and option, UDP, ICMP, and the payload. Checksums
-//! are verified (`decode::checksum`) and a wrong one on a packet sent by this host is explained
-//! as checksum offload.
+//! are verified (`decode::checksum`): a transport checksum that holds the offload placeholder is
+//! named as checksum offload, and another wrong one on a packet this host likely sent is
+//! explained as probable offload.
 
 use std::fmt;
 use std::io::{self, Write};
