@@ -583,13 +583,13 @@ fn loopback_offloaded() -> Vec<u8> {
     let mut v = Vec::new();
     b.write(&mut v, b"hi\n").unwrap();
     let tcp_len = (v.len() - 20) as u32;
-    let ps = sockscope::explain::checksum::pseudo_header(
+    let ps = sockscope::decode::checksum::pseudo_header(
         IpAddr::from([127, 0, 0, 1]),
         IpAddr::from([127, 0, 0, 1]),
         6,
         tcp_len,
     );
-    let placeholder = sockscope::explain::checksum::ones_sum(ps, &[]);
+    let placeholder = sockscope::decode::checksum::ones_sum(ps, &[]);
     v[20 + 16..20 + 18].copy_from_slice(&placeholder.to_be_bytes());
     let mut framed = vec![2, 0, 0, 0];
     framed.extend_from_slice(&v);

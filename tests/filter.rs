@@ -346,12 +346,7 @@ fn the_kernel_filters_loopback_frames_with_the_compiled_program() {
             break;
         }
         let data = &buf[..n as usize];
-        let frame = Frame {
-            ts: Timestamp::new(0, 0),
-            link: LinkType::ETHERNET,
-            orig_len: data.len() as u32,
-            data,
-        };
+        let frame = Frame::whole(Timestamp::new(0, 0), LinkType::ETHERNET, data);
         let p = decode(&frame);
         assert!(
             filter.matches(&p),

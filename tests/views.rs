@@ -214,6 +214,33 @@ fn verbose_explains_a_wrong_checksum_on_loopback() {
 }
 
 #[test]
+fn verbose_names_the_offload_placeholder() {
+    // The same first segment with what Linux really leaves under checksum offload: the folded
+    // pseudo-header sum (127.0.0.1 twice, TCP, 40 bytes).
+    use sockscope::decode::checksum::{ones_sum, pseudo_header};
+    let lo = std::net::IpAddr::from([127, 0, 0, 1]);
+    let placeholder = ones_sum(pseudo_header(lo, lo, 6, 40), &[]);
+    let mut bytes = std::fs::read(captures_dir().join("synthetic-handshake.pcap")).unwrap();
+    let at = 24 + 16 + 14 + 20 + 16;
+    bytes[at..at + 2].copy_from_slice(&placeholder.to_be_bytes());
+    let path =
+        std::env::temp_dir().join(format!("sockscope-placeholder-{}.pcap", std::process::id()));
+    std::fs::write(&path, &bytes).unwrap();
+    let out = replay(&path, &["-v", "-c", "1"]);
+    let json = replay(&path, &["--json", "-c", "1"]);
+    std::fs::remove_file(&path).unwrap();
+    let want = format!(
+        "checksum: 0x{placeholder:04x} (incorrect, should be 0xcf76) — checksum offload: the \
+         field holds just the pseudo-header sum"
+    );
+    assert!(out.contains(&want), "{out}");
+    assert!(
+        json.contains(r#""checksum_status":"incorrect","checksum_expected":53110"#),
+        "{json}"
+    );
+}
+
+#[test]
 fn learner_honours_tcpdump_time_styles() {
     let f = captures_dir().join("synthetic-udp.pcap");
     let dated = replay(&f, &["-tttt", "-c", "1"]);

@@ -1,13 +1,13 @@
-//! Verification of the Internet checksums of a decoded packet (RFC 1071): the IPv4 header
-//! checksum, and the TCP, UDP, ICMP and ICMPv6 checksums over the pseudo-header (RFC 9293
-//! §3.1, RFC 768, RFC 792, RFC 8200 §8.1). Sums are computed with etherparse's
-//! `Sum16BitWords`, without allocation.
+//! Internet checksums (RFC 1071), the one owner of their arithmetic: the one's complement sum,
+//! the pseudo-header (RFC 9293 §3.1, RFC 768, RFC 8200 §8.1), and the verification of a decoded
+//! packet's IPv4 header, TCP, UDP, ICMP and ICMPv6 checksums, including recognising the
+//! placeholder that checksum offload leaves in the field. No allocation.
 
-use etherparse::checksum::Sum16BitWords;
+use std::net::IpAddr;
 
-use super::{Net, Packet, Transport, proto};
+use super::{Ipv4Summary, Link, Net, Packet, Transport, proto};
 
-/// Byte offset of the checksum field inside each header.
+/// Byte offset of the checksum field inside each header, and the field's length.
 mod field {
     pub const IPV4: usize = 10;
     pub const TCP: usize = 16;
@@ -16,13 +16,21 @@ mod field {
     pub const LEN: usize = 2;
 }
 
+/// `ARPHRD_LOOPBACK`: a Linux cooked capture on `lo`.
+const ARPHRD_LOOPBACK: u16 = 772;
+/// `PACKET_OUTGOING`: a Linux cooked capture's "sent by us".
+const PACKET_OUTGOING: u16 = 4;
+
 /// The result of checking one checksum field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ChecksumStatus {
-    /// The field holds the value computed over the bytes.
+    /// The field holds the value computed over the bytes (or the other one's complement zero).
     Correct,
     /// The field holds something else; `expected` is what it should hold.
     Incorrect { expected: u16 },
+    /// Wrong, and the field holds just the folded pseudo-header sum: the placeholder the kernel
+    /// leaves for the network card when checksum offload is on (Linux `CHECKSUM_PARTIAL`).
+    OffloadPlaceholder { expected: u16 },
     /// UDP over IPv4 may leave the checksum out (a zero field, RFC 768).
     Absent,
     /// Not all the bytes it covers were captured, so it cannot be checked.
@@ -34,111 +42,183 @@ impl ChecksumStatus {
         self == ChecksumStatus::Correct
     }
 
-    /// A stable lower-case word for JSON and notes.
+    /// What the field should hold, when it holds something else.
+    pub fn expected(self) -> Option<u16> {
+        match self {
+            ChecksumStatus::Incorrect { expected }
+            | ChecksumStatus::OffloadPlaceholder { expected } => Some(expected),
+            _ => None,
+        }
+    }
+
+    /// A stable lower-case word for JSON and notes (a placeholder is "incorrect" too).
     pub fn word(self) -> &'static str {
         match self {
             ChecksumStatus::Correct => "correct",
-            ChecksumStatus::Incorrect { .. } => "incorrect",
+            ChecksumStatus::Incorrect { .. } | ChecksumStatus::OffloadPlaceholder { .. } => {
+                "incorrect"
+            }
             ChecksumStatus::Absent => "absent",
             ChecksumStatus::Unverifiable => "unverifiable",
         }
     }
 }
 
-/// Sums `bytes` with the 16-bit field at `at` taken as zero. (`Sum16BitWords` sums in native
-/// byte order; its results are turned to network order with `to_be`, as etherparse does.)
-fn sum_without_field(sum: Sum16BitWords, bytes: &[u8], at: usize) -> Sum16BitWords {
-    sum.add_slice(&bytes[..at])
-        .add_slice(&bytes[at + field::LEN..])
+/// The one's complement sum of 16-bit big-endian words (an odd last byte is padded with zero),
+/// with `init` added, folded to 16 bits but not complemented (RFC 1071 §4.1).
+pub fn ones_sum(init: u32, bytes: &[u8]) -> u16 {
+    let mut sum = init as u64;
+    let mut chunks = bytes.chunks_exact(2);
+    for c in &mut chunks {
+        sum += u16::from_be_bytes([c[0], c[1]]) as u64;
+    }
+    if let [last] = chunks.remainder() {
+        sum += (*last as u64) << 8;
+    }
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    sum as u16
 }
 
-fn status(stored: u16, computed: u16) -> ChecksumStatus {
-    if stored == computed {
-        ChecksumStatus::Correct
+/// Sum of the pseudo-header for upper-layer `protocol` and length `len`: source and destination
+/// address, protocol and length (RFC 9293 §3.1 for IPv4, RFC 8200 §8.1 for IPv6; a mixed pair
+/// is summed as IPv4-mapped IPv6 addresses).
+pub fn pseudo_header(src: IpAddr, dst: IpAddr, protocol: u8, len: u32) -> u32 {
+    let sum = match (src, dst) {
+        (IpAddr::V4(s), IpAddr::V4(d)) => {
+            let s = ones_sum(0, &s.octets()) as u32;
+            let s = ones_sum(s, &d.octets()) as u32;
+            let s = ones_sum(s, &[0, protocol]) as u32;
+            ones_sum(s, &(len as u16).to_be_bytes())
+        }
+        _ => {
+            let six = |a: IpAddr| match a {
+                IpAddr::V4(v) => v.to_ipv6_mapped().octets(),
+                IpAddr::V6(v) => v.octets(),
+            };
+            let s = ones_sum(0, &six(src)) as u32;
+            let s = ones_sum(s, &six(dst)) as u32;
+            let s = ones_sum(s, &len.to_be_bytes()) as u32;
+            ones_sum(s, &[0, 0, 0, protocol])
+        }
+    };
+    sum as u32
+}
+
+/// The checksum a sender should have written over `bytes`, whose checksum field at
+/// `field_off` is taken as zero, with `init` (a pseudo-header sum) added in.
+pub fn compute(init: u32, bytes: &[u8], field_off: usize) -> u16 {
+    let mut sum = init + ones_sum(0, bytes.get(..field_off).unwrap_or(bytes)) as u32;
+    if let Some(rest) = bytes.get(field_off + field::LEN..) {
+        // Keep 16-bit word alignment: field_off is even in every header we check.
+        sum += ones_sum(0, rest) as u32;
+    }
+    !ones_sum(sum, &[])
+}
+
+/// Checks the checksum `stored` at `field_off` of `bytes` (every byte it covers), with the
+/// pseudo-header sum `pseudo` for the transport protocols that have one.
+pub fn verify(stored: u16, pseudo: Option<u32>, bytes: &[u8], field_off: usize) -> ChecksumStatus {
+    let init = pseudo.unwrap_or(0);
+    // Summed with the stored checksum, correct data gives all ones (RFC 1071 §1 (2)); this also
+    // accepts 0x0000 and 0xffff, the two one's complement zeros.
+    if ones_sum(init, bytes) == 0xffff {
+        return ChecksumStatus::Correct;
+    }
+    let expected = compute(init, bytes, field_off);
+    if pseudo.is_some_and(|p| ones_sum(p, &[]) == stored) {
+        ChecksumStatus::OffloadPlaceholder { expected }
     } else {
-        ChecksumStatus::Incorrect { expected: computed }
+        ChecksumStatus::Incorrect { expected }
     }
 }
 
-/// The IPv4 header checksum, over the header as captured.
+/// The IPv4 header checksum of a packet, over the header as captured; `None` without IPv4.
 pub fn ipv4_header(p: &Packet<'_>) -> Option<ChecksumStatus> {
-    let Net::Ipv4(h) = &p.net else { return None };
-    let hdr = h.header;
-    if hdr.len() < h.header_len as usize || hdr.len() < field::IPV4 + field::LEN {
-        return Some(ChecksumStatus::Unverifiable);
+    match &p.net {
+        Net::Ipv4(h) => Some(ipv4(h)),
+        _ => None,
     }
-    let computed = sum_without_field(Sum16BitWords::new(), hdr, field::IPV4)
-        .ones_complement()
-        .to_be();
-    Some(status(h.checksum, computed))
+}
+
+/// The checksum of one IPv4 header, over the header as captured.
+pub fn ipv4(h: &Ipv4Summary<'_>) -> ChecksumStatus {
+    match h.header.get(..h.header_len as usize) {
+        Some(hdr) if hdr.len() >= field::IPV4 + field::LEN => {
+            verify(h.checksum, None, hdr, field::IPV4)
+        }
+        _ => ChecksumStatus::Unverifiable,
+    }
 }
 
 /// The checksum of the TCP, UDP, ICMP or ICMPv6 header; `None` when there is no such header.
 pub fn transport(p: &Packet<'_>) -> Option<ChecksumStatus> {
-    let (stored, at, seg_len, pseudo_proto) = match &p.transport {
-        Transport::Tcp(t) => (
-            t.checksum,
-            field::TCP,
-            p.payload_wire_len + t.header_len as u32,
-            Some(proto::TCP),
-        ),
+    let (stored, at, pseudo_proto) = match &p.transport {
+        Transport::Tcp(t) => (t.checksum, field::TCP, Some(proto::TCP)),
         Transport::Udp(u) => {
             if u.checksum == 0 && matches!(p.net, Net::Ipv4(_)) {
                 return Some(ChecksumStatus::Absent);
             }
-            (u.checksum, field::UDP, u.length as u32, Some(proto::UDP))
+            (u.checksum, field::UDP, Some(proto::UDP))
         }
-        Transport::Icmpv4(i) => (i.checksum, field::ICMP, p.payload_wire_len + 8, None),
-        Transport::Icmpv6(i) => (
-            i.checksum,
-            field::ICMP,
-            p.payload_wire_len + 8,
-            Some(proto::ICMPV6),
-        ),
+        Transport::Icmpv4(i) => (i.checksum, field::ICMP, None),
+        Transport::Icmpv6(i) => (i.checksum, field::ICMP, Some(proto::ICMPV6)),
         _ => return None,
     };
+    // The length of the transport layer on the wire: the IP payload (after IPv6 extension
+    // headers) as the IP header gives it, or UDP's own length field (RFC 768).
+    let ip_len = match &p.net {
+        Net::Ipv4(h) => (h.total_len as u32).checked_sub(h.header_len as u32),
+        Net::Ipv6(h) => (h.payload_len as u32).checked_sub(h.ext_len()),
+        _ => return None,
+    };
+    let len = match &p.transport {
+        Transport::Udp(u) => Some(u.length as u32),
+        _ => ip_len,
+    };
+    let Some(len) = len else {
+        return Some(ChecksumStatus::Unverifiable);
+    };
     let start = p.transport_offset as usize;
-    let end = start.saturating_add(seg_len as usize);
-    let Some(seg) = p.data.get(start..end) else {
+    let Some(seg) = p.data.get(start..start.saturating_add(len as usize)) else {
         return Some(ChecksumStatus::Unverifiable);
     };
     if seg.len() < at + field::LEN {
         return Some(ChecksumStatus::Unverifiable);
     }
-    let mut sum = Sum16BitWords::new();
-    if let Some(next) = pseudo_proto {
-        // The pseudo-header: addresses, protocol and upper-layer length.
-        sum = match &p.net {
-            Net::Ipv4(h) => sum
-                .add_4bytes(h.src.octets())
-                .add_4bytes(h.dst.octets())
-                .add_2bytes([0, next])
-                .add_2bytes((seg_len as u16).to_be_bytes()),
-            Net::Ipv6(h) => sum
-                .add_16bytes(h.src.octets())
-                .add_16bytes(h.dst.octets())
-                .add_4bytes(seg_len.to_be_bytes())
-                .add_4bytes([0, 0, 0, next]),
-            _ => return None,
-        };
-    }
-    let sum = sum_without_field(sum, seg, at);
-    let computed = if matches!(p.transport, Transport::Udp(_)) {
-        // A computed zero is sent as all ones: zero means "no checksum" (RFC 768).
-        sum.to_ones_complement_with_no_zero().to_be()
-    } else {
-        sum.ones_complement().to_be()
+    let pseudo = match pseudo_proto {
+        Some(next) => Some(pseudo_header(p.src_ip()?, p.dst_ip()?, next, len)),
+        None => None,
     };
-    Some(status(stored, computed))
+    let status = verify(stored, pseudo, seg, at);
+    if !matches!(p.transport, Transport::Udp(_)) {
+        return Some(status);
+    }
+    // A computed zero is sent as all ones: zero means "no checksum" (RFC 768).
+    let no_zero = |e: u16| if e == 0 { 0xffff } else { e };
+    Some(match status {
+        ChecksumStatus::Incorrect { expected } => ChecksumStatus::Incorrect {
+            expected: no_zero(expected),
+        },
+        ChecksumStatus::OffloadPlaceholder { expected } => ChecksumStatus::OffloadPlaceholder {
+            expected: no_zero(expected),
+        },
+        s => s,
+    })
 }
 
-/// Whether a wrong transport checksum is most likely checksum offload: the packet was sent by
-/// this host (loopback, or a cooked capture's "sent by us"), whose network card or driver fills
-/// in the checksum after the capture point.
+/// Whether a wrong transport checksum that is not the offload placeholder is still likely
+/// checksum offload: the packet never left this machine (loopback addresses or a loopback link)
+/// or a Linux cooked capture says this host sent it, so its network card or driver fills in the
+/// checksum after the capture point. Linux always computes the IPv4 header checksum itself
+/// (`ip_send_check`), so this does not explain a wrong one.
 pub fn likely_offload(p: &Packet<'_>) -> bool {
-    let loopback = p.src_ip().is_some_and(|a| a.is_loopback());
-    let outgoing = matches!(p.link, super::Link::Sll(s) if s.packet_type == 4);
-    loopback || outgoing
+    let lo = |a: Option<IpAddr>| a.is_some_and(|a| a.is_loopback());
+    lo(p.src_ip())
+        || lo(p.dst_ip())
+        || matches!(p.link, Link::Loopback { .. })
+        || matches!(p.link, Link::Sll(s) if s.arphrd == ARPHRD_LOOPBACK || s.packet_type == PACKET_OUTGOING)
 }
 
 #[cfg(test)]
@@ -148,12 +228,7 @@ mod tests {
     use crate::source::{Frame, LinkType, Timestamp};
 
     fn frame(data: &[u8]) -> Frame<'_> {
-        Frame {
-            ts: Timestamp::default(),
-            link: LinkType::ETHERNET,
-            orig_len: data.len() as u32,
-            data,
-        }
+        Frame::whole(Timestamp::default(), LinkType::ETHERNET, data)
     }
 
     /// A TCP SYN on lo as Linux sends it (captured by tcpdump; its checksums are right).
@@ -165,6 +240,38 @@ mod tests {
         0x76, 0x00, 0x00, // TCP
         2, 4, 0xff, 0xd7, 4, 2, 8, 10, 0x84, 0x2a, 0xa0, 0x3d, 0, 0, 0, 0, 1, 3, 3, 7,
     ];
+
+    #[test]
+    fn rfc1071_example_header() {
+        // A classic IPv4 header with checksum 0xb1e6.
+        let h = [
+            0x45, 0x00, 0x00, 0x3c, 0x1c, 0x46, 0x40, 0x00, 0x40, 0x06, 0xb1, 0xe6, 0xac, 0x10,
+            0x0a, 0x63, 0xac, 0x10, 0x0a, 0x0c,
+        ];
+        assert_eq!(compute(0, &h, 10), 0xb1e6);
+        assert_eq!(verify(0xb1e6, None, &h, 10), ChecksumStatus::Correct);
+        let mut bad = h;
+        bad[10..12].copy_from_slice(&[0x12, 0x34]);
+        assert_eq!(
+            verify(0x1234, None, &bad, 10),
+            ChecksumStatus::Incorrect { expected: 0xb1e6 }
+        );
+    }
+
+    #[test]
+    fn odd_length_pads_with_zero() {
+        assert_eq!(ones_sum(0, &[0x01]), 0x0100);
+        assert_eq!(ones_sum(0, &[0xff, 0xff, 0x00, 0x01]), 0x0001);
+    }
+
+    #[test]
+    fn pseudo_header_sums_addresses_protocol_and_length() {
+        let lo = IpAddr::from([127, 0, 0, 1]);
+        // 0x7f00 + 0x0001 twice, protocol 6, length 40.
+        assert_eq!(pseudo_header(lo, lo, 6, 40), 0xfe02 + 6 + 40);
+        let v6 = IpAddr::from([0u16, 0, 0, 0, 0, 0, 0, 1]);
+        assert_eq!(pseudo_header(v6, v6, 58, 0x1_0002), 1 + 1 + 1 + 2 + 58);
+    }
 
     #[test]
     fn correct_checksums() {
@@ -188,7 +295,47 @@ mod tests {
             transport(&p),
             Some(ChecksumStatus::Incorrect { expected: 0xcf76 })
         );
+        assert_eq!(transport(&p).and_then(|s| s.expected()), Some(0xcf76));
         assert!(likely_offload(&p));
+    }
+
+    #[test]
+    fn the_offload_placeholder_is_recognised() {
+        // What Linux leaves with CHECKSUM_PARTIAL: the folded pseudo-header sum.
+        let lo = IpAddr::from([127, 0, 0, 1]);
+        let placeholder = ones_sum(pseudo_header(lo, lo, proto::TCP, 40), &[]);
+        let mut b = SYN;
+        b[50..52].copy_from_slice(&placeholder.to_be_bytes());
+        let p = decode(&frame(&b));
+        assert_eq!(
+            transport(&p),
+            Some(ChecksumStatus::OffloadPlaceholder { expected: 0xcf76 })
+        );
+        assert_eq!(transport(&p).map(|s| s.word()), Some("incorrect"));
+        // The IPv4 header has no pseudo-header, so no placeholder either.
+        let mut b = SYN;
+        b[24..26].copy_from_slice(&[0, 0]);
+        assert_eq!(
+            ipv4_header(&decode(&frame(&b))),
+            Some(ChecksumStatus::Incorrect { expected: 0xe08b })
+        );
+    }
+
+    #[test]
+    fn both_one_complement_zeros_are_correct() {
+        // A TCP segment whose checksum computes to 0x0000 also verifies with 0xffff.
+        let mut b = SYN;
+        // The sum without the checksum is !0xcf76; an urgent pointer of 0xcf76 (it was 0)
+        // brings it to 0xffff, so the checksum to send becomes 0x0000.
+        b[52..54].copy_from_slice(&0xcf76u16.to_be_bytes());
+        let p = decode(&frame(&b));
+        let expected = transport(&p).and_then(|s| s.expected());
+        assert_eq!(expected, Some(0));
+        b[50..52].copy_from_slice(&[0xff, 0xff]);
+        assert_eq!(
+            transport(&decode(&frame(&b))),
+            Some(ChecksumStatus::Correct)
+        );
     }
 
     #[test]
@@ -216,5 +363,12 @@ mod tests {
             ipv4_header(&p),
             Some(ChecksumStatus::Incorrect { .. })
         ));
+        // The same with a zero checksum: over IPv4 that means "none", captured or not.
+        udp[40..42].copy_from_slice(&[0, 0]);
+        let p = decode(&Frame {
+            orig_len: 62,
+            ..frame(&udp)
+        });
+        assert_eq!(transport(&p), Some(ChecksumStatus::Absent));
     }
 }

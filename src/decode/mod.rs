@@ -389,6 +389,14 @@ impl<'a> Packet<'a> {
             _ => None,
         }
     }
+    /// An IP fragment other than the first: it carries no transport header.
+    pub fn is_later_fragment(&self) -> bool {
+        match &self.net {
+            Net::Ipv4(h) => h.frag_offset != 0,
+            Net::Ipv6(h) => h.fragment.is_some_and(|f| f.offset != 0),
+            _ => false,
+        }
+    }
 }
 
 /// Decodes one frame. Never panics, whatever the bytes.

@@ -1,5 +1,14 @@
 //! Names of ICMP and ICMPv6 types and codes (RFC 792, RFC 4443, RFC 4861), for every view.
 
+/// ICMPv6 (`v6`) or ICMP type and code by name.
+pub fn icmp(v6: bool, kind: u8, code: u8) -> &'static str {
+    if v6 {
+        icmpv6(kind, code)
+    } else {
+        icmpv4(kind, code)
+    }
+}
+
 /// ICMP type and code by name, as tcpdump words them.
 pub fn icmpv4(kind: u8, code: u8) -> &'static str {
     match (kind, code) {

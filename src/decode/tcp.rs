@@ -38,6 +38,15 @@ impl TcpFlags {
     pub fn urg(self) -> bool {
         self.has(Self::URG)
     }
+
+    /// The name of one flag bit as [`FLAG_TABLE`] gives it (`"SYN"`); `"?"` for a bit that is
+    /// no flag.
+    pub fn name_of(bit: u16) -> &'static str {
+        FLAG_TABLE
+            .iter()
+            .find(|(b, _, _)| *b == bit)
+            .map_or("?", |(_, _, name)| name)
+    }
 }
 
 /// One row per flag: bit, tcpdump's letter, the name a learner reads. Order is tcpdump's.
@@ -172,6 +181,13 @@ impl<'a> Iterator for TcpOptions<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flag_names_come_from_the_table() {
+        assert_eq!(TcpFlags::name_of(TcpFlags::SYN), "SYN");
+        assert_eq!(TcpFlags::name_of(TcpFlags::AE), "AE");
+        assert_eq!(TcpFlags::name_of(0x200), "?");
+    }
 
     #[test]
     fn linux_syn_options() {

@@ -5,12 +5,7 @@ use crate::source::{Frame, LinkType, Timestamp};
 use etherparse::PacketBuilder;
 
 fn frame(link: LinkType, data: &[u8]) -> Frame<'_> {
-    Frame {
-        ts: Timestamp::new(1, 0),
-        link,
-        orig_len: data.len() as u32,
-        data,
-    }
+    Frame::whole(Timestamp::new(1, 0), link, data)
 }
 
 fn tcp_syn_ether() -> Vec<u8> {

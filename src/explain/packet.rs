@@ -11,11 +11,11 @@ use std::net::IpAddr;
 
 use serde_json::{Value, json};
 
-use super::checksum::{self, Verdict};
 use super::diagram::{self, Cell};
 use super::ip::{IpFacts, explain as explain_ip};
 use super::wrap;
 use crate::app::Failure;
+use crate::decode::checksum::{self, ChecksumStatus};
 use crate::decode::{
     self, FLAG_TABLE, Link, Net, Packet, TcpFlags, TcpOption, TcpOptions, Transport, names, proto,
 };
@@ -593,37 +593,42 @@ fn ecn_name(e: u8) -> &'static str {
     }
 }
 
-fn checksum_note(what: &str, v: Verdict, stored: u16, lo: bool) -> String {
+fn checksum_note(what: &str, v: ChecksumStatus, stored: u16, lo: bool) -> String {
     match v {
         // Linux always computes the IPv4 header checksum itself (ip_send_check), so offload
         // does not explain a wrong one.
-        Verdict::Wrong { computed } if what.contains("IPv4") => format!(
-            "{what} checksum 0x{stored:04x} is wrong (should be 0x{computed:04x}): the header was \
+        ChecksumStatus::Incorrect { expected: computed }
+        | ChecksumStatus::OffloadPlaceholder { expected: computed }
+            if what.contains("IPv4") =>
+        {
+            format!(
+                "{what} checksum 0x{stored:04x} is wrong (should be 0x{computed:04x}): the header was \
              damaged or crafted by hand; a receiver drops such a packet."
-        ),
-        Verdict::Correct => format!(
+            )
+        }
+        ChecksumStatus::Correct => format!(
             "{what} checksum 0x{stored:04x} is correct (recomputed over the captured bytes)."
         ),
-        Verdict::NotUsed => format!(
+        ChecksumStatus::Absent => format!(
             "{what} checksum 0 means the sender did not compute one (allowed for UDP over IPv4, \
              RFC 768; required over IPv6, RFC 8200 §8.1)."
         ),
-        Verdict::Unverifiable => format!(
+        ChecksumStatus::Unverifiable => format!(
             "{what} checksum 0x{stored:04x} cannot be checked: the capture does not hold every \
              byte it covers (snap length)."
         ),
-        Verdict::OffloadPlaceholder { computed } => format!(
+        ChecksumStatus::OffloadPlaceholder { expected: computed } => format!(
             "{what} checksum 0x{stored:04x} is not the right one (0x{computed:04x}), but it is \
              exactly the sum of the pseudo-header: the placeholder the kernel leaves when \
              checksum offload is on. The capture saw the packet before the network card (or, on \
              loopback, nobody) filled in the real checksum. {}",
             OFFLOAD
         ),
-        Verdict::Wrong { computed } if lo => format!(
+        ChecksumStatus::Incorrect { expected: computed } if lo => format!(
             "{what} checksum 0x{stored:04x} is wrong (should be 0x{computed:04x}), which is \
              normal here: {OFFLOAD}"
         ),
-        Verdict::Wrong { computed } => format!(
+        ChecksumStatus::Incorrect { expected: computed } => format!(
             "{what} checksum 0x{stored:04x} is wrong (should be 0x{computed:04x}). If this \
              capture was taken on the sending machine, that is checksum offload: {OFFLOAD} A \
              packet that really arrives with a wrong checksum is dropped by the receiver."
@@ -634,15 +639,6 @@ fn checksum_note(what: &str, v: Verdict, stored: u16, lo: bool) -> String {
 const OFFLOAD: &str = "the sending kernel leaves the checksum to the network card, after the \
 point where packets are captured, and on loopback (lo) Linux never computes it at all since the \
 bytes cannot be damaged. Wireshark and tcpdump -vv report the same; the receiver is not affected.";
-
-/// Whether the packet never left this machine (loopback addresses or a loopback link).
-fn local_traffic(p: &Packet<'_>) -> bool {
-    let lo = |a: Option<IpAddr>| a.is_some_and(|a| a.is_loopback());
-    lo(p.src_ip())
-        || lo(p.dst_ip())
-        || matches!(p.link, Link::Loopback { .. })
-        || matches!(p.link, Link::Sll(s) if s.arphrd == 772 || s.packet_type == 4)
-}
 
 fn ipv4_header(h: &decode::Ipv4Summary<'_>, off: usize) -> Header {
     let hb = h.header;
@@ -664,7 +660,7 @@ fn ipv4_header(h: &decode::Ipv4Summary<'_>, off: usize) -> Header {
         (false, true) => "MF",
         (false, false) => "-",
     };
-    let v = checksum::verify(h.checksum, None, hb, 10);
+    let v = checksum::ipv4(h);
     let mut f = vec![
         field("Version", "Ver", 0, 4, "4", "IP version 4"),
         field(
@@ -770,9 +766,10 @@ fn ipv4_header(h: &decode::Ipv4Summary<'_>, off: usize) -> Header {
             format!(
                 "covers the header only (RFC 1071); {}",
                 match v {
-                    Verdict::Correct => "correct".to_string(),
-                    Verdict::Wrong { computed } | Verdict::OffloadPlaceholder { computed } =>
-                        format!("wrong, should be 0x{computed:04x}"),
+                    ChecksumStatus::Correct => "correct".to_string(),
+                    ChecksumStatus::Incorrect { expected }
+                    | ChecksumStatus::OffloadPlaceholder { expected } =>
+                        format!("wrong, should be 0x{expected:04x}"),
                     _ => "not checked".to_string(),
                 }
             ),
@@ -1091,34 +1088,9 @@ fn arp_header(a: &decode::ArpSummary, off: usize) -> Header {
     }
 }
 
-/// The length the transport layer has on the wire and the pseudo-header sum for it.
-fn pseudo(p: &Packet<'_>, protocol: u8) -> Option<(u32, u32)> {
-    let len = match &p.net {
-        Net::Ipv4(h) => (h.total_len as u32).checked_sub(h.header_len as u32)?,
-        Net::Ipv6(h) => (h.payload_len as u32).checked_sub(h.ext_len())?,
-        _ => return None,
-    };
-    Some((
-        checksum::pseudo_header(p.src_ip()?, p.dst_ip()?, protocol, len),
-        len,
-    ))
-}
-
-/// Verifies a transport checksum when every byte it covers was captured.
-fn verify_transport(p: &Packet<'_>, protocol: u8, stored: u16, field_off: usize) -> Verdict {
-    let start = p.transport_offset as usize;
-    let with_pseudo = protocol != proto::ICMP;
-    let (ps, len) = match pseudo(p, protocol) {
-        Some(x) => x,
-        None => return Verdict::Unverifiable,
-    };
-    let Some(bytes) = p.data.get(start..start + len as usize) else {
-        return Verdict::Unverifiable;
-    };
-    if protocol == proto::UDP && stored == 0 && matches!(p.net, Net::Ipv4(_)) {
-        return Verdict::NotUsed;
-    }
-    checksum::verify(stored, with_pseudo.then_some(ps), bytes, field_off)
+/// The verdict on the packet's own TCP, UDP or ICMP checksum (`decode::checksum`).
+fn verify_transport(p: &Packet<'_>) -> ChecksumStatus {
+    checksum::transport(p).unwrap_or(ChecksumStatus::Unverifiable)
 }
 
 fn port_meaning(port: u16, proto: crate::services::Proto, side: &str) -> String {
@@ -1396,7 +1368,7 @@ fn tcp_header(p: &Packet<'_>, t: &decode::TcpSummary<'_>, ctx: &Context<'_>) -> 
         ws(i.dir != Dir::ToServer)?;
         ws(i.dir == Dir::ToServer)
     });
-    let v = verify_transport(p, proto::TCP, t.checksum, 16);
+    let v = verify_transport(p);
     f.push(field(
         "Window",
         "Window",
@@ -1489,7 +1461,12 @@ fn tcp_header(p: &Packet<'_>, t: &decode::TcpSummary<'_>, ctx: &Context<'_>) -> 
     if let Some(i) = rel {
         notes.push(connection_note(t, &i, data_len, ctx));
     }
-    notes.push(checksum_note("The TCP", v, t.checksum, local_traffic(p)));
+    notes.push(checksum_note(
+        "The TCP",
+        v,
+        t.checksum,
+        checksum::likely_offload(p),
+    ));
     Header {
         key: "tcp",
         title: "TCP header",
@@ -1501,15 +1478,17 @@ fn tcp_header(p: &Packet<'_>, t: &decode::TcpSummary<'_>, ctx: &Context<'_>) -> 
     }
 }
 
-fn verdict_word(v: Verdict) -> String {
+fn verdict_word(v: ChecksumStatus) -> String {
     match v {
-        Verdict::Correct => "correct".into(),
-        Verdict::OffloadPlaceholder { computed } => {
+        ChecksumStatus::Correct => "correct".into(),
+        ChecksumStatus::OffloadPlaceholder { expected: computed } => {
             format!("not computed yet (offload placeholder), should be 0x{computed:04x}")
         }
-        Verdict::Wrong { computed } => format!("wrong, should be 0x{computed:04x}"),
-        Verdict::NotUsed => "not used (0)".into(),
-        Verdict::Unverifiable => "cannot be checked (bytes missing from the capture)".into(),
+        ChecksumStatus::Incorrect { expected: computed } => {
+            format!("wrong, should be 0x{computed:04x}")
+        }
+        ChecksumStatus::Absent => "not used (0)".into(),
+        ChecksumStatus::Unverifiable => "cannot be checked (bytes missing from the capture)".into(),
     }
 }
 
@@ -1603,7 +1582,7 @@ fn connection_note(
 
 fn udp_header(p: &Packet<'_>, u: &decode::UdpSummary) -> Header {
     use crate::services::Proto;
-    let v = verify_transport(p, proto::UDP, u.checksum, 6);
+    let v = verify_transport(p);
     let [sp, dp] = port_fields(u.src_port, u.dst_port, Proto::Udp);
     let f = vec![
         sp,
@@ -1642,19 +1621,14 @@ fn udp_header(p: &Packet<'_>, u: &decode::UdpSummary) -> Header {
             "UDP has no connection, no sequence numbers and no retransmission: each datagram is \
              delivered whole, or not at all, and maybe out of order."
                 .into(),
-            checksum_note("The UDP", v, u.checksum, local_traffic(p)),
+            checksum_note("The UDP", v, u.checksum, checksum::likely_offload(p)),
         ],
     }
 }
 
 fn icmp_header(p: &Packet<'_>, i: &decode::IcmpSummary, v6: bool) -> Header {
-    let name = if v6 {
-        names::icmpv6(i.kind, i.code)
-    } else {
-        names::icmpv4(i.kind, i.code)
-    };
-    let protocol = if v6 { proto::ICMPV6 } else { proto::ICMP };
-    let v = verify_transport(p, protocol, i.checksum, 2);
+    let name = names::icmp(v6, i.kind, i.code);
+    let v = verify_transport(p);
     let echo = if v6 {
         matches!(i.kind, 128 | 129)
     } else {
@@ -1721,7 +1695,7 @@ fn icmp_header(p: &Packet<'_>, i: &decode::IcmpSummary, v6: bool) -> Header {
             if v6 { "The ICMPv6" } else { "The ICMP" },
             v,
             i.checksum,
-            local_traffic(p),
+            checksum::likely_offload(p),
         )],
     }
 }

@@ -62,15 +62,6 @@ fn family_is(p: &Packet<'_>, family: Option<Family>) -> bool {
     }
 }
 
-/// A fragment other than the first: it carries no transport header.
-fn later_fragment(p: &Packet<'_>) -> bool {
-    match &p.net {
-        Net::Ipv4(h) => h.frag_offset != 0,
-        Net::Ipv6(h) => h.fragment.is_some_and(|f| f.offset != 0),
-        _ => false,
-    }
-}
-
 /// The first `size` bytes at `base + offset` of the frame, big-endian; `None` past the capture.
 fn load(p: &Packet<'_>, base: u32, offset: u32, size: u8) -> Option<u32> {
     let start = base.checked_add(offset)? as usize;
@@ -110,7 +101,7 @@ fn prim_matches(prim: &Prim, p: &Packet<'_>) -> Option<bool> {
             let Some(protocol) = p.ip_protocol() else {
                 return Some(false);
             };
-            if !proto.includes(protocol) || later_fragment(p) {
+            if !proto.includes(protocol) || p.is_later_fragment() {
                 return Some(false);
             }
             let base = p.transport_offset;
@@ -144,7 +135,7 @@ fn base_present(base: Base, p: &Packet<'_>) -> bool {
         Base::Ip => ether_type(p) == Some(ethertype::IPV4),
         Base::Ip6 => ether_type(p) == Some(ethertype::IPV6),
         Base::Transport { proto, family } => {
-            family_is(p, family) && p.ip_protocol() == Some(proto) && !later_fragment(p)
+            family_is(p, family) && p.ip_protocol() == Some(proto) && !p.is_later_fragment()
         }
     }
 }

@@ -367,12 +367,7 @@ fn frames() -> Vec<(String, LinkType, Vec<u8>)> {
 }
 
 fn frame(link: LinkType, data: &[u8]) -> Frame<'_> {
-    Frame {
-        ts: Timestamp::new(1, 0),
-        link,
-        orig_len: data.len() as u32,
-        data,
-    }
+    Frame::whole(Timestamp::new(1, 0), link, data)
 }
 
 fn matches(expr: &str, link: LinkType, data: &[u8]) -> bool {

@@ -96,11 +96,9 @@ impl J<'_> {
         match status {
             Some(s) => {
                 self.plain("checksum_status", s.word())?;
-                match s {
-                    ChecksumStatus::Incorrect { expected } => {
-                        self.num("checksum_expected", expected)
-                    }
-                    _ => self.null("checksum_expected"),
+                match s.expected() {
+                    Some(expected) => self.num("checksum_expected", expected),
+                    None => self.null("checksum_expected"),
                 }
             }
             None => {

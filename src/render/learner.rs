@@ -63,27 +63,28 @@ mod sgr {
     pub const RESET: &str = "\x1b[0m";
 }
 
-/// Flags named in a learner's order; ACK is added last ("SYN-ACK", "FIN-ACK").
-const FLAG_ORDER: [(u16, &str); 8] = [
-    (TcpFlags::SYN, "SYN"),
-    (TcpFlags::FIN, "FIN"),
-    (TcpFlags::RST, "RST"),
-    (TcpFlags::PSH, "PSH"),
-    (TcpFlags::URG, "URG"),
-    (TcpFlags::ECE, "ECE"),
-    (TcpFlags::CWR, "CWR"),
-    (TcpFlags::AE, "AE"),
+/// Flags in a learner's order, ACK last ("SYN-ACK", "FIN-ACK"); names from `FLAG_TABLE`.
+const FLAG_ORDER: [u16; 9] = [
+    TcpFlags::SYN,
+    TcpFlags::FIN,
+    TcpFlags::RST,
+    TcpFlags::PSH,
+    TcpFlags::URG,
+    TcpFlags::ECE,
+    TcpFlags::CWR,
+    TcpFlags::AE,
+    TcpFlags::ACK,
 ];
 
 /// Writes TCP flags the way a learner reads them: `SYN`, `SYN-ACK`, `PSH-ACK`, `RST`, `none`.
 pub fn write_flag_names(out: &mut dyn fmt::Write, flags: TcpFlags) -> fmt::Result {
     let mut first = true;
-    for (bit, name) in FLAG_ORDER.iter().chain([(TcpFlags::ACK, "ACK")].iter()) {
-        if flags.has(*bit) {
+    for bit in FLAG_ORDER {
+        if flags.has(bit) {
             if !first {
                 out.write_char('-')?;
             }
-            out.write_str(name)?;
+            out.write_str(TcpFlags::name_of(bit))?;
             first = false;
         }
     }
@@ -542,7 +543,7 @@ impl LearnerRenderer {
                 line.cell("", width::PROTO, format_args!("{}", proto_name(*protocol)));
                 line.gap();
                 line.cell("", 0, format_args!("len {}", p.payload_wire_len));
-                if is_later_fragment(p) {
+                if p.is_later_fragment() {
                     line.note(format_args!(
                         "a later fragment: its transport header travelled in the first one"
                     ));
@@ -723,11 +724,7 @@ impl LearnerRenderer {
     }
 
     fn icmp(&mut self, line: &mut Line<'_>, p: &Packet<'_>, i: &IcmpSummary, v6: bool) {
-        let name = if v6 {
-            names::icmpv6(i.kind, i.code)
-        } else {
-            names::icmpv4(i.kind, i.code)
-        };
+        let name = names::icmp(v6, i.kind, i.code);
         let id = u16::from_be_bytes([i.rest[0], i.rest[1]]);
         let seq = u16::from_be_bytes([i.rest[2], i.rest[3]]);
         let (req, rep) = if v6 { (128, 129) } else { (8, 0) };
@@ -915,14 +912,6 @@ fn ether_name(et: u16) -> &'static str {
         ethertype::ARP => "ARP",
         ethertype::VLAN | ethertype::QINQ => "VLAN",
         _ => "?",
-    }
-}
-
-fn is_later_fragment(p: &Packet<'_>) -> bool {
-    match &p.net {
-        Net::Ipv4(h) => h.frag_offset != 0,
-        Net::Ipv6(h) => h.fragment.is_some_and(|f| f.offset != 0),
-        _ => false,
     }
 }
 

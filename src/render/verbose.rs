@@ -1,8 +1,9 @@
 //! `-v`: a tree of every header field, layer by layer (in the spirit of `tshark -V`): the frame,
 //! the link header (Ethernet and its VLAN tags, Linux cooked, BSD loopback), IPv4 or IPv6 with
 //! extension headers, ARP, TCP with each flag and option, UDP, ICMP, and the payload. Checksums
-//! are verified (`decode::checksum`) and a wrong one on a packet sent by this host is explained
-//! as checksum offload.
+//! are verified (`decode::checksum`): a transport checksum that holds the offload placeholder is
+//! named as checksum offload, and another wrong one on a packet this host likely sent is
+//! explained as probable offload.
 
 use std::fmt;
 use std::io::{self, Write};
@@ -26,17 +27,18 @@ const SUB: &str = "        ";
 /// How many payload characters are previewed.
 const PREVIEW: usize = 64;
 
-/// The TCP flag bits from the most significant, as the header lays them out.
-const TCP_FLAG_BITS: [(u16, &str); 9] = [
-    (TcpFlags::AE, "AE (accurate ECN)"),
-    (TcpFlags::CWR, "CWR (congestion window reduced)"),
-    (TcpFlags::ECE, "ECE (ECN echo)"),
-    (TcpFlags::URG, "URG (urgent pointer valid)"),
-    (TcpFlags::ACK, "ACK (acknowledgment number valid)"),
-    (TcpFlags::PSH, "PSH (push data to the application)"),
-    (TcpFlags::RST, "RST (reset the connection)"),
-    (TcpFlags::SYN, "SYN (synchronize sequence numbers)"),
-    (TcpFlags::FIN, "FIN (no more data from the sender)"),
+/// What each TCP flag bit means, from the most significant, as the header lays them out
+/// (names from `FLAG_TABLE`).
+const TCP_FLAG_MEANINGS: [(u16, &str); 9] = [
+    (TcpFlags::AE, "accurate ECN"),
+    (TcpFlags::CWR, "congestion window reduced"),
+    (TcpFlags::ECE, "ECN echo"),
+    (TcpFlags::URG, "urgent pointer valid"),
+    (TcpFlags::ACK, "acknowledgment number valid"),
+    (TcpFlags::PSH, "push data to the application"),
+    (TcpFlags::RST, "reset the connection"),
+    (TcpFlags::SYN, "synchronize sequence numbers"),
+    (TcpFlags::FIN, "no more data from the sender"),
 ];
 
 pub struct VerboseRenderer {
@@ -93,7 +95,7 @@ impl Renderer for VerboseRenderer {
         }
         link(out, p)?;
         match &p.net {
-            Net::Ipv4(h) => ipv4(out, p, h)?,
+            Net::Ipv4(h) => ipv4(out, h)?,
             Net::Ipv6(h) => ipv6(out, h)?,
             Net::Arp(a) => arp(out, a)?,
             Net::Other { ether_type } => writeln!(
@@ -248,20 +250,41 @@ fn link(out: &mut dyn Write, p: &Packet<'_>) -> io::Result<()> {
 }
 
 /// `0x1234 (correct)`, `0x1234 (incorrect, should be 0x5678 …)` and the other outcomes.
-struct Checksum<'a, 'b> {
+struct Checksum {
     value: u16,
     status: Option<ChecksumStatus>,
-    packet: &'a Packet<'b>,
+    /// Whether a wrong value is likely checksum offload (`checksum::likely_offload`); never for
+    /// the IPv4 header, whose checksum the sending kernel always computes.
+    likely_offload: bool,
 }
 
-impl fmt::Display for Checksum<'_, '_> {
+impl Checksum {
+    fn ipv4_header(h: &Ipv4Summary<'_>) -> Self {
+        Checksum {
+            value: h.checksum,
+            status: Some(checksum::ipv4(h)),
+            likely_offload: false,
+        }
+    }
+
+    /// The TCP, UDP or ICMP checksum `value` of the packet `p`.
+    fn transport(value: u16, p: &Packet<'_>) -> Self {
+        Checksum {
+            value,
+            status: checksum::transport(p),
+            likely_offload: checksum::likely_offload(p),
+        }
+    }
+}
+
+impl fmt::Display for Checksum {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "0x{:04x}", self.value)?;
         match self.status {
             Some(ChecksumStatus::Correct) => f.write_str(" (correct)"),
             Some(ChecksumStatus::Incorrect { expected }) => {
                 write!(f, " (incorrect, should be 0x{expected:04x})")?;
-                if checksum::likely_offload(self.packet) {
+                if self.likely_offload {
                     f.write_str(
                         " — usually checksum offload: this host sent the packet and its network \
                          card fills the checksum in after the capture point",
@@ -269,6 +292,12 @@ impl fmt::Display for Checksum<'_, '_> {
                 }
                 Ok(())
             }
+            Some(ChecksumStatus::OffloadPlaceholder { expected }) => write!(
+                f,
+                " (incorrect, should be 0x{expected:04x}) — checksum offload: the field holds \
+                 just the pseudo-header sum, the placeholder the sending kernel leaves for the \
+                 network card to complete after the capture point"
+            ),
             Some(ChecksumStatus::Absent) => f.write_str(" (none: optional for UDP over IPv4)"),
             Some(ChecksumStatus::Unverifiable) => {
                 f.write_str(" (not verified: not all the bytes it covers were captured)")
@@ -296,7 +325,7 @@ fn ip_proto_long(p: u8) -> &'static str {
     }
 }
 
-fn ipv4(out: &mut dyn Write, p: &Packet<'_>, h: &Ipv4Summary<'_>) -> io::Result<()> {
+fn ipv4(out: &mut dyn Write, h: &Ipv4Summary<'_>) -> io::Result<()> {
     writeln!(out, "Internet Protocol version 4: {} → {}", h.src, h.dst)?;
     writeln!(out, "{FIELD}version: 4")?;
     writeln!(
@@ -339,15 +368,7 @@ fn ipv4(out: &mut dyn Write, p: &Packet<'_>, h: &Ipv4Summary<'_>) -> io::Result<
         h.protocol,
         ip_proto_long(h.protocol)
     )?;
-    writeln!(
-        out,
-        "{FIELD}header checksum: {}",
-        Checksum {
-            value: h.checksum,
-            status: checksum::ipv4_header(p),
-            packet: p
-        }
-    )?;
+    writeln!(out, "{FIELD}header checksum: {}", Checksum::ipv4_header(h))?;
     writeln!(out, "{FIELD}source: {}", h.src)?;
     writeln!(out, "{FIELD}destination: {}", h.dst)?;
     if !h.options.is_empty() {
@@ -508,18 +529,15 @@ fn tcp(
         FlagNames(t.flags)
     )?;
     writeln!(out, "{SUB}reserved: {reserved}")?;
-    for (bit, name) in TCP_FLAG_BITS {
-        writeln!(out, "{SUB}{name}: {}", t.flags.has(bit) as u8)?;
+    for (bit, meaning) in TCP_FLAG_MEANINGS {
+        let name = TcpFlags::name_of(bit);
+        writeln!(out, "{SUB}{name} ({meaning}): {}", t.flags.has(bit) as u8)?;
     }
     writeln!(out, "{FIELD}window: {}", t.window)?;
     writeln!(
         out,
         "{FIELD}checksum: {}",
-        Checksum {
-            value: t.checksum,
-            status: checksum::transport(p),
-            packet: p
-        }
+        Checksum::transport(t.checksum, p)
     )?;
     write!(out, "{FIELD}urgent pointer: {}", t.urgent)?;
     if !t.flags.urg() {
@@ -600,20 +618,12 @@ fn udp(out: &mut dyn Write, p: &Packet<'_>, u: &UdpSummary) -> io::Result<()> {
     writeln!(
         out,
         "{FIELD}checksum: {}",
-        Checksum {
-            value: u.checksum,
-            status: checksum::transport(p),
-            packet: p
-        }
+        Checksum::transport(u.checksum, p)
     )
 }
 
 fn icmp(out: &mut dyn Write, p: &Packet<'_>, i: &IcmpSummary, v6: bool) -> io::Result<()> {
-    let name = if v6 {
-        names::icmpv6(i.kind, i.code)
-    } else {
-        names::icmpv4(i.kind, i.code)
-    };
+    let name = names::icmp(v6, i.kind, i.code);
     writeln!(
         out,
         "Internet Control Message Protocol{}: {name}",
@@ -624,11 +634,7 @@ fn icmp(out: &mut dyn Write, p: &Packet<'_>, i: &IcmpSummary, v6: bool) -> io::R
     writeln!(
         out,
         "{FIELD}checksum: {}",
-        Checksum {
-            value: i.checksum,
-            status: checksum::transport(p),
-            packet: p
-        }
+        Checksum::transport(i.checksum, p)
     )?;
     let echo = if v6 {
         i.kind == 128 || i.kind == 129
@@ -659,4 +665,37 @@ fn icmp(out: &mut dyn Write, p: &Packet<'_>, i: &IcmpSummary, v6: bool) -> io::R
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shown(status: ChecksumStatus, likely_offload: bool) -> String {
+        Checksum {
+            value: 0x1234,
+            status: Some(status),
+            likely_offload,
+        }
+        .to_string()
+    }
+
+    #[test]
+    fn the_offload_placeholder_is_named_as_such() {
+        let s = shown(
+            ChecksumStatus::OffloadPlaceholder { expected: 0xabcd },
+            false,
+        );
+        assert!(
+            s.starts_with("0x1234 (incorrect, should be 0xabcd) — checksum offload: the field holds just the pseudo-header sum"),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn a_wrong_checksum_is_offload_only_when_this_host_likely_sent_it() {
+        let wrong = ChecksumStatus::Incorrect { expected: 0xabcd };
+        assert_eq!(shown(wrong, false), "0x1234 (incorrect, should be 0xabcd)");
+        assert!(shown(wrong, true).contains("— usually checksum offload"));
+    }
 }

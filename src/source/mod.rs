@@ -116,6 +116,18 @@ pub struct Frame<'a> {
     pub data: &'a [u8],
 }
 
+impl<'a> Frame<'a> {
+    /// A frame captured in full: `orig_len` is `data.len()` (packets built in memory).
+    pub fn whole(ts: Timestamp, link: LinkType, data: &'a [u8]) -> Self {
+        Frame {
+            ts,
+            link,
+            orig_len: data.len() as u32,
+            data,
+        }
+    }
+}
+
 /// A frame that owns its bytes (memory sources, tests).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OwnedFrame {

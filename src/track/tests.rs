@@ -55,12 +55,8 @@ fn udp(src: u16, dst: u16, payload: &[u8]) -> Vec<u8> {
 
 /// Observes `bytes` at `us` microseconds.
 fn at(t: &mut Tracker, us: i64, bytes: &[u8]) -> TrackInfo {
-    let f = Frame {
-        ts: Timestamp::new(us / 1_000_000, (us % 1_000_000) as u32 * 1000),
-        link: LinkType::RAW,
-        orig_len: bytes.len() as u32,
-        data: bytes,
-    };
+    let ts = Timestamp::new(us / 1_000_000, (us % 1_000_000) as u32 * 1000);
+    let f = Frame::whole(ts, LinkType::RAW, bytes);
     t.observe(&decode(&f)).expect("tracked")
 }
 
