@@ -38,7 +38,7 @@ pub struct FlowsArgs {
     pub file: String,
 
     /// Filter expression in tcpdump's syntax.
-    #[arg(value_name = "FILTER", trailing_var_arg = true)]
+    #[arg(value_name = "FILTER")]
     pub filter: Vec<String>,
 
     #[command(flatten)]
@@ -52,7 +52,7 @@ pub struct LadderArgs {
     pub file: String,
 
     /// Filter expression in tcpdump's syntax.
-    #[arg(value_name = "FILTER", trailing_var_arg = true)]
+    #[arg(value_name = "FILTER")]
     pub filter: Vec<String>,
 
     /// Only this conversation (numbered from 0 as in `sockscope flows`).
@@ -97,11 +97,7 @@ pub struct ReplayArgs {
     pub file: String,
 
     /// Filter expression in tcpdump's syntax, e.g. `tcp port 7` or `host ::1 and not arp`.
-    #[arg(
-        value_name = "FILTER",
-        trailing_var_arg = true,
-        allow_hyphen_values = false
-    )]
+    #[arg(value_name = "FILTER", allow_hyphen_values = false)]
     pub filter: Vec<String>,
 
     #[command(flatten)]

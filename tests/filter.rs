@@ -147,6 +147,13 @@ fn replay_shows_only_packets_that_match_the_filter() {
     let shown = lines(&counted);
     assert_eq!(shown.len(), 1, "{shown:?}");
     assert!(shown[0].contains(".40000 > 127.0.0.1.53:"), "{shown:?}");
+
+    // Options may also come after the filter words, as with tcpdump.
+    let after = sockscope(&[
+        "replay", file, "udp", "and", "port", "53", "-c", "1", "--format", "tcpdump", "-t",
+    ]);
+    assert!(after.status.success(), "{after:?}");
+    assert_eq!(lines(&after), shown);
 }
 
 #[test]
