@@ -54,6 +54,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Replay(a) => replay(a),
         Command::Demo(a) => crate::demo::command::run(&a),
+        Command::Lesson(a) => crate::lesson::run(&a),
     }
 }
 

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod decode;
 pub mod demo;
+pub mod lesson;
 pub mod pipeline;
 pub mod render;
 pub mod services;
