@@ -226,7 +226,12 @@ pub struct LessonArgs {
     pub name: Option<String>,
 
     /// Playback speed of a recording: 2 is twice as fast, 0 shows everything at once.
-    #[arg(long, value_name = "X", default_value_t = 1.0)]
+    #[arg(
+        long,
+        value_name = "X",
+        default_value_t = 1.0,
+        allow_negative_numbers = true
+    )]
     pub speed: f64,
 
     /// Save the live lesson's capture to FILE (pcap).
@@ -237,7 +242,8 @@ pub struct LessonArgs {
     #[arg(long, conflicts_with = "record")]
     pub recorded: bool,
 
-    /// The port the lesson's server uses (live only; default: a free one).
+    /// The port the lesson's server uses (live only). Default: a free one; with --record, the
+    /// demo's usual port (7007 for tcp-echo ...) when it is free.
     #[arg(long, value_name = "PORT")]
     pub port: Option<u16>,
 

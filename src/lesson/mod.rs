@@ -127,6 +127,10 @@ pub fn run(a: &LessonArgs) -> Result<(), Failure> {
     }
     let port = match a.port {
         Some(p) => p,
+        // A recording shows the port a learner would use with `sockscope demo`, when free.
+        None if a.record.is_some() && port_is_free(lesson.host, lesson.usual_port) => {
+            lesson.usual_port
+        }
         None => free_port(lesson.host)?,
     };
     match open_capture(port) {
@@ -172,9 +176,7 @@ fn free_port(host: IpAddr) -> Result<u16, Failure> {
             .map_or(0, |d| d.subsec_nanos());
     for i in 0..500u32 {
         let port = base + (seed.wrapping_add(i.wrapping_mul(7919)) % span) as u16;
-        // A listener without SO_REUSEADDR cannot bind while old connections of the port sit
-        // in TIME-WAIT: such a port is skipped too.
-        if TcpListener::bind((host, port)).is_ok() && UdpSocket::bind((host, port)).is_ok() {
+        if port_is_free(host, port) {
             return Ok(port);
         }
     }
@@ -183,14 +185,26 @@ fn free_port(host: IpAddr) -> Result<u16, Failure> {
     )))
 }
 
+/// Whether nothing uses `port` on `host`, for TCP or UDP. A listener without SO_REUSEADDR
+/// cannot bind while old connections of the port sit in TIME-WAIT: such a port is not free.
+fn port_is_free(host: IpAddr, port: u16) -> bool {
+    TcpListener::bind((host, port)).is_ok() && UdpSocket::bind((host, port)).is_ok()
+}
+
 /// The lines before the packets: the lesson, what to look for, where the packets come from.
-fn intro(out: &mut dyn Write, lesson: &Lesson, source: &str) -> io::Result<()> {
+/// A recording has no narration, so its intro lists the demo's steps instead.
+fn intro(out: &mut dyn Write, lesson: &Lesson, source: &str, steps: bool) -> io::Result<()> {
     writeln!(out, "Lesson {}: {}", lesson.name, lesson.summary)?;
     writeln!(out, "Look for:")?;
     for l in lesson.look_for {
         writeln!(out, "  - {l}")?;
     }
     writeln!(out, "{source}")?;
+    if steps {
+        for (i, s) in lesson.steps.iter().enumerate() {
+            writeln!(out, "  {}. {s}", i + 1)?;
+        }
+    }
     writeln!(out)
 }
 
@@ -255,12 +269,9 @@ fn recorded(lesson: &Lesson, speed: f64, color: bool, note: &str) -> Result<(), 
         &mut out,
         lesson,
         &format!("Recorded: {name}, played {pace}. What the demo did:"),
+        true,
     )
     .map_err(output)?;
-    for (i, s) in lesson.steps.iter().enumerate() {
-        writeln!(out, "  {}. {s}", i + 1).map_err(output)?;
-    }
-    writeln!(out).map_err(output)?;
     let progress = Progress::default();
     let mut tracker = Tracker::new();
     let mut observer = Observer {
@@ -317,6 +328,7 @@ fn live(
             "Live: capturing on lo, port {port}, with {backend}. Lines with » are the demo's \
              socket calls as it makes them."
         ),
+        false,
     )
     .map_err(output)?;
     let progress = Progress::default();

@@ -50,8 +50,8 @@ pub struct Lesson {
     pub demo: Demo,
     /// Where the server listens (loopback; its port is chosen at run time).
     pub host: IpAddr,
-    /// The port `scripts/record-captures.sh` records the lesson on.
-    pub record_port: u16,
+    /// The port of the demo's defaults (`sockscope demo`), used for `--record` when free.
+    pub usual_port: u16,
     pub script: Script,
     /// What the demo does, step by step (shown before a recording, where no narration runs).
     pub steps: &'static [&'static str],
@@ -71,7 +71,7 @@ pub const LESSONS: &[Lesson] = &[
         summary: "connect, send one message, close with FIN: the three-way handshake and the teardown",
         demo: Demo::TcpEcho,
         host: V4,
-        record_port: 7007,
+        usual_port: 7007,
         script: Script::Lines {
             messages: &["hello"],
             teardown: Teardown::Fin,
@@ -98,7 +98,7 @@ pub const LESSONS: &[Lesson] = &[
         summary: "several messages on one connection: seq and ack count the bytes each way",
         demo: Demo::TcpEcho,
         host: V4,
-        record_port: 7007,
+        usual_port: 7007,
         script: Script::Lines {
             messages: &["one", "two", "three"],
             teardown: Teardown::Fin,
@@ -124,7 +124,7 @@ pub const LESSONS: &[Lesson] = &[
         summary: "UDP datagrams: no handshake, no acknowledgements, no teardown",
         demo: Demo::UdpUpper,
         host: V4,
-        record_port: 7008,
+        usual_port: 7008,
         script: Script::Datagrams {
             messages: &["hello", "sockets are fun"],
         },
@@ -149,7 +149,7 @@ pub const LESSONS: &[Lesson] = &[
         summary: "three clients at once on the threaded server: three handshakes, three ephemeral ports",
         demo: Demo::Threaded,
         host: V4,
-        record_port: 7009,
+        usual_port: 7009,
         script: Script::Concurrent {
             messages: &["alice", "bob", "carol"],
         },
@@ -162,7 +162,7 @@ pub const LESSONS: &[Lesson] = &[
         look_for: &[
             "three SYNs to the same server port, from three different ephemeral client ports",
             "a connection is told apart by its four numbers: client address and port, server address and port",
-            "the replies interleave with nothing but the client port to say which connection they belong to",
+            "each connection counts its own seq and ack from 0: only the client port tells the three conversations apart",
         ],
         try_next: &[
             "run `sockscope demo threaded --port 7009` and several `nc 127.0.0.1 7009` in other terminals",
@@ -174,7 +174,7 @@ pub const LESSONS: &[Lesson] = &[
         summary: "an HTTP GET seen as what it is on the wire: a TCP connection carrying text",
         demo: Demo::Http,
         host: V4,
-        record_port: 8000,
+        usual_port: 8000,
         script: Script::HttpGet {
             path: "/index.html",
         },
@@ -199,7 +199,7 @@ pub const LESSONS: &[Lesson] = &[
         summary: "connect() to a port where nothing listens: the SYN is answered by RST",
         demo: Demo::Nothing,
         host: V4,
-        record_port: 7013,
+        usual_port: 7999,
         script: Script::Refused,
         steps: &[
             "no server: nothing listens on the port",
@@ -219,7 +219,7 @@ pub const LESSONS: &[Lesson] = &[
         summary: "a connection torn down with RST (SO_LINGER 0) instead of FIN",
         demo: Demo::TcpEcho,
         host: V4,
-        record_port: 7007,
+        usual_port: 7007,
         script: Script::Lines {
             messages: &["hello"],
             teardown: Teardown::Rst,
@@ -244,7 +244,7 @@ pub const LESSONS: &[Lesson] = &[
         summary: "shutdown(SHUT_WR): the client's FIN goes first, but it keeps reading replies",
         demo: Demo::TcpEcho,
         host: V4,
-        record_port: 7007,
+        usual_port: 7007,
         script: Script::Lines {
             messages: &["one", "two"],
             teardown: Teardown::HalfClose,
@@ -270,7 +270,7 @@ pub const LESSONS: &[Lesson] = &[
         summary: "the same handshake and echo over IPv6 on ::1",
         demo: Demo::TcpEcho,
         host: V6,
-        record_port: 7007,
+        usual_port: 7007,
         script: Script::Lines {
             messages: &["hello"],
             teardown: Teardown::Fin,
