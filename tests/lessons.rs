@@ -281,7 +281,7 @@ fn live(name: &str, host: IpAddr) -> (String, Vec<Seg>) {
         text(&out.stderr)
     );
     assert!(
-        stdout.contains(&format!("Live: capturing on lo, port {port}, with tcpdump")),
+        stdout.contains(&format!("Live: capturing on lo, port {port}, with ")),
         "{stdout}"
     );
     assert!(stdout.contains("What happened:"), "{stdout}");

@@ -161,6 +161,12 @@ fn open_capture(port: u16) -> Result<Capture, CaptureError> {
 /// client's ephemeral port (of this lesson or any other program) can match the capture's
 /// `port N` by chance.
 fn free_port(host: IpAddr) -> Result<u16, Failure> {
+    if let Err(e) = TcpListener::bind((host, 0)) {
+        return Err(Failure::Runtime(format!(
+            "cannot use {host} on this machine ({}); `--recorded` plays the lesson's recording",
+            crate::demo::describe(&e)
+        )));
+    }
     let low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
         .ok()
         .and_then(|s| s.split_whitespace().next()?.parse::<u16>().ok())
