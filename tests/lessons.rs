@@ -481,3 +481,63 @@ live_test!(live_ipv6, "ipv6", V6, |_out, segs| {
     one_connection(&segs, b"hello\n", b"hello\n");
     fin_teardown(&segs, true);
 });
+
+/// The setcap hint works: a copy of the binary given CAP_NET_RAW runs a live lesson as an
+/// ordinary user (tcpdump gets the capability through the ambient set).
+#[test]
+fn setcap_lets_an_ordinary_user_run_a_lesson_live() {
+    if let Some(why) = live_unavailable() {
+        eprintln!("skipped setcap lesson: {why}");
+        return;
+    }
+    let root = std::fs::read_to_string("/proc/self/status")
+        .is_ok_and(|s| s.lines().any(|l| l.starts_with("Uid:\t0\t")));
+    let tools = ["setcap", "setpriv"].iter().all(|t| {
+        Command::new("sh")
+            .args(["-c", &format!("command -v {t}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if !root || !tools {
+        eprintln!("skipped setcap lesson: needs root, setcap (libcap2-bin) and setpriv");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("sockscope-setcap-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let exe = dir.join("sockscope");
+    std::fs::copy(env!("CARGO_BIN_EXE_sockscope"), &exe).unwrap();
+    let set = Command::new("setcap")
+        .arg("cap_net_raw+eip")
+        .arg(&exe)
+        .output()
+        .unwrap();
+    if !set.status.success() {
+        std::fs::remove_dir_all(&dir).unwrap();
+        eprintln!(
+            "skipped setcap lesson: this file system takes no file capabilities ({})",
+            text(&set.stderr).trim()
+        );
+        return;
+    }
+    let port = free_port(V4).to_string();
+    let out = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(&exe)
+        .args(["lesson", "refused", "--port", &port])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stderr}");
+    if stderr.contains("no CAP_NET_RAW") {
+        eprintln!("skipped setcap lesson: {dir:?} ignores file capabilities (mounted nosuid?)");
+        return;
+    }
+    assert!(stderr.is_empty(), "not live: {stderr}");
+    assert!(
+        stdout.contains(&format!("Live: capturing on lo, port {port}")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("RST: connection refused"), "{stdout}");
+}

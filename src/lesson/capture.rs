@@ -185,13 +185,16 @@ impl LiveCapture for Tcpdump {
 }
 
 /// With `setcap cap_net_raw+eip` on sockscope (not root), tcpdump would not inherit the
-/// capability: raise it into the ambient set (possible because it is inheritable) so it does.
+/// capability: put it into our inheritable set (allowed, it is in our permitted set) and then
+/// into the ambient set, which is what exec hands on to a program without file capabilities.
 fn raise_ambient_net_raw(cmd: &mut Command) {
     use std::os::unix::process::CommandExt;
-    // SAFETY: prctl is async-signal-safe; failure (e.g. as root, or without the inheritable
-    // bit) is ignored, and tcpdump then says for itself that it may not capture.
+    // SAFETY: between fork and exec only raw syscalls are made (async-signal-safe), on
+    // structures we own; failures (e.g. nothing to raise) are ignored, and tcpdump then says
+    // for itself that it may not capture.
     unsafe {
         cmd.pre_exec(|| {
+            add_inheritable(CAP_NET_RAW);
             libc::prctl(
                 libc::PR_CAP_AMBIENT,
                 libc::PR_CAP_AMBIENT_RAISE as libc::c_ulong,
@@ -202,6 +205,44 @@ fn raise_ambient_net_raw(cmd: &mut Command) {
             Ok(())
         });
     }
+}
+
+/// `_LINUX_CAPABILITY_VERSION_3` (linux/capability.h): 64-bit sets as two 32-bit words.
+const CAPABILITY_VERSION_3: u32 = 0x2008_0522;
+
+/// `struct __user_cap_header_struct`.
+#[repr(C)]
+struct CapHeader {
+    version: u32,
+    pid: libc::c_int,
+}
+
+/// `struct __user_cap_data_struct`.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+struct CapData {
+    effective: u32,
+    permitted: u32,
+    inheritable: u32,
+}
+
+/// Adds capability `bit` to this thread's inheritable set when it is permitted (capget and
+/// capset, capabilities(7)). Uses raw syscalls only, so it may run between fork and exec.
+fn add_inheritable(bit: u32) {
+    let mut header = CapHeader {
+        version: CAPABILITY_VERSION_3,
+        pid: 0,
+    };
+    let mut data = [CapData::default(); 2];
+    let (word, mask) = ((bit / 32) as usize, 1u32 << (bit % 32));
+    // SAFETY: the kernel reads the header and fills two data structs, as version 3 says.
+    let got = unsafe { libc::syscall(libc::SYS_capget, &mut header, data.as_mut_ptr()) };
+    if got != 0 || data[word].permitted & mask == 0 {
+        return;
+    }
+    data[word].inheritable |= mask;
+    // SAFETY: as above; capset only reads.
+    unsafe { libc::syscall(libc::SYS_capset, &mut header, data.as_ptr()) };
 }
 
 /// tcpdump's pcap stream. The file header arrives only with the first packet (tcpdump flushes

@@ -135,11 +135,12 @@ pub fn run(a: &LessonArgs) -> Result<(), Failure> {
     };
     match open_capture(port) {
         Ok(cap) => live(lesson, a.record.as_deref(), port, cap, color),
-        Err(CaptureError::Unavailable(why)) if a.record.is_none() => recorded(
+        // Without --record, a lesson that cannot capture is still worth showing.
+        Err(e) if a.record.is_none() => recorded(
             lesson,
             a.speed,
             color,
-            &format!("cannot capture live ({why}), so this is the recording {file}"),
+            &format!("cannot capture live ({e}), so this is the recording {file}"),
         ),
         Err(e) => Err(Failure::Runtime(format!(
             "cannot start the live capture: {e} (`--recorded` plays the bundled recording instead)"
