@@ -337,3 +337,99 @@ pub fn summary(out: &mut dyn Write, tracker: &Tracker, facts: &Facts) -> io::Res
         plural(facts.packets, "packet", "packets")
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::decode;
+    use crate::source::{FileSource, Source};
+
+    /// Feeds the first `n` packets of a bundled capture to `progress`.
+    fn feed(progress: &Progress, file: &str, n: usize) -> Tracker {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/captures/").to_string() + file;
+        let mut src = FileSource::open(&path).unwrap();
+        let mut tracker = Tracker::new();
+        for _ in 0..n {
+            let Some(f) = src.next_frame().unwrap() else {
+                break;
+            };
+            let p = decode(&f);
+            let t = tracker.observe(&p);
+            progress.note(&p, t);
+        }
+        tracker
+    }
+
+    const TCP1: Expect = Expect {
+        tcp: 1,
+        datagrams: 0,
+    };
+    const SHORT: Duration = Duration::from_millis(300);
+
+    #[test]
+    fn drain_waits_for_the_last_ack_of_the_teardown() {
+        let p = Progress::default();
+        // Up to the server's FIN: the last ACK is missing, so the conversation has not ended.
+        feed(&p, "synthetic-handshake.pcap", 9);
+        assert!(!p.drain(TCP1, SHORT));
+        let p = Progress::default();
+        let tracker = feed(&p, "synthetic-handshake.pcap", 10);
+        assert!(p.drain(TCP1, SHORT));
+        // More connections than were seen: not done.
+        assert!(!p.drain(
+            Expect {
+                tcp: 2,
+                datagrams: 0
+            },
+            SHORT
+        ));
+        let f = p.facts();
+        assert_eq!(f.flows[0].first_fin, Some(0));
+        assert!(f.flows[0].established && f.flows[0].last_ack);
+        let mut out = Vec::new();
+        summary(&mut out, &tracker, &f).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert!(
+            out.contains("client → server 12 bytes in 1 segment; server → client 12 bytes"),
+            "{out}"
+        );
+        assert!(out.contains("FIN from the client first"), "{out}");
+    }
+
+    #[test]
+    fn a_refused_connection_ends_with_its_rst() {
+        let p = Progress::default();
+        let tracker = feed(&p, "synthetic-refused.pcap", 10);
+        assert!(p.drain(TCP1, SHORT));
+        let f = p.facts();
+        assert!(f.flows[0].refused);
+        let mut out = Vec::new();
+        summary(&mut out, &tracker, &f).unwrap();
+        assert!(
+            String::from_utf8(out)
+                .unwrap()
+                .contains("SYN answered by RST")
+        );
+    }
+
+    #[test]
+    fn udp_is_done_when_the_datagrams_came() {
+        let p = Progress::default();
+        feed(&p, "synthetic-udp.pcap", 10);
+        assert_eq!(p.facts().datagrams(), 4);
+        assert!(p.drain(
+            Expect {
+                tcp: 0,
+                datagrams: 4
+            },
+            SHORT
+        ));
+        assert!(!p.drain(
+            Expect {
+                tcp: 0,
+                datagrams: 5
+            },
+            SHORT
+        ));
+    }
+}
