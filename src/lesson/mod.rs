@@ -263,8 +263,8 @@ fn recorded(lesson: &Lesson, speed: f64, color: bool, note: &str) -> Result<(), 
     let mut file =
         FileSource::open(&path.to_string_lossy()).map_err(|e| Failure::Runtime(e.to_string()))?;
     eprintln!("sockscope: {note}");
-    let console = Console::stdout();
-    let mut out = console.lines("");
+    let console = Console::stdout(color);
+    let mut out = console.lines();
     let pace = if speed == 0.0 {
         "without pauses (--speed 0)".to_string()
     } else if speed == 1.0 {
@@ -326,8 +326,8 @@ fn live(
     let stopper = StopOnDrop(Some(stop));
     let mut source = RecordingSource::new(source, record).map_err(Failure::Runtime)?;
     let addr = SocketAddr::new(lesson.host, port);
-    let console = Console::stdout();
-    let mut out = console.lines("");
+    let console = Console::stdout(color);
+    let mut out = console.lines();
     intro(
         &mut out,
         lesson,

@@ -21,9 +21,6 @@ use crate::demo::{
     udp_upper,
 };
 
-/// Where narration lines start: they stand out from the packet lines between them.
-pub const NARRATION: &str = "  » ";
-
 /// How long the client waits for any reply before calling the lesson failed.
 const REPLY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -105,7 +102,7 @@ pub fn perform(
     console: &Console,
     progress: &Progress,
 ) -> Result<Expect, String> {
-    let narrator = |role: &str| Narrator::new(Box::new(console.lines(NARRATION)), role);
+    let narrator = |role: &str| Narrator::new(Box::new(console.narration()), role);
     let stop = Arc::new(AtomicBool::new(false));
     let (server, site) = start_server(lesson, addr, narrator("server"), &stop)?;
     progress.settle();
