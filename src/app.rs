@@ -62,6 +62,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Flows(a) => track_views::flows(a),
         Command::Ladder(a) => track_views::ladder(a),
         Command::Follow(a) => track_views::follow(a),
+        Command::Lesson(a) => crate::lesson::run(&a),
     }
 }
 

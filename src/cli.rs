@@ -29,6 +29,8 @@ pub enum Command {
     Ladder(LadderArgs),
     /// Show the byte stream of one TCP conversation, both directions, put back in order.
     Follow(FollowArgs),
+    /// A one-command lesson: capture, run a demo, explain what went over the wire (alone: the list).
+    Lesson(LessonArgs),
 }
 
 #[derive(Args, Debug)]
@@ -334,4 +336,43 @@ pub enum ExplainCommand {
         #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
         color: ColorChoice,
     },
+}
+
+/// `sockscope lesson [NAME] [--speed X] [--record FILE] [--recorded] [--port P]`.
+#[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  sockscope lesson                      (the list of lessons)
+  sockscope lesson handshake            (live with CAP_NET_RAW, else the bundled recording)
+  sockscope lesson echo --recorded --speed 4
+  sudo sockscope lesson reset --record reset.pcap")]
+pub struct LessonArgs {
+    /// Which lesson; without one, the list.
+    #[arg(value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// Playback speed of a recording: 2 is twice as fast, 0 shows everything at once.
+    #[arg(
+        long,
+        value_name = "X",
+        default_value_t = 1.0,
+        allow_negative_numbers = true
+    )]
+    pub speed: f64,
+
+    /// Save the live lesson's capture to FILE (pcap).
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<std::path::PathBuf>,
+
+    /// Play the bundled recording even when a live capture is possible.
+    #[arg(long, conflicts_with = "record")]
+    pub recorded: bool,
+
+    /// The port the lesson's server uses (live only). Default: a free one; with --record, the
+    /// demo's usual port (7007 for tcp-echo ...) when it is free.
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<u16>,
+
+    /// When to use colour (also honours NO_COLOR).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }

@@ -12,6 +12,7 @@ pub mod decode;
 pub mod demo;
 pub mod explain;
 pub mod filter;
+pub mod lesson;
 pub mod pipeline;
 pub mod render;
 pub mod services;

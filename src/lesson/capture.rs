@@ -1,0 +1,458 @@
+//! Where a live lesson's packets come from: the [`LiveCapture`] backend trait, the tcpdump
+//! backend, the CAP_NET_RAW check, and [`RecordingSource`], which saves what a source yields
+//! (`--record FILE`).
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
+use pcap_file::{DataLink, Endianness};
+
+use crate::source::{FileSource, Frame, LinkType, Source, SourceError};
+
+/// The capability bit of CAP_NET_RAW (linux/capability.h): raw and packet sockets.
+const CAP_NET_RAW: u32 = 13;
+
+/// Whether this process may open packet sockets: bit [`CAP_NET_RAW`] of `CapEff` in
+/// `/proc/self/status` (root has it, and so has a binary given it with `setcap`).
+pub fn has_cap_net_raw() -> bool {
+    std::fs::read_to_string("/proc/self/status").is_ok_and(|s| cap_eff_has(&s, CAP_NET_RAW))
+}
+
+/// Whether the `CapEff:` line of a `/proc/<pid>/status` text has capability `bit`.
+pub fn cap_eff_has(status: &str, bit: u32) -> bool {
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("CapEff:"))
+        .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
+        .is_some_and(|mask| bit < 64 && (mask >> bit) & 1 == 1)
+}
+
+/// Why a live capture could not start.
+#[derive(Debug)]
+pub enum CaptureError {
+    /// This backend cannot work on this machine (e.g. tcpdump is not installed): the lesson
+    /// falls back to its recording.
+    Unavailable(String),
+    /// The backend exists but failed to start.
+    Failed(String),
+}
+
+impl std::fmt::Display for CaptureError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CaptureError::Unavailable(m) | CaptureError::Failed(m) => f.write_str(m),
+        }
+    }
+}
+
+/// Ends a capture: after it is called, the capture's source delivers what it already has and
+/// then ends (`Ok(None)`). Called at most once.
+pub type Stopper = Box<dyn FnOnce() + Send>;
+
+/// A running live capture.
+pub struct Capture {
+    /// The frames, in order. Lending, read on the lesson's main thread.
+    pub source: Box<dyn Source>,
+    /// Stops the capture (called from another thread once the lesson's traffic is over).
+    pub stop: Stopper,
+    /// The backend's name, for the lesson's header line (`tcpdump`, `AF_PACKET`).
+    pub backend: &'static str,
+}
+
+/// A way to capture the loopback traffic of one port, live.
+///
+/// Contract: `open` returns only once the capture is running, so that every packet sent after
+/// it returns is captured; the source yields only packets to or from `port` (TCP or UDP, IPv4
+/// or IPv6) on the loopback interface; after [`Capture::stop`] the source ends soon.
+pub trait LiveCapture {
+    fn open(&self, port: u16) -> Result<Capture, CaptureError>;
+}
+
+/// The backend lessons use.
+///
+/// For the lead, when `source::live::LiveSource` lands: return a backend built on it here (and
+/// keep [`Tcpdump`] as the fallback when it fails with [`CaptureError::Unavailable`], which
+/// `lesson::run` already handles by trying [`fallback_backend`]).
+pub fn default_backend() -> Box<dyn LiveCapture> {
+    Box::new(Tcpdump)
+}
+
+/// The backend tried when [`default_backend`] is unavailable; `None` when it is the same.
+pub fn fallback_backend() -> Option<Box<dyn LiveCapture>> {
+    None
+}
+
+/// Live capture by running `tcpdump -i lo -U -w - 'port N'` and reading its pcap stream.
+///
+/// This is a real, working backend on any machine with tcpdump, and stays as the fallback
+/// after sockscope's own AF_PACKET capture (`source::live`) is wired in: it needs no code of
+/// ours in the privileged path, and it is what `scripts/record-captures.sh` was first built on.
+pub struct Tcpdump;
+
+/// How long tcpdump may take to say `listening on` (it is slow on a loaded machine).
+const TCPDUMP_READY: Duration = Duration::from_secs(20);
+
+impl LiveCapture for Tcpdump {
+    fn open(&self, port: u16) -> Result<Capture, CaptureError> {
+        let mut cmd = Command::new("tcpdump");
+        // -p: lo needs no promiscuous mode. -U: write each packet as it comes.
+        // --immediate-mode: hand packets over at once instead of when a kernel buffer block
+        // fills or times out (which would delay them by up to a second).
+        cmd.args(["-i", "lo", "-p", "-n", "-U", "--immediate-mode", "-w", "-"])
+            .arg(format!("port {port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        raise_ambient_net_raw(&mut cmd);
+        let mut child = cmd.spawn().map_err(|e| {
+            if e.kind() == io::ErrorKind::NotFound {
+                CaptureError::Unavailable(
+                    "tcpdump is not installed (apt-get install tcpdump)".into(),
+                )
+            } else {
+                CaptureError::Failed(format!("cannot run tcpdump: {e}"))
+            }
+        })?;
+        let (stdout, stderr) = match (child.stdout.take(), child.stderr.take()) {
+            (Some(o), Some(e)) => (o, e),
+            _ => return Err(CaptureError::Failed("tcpdump has no pipes".into())),
+        };
+        // tcpdump says `listening on lo, link-type EN10MB ...` on stderr once its filter is in
+        // place; everything sent after that is captured. The rest of stderr is read (and
+        // dropped) by the same thread so tcpdump never blocks on a full pipe.
+        let (tx, rx) = mpsc::channel::<Result<(), String>>();
+        std::thread::spawn(move || {
+            let mut said = String::new();
+            let mut tx = Some(tx);
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if line.contains("listening on") {
+                    if let Some(tx) = tx.take() {
+                        let _ = tx.send(Ok(()));
+                    }
+                } else if tx.is_some() {
+                    said.push_str(line.trim());
+                    said.push(' ');
+                }
+            }
+            if let Some(tx) = tx {
+                let _ = tx.send(Err(said.trim().to_string()));
+            }
+        });
+        match rx.recv_timeout(TCPDUMP_READY) {
+            Ok(Ok(())) => {}
+            Ok(Err(said)) => {
+                let _ = child.wait();
+                return Err(CaptureError::Failed(format!(
+                    "tcpdump stopped before capturing: {}",
+                    if said.is_empty() {
+                        "(it said nothing)"
+                    } else {
+                        &said
+                    }
+                )));
+            }
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(CaptureError::Failed(format!(
+                    "tcpdump did not start capturing within {} s",
+                    TCPDUMP_READY.as_secs()
+                )));
+            }
+        }
+        let pid = child.id() as libc::pid_t;
+        Ok(Capture {
+            source: Box::new(TcpdumpSource {
+                child,
+                stdout: Some(stdout),
+                file: None,
+            }),
+            // SIGINT makes tcpdump write out what it has and exit, which ends its stream. The
+            // process is reaped only when the source is dropped, so the pid is still ours here.
+            // SAFETY: kill() with a pid we spawned and a valid signal number.
+            stop: Box::new(move || unsafe {
+                libc::kill(pid, libc::SIGINT);
+            }),
+            backend: "tcpdump",
+        })
+    }
+}
+
+/// With `setcap cap_net_raw+eip` on sockscope (not root), tcpdump would not inherit the
+/// capability: put it into our inheritable set (allowed, it is in our permitted set) and then
+/// into the ambient set, which is what exec hands on to a program without file capabilities.
+fn raise_ambient_net_raw(cmd: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: between fork and exec only raw syscalls are made (async-signal-safe), on
+    // structures we own; failures (e.g. nothing to raise) are ignored, and tcpdump then says
+    // for itself that it may not capture.
+    unsafe {
+        cmd.pre_exec(|| {
+            add_inheritable(CAP_NET_RAW);
+            libc::prctl(
+                libc::PR_CAP_AMBIENT,
+                libc::PR_CAP_AMBIENT_RAISE as libc::c_ulong,
+                CAP_NET_RAW as libc::c_ulong,
+                0 as libc::c_ulong,
+                0 as libc::c_ulong,
+            );
+            Ok(())
+        });
+    }
+}
+
+/// `_LINUX_CAPABILITY_VERSION_3` (linux/capability.h): 64-bit sets as two 32-bit words.
+const CAPABILITY_VERSION_3: u32 = 0x2008_0522;
+
+/// `struct __user_cap_header_struct`.
+#[repr(C)]
+struct CapHeader {
+    version: u32,
+    pid: libc::c_int,
+}
+
+/// `struct __user_cap_data_struct`.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+struct CapData {
+    effective: u32,
+    permitted: u32,
+    inheritable: u32,
+}
+
+/// Adds capability `bit` to this thread's inheritable set when it is permitted (capget and
+/// capset, capabilities(7)). Uses raw syscalls only, so it may run between fork and exec.
+fn add_inheritable(bit: u32) {
+    let mut header = CapHeader {
+        version: CAPABILITY_VERSION_3,
+        pid: 0,
+    };
+    let mut data = [CapData::default(); 2];
+    let (word, mask) = ((bit / 32) as usize, 1u32 << (bit % 32));
+    // SAFETY: the kernel reads the header and fills two data structs, as version 3 says.
+    let got = unsafe { libc::syscall(libc::SYS_capget, &mut header, data.as_mut_ptr()) };
+    if got != 0 || data[word].permitted & mask == 0 {
+        return;
+    }
+    data[word].inheritable |= mask;
+    // SAFETY: as above; capset only reads.
+    unsafe { libc::syscall(libc::SYS_capset, &mut header, data.as_ptr()) };
+}
+
+/// tcpdump's pcap stream. The file header arrives only with the first packet (tcpdump flushes
+/// per packet), so the reader is set up on the first call, on the reading thread.
+struct TcpdumpSource {
+    child: Child,
+    stdout: Option<ChildStdout>,
+    file: Option<FileSource>,
+}
+
+impl Source for TcpdumpSource {
+    fn next_frame(&mut self) -> Result<Option<Frame<'_>>, SourceError> {
+        if self.file.is_none() {
+            let Some(out) = self.stdout.take() else {
+                return Ok(None);
+            };
+            let reader: Box<dyn Read> = Box::new(out);
+            self.file = Some(FileSource::from_reader("tcpdump", reader)?);
+        }
+        match &mut self.file {
+            Some(f) => f.next_frame(),
+            None => Ok(None),
+        }
+    }
+}
+
+impl Drop for TcpdumpSource {
+    fn drop(&mut self) {
+        // Normally tcpdump has exited after the stop signal; make sure, then reap it.
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+        }
+        let _ = self.child.wait();
+    }
+}
+
+/// A source that also writes every frame it yields to a pcap file (microseconds, little
+/// endian, the link type of the first frame), or just passes them on.
+pub struct RecordingSource {
+    inner: Box<dyn Source>,
+    file: Option<PcapOut>,
+}
+
+/// The snap length written in recordings (tcpdump's default).
+const SNAPLEN: u32 = 262_144;
+
+/// The file side of a [`RecordingSource`]; the header is written with the first frame, whose
+/// link type it needs.
+struct PcapOut {
+    path: PathBuf,
+    out: Option<BufWriter<File>>,
+    writer: Option<PcapWriter<BufWriter<File>>>,
+    error: Option<String>,
+}
+
+impl PcapOut {
+    fn header(link: LinkType) -> PcapHeader {
+        PcapHeader {
+            snaplen: SNAPLEN,
+            datalink: DataLink::from(link.0),
+            endianness: Endianness::Little,
+            ..PcapHeader::default()
+        }
+    }
+
+    fn start(&mut self, link: LinkType) {
+        if let Some(out) = self.out.take() {
+            match PcapWriter::with_header(out, Self::header(link)) {
+                Ok(w) => self.writer = Some(w),
+                Err(e) => self.fail(e),
+            }
+        }
+    }
+
+    fn write(&mut self, f: &Frame<'_>) {
+        if self.error.is_some() {
+            return;
+        }
+        self.start(f.link);
+        let Some(w) = &mut self.writer else { return };
+        // Microsecond resolution: the nanoseconds are rounded down, as tcpdump does.
+        let ts = Duration::new(f.ts.sec.max(0) as u64, f.ts.nsec);
+        let ts = Duration::from_micros(ts.as_micros() as u64);
+        let r = PcapPacket::new(ts, f.orig_len.max(f.data.len() as u32), f.data)
+            .map_err(|e| e.to_string())
+            .and_then(|p| w.write_packet(&p).map_err(|e| e.to_string()));
+        if let Err(e) = r {
+            self.fail(e);
+        }
+    }
+
+    fn fail(&mut self, e: impl std::fmt::Display) {
+        self.error = Some(format!("cannot write {}: {e}", self.path.display()));
+    }
+}
+
+impl RecordingSource {
+    /// Records into `path` (created or truncated) when given, else only passes frames on.
+    pub fn new(inner: Box<dyn Source>, path: Option<&Path>) -> Result<Self, String> {
+        let file = match path {
+            None => None,
+            Some(path) => {
+                let f = File::create(path)
+                    .map_err(|e| format!("cannot create the recording {}: {e}", path.display()))?;
+                Some(PcapOut {
+                    path: path.to_path_buf(),
+                    out: Some(BufWriter::new(f)),
+                    writer: None,
+                    error: None,
+                })
+            }
+        };
+        Ok(RecordingSource { inner, file })
+    }
+
+    /// Writes out the file (just a header when nothing was captured) and says whether every
+    /// frame was written.
+    pub fn finish(self) -> Result<(), String> {
+        let Some(mut file) = self.file else {
+            return Ok(());
+        };
+        file.start(LinkType::ETHERNET);
+        if let Some(e) = file.error.take() {
+            return Err(e);
+        }
+        match file.writer.take() {
+            Some(w) => {
+                use std::io::Write;
+                w.into_inner()
+                    .flush()
+                    .map_err(|e| format!("cannot write {}: {e}", file.path.display()))
+            }
+            None => Ok(()),
+        }
+    }
+}
+
+impl Source for RecordingSource {
+    fn next_frame(&mut self) -> Result<Option<Frame<'_>>, SourceError> {
+        let frame = self.inner.next_frame()?;
+        if let (Some(f), Some(file)) = (&frame, &mut self.file) {
+            file.write(f);
+        }
+        Ok(frame)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{MemorySource, OwnedFrame, Timestamp};
+
+    #[test]
+    fn cap_eff_bit_13_is_cap_net_raw() {
+        let root = "Name:\tx\nCapInh:\t0000000000000000\nCapEff:\t000001ffffffffff\n";
+        assert!(cap_eff_has(root, CAP_NET_RAW));
+        let user = "CapEff:\t0000000000000000\n";
+        assert!(!cap_eff_has(user, CAP_NET_RAW));
+        let only_raw = "CapEff:\t0000000000002000\n";
+        assert!(cap_eff_has(only_raw, CAP_NET_RAW));
+        assert!(!cap_eff_has(only_raw, 12));
+        assert!(!cap_eff_has("no such line", CAP_NET_RAW));
+    }
+
+    #[test]
+    fn recording_writes_what_it_passes_on() {
+        let frames = vec![
+            OwnedFrame {
+                ts: Timestamp::new(1_700_000_000, 123_456_789),
+                link: LinkType::ETHERNET,
+                orig_len: 60,
+                data: vec![7; 60],
+            },
+            OwnedFrame {
+                ts: Timestamp::new(1_700_000_001, 5_000),
+                link: LinkType::ETHERNET,
+                orig_len: 100,
+                data: vec![9; 54],
+            },
+        ];
+        let path = std::env::temp_dir().join(format!("sockscope-rec-{}.pcap", std::process::id()));
+        let mem = MemorySource::new(frames.clone());
+        let mut rec = RecordingSource::new(Box::new(mem), Some(&path)).unwrap();
+        let mut seen = 0;
+        while let Some(f) = rec.next_frame().unwrap() {
+            assert_eq!(f.data, &frames[seen].data[..]);
+            seen += 1;
+        }
+        rec.finish().unwrap();
+        assert_eq!(seen, 2);
+        let mut back = FileSource::open(path.to_str().unwrap()).unwrap();
+        let f = back.next_frame().unwrap().unwrap();
+        assert_eq!(f.ts, Timestamp::new(1_700_000_000, 123_456_000));
+        assert_eq!((f.orig_len, f.data.len()), (60, 60));
+        let f = back.next_frame().unwrap().unwrap();
+        assert_eq!((f.orig_len, f.data.len()), (100, 54));
+        assert!(back.next_frame().unwrap().is_none());
+        std::fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
+    fn an_empty_recording_is_still_a_capture_file() {
+        let path =
+            std::env::temp_dir().join(format!("sockscope-rec-empty-{}.pcap", std::process::id()));
+        let mem = MemorySource::new(Vec::new());
+        let mut rec = RecordingSource::new(Box::new(mem), Some(&path)).unwrap();
+        assert!(rec.next_frame().unwrap().is_none());
+        rec.finish().unwrap();
+        let mut back = FileSource::open(path.to_str().unwrap()).unwrap();
+        assert!(back.next_frame().unwrap().is_none());
+        std::fs::remove_file(&path).unwrap();
+    }
+}

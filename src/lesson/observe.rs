@@ -1,0 +1,435 @@
+//! What a lesson learns from its packets while it shows them: per-conversation facts (the
+//! handshake, data each way, how it ended) gathered by [`Observer`], a wrapper around the
+//! lesson's view; the waits that keep narration next to its packets ([`Progress::settle`]) and
+//! end the capture after the teardown ([`Progress::drain`]); and the closing summary.
+
+use std::io::{self, Write};
+use std::sync::{Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::decode::{Packet, Transport};
+use crate::render::learner::Endpoint;
+use crate::render::{PacketContext, Renderer};
+use crate::source::Timestamp;
+use crate::track::{Dir, TrackInfo, Tracker};
+
+/// What was seen of one conversation (indexed like the tracker's flows).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FlowFacts {
+    pub tcp: bool,
+    pub syn: u32,
+    pub syn_ack: u32,
+    /// The client's ACK of the SYN-ACK was seen.
+    pub established: bool,
+    /// FIN seen from [client, server].
+    pub fin: [bool; 2],
+    /// Who sent the first FIN (0 client, 1 server).
+    pub first_fin: Option<usize>,
+    /// An ACK after both FINs.
+    pub last_ack: bool,
+    /// Who sent the first RST.
+    pub rst: Option<usize>,
+    /// The RST answered a SYN: nothing listened.
+    pub refused: bool,
+    /// Segments or datagrams with payload, from [client, server].
+    pub data_packets: [u64; 2],
+}
+
+impl FlowFacts {
+    /// Whether this conversation is over as far as the wire can tell: RST, or both FINs and
+    /// the ACK of the second. UDP conversations never end on the wire.
+    pub fn ended(&self) -> bool {
+        self.rst.is_some() || (self.fin == [true, true] && self.last_ack)
+    }
+
+    fn note(&mut self, p: &Packet<'_>, me: usize) {
+        if p.payload_wire_len > 0 {
+            self.data_packets[me] += 1;
+        }
+        let Transport::Tcp(t) = &p.transport else {
+            return;
+        };
+        self.tcp = true;
+        let f = t.flags;
+        if f.rst() {
+            if self.rst.is_none() {
+                self.refused = me == 1 && self.syn > 0 && self.syn_ack == 0;
+                self.rst = Some(me);
+            }
+        } else if f.syn() && !f.ack() {
+            self.syn += 1;
+        } else if f.syn() {
+            self.syn_ack += 1;
+        } else if self.syn_ack > 0 && me == 0 && f.ack() {
+            self.established = true;
+        }
+        if f.fin() {
+            self.first_fin.get_or_insert(me);
+            self.fin[me] = true;
+        } else if self.fin == [true, true] && f.ack() && !f.rst() && p.payload_wire_len == 0 {
+            self.last_ack = true;
+        }
+    }
+}
+
+/// Everything observed so far.
+#[derive(Clone, Debug, Default)]
+pub struct Facts {
+    pub packets: u64,
+    pub flows: Vec<FlowFacts>,
+    pub first: Option<Timestamp>,
+    pub last: Option<Timestamp>,
+    /// When the last packet was shown (for the waits).
+    pub last_shown: Option<Instant>,
+}
+
+impl Facts {
+    pub fn note(&mut self, p: &Packet<'_>, track: Option<TrackInfo>) {
+        self.packets += 1;
+        self.first.get_or_insert(p.ts);
+        self.last = Some(p.ts);
+        self.last_shown = Some(Instant::now());
+        let Some(tr) = track else { return };
+        let i = tr.flow as usize;
+        if self.flows.len() <= i {
+            self.flows.resize(i + 1, FlowFacts::default());
+        }
+        let me = (tr.dir == Dir::ToClient) as usize;
+        self.flows[i].note(p, me);
+    }
+
+    /// TCP conversations seen, and how many of them have ended.
+    pub fn tcp_counts(&self) -> (usize, usize) {
+        let tcp = self.flows.iter().filter(|f| f.tcp);
+        let ended = tcp.clone().filter(|f| f.ended()).count();
+        (tcp.count(), ended)
+    }
+
+    /// UDP datagrams seen (both ways).
+    pub fn datagrams(&self) -> u64 {
+        self.flows
+            .iter()
+            .filter(|f| !f.tcp)
+            .map(|f| f.data_packets[0] + f.data_packets[1])
+            .sum()
+    }
+}
+
+/// What a lesson's client did, so the capture knows what to wait for before it stops.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Expect {
+    /// TCP connections opened (or tried).
+    pub tcp: usize,
+    /// UDP datagrams sent and received.
+    pub datagrams: u64,
+}
+
+/// Facts shared between the thread that shows packets and the one that runs the demo.
+#[derive(Default)]
+pub struct Progress {
+    facts: Mutex<Facts>,
+    changed: Condvar,
+}
+
+/// How long the capture must be quiet before the next step of a lesson (presentation only: a
+/// step's packets then appear before the next step's narration).
+pub const QUIET: Duration = Duration::from_millis(150);
+/// The longest wait for quiet after a step.
+pub const SETTLE_MAX: Duration = Duration::from_secs(2);
+
+impl Progress {
+    pub fn note(&self, p: &Packet<'_>, track: Option<TrackInfo>) {
+        self.lock().note(p, track);
+        self.changed.notify_all();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Facts> {
+        self.facts.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A copy of the facts so far.
+    pub fn facts(&self) -> Facts {
+        self.lock().clone()
+    }
+
+    /// Waits until `done(facts)` holds and no packet has come for [`QUIET`], or `max` passes.
+    /// Returns whether `done` held.
+    pub fn wait_until(&self, max: Duration, done: impl Fn(&Facts) -> bool) -> bool {
+        let start = Instant::now();
+        let mut facts = self.lock();
+        loop {
+            let ok = done(&facts);
+            let quiet_since = facts.last_shown.map_or(start, |t| t.max(start));
+            let quiet = quiet_since.elapsed();
+            if ok && quiet >= QUIET {
+                return true;
+            }
+            let left = max.saturating_sub(start.elapsed());
+            if left.is_zero() {
+                return ok;
+            }
+            let wait = if ok { QUIET - quiet } else { left }.min(left);
+            facts = self
+                .changed
+                .wait_timeout(facts, wait)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+
+    /// Lets a step's packets show up before the next step: waits for [`QUIET`] (at most
+    /// [`SETTLE_MAX`]).
+    pub fn settle(&self) {
+        self.wait_until(SETTLE_MAX, |_| true);
+    }
+
+    /// Waits until what `expect` says has been seen and every TCP conversation has ended
+    /// (then [`QUIET`] more for stragglers), or `max` passes. Returns whether it all came.
+    pub fn drain(&self, expect: Expect, max: Duration) -> bool {
+        self.wait_until(max, |f| {
+            let (tcp, ended) = f.tcp_counts();
+            tcp >= expect.tcp && ended == tcp && f.datagrams() >= expect.datagrams
+        })
+    }
+}
+
+/// Wraps the lesson's view: shows each packet, then records what it says.
+pub struct Observer<'a> {
+    pub view: Box<dyn Renderer>,
+    pub progress: &'a Progress,
+}
+
+impl Renderer for Observer<'_> {
+    fn packet(
+        &mut self,
+        out: &mut dyn Write,
+        pkt: &Packet<'_>,
+        ctx: &PacketContext,
+    ) -> io::Result<()> {
+        self.view.packet(out, pkt, ctx)?;
+        out.flush()?;
+        self.progress.note(pkt, ctx.track);
+        Ok(())
+    }
+
+    fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        self.view.finish(out)
+    }
+}
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Writes "what happened": per conversation its endpoints, handshake, data each way (from the
+/// tracker) and ending (from the facts), then the totals.
+pub fn summary(out: &mut dyn Write, tracker: &Tracker, facts: &Facts) -> io::Result<()> {
+    writeln!(out, "What happened:")?;
+    if facts.packets == 0 {
+        writeln!(out, "  no packets were captured")?;
+        return Ok(());
+    }
+    let flows = tracker.flows();
+    let tcp: Vec<_> = flows
+        .iter()
+        .filter(|f| facts.flows.get(f.index as usize).is_some_and(|x| x.tcp))
+        .collect();
+    let handshakes = tcp
+        .iter()
+        .filter(|f| facts.flows[f.index as usize].established)
+        .count();
+    if tcp.len() > 1 {
+        let ports: Vec<String> = tcp.iter().map(|f| f.client.1.to_string()).collect();
+        writeln!(
+            out,
+            "  {} TCP connections to the same server port, {} complete handshakes; the client ports \
+             {} tell them apart",
+            tcp.len(),
+            handshakes,
+            ports.join(", ")
+        )?;
+    }
+    for flow in flows {
+        let Some(fx) = facts.flows.get(flow.index as usize) else {
+            continue;
+        };
+        let (c, s) = (
+            Endpoint(flow.client.0, flow.client.1),
+            Endpoint(flow.server.0, flow.server.1),
+        );
+        let [up, down] = flow.sides;
+        if !fx.tcp {
+            writeln!(
+                out,
+                "  UDP {c} → {s}: no handshake and no teardown, only datagrams"
+            )?;
+            writeln!(
+                out,
+                "    {} ({}) from the client, {} ({}) from the server",
+                plural(fx.data_packets[0], "datagram", "datagrams"),
+                plural(up.bytes, "byte", "bytes"),
+                plural(fx.data_packets[1], "datagram", "datagrams"),
+                plural(down.bytes, "byte", "bytes"),
+            )?;
+            continue;
+        }
+        writeln!(out, "  TCP {c} → {s}")?;
+        let hs = if fx.refused {
+            format!(
+                "SYN answered by RST: refused, nothing listened on port {}",
+                flow.server.1
+            )
+        } else if fx.established {
+            "SYN, SYN-ACK, ACK: complete".to_string()
+        } else if fx.syn_ack > 0 {
+            "SYN, SYN-ACK, but the final ACK was not seen".to_string()
+        } else if fx.syn > 0 {
+            format!("{} and no answer", plural(fx.syn.into(), "SYN", "SYNs"))
+        } else {
+            "not seen (the capture started after it)".to_string()
+        };
+        writeln!(out, "    handshake  {hs}")?;
+        if up.bytes + down.bytes == 0 {
+            writeln!(out, "    data       none")?;
+        } else {
+            writeln!(
+                out,
+                "    data       client → server {} in {}; server → client {} in {}",
+                plural(up.bytes, "byte", "bytes"),
+                plural(fx.data_packets[0], "segment", "segments"),
+                plural(down.bytes, "byte", "bytes"),
+                plural(fx.data_packets[1], "segment", "segments"),
+            )?;
+        }
+        let who = ["client", "server"];
+        let end = match (fx.rst, fx.first_fin) {
+            _ if fx.refused => "no connection existed, so there was nothing to end".to_string(),
+            (Some(r), None) => format!(
+                "RST from the {}: aborted, without FINs; unread data is thrown away",
+                who[r]
+            ),
+            (Some(r), Some(f)) => format!(
+                "FIN from the {}, then RST from the {}: aborted during the close",
+                who[f], who[r]
+            ),
+            (None, Some(f)) if fx.fin == [true, true] => format!(
+                "FIN from the {} first, then from the {}{}: an orderly close",
+                who[f],
+                who[1 - f],
+                if fx.last_ack {
+                    ", and the last ACK"
+                } else {
+                    " (the last ACK was not seen)"
+                }
+            ),
+            (None, Some(f)) => format!("only the {} sent FIN: half closed", who[f]),
+            (None, None) => "not seen: the connection was still open".to_string(),
+        };
+        writeln!(out, "    ending     {end}")?;
+    }
+    let span = match (facts.first, facts.last) {
+        (Some(a), Some(b)) => b.nanos_since(a).max(0) as f64 / 1e9,
+        _ => 0.0,
+    };
+    writeln!(
+        out,
+        "  {} in {span:.3} s",
+        plural(facts.packets, "packet", "packets")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::decode;
+    use crate::source::{FileSource, Source};
+
+    /// Feeds the first `n` packets of a bundled capture to `progress`.
+    fn feed(progress: &Progress, file: &str, n: usize) -> Tracker {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/captures/").to_string() + file;
+        let mut src = FileSource::open(&path).unwrap();
+        let mut tracker = Tracker::new();
+        for _ in 0..n {
+            let Some(f) = src.next_frame().unwrap() else {
+                break;
+            };
+            let p = decode(&f);
+            let t = tracker.observe(&p);
+            progress.note(&p, t);
+        }
+        tracker
+    }
+
+    const TCP1: Expect = Expect {
+        tcp: 1,
+        datagrams: 0,
+    };
+    const SHORT: Duration = Duration::from_millis(300);
+
+    #[test]
+    fn drain_waits_for_the_last_ack_of_the_teardown() {
+        let p = Progress::default();
+        // Up to the server's FIN: the last ACK is missing, so the conversation has not ended.
+        feed(&p, "synthetic-handshake.pcap", 9);
+        assert!(!p.drain(TCP1, SHORT));
+        let p = Progress::default();
+        let tracker = feed(&p, "synthetic-handshake.pcap", 10);
+        assert!(p.drain(TCP1, SHORT));
+        // More connections than were seen: not done.
+        assert!(!p.drain(
+            Expect {
+                tcp: 2,
+                datagrams: 0
+            },
+            SHORT
+        ));
+        let f = p.facts();
+        assert_eq!(f.flows[0].first_fin, Some(0));
+        assert!(f.flows[0].established && f.flows[0].last_ack);
+        let mut out = Vec::new();
+        summary(&mut out, &tracker, &f).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert!(
+            out.contains("client → server 12 bytes in 1 segment; server → client 12 bytes"),
+            "{out}"
+        );
+        assert!(out.contains("FIN from the client first"), "{out}");
+    }
+
+    #[test]
+    fn a_refused_connection_ends_with_its_rst() {
+        let p = Progress::default();
+        let tracker = feed(&p, "synthetic-refused.pcap", 10);
+        assert!(p.drain(TCP1, SHORT));
+        let f = p.facts();
+        assert!(f.flows[0].refused);
+        let mut out = Vec::new();
+        summary(&mut out, &tracker, &f).unwrap();
+        assert!(
+            String::from_utf8(out)
+                .unwrap()
+                .contains("SYN answered by RST")
+        );
+    }
+
+    #[test]
+    fn udp_is_done_when_the_datagrams_came() {
+        let p = Progress::default();
+        feed(&p, "synthetic-udp.pcap", 10);
+        assert_eq!(p.facts().datagrams(), 4);
+        assert!(p.drain(
+            Expect {
+                tcp: 0,
+                datagrams: 4
+            },
+            SHORT
+        ));
+        assert!(!p.drain(
+            Expect {
+                tcp: 0,
+                datagrams: 5
+            },
+            SHORT
+        ));
+    }
+}
