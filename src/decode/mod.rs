@@ -23,6 +23,52 @@ pub mod ethertype {
     pub const VLAN: u16 = 0x8100;
     pub const QINQ: u16 = 0x88a8;
     pub const IPV6: u16 = 0x86dd;
+    pub const MPLS_UNICAST: u16 = 0x8847;
+    pub const MPLS_MULTICAST: u16 = 0x8848;
+}
+
+/// PPP protocol numbers (RFC 1661 §2, IANA "PPP DLL Protocol Numbers") that carry IP.
+pub mod ppp {
+    pub const IPV4: u16 = 0x0021;
+    pub const IPV6: u16 = 0x0057;
+    pub const MPLS_UNICAST: u16 = 0x0281;
+    pub const MPLS_MULTICAST: u16 = 0x0283;
+    /// The HDLC-like framing bytes that may start a PPP frame (RFC 1662 §3.1).
+    pub const ADDRESS: u8 = 0xff;
+    pub const CONTROL: u8 = 0x03;
+}
+
+/// IP over InfiniBand (LINKTYPE_IPOIB, RFC 4391): a 44-byte pseudo-header, ethertype at 40.
+mod ipoib {
+    pub const PROTOCOL: std::ops::Range<usize> = 40..42;
+    pub const HEADER_LEN: usize = 44;
+}
+
+/// Cisco HDLC (LINKTYPE_C_HDLC): address, control, then an ethertype.
+mod chdlc {
+    pub const PROTOCOL: std::ops::Range<usize> = 2..4;
+    pub const HEADER_LEN: usize = 4;
+}
+
+/// MPLS label stack entries (RFC 3032 §2.1): label 20 bits, traffic class 3, bottom of stack 1,
+/// TTL 8.
+pub mod mpls {
+    pub const ENTRY_LEN: usize = 4;
+    pub const BOTTOM_OF_STACK: u32 = 0x100;
+    /// Reserved labels that name the payload (RFC 3032 §2.1).
+    pub const IPV4_EXPLICIT_NULL: u32 = 0;
+    pub const IPV6_EXPLICIT_NULL: u32 = 2;
+    /// Entries kept in a [`super::MplsStack`]; deeper stacks are skipped over.
+    pub const MAX_KEPT: usize = 8;
+}
+
+/// Link types read beyond those named on [`LinkType`].
+pub mod linktype {
+    use crate::source::LinkType;
+    pub const PPP: LinkType = LinkType(9);
+    pub const PPP_HDLC: LinkType = LinkType(50);
+    pub const C_HDLC: LinkType = LinkType(104);
+    pub const IPOIB: LinkType = LinkType(242);
 }
 
 /// IP protocol numbers (IANA "Assigned Internet Protocol Numbers").
@@ -175,6 +221,23 @@ pub enum Link {
     Raw,
     /// A link type this decoder does not read.
     Unsupported,
+    /// A link header that is only skipped to reach the network layer (PPP, Cisco HDLC, IP over
+    /// InfiniBand; the frame's link type says which): its protocol field and length.
+    Framed { protocol: u16, header_len: u16 },
+}
+
+/// MPLS label stack entries between the link and the network layer, top first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct MplsStack {
+    /// Raw 32-bit label stack entries (see [`mpls`]).
+    pub raw: [u32; mpls::MAX_KEPT],
+    pub count: u8,
+}
+
+impl MplsStack {
+    pub fn entries(&self) -> &[u32] {
+        &self.raw[..self.count as usize]
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -347,6 +410,8 @@ pub struct Packet<'a> {
     /// (tcpdump's `length N`); more than `payload.len()` when the capture was cut.
     pub payload_wire_len: u32,
     pub stop: Option<Stop>,
+    /// MPLS labels in front of the network layer, if any.
+    pub mpls: MplsStack,
 }
 
 impl<'a> Packet<'a> {
@@ -404,6 +469,7 @@ pub fn decode<'a>(frame: &Frame<'a>) -> Packet<'a> {
         transport_offset: 0,
         payload_wire_len: 0,
         stop: None,
+        mpls: MplsStack::default(),
     };
     let d = frame.data;
     match frame.link.normalized() {
@@ -493,9 +559,103 @@ pub fn decode<'a>(frame: &Frame<'a>) -> Packet<'a> {
             p.link = Link::Sll(s);
             decode_from_ethertype(&mut p, s.protocol, d, sll2::HEADER_LEN);
         }
+        linktype::PPP | linktype::PPP_HDLC => decode_ppp(&mut p, d),
+        linktype::C_HDLC => decode_framed(&mut p, d, chdlc::PROTOCOL, chdlc::HEADER_LEN),
+        linktype::IPOIB => decode_framed(&mut p, d, ipoib::PROTOCOL, ipoib::HEADER_LEN),
         _ => {}
     }
     p
+}
+
+/// PPP (RFC 1661): optional ff 03 framing, then a 1- or 2-byte protocol (an odd first byte
+/// means the compressed 1-byte form, RFC 1661 §6.5).
+fn decode_ppp<'a>(p: &mut Packet<'a>, d: &'a [u8]) {
+    let mut off = 0;
+    if d.len() >= 2 && d[0] == ppp::ADDRESS && d[1] == ppp::CONTROL {
+        off = 2;
+    }
+    let Some(&first) = d.get(off) else {
+        p.stop = Some(truncated(Layer::Link, off + 1, d.len()));
+        return;
+    };
+    let protocol = if first % 2 == 1 {
+        off += 1;
+        first as u16
+    } else {
+        if d.len() < off + 2 {
+            p.stop = Some(truncated(Layer::Link, off + 2, d.len()));
+            return;
+        }
+        off += 2;
+        be16(&d[off - 2..off])
+    };
+    p.link = Link::Framed {
+        protocol,
+        header_len: off as u16,
+    };
+    let et = match protocol {
+        ppp::IPV4 => ethertype::IPV4,
+        ppp::IPV6 => ethertype::IPV6,
+        ppp::MPLS_UNICAST => ethertype::MPLS_UNICAST,
+        ppp::MPLS_MULTICAST => ethertype::MPLS_MULTICAST,
+        // Some PPP captures carry an ethertype in the protocol field.
+        other => other,
+    };
+    decode_from_ethertype(p, et, d, off);
+}
+
+/// A fixed-length link header with an ethertype at `proto`.
+fn decode_framed<'a>(
+    p: &mut Packet<'a>,
+    d: &'a [u8],
+    proto: std::ops::Range<usize>,
+    header_len: usize,
+) {
+    if d.len() < header_len {
+        p.stop = Some(truncated(Layer::Link, header_len, d.len()));
+        return;
+    }
+    let protocol = be16(&d[proto]);
+    p.link = Link::Framed {
+        protocol,
+        header_len: header_len as u16,
+    };
+    decode_from_ethertype(p, protocol, d, header_len);
+}
+
+/// Reads an MPLS label stack at `d[off..]` into `p.mpls` and decodes what follows the bottom
+/// entry: IPv4 or IPv6 by explicit-null label or by the version nibble, as tcpdump guesses.
+fn decode_mpls<'a>(p: &mut Packet<'a>, d: &'a [u8], mut off: usize) {
+    loop {
+        let Some(e) = d.get(off..off + mpls::ENTRY_LEN) else {
+            p.net = Net::Other {
+                ether_type: ethertype::MPLS_UNICAST,
+            };
+            p.stop = Some(truncated(Layer::Link, off + mpls::ENTRY_LEN, d.len()));
+            return;
+        };
+        let entry = u32::from_be_bytes([e[0], e[1], e[2], e[3]]);
+        if (p.mpls.count as usize) < mpls::MAX_KEPT {
+            p.mpls.raw[p.mpls.count as usize] = entry;
+            p.mpls.count += 1;
+        }
+        off += mpls::ENTRY_LEN;
+        if entry & mpls::BOTTOM_OF_STACK != 0 {
+            let et = match (entry >> 12, d.get(off).map(|b| b >> 4)) {
+                (mpls::IPV4_EXPLICIT_NULL, _) | (_, Some(4)) => ethertype::IPV4,
+                (mpls::IPV6_EXPLICIT_NULL, _) | (_, Some(6)) => ethertype::IPV6,
+                _ => {
+                    p.net_offset = off as u32;
+                    p.net = Net::Other {
+                        ether_type: ethertype::MPLS_UNICAST,
+                    };
+                    return;
+                }
+            };
+            decode_from_ethertype(p, et, d, off);
+            return;
+        }
+    }
 }
 
 fn be16(b: &[u8]) -> u16 {
@@ -569,6 +729,7 @@ fn decode_from_ethertype<'a>(p: &mut Packet<'a>, et: u16, d: &'a [u8], off: usiz
     p.net_offset = off as u32;
     match et {
         ethertype::IPV4 | ethertype::IPV6 | ethertype::ARP => {}
+        ethertype::MPLS_UNICAST | ethertype::MPLS_MULTICAST => return decode_mpls(p, d, off),
         other => {
             p.net = Net::Other { ether_type: other };
             return;

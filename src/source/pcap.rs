@@ -26,6 +26,8 @@ const PCAP_MAGICS: [[u8; 4]; 4] = [
     [0x4d, 0x3c, 0xb2, 0xa1],
     [0xa1, 0xb2, 0x3c, 0x4d],
 ];
+/// The bits of the link-type field that hold the link type (pcap-savefile(5)).
+const LINKTYPE_MASK: u32 = 0x03ff_ffff;
 const PCAPNG_MAGIC: [u8; 4] = [0x0a, 0x0d, 0x0d, 0x0a];
 
 enum Format {
@@ -121,7 +123,7 @@ impl FileSource {
                         pcap_file::pcap::PcapTsResolution::NanoSecond
                     );
                     Format::Pcap {
-                        link: LinkType(u32::from(h.datalink)),
+                        link: link_type(u32::from(h.datalink)),
                         units: if nanosecond { 1_000_000_000 } else { 1_000_000 },
                         big_endian: matches!(h.endianness, Endianness::Big),
                         parser,
@@ -227,7 +229,7 @@ impl FileSource {
             Format::PcapNg { parser } => parser
                 .interfaces()
                 .first()
-                .map(|i| LinkType(u32::from(i.linktype))),
+                .map(|i| link_type(u32::from(i.linktype))),
         }
     }
 
@@ -450,7 +452,7 @@ fn pcapng_step(
             let link = parser
                 .interfaces()
                 .get(iface as usize)
-                .map(|i| LinkType(u32::from(i.linktype)))
+                .map(|i| link_type(u32::from(i.linktype)))
                 .unwrap_or(LinkType(u32::MAX));
             let ts = Timestamp::new(ts.as_secs() as i64, ts.subsec_nanos());
             let data = match data {
@@ -481,6 +483,12 @@ fn pcapng_step(
             }
         }
     }
+}
+
+/// The link type in a file header or interface block: the low 26 bits (the upper bits of the
+/// pcap field may hold an FCS length, libpcap's `LT_LINKTYPE`).
+fn link_type(field: u32) -> LinkType {
+    LinkType(field & LINKTYPE_MASK)
 }
 
 fn open_err(path: &str, reason: &str) -> SourceError {

@@ -1,0 +1,172 @@
+//! Allocation-free text for the tcpdump line: decimal and hex integers, IPv4 dotted quads and
+//! IPv6 addresses in the RFC 5952 form that tcpdump's `addrtostr6` (and `inet_ntop`) print,
+//! all appended to a reused byte buffer.
+
+/// Appends `n` in decimal.
+pub fn dec(buf: &mut Vec<u8>, n: u64) {
+    let mut tmp = [0u8; 20];
+    let mut i = tmp.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        tmp[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    buf.extend_from_slice(&tmp[i..]);
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Appends `n` in lower-case hex without leading zeros (C's `%x`).
+pub fn hex(buf: &mut Vec<u8>, n: u64) {
+    let mut tmp = [0u8; 16];
+    let mut i = tmp.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        tmp[i] = HEX[(n & 0xf) as usize];
+        n >>= 4;
+        if n == 0 {
+            break;
+        }
+    }
+    buf.extend_from_slice(&tmp[i..]);
+}
+
+/// Appends each byte as two lower-case hex digits (C's `%02x` in a loop).
+pub fn hex_bytes(buf: &mut Vec<u8>, bytes: &[u8]) {
+    for b in bytes {
+        buf.push(HEX[(b >> 4) as usize]);
+        buf.push(HEX[(b & 0xf) as usize]);
+    }
+}
+
+/// Appends `n` as at least `width` hex digits (C's `%0Nx`).
+pub fn hex_width(buf: &mut Vec<u8>, n: u64, width: usize) {
+    let mut digits = 1;
+    while digits < 16 && (n >> (4 * digits)) != 0 {
+        digits += 1;
+    }
+    for _ in digits..width {
+        buf.push(b'0');
+    }
+    hex(buf, n);
+}
+
+/// Appends an IPv4 address as a dotted quad.
+pub fn ipv4(buf: &mut Vec<u8>, a: [u8; 4]) {
+    for (i, b) in a.iter().enumerate() {
+        if i > 0 {
+            buf.push(b'.');
+        }
+        dec(buf, *b as u64);
+    }
+}
+
+/// Appends an IPv6 address: the first longest run of two or more zero groups becomes `::`,
+/// groups in lower-case hex without leading zeros, and `::a.b.c.d` / `::ffff:a.b.c.d` for
+/// IPv4-compatible and IPv4-mapped addresses (RFC 5952 §4 and §5, as `addrtostr6` prints).
+pub fn ipv6(buf: &mut Vec<u8>, a: [u8; 16]) {
+    let mut words = [0u16; 8];
+    for (i, w) in words.iter_mut().enumerate() {
+        *w = u16::from_be_bytes([a[2 * i], a[2 * i + 1]]);
+    }
+    // The first longest run of zero words, if at least two long.
+    let (mut best_base, mut best_len) = (usize::MAX, 0usize);
+    let (mut cur_base, mut cur_len) = (usize::MAX, 0usize);
+    for (i, w) in words.iter().enumerate() {
+        if *w == 0 {
+            if cur_base == usize::MAX {
+                cur_base = i;
+                cur_len = 1;
+            } else {
+                cur_len += 1;
+            }
+        } else if cur_base != usize::MAX {
+            if best_base == usize::MAX || cur_len > best_len {
+                best_base = cur_base;
+                best_len = cur_len;
+            }
+            cur_base = usize::MAX;
+        }
+    }
+    if cur_base != usize::MAX && (best_base == usize::MAX || cur_len > best_len) {
+        best_base = cur_base;
+        best_len = cur_len;
+    }
+    if best_base != usize::MAX && best_len < 2 {
+        best_base = usize::MAX;
+    }
+    let mut i = 0;
+    while i < 8 {
+        if best_base != usize::MAX && i >= best_base && i < best_base + best_len {
+            if i == best_base {
+                buf.push(b':');
+            }
+            i += 1;
+            continue;
+        }
+        if i != 0 {
+            buf.push(b':');
+        }
+        if i == 6
+            && best_base == 0
+            && (best_len == 6 || (best_len == 5 && words[5] == 0xffff))
+        {
+            ipv4(buf, [a[12], a[13], a[14], a[15]]);
+            return;
+        }
+        hex(buf, words[i] as u64);
+        i += 1;
+    }
+    if best_base != usize::MAX && best_base + best_len == 8 {
+        buf.push(b':');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(f: impl FnOnce(&mut Vec<u8>)) -> String {
+        let mut v = Vec::new();
+        f(&mut v);
+        String::from_utf8(v).unwrap()
+    }
+
+    fn v6(t: &str) -> String {
+        let a: std::net::Ipv6Addr = t.parse().unwrap();
+        s(|b| ipv6(b, a.octets()))
+    }
+
+    #[test]
+    fn integers() {
+        assert_eq!(s(|b| dec(b, 0)), "0");
+        assert_eq!(s(|b| dec(b, u64::MAX)), "18446744073709551615");
+        assert_eq!(s(|b| hex(b, 0)), "0");
+        assert_eq!(s(|b| hex(b, 0x9b59be3d695e66a7)), "9b59be3d695e66a7");
+        assert_eq!(s(|b| hex_width(b, 0x309, 6)), "000309");
+        assert_eq!(s(|b| hex_bytes(b, &[0, 0xab, 9])), "00ab09");
+        assert_eq!(s(|b| ipv4(b, [10, 0, 255, 1])), "10.0.255.1");
+    }
+
+    #[test]
+    fn ipv6_like_addrtostr6() {
+        assert_eq!(v6("::"), "::");
+        assert_eq!(v6("::1"), "::1");
+        assert_eq!(v6("fe80::1"), "fe80::1");
+        assert_eq!(v6("2001:db8:0:0:1:0:0:1"), "2001:db8::1:0:0:1");
+        assert_eq!(v6("2001:db8:0:1:1:1:1:1"), "2001:db8:0:1:1:1:1:1");
+        assert_eq!(v6("1:0:0:0:0:0:0:0"), "1::");
+        assert_eq!(v6("::ffff:192.0.2.1"), "::ffff:192.0.2.1");
+        assert_eq!(v6("::192.0.2.1"), "::192.0.2.1");
+        assert_eq!(v6("::0.0.0.2"), "::2");
+        assert_eq!(
+            v6("3030:3030:3030:3030:3030:3030:3030:3030"),
+            "3030:3030:3030:3030:3030:3030:3030:3030"
+        );
+    }
+}

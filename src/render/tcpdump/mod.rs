@@ -1,0 +1,480 @@
+//! tcpdump's `-n` one-line format, exact for IPv4/IPv6 TCP and UDP through the `length N` field
+//! (print-ip.c, print-ip6.c, print-tcp.c, print-udp.c, print-mptcp.c, print-mpls.c of tcpdump),
+//! with tcpdump's relative sequence numbers (`-S` for absolute ones).
+//!
+//! Every packet gives exactly one line, whatever it is. The line is built in a reused buffer
+//! with the small formatters of [`fmt`] and written with one call, so the hot path allocates
+//! nothing.
+
+pub mod fmt;
+pub mod tcp;
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::io::{self, Write};
+
+use super::time::TimeFormatter;
+use super::{PacketContext, Renderer};
+use crate::decode::{
+    Layer, Link, MplsStack, Net, Packet, StopKind, TcpSummary, Transport, UdpSummary, proto,
+};
+use fmt::dec;
+
+/// tcpdump's per-connection key for relative sequence numbers (print-tcp.c `tha`): the
+/// connection with the lower port (or, for equal ports, the lower address) first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct SeqKey {
+    a: [u8; 16],
+    b: [u8; 16],
+    ports: u32,
+    v6: bool,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct SeqBase {
+    seq: u32,
+    ack: u32,
+}
+
+/// A small multiplicative hasher (FxHash's constant): the keys are not attacker-chosen in a way
+/// that matters here, and SipHash would cost more than the rest of the line.
+#[derive(Default)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut w = [0u8; 8];
+            w[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(w));
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.add(n as u64);
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.add(n as u64);
+    }
+}
+
+impl FxHasher {
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+pub struct TcpdumpRenderer {
+    pub time: TimeFormatter,
+    /// `-S`: print absolute sequence numbers.
+    pub absolute: bool,
+    seq_hash: HashMap<SeqKey, SeqBase, BuildHasherDefault<FxHasher>>,
+    /// The line being built; reused for every packet.
+    line: Vec<u8>,
+}
+
+impl TcpdumpRenderer {
+    pub fn new(time: TimeFormatter, absolute: bool) -> Self {
+        TcpdumpRenderer {
+            time,
+            absolute,
+            seq_hash: HashMap::default(),
+            line: Vec::with_capacity(512),
+        }
+    }
+}
+
+impl Renderer for TcpdumpRenderer {
+    fn packet(
+        &mut self,
+        out: &mut dyn Write,
+        p: &Packet<'_>,
+        _ctx: &PacketContext,
+    ) -> io::Result<()> {
+        let mut line = std::mem::take(&mut self.line);
+        line.clear();
+        self.time.write(&mut line, p.ts)?;
+        self.body(&mut line, p)?;
+        line.push(b'\n');
+        let r = out.write_all(&line);
+        self.line = line;
+        r
+    }
+}
+
+/// Formats the rare, non-IP parts of a line; `write!` into a `Vec` cannot fail.
+macro_rules! w {
+    ($buf:expr, $($arg:tt)*) => {
+        write!($buf, $($arg)*)
+    };
+}
+
+impl TcpdumpRenderer {
+    fn body(&mut self, line: &mut Vec<u8>, p: &Packet<'_>) -> io::Result<()> {
+        mpls(line, &p.mpls);
+        match &p.net {
+            Net::Ipv4(_) | Net::Ipv6(_) => self.ip(line, p),
+            Net::Arp(a) => {
+                if a.ethernet_ipv4 {
+                    match a.operation {
+                        1 => {
+                            line.extend_from_slice(b"ARP, Request who-has ");
+                            fmt::ipv4(line, a.target_ip);
+                            line.extend_from_slice(b" tell ");
+                            fmt::ipv4(line, a.sender_ip);
+                        }
+                        2 => {
+                            line.extend_from_slice(b"ARP, Reply ");
+                            fmt::ipv4(line, a.sender_ip);
+                            w!(line, " is-at {}", Mac(a.sender_hw))?;
+                        }
+                        op => w!(line, "ARP, op {op}")?,
+                    }
+                } else {
+                    w!(
+                        line,
+                        "ARP, hardware type {}, protocol 0x{:04x}",
+                        a.hw_type,
+                        a.proto_type
+                    )?;
+                }
+                w!(
+                    line,
+                    ", length {}",
+                    p.data.len().saturating_sub(p.net_offset as usize)
+                )
+            }
+            Net::Other { ether_type } => match p.link {
+                Link::Loopback { family } => w!(line, "AF {family}, length {}", p.orig_len),
+                _ => w!(line, "ethertype 0x{ether_type:04x}, length {}", p.orig_len),
+            },
+            Net::None => match p.link {
+                Link::Unsupported => {
+                    w!(line, "[link type {}] length {}", p.link_type, p.orig_len)
+                }
+                _ => {
+                    match &p.stop {
+                        Some(s) => w!(line, "[|{}]", s.layer.name())?,
+                        None => w!(line, "[{}] length {}", p.link_type, p.orig_len)?,
+                    }
+                    Ok(())
+                }
+            },
+        }
+    }
+
+    fn ip(&mut self, line: &mut Vec<u8>, p: &Packet<'_>) -> io::Result<()> {
+        let addrs = Addrs::of(p);
+        line.extend_from_slice(if addrs.v6 { b"IP6 " } else { b"IP " });
+        match &p.transport {
+            Transport::Tcp(t) => {
+                self.tcp(line, p, t, &addrs);
+                Ok(())
+            }
+            Transport::Udp(u) => {
+                udp(line, p, u, &addrs);
+                Ok(())
+            }
+            Transport::Icmpv4(i) => {
+                addrs.pair(line);
+                line.extend_from_slice(b": ICMP ");
+                let id = u16::from_be_bytes([i.rest[0], i.rest[1]]);
+                let seq = u16::from_be_bytes([i.rest[2], i.rest[3]]);
+                match i.kind {
+                    0 => w!(line, "echo reply, id {id}, seq {seq}")?,
+                    8 => w!(line, "echo request, id {id}, seq {seq}")?,
+                    _ => w!(line, "{}", crate::decode::names::icmpv4(i.kind, i.code))?,
+                }
+                w!(line, ", length {}", p.payload_wire_len + 8)
+            }
+            Transport::Icmpv6(i) => {
+                addrs.pair(line);
+                line.extend_from_slice(b": ICMP6, ");
+                let id = u16::from_be_bytes([i.rest[0], i.rest[1]]);
+                let seq = u16::from_be_bytes([i.rest[2], i.rest[3]]);
+                match i.kind {
+                    128 => w!(line, "echo request, id {id}, seq {seq}")?,
+                    129 => w!(line, "echo reply, id {id}, seq {seq}")?,
+                    _ => w!(line, "{}", crate::decode::names::icmpv6(i.kind, i.code))?,
+                }
+                w!(line, ", length {}", p.payload_wire_len + 4)
+            }
+            Transport::Partial { protocol, ports } => {
+                let name = if *protocol == proto::TCP {
+                    "tcp"
+                } else {
+                    "udp"
+                };
+                match ports {
+                    Some((s, d)) => addrs.pair_ports(line, *s, *d),
+                    None => addrs.pair(line),
+                }
+                line.extend_from_slice(b": ");
+                match p.stop {
+                    Some(s)
+                        if matches!(s.kind, StopKind::Malformed(_)) && s.layer == Layer::Tcp =>
+                    {
+                        let hl = p.payload.get(12).map(|b| (b >> 4) as u32 * 4).unwrap_or(0);
+                        w!(
+                            line,
+                            "tcp {} [bad hdr length {hl} - too short, < 20]",
+                            p.payload_wire_len.saturating_sub(hl)
+                        )
+                    }
+                    _ => w!(line, "[|{name}]"),
+                }
+            }
+            Transport::Other { .. } | Transport::None if is_fragment(p) => {
+                addrs.pair(line);
+                w!(line, ": ip-proto-{}", p.ip_protocol().unwrap_or(0))
+            }
+            Transport::Other { protocol } => {
+                addrs.pair(line);
+                w!(line, ": ip-proto-{protocol} {}", p.payload_wire_len)
+            }
+            Transport::None => {
+                addrs.pair(line);
+                match p.stop {
+                    Some(s) => w!(line, ": [|{}]", s.layer.name()),
+                    None => w!(line, ": ip-proto-{}", p.ip_protocol().unwrap_or(0)),
+                }
+            }
+        }
+    }
+
+    fn tcp(&mut self, line: &mut Vec<u8>, p: &Packet<'_>, t: &TcpSummary<'_>, addrs: &Addrs) {
+        addrs.pair_ports(line, t.src_port, t.dst_port);
+        line.extend_from_slice(b": ");
+        tcp::flags(line, t.flags);
+        let (mut seq, mut ack) = (t.seq, t.ack);
+        let mut sb = tcp::SackBase::default();
+        if !self.absolute && t.flags.ack() {
+            let rev = t.src_port > t.dst_port || (t.src_port == t.dst_port && addrs.src > addrs.dst);
+            let key = if rev {
+                SeqKey {
+                    a: addrs.dst,
+                    b: addrs.src,
+                    ports: (t.dst_port as u32) << 16 | t.src_port as u32,
+                    v6: addrs.v6,
+                }
+            } else {
+                SeqKey {
+                    a: addrs.src,
+                    b: addrs.dst,
+                    ports: (t.src_port as u32) << 16 | t.dst_port as u32,
+                    v6: addrs.v6,
+                }
+            };
+            let base = match self.seq_hash.get(&key) {
+                Some(b) if !t.flags.syn() => {
+                    if rev {
+                        seq = seq.wrapping_sub(b.ack);
+                        ack = ack.wrapping_sub(b.seq);
+                    } else {
+                        seq = seq.wrapping_sub(b.seq);
+                        ack = ack.wrapping_sub(b.ack);
+                    }
+                    *b
+                }
+                _ => {
+                    let b = if rev {
+                        SeqBase {
+                            ack: seq,
+                            seq: ack.wrapping_sub(1),
+                        }
+                    } else {
+                        SeqBase {
+                            seq,
+                            ack: ack.wrapping_sub(1),
+                        }
+                    };
+                    self.seq_hash.insert(key, b);
+                    b
+                }
+            };
+            sb = tcp::SackBase {
+                thseq: base.seq,
+                thack: base.ack,
+                rev,
+            };
+        }
+        let hlen = t.header_len as u32;
+        let ip_len = p.payload_wire_len + hlen;
+        if hlen > ip_len {
+            line.extend_from_slice(b" [bad hdr length ");
+            dec(line, hlen as u64);
+            line.extend_from_slice(b" - too long, > ");
+            dec(line, ip_len as u64);
+            line.push(b']');
+            return;
+        }
+        let length = p.payload_wire_len;
+        if length > 0 || t.flags.syn() || t.flags.fin() || t.flags.rst() {
+            line.extend_from_slice(b", seq ");
+            dec(line, seq as u64);
+            if length > 0 {
+                line.push(b':');
+                dec(line, seq.wrapping_add(length) as u64);
+            }
+        }
+        if t.flags.ack() {
+            line.extend_from_slice(b", ack ");
+            dec(line, ack as u64);
+        }
+        line.extend_from_slice(b", win ");
+        dec(line, t.window as u64);
+        if t.flags.urg() {
+            line.extend_from_slice(b", urg ");
+            dec(line, t.urgent as u64);
+        }
+        if hlen > 20 && tcp::options(line, t, sb) == tcp::OptionsEnd::Bad {
+            return;
+        }
+        line.extend_from_slice(b", length ");
+        dec(line, length as u64);
+    }
+}
+
+/// `UDP, length N` as print-udp.c computes it: the UDP length field, checked against what the
+/// IP header leaves for it (a datagram cut into IP fragments is not checked).
+fn udp(line: &mut Vec<u8>, p: &Packet<'_>, u: &UdpSummary, addrs: &Addrs) {
+    addrs.pair_ports(line, u.src_port, u.dst_port);
+    line.extend_from_slice(b": ");
+    let ip_len = p.payload_wire_len + 8;
+    let mut ulen = u.length as u32;
+    // IPv6 jumbograms (RFC 2675) carry 0 here.
+    if ulen == 0 && ip_len > 65535 {
+        ulen = ip_len;
+    }
+    if ulen < 8 {
+        line.extend_from_slice(b"undersized-udplength ");
+        dec(line, ulen as u64);
+        line.extend_from_slice(b" < 8");
+        return;
+    }
+    let ulen = ulen - 8;
+    let length = p.payload_wire_len.min(ulen);
+    if ulen > length && !is_fragmented(p) {
+        line.extend_from_slice(b"UDP, bad length ");
+        dec(line, ulen as u64);
+        line.extend_from_slice(b" > ");
+        dec(line, length as u64);
+    } else {
+        line.extend_from_slice(b"UDP, length ");
+        dec(line, ulen as u64);
+    }
+}
+
+/// `MPLS (label L, tc T, [S], ttl N) ` for each label stack entry (print-mpls.c, RFC 3032).
+fn mpls(line: &mut Vec<u8>, m: &MplsStack) {
+    if m.count == 0 {
+        return;
+    }
+    line.extend_from_slice(b"MPLS");
+    for e in m.entries() {
+        line.extend_from_slice(b" (label ");
+        dec(line, (e >> 12) as u64);
+        line.extend_from_slice(b", tc ");
+        dec(line, ((e >> 9) & 7) as u64);
+        if e & 0x100 != 0 {
+            line.extend_from_slice(b", [S]");
+        }
+        line.extend_from_slice(b", ttl ");
+        dec(line, (e & 0xff) as u64);
+        line.push(b')');
+    }
+    line.push(b' ');
+}
+
+/// The two addresses of an IP packet as bytes (IPv4 in the first four).
+struct Addrs {
+    src: [u8; 16],
+    dst: [u8; 16],
+    v6: bool,
+}
+
+impl Addrs {
+    fn of(p: &Packet<'_>) -> Addrs {
+        let mut a = Addrs {
+            src: [0; 16],
+            dst: [0; 16],
+            v6: false,
+        };
+        match &p.net {
+            Net::Ipv4(h) => {
+                a.src[..4].copy_from_slice(&h.src.octets());
+                a.dst[..4].copy_from_slice(&h.dst.octets());
+            }
+            Net::Ipv6(h) => {
+                a.src = h.src.octets();
+                a.dst = h.dst.octets();
+                a.v6 = true;
+            }
+            _ => {}
+        }
+        a
+    }
+
+    fn addr(&self, line: &mut Vec<u8>, a: &[u8; 16]) {
+        if self.v6 {
+            fmt::ipv6(line, *a);
+        } else {
+            fmt::ipv4(line, [a[0], a[1], a[2], a[3]]);
+        }
+    }
+
+    /// `SRC > DST`
+    fn pair(&self, line: &mut Vec<u8>) {
+        self.addr(line, &self.src);
+        line.extend_from_slice(b" > ");
+        self.addr(line, &self.dst);
+    }
+
+    /// `SRC.SPORT > DST.DPORT`
+    fn pair_ports(&self, line: &mut Vec<u8>, sport: u16, dport: u16) {
+        self.addr(line, &self.src);
+        line.push(b'.');
+        dec(line, sport as u64);
+        line.extend_from_slice(b" > ");
+        self.addr(line, &self.dst);
+        line.push(b'.');
+        dec(line, dport as u64);
+    }
+}
+
+/// A later fragment: no transport header in it.
+fn is_fragment(p: &Packet<'_>) -> bool {
+    match &p.net {
+        Net::Ipv4(h) => h.frag_offset != 0,
+        Net::Ipv6(h) => h.fragment.map(|f| f.offset != 0).unwrap_or(false),
+        _ => false,
+    }
+}
+
+/// Any piece of a fragmented datagram (print-ip.c: `off & (IP_MF|IP_OFFMASK)`).
+fn is_fragmented(p: &Packet<'_>) -> bool {
+    match &p.net {
+        Net::Ipv4(h) => h.frag_offset != 0 || h.more_fragments,
+        Net::Ipv6(h) => h.fragment.is_some(),
+        _ => false,
+    }
+}
+
+/// A MAC address in tcpdump's lower-case colon form.
+pub struct Mac(pub [u8; 6]);
+
+impl std::fmt::Display for Mac {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let m = self.0;
+        write!(
+            f,
+            "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+            m[0], m[1], m[2], m[3], m[4], m[5]
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests;
