@@ -223,7 +223,10 @@ pub enum Link {
     Unsupported,
     /// A link header that is only skipped to reach the network layer (PPP, Cisco HDLC, IP over
     /// InfiniBand; the frame's link type says which): its protocol field and length.
-    Framed { protocol: u16, header_len: u16 },
+    Framed {
+        protocol: u16,
+        header_len: u16,
+    },
 }
 
 /// MPLS label stack entries between the link and the network layer, top first.

@@ -112,10 +112,7 @@ pub fn ipv6(buf: &mut Vec<u8>, a: [u8; 16]) {
         if i != 0 {
             buf.push(b':');
         }
-        if i == 6
-            && best_base == 0
-            && (best_len == 6 || (best_len == 5 && words[5] == 0xffff))
-        {
+        if i == 6 && best_base == 0 && (best_len == 6 || (best_len == 5 && words[5] == 0xffff)) {
             ipv4(buf, [a[12], a[13], a[14], a[15]]);
             return;
         }

@@ -251,7 +251,8 @@ impl TcpdumpRenderer {
         let (mut seq, mut ack) = (t.seq, t.ack);
         let mut sb = tcp::SackBase::default();
         if !self.absolute && t.flags.ack() {
-            let rev = t.src_port > t.dst_port || (t.src_port == t.dst_port && addrs.src > addrs.dst);
+            let rev =
+                t.src_port > t.dst_port || (t.src_port == t.dst_port && addrs.src > addrs.dst);
             let key = if rev {
                 SeqKey {
                     a: addrs.dst,

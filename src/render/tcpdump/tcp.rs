@@ -372,9 +372,14 @@ mod mp {
     pub const DSS_A8: u8 = 0x02;
     pub const DSS_A: u8 = 0x01;
     /// ADD_ADDR low nibble: version and echo (v0 carried the IP version there).
-    pub const ADD_ADDR_KINDS: [(u8, &str); 4] =
-        [(0x6, "v0-ip6"), (0x4, "v0-ip4"), (0x1, "v1-echo"), (0x0, "v1")];
-    pub const TCPRST_FLAGS: [(u8, u8); 4] = [(0x08, b'U'), (0x04, b'V'), (0x02, b'W'), (0x01, b'T')];
+    pub const ADD_ADDR_KINDS: [(u8, &str); 4] = [
+        (0x6, "v0-ip6"),
+        (0x4, "v0-ip4"),
+        (0x1, "v1-echo"),
+        (0x0, "v1"),
+    ];
+    pub const TCPRST_FLAGS: [(u8, u8); 4] =
+        [(0x08, b'U'), (0x04, b'V'), (0x02, b'W'), (0x01, b'T')];
     pub const TCPRST_REASONS: [&str; 7] = [
         "Unspecified error",
         "MPTCP-specific error",

@@ -1,1 +1,141 @@
-//! Unit tests of the tcpdump line: options, MPTCP, UDP lengths, MPLS, one line per packet.
+//! Unit tests of the tcpdump line: options (MPTCP, TFO, bad lengths), UDP lengths, MPLS over
+//! PPP, and one line for any packet.
+
+use super::*;
+use crate::decode::decode;
+use crate::render::time::TimeStyle;
+use crate::source::{Frame, LinkType, Timestamp};
+
+/// An IPv4 header (no options) for `payload` of protocol `proto`, 10.0.0.1 > 10.0.0.2.
+fn ipv4(proto: u8, payload: &[u8], total_extra: u16) -> Vec<u8> {
+    let total = (20 + payload.len()) as u16 + total_extra;
+    let mut v = vec![
+        0x45, 0, 0, 0, 0, 1, 0, 0, 64, proto, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+    ];
+    v[2..4].copy_from_slice(&total.to_be_bytes());
+    v.extend_from_slice(payload);
+    v
+}
+
+/// A TCP header with `flags` and `options` (padded by the caller to a multiple of 4).
+fn tcp(flags: u8, options: &[u8], data: &[u8]) -> Vec<u8> {
+    assert!(options.len().is_multiple_of(4));
+    let off = ((20 + options.len()) / 4) as u8;
+    let mut v = vec![
+        0x30,
+        0x39,
+        0,
+        80,
+        0,
+        0,
+        0,
+        100,
+        0,
+        0,
+        0,
+        200,
+        off << 4,
+        flags,
+        0x10,
+        0,
+    ];
+    v.extend_from_slice(&[0, 0, 0, 0]);
+    v.extend_from_slice(options);
+    v.extend_from_slice(data);
+    v
+}
+
+fn line(link: LinkType, data: &[u8]) -> String {
+    let mut r = TcpdumpRenderer::new(TimeFormatter::new(TimeStyle::None, false), true);
+    let frame = Frame {
+        ts: Timestamp::new(0, 0),
+        link,
+        orig_len: data.len() as u32,
+        data,
+    };
+    let mut out = Vec::new();
+    r.packet(&mut out, &decode(&frame), &PacketContext::default())
+        .unwrap();
+    let s = String::from_utf8(out).unwrap();
+    assert_eq!(s.matches('\n').count(), 1, "one line per packet: {s:?}");
+    s.trim_end().to_string()
+}
+
+const SYN: u8 = 0x02;
+const ACK: u8 = 0x10;
+
+#[test]
+fn mptcp_capable_and_dss() {
+    let mut opt = vec![30, 12, 0x00, 0x81];
+    opt.extend_from_slice(&0x9b59be3d695e66a7u64.to_be_bytes());
+    let l = line(LinkType::RAW, &ipv4(6, &tcp(SYN, &opt, &[]), 0));
+    assert_eq!(
+        l,
+        "IP 10.0.0.1.12345 > 10.0.0.2.80: Flags [S], seq 100, win 4096, \
+         options [mptcp 12 capable v0 flags [AH] csum {0x9b59be3d695e66a7}], length 0"
+    );
+    // DSS with a 4-byte data ack, mapping and checksum, then padding nops
+    let mut dss = vec![30, 20, 0x20, 0x05];
+    dss.extend_from_slice(&3386645601u32.to_be_bytes());
+    dss.extend_from_slice(&2976985014u32.to_be_bytes());
+    dss.extend_from_slice(&1u32.to_be_bytes());
+    dss.extend_from_slice(&[0, 1, 0x9e, 0x91]);
+    let l = line(LinkType::RAW, &ipv4(6, &tcp(ACK, &dss, b"x"), 0));
+    assert!(
+        l.ends_with(
+            "options [mptcp 20 dss ack 3386645601 seq 2976985014 subseq 1 len 1 csum 0x9e91], length 1"
+        ),
+        "{l}"
+    );
+}
+
+#[test]
+fn fast_open_experimental_and_bad_options() {
+    let opt = [254, 4, 0xf9, 0x89];
+    let l = line(LinkType::RAW, &ipv4(6, &tcp(SYN, &opt, &[]), 0));
+    assert!(l.ends_with("options [exp-tfo cookiereq], length 0"), "{l}");
+    // scps with length 2 has no room for its data: tcpdump ends the line at [bad opt]
+    let opt = [1, 1, 20, 2];
+    let l = line(LinkType::RAW, &ipv4(6, &tcp(SYN, &opt, &[]), 0));
+    assert!(l.ends_with("options [nop,nop,scps[bad opt]]"), "{l}");
+    // mss with a wrong length byte is printed with [len N]; an unknown kind in hex
+    let opt = [2, 4, 5, 0xb4, 99, 4, 0xab, 0xcd];
+    let l = line(LinkType::RAW, &ipv4(6, &tcp(SYN, &opt, &[]), 0));
+    assert!(l.contains("options [mss 1460,unknown-99 0xabcd]"), "{l}");
+}
+
+#[test]
+fn udp_length_checks() {
+    let udp = [0x30, 0x39, 0, 53, 0, 12, 0, 0, 1, 2, 3, 4];
+    let l = line(LinkType::RAW, &ipv4(17, &udp, 0));
+    assert_eq!(l, "IP 10.0.0.1.12345 > 10.0.0.2.53: UDP, length 4");
+    // the UDP length claims more than the IP datagram holds
+    let udp = [0x30, 0x39, 0, 53, 0, 100, 0, 0, 1, 2, 3, 4];
+    let l = line(LinkType::RAW, &ipv4(17, &udp, 0));
+    assert_eq!(l, "IP 10.0.0.1.12345 > 10.0.0.2.53: UDP, bad length 92 > 4");
+}
+
+#[test]
+fn mpls_over_ppp_then_the_inner_packet() {
+    let udp = [
+        0x30, 0x39, 0x82, 0x9b, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    ];
+    let mut f = vec![0xff, 0x03, 0x02, 0x81];
+    // label 100704, tc 0, bottom of stack, ttl 1
+    f.extend_from_slice(&((100704u32 << 12) | 0x100 | 1).to_be_bytes());
+    f.extend(ipv4(17, &udp, 0));
+    let l = line(LinkType(9), &f);
+    assert_eq!(
+        l,
+        "MPLS (label 100704, tc 0, [S], ttl 1) IP 10.0.0.1.12345 > 10.0.0.2.33435: UDP, length 12"
+    );
+}
+
+#[test]
+fn anything_gives_one_line() {
+    line(LinkType(147), &[1, 2, 3]);
+    line(LinkType::ETHERNET, &[]);
+    line(LinkType::RAW, &[0x45]);
+    line(LinkType(9), &[0xff]);
+    line(LinkType(242), &[0; 50]);
+}
