@@ -304,3 +304,75 @@ fn every_truncation_and_corruption_ends() {
         }
     }
 }
+
+/// Runs the binary on `bytes` written to a temporary file (or on `path` as given).
+fn run_binary(name: &str, bytes: Option<&[u8]>) -> (i32, String, String) {
+    let dir = std::env::temp_dir().join(format!("sockscope-reader-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    if let Some(b) = bytes {
+        std::fs::write(&path, b).unwrap();
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sockscope"))
+        .args(["replay", "--format", "tcpdump", "-t"])
+        .arg(&path)
+        .env("TZ", "UTC")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn binary_exit_codes_and_messages() {
+    // missing, empty, not a capture: one line on stderr naming the file, exit 2, no output
+    for (name, bytes, says) in [
+        ("missing.pcap", None, "no such file"),
+        ("empty.pcap", Some(&b""[..]), "empty"),
+        (
+            "text.pcap",
+            Some(&b"hello, this is text\n"[..]),
+            "not a pcap or pcapng file",
+        ),
+    ] {
+        let (code, out, err) = run_binary(name, bytes);
+        assert_eq!(code, 2, "{name}: {err}");
+        assert!(out.is_empty(), "{name}: {out}");
+        assert_eq!(err.lines().count(), 1, "{name}: {err}");
+        assert!(err.contains(name) && err.contains(says), "{name}: {err}");
+    }
+    // truncated last record: the complete packets are printed, a warning, exit 0
+    let udp = [0x30, 0x39, 0, 53, 0, 12, 0, 0, 1, 2, 3, 4];
+    let mut ip = vec![
+        0x45, 0, 0, 32, 0, 1, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+    ];
+    ip.extend_from_slice(&udp);
+    let mut f = pcap(
+        Order::Little,
+        false,
+        101,
+        65535,
+        &[(1, 0, 32, &ip), (2, 0, 32, &ip)],
+    );
+    f.truncate(f.len() - 5);
+    let (code, out, err) = run_binary("cut.pcap", Some(&f));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "IP 10.0.0.1.12345 > 10.0.0.2.53: UDP, length 4\n");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("warning") && err.contains("cut.pcap"), "{err}");
+}
+
+#[test]
+fn pcapng_binary_tsresol() {
+    // if_tsresol with the high bit set is a negative power of two: 2^-10 here.
+    let o = Order::Little;
+    let mut f = shb(o);
+    f.extend(idb(o, 101, 65535, Some(0x80 | 10)));
+    f.extend(epb(o, 0, 3 * 1024 + 512, 6, A));
+    let (frames, err) = read_all(&mut open(f).unwrap());
+    assert!(err.is_none(), "{err:?}");
+    assert_eq!(frames[0].ts, Timestamp::new(3, 500_000_000));
+}
