@@ -2,20 +2,62 @@
 //! IPv6 addresses in the RFC 5952 form that tcpdump's `addrtostr6` (and `inet_ntop`) print,
 //! all appended to a reused byte buffer.
 
-/// Appends `n` in decimal.
-pub fn dec(buf: &mut Vec<u8>, n: u64) {
-    let mut tmp = [0u8; 20];
-    let mut i = tmp.len();
-    let mut n = n;
-    loop {
-        i -= 1;
-        tmp[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+/// "00".."99": two digits per table lookup.
+const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// Number of decimal digits of `n`.
+#[inline]
+fn digits(n: u64) -> usize {
+    let mut d = 1;
+    let mut p = 10u64;
+    while d < 20 && n >= p {
+        d += 1;
+        p = p.wrapping_mul(10);
     }
-    buf.extend_from_slice(&tmp[i..]);
+    d
+}
+
+/// Appends `n` in decimal.
+#[inline]
+pub fn dec(buf: &mut Vec<u8>, n: u64) {
+    if n < 10 {
+        buf.push(b'0' + n as u8);
+        return;
+    }
+    let nd = digits(n);
+    let start = buf.len();
+    buf.resize(start + nd, b'0');
+    let out = &mut buf[start..];
+    let mut i = nd;
+    let mut n = n;
+    while n >= 100 {
+        let r = (n % 100) as usize * 2;
+        n /= 100;
+        i -= 2;
+        out[i] = PAIRS[r];
+        out[i + 1] = PAIRS[r + 1];
+    }
+    if n >= 10 {
+        let r = n as usize * 2;
+        out[i - 2] = PAIRS[r];
+        out[i - 1] = PAIRS[r + 1];
+    } else {
+        out[i - 1] = b'0' + n as u8;
+    }
+}
+
+/// Appends a few bytes one by one: for short, variable lengths this beats `extend_from_slice`,
+/// which calls `memcpy`.
+#[inline]
+fn push_short(buf: &mut Vec<u8>, bytes: &[u8]) {
+    buf.reserve(bytes.len());
+    for &b in bytes {
+        buf.push(b);
+    }
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -33,7 +75,7 @@ pub fn hex(buf: &mut Vec<u8>, n: u64) {
             break;
         }
     }
-    buf.extend_from_slice(&tmp[i..]);
+    push_short(buf, &tmp[i..]);
 }
 
 /// Appends each byte as two lower-case hex digits (C's `%02x` in a loop).
@@ -143,6 +185,13 @@ mod tests {
     fn integers() {
         assert_eq!(s(|b| dec(b, 0)), "0");
         assert_eq!(s(|b| dec(b, u64::MAX)), "18446744073709551615");
+        let mut n = 1u64;
+        while n < u64::MAX / 3 {
+            for m in [n - 1, n, n + 1, n * 2 + 7] {
+                assert_eq!(s(|b| dec(b, m)), m.to_string());
+            }
+            n *= 3;
+        }
         assert_eq!(s(|b| hex(b, 0)), "0");
         assert_eq!(s(|b| hex(b, 0x9b59be3d695e66a7)), "9b59be3d695e66a7");
         assert_eq!(s(|b| hex_width(b, 0x309, 6)), "000309");
