@@ -30,24 +30,37 @@ pub fn dec(buf: &mut Vec<u8>, n: u64) {
     }
     let nd = digits(n);
     let start = buf.len();
-    buf.resize(start + nd, b'0');
-    let out = &mut buf[start..];
+    buf.reserve(nd);
+    let out = &mut buf.spare_capacity_mut()[..nd];
     let mut i = nd;
     let mut n = n;
     while n >= 100 {
         let r = (n % 100) as usize * 2;
         n /= 100;
         i -= 2;
-        out[i] = PAIRS[r];
-        out[i + 1] = PAIRS[r + 1];
+        out[i].write(PAIRS[r]);
+        out[i + 1].write(PAIRS[r + 1]);
     }
     if n >= 10 {
         let r = n as usize * 2;
-        out[i - 2] = PAIRS[r];
-        out[i - 1] = PAIRS[r + 1];
+        out[i - 2].write(PAIRS[r]);
+        out[i - 1].write(PAIRS[r + 1]);
     } else {
-        out[i - 1] = b'0' + n as u8;
+        out[i - 1].write(b'0' + n as u8);
     }
+    // SAFETY: the loop above wrote all `nd` bytes after `start`: the pairs fill positions
+    // i..nd as i steps down by two, and the last one or two digits fill what is left below i
+    // (i is 1 or 2 there because `nd` counts every digit).
+    unsafe { buf.set_len(start + nd) };
+}
+
+/// Appends `n` in decimal with leading zeros to at least `width` digits (C's `%0Nu`).
+#[inline]
+pub fn dec_width(buf: &mut Vec<u8>, n: u64, width: usize) {
+    for _ in digits(n)..width {
+        buf.push(b'0');
+    }
+    dec(buf, n);
 }
 
 /// Appends a few bytes one by one: for short, variable lengths this beats `extend_from_slice`,
@@ -98,13 +111,36 @@ pub fn hex_width(buf: &mut Vec<u8>, n: u64, width: usize) {
     hex(buf, n);
 }
 
+/// Each octet 0..=255 as text: length, then up to three digits.
+const OCTETS: [[u8; 4]; 256] = {
+    let mut t = [[0u8; 4]; 256];
+    let mut i = 0;
+    while i < 256 {
+        let (h, te, o) = ((i / 100) as u8, ((i / 10) % 10) as u8, (i % 10) as u8);
+        t[i] = if i >= 100 {
+            [3, b'0' + h, b'0' + te, b'0' + o]
+        } else if i >= 10 {
+            [2, b'0' + te, b'0' + o, 0]
+        } else {
+            [1, b'0' + o, 0, 0]
+        };
+        i += 1;
+    }
+    t
+};
+
 /// Appends an IPv4 address as a dotted quad.
+#[inline]
 pub fn ipv4(buf: &mut Vec<u8>, a: [u8; 4]) {
+    buf.reserve(15);
     for (i, b) in a.iter().enumerate() {
         if i > 0 {
             buf.push(b'.');
         }
-        dec(buf, *b as u64);
+        let t = &OCTETS[*b as usize];
+        for d in &t[1..=t[0] as usize] {
+            buf.push(*d);
+        }
     }
 }
 
@@ -192,11 +228,16 @@ mod tests {
             }
             n *= 3;
         }
+        assert_eq!(s(|b| dec_width(b, 42, 6)), "000042");
+        assert_eq!(s(|b| dec_width(b, 1234567, 6)), "1234567");
         assert_eq!(s(|b| hex(b, 0)), "0");
         assert_eq!(s(|b| hex(b, 0x9b59be3d695e66a7)), "9b59be3d695e66a7");
         assert_eq!(s(|b| hex_width(b, 0x309, 6)), "000309");
         assert_eq!(s(|b| hex_bytes(b, &[0, 0xab, 9])), "00ab09");
         assert_eq!(s(|b| ipv4(b, [10, 0, 255, 1])), "10.0.255.1");
+        for o in 0..=255u8 {
+            assert_eq!(s(|b| ipv4(b, [o, 9, 99, o])), format!("{o}.9.99.{o}"));
+        }
     }
 
     #[test]

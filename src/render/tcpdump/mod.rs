@@ -13,11 +13,12 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{self, Write};
 
-use super::time::TimeFormatter;
+use super::time::{TimeFormatter, TimeStyle};
 use super::{PacketContext, Renderer};
 use crate::decode::{
     Layer, Link, MplsStack, Net, Packet, StopKind, TcpSummary, Transport, UdpSummary, proto,
 };
+use crate::source::Timestamp;
 use fmt::dec;
 
 /// tcpdump's per-connection key for relative sequence numbers (print-tcp.c `tha`): the
@@ -73,6 +74,9 @@ pub struct TcpdumpRenderer {
     seq_hash: HashMap<SeqKey, SeqBase, BuildHasherDefault<FxHasher>>,
     /// The line being built; reused for every packet.
     line: Vec<u8>,
+    /// The timestamp text up to the fraction for `stamp_sec` (clock, date and epoch styles).
+    stamp: Vec<u8>,
+    stamp_sec: Option<i64>,
 }
 
 impl TcpdumpRenderer {
@@ -82,6 +86,8 @@ impl TcpdumpRenderer {
             absolute,
             seq_hash: HashMap::default(),
             line: Vec::with_capacity(512),
+            stamp: Vec::with_capacity(32),
+            stamp_sec: None,
         }
     }
 }
@@ -95,7 +101,7 @@ impl Renderer for TcpdumpRenderer {
     ) -> io::Result<()> {
         let mut line = std::mem::take(&mut self.line);
         line.clear();
-        self.time.write(&mut line, p.ts)?;
+        self.timestamp(&mut line, p.ts)?;
         self.body(&mut line, p)?;
         line.push(b'\n');
         let r = out.write_all(&line);
@@ -112,6 +118,41 @@ macro_rules! w {
 }
 
 impl TcpdumpRenderer {
+    /// The timestamp and its space. Styles that depend only on the packet's own time reuse the
+    /// text of the whole seconds, formatted once per second by [`TimeFormatter`], and append the
+    /// fraction here; the others (deltas) go through the formatter every time.
+    fn timestamp(&mut self, line: &mut Vec<u8>, ts: Timestamp) -> io::Result<()> {
+        if !matches!(
+            self.time.style,
+            TimeStyle::Clock | TimeStyle::Date | TimeStyle::Epoch
+        ) {
+            return self.time.write(line, ts);
+        }
+        if self.stamp_sec != Some(ts.sec) {
+            self.stamp.clear();
+            self.time
+                .write(&mut self.stamp, Timestamp::new(ts.sec, 0))?;
+            // Keep the text before the fraction: "... HH:MM:SS" of "... HH:MM:SS.000000 ".
+            let cut = self
+                .stamp
+                .iter()
+                .rposition(|b| *b == b'.')
+                .unwrap_or(self.stamp.len());
+            self.stamp.truncate(cut);
+            self.stamp_sec = Some(ts.sec);
+        }
+        line.extend_from_slice(&self.stamp);
+        line.push(b'.');
+        let (frac, width) = if self.time.nano {
+            (ts.nsec as u64, 9)
+        } else {
+            ((ts.nsec / 1000) as u64, 6)
+        };
+        fmt::dec_width(line, frac, width);
+        line.push(b' ');
+        Ok(())
+    }
+
     fn body(&mut self, line: &mut Vec<u8>, p: &Packet<'_>) -> io::Result<()> {
         mpls(line, &p.mpls);
         match &p.net {

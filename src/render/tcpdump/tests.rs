@@ -139,3 +139,36 @@ fn anything_gives_one_line() {
     line(LinkType(9), &[0xff]);
     line(LinkType(242), &[0; 50]);
 }
+
+#[test]
+fn cached_timestamps_equal_the_time_formatter() {
+    let times = [
+        Timestamp::new(1_700_000_000, 0),
+        Timestamp::new(1_700_000_000, 999_999_999),
+        Timestamp::new(1_700_000_001, 1_000),
+        Timestamp::new(1_700_000_001, 5),
+        Timestamp::new(86_399, 123_456_789),
+        Timestamp::new(1_700_000_000, 42_000),
+    ];
+    for style in [
+        TimeStyle::Clock,
+        TimeStyle::Date,
+        TimeStyle::Epoch,
+        TimeStyle::Delta,
+    ] {
+        for nano in [false, true] {
+            let mut fast = TcpdumpRenderer::new(TimeFormatter::new(style, nano), false);
+            let mut slow = TimeFormatter::new(style, nano);
+            for ts in times {
+                let (mut a, mut b) = (Vec::new(), Vec::new());
+                fast.timestamp(&mut a, ts).unwrap();
+                slow.write(&mut b, ts).unwrap();
+                assert_eq!(
+                    String::from_utf8(a).unwrap(),
+                    String::from_utf8(b).unwrap(),
+                    "{style:?} nano={nano} {ts:?}"
+                );
+            }
+        }
+    }
+}
