@@ -179,3 +179,42 @@ fn corpus_files_read_to_the_end_or_say_why() {
         }
     }
 }
+
+#[test]
+fn fast_path_decodes_exactly_like_etherparse() {
+    use sockscope::decode::{decode, decode_reference};
+    use sockscope::source::Source;
+    let dir = corpus_dir();
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        println!("SKIP: {} is missing", dir.display());
+        return;
+    };
+    let (mut frames, mut differ) = (0u64, Vec::new());
+    for e in entries.flatten() {
+        let path = e.path();
+        if !path
+            .extension()
+            .is_some_and(|x| x == "pcap" || x == "pcapng")
+        {
+            continue;
+        }
+        let Ok(mut src) = FileSource::open(&path.to_string_lossy()) else {
+            continue;
+        };
+        while let Ok(Some(f)) = src.next_frame() {
+            frames += 1;
+            let (a, b) = (
+                format!("{:?}", decode(&f)),
+                format!("{:?}", decode_reference(&f)),
+            );
+            if a != b && differ.len() < 5 {
+                differ.push(format!(
+                    "{} frame {frames}:\n fast {a}\n ref  {b}",
+                    path.display()
+                ));
+            }
+        }
+    }
+    assert!(frames > 1000);
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
+}

@@ -66,7 +66,7 @@ pub fn dec_width(buf: &mut Vec<u8>, n: u64, width: usize) {
 /// Appends a few bytes one by one: for short, variable lengths this beats `extend_from_slice`,
 /// which calls `memcpy`.
 #[inline]
-fn push_short(buf: &mut Vec<u8>, bytes: &[u8]) {
+pub fn push_short(buf: &mut Vec<u8>, bytes: &[u8]) {
     buf.reserve(bytes.len());
     for &b in bytes {
         buf.push(b);

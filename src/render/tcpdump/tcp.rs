@@ -2,7 +2,7 @@
 //! urgent pointer and the options list, including Multipath TCP (print-mptcp.c, RFC 8684) and
 //! TCP Fast Open (RFC 7413), byte for byte as tcpdump walks them, quirks included.
 
-use super::fmt::{dec, hex, hex_bytes, ipv4, ipv6};
+use super::fmt::{dec, hex, hex_bytes, ipv4, ipv6, push_short};
 use crate::decode::{FLAG_TABLE, TcpFlags, TcpSummary};
 
 /// Option kinds with a meaning for the printer (IANA "TCP Option Kind Numbers").
@@ -51,9 +51,20 @@ const OPTION_NAMES: [(u8, &str); 19] = [
     (kind::EXPERIMENT2, "exp"),
 ];
 
+/// [`OPTION_NAMES`] indexed by kind.
+const NAME_BY_KIND: [Option<&str>; 256] = {
+    let mut t: [Option<&str>; 256] = [None; 256];
+    let mut i = 0;
+    while i < OPTION_NAMES.len() {
+        t[OPTION_NAMES[i].0 as usize] = Some(OPTION_NAMES[i].1);
+        i += 1;
+    }
+    t
+};
+
 /// The name tcpdump gives an option kind, or `None` for `unknown-N`.
 pub fn option_name(k: u8) -> Option<&'static str> {
-    OPTION_NAMES.iter().find(|(n, _)| *n == k).map(|(_, s)| *s)
+    NAME_BY_KIND[k as usize]
 }
 
 /// The TCP Fast Open magic in an RFC 6994 experimental option.
@@ -143,7 +154,7 @@ pub fn options(buf: &mut Vec<u8>, t: &TcpSummary<'_>, sb: SackBase) -> OptionsEn
         }
         hlen -= 1;
         match option_name(opt) {
-            Some(n) => buf.extend_from_slice(n.as_bytes()),
+            Some(n) => push_short(buf, n.as_bytes()),
             None => {
                 buf.extend_from_slice(b"unknown-");
                 dec(buf, opt as u64);
