@@ -76,8 +76,14 @@ pub mod proto {
     pub const HOPOPT: u8 = 0;
     pub const ICMP: u8 = 1;
     pub const IGMP: u8 = 2;
+    /// IPv4 encapsulated in IP (RFC 2003).
+    pub const IPIP: u8 = 4;
     pub const TCP: u8 = 6;
     pub const UDP: u8 = 17;
+    /// IPv6 encapsulated in IP (RFC 4213).
+    pub const IPV6_IN_IP: u8 = 41;
+    /// Generic Routing Encapsulation (RFC 2784).
+    pub const GRE: u8 = 47;
     pub const IPV6_ROUTE: u8 = 43;
     pub const IPV6_FRAG: u8 = 44;
     pub const ESP: u8 = 50;

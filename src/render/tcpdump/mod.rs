@@ -8,6 +8,7 @@
 
 pub mod fmt;
 pub mod tcp;
+pub mod tunnel;
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -101,6 +102,8 @@ pub struct TcpdumpRenderer {
     /// The timestamp text up to the fraction for `stamp_sec` (clock, date and epoch styles).
     stamp: Vec<u8>,
     stamp_sec: Option<i64>,
+    /// How many tunnels deep the packet being printed is.
+    depth: u8,
 }
 
 impl TcpdumpRenderer {
@@ -112,6 +115,7 @@ impl TcpdumpRenderer {
             line: Vec::with_capacity(512),
             stamp: Vec::with_capacity(32),
             stamp_sec: None,
+            depth: 0,
         }
     }
 }
@@ -211,6 +215,12 @@ impl TcpdumpRenderer {
                     p.data.len().saturating_sub(p.net_offset as usize)
                 )
             }
+            Net::Other {
+                ether_type: tunnel::ETHERTYPE_NSH,
+            } => {
+                let data = p.data.get(p.net_offset as usize..).unwrap_or(&[]);
+                self.nsh(line, p, data)
+            }
             Net::Other { ether_type } => match p.link {
                 Link::Loopback { family } => w!(line, "AF {family}, length {}", p.orig_len),
                 _ => w!(line, "ethertype 0x{ether_type:04x}, length {}", p.orig_len),
@@ -239,7 +249,12 @@ impl TcpdumpRenderer {
                 Ok(())
             }
             Transport::Udp(u) => {
-                udp(line, p, u, &addrs);
+                addrs.pair_ports(line, u.src_port, u.dst_port);
+                line.extend_from_slice(b": ");
+                if u.length >= 8 && self.udp_tunnel(line, p, u.src_port, u.dst_port)? {
+                    return Ok(());
+                }
+                udp(line, p, u);
                 Ok(())
             }
             Transport::Icmpv4(i) => {
@@ -297,7 +312,12 @@ impl TcpdumpRenderer {
             }
             Transport::Other { protocol } => {
                 addrs.pair(line);
-                w!(line, ": ip-proto-{protocol} {}", p.payload_wire_len)
+                match *protocol {
+                    proto::IPIP => self.ip_in_ip(line, p, false),
+                    proto::IPV6_IN_IP => self.ip_in_ip(line, p, true),
+                    proto::GRE => self.gre(line, p),
+                    _ => w!(line, ": ip-proto-{protocol} {}", p.payload_wire_len),
+                }
             }
             Transport::None => {
                 addrs.pair(line);
@@ -405,9 +425,7 @@ impl TcpdumpRenderer {
 
 /// `UDP, length N` as print-udp.c computes it: the UDP length field, checked against what the
 /// IP header leaves for it (a datagram cut into IP fragments is not checked).
-fn udp(line: &mut Vec<u8>, p: &Packet<'_>, u: &UdpSummary, addrs: &Addrs) {
-    addrs.pair_ports(line, u.src_port, u.dst_port);
-    line.extend_from_slice(b": ");
+fn udp(line: &mut Vec<u8>, p: &Packet<'_>, u: &UdpSummary) {
     let ip_len = p.payload_wire_len + 8;
     let mut ulen = u.length as u32;
     // IPv6 jumbograms (RFC 2675) carry 0 here.

@@ -172,3 +172,62 @@ fn cached_timestamps_equal_the_time_formatter() {
         }
     }
 }
+
+fn ether(ethertype: u16, payload: &[u8]) -> Vec<u8> {
+    let mut v = vec![
+        0, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb,
+    ];
+    v.extend_from_slice(&ethertype.to_be_bytes());
+    v.extend_from_slice(payload);
+    v
+}
+
+/// Formats checked against Debian's tcpdump 4.99 on the same bytes; VXLAN's inner frame, which
+/// tcpdump starts on a new line, follows `: ` on the same line.
+#[test]
+fn tunnels_print_the_inner_packet_on_the_same_line() {
+    let inner = ipv4(6, &tcp(SYN, &[], &[]), 0);
+    let want_inner = "IP 10.0.0.1.12345 > 10.0.0.2.80: Flags [S], seq 100, win 4096, length 0";
+    // GRE with key and sequence number
+    let mut gre = vec![0x30, 0x00, 0x08, 0x00, 0, 0, 0, 0x28, 0, 0, 0, 7];
+    gre.extend_from_slice(&inner);
+    let l = line(LinkType::ETHERNET, &ether(0x0800, &ipv4(47, &gre, 0)));
+    assert_eq!(
+        l,
+        format!("IP 10.0.0.1 > 10.0.0.2: GREv0, key=0x28, seq 7, length 52: {want_inner}")
+    );
+    // IPv4 in IPv4
+    let l = line(LinkType::ETHERNET, &ether(0x0800, &ipv4(4, &inner, 0)));
+    assert_eq!(l, format!("IP 10.0.0.1 > 10.0.0.2: {want_inner}"));
+    // VXLAN carrying an Ethernet frame
+    let mut vx = vec![
+        0x9c, 0x40, 0x12, 0xb5, 0, 0, 0, 0, 0x08, 0, 0, 0, 0, 0, 100, 0,
+    ];
+    vx.extend(ether(0x0800, &inner));
+    let len = (vx.len() as u16).to_be_bytes();
+    vx[4..6].copy_from_slice(&len);
+    let l = line(LinkType::ETHERNET, &ether(0x0800, &ipv4(17, &vx, 0)));
+    assert_eq!(
+        l,
+        format!(
+            "IP 10.0.0.1.40000 > 10.0.0.2.4789: VXLAN, flags [I] (0x08), vni 100: {want_inner}"
+        )
+    );
+    // NSH straight on Ethernet: O flag, two header words, next protocol IPv4
+    let mut nsh = vec![0x20, 0x02, 0x01, 0x01, 0x00, 0x03, 0x09, 0x07];
+    nsh.extend_from_slice(&inner);
+    let l = line(LinkType::ETHERNET, &ether(0x894f, &nsh));
+    assert_eq!(
+        l,
+        format!("NSH, flags [O], service-path-id 0x000309, service-index 0x7: {want_inner}")
+    );
+    // a GRE payload this view does not read
+    let l = line(
+        LinkType::ETHERNET,
+        &ether(0x0800, &ipv4(47, &[0, 0, 0x12, 0x34, b'z', b'z'], 0)),
+    );
+    assert_eq!(
+        l,
+        "IP 10.0.0.1 > 10.0.0.2: GREv0, length 6: gre-proto-0x1234"
+    );
+}
