@@ -933,6 +933,30 @@ mod udph {
     pub const LEN: usize = 8;
 }
 
+/// The fixed part of a TCP header and whatever of its options was captured, when at least the
+/// 20 fixed bytes were: for printing a header that the snap length cut inside its options (as
+/// tcpdump does) where [`decode`] stopped with a [`Transport::Partial`].
+pub fn tcp_header_prefix(bytes: &[u8]) -> Option<TcpSummary<'_>> {
+    let t = bytes.get(..tcph::MIN_LEN)?;
+    let of = be16(&t[tcph::OFFSET_FLAGS]);
+    let hl = (of >> 12) as usize * 4;
+    if hl < tcph::MIN_LEN {
+        return None;
+    }
+    Some(TcpSummary {
+        src_port: be16(&t[tcph::SRC_PORT]),
+        dst_port: be16(&t[tcph::DST_PORT]),
+        seq: be32(&t[tcph::SEQ]),
+        ack: be32(&t[tcph::ACK]),
+        header_len: hl as u8,
+        flags: TcpFlags(of & tcph::FLAGS_MASK),
+        window: be16(&t[tcph::WINDOW]),
+        checksum: be16(&t[tcph::CHECKSUM]),
+        urgent: be16(&t[tcph::URGENT]),
+        options: &bytes[tcph::MIN_LEN..hl.min(bytes.len())],
+    })
+}
+
 fn be32(b: &[u8]) -> u32 {
     u32::from_be_bytes([b[0], b[1], b[2], b[3]])
 }
@@ -1092,7 +1116,6 @@ fn decode_transport<'a>(
         p.payload_wire_len = wire;
         return;
     }
-    let _ = fragmented;
     match &sliced.transport {
         Some(TransportSlice::Tcp(t)) => {
             let hl = t.data_offset() as u32 * 4;
@@ -1143,6 +1166,9 @@ fn decode_transport<'a>(
             p.payload = ip_slice_static(i.payload(), ip_payload);
             p.payload_wire_len = wire.saturating_sub(i.header_len() as u32);
         }
+        // The first fragment of a datagram carries the transport header, which etherparse
+        // leaves alone; tcpdump prints it, so read it here when it was captured whole.
+        None if fragmented && first_fragment_header(p, protocol, ip_payload, wire) => {}
         _ => {
             p.payload = ip_payload;
             p.payload_wire_len = wire;
@@ -1155,6 +1181,39 @@ fn decode_transport<'a>(
                 _ => Transport::Other { protocol },
             };
         }
+    }
+}
+
+/// The TCP or UDP header at the start of a first fragment, when captured whole.
+fn first_fragment_header<'a>(
+    p: &mut Packet<'a>,
+    protocol: u8,
+    ip_payload: &'a [u8],
+    wire: u32,
+) -> bool {
+    match protocol {
+        proto::TCP => match tcp_header_prefix(ip_payload) {
+            Some(t) if t.options.len() + tcph::MIN_LEN == t.header_len as usize => {
+                let hl = t.header_len as usize;
+                p.transport = Transport::Tcp(t);
+                p.payload = &ip_payload[hl..];
+                p.payload_wire_len = wire.saturating_sub(hl as u32);
+                true
+            }
+            _ => false,
+        },
+        proto::UDP if ip_payload.len() >= udph::LEN => {
+            p.transport = Transport::Udp(UdpSummary {
+                src_port: be16(&ip_payload[udph::SRC_PORT]),
+                dst_port: be16(&ip_payload[udph::DST_PORT]),
+                length: be16(&ip_payload[udph::LENGTH]),
+                checksum: be16(&ip_payload[udph::CHECKSUM]),
+            });
+            p.payload = &ip_payload[udph::LEN..];
+            p.payload_wire_len = wire.saturating_sub(udph::LEN as u32);
+            true
+        }
+        _ => false,
     }
 }
 

@@ -281,6 +281,17 @@ impl TcpdumpRenderer {
                 }
                 w!(line, ", length {}", p.payload_wire_len + 4)
             }
+            Transport::Partial {
+                protocol: proto::TCP,
+                ..
+            } if matches!(p.stop, Some(s) if matches!(s.kind, StopKind::Truncated { .. }))
+                && crate::decode::tcp_header_prefix(p.payload).is_some() =>
+            {
+                if let Some(t) = crate::decode::tcp_header_prefix(p.payload) {
+                    self.tcp(line, p, &t, &addrs);
+                }
+                Ok(())
+            }
             Transport::Partial { protocol, ports } => {
                 let name = if *protocol == proto::TCP {
                     "tcp"
@@ -384,19 +395,21 @@ impl TcpdumpRenderer {
                 thseq: base.seq,
                 thack: base.ack,
                 rev,
+                segment_captured: false,
             };
         }
         let hlen = t.header_len as u32;
-        let ip_len = p.payload_wire_len + hlen;
-        if hlen > ip_len {
+        let seg = segment_len(p);
+        if hlen > seg {
             line.extend_from_slice(b" [bad hdr length ");
             dec(line, hlen as u64);
             line.extend_from_slice(b" - too long, > ");
-            dec(line, ip_len as u64);
+            dec(line, seg as u64);
             line.push(b']');
             return;
         }
-        let length = p.payload_wire_len;
+        let length = seg - hlen;
+        sb.segment_captured = p.payload.len() as u32 >= length;
         if length > 0 || t.flags.syn() || t.flags.fin() || t.flags.rst() {
             line.extend_from_slice(b", seq ");
             dec(line, seq as u64);
@@ -415,11 +428,19 @@ impl TcpdumpRenderer {
             line.extend_from_slice(b", urg ");
             dec(line, t.urgent as u64);
         }
-        if hlen > 20 && tcp::options(line, t, sb) == tcp::OptionsEnd::Bad {
+        if hlen > 20 && tcp::options(line, t, sb) != tcp::OptionsEnd::Closed {
             return;
         }
         line.extend_from_slice(b", length ");
         dec(line, length as u64);
+        let captured = (20 + t.options.len()) as u32;
+        if captured < hlen {
+            line.extend_from_slice(b" [remaining caplen(");
+            dec(line, captured as u64);
+            line.extend_from_slice(b") < header length(");
+            dec(line, hlen as u64);
+            line.extend_from_slice(b")] [|tcp]");
+        }
     }
 }
 
@@ -525,6 +546,21 @@ impl Addrs {
         self.addr(line, &self.dst);
         line.push(b'.');
         dec(line, dport as u64);
+    }
+}
+
+/// Length on the wire of what follows the IP header(s), which tcpdump's transport printers
+/// receive as `length` (the captured length when the IP length field is 0).
+fn segment_len(p: &Packet<'_>) -> u32 {
+    let wire = match &p.net {
+        Net::Ipv4(h) => (h.total_len as u32).saturating_sub(h.header_len as u32),
+        Net::Ipv6(h) => (h.payload_len as u32).saturating_sub(h.ext_len()),
+        _ => 0,
+    };
+    if wire == 0 {
+        p.data.len().saturating_sub(p.transport_offset as usize) as u32
+    } else {
+        wire
     }
 }
 

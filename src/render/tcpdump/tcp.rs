@@ -86,12 +86,14 @@ pub fn flags(buf: &mut Vec<u8>, f: TcpFlags) {
     buf.push(b']');
 }
 
-/// The bases tcpdump subtracts to print relative numbers in SACK blocks.
+/// What the options printer needs beyond the option bytes: the bases tcpdump subtracts to print
+/// relative numbers in SACK blocks, and whether the whole segment was captured (for md5).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SackBase {
     pub thseq: u32,
     pub thack: u32,
     pub rev: bool,
+    pub segment_captured: bool,
 }
 
 /// How the options list ended.
@@ -101,6 +103,8 @@ pub enum OptionsEnd {
     Closed,
     /// tcpdump's `[bad opt]`: the line ends here.
     Bad,
+    /// The capture ended inside the options: ` [|tcp]` ends the line.
+    Truncated,
 }
 
 pub(super) fn be16(b: &[u8]) -> u16 {
@@ -118,7 +122,8 @@ pub(super) fn be64(b: &[u8]) -> u64 {
 /// byte adds `[len N]`, and a length that cannot be right ends the line with `[bad opt]`.
 pub fn options(buf: &mut Vec<u8>, t: &TcpSummary<'_>, sb: SackBase) -> OptionsEnd {
     let opts = t.options;
-    let mut hlen = opts.len();
+    // The options area the header announces; `opts` holds what was captured of it.
+    let mut hlen = (t.header_len as usize).saturating_sub(20);
     let mut cp = 0usize;
     let mut first = true;
     let th_flags = (t.flags.0 & 0xff) as u8;
@@ -135,7 +140,8 @@ pub fn options(buf: &mut Vec<u8>, t: &TcpSummary<'_>, sb: SackBase) -> OptionsEn
             buf.push(b',');
         }
         let Some(&opt) = opts.get(cp) else {
-            return bad(buf, first);
+            buf.extend_from_slice(b" [|tcp]");
+            return OptionsEnd::Truncated;
         };
         cp += 1;
         let len;
@@ -143,7 +149,8 @@ pub fn options(buf: &mut Vec<u8>, t: &TcpSummary<'_>, sb: SackBase) -> OptionsEn
             len = 1usize;
         } else {
             let Some(&l) = opts.get(cp) else {
-                return bad(buf, first);
+                buf.extend_from_slice(b" [|tcp]");
+                return OptionsEnd::Truncated;
             };
             len = l as usize;
             cp += 1;
@@ -161,12 +168,19 @@ pub fn options(buf: &mut Vec<u8>, t: &TcpSummary<'_>, sb: SackBase) -> OptionsEn
             }
         }
         // `data` is what remains of the header from this option's data on.
-        let data = opts.get(cp..cp + hlen).unwrap_or(&[]);
+        let data = opts.get(cp..).unwrap_or(&[]);
+        let data = &data[..hlen.min(data.len())];
         let datalen: usize;
+        // tcpdump's LENCHECK: the option must fit the header; and its bytes must have been
+        // captured, or the line ends with [|tcp] where tcpdump's GET_ macros give up.
         macro_rules! lencheck {
             ($l:expr) => {
                 if $l > hlen {
                     return bad(buf, first);
+                }
+                if $l > data.len() {
+                    buf.extend_from_slice(b" [|tcp]");
+                    return OptionsEnd::Truncated;
                 }
             };
         }
@@ -224,8 +238,13 @@ pub fn options(buf: &mut Vec<u8>, t: &TcpSummary<'_>, sb: SackBase) -> OptionsEn
             kind::MD5 => {
                 datalen = MD5_LEN;
                 lencheck!(datalen);
-                // tcpdump built without libcrypto prints the signature as it is.
-                buf.push(b' ');
+                // tcpdump (with libcrypto, as distributions build it) cannot check the signature
+                // without the shared secret of -M, nor without the whole segment.
+                if sb.segment_captured {
+                    buf.extend_from_slice(b" shared secret not supplied with -M, can't check - ");
+                } else {
+                    buf.extend_from_slice(b" snaplen too short, can't check - ");
+                }
                 hex_bytes(buf, &data[..MD5_LEN]);
             }
             kind::SCPS => {

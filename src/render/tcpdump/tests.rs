@@ -231,3 +231,29 @@ fn tunnels_print_the_inner_packet_on_the_same_line() {
         "IP 10.0.0.1 > 10.0.0.2: GREv0, length 6: gre-proto-0x1234"
     );
 }
+
+#[test]
+fn geneve_and_first_fragments() {
+    let inner = ipv4(6, &tcp(SYN, &[], &[]), 0);
+    // Geneve, critical flag, vni 0xa, 8 bytes of options, carrying IPv4
+    let mut g = vec![0x9c, 0x40, 0x17, 0xc1, 0, 0, 0, 0];
+    g.extend_from_slice(&[0x02, 0x40, 0x08, 0x00, 0, 0, 0x0a, 0]);
+    g.extend_from_slice(&[0; 8]);
+    g.extend_from_slice(&inner);
+    let len = (g.len() as u16).to_be_bytes();
+    g[4..6].copy_from_slice(&len);
+    let l = line(LinkType::RAW, &ipv4(17, &g, 0));
+    assert_eq!(
+        l,
+        "IP 10.0.0.1.40000 > 10.0.0.2.6081: Geneve, Flags [C], vni 0xa, options [8 bytes]: \
+         IP 10.0.0.1.12345 > 10.0.0.2.80: Flags [S], seq 100, win 4096, length 0"
+    );
+    // a first fragment (MF set, offset 0) still shows its TCP header, as tcpdump does
+    let mut f = ipv4(6, &tcp(SYN, &[], b"abcd"), 0);
+    f[6] = 0x20;
+    let l = line(LinkType::RAW, &f);
+    assert_eq!(
+        l,
+        "IP 10.0.0.1.12345 > 10.0.0.2.80: Flags [S], seq 100:104, win 4096, length 4"
+    );
+}

@@ -20,6 +20,16 @@ const MAX_DEPTH: u8 = 4;
 pub mod port {
     pub const VXLAN: u16 = 4789;
     pub const VXLAN_GPE: u16 = 4790;
+    /// Geneve is recognised by destination port only (print-udp.c).
+    pub const GENEVE: u16 = 6081;
+}
+
+/// Geneve header (RFC 8926 §3.4).
+mod geneve {
+    pub const LEN: usize = 8;
+    pub const VERSION_SHIFT: u8 = 6;
+    pub const OPTIONS_LEN_MASK: u8 = 0x3f;
+    pub const FLAGS: [(u8, u8); 2] = [(0x80, b'O'), (0x40, b'C')];
 }
 
 /// GRE header flags (RFC 2784 §2, RFC 2890 §2, RFC 1701 for routing).
@@ -60,7 +70,6 @@ mod vxlan {
     pub const NP_ETHERNET: u8 = 3;
     pub const NP_NSH: u8 = 4;
 }
-
 
 /// How an inner packet starts.
 #[derive(Clone, Copy)]
@@ -218,6 +227,10 @@ impl TcpdumpRenderer {
             self.inner(line, outer, Inner::Ethernet, &b[vxlan::LEN..])?;
             return Ok(true);
         }
+        if dport == port::GENEVE {
+            self.geneve(line, outer, b)?;
+            return Ok(true);
+        }
         if is(port::VXLAN_GPE) {
             if b.len() < vxlan::LEN {
                 line.extend_from_slice(b" [|VXLAN-GPE]");
@@ -251,6 +264,69 @@ impl TcpdumpRenderer {
             return Ok(true);
         }
         Ok(false)
+    }
+
+    /// `Geneve, Flags [F], vni 0xV[, options [N bytes]]: ` then what it carries (print-geneve.c).
+    fn geneve(&mut self, line: &mut Vec<u8>, outer: &Packet<'_>, b: &[u8]) -> io::Result<()> {
+        line.extend_from_slice(b"Geneve");
+        if b.len() < geneve::LEN {
+            line.extend_from_slice(b" [|geneve]");
+            return Ok(());
+        }
+        let version = b[0] >> geneve::VERSION_SHIFT;
+        if version != 0 {
+            line.extend_from_slice(b" ERROR: unknown-version ");
+            dec(line, version as u64);
+            return Ok(());
+        }
+        line.extend_from_slice(b", Flags [");
+        let mut any = false;
+        for (bit, c) in geneve::FLAGS {
+            if b[1] & bit != 0 {
+                line.push(c);
+                any = true;
+            }
+        }
+        if !any {
+            line.extend_from_slice(b"none");
+        }
+        line.extend_from_slice(b"], vni 0x");
+        hex(line, (be32(&b[4..]) >> 8) as u64);
+        if b[7] != 0 {
+            line.extend_from_slice(b", rsvd 0x");
+            hex(line, b[7] as u64);
+        }
+        let opts = (b[0] & geneve::OPTIONS_LEN_MASK) as usize * 4;
+        let wire = outer.payload_wire_len as usize;
+        if wire < geneve::LEN + opts {
+            line.extend_from_slice(b" truncated-geneve - ");
+            dec(line, (geneve::LEN + opts - wire) as u64);
+            line.extend_from_slice(b" bytes missing");
+            return Ok(());
+        }
+        let Some(rest) = b.get(geneve::LEN + opts..) else {
+            line.extend_from_slice(b" [|geneve]");
+            return Ok(());
+        };
+        if opts > 0 {
+            line.extend_from_slice(b", options [");
+            dec(line, opts as u64);
+            line.extend_from_slice(b" bytes]");
+        }
+        line.extend_from_slice(b": ");
+        let proto = be16(&b[2..]);
+        let kind = match proto {
+            et::IPV4 => Inner::Ipv4,
+            et::IPV6 => Inner::Ipv6,
+            et::TEB => Inner::Ethernet,
+            et::NSH => Inner::Nsh,
+            _ => {
+                line.extend_from_slice(b"geneve-proto-0x");
+                hex(line, proto as u64);
+                return Ok(());
+            }
+        };
+        self.inner(line, outer, kind, rest)
     }
 
     /// `NSH, flags [F], service-path-id 0xSSSSSS, service-index 0xI: ` then the inner packet.
