@@ -376,3 +376,38 @@ fn pcapng_binary_tsresol() {
     assert!(err.is_none(), "{err:?}");
     assert_eq!(frames[0].ts, Timestamp::new(3, 500_000_000));
 }
+
+#[test]
+fn pcapng_second_section_starts_its_own_interfaces() {
+    // A new section header forgets the interfaces of the previous section (pcapng §4.1).
+    let mut f = shb(Order::Little);
+    f.extend(idb(Order::Little, 1, 65535, Some(6)));
+    f.extend(epb(Order::Little, 0, 1_000_000, 6, A));
+    f.extend(shb(Order::Big));
+    f.extend(idb(Order::Big, 101, 65535, Some(9)));
+    f.extend(epb(Order::Big, 0, 2_000_000_001, 4, B));
+    let (frames, err) = read_all(&mut open(f).unwrap());
+    assert!(err.is_none(), "{err:?}");
+    assert_eq!(frames.len(), 2);
+    assert_eq!(frames[0].link, LinkType::ETHERNET);
+    assert_eq!(frames[0].ts, Timestamp::new(1, 0));
+    assert_eq!(frames[1].link, LinkType::RAW);
+    assert_eq!(frames[1].ts, Timestamp::new(2, 1));
+    assert_eq!(frames[1].data, B);
+}
+
+#[test]
+fn pcapng_packet_for_an_unknown_interface_is_not_lost_silently() {
+    let mut f = shb(Order::Little);
+    f.extend(idb(Order::Little, 1, 65535, None));
+    f.extend(epb(Order::Little, 7, 5, 6, A));
+    let (frames, err) = read_all(&mut open(f).unwrap());
+    // tcpdump stops at such a block too; skipping it silently would hide a packet.
+    assert!(frames.is_empty());
+    match err {
+        Some(SourceError::Truncated { reason, .. }) => {
+            assert!(reason.contains("packet block"), "{reason}")
+        }
+        other => panic!("want an error naming the packet block, got {other:?}"),
+    }
+}
