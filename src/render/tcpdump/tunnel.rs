@@ -1,9 +1,10 @@
 //! Tunnels on the tcpdump line: the outer summary, then the inner packet on the same line, as
 //! tcpdump prints IP-in-IP (RFC 2003, RFC 4213), GRE (RFC 2784, RFC 2890; print-gre.c),
-//! VXLAN (RFC 7348; print-vxlan.c), VXLAN-GPE (print-vxlan-gpe.c) and NSH (RFC 8300;
-//! print-nsh.c). The inner bytes are decoded again as a frame of their own, so they are printed
-//! by the same code as any packet. tcpdump starts VXLAN's inner frame on a new line; here it
-//! follows `: ` because every packet is one line.
+//! VXLAN (RFC 7348; print-vxlan.c), OTV (print-otv.c), Geneve (RFC 8926; print-geneve.c),
+//! VXLAN-GPE (print-vxlan-gpe.c) and NSH (RFC 8300; print-nsh.c). The inner bytes are decoded
+//! again as a frame of their own, so they are printed by the same code as any packet. tcpdump
+//! starts the inner frame of VXLAN and OTV on a new line; here it follows `: ` because every
+//! packet is one line.
 
 use std::io;
 
@@ -19,6 +20,9 @@ const MAX_DEPTH: u8 = 4;
 /// UDP ports of the tunnels tcpdump recognises by port.
 pub mod port {
     pub const VXLAN: u16 = 4789;
+    /// Overlay Transport Virtualization (draft-hasmit-otv), whose header is VXLAN's with the
+    /// reserved bytes holding an overlay id; also the port Linux once used for VXLAN.
+    pub const OTV: u16 = 8472;
     pub const VXLAN_GPE: u16 = 4790;
     /// Geneve is recognised by destination port only (print-udp.c).
     pub const GENEVE: u16 = 6081;
@@ -208,12 +212,16 @@ impl TcpdumpRenderer {
     ) -> io::Result<bool> {
         let is = |p: u16| sport == p || dport == p;
         let b = outer.payload;
-        if is(port::VXLAN) {
+        // print-udp.c tries OTV before VXLAN.
+        let otv = is(port::OTV);
+        if is(port::VXLAN) || otv {
+            let name: &[u8] = if otv { b"OTV" } else { b"VXLAN" };
+            line.extend_from_slice(name);
             if b.len() < vxlan::LEN {
-                line.extend_from_slice(b"VXLAN [|vxlan]");
+                line.extend_from_slice(b" [|vxlan]");
                 return Ok(true);
             }
-            line.extend_from_slice(b"VXLAN, flags [");
+            line.extend_from_slice(b", flags [");
             line.push(if b[0] & vxlan::FLAG_I != 0 {
                 b'I'
             } else {
@@ -221,7 +229,13 @@ impl TcpdumpRenderer {
             });
             line.extend_from_slice(b"] (0x");
             hex_width(line, b[0] as u64, 2);
-            line.extend_from_slice(b"), vni ");
+            if otv {
+                line.extend_from_slice(b"), overlay ");
+                dec(line, (be32(b) & 0x00ff_ffff) as u64);
+                line.extend_from_slice(b", instance ");
+            } else {
+                line.extend_from_slice(b"), vni ");
+            }
             dec(line, (be32(&b[4..]) >> 8) as u64);
             line.extend_from_slice(b": ");
             self.inner(line, outer, Inner::Ethernet, &b[vxlan::LEN..])?;
