@@ -6,6 +6,7 @@
 //! with the small formatters of [`fmt`] and written with one call, so the hot path allocates
 //! nothing.
 
+mod ext;
 pub mod fmt;
 pub mod tcp;
 pub mod tunnel;
@@ -241,8 +242,18 @@ impl TcpdumpRenderer {
     }
 
     fn ip(&mut self, line: &mut Vec<u8>, p: &Packet<'_>) -> io::Result<()> {
-        let addrs = Addrs::of(p);
+        let mut addrs = Addrs::of(p);
         line.extend_from_slice(if addrs.v6 { b"IP6 " } else { b"IP " });
+        if let Net::Ipv6(h) = &p.net
+            && h.ext_count > 0
+            && !ext::leaves_addresses_to_transport(h.next_header)
+        {
+            addrs.lead(line);
+            addrs.shown = true;
+            if !ext::headers(line, p, h) {
+                return Ok(());
+            }
+        }
         match &p.transport {
             Transport::Tcp(t) => {
                 self.tcp(line, p, t, &addrs);
@@ -258,8 +269,8 @@ impl TcpdumpRenderer {
                 Ok(())
             }
             Transport::Icmpv4(i) => {
-                addrs.pair(line);
-                line.extend_from_slice(b": ICMP ");
+                addrs.lead(line);
+                line.extend_from_slice(b"ICMP ");
                 let id = u16::from_be_bytes([i.rest[0], i.rest[1]]);
                 let seq = u16::from_be_bytes([i.rest[2], i.rest[3]]);
                 match i.kind {
@@ -267,11 +278,11 @@ impl TcpdumpRenderer {
                     8 => w!(line, "echo request, id {id}, seq {seq}")?,
                     _ => w!(line, "{}", crate::decode::names::icmpv4(i.kind, i.code))?,
                 }
-                w!(line, ", length {}", p.payload_wire_len + 8)
+                w!(line, ", length {}", segment_len(p))
             }
             Transport::Icmpv6(i) => {
-                addrs.pair(line);
-                line.extend_from_slice(b": ICMP6, ");
+                addrs.lead(line);
+                line.extend_from_slice(b"ICMP6, ");
                 let id = u16::from_be_bytes([i.rest[0], i.rest[1]]);
                 let seq = u16::from_be_bytes([i.rest[2], i.rest[3]]);
                 match i.kind {
@@ -279,7 +290,7 @@ impl TcpdumpRenderer {
                     129 => w!(line, "echo reply, id {id}, seq {seq}")?,
                     _ => w!(line, "{}", crate::decode::names::icmpv6(i.kind, i.code))?,
                 }
-                w!(line, ", length {}", p.payload_wire_len + 4)
+                w!(line, ", length {}", segment_len(p))
             }
             Transport::Partial {
                 protocol: proto::TCP,
@@ -299,10 +310,12 @@ impl TcpdumpRenderer {
                     "udp"
                 };
                 match ports {
-                    Some((s, d)) => addrs.pair_ports(line, *s, *d),
-                    None => addrs.pair(line),
+                    Some((s, d)) => {
+                        addrs.pair_ports(line, *s, *d);
+                        line.extend_from_slice(b": ");
+                    }
+                    None => addrs.lead(line),
                 }
-                line.extend_from_slice(b": ");
                 match p.stop {
                     Some(s)
                         if matches!(s.kind, StopKind::Malformed(_)) && s.layer == Layer::Tcp =>
@@ -318,23 +331,23 @@ impl TcpdumpRenderer {
                 }
             }
             Transport::Other { .. } | Transport::None if is_fragment(p) => {
-                addrs.pair(line);
-                w!(line, ": ip-proto-{}", p.ip_protocol().unwrap_or(0))
+                addrs.lead(line);
+                w!(line, "ip-proto-{}", p.ip_protocol().unwrap_or(0))
             }
             Transport::Other { protocol } => {
-                addrs.pair(line);
+                addrs.lead(line);
                 match *protocol {
                     proto::IPIP => self.ip_in_ip(line, p, false),
                     proto::IPV6_IN_IP => self.ip_in_ip(line, p, true),
                     proto::GRE => self.gre(line, p),
-                    _ => w!(line, ": ip-proto-{protocol} {}", p.payload_wire_len),
+                    _ => w!(line, "ip-proto-{protocol} {}", p.payload_wire_len),
                 }
             }
             Transport::None => {
-                addrs.pair(line);
+                addrs.lead(line);
                 match p.stop {
-                    Some(s) => w!(line, ": [|{}]", s.layer.name()),
-                    None => w!(line, ": ip-proto-{}", p.ip_protocol().unwrap_or(0)),
+                    Some(s) => w!(line, "[|{}]", s.layer.name()),
+                    None => w!(line, "ip-proto-{}", p.ip_protocol().unwrap_or(0)),
                 }
             }
         }
@@ -498,6 +511,8 @@ struct Addrs {
     src: [u8; 16],
     dst: [u8; 16],
     v6: bool,
+    /// `SRC > DST: ` was already printed (by the IPv6 extension headers): ports stand alone.
+    shown: bool,
 }
 
 impl Addrs {
@@ -506,6 +521,7 @@ impl Addrs {
             src: [0; 16],
             dst: [0; 16],
             v6: false,
+            shown: false,
         };
         match &p.net {
             Net::Ipv4(h) => {
@@ -530,21 +546,28 @@ impl Addrs {
         }
     }
 
-    /// `SRC > DST`
-    fn pair(&self, line: &mut Vec<u8>) {
-        self.addr(line, &self.src);
-        line.extend_from_slice(b" > ");
-        self.addr(line, &self.dst);
+    /// `SRC > DST: ` unless already shown.
+    fn lead(&self, line: &mut Vec<u8>) {
+        if !self.shown {
+            self.addr(line, &self.src);
+            line.extend_from_slice(b" > ");
+            self.addr(line, &self.dst);
+            line.extend_from_slice(b": ");
+        }
     }
 
-    /// `SRC.SPORT > DST.DPORT`
+    /// `SRC.SPORT > DST.DPORT`, or `SPORT > DPORT` when the addresses were shown.
     fn pair_ports(&self, line: &mut Vec<u8>, sport: u16, dport: u16) {
-        self.addr(line, &self.src);
-        line.push(b'.');
+        if !self.shown {
+            self.addr(line, &self.src);
+            line.push(b'.');
+        }
         dec(line, sport as u64);
         line.extend_from_slice(b" > ");
-        self.addr(line, &self.dst);
-        line.push(b'.');
+        if !self.shown {
+            self.addr(line, &self.dst);
+            line.push(b'.');
+        }
         dec(line, dport as u64);
     }
 }

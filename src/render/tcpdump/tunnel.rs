@@ -116,14 +116,14 @@ impl TcpdumpRenderer {
         r
     }
 
-    /// IPv4 or IPv6 carried directly in IP (protocols 4 and 41): `A > B: ` then the inner packet.
+    /// IPv4 or IPv6 carried directly in IP (protocols 4 and 41): the inner packet (after the
+    /// outer `A > B: `).
     pub(super) fn ip_in_ip(
         &mut self,
         line: &mut Vec<u8>,
         outer: &Packet<'_>,
         v6: bool,
     ) -> io::Result<()> {
-        line.extend_from_slice(b": ");
         let kind = if v6 { Inner::Ipv6 } else { Inner::Ipv4 };
         self.inner(line, outer, kind, outer.payload)
     }
@@ -131,7 +131,6 @@ impl TcpdumpRenderer {
     /// `GREvN[, key=0xK][, seq S], length L: ` then what GRE carries (print-gre.c without -v).
     pub(super) fn gre(&mut self, line: &mut Vec<u8>, outer: &Packet<'_>) -> io::Result<()> {
         let b = outer.payload;
-        line.extend_from_slice(b": ");
         if b.len() < 2 {
             line.extend_from_slice(b"[|gre]");
             return Ok(());
