@@ -44,11 +44,7 @@ pub fn headers(line: &mut Vec<u8>, p: &Packet<'_>, h: &Ipv6Summary) -> bool {
                 }
                 line.push(b' ');
             }
-            proto::IPV6_ROUTE => {
-                if !routing(line, at) {
-                    return false;
-                }
-            }
+            proto::IPV6_ROUTE if !routing(line, at) => return false,
             proto::AH => auth(line, at, e.len as usize),
             _ => {}
         }
