@@ -257,3 +257,41 @@ fn geneve_and_first_fragments() {
         "IP 10.0.0.1.12345 > 10.0.0.2.80: Flags [S], seq 100:104, win 4096, length 4"
     );
 }
+
+/// An IPv6 header 2001:db8::1 > 2001:db8::2 with `next` and `payload`.
+fn ipv6(next: u8, payload: &[u8]) -> Vec<u8> {
+    let mut v = vec![0x60, 0, 0, 0];
+    v.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+    v.extend_from_slice(&[next, 64]);
+    for last in [1u8, 2] {
+        v.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8]);
+        v.extend_from_slice(&[0; 11]);
+        v.push(last);
+    }
+    v.extend_from_slice(payload);
+    v
+}
+
+/// Lines checked against Debian's tcpdump 4.99 on the same bytes.
+#[test]
+fn ipv6_extension_headers_come_before_a_ports_only_transport() {
+    let mut hbh = vec![6, 0, 1, 4, 0, 0, 0, 0];
+    hbh.extend(tcp(SYN, &[], &[]));
+    assert_eq!(
+        line(LinkType::RAW, &ipv6(0, &hbh)),
+        "IP6 2001:db8::1 > 2001:db8::2: HBH 12345 > 80: Flags [S], seq 100, win 4096, length 0"
+    );
+    let mut first = vec![17, 0, 0, 1, 0, 0, 0x12, 0x34];
+    first.extend_from_slice(&[0, 5, 0, 6, 0, 16, 0, 0]);
+    first.extend_from_slice(b"abcdefgh");
+    assert_eq!(
+        line(LinkType::RAW, &ipv6(44, &first)),
+        "IP6 2001:db8::1 > 2001:db8::2: frag (0|16) 5 > 6: UDP, length 8"
+    );
+    let mut later = vec![17, 0, 0x05, 0xa8, 0, 0, 0x12, 0x34];
+    later.extend_from_slice(&[b'x'; 40]);
+    assert_eq!(
+        line(LinkType::RAW, &ipv6(44, &later)),
+        "IP6 2001:db8::1 > 2001:db8::2: frag (1448|40)"
+    );
+}
