@@ -69,6 +69,27 @@ pub mod linktype {
     pub const PPP_HDLC: LinkType = LinkType(50);
     pub const C_HDLC: LinkType = LinkType(104);
     pub const IPOIB: LinkType = LinkType(242);
+    pub const ARCNET_BSD: LinkType = LinkType(7);
+    pub const ARCNET_LINUX: LinkType = LinkType(129);
+}
+
+/// ARCNET (ATA 878.1; RFC 1051 and RFC 1201 for IP): source, destination, (Linux: a 2-byte
+/// offset,) system code; the RFC 1201 codes add a fragmentation flag and sequence number.
+mod arcnet {
+    pub const TYPE_BSD: usize = 2;
+    pub const TYPE_LINUX: usize = 4;
+    pub const FLAG_BSD: usize = 3;
+    pub const IP_OLD: u8 = 240;
+    pub const ARP_OLD: u8 = 241;
+    pub const DIAGNOSE: u8 = 0x80;
+    pub const IP: u8 = 212;
+    pub const ARP: u8 = 213;
+    pub const REVARP: u8 = 214;
+    pub const INET6: u8 = 0xc4;
+    /// Header lengths: RFC 1051 style, RFC 1201 style, RFC 1201 exception frame (BSD only).
+    pub const BSD_LEN: [usize; 3] = [3, 6, 10];
+    pub const LINUX_LEN: [usize; 2] = [5, 8];
+    pub const EXCEPTION: u8 = 0xff;
 }
 
 /// IP protocol numbers (IANA "Assigned Internet Protocol Numbers").
@@ -585,6 +606,7 @@ pub fn decode<'a>(frame: &Frame<'a>) -> Packet<'a> {
         linktype::PPP | linktype::PPP_HDLC => decode_ppp(&mut p, d),
         linktype::C_HDLC => decode_framed(&mut p, d, chdlc::PROTOCOL, chdlc::HEADER_LEN),
         linktype::IPOIB => decode_framed(&mut p, d, ipoib::PROTOCOL, ipoib::HEADER_LEN),
+        linktype::ARCNET_BSD | linktype::ARCNET_LINUX => decode_arcnet(&mut p, d),
         _ => {}
     }
     p
@@ -625,6 +647,43 @@ fn decode_ppp<'a>(p: &mut Packet<'a>, d: &'a [u8]) {
         other => other,
     };
     decode_from_ethertype(p, et, d, off);
+}
+
+/// ARCNET, BSD or Linux framing; the system code picks IPv4, IPv6 or ARP.
+fn decode_arcnet<'a>(p: &mut Packet<'a>, d: &'a [u8]) {
+    let linux = p.link_type.normalized() == linktype::ARCNET_LINUX;
+    let at = if linux {
+        arcnet::TYPE_LINUX
+    } else {
+        arcnet::TYPE_BSD
+    };
+    let Some(&code) = d.get(at) else {
+        p.stop = Some(truncated(Layer::Link, at + 1, d.len()));
+        return;
+    };
+    let old = matches!(code, arcnet::IP_OLD | arcnet::ARP_OLD | arcnet::DIAGNOSE);
+    let header_len = match (linux, old) {
+        (true, true) => arcnet::LINUX_LEN[0],
+        (true, false) => arcnet::LINUX_LEN[1],
+        (false, true) => arcnet::BSD_LEN[0],
+        (false, false) if d.get(arcnet::FLAG_BSD) == Some(&arcnet::EXCEPTION) => arcnet::BSD_LEN[2],
+        (false, false) => arcnet::BSD_LEN[1],
+    };
+    if d.len() < header_len {
+        p.stop = Some(truncated(Layer::Link, header_len, d.len()));
+        return;
+    }
+    let et = match code {
+        arcnet::IP_OLD | arcnet::IP => ethertype::IPV4,
+        arcnet::INET6 => ethertype::IPV6,
+        arcnet::ARP_OLD | arcnet::ARP | arcnet::REVARP => ethertype::ARP,
+        other => other as u16,
+    };
+    p.link = Link::Framed {
+        protocol: code as u16,
+        header_len: header_len as u16,
+    };
+    decode_from_ethertype(p, et, d, header_len);
 }
 
 /// A fixed-length link header with an ethertype at `proto`.

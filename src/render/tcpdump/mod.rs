@@ -6,6 +6,7 @@
 //! with the small formatters of [`fmt`] and written with one call, so the hot path allocates
 //! nothing.
 
+mod arp;
 mod ext;
 pub mod fmt;
 pub mod tcp;
@@ -186,35 +187,9 @@ impl TcpdumpRenderer {
         mpls(line, &p.mpls);
         match &p.net {
             Net::Ipv4(_) | Net::Ipv6(_) => self.ip(line, p),
-            Net::Arp(a) => {
-                if a.ethernet_ipv4 {
-                    match a.operation {
-                        1 => {
-                            line.extend_from_slice(b"ARP, Request who-has ");
-                            fmt::ipv4(line, a.target_ip);
-                            line.extend_from_slice(b" tell ");
-                            fmt::ipv4(line, a.sender_ip);
-                        }
-                        2 => {
-                            line.extend_from_slice(b"ARP, Reply ");
-                            fmt::ipv4(line, a.sender_ip);
-                            w!(line, " is-at {}", Mac(a.sender_hw))?;
-                        }
-                        op => w!(line, "ARP, op {op}")?,
-                    }
-                } else {
-                    w!(
-                        line,
-                        "ARP, hardware type {}, protocol 0x{:04x}",
-                        a.hw_type,
-                        a.proto_type
-                    )?;
-                }
-                w!(
-                    line,
-                    ", length {}",
-                    p.data.len().saturating_sub(p.net_offset as usize)
-                )
+            Net::Arp(_) => {
+                arp::arp(line, p);
+                Ok(())
             }
             Net::Other {
                 ether_type: tunnel::ETHERTYPE_NSH,

@@ -295,3 +295,26 @@ fn ipv6_extension_headers_come_before_a_ports_only_transport() {
         "IP6 2001:db8::1 > 2001:db8::2: frag (1448|40)"
     );
 }
+
+/// ARP for any hardware address length, as tcpdump prints it (checked on ARCNET and IPoIB
+/// captures of tcpdump's corpus).
+#[test]
+fn arp_requests_and_replies() {
+    let mut req = vec![0, 1, 8, 0, 6, 4, 0, 1];
+    req.extend_from_slice(&[0, 0x11, 0x22, 0x33, 0x44, 0x55, 10, 0, 0, 1]);
+    req.extend_from_slice(&[0, 0, 0, 0, 0, 0, 10, 0, 0, 2]);
+    assert_eq!(
+        line(LinkType::ETHERNET, &ether(0x0806, &req)),
+        "ARP, Request who-has 10.0.0.2 tell 10.0.0.1, length 28"
+    );
+    // one-byte ARCNET hardware addresses
+    let mut reply = vec![
+        0, 7, 8, 0, 1, 4, 0, 2, 0x50, 10, 80, 131, 254, 0x01, 10, 80, 131, 1,
+    ];
+    let mut f = vec![1, 2, 0, 0, 241];
+    f.append(&mut reply);
+    assert_eq!(
+        line(LinkType(129), &f),
+        "ARP, Reply 10.80.131.254 is-at 50, length 18"
+    );
+}
