@@ -94,10 +94,17 @@ impl FxHasher {
     }
 }
 
+/// Conversations remembered for relative sequence numbers before the table starts afresh:
+/// about 15 MB, so that memory stays bounded whatever the file (tcpdump's own table grows
+/// without limit; the two print the same numbers until this many conversations were seen).
+pub const SEQ_TABLE_LIMIT: usize = 250_000;
+
 pub struct TcpdumpRenderer {
     pub time: TimeFormatter,
     /// `-S`: print absolute sequence numbers.
     pub absolute: bool,
+    /// See [`SEQ_TABLE_LIMIT`].
+    pub seq_table_limit: usize,
     seq_hash: HashMap<SeqKey, SeqBase, BuildHasherDefault<FxHasher>>,
     /// The line being built; reused for every packet.
     line: Vec<u8>,
@@ -113,6 +120,7 @@ impl TcpdumpRenderer {
         TcpdumpRenderer {
             time,
             absolute,
+            seq_table_limit: SEQ_TABLE_LIMIT,
             seq_hash: HashMap::default(),
             line: Vec::with_capacity(512),
             stamp: Vec::with_capacity(32),
@@ -375,6 +383,9 @@ impl TcpdumpRenderer {
                             ack: ack.wrapping_sub(1),
                         }
                     };
+                    if self.seq_hash.len() >= self.seq_table_limit {
+                        self.seq_hash.clear();
+                    }
                     self.seq_hash.insert(key, b);
                     b
                 }

@@ -318,3 +318,25 @@ fn arp_requests_and_replies() {
         "ARP, Reply 10.80.131.254 is-at 50, length 18"
     );
 }
+
+#[test]
+fn sequence_table_stays_bounded() {
+    let mut r = TcpdumpRenderer::new(TimeFormatter::new(TimeStyle::None, false), false);
+    r.seq_table_limit = 100;
+    let mut out = Vec::new();
+    for port in 0..1000u16 {
+        let mut seg = tcp(ACK, &[], &[]);
+        seg[0..2].copy_from_slice(&port.to_be_bytes());
+        let data = ipv4(6, &seg, 0);
+        let frame = Frame {
+            ts: Timestamp::new(0, 0),
+            link: LinkType::RAW,
+            orig_len: data.len() as u32,
+            data: &data,
+        };
+        r.packet(&mut out, &decode(&frame), &PacketContext::default())
+            .unwrap();
+        assert!(r.seq_hash.len() <= 100);
+    }
+    assert_eq!(out.iter().filter(|b| **b == b'\n').count(), 1000);
+}
