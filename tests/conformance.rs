@@ -69,3 +69,50 @@ fn summary_line_parses() {
     );
     assert_eq!(parse("conformance: lines"), None);
 }
+
+/// Every timestamp style (`-t` … `-ttttt`, with and without `--nano`) prints exactly the
+/// timestamps of tcpdump's expected output for the same capture (its tests run with TZ=GMT0).
+#[test]
+fn timestamp_styles_match_tcpdump() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/tcpdump");
+    let capture = corpus.join("tcp-handshake-nano.pcap");
+    if !capture.exists() {
+        println!("SKIP timestamps: {} is missing", capture.display());
+        return;
+    }
+    let mut checked = 0;
+    for t in ["", "-t", "-tt", "-ttt", "-tttt", "-ttttt"] {
+        for nano in [false, true] {
+            let name = format!(
+                "tcp-handshake-{}{t}.out",
+                if nano { "nano" } else { "micro" }
+            );
+            let Ok(expected) = std::fs::read_to_string(corpus.join(&name)) else {
+                continue;
+            };
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_sockscope"));
+            cmd.args(["replay", "--format", "tcpdump"]);
+            if !t.is_empty() {
+                cmd.arg(t);
+            }
+            if nano {
+                cmd.arg("--nano");
+            }
+            let out = cmd.arg(&capture).env("TZ", "GMT0").output().unwrap();
+            let got = String::from_utf8_lossy(&out.stdout);
+            // The expected lines are numbered ("    1  "); compare everything up to the "IP" tag.
+            let want: Vec<&str> = expected
+                .lines()
+                .map(|l| l.trim_start().split_once("  ").map_or(l, |(_, r)| r))
+                .map(|l| l.split_once("IP").map_or(l, |(ts, _)| ts))
+                .collect();
+            let have: Vec<&str> = got
+                .lines()
+                .map(|l| l.split_once("IP").map_or(l, |(ts, _)| ts))
+                .collect();
+            assert_eq!(have, want, "{name}");
+            checked += want.len();
+        }
+    }
+    assert!(checked > 0, "no expected timestamp files were found");
+}

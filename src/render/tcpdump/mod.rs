@@ -160,11 +160,26 @@ impl TcpdumpRenderer {
     /// text of the whole seconds, formatted once per second by [`TimeFormatter`], and append the
     /// fraction here; the others (deltas) go through the formatter every time.
     fn timestamp(&mut self, line: &mut Vec<u8>, ts: Timestamp) -> io::Result<()> {
+        // Without --nano, libpcap hands tcpdump microseconds (cut, not rounded), and tcpdump
+        // computes deltas from those: cut first, so that -ttt and -ttttt agree to the digit.
+        let ts = if self.time.nano {
+            ts
+        } else {
+            Timestamp::new(ts.sec, ts.nsec / 1000 * 1000)
+        };
         if !matches!(
             self.time.style,
             TimeStyle::Clock | TimeStyle::Date | TimeStyle::Epoch
         ) {
-            return self.time.write(line, ts);
+            let start = line.len();
+            self.time.write(line, ts)?;
+            // tcpdump keeps a column for the sign of a time difference: ' ' or '-'.
+            if matches!(self.time.style, TimeStyle::Delta | TimeStyle::SinceFirst)
+                && line.get(start) != Some(&b'-')
+            {
+                line.insert(start, b' ');
+            }
+            return Ok(());
         }
         if self.stamp_sec != Some(ts.sec) {
             self.stamp.clear();

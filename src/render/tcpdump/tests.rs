@@ -141,6 +141,16 @@ fn anything_gives_one_line() {
 }
 
 #[test]
+fn deltas_are_taken_between_microseconds_as_tcpdump_does() {
+    let mut r = TcpdumpRenderer::new(TimeFormatter::new(TimeStyle::Delta, false), false);
+    let mut a = Vec::new();
+    r.timestamp(&mut a, Timestamp::new(1, 999)).unwrap();
+    a.clear();
+    r.timestamp(&mut a, Timestamp::new(1, 2_000)).unwrap();
+    assert_eq!(a, b" 00:00:00.000002 ");
+}
+
+#[test]
 fn cached_timestamps_equal_the_time_formatter() {
     let times = [
         Timestamp::new(1_700_000_000, 0),
@@ -162,7 +172,17 @@ fn cached_timestamps_equal_the_time_formatter() {
             for ts in times {
                 let (mut a, mut b) = (Vec::new(), Vec::new());
                 fast.timestamp(&mut a, ts).unwrap();
-                slow.write(&mut b, ts).unwrap();
+                // without --nano tcpdump only ever sees microseconds
+                let seen = if nano {
+                    ts
+                } else {
+                    Timestamp::new(ts.sec, ts.nsec / 1000 * 1000)
+                };
+                slow.write(&mut b, seen).unwrap();
+                // the sign column of time differences
+                if matches!(style, TimeStyle::Delta) && b[0] != b'-' {
+                    b.insert(0, b' ');
+                }
                 assert_eq!(
                     String::from_utf8(a).unwrap(),
                     String::from_utf8(b).unwrap(),
