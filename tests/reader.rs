@@ -411,3 +411,46 @@ fn pcapng_packet_for_an_unknown_interface_is_not_lost_silently() {
         other => panic!("want an error naming the packet block, got {other:?}"),
     }
 }
+
+#[test]
+fn pcapng_simple_packet_block_drops_its_padding() {
+    // A simple packet block has no captured length: the data is the original length, or the
+    // block's room when the snap length cut it (pcapng §4.4); padding is not data.
+    let o = Order::Little;
+    let mut f = shb(o);
+    f.extend(idb(o, 101, 65535, None));
+    let mut body = Vec::new();
+    body.extend(u32b(o, 5));
+    body.extend_from_slice(&[0x45, 1, 2, 3, 4]);
+    f.extend(block(o, 3, &body));
+    let (frames, err) = read_all(&mut open(f).unwrap());
+    assert!(err.is_none(), "{err:?}");
+    assert_eq!(frames.len(), 1);
+    assert_eq!(frames[0].data, [0x45, 1, 2, 3, 4]);
+    assert_eq!(frames[0].orig_len, 5);
+}
+
+#[test]
+fn pcapng_enhanced_packet_options_are_not_data() {
+    let o = Order::Little;
+    let mut f = shb(o);
+    f.extend(idb(o, 101, 65535, None));
+    let mut body = Vec::new();
+    body.extend(u32b(o, 0));
+    body.extend(u32b(o, 0));
+    body.extend(u32b(o, 1));
+    body.extend(u32b(o, 5));
+    body.extend(u32b(o, 5));
+    body.extend_from_slice(&[0x45, 1, 2, 3, 4, 0, 0, 0]);
+    // epb_flags (2) = inbound, then opt_endofopt
+    body.extend(u16b(o, 2));
+    body.extend(u16b(o, 4));
+    body.extend(u32b(o, 1));
+    body.extend(u16b(o, 0));
+    body.extend(u16b(o, 0));
+    f.extend(block(o, 6, &body));
+    let (frames, err) = read_all(&mut open(f).unwrap());
+    assert!(err.is_none(), "{err:?}");
+    assert_eq!(frames[0].data, [0x45, 1, 2, 3, 4]);
+    assert_eq!(frames[0].ts, Timestamp::new(0, 1_000));
+}
