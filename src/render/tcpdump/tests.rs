@@ -360,3 +360,59 @@ fn sequence_table_stays_bounded() {
     }
     assert_eq!(out.iter().filter(|b| **b == b'\n').count(), 1000);
 }
+
+/// Random and mutated frames on every link type the decoder reads: one line each, no panic.
+#[test]
+fn random_and_mutated_frames_give_one_line() {
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let inner = ipv4(6, &tcp(SYN, &[2, 4, 5, 0xb4, 30, 12, 0, 0x81], &[]), 0);
+    let mut gre = vec![
+        0xb0, 0x00, 0x08, 0x00, 0, 0, 0, 0, 0, 0, 0, 0x28, 0, 0, 0, 7,
+    ];
+    gre.extend_from_slice(&inner);
+    let mut mpls = vec![0xff, 0x03, 0x02, 0x81, 0, 1, 0x01, 0x40];
+    mpls.extend_from_slice(&inner);
+    let mut nsh = vec![0x20, 0x02, 0x01, 0x01, 0x00, 0x03, 0x09, 0x07];
+    nsh.extend_from_slice(&inner);
+    let seeds: Vec<(LinkType, Vec<u8>)> = vec![
+        (LinkType::ETHERNET, ether(0x0800, &ipv4(47, &gre, 0))),
+        (
+            LinkType::ETHERNET,
+            ether(0x0800, &ipv4(4, &ipv4(4, &inner, 0), 0)),
+        ),
+        (LinkType::ETHERNET, ether(0x894f, &nsh)),
+        (LinkType(9), mpls),
+        (LinkType::RAW, ipv6(0, &[6, 0, 1, 4, 0, 0, 0, 0])),
+        (LinkType::RAW, inner.clone()),
+    ];
+    let links = [
+        0u32, 1, 7, 9, 50, 101, 104, 108, 113, 129, 228, 229, 242, 276,
+    ];
+    for round in 0..3000 {
+        let (link, mut data) = if round % 2 == 0 {
+            let (l, d) = &seeds[round / 2 % seeds.len()];
+            (*l, d.clone())
+        } else {
+            let len = (next() % 120) as usize;
+            let data = (0..len).map(|_| next() as u8).collect();
+            (LinkType(links[next() as usize % links.len()]), data)
+        };
+        for _ in 0..(next() % 4) {
+            if !data.is_empty() {
+                let i = next() as usize % data.len();
+                data[i] = next() as u8;
+            }
+        }
+        if next() % 3 == 0 {
+            let cut = next() as usize % (data.len() + 1);
+            data.truncate(cut);
+        }
+        line(link, &data);
+    }
+}
