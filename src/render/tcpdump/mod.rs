@@ -1,10 +1,12 @@
 //! tcpdump's `-n` one-line format, exact for IPv4/IPv6 TCP and UDP through the `length N` field
 //! (print-ip.c, print-ip6.c, print-tcp.c, print-udp.c, print-mptcp.c, print-mpls.c of tcpdump),
-//! with tcpdump's relative sequence numbers (`-S` for absolute ones).
+//! with tcpdump's relative sequence numbers (`-S` for absolute ones), MPLS labels and tunnels
+//! ([`tunnel`]) in front of the inner packet, IPv6 extension headers, and ARP.
 //!
-//! Every packet gives exactly one line, whatever it is. The line is built in a reused buffer
-//! with the small formatters of [`fmt`] and written with one call, so the hot path allocates
-//! nothing.
+//! Every packet gives exactly one line, whatever it is (where tcpdump would continue a VXLAN
+//! packet or a hex dump on further lines, this view stays on one). The line is built in a reused
+//! buffer with the small formatters of [`fmt`] and written with one call, so the hot path
+//! allocates nothing.
 
 mod arp;
 mod ext;
@@ -35,7 +37,7 @@ struct SeqKey {
 }
 
 impl std::hash::Hash for SeqKey {
-    /// Five words instead of 37 bytes one slice at a time.
+    /// Three words instead of 37 bytes one slice at a time.
     fn hash<H: Hasher>(&self, h: &mut H) {
         let w = |b: &[u8; 16], i: usize| {
             u64::from_le_bytes([
