@@ -1,5 +1,5 @@
 //! IPv6 extension headers on the tcpdump line (print-ip6.c, print-frag6.c, print-rt6.c,
-//! print-ah.c without -v): `HBH `, `DSTOPT `, `frag (OFFSET|LEN) `, `srcrt (...) `,
+//! print-ah.c without -v): `HBH `, `DSTOPT `, `frag (OFFSET|LEN) `, `RT6 (...) `,
 //! `AH(...): `, after which TCP and UDP show their ports without the addresses.
 
 use super::fmt::{dec, hex, hex_bytes, hex_width, ipv6};
@@ -19,6 +19,8 @@ const FIXED_LEN: usize = 40;
 /// Routing header types that list addresses (RFC 5095 type 0, RFC 6275 type 2).
 const RT_TYPE_0: u8 = 0;
 const RT_TYPE_2: u8 = 2;
+/// Segment routing header (RFC 8754 §2).
+const RT_TYPE_4: u8 = 4;
 
 /// Writes the extension headers; false when tcpdump prints nothing after them (a later
 /// fragment, a routing header it cannot read).
@@ -53,31 +55,55 @@ pub fn headers(line: &mut Vec<u8>, p: &Packet<'_>, h: &Ipv6Summary) -> bool {
     true
 }
 
-/// `srcrt (len=L, type=T, segleft=S[, rsv=0xR], [0]ADDR, ...) ` for types 0 and 2.
+/// `RT6 (len=L, type=T, segleft=S, ..., [0]ADDR, ...) ` for the source route (type 0, deprecated
+/// by RFC 5095), type 2 (RFC 6275) and the segment routing header (type 4, RFC 8754).
 fn routing(line: &mut Vec<u8>, r: &[u8]) -> bool {
     if r.len() < 8 {
-        line.extend_from_slice(b"srcrt [|srcrt]");
+        line.extend_from_slice(b"RT6 [|rt6]");
         return false;
     }
     let (len, kind, segleft) = (r[1], r[2], r[3]);
-    line.extend_from_slice(b"srcrt (len=");
+    line.extend_from_slice(b"RT6 (len=");
     dec(line, len as u64);
     line.extend_from_slice(b", type=");
     dec(line, kind as u64);
+    if kind == RT_TYPE_0 {
+        line.extend_from_slice(b" [Deprecated]");
+    }
     line.extend_from_slice(b", segleft=");
     dec(line, segleft as u64);
-    if kind != RT_TYPE_0 && kind != RT_TYPE_2 || len % 2 == 1 {
-        line.extend_from_slice(b" (invalid)");
-        return false;
-    }
-    let reserved = be32(&r[4..]);
-    if reserved != 0 {
-        line.extend_from_slice(b", rsv=0x");
-        hex(line, reserved as u64);
-    }
-    for i in 0..(len / 2) as usize {
+    let addrs = match kind {
+        RT_TYPE_0 | RT_TYPE_2 => {
+            let reserved = be32(&r[4..]);
+            if reserved != 0 {
+                line.extend_from_slice(b", rsv=0x");
+                hex(line, reserved as u64);
+            }
+            if len % 2 == 1 {
+                line.extend_from_slice(b" (invalid)");
+                return false;
+            }
+            (len / 2) as usize
+        }
+        RT_TYPE_4 => {
+            line.extend_from_slice(b", last-entry=");
+            dec(line, r[4] as u64);
+            if r[5] != 0 {
+                line.extend_from_slice(b", flags=0x");
+                hex(line, r[5] as u64);
+            }
+            line.extend_from_slice(b", tag=");
+            hex(line, u16::from_be_bytes([r[6], r[7]]) as u64);
+            r[4] as usize + 1
+        }
+        _ => {
+            line.extend_from_slice(b" (unknown type) (invalid)");
+            return false;
+        }
+    };
+    for i in 0..addrs {
         let Some(a) = r.get(8 + 16 * i..8 + 16 * (i + 1)) else {
-            line.extend_from_slice(b" [|srcrt]");
+            line.extend_from_slice(b" [|rt6]");
             return false;
         };
         line.extend_from_slice(b", [");

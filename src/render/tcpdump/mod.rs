@@ -11,6 +11,7 @@
 mod arp;
 mod ext;
 pub mod fmt;
+mod icmp;
 pub mod tcp;
 pub mod tunnel;
 
@@ -244,6 +245,27 @@ impl TcpdumpRenderer {
     fn ip(&mut self, line: &mut Vec<u8>, p: &Packet<'_>) -> io::Result<()> {
         let mut addrs = Addrs::of(p);
         line.extend_from_slice(if addrs.v6 { b"IP6 " } else { b"IP " });
+        // The IP length claims more than the frame brought (print-ip.c, print-ip6.c).
+        let on_wire = (p.orig_len as usize).saturating_sub(p.net_offset as usize);
+        let claimed = match &p.net {
+            Net::Ipv4(h) => h.total_len as usize,
+            Net::Ipv6(h) if h.payload_len > 0 => h.payload_len as usize + 40,
+            _ => 0,
+        };
+        if claimed > on_wire {
+            line.extend_from_slice(if addrs.v6 {
+                b"truncated-ip6 - "
+            } else {
+                b"truncated-ip - "
+            });
+            dec(line, (claimed - on_wire) as u64);
+            // print-ip6.c leaves out the space before the addresses.
+            line.extend_from_slice(if addrs.v6 {
+                b" bytes missing!"
+            } else {
+                b" bytes missing! "
+            });
+        }
         if let Net::Ipv6(h) = &p.net
             && h.ext_count > 0
             && !ext::leaves_addresses_to_transport(h.next_header)
@@ -268,17 +290,10 @@ impl TcpdumpRenderer {
                 udp(line, p, u);
                 Ok(())
             }
-            Transport::Icmpv4(i) => {
+            Transport::Icmpv4(_) => {
                 addrs.lead(line);
-                line.extend_from_slice(b"ICMP ");
-                let id = u16::from_be_bytes([i.rest[0], i.rest[1]]);
-                let seq = u16::from_be_bytes([i.rest[2], i.rest[3]]);
-                match i.kind {
-                    0 => w!(line, "echo reply, id {id}, seq {seq}")?,
-                    8 => w!(line, "echo request, id {id}, seq {seq}")?,
-                    _ => w!(line, "{}", crate::decode::names::icmpv4(i.kind, i.code))?,
-                }
-                w!(line, ", length {}", segment_len(p))
+                icmp::icmp(line, transport_bytes(p), segment_len(p));
+                Ok(())
             }
             Transport::Icmpv6(i) => {
                 addrs.lead(line);
@@ -588,6 +603,15 @@ fn segment_len(p: &Packet<'_>) -> u32 {
     } else {
         wire
     }
+}
+
+/// The captured bytes of the transport header and what follows, up to the IP length.
+fn transport_bytes<'a>(p: &Packet<'a>) -> &'a [u8] {
+    let start = p.transport_offset as usize;
+    let end = start
+        .saturating_add(segment_len(p) as usize)
+        .min(p.data.len());
+    p.data.get(start..end).unwrap_or(&[])
 }
 
 /// A later fragment: no transport header in it.

@@ -416,3 +416,30 @@ fn random_and_mutated_frames_give_one_line() {
         line(link, &data);
     }
 }
+
+/// The ICMP a closed UDP port sends back, and an IP length larger than the frame.
+#[test]
+fn icmp_port_unreachable_and_truncated_ip() {
+    let probe = ipv4(17, &[0x30, 0x39, 0x27, 0x0f, 0, 12, 0, 0, 1, 2, 3, 4], 0);
+    let mut icmp = vec![3, 3, 0, 0, 0, 0, 0, 0];
+    icmp.extend_from_slice(&probe);
+    assert_eq!(
+        line(LinkType::RAW, &ipv4(1, &icmp, 0)),
+        "IP 10.0.0.1 > 10.0.0.2: ICMP 10.0.0.2 udp port 9999 unreachable, length 36"
+    );
+    let echo = [8, 0, 0, 0, 0x12, 0x34, 0, 7, b'p', b'i', b'n', b'g'];
+    assert_eq!(
+        line(LinkType::RAW, &ipv4(1, &echo, 0)),
+        "IP 10.0.0.1 > 10.0.0.2: ICMP echo request, id 4660, seq 7, length 12"
+    );
+    assert_eq!(
+        line(LinkType::RAW, &ipv4(1, &[77, 0, 0, 0, 0, 0, 0, 0], 0)),
+        "IP 10.0.0.1 > 10.0.0.2: ICMP type-#77, length 8"
+    );
+    // the IP header claims 10 bytes more than the frame holds
+    let udp = [0x30, 0x39, 0, 53, 0, 12, 0, 0, 1, 2, 3, 4];
+    assert_eq!(
+        line(LinkType::RAW, &ipv4(17, &udp, 10)),
+        "IP truncated-ip - 10 bytes missing! 10.0.0.1.12345 > 10.0.0.2.53: UDP, length 4"
+    );
+}

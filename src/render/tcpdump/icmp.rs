@@ -1,0 +1,316 @@
+//! ICMP (RFC 792) on the tcpdump line, as print-icmp.c prints it without -v: echo, every
+//! unreachable code with the destination (and port) of the datagram it returns, redirects,
+//! router advertisements, time exceeded, parameter problems, time stamps and address masks.
+
+use super::fmt::{dec, hex_width, ipv4};
+use super::tcp::{be16, be32};
+use crate::decode::proto;
+
+/// ICMP message types (RFC 792, RFC 1256, RFC 8335).
+mod ty {
+    pub const ECHO_REPLY: u8 = 0;
+    pub const UNREACH: u8 = 3;
+    pub const REDIRECT: u8 = 5;
+    pub const ECHO: u8 = 8;
+    pub const ROUTER_ADVERT: u8 = 9;
+    pub const TIME_EXCEEDED: u8 = 11;
+    pub const PARAM_PROBLEM: u8 = 12;
+    pub const TSTAMP: u8 = 13;
+    pub const TSTAMP_REPLY: u8 = 14;
+    pub const MASK_REPLY: u8 = 18;
+    pub const EXT_ECHO: u8 = 42;
+    pub const EXT_ECHO_REPLY: u8 = 43;
+}
+
+/// Where the returned datagram starts in an error message, and its fields.
+const INNER: usize = 8;
+const INNER_PROTO: usize = INNER + 9;
+const INNER_DST: std::ops::Range<usize> = INNER + 16..INNER + 20;
+
+/// Names of the types without more to print (`icmp2str`); others are `type-#N`.
+const NAMES: [(u8, &str); 5] = [
+    (4, "source quench"),
+    (10, "router solicitation"),
+    (15, "information request"),
+    (16, "information reply"),
+    (17, "address mask request"),
+];
+
+/// Unreachable codes 5..=15 (RFC 792, RFC 1122, RFC 1812): prefix before the address, text after.
+const UNREACH: [(&str, &str); 11] = [
+    ("", " unreachable - source route failed"),
+    ("net ", " unreachable - unknown"),
+    ("host ", " unreachable - unknown"),
+    ("", " unreachable - source host isolated"),
+    ("net ", " unreachable - admin prohibited"),
+    ("host ", " unreachable - admin prohibited"),
+    ("net ", " unreachable - tos prohibited"),
+    ("host ", " unreachable - tos prohibited"),
+    ("host ", " unreachable - admin prohibited filter"),
+    ("host ", " unreachable - host precedence violation"),
+    ("host ", " unreachable - precedence cutoff"),
+];
+
+/// Redirect codes (RFC 792): net, host, tos and net, tos and host.
+const REDIRECT: [&str; 4] = [
+    "redirect %s to net ",
+    "redirect %s to host ",
+    "redirect-tos %s to net ",
+    "redirect-tos %s to host ",
+];
+
+fn addr(line: &mut Vec<u8>, b: &[u8]) {
+    ipv4(line, [b[0], b[1], b[2], b[3]]);
+}
+
+/// Milliseconds since midnight UTC as `HH:MM:SS.mmm` (RFC 792 time stamps).
+fn ms_of_day(line: &mut Vec<u8>, t: u32) {
+    let (ms, s) = (t % 1000, t / 1000);
+    let (h, m, s) = (s / 3600, (s / 60) % 60, s % 60);
+    for (i, v) in [h, m, s].into_iter().enumerate() {
+        if i > 0 {
+            line.push(b':');
+        }
+        if v < 10 {
+            line.push(b'0');
+        }
+        dec(line, v as u64);
+    }
+    line.push(b'.');
+    super::fmt::dec_width(line, ms as u64, 3);
+}
+
+/// Writes `ICMP ..., length N` for the ICMP message `m` (captured bytes) of wire length `len`;
+/// ` [|icmp]` where tcpdump runs out of captured bytes.
+pub fn icmp(line: &mut Vec<u8>, m: &[u8], len: u32) {
+    let start = line.len();
+    if !body(line, m) {
+        line.truncate(start);
+        line.extend_from_slice(b" [|icmp]");
+        return;
+    }
+    line.extend_from_slice(b", length ");
+    dec(line, len as u64);
+}
+
+/// The text after `ICMP `; false when the bytes it needs were not captured.
+fn body(line: &mut Vec<u8>, m: &[u8]) -> bool {
+    let Some(&kind) = m.first() else {
+        return false;
+    };
+    let code = m.get(1).copied().unwrap_or(0);
+    let need = |r: std::ops::Range<usize>| m.get(r);
+    line.extend_from_slice(b"ICMP ");
+    match kind {
+        ty::ECHO | ty::ECHO_REPLY => {
+            let Some(idseq) = need(4..8) else {
+                return false;
+            };
+            line.extend_from_slice(if kind == ty::ECHO {
+                b"echo request, id "
+            } else {
+                b"echo reply, id "
+            });
+            dec(line, be16(idseq) as u64);
+            line.extend_from_slice(b", seq ");
+            dec(line, be16(&idseq[2..]) as u64);
+        }
+        ty::UNREACH => {
+            let Some(dst) = need(INNER_DST) else {
+                return false;
+            };
+            match code {
+                0 | 1 => {
+                    line.extend_from_slice(if code == 0 { b"net " } else { b"host " });
+                    addr(line, dst);
+                    line.extend_from_slice(b" unreachable");
+                }
+                2 => {
+                    addr(line, dst);
+                    line.extend_from_slice(b" protocol ");
+                    dec(line, m[INNER_PROTO] as u64);
+                    line.extend_from_slice(b" unreachable");
+                }
+                3 => {
+                    let hlen = (m[INNER] & 0x0f) as usize * 4;
+                    let Some(dport) = need(INNER + hlen + 2..INNER + hlen + 4) else {
+                        return false;
+                    };
+                    let dport = be16(dport) as u64;
+                    addr(line, dst);
+                    match m[INNER_PROTO] {
+                        proto::TCP => line.extend_from_slice(b" tcp port "),
+                        proto::UDP => line.extend_from_slice(b" udp port "),
+                        p => {
+                            line.extend_from_slice(b" protocol ");
+                            dec(line, p as u64);
+                            line.extend_from_slice(b" port ");
+                        }
+                    }
+                    dec(line, dport);
+                    line.extend_from_slice(b" unreachable");
+                }
+                4 => {
+                    let Some(mtu) = need(6..8) else {
+                        return false;
+                    };
+                    addr(line, dst);
+                    line.extend_from_slice(b" unreachable - need to frag");
+                    let mtu = be16(mtu);
+                    if mtu != 0 {
+                        line.extend_from_slice(b" (mtu ");
+                        dec(line, mtu as u64);
+                        line.push(b')');
+                    }
+                }
+                5..=15 => {
+                    let (before, after) = UNREACH[code as usize - 5];
+                    line.extend_from_slice(before.as_bytes());
+                    addr(line, dst);
+                    line.extend_from_slice(after.as_bytes());
+                }
+                _ => {
+                    addr(line, dst);
+                    line.extend_from_slice(b" unreachable - #");
+                    dec(line, code as u64);
+                }
+            }
+        }
+        ty::REDIRECT => {
+            let (Some(dst), Some(gw)) = (need(INNER_DST), need(4..8)) else {
+                return false;
+            };
+            match REDIRECT.get(code as usize) {
+                Some(f) => {
+                    let (a, b) = f.split_once("%s").unwrap_or((f, ""));
+                    line.extend_from_slice(a.as_bytes());
+                    addr(line, dst);
+                    line.extend_from_slice(b.as_bytes());
+                }
+                None => {
+                    line.extend_from_slice(b"redirect-#");
+                    dec(line, code as u64);
+                    line.push(b' ');
+                    addr(line, dst);
+                    line.extend_from_slice(b" to ");
+                }
+            }
+            addr(line, gw);
+        }
+        ty::ROUTER_ADVERT => {
+            let Some(h) = need(4..8) else {
+                return false;
+            };
+            line.extend_from_slice(b"router advertisement lifetime ");
+            let life = be16(&h[2..]) as u64;
+            if life < 60 {
+                dec(line, life);
+            } else if life < 3600 {
+                dec(line, life / 60);
+                line.push(b':');
+                super::fmt::dec_width(line, life % 60, 2);
+            } else {
+                dec(line, life / 3600);
+                line.push(b':');
+                super::fmt::dec_width(line, (life % 3600) / 60, 2);
+                line.push(b':');
+                super::fmt::dec_width(line, life % 60, 2);
+            }
+            let (num, size) = (h[0] as usize, h[1]);
+            line.push(b' ');
+            dec(line, num as u64);
+            line.push(b':');
+            if size != 2 {
+                line.extend_from_slice(b" [size ");
+                dec(line, size as u64);
+                line.push(b']');
+            } else {
+                for i in 0..num {
+                    let Some(e) = need(8 + 8 * i..16 + 8 * i) else {
+                        return false;
+                    };
+                    line.extend_from_slice(b" {");
+                    addr(line, e);
+                    line.push(b' ');
+                    dec(line, be32(&e[4..]) as u64);
+                    line.push(b'}');
+                }
+            }
+        }
+        ty::TIME_EXCEEDED => {
+            if need(INNER_DST).is_none() {
+                return false;
+            }
+            match code {
+                0 => line.extend_from_slice(b"time exceeded in-transit"),
+                1 => line.extend_from_slice(b"ip reassembly time exceeded"),
+                _ => {
+                    line.extend_from_slice(b"time exceeded-#");
+                    dec(line, code as u64);
+                }
+            }
+        }
+        ty::PARAM_PROBLEM => {
+            if code != 0 {
+                line.extend_from_slice(b"parameter problem - code ");
+                dec(line, code as u64);
+            } else {
+                let Some(p) = need(4..5) else {
+                    return false;
+                };
+                line.extend_from_slice(b"parameter problem - octet ");
+                dec(line, p[0] as u64);
+            }
+        }
+        ty::MASK_REPLY => {
+            let Some(mask) = need(8..12) else {
+                return false;
+            };
+            line.extend_from_slice(b"address mask is 0x");
+            hex_width(line, be32(mask) as u64, 8);
+        }
+        ty::TSTAMP | ty::TSTAMP_REPLY => {
+            let Some(idseq) = need(4..8) else {
+                return false;
+            };
+            line.extend_from_slice(if kind == ty::TSTAMP {
+                b"time stamp query id "
+            } else {
+                b"time stamp reply id "
+            });
+            dec(line, be16(idseq) as u64);
+            line.extend_from_slice(b" seq ");
+            dec(line, be16(&idseq[2..]) as u64);
+            if kind == ty::TSTAMP_REPLY {
+                let Some(t) = need(8..20) else {
+                    return false;
+                };
+                for (i, label) in [": org ", ", recv ", ", xmit "].iter().enumerate() {
+                    line.extend_from_slice(label.as_bytes());
+                    ms_of_day(line, be32(&t[4 * i..]));
+                }
+            }
+        }
+        ty::EXT_ECHO | ty::EXT_ECHO_REPLY => {
+            let Some(idseq) = need(4..7) else {
+                return false;
+            };
+            line.extend_from_slice(if kind == ty::EXT_ECHO {
+                b"extended echo request, id "
+            } else {
+                b"extended echo reply, id "
+            });
+            dec(line, be16(idseq) as u64);
+            line.extend_from_slice(b", seq ");
+            dec(line, idseq[2] as u64);
+        }
+        _ => match NAMES.iter().find(|(k, _)| *k == kind) {
+            Some((_, n)) => line.extend_from_slice(n.as_bytes()),
+            None => {
+                line.extend_from_slice(b"type-#");
+                dec(line, kind as u64);
+            }
+        },
+    }
+    true
+}
