@@ -80,6 +80,16 @@ fn ms_of_day(line: &mut Vec<u8>, t: u32) {
     super::fmt::dec_width(line, ms as u64, 3);
 }
 
+/// `echo request, id I, seq S` and its kin.
+fn echo(line: &mut Vec<u8>, name: &str, what: &str, id: u16, seq: u16) {
+    line.extend_from_slice(name.as_bytes());
+    line.extend_from_slice(what.as_bytes());
+    line.extend_from_slice(b", id ");
+    dec(line, id as u64);
+    line.extend_from_slice(b", seq ");
+    dec(line, seq as u64);
+}
+
 /// Writes `ICMP ..., length N` for the ICMP message `m` (captured bytes) of wire length `len`;
 /// ` [|icmp]` where tcpdump runs out of captured bytes.
 pub fn icmp(line: &mut Vec<u8>, m: &[u8], len: u32) {
@@ -106,14 +116,8 @@ fn body(line: &mut Vec<u8>, m: &[u8]) -> bool {
             let Some(idseq) = need(4..8) else {
                 return false;
             };
-            line.extend_from_slice(if kind == ty::ECHO {
-                b"echo request, id "
-            } else {
-                b"echo reply, id "
-            });
-            dec(line, be16(idseq) as u64);
-            line.extend_from_slice(b", seq ");
-            dec(line, be16(&idseq[2..]) as u64);
+            let what = if kind == ty::ECHO { "request" } else { "reply" };
+            echo(line, "echo ", what, be16(idseq), be16(&idseq[2..]));
         }
         ty::UNREACH => {
             let Some(dst) = need(INNER_DST) else {
@@ -295,14 +299,12 @@ fn body(line: &mut Vec<u8>, m: &[u8]) -> bool {
             let Some(idseq) = need(4..7) else {
                 return false;
             };
-            line.extend_from_slice(if kind == ty::EXT_ECHO {
-                b"extended echo request, id "
+            let what = if kind == ty::EXT_ECHO {
+                "request"
             } else {
-                b"extended echo reply, id "
-            });
-            dec(line, be16(idseq) as u64);
-            line.extend_from_slice(b", seq ");
-            dec(line, idseq[2] as u64);
+                "reply"
+            };
+            echo(line, "extended echo ", what, be16(idseq), idseq[2] as u16);
         }
         _ => match NAMES.iter().find(|(k, _)| *k == kind) {
             Some((_, n)) => line.extend_from_slice(n.as_bytes()),

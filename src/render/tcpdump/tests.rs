@@ -425,7 +425,7 @@ fn icmp_port_unreachable_and_truncated_ip() {
     icmp.extend_from_slice(&probe);
     assert_eq!(
         line(LinkType::RAW, &ipv4(1, &icmp, 0)),
-        "IP 10.0.0.1 > 10.0.0.2: ICMP 10.0.0.2 udp port 9999 unreachable, length 36"
+        "IP 10.0.0.1 > 10.0.0.2: ICMP 10.0.0.2 udp port 9999 unreachable, length 40"
     );
     let echo = [8, 0, 0, 0, 0x12, 0x34, 0, 7, b'p', b'i', b'n', b'g'];
     assert_eq!(
