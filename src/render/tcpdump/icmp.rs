@@ -1,6 +1,7 @@
-//! ICMP (RFC 792) on the tcpdump line, as print-icmp.c prints it without -v: echo, every
-//! unreachable code with the destination (and port) of the datagram it returns, redirects,
-//! router advertisements, time exceeded, parameter problems, time stamps and address masks.
+//! ICMP (RFC 792) and ICMPv6 (RFC 4443) on the tcpdump line, as print-icmp.c and
+//! print-icmp6.c print them without -v: echo, every unreachable code with the destination (and
+//! port) of the datagram it returns, redirects, router advertisements, time exceeded, parameter
+//! problems, time stamps, address masks, neighbor discovery and multicast listener messages.
 
 use super::fmt::{dec, hex_width, ipv4};
 use super::tcp::{be16, be32};
@@ -315,4 +316,299 @@ fn body(line: &mut Vec<u8>, m: &[u8]) -> bool {
         },
     }
     true
+}
+
+/// ICMPv6 message types (RFC 4443, RFC 4861, RFC 2710, RFC 3810 and others tcpdump names).
+mod ty6 {
+    pub const DST_UNREACH: u8 = 1;
+    pub const PACKET_TOO_BIG: u8 = 2;
+    pub const TIME_EXCEEDED: u8 = 3;
+    pub const PARAM_PROBLEM: u8 = 4;
+    pub const ECHO_REQUEST: u8 = 128;
+    pub const ECHO_REPLY: u8 = 129;
+    pub const MLD_QUERY: u8 = 130;
+    pub const MLD_REPORT: u8 = 131;
+    pub const MLD_DONE: u8 = 132;
+    pub const NEIGHBOR_SOLICIT: u8 = 135;
+    pub const NEIGHBOR_ADVERT: u8 = 136;
+    pub const REDIRECT: u8 = 137;
+    pub const MLDV2_REPORT: u8 = 143;
+    pub const HA_DISCOVERY_REQUEST: u8 = 144;
+    pub const MOBILE_PREFIX_SOLICIT: u8 = 146;
+    pub const RPL: u8 = 155;
+}
+
+/// RPL control message codes (RFC 6550 §6), without the security bit.
+const RPL_CODES: [&str; 4] = [
+    "DODAG Information Solicitation",
+    "DODAG Information Object",
+    "Destination Advertisement Object",
+    "Destination Advertisement Object Ack",
+];
+
+/// tcpdump's names of ICMPv6 types (`icmp6_type_values`).
+const NAMES6: [(u8, &str); 26] = [
+    (1, "destination unreachable"),
+    (2, "packet too big"),
+    (3, "time exceeded in-transit"),
+    (4, "parameter problem"),
+    (128, "echo request"),
+    (129, "echo reply"),
+    (130, "multicast listener query"),
+    (131, "multicast listener report"),
+    (132, "multicast listener done"),
+    (133, "router solicitation"),
+    (134, "router advertisement"),
+    (135, "neighbor solicitation"),
+    (136, "neighbor advertisement"),
+    (137, "redirect"),
+    (138, "router renumbering"),
+    (141, "inverse neighbor solicitation"),
+    (142, "inverse neighbor advertisement"),
+    (143, "multicast listener report v2"),
+    (144, "ha discovery request"),
+    (145, "ha discovery reply"),
+    (146, "mobile router solicitation"),
+    (147, "mobile router advertisement"),
+    (139, "who-are-you request"),
+    (140, "who-are-you reply"),
+    (200, "mtrace message"),
+    (155, "RPL"),
+];
+
+/// Destination unreachable codes (RFC 4443 §3.1), as tcpdump spells them.
+const UNREACH6: [&str; 5] = [
+    "unreachable route",
+    " unreachable prohibited",
+    "beyond scope",
+    "unreachable address",
+    "unreachable port",
+];
+
+/// Parameter problem codes (RFC 4443 §3.4, RFC 7112).
+const PARAM6: [&str; 4] = [
+    ", erroneous - octet ",
+    ", next header - octet ",
+    ", option - octet ",
+    ", incomplete header chain - octet ",
+];
+
+/// Where the returned IPv6 datagram starts in an error message, and its addresses.
+const INNER6_SRC: std::ops::Range<usize> = 8 + 8..8 + 24;
+const INNER6_DST: std::ops::Range<usize> = 8 + 24..8 + 40;
+
+fn addr6(line: &mut Vec<u8>, b: &[u8]) {
+    let mut a = [0u8; 16];
+    a.copy_from_slice(&b[..16]);
+    super::fmt::ipv6(line, a);
+}
+
+/// The protocol and destination port of the datagram an ICMPv6 error returns, walking its
+/// extension headers as tcpdump's `get_upperlayer` does.
+fn upper_layer(m: &[u8]) -> Option<(u8, u16)> {
+    let mut next = *m.get(8 + 6)?;
+    let mut at = 8 + 40;
+    loop {
+        match next {
+            proto::TCP | proto::UDP => {
+                let port = m.get(at + 2..at + 4)?;
+                return Some((next, be16(port)));
+            }
+            proto::HOPOPT | proto::IPV6_OPTS | proto::IPV6_ROUTE => {
+                let h = m.get(at..at + 2)?;
+                next = h[0];
+                at += (h[1] as usize + 1) * 8;
+            }
+            proto::IPV6_FRAG => {
+                let h = m.get(at..at + 4)?;
+                if be16(&h[2..]) & 0xfff8 != 0 {
+                    return None;
+                }
+                next = h[0];
+                at += 8;
+            }
+            proto::AH => {
+                let h = m.get(at..at + 2)?;
+                next = h[0];
+                at += (h[1] as usize + 2) * 4;
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// Writes `ICMP6, ..., length N` (print-icmp6.c without -v); ` [|icmp6]` where tcpdump runs out
+/// of captured bytes.
+pub fn icmp6(line: &mut Vec<u8>, m: &[u8], len: u32) {
+    match body6(line, m, len) {
+        Some(true) => {
+            line.extend_from_slice(b", length ");
+            dec(line, len as u64);
+        }
+        Some(false) => {}
+        None => line.extend_from_slice(b" [|icmp6]"),
+    }
+}
+
+/// The text from `ICMP6, `; `Some(false)` when tcpdump prints no length (it dumps the rest in
+/// hex on further lines), `None` when captured bytes ran out.
+fn body6(line: &mut Vec<u8>, m: &[u8], len: u32) -> Option<bool> {
+    if len == 0 {
+        line.extend_from_slice(b"ICMP6, length 0 (invalid)");
+        return Some(false);
+    }
+    let kind = *m.first()?;
+    line.extend_from_slice(b"ICMP6, ");
+    match NAMES6.iter().find(|(k, _)| *k == kind) {
+        Some((_, n)) => line.extend_from_slice(n.as_bytes()),
+        None => {
+            line.extend_from_slice(b"unknown icmp6 type (");
+            dec(line, kind as u64);
+            line.push(b')');
+            return Some(true);
+        }
+    }
+    let code = *m.get(1)?;
+    match kind {
+        ty6::DST_UNREACH => {
+            line.extend_from_slice(b", ");
+            match UNREACH6.get(code as usize) {
+                Some(c) => line.extend_from_slice(c.as_bytes()),
+                None => {
+                    line.extend_from_slice(b"unknown unreach code (");
+                    dec(line, code as u64);
+                    line.push(b')');
+                }
+            }
+            match code {
+                0 | 1 | 3 => {
+                    line.push(b' ');
+                    addr6(line, m.get(INNER6_DST)?);
+                }
+                2 => {
+                    line.push(b' ');
+                    addr6(line, m.get(INNER6_DST)?);
+                    line.extend_from_slice(b", source address ");
+                    addr6(line, m.get(INNER6_SRC)?);
+                }
+                4 => {
+                    let (p, port) = upper_layer(m)?;
+                    line.extend_from_slice(b", ");
+                    addr6(line, m.get(INNER6_DST)?);
+                    line.extend_from_slice(if p == proto::TCP {
+                        b" tcp port "
+                    } else {
+                        b" udp port "
+                    });
+                    dec(line, port as u64);
+                }
+                _ => return Some(false),
+            }
+        }
+        ty6::PACKET_TOO_BIG => {
+            line.extend_from_slice(b", mtu ");
+            dec(line, be32(m.get(4..8)?) as u64);
+        }
+        ty6::TIME_EXCEEDED => match code {
+            0 => {
+                line.extend_from_slice(b" for ");
+                addr6(line, m.get(INNER6_DST)?);
+            }
+            1 => line.extend_from_slice(b" (reassembly)"),
+            _ => {
+                line.extend_from_slice(b", unknown code (");
+                dec(line, code as u64);
+                line.push(b')');
+            }
+        },
+        ty6::PARAM_PROBLEM => {
+            m.get(INNER6_DST)?;
+            match PARAM6.get(code as usize) {
+                Some(c) => {
+                    line.extend_from_slice(c.as_bytes());
+                    dec(line, be32(m.get(4..8)?) as u64);
+                }
+                None => {
+                    line.extend_from_slice(b", code-#");
+                    dec(line, code as u64);
+                }
+            }
+        }
+        ty6::ECHO_REQUEST | ty6::ECHO_REPLY => {
+            let idseq = m.get(4..8)?;
+            line.extend_from_slice(b", id ");
+            dec(line, be16(idseq) as u64);
+            line.extend_from_slice(b", seq ");
+            dec(line, be16(&idseq[2..]) as u64);
+        }
+        ty6::MLD_QUERY if len >= 28 => {
+            line.extend_from_slice(b" v2 [gaddr ");
+            addr6(line, m.get(8..24)?);
+            let sources = be16(m.get(26..28)?) as u32;
+            if sources > 0 {
+                if len < 28 + sources * 16 {
+                    line.extend_from_slice(b" [invalid number of sources]");
+                } else {
+                    line.extend_from_slice(b", ");
+                    dec(line, sources as u64);
+                    line.extend_from_slice(b" source(s)");
+                }
+            }
+            line.push(b']');
+        }
+        ty6::MLD_QUERY if len != 24 => {
+            line.extend_from_slice(b" unknown-version (len ");
+            dec(line, len as u64);
+            line.extend_from_slice(b") ");
+        }
+        ty6::MLD_QUERY | ty6::MLD_REPORT | ty6::MLD_DONE => {
+            // tcpdump prints these right after the name, without a separator.
+            line.extend_from_slice(b"max resp delay: ");
+            dec(line, be16(m.get(4..6)?) as u64);
+            line.extend_from_slice(b" addr: ");
+            addr6(line, m.get(8..24)?);
+        }
+        ty6::NEIGHBOR_SOLICIT => {
+            line.extend_from_slice(b", who has ");
+            addr6(line, m.get(8..24)?);
+        }
+        ty6::NEIGHBOR_ADVERT => {
+            line.extend_from_slice(b", tgt is ");
+            addr6(line, m.get(8..24)?);
+        }
+        ty6::REDIRECT => {
+            line.extend_from_slice(b", ");
+            addr6(line, m.get(24..40)?);
+            line.extend_from_slice(b" to ");
+            addr6(line, m.get(8..24)?);
+        }
+        ty6::MLDV2_REPORT => {
+            if len < 8 {
+                line.extend_from_slice(b" [invalid len ");
+                dec(line, len as u64);
+                line.push(b']');
+            } else {
+                line.extend_from_slice(b", ");
+                dec(line, be16(m.get(6..8)?) as u64);
+                line.extend_from_slice(b" group record(s)");
+            }
+        }
+        ty6::RPL if code & 0x80 != 0 => line.extend_from_slice(b", (SEC) [worktodo]"),
+        ty6::RPL => {
+            line.extend_from_slice(b", (CLR)");
+            match RPL_CODES.get(code as usize) {
+                Some(c) => line.extend_from_slice(c.as_bytes()),
+                None => {
+                    line.extend_from_slice(b"RPL message, unknown code ");
+                    dec(line, code as u64);
+                }
+            }
+        }
+        ty6::HA_DISCOVERY_REQUEST | ty6::MOBILE_PREFIX_SOLICIT => {
+            line.extend_from_slice(b", id 0x");
+            hex_width(line, be16(m.get(4..6)?) as u64, 4);
+        }
+        _ => {}
+    }
+    Some(true)
 }

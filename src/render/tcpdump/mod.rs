@@ -295,17 +295,10 @@ impl TcpdumpRenderer {
                 icmp::icmp(line, transport_bytes(p), segment_len(p));
                 Ok(())
             }
-            Transport::Icmpv6(i) => {
+            Transport::Icmpv6(_) => {
                 addrs.lead(line);
-                line.extend_from_slice(b"ICMP6, ");
-                let id = u16::from_be_bytes([i.rest[0], i.rest[1]]);
-                let seq = u16::from_be_bytes([i.rest[2], i.rest[3]]);
-                match i.kind {
-                    128 => w!(line, "echo request, id {id}, seq {seq}")?,
-                    129 => w!(line, "echo reply, id {id}, seq {seq}")?,
-                    _ => w!(line, "{}", crate::decode::names::icmpv6(i.kind, i.code))?,
-                }
-                w!(line, ", length {}", segment_len(p))
+                icmp::icmp6(line, transport_bytes(p), segment_len(p));
+                Ok(())
             }
             Transport::Partial {
                 protocol: proto::TCP,

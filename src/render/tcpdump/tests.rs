@@ -443,3 +443,35 @@ fn icmp_port_unreachable_and_truncated_ip() {
         "IP truncated-ip - 10 bytes missing! 10.0.0.1.12345 > 10.0.0.2.53: UDP, length 4"
     );
 }
+
+/// ICMPv6 as tcpdump prints it: echo, neighbor solicitation, MLDv2 report behind a hop-by-hop
+/// header, and a port unreachable naming the returned datagram's port.
+#[test]
+fn icmp6_messages() {
+    let echo = [128, 0, 0, 0, 0, 1, 0, 2, b'x', b'y'];
+    assert_eq!(
+        line(LinkType::RAW, &ipv6(58, &echo)),
+        "IP6 2001:db8::1 > 2001:db8::2: ICMP6, echo request, id 1, seq 2, length 10"
+    );
+    let mut ns = vec![135, 0, 0, 0, 0, 0, 0, 0, 0xfe, 0x80];
+    ns.extend_from_slice(&[0; 13]);
+    ns.push(9);
+    assert_eq!(
+        line(LinkType::RAW, &ipv6(58, &ns)),
+        "IP6 2001:db8::1 > 2001:db8::2: ICMP6, neighbor solicitation, who has fe80::9, length 24"
+    );
+    let mut hbh = vec![58, 0, 5, 2, 0, 0, 1, 0];
+    hbh.extend_from_slice(&[143, 0, 0, 0, 0, 0, 0, 2]);
+    hbh.extend_from_slice(&[0; 40]);
+    assert_eq!(
+        line(LinkType::RAW, &ipv6(0, &hbh)),
+        "IP6 2001:db8::1 > 2001:db8::2: HBH ICMP6, multicast listener report v2, 2 group record(s), length 48"
+    );
+    let probe = ipv6(17, &[0x30, 0x39, 0, 53, 0, 8, 0, 0]);
+    let mut unreach = vec![1, 4, 0, 0, 0, 0, 0, 0];
+    unreach.extend_from_slice(&probe);
+    assert_eq!(
+        line(LinkType::RAW, &ipv6(58, &unreach)),
+        "IP6 2001:db8::1 > 2001:db8::2: ICMP6, destination unreachable, unreachable port, 2001:db8::2 udp port 53, length 56"
+    );
+}
