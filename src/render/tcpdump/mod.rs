@@ -312,15 +312,18 @@ impl TcpdumpRenderer {
                 Ok(())
             }
             Transport::Partial { protocol, ports } => {
-                let name = if *protocol == proto::TCP {
-                    "tcp"
-                } else {
-                    "udp"
-                };
+                let tcp = *protocol == proto::TCP;
+                // tcpdump prints the addresses (and ports when it has them), then reports the
+                // cut with a leading space: two spaces after the colon, except for TCP
+                // without ports, whose address part ends at the colon.
                 match ports {
                     Some((s, d)) => {
                         addrs.pair_ports(line, *s, *d);
                         line.extend_from_slice(b": ");
+                    }
+                    None if tcp && !addrs.shown => {
+                        addrs.lead(line);
+                        line.pop();
                     }
                     None => addrs.lead(line),
                 }
@@ -331,12 +334,26 @@ impl TcpdumpRenderer {
                         let hl = p.payload.get(12).map(|b| (b >> 4) as u32 * 4).unwrap_or(0);
                         w!(
                             line,
-                            "tcp {} [bad hdr length {hl} - too short, < 20]",
+                            " tcp {} [bad hdr length {hl} - too short, < 20]",
                             p.payload_wire_len.saturating_sub(hl)
                         )
                     }
-                    _ => w!(line, "[|{name}]"),
+                    _ => w!(line, " [|{}]", if tcp { "tcp" } else { "udp" }),
                 }
+            }
+            Transport::Other {
+                protocol: proto::ICMP,
+            } if !is_fragment(p) => {
+                addrs.lead(line);
+                icmp::icmp(line, transport_bytes(p), segment_len(p));
+                Ok(())
+            }
+            Transport::Other {
+                protocol: proto::ICMPV6,
+            } if !is_fragment(p) => {
+                addrs.lead(line);
+                icmp::icmp6(line, transport_bytes(p), segment_len(p));
+                Ok(())
             }
             Transport::Other { .. } | Transport::None if is_fragment(p) => {
                 addrs.lead(line);

@@ -475,3 +475,31 @@ fn icmp6_messages() {
         "IP6 2001:db8::1 > 2001:db8::2: ICMP6, destination unreachable, unreachable port, 2001:db8::2 udp port 53, length 56"
     );
 }
+
+/// Headers cut by the snap length, spaced exactly as tcpdump 4.99 prints them.
+#[test]
+fn cut_transport_headers() {
+    let cut = |proto: u8, seg: &[u8], keep: usize| {
+        let mut p = ipv4(proto, seg, 0);
+        p.truncate(20 + keep);
+        let frame = Frame {
+            ts: Timestamp::new(0, 0),
+            link: LinkType::RAW,
+            orig_len: (20 + seg.len()) as u32,
+            data: &p,
+        };
+        let mut r = TcpdumpRenderer::new(TimeFormatter::new(TimeStyle::None, false), true);
+        let mut out = Vec::new();
+        r.packet(&mut out, &decode(&frame), &PacketContext::default())
+            .unwrap();
+        String::from_utf8(out).unwrap().trim_end().to_string()
+    };
+    let t = tcp(SYN, &[], &[]);
+    assert_eq!(cut(6, &t, 2), "IP 10.0.0.1 > 10.0.0.2: [|tcp]");
+    assert_eq!(cut(6, &t, 12), "IP 10.0.0.1.12345 > 10.0.0.2.80:  [|tcp]");
+    let u = [0, 5, 0, 6, 0, 12, 0, 0, 1, 2, 3, 4];
+    assert_eq!(cut(17, &u, 2), "IP 10.0.0.1 > 10.0.0.2:  [|udp]");
+    assert_eq!(cut(17, &u, 6), "IP 10.0.0.1.5 > 10.0.0.2.6:  [|udp]");
+    let i = [8, 0, 0, 0, 0, 1, 0, 2];
+    assert_eq!(cut(1, &i, 4), "IP 10.0.0.1 > 10.0.0.2:  [|icmp]");
+}
