@@ -5,6 +5,8 @@
 //! early (snap length, malformed header) the layers decoded so far are kept and [`Packet::stop`]
 //! says where and why, the way tcpdump prints `[|tcp]`.
 
+mod fast;
+mod links;
 pub mod names;
 pub mod tcp;
 
@@ -14,6 +16,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use etherparse::{EtherType, LaxNetSlice, LaxSlicedPacket, TransportSlice};
 
 use crate::source::{Frame, LinkType, Timestamp};
+pub use fast::{decode_reference, tcp_header_prefix};
+pub use links::{MplsStack, linktype, mpls, ppp};
 pub use tcp::{FLAG_TABLE, TcpFlags, TcpOption, TcpOptions};
 
 /// Ethertypes this decoder knows by name.
@@ -25,71 +29,6 @@ pub mod ethertype {
     pub const IPV6: u16 = 0x86dd;
     pub const MPLS_UNICAST: u16 = 0x8847;
     pub const MPLS_MULTICAST: u16 = 0x8848;
-}
-
-/// PPP protocol numbers (RFC 1661 §2, IANA "PPP DLL Protocol Numbers") that carry IP.
-pub mod ppp {
-    pub const IPV4: u16 = 0x0021;
-    pub const IPV6: u16 = 0x0057;
-    pub const MPLS_UNICAST: u16 = 0x0281;
-    pub const MPLS_MULTICAST: u16 = 0x0283;
-    /// The HDLC-like framing bytes that may start a PPP frame (RFC 1662 §3.1).
-    pub const ADDRESS: u8 = 0xff;
-    pub const CONTROL: u8 = 0x03;
-}
-
-/// IP over InfiniBand (LINKTYPE_IPOIB, RFC 4391): a 44-byte pseudo-header, ethertype at 40.
-mod ipoib {
-    pub const PROTOCOL: std::ops::Range<usize> = 40..42;
-    pub const HEADER_LEN: usize = 44;
-}
-
-/// Cisco HDLC (LINKTYPE_C_HDLC): address, control, then an ethertype.
-mod chdlc {
-    pub const PROTOCOL: std::ops::Range<usize> = 2..4;
-    pub const HEADER_LEN: usize = 4;
-}
-
-/// MPLS label stack entries (RFC 3032 §2.1): label 20 bits, traffic class 3, bottom of stack 1,
-/// TTL 8.
-pub mod mpls {
-    pub const ENTRY_LEN: usize = 4;
-    pub const BOTTOM_OF_STACK: u32 = 0x100;
-    /// Reserved labels that name the payload (RFC 3032 §2.1).
-    pub const IPV4_EXPLICIT_NULL: u32 = 0;
-    pub const IPV6_EXPLICIT_NULL: u32 = 2;
-    /// Entries kept in a [`super::MplsStack`]; deeper stacks are skipped over.
-    pub const MAX_KEPT: usize = 8;
-}
-
-/// Link types read beyond those named on [`LinkType`].
-pub mod linktype {
-    use crate::source::LinkType;
-    pub const PPP: LinkType = LinkType(9);
-    pub const PPP_HDLC: LinkType = LinkType(50);
-    pub const C_HDLC: LinkType = LinkType(104);
-    pub const IPOIB: LinkType = LinkType(242);
-    pub const ARCNET_BSD: LinkType = LinkType(7);
-    pub const ARCNET_LINUX: LinkType = LinkType(129);
-}
-
-/// ARCNET (ATA 878.1; RFC 1051 and RFC 1201 for IP): source, destination, (Linux: a 2-byte
-/// offset,) system code; the RFC 1201 codes add a fragmentation flag and sequence number.
-mod arcnet {
-    pub const TYPE_BSD: usize = 2;
-    pub const TYPE_LINUX: usize = 4;
-    pub const FLAG_BSD: usize = 3;
-    pub const IP_OLD: u8 = 240;
-    pub const ARP_OLD: u8 = 241;
-    pub const DIAGNOSE: u8 = 0x80;
-    pub const IP: u8 = 212;
-    pub const ARP: u8 = 213;
-    pub const REVARP: u8 = 214;
-    pub const INET6: u8 = 0xc4;
-    /// Header lengths: RFC 1051 style, RFC 1201 style, RFC 1201 exception frame (BSD only).
-    pub const BSD_LEN: [usize; 3] = [3, 6, 10];
-    pub const LINUX_LEN: [usize; 2] = [5, 8];
-    pub const EXCEPTION: u8 = 0xff;
 }
 
 /// IP protocol numbers (IANA "Assigned Internet Protocol Numbers").
@@ -254,20 +193,6 @@ pub enum Link {
         protocol: u16,
         header_len: u16,
     },
-}
-
-/// MPLS label stack entries between the link and the network layer, top first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub struct MplsStack {
-    /// Raw 32-bit label stack entries (see [`mpls`]).
-    pub raw: [u32; mpls::MAX_KEPT],
-    pub count: u8,
-}
-
-impl MplsStack {
-    pub fn entries(&self) -> &[u32] {
-        &self.raw[..self.count as usize]
-    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -484,20 +409,6 @@ impl<'a> Packet<'a> {
     }
 }
 
-thread_local! {
-    /// Whether [`fast_ip`] may be used (off only inside [`decode_reference`]).
-    static FAST_PATH: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
-}
-
-/// Decodes like [`decode`] but always through etherparse, never through the hand-written fast
-/// path for plain TCP and UDP; tests compare the two.
-pub fn decode_reference<'a>(frame: &Frame<'a>) -> Packet<'a> {
-    FAST_PATH.with(|f| f.set(false));
-    let p = decode(frame);
-    FAST_PATH.with(|f| f.set(true));
-    p
-}
-
 /// Decodes one frame. Never panics, whatever the bytes.
 pub fn decode<'a>(frame: &Frame<'a>) -> Packet<'a> {
     let mut p = Packet {
@@ -603,141 +514,15 @@ pub fn decode<'a>(frame: &Frame<'a>) -> Packet<'a> {
             p.link = Link::Sll(s);
             decode_from_ethertype(&mut p, s.protocol, d, sll2::HEADER_LEN);
         }
-        linktype::PPP | linktype::PPP_HDLC => decode_ppp(&mut p, d),
-        linktype::C_HDLC => decode_framed(&mut p, d, chdlc::PROTOCOL, chdlc::HEADER_LEN),
-        linktype::IPOIB => decode_framed(&mut p, d, ipoib::PROTOCOL, ipoib::HEADER_LEN),
-        linktype::ARCNET_BSD | linktype::ARCNET_LINUX => decode_arcnet(&mut p, d),
+        linktype::PPP
+        | linktype::PPP_HDLC
+        | linktype::C_HDLC
+        | linktype::IPOIB
+        | linktype::ARCNET_BSD
+        | linktype::ARCNET_LINUX => links::decode(&mut p, d),
         _ => {}
     }
     p
-}
-
-/// PPP (RFC 1661): optional ff 03 framing, then a 1- or 2-byte protocol (an odd first byte
-/// means the compressed 1-byte form, RFC 1661 §6.5).
-fn decode_ppp<'a>(p: &mut Packet<'a>, d: &'a [u8]) {
-    let mut off = 0;
-    if d.len() >= 2 && d[0] == ppp::ADDRESS && d[1] == ppp::CONTROL {
-        off = 2;
-    }
-    let Some(&first) = d.get(off) else {
-        p.stop = Some(truncated(Layer::Link, off + 1, d.len()));
-        return;
-    };
-    let protocol = if first % 2 == 1 {
-        off += 1;
-        first as u16
-    } else {
-        if d.len() < off + 2 {
-            p.stop = Some(truncated(Layer::Link, off + 2, d.len()));
-            return;
-        }
-        off += 2;
-        be16(&d[off - 2..off])
-    };
-    p.link = Link::Framed {
-        protocol,
-        header_len: off as u16,
-    };
-    let et = match protocol {
-        ppp::IPV4 => ethertype::IPV4,
-        ppp::IPV6 => ethertype::IPV6,
-        ppp::MPLS_UNICAST => ethertype::MPLS_UNICAST,
-        ppp::MPLS_MULTICAST => ethertype::MPLS_MULTICAST,
-        // Some PPP captures carry an ethertype in the protocol field.
-        other => other,
-    };
-    decode_from_ethertype(p, et, d, off);
-}
-
-/// ARCNET, BSD or Linux framing; the system code picks IPv4, IPv6 or ARP.
-fn decode_arcnet<'a>(p: &mut Packet<'a>, d: &'a [u8]) {
-    let linux = p.link_type.normalized() == linktype::ARCNET_LINUX;
-    let at = if linux {
-        arcnet::TYPE_LINUX
-    } else {
-        arcnet::TYPE_BSD
-    };
-    let Some(&code) = d.get(at) else {
-        p.stop = Some(truncated(Layer::Link, at + 1, d.len()));
-        return;
-    };
-    let old = matches!(code, arcnet::IP_OLD | arcnet::ARP_OLD | arcnet::DIAGNOSE);
-    let header_len = match (linux, old) {
-        (true, true) => arcnet::LINUX_LEN[0],
-        (true, false) => arcnet::LINUX_LEN[1],
-        (false, true) => arcnet::BSD_LEN[0],
-        (false, false) if d.get(arcnet::FLAG_BSD) == Some(&arcnet::EXCEPTION) => arcnet::BSD_LEN[2],
-        (false, false) => arcnet::BSD_LEN[1],
-    };
-    if d.len() < header_len {
-        p.stop = Some(truncated(Layer::Link, header_len, d.len()));
-        return;
-    }
-    let et = match code {
-        arcnet::IP_OLD | arcnet::IP => ethertype::IPV4,
-        arcnet::INET6 => ethertype::IPV6,
-        arcnet::ARP_OLD | arcnet::ARP | arcnet::REVARP => ethertype::ARP,
-        other => other as u16,
-    };
-    p.link = Link::Framed {
-        protocol: code as u16,
-        header_len: header_len as u16,
-    };
-    decode_from_ethertype(p, et, d, header_len);
-}
-
-/// A fixed-length link header with an ethertype at `proto`.
-fn decode_framed<'a>(
-    p: &mut Packet<'a>,
-    d: &'a [u8],
-    proto: std::ops::Range<usize>,
-    header_len: usize,
-) {
-    if d.len() < header_len {
-        p.stop = Some(truncated(Layer::Link, header_len, d.len()));
-        return;
-    }
-    let protocol = be16(&d[proto]);
-    p.link = Link::Framed {
-        protocol,
-        header_len: header_len as u16,
-    };
-    decode_from_ethertype(p, protocol, d, header_len);
-}
-
-/// Reads an MPLS label stack at `d[off..]` into `p.mpls` and decodes what follows the bottom
-/// entry: IPv4 or IPv6 by explicit-null label or by the version nibble, as tcpdump guesses.
-fn decode_mpls<'a>(p: &mut Packet<'a>, d: &'a [u8], mut off: usize) {
-    loop {
-        let Some(e) = d.get(off..off + mpls::ENTRY_LEN) else {
-            p.net = Net::Other {
-                ether_type: ethertype::MPLS_UNICAST,
-            };
-            p.stop = Some(truncated(Layer::Link, off + mpls::ENTRY_LEN, d.len()));
-            return;
-        };
-        let entry = u32::from_be_bytes([e[0], e[1], e[2], e[3]]);
-        if (p.mpls.count as usize) < mpls::MAX_KEPT {
-            p.mpls.raw[p.mpls.count as usize] = entry;
-            p.mpls.count += 1;
-        }
-        off += mpls::ENTRY_LEN;
-        if entry & mpls::BOTTOM_OF_STACK != 0 {
-            let et = match (entry >> 12, d.get(off).map(|b| b >> 4)) {
-                (mpls::IPV4_EXPLICIT_NULL, _) | (_, Some(4)) => ethertype::IPV4,
-                (mpls::IPV6_EXPLICIT_NULL, _) | (_, Some(6)) => ethertype::IPV6,
-                _ => {
-                    p.net_offset = off as u32;
-                    p.net = Net::Other {
-                        ether_type: ethertype::MPLS_UNICAST,
-                    };
-                    return;
-                }
-            };
-            decode_from_ethertype(p, et, d, off);
-            return;
-        }
-    }
 }
 
 fn be16(b: &[u8]) -> u16 {
@@ -810,14 +595,16 @@ fn decode_from_ethertype<'a>(p: &mut Packet<'a>, et: u16, d: &'a [u8], off: usiz
     let rest = d.get(off..).unwrap_or(&[]);
     p.net_offset = off as u32;
     if (et == ethertype::IPV4 || et == ethertype::IPV6)
-        && FAST_PATH.with(|f| f.get())
-        && fast_ip(p, et, d, off)
+        && fast::enabled()
+        && fast::fast_ip(p, et, d, off)
     {
         return;
     }
     match et {
         ethertype::IPV4 | ethertype::IPV6 | ethertype::ARP => {}
-        ethertype::MPLS_UNICAST | ethertype::MPLS_MULTICAST => return decode_mpls(p, d, off),
+        ethertype::MPLS_UNICAST | ethertype::MPLS_MULTICAST => {
+            return links::decode_mpls(p, d, off);
+        }
         other => {
             p.net = Net::Other { ether_type: other };
             return;
@@ -941,214 +728,6 @@ fn decode_from_ethertype<'a>(p: &mut Packet<'a>, et: u16, d: &'a [u8], off: usiz
     }
 }
 
-/// IPv4 header fields (RFC 791 §3.1).
-mod ipv4 {
-    pub const VERSION_IHL: usize = 0;
-    pub const TOS: usize = 1;
-    pub const TOTAL_LEN: std::ops::Range<usize> = 2..4;
-    pub const ID: std::ops::Range<usize> = 4..6;
-    pub const FLAGS_FRAG: std::ops::Range<usize> = 6..8;
-    pub const TTL: usize = 8;
-    pub const PROTOCOL: usize = 9;
-    pub const CHECKSUM: std::ops::Range<usize> = 10..12;
-    pub const SRC: std::ops::Range<usize> = 12..16;
-    pub const DST: std::ops::Range<usize> = 16..20;
-    pub const MIN_LEN: usize = 20;
-    pub const DF: u16 = 0x4000;
-    pub const MF: u16 = 0x2000;
-    pub const OFFSET_MASK: u16 = 0x1fff;
-}
-
-/// IPv6 fixed header fields (RFC 8200 §3).
-mod ipv6 {
-    pub const PAYLOAD_LEN: std::ops::Range<usize> = 4..6;
-    pub const NEXT_HEADER: usize = 6;
-    pub const HOP_LIMIT: usize = 7;
-    pub const SRC: std::ops::Range<usize> = 8..24;
-    pub const DST: std::ops::Range<usize> = 24..40;
-    pub const LEN: usize = 40;
-}
-
-/// TCP header fields (RFC 9293 §3.1).
-mod tcph {
-    pub const SRC_PORT: std::ops::Range<usize> = 0..2;
-    pub const DST_PORT: std::ops::Range<usize> = 2..4;
-    pub const SEQ: std::ops::Range<usize> = 4..8;
-    pub const ACK: std::ops::Range<usize> = 8..12;
-    pub const OFFSET_FLAGS: std::ops::Range<usize> = 12..14;
-    pub const WINDOW: std::ops::Range<usize> = 14..16;
-    pub const CHECKSUM: std::ops::Range<usize> = 16..18;
-    pub const URGENT: std::ops::Range<usize> = 18..20;
-    pub const MIN_LEN: usize = 20;
-    pub const FLAGS_MASK: u16 = 0x01ff;
-}
-
-/// UDP header fields (RFC 768).
-mod udph {
-    pub const SRC_PORT: std::ops::Range<usize> = 0..2;
-    pub const DST_PORT: std::ops::Range<usize> = 2..4;
-    pub const LENGTH: std::ops::Range<usize> = 4..6;
-    pub const CHECKSUM: std::ops::Range<usize> = 6..8;
-    pub const LEN: usize = 8;
-}
-
-/// The fixed part of a TCP header and whatever of its options was captured, when at least the
-/// 20 fixed bytes were: for printing a header that the snap length cut inside its options (as
-/// tcpdump does) where [`decode`] stopped with a [`Transport::Partial`].
-pub fn tcp_header_prefix(bytes: &[u8]) -> Option<TcpSummary<'_>> {
-    let t = bytes.get(..tcph::MIN_LEN)?;
-    let of = be16(&t[tcph::OFFSET_FLAGS]);
-    let hl = (of >> 12) as usize * 4;
-    if hl < tcph::MIN_LEN {
-        return None;
-    }
-    Some(TcpSummary {
-        src_port: be16(&t[tcph::SRC_PORT]),
-        dst_port: be16(&t[tcph::DST_PORT]),
-        seq: be32(&t[tcph::SEQ]),
-        ack: be32(&t[tcph::ACK]),
-        header_len: hl as u8,
-        flags: TcpFlags(of & tcph::FLAGS_MASK),
-        window: be16(&t[tcph::WINDOW]),
-        checksum: be16(&t[tcph::CHECKSUM]),
-        urgent: be16(&t[tcph::URGENT]),
-        options: &bytes[tcph::MIN_LEN..hl.min(bytes.len())],
-    })
-}
-
-fn be32(b: &[u8]) -> u32 {
-    u32::from_be_bytes([b[0], b[1], b[2], b[3]])
-}
-
-/// The common case by hand, without etherparse: an unfragmented IPv4 packet, or an IPv6 packet
-/// without extension headers, carrying a TCP or UDP header that was captured whole (and a UDP
-/// length that fits). Fills `p` exactly as the etherparse path would and returns true; returns
-/// false (touching nothing) for anything else, which then takes the general path.
-fn fast_ip<'a>(p: &mut Packet<'a>, et: u16, d: &'a [u8], off: usize) -> bool {
-    let Some(h) = d.get(off..) else {
-        return false;
-    };
-    let (net, ip_payload, wire) = if et == ethertype::IPV4 {
-        if h.len() < ipv4::MIN_LEN || h[ipv4::VERSION_IHL] >> 4 != 4 {
-            return false;
-        }
-        let hl = (h[ipv4::VERSION_IHL] & 0x0f) as usize * 4;
-        let total = be16(&h[ipv4::TOTAL_LEN]) as usize;
-        let ff = be16(&h[ipv4::FLAGS_FRAG]);
-        if hl < ipv4::MIN_LEN
-            || h.len() < hl
-            || total < hl
-            || ff & (ipv4::MF | ipv4::OFFSET_MASK) != 0
-        {
-            return false;
-        }
-        let s = Ipv4Summary {
-            src: Ipv4Addr::from(be32(&h[ipv4::SRC])),
-            dst: Ipv4Addr::from(be32(&h[ipv4::DST])),
-            header_len: hl as u8,
-            tos: h[ipv4::TOS],
-            total_len: total as u16,
-            id: be16(&h[ipv4::ID]),
-            dont_fragment: ff & ipv4::DF != 0,
-            more_fragments: false,
-            frag_offset: 0,
-            ttl: h[ipv4::TTL],
-            protocol: h[ipv4::PROTOCOL],
-            checksum: be16(&h[ipv4::CHECKSUM]),
-            options: &h[ipv4::MIN_LEN..hl],
-            header: &h[..hl],
-        };
-        let payload = &h[hl..total.min(h.len())];
-        (Net::Ipv4(s), payload, (total - hl) as u32)
-    } else {
-        if h.len() < ipv6::LEN || h[0] >> 4 != 6 {
-            return false;
-        }
-        let plen = be16(&h[ipv6::PAYLOAD_LEN]) as usize;
-        if plen == 0 {
-            return false;
-        }
-        let mut src = [0u8; 16];
-        src.copy_from_slice(&h[ipv6::SRC]);
-        let mut dst = [0u8; 16];
-        dst.copy_from_slice(&h[ipv6::DST]);
-        let next = h[ipv6::NEXT_HEADER];
-        let s = Ipv6Summary {
-            src: Ipv6Addr::from(src),
-            dst: Ipv6Addr::from(dst),
-            traffic_class: (h[0] << 4) | (h[1] >> 4),
-            flow_label: u32::from_be_bytes([0, h[1] & 0x0f, h[2], h[3]]),
-            payload_len: plen as u16,
-            next_header: next,
-            hop_limit: h[ipv6::HOP_LIMIT],
-            exts: [Ipv6Ext::default(); 8],
-            ext_count: 0,
-            fragment: None,
-            protocol: next,
-        };
-        let payload = &h[ipv6::LEN..(ipv6::LEN + plen).min(h.len())];
-        (Net::Ipv6(s), payload, plen as u32)
-    };
-    let protocol = match &net {
-        Net::Ipv4(s) => s.protocol,
-        Net::Ipv6(s) => s.protocol,
-        _ => return false,
-    };
-    let wire = if wire == 0 {
-        ip_payload.len() as u32
-    } else {
-        wire
-    };
-    let t = ip_payload;
-    match protocol {
-        proto::TCP => {
-            if t.len() < tcph::MIN_LEN {
-                return false;
-            }
-            let of = be16(&t[tcph::OFFSET_FLAGS]);
-            let hl = (of >> 12) as usize * 4;
-            if hl < tcph::MIN_LEN || t.len() < hl {
-                return false;
-            }
-            p.transport = Transport::Tcp(TcpSummary {
-                src_port: be16(&t[tcph::SRC_PORT]),
-                dst_port: be16(&t[tcph::DST_PORT]),
-                seq: be32(&t[tcph::SEQ]),
-                ack: be32(&t[tcph::ACK]),
-                header_len: hl as u8,
-                flags: TcpFlags(of & tcph::FLAGS_MASK),
-                window: be16(&t[tcph::WINDOW]),
-                checksum: be16(&t[tcph::CHECKSUM]),
-                urgent: be16(&t[tcph::URGENT]),
-                options: &t[tcph::MIN_LEN..hl],
-            });
-            p.payload = &t[hl..];
-            p.payload_wire_len = wire.saturating_sub(hl as u32);
-        }
-        proto::UDP => {
-            if t.len() < udph::LEN {
-                return false;
-            }
-            let ulen = be16(&t[udph::LENGTH]) as usize;
-            if ulen < udph::LEN || ulen > t.len() {
-                return false;
-            }
-            p.transport = Transport::Udp(UdpSummary {
-                src_port: be16(&t[udph::SRC_PORT]),
-                dst_port: be16(&t[udph::DST_PORT]),
-                length: ulen as u16,
-                checksum: be16(&t[udph::CHECKSUM]),
-            });
-            p.payload = &t[udph::LEN..ulen];
-            p.payload_wire_len = wire.saturating_sub(udph::LEN as u32);
-        }
-        _ => return false,
-    }
-    p.net = net;
-    p.transport_offset = (off + (t.as_ptr() as usize - h.as_ptr() as usize)) as u32;
-    true
-}
-
 /// `etherparse` ties some slices to the lifetime of a temporary; they always point into the
 /// frame, so re-slice the frame at the same position to recover the frame's lifetime.
 fn ip_slice_static<'a>(part: &[u8], whole: &'a [u8]) -> &'a [u8] {
@@ -1227,7 +806,7 @@ fn decode_transport<'a>(
         }
         // The first fragment of a datagram carries the transport header, which etherparse
         // leaves alone; tcpdump prints it, so read it here when it was captured whole.
-        None if fragmented && first_fragment_header(p, protocol, ip_payload, wire) => {}
+        None if fragmented && fast::first_fragment_header(p, protocol, ip_payload, wire) => {}
         _ => {
             p.payload = ip_payload;
             p.payload_wire_len = wire;
@@ -1240,39 +819,6 @@ fn decode_transport<'a>(
                 _ => Transport::Other { protocol },
             };
         }
-    }
-}
-
-/// The TCP or UDP header at the start of a first fragment, when captured whole.
-fn first_fragment_header<'a>(
-    p: &mut Packet<'a>,
-    protocol: u8,
-    ip_payload: &'a [u8],
-    wire: u32,
-) -> bool {
-    match protocol {
-        proto::TCP => match tcp_header_prefix(ip_payload) {
-            Some(t) if t.options.len() + tcph::MIN_LEN == t.header_len as usize => {
-                let hl = t.header_len as usize;
-                p.transport = Transport::Tcp(t);
-                p.payload = &ip_payload[hl..];
-                p.payload_wire_len = wire.saturating_sub(hl as u32);
-                true
-            }
-            _ => false,
-        },
-        proto::UDP if ip_payload.len() >= udph::LEN => {
-            p.transport = Transport::Udp(UdpSummary {
-                src_port: be16(&ip_payload[udph::SRC_PORT]),
-                dst_port: be16(&ip_payload[udph::DST_PORT]),
-                length: be16(&ip_payload[udph::LENGTH]),
-                checksum: be16(&ip_payload[udph::CHECKSUM]),
-            });
-            p.payload = &ip_payload[udph::LEN..];
-            p.payload_wire_len = wire.saturating_sub(udph::LEN as u32);
-            true
-        }
-        _ => false,
     }
 }
 
