@@ -363,6 +363,9 @@ fn binary_exit_codes_and_messages() {
     assert_eq!(out, "IP 10.0.0.1.12345 > 10.0.0.2.53: UDP, length 4\n");
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("warning") && err.contains("cut.pcap"), "{err}");
+    let _ = std::fs::remove_dir_all(
+        std::env::temp_dir().join(format!("sockscope-reader-{}", std::process::id())),
+    );
 }
 
 #[test]
