@@ -6,6 +6,8 @@
 //! says where and why, the way tcpdump prints `[|tcp]`.
 
 pub mod checksum;
+mod fast;
+mod links;
 pub mod names;
 pub mod quoted;
 pub mod tcp;
@@ -16,6 +18,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use etherparse::{EtherType, LaxNetSlice, LaxSlicedPacket, TransportSlice};
 
 use crate::source::{Frame, LinkType, Timestamp};
+pub use fast::{decode_reference, tcp_header_prefix};
+pub use links::{MplsStack, linktype, mpls, ppp};
 pub use tcp::{FLAG_TABLE, TcpFlags, TcpOption, TcpOptions};
 
 /// Ethertypes this decoder knows by name.
@@ -25,6 +29,8 @@ pub mod ethertype {
     pub const VLAN: u16 = 0x8100;
     pub const QINQ: u16 = 0x88a8;
     pub const IPV6: u16 = 0x86dd;
+    pub const MPLS_UNICAST: u16 = 0x8847;
+    pub const MPLS_MULTICAST: u16 = 0x8848;
 }
 
 /// IP protocol numbers (IANA "Assigned Internet Protocol Numbers").
@@ -32,8 +38,14 @@ pub mod proto {
     pub const HOPOPT: u8 = 0;
     pub const ICMP: u8 = 1;
     pub const IGMP: u8 = 2;
+    /// IPv4 encapsulated in IP (RFC 2003).
+    pub const IPIP: u8 = 4;
     pub const TCP: u8 = 6;
     pub const UDP: u8 = 17;
+    /// IPv6 encapsulated in IP (RFC 4213).
+    pub const IPV6_IN_IP: u8 = 41;
+    /// Generic Routing Encapsulation (RFC 2784).
+    pub const GRE: u8 = 47;
     pub const IPV6_ROUTE: u8 = 43;
     pub const IPV6_FRAG: u8 = 44;
     pub const ESP: u8 = 50;
@@ -177,6 +189,12 @@ pub enum Link {
     Raw,
     /// A link type this decoder does not read.
     Unsupported,
+    /// A link header that is only skipped to reach the network layer (PPP, Cisco HDLC, IP over
+    /// InfiniBand; the frame's link type says which): its protocol field and length.
+    Framed {
+        protocol: u16,
+        header_len: u16,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -349,6 +367,8 @@ pub struct Packet<'a> {
     /// (tcpdump's `length N`); more than `payload.len()` when the capture was cut.
     pub payload_wire_len: u32,
     pub stop: Option<Stop>,
+    /// MPLS labels in front of the network layer, if any.
+    pub mpls: MplsStack,
 }
 
 impl<'a> Packet<'a> {
@@ -414,6 +434,7 @@ pub fn decode<'a>(frame: &Frame<'a>) -> Packet<'a> {
         transport_offset: 0,
         payload_wire_len: 0,
         stop: None,
+        mpls: MplsStack::default(),
     };
     let d = frame.data;
     match frame.link.normalized() {
@@ -503,6 +524,12 @@ pub fn decode<'a>(frame: &Frame<'a>) -> Packet<'a> {
             p.link = Link::Sll(s);
             decode_from_ethertype(&mut p, s.protocol, d, sll2::HEADER_LEN);
         }
+        linktype::PPP
+        | linktype::PPP_HDLC
+        | linktype::C_HDLC
+        | linktype::IPOIB
+        | linktype::ARCNET_BSD
+        | linktype::ARCNET_LINUX => links::decode(&mut p, d),
         _ => {}
     }
     p
@@ -577,8 +604,17 @@ fn decode_ethernet<'a>(p: &mut Packet<'a>, d: &'a [u8]) {
 fn decode_from_ethertype<'a>(p: &mut Packet<'a>, et: u16, d: &'a [u8], off: usize) {
     let rest = d.get(off..).unwrap_or(&[]);
     p.net_offset = off as u32;
+    if (et == ethertype::IPV4 || et == ethertype::IPV6)
+        && fast::enabled()
+        && fast::fast_ip(p, et, d, off)
+    {
+        return;
+    }
     match et {
         ethertype::IPV4 | ethertype::IPV6 | ethertype::ARP => {}
+        ethertype::MPLS_UNICAST | ethertype::MPLS_MULTICAST => {
+            return links::decode_mpls(p, d, off);
+        }
         other => {
             p.net = Net::Other { ether_type: other };
             return;
@@ -728,7 +764,6 @@ fn decode_transport<'a>(
         p.payload_wire_len = wire;
         return;
     }
-    let _ = fragmented;
     match &sliced.transport {
         Some(TransportSlice::Tcp(t)) => {
             let hl = t.data_offset() as u32 * 4;
@@ -779,6 +814,9 @@ fn decode_transport<'a>(
             p.payload = ip_slice_static(i.payload(), ip_payload);
             p.payload_wire_len = wire.saturating_sub(i.header_len() as u32);
         }
+        // The first fragment of a datagram carries the transport header, which etherparse
+        // leaves alone; tcpdump prints it, so read it here when it was captured whole.
+        None if fragmented && fast::first_fragment_header(p, protocol, ip_payload, wire) => {}
         _ => {
             p.payload = ip_payload;
             p.payload_wire_len = wire;

@@ -537,7 +537,7 @@ fn link_header(p: &Packet<'_>) -> Option<Header> {
                     .into(),
             ],
         }),
-        Link::Raw | Link::Unsupported => None,
+        Link::Raw | Link::Unsupported | Link::Framed { .. } => None,
     }
 }
 

@@ -51,6 +51,13 @@ pub(crate) fn ether_type(p: &Packet<'_>) -> Option<u16> {
             },
         },
         Link::Unsupported => None,
+        // PPP, Cisco HDLC, IPoIB: the decoder already found the network layer behind them.
+        Link::Framed { .. } => match p.net {
+            Net::Ipv4(_) => Some(ethertype::IPV4),
+            Net::Ipv6(_) => Some(ethertype::IPV6),
+            Net::Arp(_) => Some(ethertype::ARP),
+            _ => None,
+        },
     }
 }
 

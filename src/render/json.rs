@@ -264,6 +264,14 @@ fn link(j: &mut J<'_>, p: &Packet<'_>) -> io::Result<()> {
         }
         Link::Raw => j.plain("kind", "raw")?,
         Link::Unsupported => j.plain("kind", "unsupported")?,
+        Link::Framed {
+            protocol,
+            header_len,
+        } => {
+            j.plain("kind", "framed")?;
+            j.num("protocol", protocol)?;
+            j.num("header_len", header_len)?;
+        }
     }
     j.close()
 }

@@ -245,6 +245,14 @@ fn link(out: &mut dyn Write, p: &Packet<'_>) -> io::Result<()> {
             "Link layer: {} is not decoded; {} bytes",
             p.link_type, p.orig_len
         )?,
+        Link::Framed {
+            protocol,
+            header_len,
+        } => {
+            writeln!(out, "Link layer: {}", p.link_type)?;
+            writeln!(out, "{FIELD}protocol: 0x{protocol:04x}")?;
+            writeln!(out, "{FIELD}header length: {header_len}")?;
+        }
     }
     Ok(())
 }

@@ -26,7 +26,13 @@ const PCAP_MAGICS: [[u8; 4]; 4] = [
     [0x4d, 0x3c, 0xb2, 0xa1],
     [0xa1, 0xb2, 0x3c, 0x4d],
 ];
+/// The bits of the link-type field that hold the link type (pcap-savefile(5)).
+const LINKTYPE_MASK: u32 = 0x03ff_ffff;
 const PCAPNG_MAGIC: [u8; 4] = [0x0a, 0x0d, 0x0d, 0x0a];
+/// The byte-order magic of a pcapng section header, as a big-endian section writes it.
+const BYTE_ORDER_MAGIC_BE: [u8; 4] = [0x1a, 0x2b, 0x3c, 0x4d];
+/// pcapng block types that carry packets (enhanced, simple, obsolete packet block).
+const PACKET_BLOCK_TYPES: [u32; 3] = [6, 3, 2];
 
 enum Format {
     Pcap {
@@ -121,7 +127,7 @@ impl FileSource {
                         pcap_file::pcap::PcapTsResolution::NanoSecond
                     );
                     Format::Pcap {
-                        link: LinkType(u32::from(h.datalink)),
+                        link: link_type(u32::from(h.datalink)),
                         units: if nanosecond { 1_000_000_000 } else { 1_000_000 },
                         big_endian: matches!(h.endianness, Endianness::Big),
                         parser,
@@ -227,7 +233,7 @@ impl FileSource {
             Format::PcapNg { parser } => parser
                 .interfaces()
                 .first()
-                .map(|i| LinkType(u32::from(i.linktype))),
+                .map(|i| link_type(u32::from(i.linktype))),
         }
     }
 
@@ -422,11 +428,21 @@ fn pcapng_step(
     scratch: &mut Vec<u8>,
 ) -> Step {
     if slice.len() >= 8 {
-        // Total block length, in the section's byte order (read both ways, keep the sane one).
+        // Total block length, in the section's byte order; a section header block carries its
+        // own byte order (its byte-order magic), which may differ from the previous section's.
         let b: [u8; 4] = slice[4..8].try_into().unwrap_or_default();
-        let len = match parser.section().endianness {
-            Endianness::Big => u32::from_be_bytes(b),
-            Endianness::Little => u32::from_le_bytes(b),
+        let big = if slice[..4] == PCAPNG_MAGIC {
+            match slice.get(8..12) {
+                Some(bom) => bom == BYTE_ORDER_MAGIC_BE,
+                None => return Step::Incomplete,
+            }
+        } else {
+            matches!(parser.section().endianness, Endianness::Big)
+        };
+        let len = if big {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
         } as usize;
         if len > MAX_RECORD {
             return Step::Bad(format!("a block claims {len} bytes"));
@@ -450,7 +466,7 @@ fn pcapng_step(
             let link = parser
                 .interfaces()
                 .get(iface as usize)
-                .map(|i| LinkType(u32::from(i.linktype)))
+                .map(|i| link_type(u32::from(i.linktype)))
                 .unwrap_or(LinkType(u32::MAX));
             let ts = Timestamp::new(ts.as_secs() as i64, ts.subsec_nanos());
             let data = match data {
@@ -472,15 +488,23 @@ fn pcapng_step(
         Err(PcapNgParseError::IncompleteBuffer(..)) => Step::Incomplete,
         Err(e) => {
             // A block whose content is bad but whose framing is sound is skipped, like tcpdump
-            // skips unknown blocks; a framing error ends the file.
+            // skips unknown blocks, unless it carries a packet: losing packets silently would
+            // mislead, so that ends the file with a message. A framing error ends it too.
             match parser.next_raw_block(slice) {
-                Ok((rem, _)) => Step::Skip {
+                Ok((rem, raw)) if !PACKET_BLOCK_TYPES.contains(&raw.type_) => Step::Skip {
                     consumed: slice.len() - rem.len(),
                 },
+                Ok(_) => Step::Bad(format!("a packet block cannot be read: {e}")),
                 Err(_) => Step::Bad(e.to_string()),
             }
         }
     }
+}
+
+/// The link type in a file header or interface block: the low 26 bits (the upper bits of the
+/// pcap field may hold an FCS length, libpcap's `LT_LINKTYPE`).
+fn link_type(field: u32) -> LinkType {
+    LinkType(field & LINKTYPE_MASK)
 }
 
 fn open_err(path: &str, reason: &str) -> SourceError {

@@ -1,0 +1,614 @@
+//! ICMP (RFC 792) and ICMPv6 (RFC 4443) on the tcpdump line, as print-icmp.c and
+//! print-icmp6.c print them without -v: echo, every unreachable code with the destination (and
+//! port) of the datagram it returns, redirects, router advertisements, time exceeded, parameter
+//! problems, time stamps, address masks, neighbor discovery and multicast listener messages.
+
+use super::fmt::{dec, hex_width, ipv4};
+use super::tcp::{be16, be32};
+use crate::decode::proto;
+
+/// ICMP message types (RFC 792, RFC 1256, RFC 8335).
+mod ty {
+    pub const ECHO_REPLY: u8 = 0;
+    pub const UNREACH: u8 = 3;
+    pub const REDIRECT: u8 = 5;
+    pub const ECHO: u8 = 8;
+    pub const ROUTER_ADVERT: u8 = 9;
+    pub const TIME_EXCEEDED: u8 = 11;
+    pub const PARAM_PROBLEM: u8 = 12;
+    pub const TSTAMP: u8 = 13;
+    pub const TSTAMP_REPLY: u8 = 14;
+    pub const MASK_REPLY: u8 = 18;
+    pub const EXT_ECHO: u8 = 42;
+    pub const EXT_ECHO_REPLY: u8 = 43;
+}
+
+/// Where the returned datagram starts in an error message, and its fields.
+const INNER: usize = 8;
+const INNER_PROTO: usize = INNER + 9;
+const INNER_DST: std::ops::Range<usize> = INNER + 16..INNER + 20;
+
+/// Names of the types without more to print (`icmp2str`); others are `type-#N`.
+const NAMES: [(u8, &str); 5] = [
+    (4, "source quench"),
+    (10, "router solicitation"),
+    (15, "information request"),
+    (16, "information reply"),
+    (17, "address mask request"),
+];
+
+/// Unreachable codes 5..=15 (RFC 792, RFC 1122, RFC 1812): prefix before the address, text after.
+const UNREACH: [(&str, &str); 11] = [
+    ("", " unreachable - source route failed"),
+    ("net ", " unreachable - unknown"),
+    ("host ", " unreachable - unknown"),
+    ("", " unreachable - source host isolated"),
+    ("net ", " unreachable - admin prohibited"),
+    ("host ", " unreachable - admin prohibited"),
+    ("net ", " unreachable - tos prohibited"),
+    ("host ", " unreachable - tos prohibited"),
+    ("host ", " unreachable - admin prohibited filter"),
+    ("host ", " unreachable - host precedence violation"),
+    ("host ", " unreachable - precedence cutoff"),
+];
+
+/// Redirect codes (RFC 792): net, host, tos and net, tos and host.
+const REDIRECT: [&str; 4] = [
+    "redirect %s to net ",
+    "redirect %s to host ",
+    "redirect-tos %s to net ",
+    "redirect-tos %s to host ",
+];
+
+fn addr(line: &mut Vec<u8>, b: &[u8]) {
+    ipv4(line, [b[0], b[1], b[2], b[3]]);
+}
+
+/// Milliseconds since midnight UTC as `HH:MM:SS.mmm` (RFC 792 time stamps).
+fn ms_of_day(line: &mut Vec<u8>, t: u32) {
+    let (ms, s) = (t % 1000, t / 1000);
+    let (h, m, s) = (s / 3600, (s / 60) % 60, s % 60);
+    for (i, v) in [h, m, s].into_iter().enumerate() {
+        if i > 0 {
+            line.push(b':');
+        }
+        if v < 10 {
+            line.push(b'0');
+        }
+        dec(line, v as u64);
+    }
+    line.push(b'.');
+    super::fmt::dec_width(line, ms as u64, 3);
+}
+
+/// `echo request, id I, seq S` and its kin.
+fn echo(line: &mut Vec<u8>, name: &str, what: &str, id: u16, seq: u16) {
+    line.extend_from_slice(name.as_bytes());
+    line.extend_from_slice(what.as_bytes());
+    line.extend_from_slice(b", id ");
+    dec(line, id as u64);
+    line.extend_from_slice(b", seq ");
+    dec(line, seq as u64);
+}
+
+/// Writes `ICMP ..., length N` for the ICMP message `m` (captured bytes) of wire length `len`;
+/// ` [|icmp]` where tcpdump runs out of captured bytes.
+pub fn icmp(line: &mut Vec<u8>, m: &[u8], len: u32) {
+    let start = line.len();
+    if !body(line, m) {
+        line.truncate(start);
+        line.extend_from_slice(b" [|icmp]");
+        return;
+    }
+    line.extend_from_slice(b", length ");
+    dec(line, len as u64);
+}
+
+/// The text after `ICMP `; false when the bytes it needs were not captured.
+fn body(line: &mut Vec<u8>, m: &[u8]) -> bool {
+    let Some(&kind) = m.first() else {
+        return false;
+    };
+    let code = m.get(1).copied().unwrap_or(0);
+    let need = |r: std::ops::Range<usize>| m.get(r);
+    line.extend_from_slice(b"ICMP ");
+    match kind {
+        ty::ECHO | ty::ECHO_REPLY => {
+            let Some(idseq) = need(4..8) else {
+                return false;
+            };
+            let what = if kind == ty::ECHO { "request" } else { "reply" };
+            echo(line, "echo ", what, be16(idseq), be16(&idseq[2..]));
+        }
+        ty::UNREACH => {
+            let Some(dst) = need(INNER_DST) else {
+                return false;
+            };
+            match code {
+                0 | 1 => {
+                    line.extend_from_slice(if code == 0 { b"net " } else { b"host " });
+                    addr(line, dst);
+                    line.extend_from_slice(b" unreachable");
+                }
+                2 => {
+                    addr(line, dst);
+                    line.extend_from_slice(b" protocol ");
+                    dec(line, m[INNER_PROTO] as u64);
+                    line.extend_from_slice(b" unreachable");
+                }
+                3 => {
+                    let hlen = (m[INNER] & 0x0f) as usize * 4;
+                    let Some(dport) = need(INNER + hlen + 2..INNER + hlen + 4) else {
+                        return false;
+                    };
+                    let dport = be16(dport) as u64;
+                    addr(line, dst);
+                    match m[INNER_PROTO] {
+                        proto::TCP => line.extend_from_slice(b" tcp port "),
+                        proto::UDP => line.extend_from_slice(b" udp port "),
+                        p => {
+                            line.extend_from_slice(b" protocol ");
+                            dec(line, p as u64);
+                            line.extend_from_slice(b" port ");
+                        }
+                    }
+                    dec(line, dport);
+                    line.extend_from_slice(b" unreachable");
+                }
+                4 => {
+                    let Some(mtu) = need(6..8) else {
+                        return false;
+                    };
+                    addr(line, dst);
+                    line.extend_from_slice(b" unreachable - need to frag");
+                    let mtu = be16(mtu);
+                    if mtu != 0 {
+                        line.extend_from_slice(b" (mtu ");
+                        dec(line, mtu as u64);
+                        line.push(b')');
+                    }
+                }
+                5..=15 => {
+                    let (before, after) = UNREACH[code as usize - 5];
+                    line.extend_from_slice(before.as_bytes());
+                    addr(line, dst);
+                    line.extend_from_slice(after.as_bytes());
+                }
+                _ => {
+                    addr(line, dst);
+                    line.extend_from_slice(b" unreachable - #");
+                    dec(line, code as u64);
+                }
+            }
+        }
+        ty::REDIRECT => {
+            let (Some(dst), Some(gw)) = (need(INNER_DST), need(4..8)) else {
+                return false;
+            };
+            match REDIRECT.get(code as usize) {
+                Some(f) => {
+                    let (a, b) = f.split_once("%s").unwrap_or((f, ""));
+                    line.extend_from_slice(a.as_bytes());
+                    addr(line, dst);
+                    line.extend_from_slice(b.as_bytes());
+                }
+                None => {
+                    line.extend_from_slice(b"redirect-#");
+                    dec(line, code as u64);
+                    line.push(b' ');
+                    addr(line, dst);
+                    line.extend_from_slice(b" to ");
+                }
+            }
+            addr(line, gw);
+        }
+        ty::ROUTER_ADVERT => {
+            let Some(h) = need(4..8) else {
+                return false;
+            };
+            line.extend_from_slice(b"router advertisement lifetime ");
+            let life = be16(&h[2..]) as u64;
+            if life < 60 {
+                dec(line, life);
+            } else if life < 3600 {
+                dec(line, life / 60);
+                line.push(b':');
+                super::fmt::dec_width(line, life % 60, 2);
+            } else {
+                dec(line, life / 3600);
+                line.push(b':');
+                super::fmt::dec_width(line, (life % 3600) / 60, 2);
+                line.push(b':');
+                super::fmt::dec_width(line, life % 60, 2);
+            }
+            let (num, size) = (h[0] as usize, h[1]);
+            line.push(b' ');
+            dec(line, num as u64);
+            line.push(b':');
+            if size != 2 {
+                line.extend_from_slice(b" [size ");
+                dec(line, size as u64);
+                line.push(b']');
+            } else {
+                for i in 0..num {
+                    let Some(e) = need(8 + 8 * i..16 + 8 * i) else {
+                        return false;
+                    };
+                    line.extend_from_slice(b" {");
+                    addr(line, e);
+                    line.push(b' ');
+                    dec(line, be32(&e[4..]) as u64);
+                    line.push(b'}');
+                }
+            }
+        }
+        ty::TIME_EXCEEDED => {
+            if need(INNER_DST).is_none() {
+                return false;
+            }
+            match code {
+                0 => line.extend_from_slice(b"time exceeded in-transit"),
+                1 => line.extend_from_slice(b"ip reassembly time exceeded"),
+                _ => {
+                    line.extend_from_slice(b"time exceeded-#");
+                    dec(line, code as u64);
+                }
+            }
+        }
+        ty::PARAM_PROBLEM => {
+            if code != 0 {
+                line.extend_from_slice(b"parameter problem - code ");
+                dec(line, code as u64);
+            } else {
+                let Some(p) = need(4..5) else {
+                    return false;
+                };
+                line.extend_from_slice(b"parameter problem - octet ");
+                dec(line, p[0] as u64);
+            }
+        }
+        ty::MASK_REPLY => {
+            let Some(mask) = need(8..12) else {
+                return false;
+            };
+            line.extend_from_slice(b"address mask is 0x");
+            hex_width(line, be32(mask) as u64, 8);
+        }
+        ty::TSTAMP | ty::TSTAMP_REPLY => {
+            let Some(idseq) = need(4..8) else {
+                return false;
+            };
+            line.extend_from_slice(if kind == ty::TSTAMP {
+                b"time stamp query id "
+            } else {
+                b"time stamp reply id "
+            });
+            dec(line, be16(idseq) as u64);
+            line.extend_from_slice(b" seq ");
+            dec(line, be16(&idseq[2..]) as u64);
+            if kind == ty::TSTAMP_REPLY {
+                let Some(t) = need(8..20) else {
+                    return false;
+                };
+                for (i, label) in [": org ", ", recv ", ", xmit "].iter().enumerate() {
+                    line.extend_from_slice(label.as_bytes());
+                    ms_of_day(line, be32(&t[4 * i..]));
+                }
+            }
+        }
+        ty::EXT_ECHO | ty::EXT_ECHO_REPLY => {
+            let Some(idseq) = need(4..7) else {
+                return false;
+            };
+            let what = if kind == ty::EXT_ECHO {
+                "request"
+            } else {
+                "reply"
+            };
+            echo(line, "extended echo ", what, be16(idseq), idseq[2] as u16);
+        }
+        _ => match NAMES.iter().find(|(k, _)| *k == kind) {
+            Some((_, n)) => line.extend_from_slice(n.as_bytes()),
+            None => {
+                line.extend_from_slice(b"type-#");
+                dec(line, kind as u64);
+            }
+        },
+    }
+    true
+}
+
+/// ICMPv6 message types (RFC 4443, RFC 4861, RFC 2710, RFC 3810 and others tcpdump names).
+mod ty6 {
+    pub const DST_UNREACH: u8 = 1;
+    pub const PACKET_TOO_BIG: u8 = 2;
+    pub const TIME_EXCEEDED: u8 = 3;
+    pub const PARAM_PROBLEM: u8 = 4;
+    pub const ECHO_REQUEST: u8 = 128;
+    pub const ECHO_REPLY: u8 = 129;
+    pub const MLD_QUERY: u8 = 130;
+    pub const MLD_REPORT: u8 = 131;
+    pub const MLD_DONE: u8 = 132;
+    pub const NEIGHBOR_SOLICIT: u8 = 135;
+    pub const NEIGHBOR_ADVERT: u8 = 136;
+    pub const REDIRECT: u8 = 137;
+    pub const MLDV2_REPORT: u8 = 143;
+    pub const HA_DISCOVERY_REQUEST: u8 = 144;
+    pub const MOBILE_PREFIX_SOLICIT: u8 = 146;
+    pub const RPL: u8 = 155;
+}
+
+/// RPL control message codes (RFC 6550 §6), without the security bit.
+const RPL_CODES: [&str; 4] = [
+    "DODAG Information Solicitation",
+    "DODAG Information Object",
+    "Destination Advertisement Object",
+    "Destination Advertisement Object Ack",
+];
+
+/// tcpdump's names of ICMPv6 types (`icmp6_type_values`).
+const NAMES6: [(u8, &str); 26] = [
+    (1, "destination unreachable"),
+    (2, "packet too big"),
+    (3, "time exceeded in-transit"),
+    (4, "parameter problem"),
+    (128, "echo request"),
+    (129, "echo reply"),
+    (130, "multicast listener query"),
+    (131, "multicast listener report"),
+    (132, "multicast listener done"),
+    (133, "router solicitation"),
+    (134, "router advertisement"),
+    (135, "neighbor solicitation"),
+    (136, "neighbor advertisement"),
+    (137, "redirect"),
+    (138, "router renumbering"),
+    (141, "inverse neighbor solicitation"),
+    (142, "inverse neighbor advertisement"),
+    (143, "multicast listener report v2"),
+    (144, "ha discovery request"),
+    (145, "ha discovery reply"),
+    (146, "mobile router solicitation"),
+    (147, "mobile router advertisement"),
+    (139, "who-are-you request"),
+    (140, "who-are-you reply"),
+    (200, "mtrace message"),
+    (155, "RPL"),
+];
+
+/// Destination unreachable codes (RFC 4443 §3.1), as tcpdump spells them.
+const UNREACH6: [&str; 5] = [
+    "unreachable route",
+    " unreachable prohibited",
+    "beyond scope",
+    "unreachable address",
+    "unreachable port",
+];
+
+/// Parameter problem codes (RFC 4443 §3.4, RFC 7112).
+const PARAM6: [&str; 4] = [
+    ", erroneous - octet ",
+    ", next header - octet ",
+    ", option - octet ",
+    ", incomplete header chain - octet ",
+];
+
+/// Where the returned IPv6 datagram starts in an error message, and its addresses.
+const INNER6_SRC: std::ops::Range<usize> = 8 + 8..8 + 24;
+const INNER6_DST: std::ops::Range<usize> = 8 + 24..8 + 40;
+
+fn addr6(line: &mut Vec<u8>, b: &[u8]) {
+    let mut a = [0u8; 16];
+    a.copy_from_slice(&b[..16]);
+    super::fmt::ipv6(line, a);
+}
+
+/// The protocol and destination port of the datagram an ICMPv6 error returns, walking its
+/// extension headers as tcpdump's `get_upperlayer` does.
+fn upper_layer(m: &[u8]) -> Option<(u8, u16)> {
+    let mut next = *m.get(8 + 6)?;
+    let mut at = 8 + 40;
+    loop {
+        match next {
+            proto::TCP | proto::UDP => {
+                let port = m.get(at + 2..at + 4)?;
+                return Some((next, be16(port)));
+            }
+            proto::HOPOPT | proto::IPV6_OPTS | proto::IPV6_ROUTE => {
+                let h = m.get(at..at + 2)?;
+                next = h[0];
+                at += (h[1] as usize + 1) * 8;
+            }
+            proto::IPV6_FRAG => {
+                let h = m.get(at..at + 4)?;
+                if be16(&h[2..]) & 0xfff8 != 0 {
+                    return None;
+                }
+                next = h[0];
+                at += 8;
+            }
+            proto::AH => {
+                let h = m.get(at..at + 2)?;
+                next = h[0];
+                at += (h[1] as usize + 2) * 4;
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// Writes `ICMP6, ..., length N` (print-icmp6.c without -v); ` [|icmp6]` where tcpdump runs out
+/// of captured bytes.
+pub fn icmp6(line: &mut Vec<u8>, m: &[u8], len: u32) {
+    match body6(line, m, len) {
+        Some(true) => {
+            line.extend_from_slice(b", length ");
+            dec(line, len as u64);
+        }
+        Some(false) => {}
+        None => line.extend_from_slice(b" [|icmp6]"),
+    }
+}
+
+/// The text from `ICMP6, `; `Some(false)` when tcpdump prints no length (it dumps the rest in
+/// hex on further lines), `None` when captured bytes ran out.
+fn body6(line: &mut Vec<u8>, m: &[u8], len: u32) -> Option<bool> {
+    if len == 0 {
+        line.extend_from_slice(b"ICMP6, length 0 (invalid)");
+        return Some(false);
+    }
+    let kind = *m.first()?;
+    line.extend_from_slice(b"ICMP6, ");
+    match NAMES6.iter().find(|(k, _)| *k == kind) {
+        Some((_, n)) => line.extend_from_slice(n.as_bytes()),
+        None => {
+            line.extend_from_slice(b"unknown icmp6 type (");
+            dec(line, kind as u64);
+            line.push(b')');
+            return Some(true);
+        }
+    }
+    let code = *m.get(1)?;
+    match kind {
+        ty6::DST_UNREACH => {
+            line.extend_from_slice(b", ");
+            match UNREACH6.get(code as usize) {
+                Some(c) => line.extend_from_slice(c.as_bytes()),
+                None => {
+                    line.extend_from_slice(b"unknown unreach code (");
+                    dec(line, code as u64);
+                    line.push(b')');
+                }
+            }
+            match code {
+                0 | 1 | 3 => {
+                    line.push(b' ');
+                    addr6(line, m.get(INNER6_DST)?);
+                }
+                2 => {
+                    line.push(b' ');
+                    addr6(line, m.get(INNER6_DST)?);
+                    line.extend_from_slice(b", source address ");
+                    addr6(line, m.get(INNER6_SRC)?);
+                }
+                4 => {
+                    let (p, port) = upper_layer(m)?;
+                    line.extend_from_slice(b", ");
+                    addr6(line, m.get(INNER6_DST)?);
+                    line.extend_from_slice(if p == proto::TCP {
+                        b" tcp port "
+                    } else {
+                        b" udp port "
+                    });
+                    dec(line, port as u64);
+                }
+                _ => return Some(false),
+            }
+        }
+        ty6::PACKET_TOO_BIG => {
+            line.extend_from_slice(b", mtu ");
+            dec(line, be32(m.get(4..8)?) as u64);
+        }
+        ty6::TIME_EXCEEDED => match code {
+            0 => {
+                line.extend_from_slice(b" for ");
+                addr6(line, m.get(INNER6_DST)?);
+            }
+            1 => line.extend_from_slice(b" (reassembly)"),
+            _ => {
+                line.extend_from_slice(b", unknown code (");
+                dec(line, code as u64);
+                line.push(b')');
+            }
+        },
+        ty6::PARAM_PROBLEM => {
+            m.get(INNER6_DST)?;
+            match PARAM6.get(code as usize) {
+                Some(c) => {
+                    line.extend_from_slice(c.as_bytes());
+                    dec(line, be32(m.get(4..8)?) as u64);
+                }
+                None => {
+                    line.extend_from_slice(b", code-#");
+                    dec(line, code as u64);
+                }
+            }
+        }
+        ty6::ECHO_REQUEST | ty6::ECHO_REPLY => {
+            let idseq = m.get(4..8)?;
+            line.extend_from_slice(b", id ");
+            dec(line, be16(idseq) as u64);
+            line.extend_from_slice(b", seq ");
+            dec(line, be16(&idseq[2..]) as u64);
+        }
+        ty6::MLD_QUERY if len >= 28 => {
+            line.extend_from_slice(b" v2 [gaddr ");
+            addr6(line, m.get(8..24)?);
+            let sources = be16(m.get(26..28)?) as u32;
+            if sources > 0 {
+                if len < 28 + sources * 16 {
+                    line.extend_from_slice(b" [invalid number of sources]");
+                } else {
+                    line.extend_from_slice(b", ");
+                    dec(line, sources as u64);
+                    line.extend_from_slice(b" source(s)");
+                }
+            }
+            line.push(b']');
+        }
+        ty6::MLD_QUERY if len != 24 => {
+            line.extend_from_slice(b" unknown-version (len ");
+            dec(line, len as u64);
+            line.extend_from_slice(b") ");
+        }
+        ty6::MLD_QUERY | ty6::MLD_REPORT | ty6::MLD_DONE => {
+            // tcpdump prints these right after the name, without a separator.
+            line.extend_from_slice(b"max resp delay: ");
+            dec(line, be16(m.get(4..6)?) as u64);
+            line.extend_from_slice(b" addr: ");
+            addr6(line, m.get(8..24)?);
+        }
+        ty6::NEIGHBOR_SOLICIT => {
+            line.extend_from_slice(b", who has ");
+            addr6(line, m.get(8..24)?);
+        }
+        ty6::NEIGHBOR_ADVERT => {
+            line.extend_from_slice(b", tgt is ");
+            addr6(line, m.get(8..24)?);
+        }
+        ty6::REDIRECT => {
+            line.extend_from_slice(b", ");
+            addr6(line, m.get(24..40)?);
+            line.extend_from_slice(b" to ");
+            addr6(line, m.get(8..24)?);
+        }
+        ty6::MLDV2_REPORT => {
+            if len < 8 {
+                line.extend_from_slice(b" [invalid len ");
+                dec(line, len as u64);
+                line.push(b']');
+            } else {
+                line.extend_from_slice(b", ");
+                dec(line, be16(m.get(6..8)?) as u64);
+                line.extend_from_slice(b" group record(s)");
+            }
+        }
+        ty6::RPL if code & 0x80 != 0 => line.extend_from_slice(b", (SEC) [worktodo]"),
+        ty6::RPL => {
+            line.extend_from_slice(b", (CLR)");
+            match RPL_CODES.get(code as usize) {
+                Some(c) => line.extend_from_slice(c.as_bytes()),
+                None => {
+                    line.extend_from_slice(b"RPL message, unknown code ");
+                    dec(line, code as u64);
+                }
+            }
+        }
+        ty6::HA_DISCOVERY_REQUEST | ty6::MOBILE_PREFIX_SOLICIT => {
+            line.extend_from_slice(b", id 0x");
+            hex_width(line, be16(m.get(4..6)?) as u64, 4);
+        }
+        _ => {}
+    }
+    Some(true)
+}

@@ -1,0 +1,660 @@
+//! tcpdump's `-n` one-line format, exact for IPv4/IPv6 TCP and UDP through the `length N` field
+//! (print-ip.c, print-ip6.c, print-tcp.c, print-udp.c, print-mptcp.c, print-mpls.c of tcpdump),
+//! with tcpdump's relative sequence numbers (`-S` for absolute ones), MPLS labels and tunnels
+//! ([`tunnel`]) in front of the inner packet, IPv6 extension headers, and ARP.
+//!
+//! Every packet gives exactly one line, whatever it is (where tcpdump would continue a VXLAN
+//! packet or a hex dump on further lines, this view stays on one). The line is built in a reused
+//! buffer with the small formatters of [`fmt`] and written with one call, so the hot path
+//! allocates nothing.
+
+mod arp;
+mod ext;
+pub mod fmt;
+mod icmp;
+pub mod tcp;
+pub mod tunnel;
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::io::{self, Write};
+
+use super::time::{TimeFormatter, TimeStyle};
+use super::{PacketContext, Renderer};
+use crate::decode::{
+    Layer, Link, MplsStack, Net, Packet, StopKind, TcpSummary, Transport, UdpSummary, proto,
+};
+use crate::source::Timestamp;
+use fmt::dec;
+
+/// tcpdump's per-connection key for relative sequence numbers (print-tcp.c `tha`): the
+/// connection with the lower port (or, for equal ports, the lower address) first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct SeqKey {
+    a: [u8; 16],
+    b: [u8; 16],
+    ports: u32,
+    v6: bool,
+}
+
+impl std::hash::Hash for SeqKey {
+    /// Three words instead of 37 bytes one slice at a time.
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        let w = |b: &[u8; 16], i: usize| {
+            u64::from_le_bytes([
+                b[i],
+                b[i + 1],
+                b[i + 2],
+                b[i + 3],
+                b[i + 4],
+                b[i + 5],
+                b[i + 6],
+                b[i + 7],
+            ])
+        };
+        h.write_u64(w(&self.a, 0) ^ w(&self.a, 8).rotate_left(17));
+        h.write_u64(w(&self.b, 0) ^ w(&self.b, 8).rotate_left(17));
+        h.write_u64((self.ports as u64) << 1 | self.v6 as u64);
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct SeqBase {
+    seq: u32,
+    ack: u32,
+}
+
+/// A small multiplicative hasher (FxHash's constant): the keys are not attacker-chosen in a way
+/// that matters here, and SipHash would cost more than the rest of the line.
+#[derive(Default)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut w = [0u8; 8];
+            w[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(w));
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.add(n as u64);
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.add(n as u64);
+    }
+}
+
+impl FxHasher {
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+/// Conversations remembered for relative sequence numbers before the table starts afresh:
+/// about 15 MB, so that memory stays bounded whatever the file (tcpdump's own table grows
+/// without limit; the two print the same numbers until this many conversations were seen).
+pub const SEQ_TABLE_LIMIT: usize = 250_000;
+
+pub struct TcpdumpRenderer {
+    pub time: TimeFormatter,
+    /// `-S`: print absolute sequence numbers.
+    pub absolute: bool,
+    /// See [`SEQ_TABLE_LIMIT`].
+    pub seq_table_limit: usize,
+    seq_hash: HashMap<SeqKey, SeqBase, BuildHasherDefault<FxHasher>>,
+    /// The line being built; reused for every packet.
+    line: Vec<u8>,
+    /// The timestamp text up to the fraction for `stamp_sec` (clock, date and epoch styles).
+    stamp: Vec<u8>,
+    stamp_sec: Option<i64>,
+    /// How many tunnels deep the packet being printed is.
+    depth: u8,
+}
+
+impl TcpdumpRenderer {
+    pub fn new(time: TimeFormatter, absolute: bool) -> Self {
+        TcpdumpRenderer {
+            time,
+            absolute,
+            seq_table_limit: SEQ_TABLE_LIMIT,
+            seq_hash: HashMap::default(),
+            line: Vec::with_capacity(512),
+            stamp: Vec::with_capacity(32),
+            stamp_sec: None,
+            depth: 0,
+        }
+    }
+}
+
+impl Renderer for TcpdumpRenderer {
+    fn packet(
+        &mut self,
+        out: &mut dyn Write,
+        p: &Packet<'_>,
+        _ctx: &PacketContext,
+    ) -> io::Result<()> {
+        let mut line = std::mem::take(&mut self.line);
+        line.clear();
+        self.timestamp(&mut line, p.ts)?;
+        self.body(&mut line, p)?;
+        line.push(b'\n');
+        let r = out.write_all(&line);
+        self.line = line;
+        r
+    }
+}
+
+/// Formats the rare, non-IP parts of a line; `write!` into a `Vec` cannot fail.
+macro_rules! w {
+    ($buf:expr, $($arg:tt)*) => {
+        write!($buf, $($arg)*)
+    };
+}
+
+impl TcpdumpRenderer {
+    /// The timestamp and its space. Styles that depend only on the packet's own time reuse the
+    /// text of the whole seconds, formatted once per second by [`TimeFormatter`], and append the
+    /// fraction here; the others (deltas) go through the formatter every time.
+    fn timestamp(&mut self, line: &mut Vec<u8>, ts: Timestamp) -> io::Result<()> {
+        // Without --nano, libpcap hands tcpdump microseconds (cut, not rounded), and tcpdump
+        // computes deltas from those: cut first, so that -ttt and -ttttt agree to the digit.
+        let ts = if self.time.nano {
+            ts
+        } else {
+            Timestamp::new(ts.sec, ts.nsec / 1000 * 1000)
+        };
+        if !matches!(
+            self.time.style,
+            TimeStyle::Clock | TimeStyle::Date | TimeStyle::Epoch
+        ) {
+            let start = line.len();
+            self.time.write(line, ts)?;
+            // tcpdump keeps a column for the sign of a time difference: ' ' or '-'.
+            if matches!(self.time.style, TimeStyle::Delta | TimeStyle::SinceFirst)
+                && line.get(start) != Some(&b'-')
+            {
+                line.insert(start, b' ');
+            }
+            return Ok(());
+        }
+        if self.stamp_sec != Some(ts.sec) {
+            self.stamp.clear();
+            self.time
+                .write(&mut self.stamp, Timestamp::new(ts.sec, 0))?;
+            // Keep the text before the fraction: "... HH:MM:SS" of "... HH:MM:SS.000000 ".
+            let cut = self
+                .stamp
+                .iter()
+                .rposition(|b| *b == b'.')
+                .unwrap_or(self.stamp.len());
+            self.stamp.truncate(cut);
+            self.stamp_sec = Some(ts.sec);
+        }
+        line.extend_from_slice(&self.stamp);
+        line.push(b'.');
+        let (frac, width) = if self.time.nano {
+            (ts.nsec as u64, 9)
+        } else {
+            ((ts.nsec / 1000) as u64, 6)
+        };
+        fmt::dec_width(line, frac, width);
+        line.push(b' ');
+        Ok(())
+    }
+
+    fn body(&mut self, line: &mut Vec<u8>, p: &Packet<'_>) -> io::Result<()> {
+        mpls(line, &p.mpls);
+        match &p.net {
+            Net::Ipv4(_) | Net::Ipv6(_) => self.ip(line, p),
+            Net::Arp(_) => {
+                arp::arp(line, p);
+                Ok(())
+            }
+            Net::Other {
+                ether_type: tunnel::ETHERTYPE_NSH,
+            } => {
+                let data = p.data.get(p.net_offset as usize..).unwrap_or(&[]);
+                self.nsh(line, p, data)
+            }
+            Net::Other { ether_type } => match p.link {
+                Link::Loopback { family } => w!(line, "AF {family}, length {}", p.orig_len),
+                _ => w!(line, "ethertype 0x{ether_type:04x}, length {}", p.orig_len),
+            },
+            Net::None => match p.link {
+                Link::Unsupported => {
+                    w!(line, "[link type {}] length {}", p.link_type, p.orig_len)
+                }
+                _ => {
+                    match &p.stop {
+                        Some(s) => w!(line, "[|{}]", s.layer.name())?,
+                        None => w!(line, "[{}] length {}", p.link_type, p.orig_len)?,
+                    }
+                    Ok(())
+                }
+            },
+        }
+    }
+
+    fn ip(&mut self, line: &mut Vec<u8>, p: &Packet<'_>) -> io::Result<()> {
+        let mut addrs = Addrs::of(p);
+        line.extend_from_slice(if addrs.v6 { b"IP6 " } else { b"IP " });
+        // The IP length claims more than the frame brought (print-ip.c, print-ip6.c).
+        let on_wire = (p.orig_len as usize).saturating_sub(p.net_offset as usize);
+        let claimed = match &p.net {
+            Net::Ipv4(h) => h.total_len as usize,
+            Net::Ipv6(h) if h.payload_len > 0 => h.payload_len as usize + 40,
+            _ => 0,
+        };
+        if claimed > on_wire {
+            line.extend_from_slice(if addrs.v6 {
+                b"truncated-ip6 - "
+            } else {
+                b"truncated-ip - "
+            });
+            dec(line, (claimed - on_wire) as u64);
+            // print-ip6.c leaves out the space before the addresses.
+            line.extend_from_slice(if addrs.v6 {
+                b" bytes missing!"
+            } else {
+                b" bytes missing! "
+            });
+        }
+        if let Net::Ipv6(h) = &p.net
+            && h.ext_count > 0
+            && !ext::leaves_addresses_to_transport(h.next_header)
+        {
+            addrs.lead(line);
+            addrs.shown = true;
+            if !ext::headers(line, p, h) {
+                return Ok(());
+            }
+        }
+        match &p.transport {
+            Transport::Tcp(t) => {
+                self.tcp(line, p, t, &addrs);
+                Ok(())
+            }
+            Transport::Udp(u) => {
+                addrs.pair_ports(line, u.src_port, u.dst_port);
+                line.extend_from_slice(b": ");
+                if u.length >= 8 && self.udp_tunnel(line, p, u.src_port, u.dst_port)? {
+                    return Ok(());
+                }
+                udp(line, p, u);
+                Ok(())
+            }
+            Transport::Icmpv4(_) => {
+                addrs.lead(line);
+                icmp::icmp(line, transport_bytes(p), segment_len(p));
+                Ok(())
+            }
+            Transport::Icmpv6(_) => {
+                addrs.lead(line);
+                icmp::icmp6(line, transport_bytes(p), segment_len(p));
+                Ok(())
+            }
+            Transport::Partial {
+                protocol: proto::TCP,
+                ..
+            } if matches!(p.stop, Some(s) if matches!(s.kind, StopKind::Truncated { .. }))
+                && crate::decode::tcp_header_prefix(p.payload).is_some() =>
+            {
+                if let Some(t) = crate::decode::tcp_header_prefix(p.payload) {
+                    self.tcp(line, p, &t, &addrs);
+                }
+                Ok(())
+            }
+            Transport::Partial { protocol, ports } => {
+                let tcp = *protocol == proto::TCP;
+                // tcpdump prints the addresses (and ports when it has them), then reports the
+                // cut with a leading space: two spaces after the colon, except for TCP
+                // without ports, whose address part ends at the colon.
+                match ports {
+                    Some((s, d)) => {
+                        addrs.pair_ports(line, *s, *d);
+                        line.extend_from_slice(b": ");
+                    }
+                    None if tcp && !addrs.shown => {
+                        addrs.lead(line);
+                        line.pop();
+                    }
+                    None => addrs.lead(line),
+                }
+                match p.stop {
+                    Some(s)
+                        if matches!(s.kind, StopKind::Malformed(_)) && s.layer == Layer::Tcp =>
+                    {
+                        let hl = p.payload.get(12).map(|b| (b >> 4) as u32 * 4).unwrap_or(0);
+                        w!(
+                            line,
+                            " tcp {} [bad hdr length {hl} - too short, < 20]",
+                            p.payload_wire_len.saturating_sub(hl)
+                        )
+                    }
+                    _ => w!(line, " [|{}]", if tcp { "tcp" } else { "udp" }),
+                }
+            }
+            Transport::Other {
+                protocol: proto::ICMP,
+            } if !is_fragment(p) => {
+                addrs.lead(line);
+                icmp::icmp(line, transport_bytes(p), segment_len(p));
+                Ok(())
+            }
+            Transport::Other {
+                protocol: proto::ICMPV6,
+            } if !is_fragment(p) => {
+                addrs.lead(line);
+                icmp::icmp6(line, transport_bytes(p), segment_len(p));
+                Ok(())
+            }
+            Transport::Other { .. } | Transport::None if is_fragment(p) => {
+                addrs.lead(line);
+                w!(line, "ip-proto-{}", p.ip_protocol().unwrap_or(0))
+            }
+            Transport::Other { protocol } => {
+                addrs.lead(line);
+                match *protocol {
+                    proto::IPIP => self.ip_in_ip(line, p, false),
+                    proto::IPV6_IN_IP => self.ip_in_ip(line, p, true),
+                    proto::GRE => self.gre(line, p),
+                    _ => w!(line, "ip-proto-{protocol} {}", p.payload_wire_len),
+                }
+            }
+            Transport::None => {
+                addrs.lead(line);
+                match p.stop {
+                    Some(s) => w!(line, "[|{}]", s.layer.name()),
+                    None => w!(line, "ip-proto-{}", p.ip_protocol().unwrap_or(0)),
+                }
+            }
+        }
+    }
+
+    fn tcp(&mut self, line: &mut Vec<u8>, p: &Packet<'_>, t: &TcpSummary<'_>, addrs: &Addrs) {
+        addrs.pair_ports(line, t.src_port, t.dst_port);
+        line.extend_from_slice(b": ");
+        tcp::flags(line, t.flags);
+        let (mut seq, mut ack) = (t.seq, t.ack);
+        let mut sb = tcp::SackBase::default();
+        if !self.absolute && t.flags.ack() {
+            let rev =
+                t.src_port > t.dst_port || (t.src_port == t.dst_port && addrs.src > addrs.dst);
+            let key = if rev {
+                SeqKey {
+                    a: addrs.dst,
+                    b: addrs.src,
+                    ports: (t.dst_port as u32) << 16 | t.src_port as u32,
+                    v6: addrs.v6,
+                }
+            } else {
+                SeqKey {
+                    a: addrs.src,
+                    b: addrs.dst,
+                    ports: (t.src_port as u32) << 16 | t.dst_port as u32,
+                    v6: addrs.v6,
+                }
+            };
+            let base = match self.seq_hash.get(&key) {
+                Some(b) if !t.flags.syn() => {
+                    if rev {
+                        seq = seq.wrapping_sub(b.ack);
+                        ack = ack.wrapping_sub(b.seq);
+                    } else {
+                        seq = seq.wrapping_sub(b.seq);
+                        ack = ack.wrapping_sub(b.ack);
+                    }
+                    *b
+                }
+                _ => {
+                    let b = if rev {
+                        SeqBase {
+                            ack: seq,
+                            seq: ack.wrapping_sub(1),
+                        }
+                    } else {
+                        SeqBase {
+                            seq,
+                            ack: ack.wrapping_sub(1),
+                        }
+                    };
+                    if self.seq_hash.len() >= self.seq_table_limit {
+                        self.seq_hash.clear();
+                    }
+                    self.seq_hash.insert(key, b);
+                    b
+                }
+            };
+            sb = tcp::SackBase {
+                thseq: base.seq,
+                thack: base.ack,
+                rev,
+                segment_captured: false,
+            };
+        }
+        let hlen = t.header_len as u32;
+        let seg = segment_len(p);
+        if hlen > seg {
+            line.extend_from_slice(b" [bad hdr length ");
+            dec(line, hlen as u64);
+            line.extend_from_slice(b" - too long, > ");
+            dec(line, seg as u64);
+            line.push(b']');
+            return;
+        }
+        let length = seg - hlen;
+        sb.segment_captured = p.payload.len() as u32 >= length;
+        if length > 0 || t.flags.syn() || t.flags.fin() || t.flags.rst() {
+            line.extend_from_slice(b", seq ");
+            dec(line, seq as u64);
+            if length > 0 {
+                line.push(b':');
+                dec(line, seq.wrapping_add(length) as u64);
+            }
+        }
+        if t.flags.ack() {
+            line.extend_from_slice(b", ack ");
+            dec(line, ack as u64);
+        }
+        line.extend_from_slice(b", win ");
+        dec(line, t.window as u64);
+        if t.flags.urg() {
+            line.extend_from_slice(b", urg ");
+            dec(line, t.urgent as u64);
+        }
+        if hlen > 20 && tcp::options(line, t, sb) != tcp::OptionsEnd::Closed {
+            return;
+        }
+        line.extend_from_slice(b", length ");
+        dec(line, length as u64);
+        let captured = (20 + t.options.len()) as u32;
+        if captured < hlen {
+            line.extend_from_slice(b" [remaining caplen(");
+            dec(line, captured as u64);
+            line.extend_from_slice(b") < header length(");
+            dec(line, hlen as u64);
+            line.extend_from_slice(b")] [|tcp]");
+        }
+    }
+}
+
+/// `UDP, length N` as print-udp.c computes it: the UDP length field, checked against what the
+/// IP header leaves for it (a datagram cut into IP fragments is not checked).
+fn udp(line: &mut Vec<u8>, p: &Packet<'_>, u: &UdpSummary) {
+    let ip_len = p.payload_wire_len + 8;
+    let mut ulen = u.length as u32;
+    // IPv6 jumbograms (RFC 2675) carry 0 here.
+    if ulen == 0 && ip_len > 65535 {
+        ulen = ip_len;
+    }
+    if ulen < 8 {
+        line.extend_from_slice(b"undersized-udplength ");
+        dec(line, ulen as u64);
+        line.extend_from_slice(b" < 8");
+        return;
+    }
+    let ulen = ulen - 8;
+    let length = p.payload_wire_len.min(ulen);
+    if ulen > length && !is_fragmented(p) {
+        line.extend_from_slice(b"UDP, bad length ");
+        dec(line, ulen as u64);
+        line.extend_from_slice(b" > ");
+        dec(line, length as u64);
+    } else {
+        line.extend_from_slice(b"UDP, length ");
+        dec(line, ulen as u64);
+    }
+}
+
+/// `MPLS (label L, tc T, [S], ttl N) ` for each label stack entry (print-mpls.c, RFC 3032).
+fn mpls(line: &mut Vec<u8>, m: &MplsStack) {
+    if m.count == 0 {
+        return;
+    }
+    line.extend_from_slice(b"MPLS");
+    for e in m.entries() {
+        line.extend_from_slice(b" (label ");
+        dec(line, (e >> 12) as u64);
+        line.extend_from_slice(b", tc ");
+        dec(line, ((e >> 9) & 7) as u64);
+        if e & 0x100 != 0 {
+            line.extend_from_slice(b", [S]");
+        }
+        line.extend_from_slice(b", ttl ");
+        dec(line, (e & 0xff) as u64);
+        line.push(b')');
+    }
+    line.push(b' ');
+}
+
+/// The two addresses of an IP packet as bytes (IPv4 in the first four).
+struct Addrs {
+    src: [u8; 16],
+    dst: [u8; 16],
+    v6: bool,
+    /// `SRC > DST: ` was already printed (by the IPv6 extension headers): ports stand alone.
+    shown: bool,
+}
+
+impl Addrs {
+    fn of(p: &Packet<'_>) -> Addrs {
+        let mut a = Addrs {
+            src: [0; 16],
+            dst: [0; 16],
+            v6: false,
+            shown: false,
+        };
+        match &p.net {
+            Net::Ipv4(h) => {
+                a.src[..4].copy_from_slice(&h.src.octets());
+                a.dst[..4].copy_from_slice(&h.dst.octets());
+            }
+            Net::Ipv6(h) => {
+                a.src = h.src.octets();
+                a.dst = h.dst.octets();
+                a.v6 = true;
+            }
+            _ => {}
+        }
+        a
+    }
+
+    fn addr(&self, line: &mut Vec<u8>, a: &[u8; 16]) {
+        if self.v6 {
+            fmt::ipv6(line, *a);
+        } else {
+            fmt::ipv4(line, [a[0], a[1], a[2], a[3]]);
+        }
+    }
+
+    /// `SRC > DST: ` unless already shown.
+    fn lead(&self, line: &mut Vec<u8>) {
+        if !self.shown {
+            self.addr(line, &self.src);
+            line.extend_from_slice(b" > ");
+            self.addr(line, &self.dst);
+            line.extend_from_slice(b": ");
+        }
+    }
+
+    /// `SRC.SPORT > DST.DPORT`, or `SPORT > DPORT` when the addresses were shown.
+    fn pair_ports(&self, line: &mut Vec<u8>, sport: u16, dport: u16) {
+        if !self.shown {
+            self.addr(line, &self.src);
+            line.push(b'.');
+        }
+        dec(line, sport as u64);
+        line.extend_from_slice(b" > ");
+        if !self.shown {
+            self.addr(line, &self.dst);
+            line.push(b'.');
+        }
+        dec(line, dport as u64);
+    }
+}
+
+/// Length on the wire of what follows the IP header(s), which tcpdump's transport printers
+/// receive as `length` (the captured length when the IP length field is 0).
+fn segment_len(p: &Packet<'_>) -> u32 {
+    let wire = match &p.net {
+        Net::Ipv4(h) => (h.total_len as u32).saturating_sub(h.header_len as u32),
+        Net::Ipv6(h) => (h.payload_len as u32).saturating_sub(h.ext_len()),
+        _ => 0,
+    };
+    if wire == 0 {
+        p.data.len().saturating_sub(p.transport_offset as usize) as u32
+    } else {
+        wire
+    }
+}
+
+/// The captured bytes of the transport header and what follows, up to the IP length.
+fn transport_bytes<'a>(p: &Packet<'a>) -> &'a [u8] {
+    let start = p.transport_offset as usize;
+    let end = start
+        .saturating_add(segment_len(p) as usize)
+        .min(p.data.len());
+    p.data.get(start..end).unwrap_or(&[])
+}
+
+/// A later fragment: no transport header in it.
+fn is_fragment(p: &Packet<'_>) -> bool {
+    match &p.net {
+        Net::Ipv4(h) => h.frag_offset != 0,
+        Net::Ipv6(h) => h.fragment.map(|f| f.offset != 0).unwrap_or(false),
+        _ => false,
+    }
+}
+
+/// Any piece of a fragmented datagram (print-ip.c: `off & (IP_MF|IP_OFFMASK)`).
+fn is_fragmented(p: &Packet<'_>) -> bool {
+    match &p.net {
+        Net::Ipv4(h) => h.frag_offset != 0 || h.more_fragments,
+        Net::Ipv6(h) => h.fragment.is_some(),
+        _ => false,
+    }
+}
+
+/// A MAC address in tcpdump's lower-case colon form.
+pub struct Mac(pub [u8; 6]);
+
+impl std::fmt::Display for Mac {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let m = self.0;
+        write!(
+            f,
+            "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+            m[0], m[1], m[2], m[3], m[4], m[5]
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests;
