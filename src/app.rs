@@ -47,6 +47,8 @@ pub fn main() -> i32 {
 pub fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Replay(a) => replay(a),
+        Command::Live(a) => crate::capture::live(a),
+        Command::Interfaces => crate::capture::interfaces(),
     }
 }
 

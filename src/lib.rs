@@ -6,11 +6,15 @@
 //! [`app`] runs a command.
 
 pub mod app;
+pub mod capture;
+pub mod capture_writer;
 pub mod cli;
 pub mod config;
 pub mod decode;
 pub mod pipeline;
+pub mod privileges;
 pub mod render;
 pub mod services;
+pub mod signals;
 pub mod source;
 pub mod track;
