@@ -8,15 +8,16 @@
 //! nothing is queued before the bind) to set what pnet has no option for: SO_TIMESTAMPNS, a large
 //! receive buffer, PACKET_IGNORE_OUTGOING on loopback and, when given, the BPF filter.
 //!
-//! pnet's `DataLinkReceiver::next` cannot be used for the reads, measured on Linux 6.18
-//! (`tests/live.rs` checks each of these properties of our own reader instead):
+//! pnet's `DataLinkReceiver::next` cannot be used for the reads. Measured with
+//! `examples/pnet_probe.rs` on Linux 6.18 (and `tests/live.rs` checks our reader for each point):
 //! - it calls `recvfrom` and drops the `sockaddr_ll`, so the packet direction (`sll_pkttype`)
-//!   is lost: on `lo` every packet would arrive twice without PACKET_IGNORE_OUTGOING;
-//! - it returns no timestamp. With SO_TIMESTAMPNS set the timestamp is a control message that a
-//!   plain `recvfrom` discards; the SIOCGSTAMPNS ioctl after each read would cost one more
-//!   syscall per packet (pnet already makes two: `poll` then `recvfrom`);
+//!   is lost: one datagram sent on `lo` came out of pnet twice;
+//! - it returns no timestamp. With SO_TIMESTAMPNS set, the timestamp is a control message that
+//!   `recvfrom` discards, and the SIOCGSTAMPNS ioctl then fails with ENOENT. Without
+//!   SO_TIMESTAMPNS the ioctl works, but stamps the packets queued before its first call with the
+//!   time of the ioctl, and costs a third syscall per packet (pnet makes two: `poll`, `recvfrom`);
 //! - it reads without MSG_TRUNC, so a frame cut by the snap length loses its wire length;
-//! - one packet per two syscalls is too slow for a loopback flood (see scripts/bench-live.sh).
+//! - one packet per two or three syscalls is too slow for a loopback flood (scripts/bench-live.sh).
 //!
 //! So we do the minimum ourselves on the descriptor pnet configured: `recvmmsg(2)` with
 //! MSG_TRUNC, reading up to [`BATCH`] queued packets per syscall, each with its `sll_pkttype`
