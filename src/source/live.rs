@@ -16,13 +16,17 @@
 //!   `recvfrom` discards, and the SIOCGSTAMPNS ioctl then fails with ENOENT. Without
 //!   SO_TIMESTAMPNS the ioctl works, but stamps the packets queued before its first call with the
 //!   time of the ioctl, and costs a third syscall per packet (pnet makes two: `poll`, `recvfrom`);
-//! - it reads without MSG_TRUNC, so a frame cut by the snap length loses its wire length;
-//! - one packet per two or three syscalls is too slow for a loopback flood (scripts/bench-live.sh).
+//! - it reads without MSG_TRUNC, so a frame cut by the snap length loses its wire length.
+//!
+//! Speed is not the reason: pnet's read plus the ioctl kept up with a 430,000/s loopback flood
+//! with no drop when it did nothing else (`PNET=1 scripts/bench-live.sh`).
 //!
 //! So we do the minimum ourselves on the descriptor pnet configured: `recvmmsg(2)` with
 //! MSG_TRUNC, reading up to [`BATCH`] queued packets per syscall, each with its `sll_pkttype`
-//! and its SCM_TIMESTAMPNS control message (the kernel's receive time, in nanoseconds). pnet's
-//! channel stays alive in [`LiveSource`] because it owns (and finally closes) the descriptor.
+//! and its SCM_TIMESTAMPNS control message (the kernel's receive time, in nanoseconds; the same
+//! `skb->tstamp` tcpdump's ring reports, so the two agree to the nanosecond). Batching leaves
+//! more of the CPU to decoding and printing. pnet's channel stays alive in [`LiveSource`]
+//! because it owns (and finally closes) the descriptor.
 //!
 //! # Loopback
 //! A packet sent on `lo` passes the packet taps twice, as PACKET_OUTGOING when it is sent and as
