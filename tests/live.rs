@@ -704,3 +704,55 @@ fn bpf_filter_keeps_everything_but_udp_in_the_kernel() {
         "{unfiltered:?} vs {filtered:?}"
     );
 }
+
+#[test]
+fn a_packet_shows_on_a_pipe_at_once() {
+    if !can_capture() {
+        return;
+    }
+    // stdout is a pipe here, not a terminal: output is flushed whenever no packet is queued.
+    let mut child = Command::new(BIN)
+        .args(["live", "--format", "tcpdump"])
+        .env("TZ", "UTC")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("listening on") && err.read_line(&mut line).unwrap() > 0 {}
+    let (tx_lines, rx_lines) = std::sync::mpsc::channel();
+    let out = BufReader::new(child.stdout.take().unwrap());
+    std::thread::spawn(move || {
+        for l in out.lines() {
+            if tx_lines.send(l.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    let sink = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = sink.local_addr().unwrap().port();
+    let sent = Instant::now();
+    UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .send_to(b"now", ("127.0.0.1", port))
+        .unwrap();
+    let want = format!("127.0.0.1.{port}:");
+    let mut shown = None;
+    while let Some(left) = Duration::from_millis(500).checked_sub(sent.elapsed())
+        && let Ok(l) = rx_lines.recv_timeout(left)
+    {
+        if l.contains(&want) {
+            shown = Some(sent.elapsed());
+            break;
+        }
+    }
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    child.wait().unwrap();
+    let shown = shown.expect("the datagram's line did not show within 500 ms");
+    println!(
+        "line shown {} µs after the datagram was sent",
+        shown.as_micros()
+    );
+}
