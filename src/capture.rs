@@ -223,9 +223,14 @@ pub fn live(a: LiveArgs) -> Result<(), Failure> {
         ),
         None => None,
     };
-    if let Some(u) = &account {
-        privileges::drop_to(u)
-            .map_err(|e| Failure::Runtime(format!("cannot drop privileges to {}: {e}", u.name)))?;
+    match &account {
+        Some(u) => privileges::drop_to(u)
+            .map_err(|e| Failure::Runtime(format!("cannot drop privileges to {}: {e}", u.name)))?,
+        // Not root (a setcap binary): give up CAP_NET_RAW, the socket is open. Root that was
+        // asked to stay root (`--drop-privileges root`, or no sudo) keeps its capabilities.
+        None if privileges::euid() != 0 => privileges::clear_capabilities()
+            .map_err(|e| Failure::Runtime(format!("cannot give up capabilities: {e}")))?,
+        None => {}
     }
     if source.buffer_bytes < lc.buffer_bytes {
         eprintln!(

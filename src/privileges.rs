@@ -58,6 +58,9 @@ pub fn drop_to(who: &Account) -> io::Result<()> {
     let groups = [who.gid as libc::gid_t];
     // SAFETY: plain syscalls with valid arguments.
     unsafe {
+        if libc::getuid() == who.uid && libc::geteuid() == who.uid && libc::getgid() == who.gid {
+            return Ok(()); // already that user
+        }
         if libc::setgroups(1, groups.as_ptr()) != 0
             || libc::setgid(who.gid) != 0
             || libc::setuid(who.uid) != 0
@@ -69,6 +72,42 @@ pub fn drop_to(who: &Account) -> io::Result<()> {
                 "could still become root after dropping privileges",
             ));
         }
+    }
+    Ok(())
+}
+
+/// `struct __user_cap_header_struct` and `__user_cap_data_struct` (include/uapi/linux/capability.h).
+#[repr(C)]
+struct CapHeader {
+    version: u32,
+    pid: libc::c_int,
+}
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct CapData {
+    effective: u32,
+    permitted: u32,
+    inheritable: u32,
+}
+/// 64-bit capability sets, as two `CapData` words.
+const LINUX_CAPABILITY_VERSION_3: u32 = 0x2008_0522;
+
+/// Gives up every capability of this process (e.g. the CAP_NET_RAW of a `setcap` binary) once
+/// the socket is open: nothing after that needs one.
+pub fn clear_capabilities() -> io::Result<()> {
+    let mut hdr = CapHeader {
+        version: LINUX_CAPABILITY_VERSION_3,
+        pid: 0,
+    };
+    let data = [CapData {
+        effective: 0,
+        permitted: 0,
+        inheritable: 0,
+    }; 2];
+    // SAFETY: capset reads one header and two data words, all valid.
+    let rc = unsafe { libc::syscall(libc::SYS_capset, &mut hdr, data.as_ptr()) };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
     }
     Ok(())
 }

@@ -506,33 +506,90 @@ fn two_mib_tcp_transfer_has_no_hole_and_big_frames_are_whole() {
     );
 }
 
+/// A copy of the binary in a fresh world-readable directory, so `nobody` can run it wherever
+/// the build tree is (CI may build under a private home directory).
+fn binary_for_nobody(name: &str) -> PathBuf {
+    let dir = temp_dir(name);
+    let bin = dir.join("sockscope");
+    std::fs::copy(BIN, &bin).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    bin
+}
+
+/// Runs `bin args` as nobody:nogroup with no capabilities inherited.
+fn as_nobody(bin: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new("setpriv");
+    c.args([
+        "--reuid=nobody",
+        "--regid=nogroup",
+        "--clear-groups",
+        "--inh-caps=-all",
+    ])
+    .arg(bin)
+    .args(args);
+    c
+}
+
 #[test]
 fn without_cap_net_raw_the_error_says_how_to_get_it() {
     if !can_capture() {
         return; // needs root to become nobody
     }
-    let out = Command::new("setpriv")
-        .args([
-            "--reuid=nobody",
-            "--regid=nogroup",
-            "--clear-groups",
-            "--inh-caps=-all",
-            BIN,
-            "live",
-            "-c",
-            "1",
-        ])
-        .output()
-        .unwrap();
+    let bin = binary_for_nobody("nocap");
+    let out = as_nobody(&bin, &["live", "-c", "1"]).output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    let path = std::fs::canonicalize(BIN).unwrap();
     assert!(err.contains("CAP_NET_RAW"), "{err}");
+    let path = std::fs::canonicalize(&bin).unwrap();
     assert!(
         err.contains(&format!("sudo setcap cap_net_raw+eip {}\n", path.display())),
         "{err}"
     );
     assert!(err.contains("sockscope replay captures/"), "{err}");
+}
+
+#[test]
+fn cap_net_raw_alone_is_enough_to_capture() {
+    if !can_capture() {
+        return;
+    }
+    let bin = binary_for_nobody("setcap");
+    let setcap = Command::new("setcap")
+        .args(["cap_net_raw+eip"])
+        .arg(&bin)
+        .output();
+    if !setcap.is_ok_and(|o| o.status.success()) {
+        println!("skipped: setcap is missing or the temporary file system has no capabilities");
+        return;
+    }
+    let file = bin.with_file_name("c.pcap");
+    let mut child = as_nobody(&bin, &["live", "-c", "2", "-w", file.to_str().unwrap()])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut head = String::new();
+    while !head.contains("listening on") && err.read_line(&mut head).unwrap() > 0 {}
+    // Once the socket is open the capability is given up.
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap();
+    for set in ["CapEff:", "CapPrm:"] {
+        let line = status.lines().find(|l| l.starts_with(set)).unwrap();
+        assert!(line.ends_with("0000000000000000"), "{line}");
+    }
+    let sink = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while child.try_wait().unwrap().is_none() && Instant::now() < deadline {
+        tx.send_to(b"tick", sink.local_addr().unwrap()).unwrap();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let status = child.wait().unwrap();
+    err.read_to_string(&mut head).unwrap();
+    assert_eq!(status.code(), Some(0), "{head}");
+    assert!(head.contains("\n2 packets captured\n"), "{head}");
+    assert_eq!(packets_with_port_count(&file), 2);
 }
 
 #[test]
