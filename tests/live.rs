@@ -41,6 +41,15 @@ fn temp_dir(name: &str) -> PathBuf {
     d
 }
 
+/// Takes the child's stderr and reads it until the capturer says it is listening (its socket
+/// is bound); returns the reader and what was read.
+fn wait_listening(child: &mut Child) -> (BufReader<std::process::ChildStderr>, String) {
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut head = String::new();
+    while !head.contains("listening on") && err.read_line(&mut head).unwrap() > 0 {}
+    (err, head)
+}
+
 /// A running `sockscope live`, its stdout drained by a thread so it never blocks on a pipe.
 struct Live {
     child: Child,
@@ -76,15 +85,7 @@ impl Live {
             out.read_to_string(&mut s).unwrap();
             s
         });
-        let mut stderr = BufReader::new(child.stderr.take().unwrap());
-        let mut head = String::new();
-        while !head.contains("listening on") {
-            let mut line = String::new();
-            if stderr.read_line(&mut line).unwrap() == 0 {
-                break;
-            }
-            head.push_str(&line);
-        }
+        let (stderr, head) = wait_listening(&mut child);
         Live {
             child,
             stdout: Some(stdout),
@@ -305,12 +306,12 @@ fn printed_lines_equal_the_replay_of_the_written_file() {
     assert_eq!(done.stdout, replayed);
 }
 
-/// Sends a UDP datagram to a discard socket every 10 ms until `live` exits (at most 10 s).
-fn traffic_until_exit(live: &mut Live) {
+/// Sends a UDP datagram to a discard socket every 10 ms until `child` exits (at most 10 s).
+fn traffic_until_exit(child: &mut Child) {
     let sink = UdpSocket::bind("127.0.0.1:0").unwrap();
     let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
-    while live.child.try_wait().unwrap().is_none() && Instant::now() < deadline {
+    while child.try_wait().unwrap().is_none() && Instant::now() < deadline {
         tx.send_to(b"tick", sink.local_addr().unwrap()).unwrap();
         std::thread::sleep(Duration::from_millis(10));
     }
@@ -322,7 +323,7 @@ fn count_three_stops_after_three_packets() {
         return;
     }
     let mut live = Live::start(&["-c", "3", "--format", "tcpdump"], &[]);
-    traffic_until_exit(&mut live);
+    traffic_until_exit(&mut live.child);
     let done = live.wait();
     assert_eq!(done.code, Some(0), "{}", done.stderr);
     assert_eq!(done.stdout.lines().count(), 3, "{}", done.stdout);
@@ -414,9 +415,7 @@ fn timestamps_and_counts_agree_with_tcpdump() {
         println!("tcpdump not installed: not checked");
         return;
     };
-    let mut err = BufReader::new(tcpdump.stderr.take().unwrap());
-    let mut line = String::new();
-    while !line.contains("listening on") && err.read_line(&mut line).unwrap() > 0 {}
+    let _tcpdump_stderr = wait_listening(&mut tcpdump);
     let live = Live::start(&["-w", ours.to_str().unwrap()], &[]);
     let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
     for i in 0..100u32 {
@@ -569,22 +568,14 @@ fn cap_net_raw_alone_is_enough_to_capture() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    let mut head = String::new();
-    while !head.contains("listening on") && err.read_line(&mut head).unwrap() > 0 {}
+    let (mut err, mut head) = wait_listening(&mut child);
     // Once the socket is open the capability is given up.
     let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap();
     for set in ["CapEff:", "CapPrm:"] {
         let line = status.lines().find(|l| l.starts_with(set)).unwrap();
         assert!(line.ends_with("0000000000000000"), "{line}");
     }
-    let sink = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while child.try_wait().unwrap().is_none() && Instant::now() < deadline {
-        tx.send_to(b"tick", sink.local_addr().unwrap()).unwrap();
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    traffic_until_exit(&mut child);
     let status = child.wait().unwrap();
     err.read_to_string(&mut head).unwrap();
     assert_eq!(status.code(), Some(0), "{head}");
@@ -625,7 +616,7 @@ fn sudo_user_owns_the_file_and_root_is_dropped() {
         &[("SUDO_USER", "nobody")],
     );
     let status = std::fs::read_to_string(format!("/proc/{}/status", live.child.id())).unwrap();
-    traffic_until_exit(&mut live);
+    traffic_until_exit(&mut live.child);
     let done = live.wait();
     assert_eq!(done.code, Some(0), "{}", done.stderr);
     let uid = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
@@ -775,9 +766,7 @@ fn a_packet_shows_on_a_pipe_at_once() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    while !line.contains("listening on") && err.read_line(&mut line).unwrap() > 0 {}
+    let _stderr = wait_listening(&mut child);
     let (tx_lines, rx_lines) = std::sync::mpsc::channel();
     let out = BufReader::new(child.stdout.take().unwrap());
     std::thread::spawn(move || {
