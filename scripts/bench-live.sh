@@ -52,6 +52,7 @@ run_case() {
 
 run_case "tcpdump -w (full rate)" 0 "$tmp/t.pcap" tcpdump -i lo -n -Z root -w "$tmp/t.pcap"
 run_case "sockscope live -w (full rate)" 0 "$tmp/s.pcap" "$SOCKSCOPE" live -i lo -w "$tmp/s.pcap"
+run_case "sockscope live -w -B 2048 (full rate)" 0 "$tmp/s.pcap" "$SOCKSCOPE" live -i lo -B 2048 -w "$tmp/s.pcap"
 run_case "tcpdump -n > /dev/null ($PRINT_RATE/s)" "$PRINT_RATE" - tcpdump -i lo -n -Z root
 run_case "sockscope live > /dev/null ($PRINT_RATE/s)" "$PRINT_RATE" - "$SOCKSCOPE" live -i lo
 if [ "${PNET:-0}" = 1 ]; then
