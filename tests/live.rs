@@ -802,3 +802,33 @@ fn a_packet_shows_on_a_pipe_at_once() {
         shown.as_micros()
     );
 }
+
+#[test]
+fn after_stop_queued_packets_are_still_delivered_then_the_source_ends() {
+    if !can_capture() {
+        return;
+    }
+    static STOP: AtomicBool = AtomicBool::new(false);
+    let mut src = LiveSource::open(&LiveConfig::new("lo"), &STOP).unwrap();
+    let sink = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = sink.local_addr().unwrap().port();
+    let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+    for _ in 0..5 {
+        tx.send_to(b"late", ("127.0.0.1", port)).unwrap();
+    }
+    STOP.store(true, std::sync::atomic::Ordering::SeqCst);
+    let started = Instant::now();
+    let mut ours = 0;
+    while let Some(f) = src.next_frame().unwrap() {
+        if let Transport::Udp(u) = decode(&f).transport
+            && u.dst_port == port
+        {
+            ours += 1;
+        }
+    }
+    assert_eq!(ours, 5, "packets queued before the stop are not lost");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "and the source ends"
+    );
+}

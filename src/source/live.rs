@@ -40,6 +40,7 @@ pub mod socket;
 use std::io;
 use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use pnet_datalink::{Channel, DataLinkReceiver, DataLinkSender, NetworkInterface};
 
@@ -55,6 +56,8 @@ pub const DEFAULT_BUFFER_KIB: usize = 32 * 1024;
 pub const BATCH: usize = 64;
 /// How long one wait for packets lasts before the stop flag is looked at again.
 pub const STOP_CHECK_MS: i32 = 100;
+/// After the stop flag is set, packets already queued are delivered for at most this long.
+pub const DRAIN_MS: u64 = 100;
 
 /// What to open.
 #[derive(Clone, Debug)]
@@ -155,6 +158,8 @@ pub struct LiveSource {
     next: usize,
     stop: &'static AtomicBool,
     idle: Option<Box<dyn FnMut()>>,
+    /// Set when the stop flag is first seen: the end of the drain.
+    drain_until: Option<Instant>,
     stats: KernelStats,
     /// Granted receive buffer, in bytes.
     pub buffer_bytes: usize,
@@ -163,8 +168,9 @@ pub struct LiveSource {
 }
 
 impl LiveSource {
-    /// Opens a capture. `stop` ends it: [`Source::next_frame`] returns `Ok(None)` at most
-    /// [`STOP_CHECK_MS`] after the flag is set (at once when a signal interrupted the wait).
+    /// Opens a capture. `stop` ends it: [`Source::next_frame`] returns `Ok(None)` once the
+    /// packets already queued are delivered (for at most [`DRAIN_MS`]), or at most
+    /// [`STOP_CHECK_MS`] after the flag is set when it was waiting (at once after a signal).
     pub fn open(cfg: &LiveConfig, stop: &'static AtomicBool) -> Result<LiveSource, OpenError> {
         let Some(ni) = iface::find(&cfg.interface) else {
             return Err(OpenError::UnknownInterface {
@@ -196,6 +202,7 @@ impl LiveSource {
                     next: 0,
                     stop,
                     idle: None,
+                    drain_until: None,
                     stats: KernelStats::default(),
                     buffer_bytes,
                     clock_stamped: 0,
@@ -301,8 +308,16 @@ impl LiveSource {
 impl Source for LiveSource {
     fn next_frame(&mut self) -> Result<Option<Frame<'_>>, SourceError> {
         loop {
-            if self.stop.load(Ordering::Relaxed) {
-                return Ok(None);
+            // After the stop flag, what is already queued is still delivered (it crossed the
+            // interface before the stop), for at most DRAIN_MS, then the source ends.
+            let stopping = self.stop.load(Ordering::Relaxed);
+            if stopping {
+                let until = *self
+                    .drain_until
+                    .get_or_insert_with(|| Instant::now() + Duration::from_millis(DRAIN_MS));
+                if Instant::now() >= until {
+                    return Ok(None);
+                }
             }
             while self.next < self.batch.len() {
                 let i = self.next;
@@ -329,6 +344,9 @@ impl Source for LiveSource {
             self.next = 0;
             if self.batch.fill(self.fd).map_err(SourceError::Io)? > 0 {
                 continue;
+            }
+            if stopping {
+                return Ok(None);
             }
             // Nothing queued: let the outputs catch up, then wait.
             if let Some(hook) = self.idle.as_mut() {
