@@ -60,12 +60,12 @@ pub struct LiveArgs {
     pub print: bool,
 
     /// Capture at most SNAPLEN bytes of each frame (loopback frames can exceed 64 KiB).
-    #[arg(short = 's', long = "snaplen", value_name = "SNAPLEN", default_value_t = 262_144,
-          value_parser = clap::value_parser!(u32).range(1..=262_144))]
+    #[arg(short = 's', long = "snaplen", value_name = "SNAPLEN", default_value_t = crate::source::live::DEFAULT_SNAPLEN,
+          value_parser = clap::value_parser!(u32).range(1..=crate::source::live::DEFAULT_SNAPLEN as i64))]
     pub snaplen: u32,
 
     /// Kernel receive buffer in KiB: packets wait here while sockscope is busy.
-    #[arg(short = 'B', long = "buffer-size", value_name = "KiB", default_value_t = 32_768,
+    #[arg(short = 'B', long = "buffer-size", value_name = "KiB", default_value_t = crate::source::live::DEFAULT_BUFFER_KIB as u64,
           value_parser = clap::value_parser!(u64).range(64..=4_194_304))]
     pub buffer_kib: u64,
 

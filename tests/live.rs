@@ -832,3 +832,23 @@ fn after_stop_queued_packets_are_still_delivered_then_the_source_ends() {
         "and the source ends"
     );
 }
+
+#[test]
+fn snaplen_cuts_frames_but_keeps_their_wire_length() {
+    if !can_capture() {
+        return;
+    }
+    let dir = temp_dir("snaplen");
+    let file = dir.join("c.pcap");
+    let live = Live::start(&["-s", "64", "-w", file.to_str().unwrap()], &[]);
+    let sink = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = sink.local_addr().unwrap().port();
+    let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+    tx.send_to(&[1u8; 1000], ("127.0.0.1", port)).unwrap();
+    let done = live.stop();
+    assert_eq!(done.code, Some(0), "{}", done.stderr);
+    let pkts = packets_with_port(&file, port);
+    assert_eq!(pkts.len(), 1, "{pkts:#?}");
+    // Ethernet 14 + IPv4 20 + UDP 8 + 1000 bytes of data
+    assert_eq!((pkts[0].captured, pkts[0].orig_len), (64, 1042));
+}

@@ -32,7 +32,9 @@
 //! A packet sent on `lo` passes the packet taps twice, as PACKET_OUTGOING when it is sent and as
 //! PACKET_HOST when it is looped back. Like libpcap we keep only the incoming copy:
 //! PACKET_IGNORE_OUTGOING asks the kernel not to queue the outgoing one (Linux 4.20+), and the
-//! reader also skips any PACKET_OUTGOING copy that still arrives (older kernels).
+//! reader also skips any PACKET_OUTGOING copy that still arrives (older kernels). The kernel's
+//! "received by filter" count therefore counts each loopback packet once; tcpdump's counts it
+//! twice, because libpcap drops the outgoing copy only after the kernel counted it.
 
 pub mod iface;
 pub mod socket;
