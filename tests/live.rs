@@ -119,6 +119,26 @@ impl Live {
     }
 }
 
+/// Runs `traffic` while `sockscope live -w FILE ARGS` captures on lo, stops the capture with
+/// SIGTERM and checks that it ended cleanly. Returns the file, what `traffic` returned and the
+/// capture's output.
+fn capture_to_file<T>(
+    name: &str,
+    args: &[&str],
+    traffic: impl FnOnce() -> T,
+) -> (PathBuf, T, Finished) {
+    let file = temp_dir(name).join("c.pcap");
+    let live = {
+        let mut all = vec!["-w", file.to_str().unwrap()];
+        all.extend_from_slice(args);
+        Live::start(&all, &[])
+    };
+    let t = traffic();
+    let done = live.stop();
+    assert_eq!(done.code, Some(0), "{}", done.stderr);
+    (file, t, done)
+}
+
 /// One captured packet, reduced to what the tests check.
 #[derive(Clone, Debug)]
 struct Seen {
@@ -220,12 +240,7 @@ fn tcp_handshake_on_127_0_0_1_each_segment_once() {
     if !can_capture() {
         return;
     }
-    let dir = temp_dir("hs4");
-    let file = dir.join("c.pcap");
-    let live = Live::start(&["-w", file.to_str().unwrap()], &[]);
-    let server = handshake("127.0.0.1:0");
-    let done = live.stop();
-    assert_eq!(done.code, Some(0), "{}", done.stderr);
+    let (file, server, _) = capture_to_file("hs4", &[], || handshake("127.0.0.1:0"));
     check_handshake(&file, server);
 }
 
@@ -238,12 +253,7 @@ fn tcp_handshake_on_ipv6_loopback_each_segment_once() {
         println!("skipped: no IPv6 loopback here");
         return;
     }
-    let dir = temp_dir("hs6");
-    let file = dir.join("c.pcap");
-    let live = Live::start(&["-w", file.to_str().unwrap()], &[]);
-    let server = handshake("[::1]:0");
-    let done = live.stop();
-    assert_eq!(done.code, Some(0), "{}", done.stderr);
+    let (file, server, _) = capture_to_file("hs6", &[], || handshake("[::1]:0"));
     check_handshake(&file, server);
 }
 
@@ -252,21 +262,18 @@ fn udp_exchange_is_captured_both_ways_once() {
     if !can_capture() {
         return;
     }
-    let dir = temp_dir("udp");
-    let file = dir.join("c.pcap");
-    let live = Live::start(&["-w", file.to_str().unwrap()], &[]);
     let server = UdpSocket::bind("127.0.0.1:0").unwrap();
     let client = UdpSocket::bind("127.0.0.1:0").unwrap();
-    client
-        .send_to(b"ping", server.local_addr().unwrap())
-        .unwrap();
-    let mut buf = [0u8; 16];
-    let (n, from) = server.recv_from(&mut buf).unwrap();
-    assert_eq!(&buf[..n], b"ping");
-    server.send_to(b"pong", from).unwrap();
-    client.recv_from(&mut buf).unwrap();
-    let done = live.stop();
-    assert_eq!(done.code, Some(0), "{}", done.stderr);
+    let (file, (), _) = capture_to_file("udp", &[], || {
+        client
+            .send_to(b"ping", server.local_addr().unwrap())
+            .unwrap();
+        let mut buf = [0u8; 16];
+        let (n, from) = server.recv_from(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"ping");
+        server.send_to(b"pong", from).unwrap();
+        client.recv_from(&mut buf).unwrap();
+    });
     let pkts = packets_with_port(&file, server.local_addr().unwrap().port());
     assert_eq!(pkts.len(), 2, "{pkts:#?}");
     assert_eq!(pkts[0].payload, b"ping");
@@ -280,21 +287,9 @@ fn printed_lines_equal_the_replay_of_the_written_file() {
     if !can_capture() {
         return;
     }
-    let dir = temp_dir("replay");
-    let file = dir.join("c.pcap");
-    let live = Live::start(
-        &[
-            "-w",
-            file.to_str().unwrap(),
-            "--print",
-            "--format",
-            "tcpdump",
-        ],
-        &[],
-    );
-    handshake("127.0.0.1:0");
-    let done = live.stop();
-    assert_eq!(done.code, Some(0), "{}", done.stderr);
+    let (file, _, done) = capture_to_file("replay", &["--print", "--format", "tcpdump"], || {
+        handshake("127.0.0.1:0")
+    });
     let replay = Command::new(BIN)
         .args(["replay", file.to_str().unwrap(), "--format", "tcpdump"])
         .env("TZ", "UTC")
@@ -349,16 +344,13 @@ fn sigterm_leaves_a_complete_file_tcpdump_and_tshark_read() {
     if !can_capture() {
         return;
     }
-    let dir = temp_dir("sigterm");
-    let file = dir.join("c.pcap");
-    let live = Live::start(&["-w", file.to_str().unwrap()], &[]);
     let sink = UdpSocket::bind("127.0.0.1:0").unwrap();
     let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
-    for _ in 0..200 {
-        tx.send_to(&[7u8; 100], sink.local_addr().unwrap()).unwrap();
-    }
-    let done = live.stop();
-    assert_eq!(done.code, Some(0), "{}", done.stderr);
+    let (file, (), done) = capture_to_file("sigterm", &[], || {
+        for _ in 0..200 {
+            tx.send_to(&[7u8; 100], sink.local_addr().unwrap()).unwrap();
+        }
+    });
     let captured: u64 = done
         .stderr
         .lines()
@@ -447,25 +439,22 @@ fn two_mib_tcp_transfer_has_no_hole_and_big_frames_are_whole() {
     if !can_capture() {
         return;
     }
-    let dir = temp_dir("bulk");
-    let file = dir.join("c.pcap");
-    let live = Live::start(&["-w", file.to_str().unwrap()], &[]);
     const SIZE: usize = 2 << 20;
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
     let server = listener.local_addr().unwrap();
-    let reader = std::thread::spawn(move || {
-        let (mut s, _) = listener.accept().unwrap();
-        let mut all = Vec::new();
-        s.read_to_end(&mut all).unwrap();
-        all.len()
+    let (file, (), _) = capture_to_file("bulk", &[], || {
+        let reader = std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            let mut all = Vec::new();
+            s.read_to_end(&mut all).unwrap();
+            all.len()
+        });
+        let mut client = TcpStream::connect(server).unwrap();
+        let data: Vec<u8> = (0..SIZE).map(|i| (i % 251) as u8).collect();
+        client.write_all(&data).unwrap();
+        drop(client);
+        assert_eq!(reader.join().unwrap(), SIZE);
     });
-    let mut client = TcpStream::connect(server).unwrap();
-    let data: Vec<u8> = (0..SIZE).map(|i| (i % 251) as u8).collect();
-    client.write_all(&data).unwrap();
-    drop(client);
-    assert_eq!(reader.join().unwrap(), SIZE);
-    let done = live.stop();
-    assert_eq!(done.code, Some(0), "{}", done.stderr);
 
     let pkts = packets_with_port(&file, server.port());
     let to_server: Vec<_> = pkts.iter().filter(|p| p.dst == server).collect();
@@ -838,15 +827,12 @@ fn snaplen_cuts_frames_but_keeps_their_wire_length() {
     if !can_capture() {
         return;
     }
-    let dir = temp_dir("snaplen");
-    let file = dir.join("c.pcap");
-    let live = Live::start(&["-s", "64", "-w", file.to_str().unwrap()], &[]);
     let sink = UdpSocket::bind("127.0.0.1:0").unwrap();
     let port = sink.local_addr().unwrap().port();
     let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
-    tx.send_to(&[1u8; 1000], ("127.0.0.1", port)).unwrap();
-    let done = live.stop();
-    assert_eq!(done.code, Some(0), "{}", done.stderr);
+    let (file, _, _) = capture_to_file("snaplen", &["-s", "64"], || {
+        tx.send_to(&[1u8; 1000], ("127.0.0.1", port)).unwrap()
+    });
     let pkts = packets_with_port(&file, port);
     assert_eq!(pkts.len(), 1, "{pkts:#?}");
     // Ethernet 14 + IPv4 20 + UDP 8 + 1000 bytes of data
