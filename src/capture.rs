@@ -186,6 +186,14 @@ fn open_failure(e: OpenError) -> Failure {
 /// `sockscope live`.
 pub fn live(a: LiveArgs) -> Result<(), Failure> {
     let cfg = ViewConfig::from_args(&a.view);
+    let print = a.write.is_none() || a.print;
+    if print && a.write.as_deref() == Some(std::path::Path::new("-")) {
+        return Err(Failure::Usage(
+            "-w - writes the pcap file to standard output, so packets cannot be printed there \
+             too; drop --print"
+                .into(),
+        ));
+    }
     let stop =
         signals::install().map_err(|e| Failure::Runtime(format!("cannot handle signals: {e}")))?;
     if !a.filter.is_empty() {
@@ -243,7 +251,6 @@ pub fn live(a: LiveArgs) -> Result<(), Failure> {
         );
     }
 
-    let print = a.write.is_none() || a.print;
     let stdout = io::stdout();
     let flush_each = stdout.is_terminal();
     let outputs = CaptureOutputs {

@@ -17,27 +17,33 @@ use crate::source::{Frame, LinkType};
 /// Write buffer: big enough that a flood costs few write syscalls.
 const BUFFER_BYTES: usize = 1 << 20;
 
-/// A pcap file being written.
-pub struct CaptureWriter<W: Write = BufWriter<File>> {
+/// A pcap file (or standard output, `-w -`) being written.
+pub struct CaptureWriter<W: Write = Box<dyn Write>> {
     pcap: PcapWriter<W>,
     snaplen: u32,
     pub written: u64,
 }
 
-impl CaptureWriter<BufWriter<File>> {
-    /// Creates (or truncates) `path` and writes the file header. With `owner` (uid, gid) the
-    /// file is handed to that user first, for a capture that drops root privileges afterwards.
+impl CaptureWriter<Box<dyn Write>> {
+    /// Creates (or truncates) `path` and writes the file header; `-` is standard output, as in
+    /// tcpdump (`sockscope live -w - | wireshark -k -i -`). With `owner` (uid, gid) the file is
+    /// handed to that user first, for a capture that drops root privileges afterwards.
     pub fn create(
         path: &Path,
         link: LinkType,
         snaplen: u32,
         owner: Option<(u32, u32)>,
     ) -> io::Result<Self> {
-        let file = File::create(path)?;
-        if let Some((uid, gid)) = owner {
-            std::os::unix::fs::fchown(&file, Some(uid), Some(gid))?;
-        }
-        CaptureWriter::new(BufWriter::with_capacity(BUFFER_BYTES, file), link, snaplen)
+        let out: Box<dyn Write> = if path == Path::new("-") {
+            Box::new(BufWriter::with_capacity(BUFFER_BYTES, io::stdout()))
+        } else {
+            let file = File::create(path)?;
+            if let Some((uid, gid)) = owner {
+                std::os::unix::fs::fchown(&file, Some(uid), Some(gid))?;
+            }
+            Box::new(BufWriter::with_capacity(BUFFER_BYTES, file))
+        };
+        CaptureWriter::new(out, link, snaplen)
     }
 }
 

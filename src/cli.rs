@@ -51,7 +51,8 @@ pub struct LiveArgs {
     #[arg(value_name = "FILTER", trailing_var_arg = true)]
     pub filter: Vec<String>,
 
-    /// Write captured packets to FILE (pcap, nanosecond timestamps); add --print to show them too.
+    /// Write captured packets to FILE (pcap, nanosecond timestamps; `-` for standard output);
+    /// add --print to show them too.
     #[arg(short = 'w', long = "write", value_name = "FILE")]
     pub write: Option<std::path::PathBuf>,
 

@@ -53,7 +53,7 @@ fn wait_listening(child: &mut Child) -> (BufReader<std::process::ChildStderr>, S
 /// A running `sockscope live`, its stdout drained by a thread so it never blocks on a pipe.
 struct Live {
     child: Child,
-    stdout: Option<JoinHandle<String>>,
+    stdout: Option<JoinHandle<Vec<u8>>>,
     stderr: BufReader<std::process::ChildStderr>,
     head: String,
 }
@@ -61,7 +61,9 @@ struct Live {
 /// What a finished capture left.
 struct Finished {
     code: Option<i32>,
+    /// Standard output as text, and as it came (`-w -` writes binary pcap there).
     stdout: String,
+    raw_stdout: Vec<u8>,
     stderr: String,
 }
 
@@ -81,9 +83,9 @@ impl Live {
         let mut child = cmd.spawn().unwrap();
         let mut out = child.stdout.take().unwrap();
         let stdout = std::thread::spawn(move || {
-            let mut s = String::new();
-            out.read_to_string(&mut s).unwrap();
-            s
+            let mut v = Vec::new();
+            out.read_to_end(&mut v).unwrap();
+            v
         });
         let (stderr, head) = wait_listening(&mut child);
         Live {
@@ -103,9 +105,11 @@ impl Live {
         let status = self.child.wait().unwrap();
         let mut rest = String::new();
         self.stderr.read_to_string(&mut rest).unwrap();
+        let raw_stdout = self.stdout.take().unwrap().join().unwrap();
         Finished {
             code: status.code(),
-            stdout: self.stdout.take().unwrap().join().unwrap(),
+            stdout: String::from_utf8_lossy(&raw_stdout).into_owned(),
+            raw_stdout,
             stderr: self.head + &rest,
         }
     }
@@ -837,4 +841,28 @@ fn snaplen_cuts_frames_but_keeps_their_wire_length() {
     assert_eq!(pkts.len(), 1, "{pkts:#?}");
     // Ethernet 14 + IPv4 20 + UDP 8 + 1000 bytes of data
     assert_eq!((pkts[0].captured, pkts[0].orig_len), (64, 1042));
+}
+
+#[test]
+fn w_dash_writes_the_pcap_to_stdout() {
+    let refused = Command::new(BIN)
+        .args(["live", "-w", "-", "--print"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        refused.status.code(),
+        Some(2),
+        "no printing into the pcap stream"
+    );
+    if !can_capture() {
+        return;
+    }
+    let mut live = Live::start(&["-w", "-", "-c", "3"], &[]);
+    traffic_until_exit(&mut live.child);
+    let done = live.wait();
+    assert_eq!(done.code, Some(0), "{}", done.stderr);
+    // The stream is read back like a file: three records behind a nanosecond pcap header.
+    let file = temp_dir("wdash").join("c.pcap");
+    std::fs::write(&file, &done.raw_stdout).unwrap();
+    assert_eq!(packets_with_port_count(&file), 3);
 }
