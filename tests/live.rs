@@ -316,15 +316,22 @@ fn traffic_until_exit(child: &mut Child) {
     }
 }
 
+/// Runs `sockscope live ARGS` (which must end by itself, e.g. with -c) while sending traffic,
+/// and checks that it ended cleanly.
+fn capture_until_exit(args: &[&str]) -> Finished {
+    let mut live = Live::start(args, &[]);
+    traffic_until_exit(&mut live.child);
+    let done = live.wait();
+    assert_eq!(done.code, Some(0), "{}", done.stderr);
+    done
+}
+
 #[test]
 fn count_three_stops_after_three_packets() {
     if !can_capture() {
         return;
     }
-    let mut live = Live::start(&["-c", "3", "--format", "tcpdump"], &[]);
-    traffic_until_exit(&mut live.child);
-    let done = live.wait();
-    assert_eq!(done.code, Some(0), "{}", done.stderr);
+    let done = capture_until_exit(&["-c", "3", "--format", "tcpdump"]);
     assert_eq!(done.stdout.lines().count(), 3, "{}", done.stdout);
     assert!(
         done.stderr.contains("\n3 packets captured\n"),
@@ -857,10 +864,7 @@ fn w_dash_writes_the_pcap_to_stdout() {
     if !can_capture() {
         return;
     }
-    let mut live = Live::start(&["-w", "-", "-c", "3"], &[]);
-    traffic_until_exit(&mut live.child);
-    let done = live.wait();
-    assert_eq!(done.code, Some(0), "{}", done.stderr);
+    let done = capture_until_exit(&["-w", "-", "-c", "3"]);
     // The stream is read back like a file: three records behind a nanosecond pcap header.
     let file = temp_dir("wdash").join("c.pcap");
     std::fs::write(&file, &done.raw_stdout).unwrap();
