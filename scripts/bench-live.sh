@@ -7,7 +7,8 @@
 # capturer's own counts (captured / received by filter / dropped by kernel). Other traffic on lo
 # during the run also counts in the capturer's numbers.
 #
-# Cases: tcpdump -w and sockscope -w at the sender's full rate; tcpdump printing and sockscope
+# Cases: tcpdump -w and sockscope -w at the sender's full rate (sockscope also with smaller
+# receive buffers: -B 2048, tcpdump's default size, and 8192); tcpdump printing and sockscope
 # printing the learner format to /dev/null at PRINT_RATE (150,000/s).
 # Usage: scripts/bench-live.sh [SECS]   env: PRINT_RATE=150000 PORT=47999 PNET=1 (adds pnet's reader)
 # Needs root or CAP_NET_RAW (tcpdump too). Run it on a quiet machine: it takes both cores.
@@ -52,7 +53,9 @@ run_case() {
 
 run_case "tcpdump -w (full rate)" 0 "$tmp/t.pcap" tcpdump -i lo -n -Z root -w "$tmp/t.pcap"
 run_case "sockscope live -w (full rate)" 0 "$tmp/s.pcap" "$SOCKSCOPE" live -i lo -w "$tmp/s.pcap"
-run_case "sockscope live -w -B 2048 (full rate)" 0 "$tmp/s.pcap" "$SOCKSCOPE" live -i lo -B 2048 -w "$tmp/s.pcap"
+for kib in 2048 8192; do
+  run_case "sockscope live -w -B $kib (full rate)" 0 "$tmp/s.pcap" "$SOCKSCOPE" live -i lo -B "$kib" -w "$tmp/s.pcap"
+done
 run_case "tcpdump -n > /dev/null ($PRINT_RATE/s)" "$PRINT_RATE" - tcpdump -i lo -n -Z root
 run_case "sockscope live > /dev/null ($PRINT_RATE/s)" "$PRINT_RATE" - "$SOCKSCOPE" live -i lo
 if [ "${PNET:-0}" = 1 ]; then
