@@ -18,8 +18,9 @@
 //!   time of the ioctl, and costs a third syscall per packet (pnet makes two: `poll`, `recvfrom`);
 //! - it reads without MSG_TRUNC, so a frame cut by the snap length loses its wire length.
 //!
-//! Speed is not the reason: pnet's read plus the ioctl kept up with a 430,000/s loopback flood
-//! with no drop when it did nothing else (`PNET=1 scripts/bench-live.sh`).
+//! Speed alone would not rule it out: pnet's read plus the ioctl, doing nothing else, kept up
+//! with a 430,000/s loopback flood on a quiet machine, and dropped 1.5% of a 355,000/s flood on
+//! a busy one (`PNET=1 scripts/bench-live.sh`).
 //!
 //! So we do the minimum ourselves on the descriptor pnet configured: `recvmmsg(2)` with
 //! MSG_TRUNC, reading up to [`BATCH`] queued packets per syscall, each with its `sll_pkttype`
