@@ -63,6 +63,8 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Ladder(a) => track_views::ladder(a),
         Command::Follow(a) => track_views::follow(a),
         Command::Lesson(a) => crate::lesson::run(&a),
+        Command::Live(a) => crate::capture::live(a),
+        Command::Interfaces => crate::capture::interfaces(),
     }
 }
 

@@ -31,6 +31,11 @@ pub enum Command {
     Follow(FollowArgs),
     /// A one-command lesson: capture, run a demo, explain what went over the wire (alone: the list).
     Lesson(LessonArgs),
+    /// Capture packets as they cross an interface and show them at once (needs CAP_NET_RAW).
+    #[command(long_about = LIVE_ABOUT)]
+    Live(LiveArgs),
+    /// List the network interfaces: index, state, MAC and addresses (for `live -i`).
+    Interfaces,
 }
 
 #[derive(Args, Debug)]
@@ -90,6 +95,79 @@ pub struct FollowArgs {
     /// When to use colour (also honours NO_COLOR).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+}
+
+const LIVE_ABOUT: &str =
+    "Capture packets as they cross an interface and show them at once, in any \
+view replay has. The default interface is lo (loopback), because the main use is watching your own \
+client and server talk on 127.0.0.1 or ::1; name another with -i (see `sockscope interfaces`).
+
+Needs the CAP_NET_RAW capability: run as root (sockscope drops to the sudo user once the socket is \
+open) or grant it once with `sudo setcap cap_net_raw+eip <path of sockscope>`. Packets are shown \
+as soon as they arrive (never held in a buffer); with -w they are saved to a pcap file instead, \
+or as well with --print. At exit, the counts tcpdump prints go to stderr.";
+
+#[derive(Args, Debug)]
+pub struct LiveArgs {
+    /// Interface to capture on. Default lo: your own client and server talk over loopback.
+    #[arg(
+        short = 'i',
+        long = "interface",
+        value_name = "IFACE",
+        default_value = "lo"
+    )]
+    pub interface: String,
+
+    /// Filter expression in tcpdump's syntax, e.g. `tcp port 7` or `host ::1 and not arp`.
+    #[arg(value_name = "FILTER")]
+    pub filter: Vec<String>,
+
+    /// Write captured packets to FILE (pcap, nanosecond timestamps; `-` for standard output);
+    /// add --print to show them too.
+    #[arg(short = 'w', long = "write", value_name = "FILE")]
+    pub write: Option<std::path::PathBuf>,
+
+    /// Show packets while writing with -w (without -w they are always shown).
+    #[arg(long)]
+    pub print: bool,
+
+    /// Capture at most SNAPLEN bytes of each frame (loopback frames can exceed 64 KiB).
+    #[arg(short = 's', long = "snaplen", value_name = "SNAPLEN", default_value_t = crate::source::live::DEFAULT_SNAPLEN,
+          value_parser = clap::value_parser!(u32).range(1..=crate::source::live::DEFAULT_SNAPLEN as i64))]
+    pub snaplen: u32,
+
+    /// Kernel receive buffer in KiB: packets wait here while sockscope is busy.
+    #[arg(short = 'B', long = "buffer-size", value_name = "KiB", default_value_t = crate::source::live::DEFAULT_BUFFER_KIB as u64,
+          value_parser = clap::value_parser!(u64).range(64..=4_194_304))]
+    pub buffer_kib: u64,
+
+    /// Do not put the interface into promiscuous mode (it never is on lo).
+    #[arg(short = 'p', long = "no-promiscuous-mode")]
+    pub no_promiscuous: bool,
+
+    /// Show each packet as soon as it arrives. Always on; accepted for tcpdump habits.
+    #[arg(long)]
+    pub immediate: bool,
+
+    /// After opening the socket, run as USER (default when started with sudo: the sudo user;
+    /// `root` keeps root). The -w file belongs to that user.
+    #[arg(long = "drop-privileges", value_name = "USER")]
+    pub drop_privileges: Option<String>,
+
+    /// Instead of packet lines, the ladder diagram, growing as packets arrive.
+    #[arg(long, conflicts_with = "flows")]
+    pub ladder: bool,
+
+    /// Instead of packets, the table of conversations when the capture ends.
+    #[arg(long)]
+    pub flows: bool,
+
+    /// With --ladder: plain ASCII instead of box-drawing characters.
+    #[arg(long)]
+    pub ascii: bool,
+
+    #[command(flatten)]
+    pub view: ViewArgs,
 }
 
 #[derive(Args, Debug)]

@@ -6,6 +6,8 @@
 //! [`app`] runs a command.
 
 pub mod app;
+pub mod capture;
+pub mod capture_writer;
 pub mod cli;
 pub mod config;
 pub mod decode;
@@ -14,7 +16,9 @@ pub mod explain;
 pub mod filter;
 pub mod lesson;
 pub mod pipeline;
+pub mod privileges;
 pub mod render;
 pub mod services;
+pub mod signals;
 pub mod source;
 pub mod track;

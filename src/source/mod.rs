@@ -4,6 +4,7 @@
 //! it had on the wire and the bytes that were captured (which may be fewer). Every source is a
 //! lending iterator ([`Source::next_frame`]) so that no frame is copied on the hot path.
 
+pub mod live;
 pub mod memory;
 pub mod pcap;
 

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Live capture under a loopback UDP flood: sockscope beside tcpdump on the same kind of flood.
+#
+# For each case a capturer starts on lo, examples/udp_flood sends small datagrams for SECS
+# seconds (as fast as one sender goes, or at RATE per second), then the capturer gets SIGINT.
+# Reported per case: datagrams sent, flood datagrams in the written file (-w cases), and the
+# capturer's own counts (captured / received by filter / dropped by kernel). Other traffic on lo
+# during the run also counts in the capturer's numbers.
+#
+# Cases: tcpdump -w and sockscope -w at the sender's full rate (sockscope also with smaller
+# receive buffers: -B 2048, tcpdump's default size, and 8192); tcpdump printing and sockscope
+# printing the learner format to /dev/null at PRINT_RATE (150,000/s).
+# Usage: scripts/bench-live.sh [SECS]   env: PRINT_RATE=150000 PORT=47999 PNET=1 (adds pnet's reader)
+# Needs root or CAP_NET_RAW (tcpdump too). Run it on a quiet machine: it takes both cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECS="${1:-5}"
+PRINT_RATE="${PRINT_RATE:-150000}"
+PORT="${PORT:-47999}"
+
+cargo build --release --quiet --bin sockscope --example udp_flood --example pnet_probe
+SOCKSCOPE=target/release/sockscope
+FLOOD=target/release/examples/udp_flood
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+
+echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), kernel $(uname -r)"
+printf '%-34s %10s %10s %10s %10s %10s\n' case sent in-file captured received dropped
+
+# run_case NAME RATE OUTFILE CAPTURER ARGS... : capturer's stdout goes to /dev/null.
+run_case() {
+  local name="$1" rate="$2" file="$3"
+  shift 3
+  "$@" >/dev/null 2>"$tmp/err" &
+  local pid=$!
+  for _ in $(seq 100); do grep -q "listening on" "$tmp/err" && break; sleep 0.05; done
+  local sent
+  sent="$("$FLOOD" --seconds "$SECS" --rate "$rate" --port "$PORT" | sed -E 's/^sent ([0-9]+) .*/\1/')"
+  sleep 1
+  kill -INT "$pid"
+  wait "$pid" || true
+  local infile="-"
+  if [ "$file" != "-" ]; then
+    infile="$(tcpdump -n -r "$file" "udp dst port $PORT" 2>/dev/null | wc -l)"
+    rm -f "$file"
+  fi
+  local cap rec drop
+  cap="$(sed -nE 's/^([0-9]+) packets? captured$/\1/p' "$tmp/err")"
+  rec="$(sed -nE 's/^([0-9]+) packets? received by filter$/\1/p' "$tmp/err")"
+  drop="$(sed -nE 's/^([0-9]+) packets? dropped by kernel$/\1/p' "$tmp/err")"
+  printf '%-34s %10s %10s %10s %10s %10s\n' "$name" "$sent" "$infile" "${cap:-?}" "${rec:-?}" "${drop:-?}"
+}
+
+run_case "tcpdump -w (full rate)" 0 "$tmp/t.pcap" tcpdump -i lo -n -Z root -w "$tmp/t.pcap"
+run_case "sockscope live -w (full rate)" 0 "$tmp/s.pcap" "$SOCKSCOPE" live -i lo -w "$tmp/s.pcap"
+for kib in 2048 8192; do
+  run_case "sockscope live -w -B $kib (full rate)" 0 "$tmp/s.pcap" "$SOCKSCOPE" live -i lo -B "$kib" -w "$tmp/s.pcap"
+done
+run_case "tcpdump -n > /dev/null ($PRINT_RATE/s)" "$PRINT_RATE" - tcpdump -i lo -n -Z root
+run_case "sockscope live > /dev/null ($PRINT_RATE/s)" "$PRINT_RATE" - "$SOCKSCOPE" live -i lo
+if [ "${PNET:-0}" = 1 ]; then
+  # pnet's own reader (poll + recvfrom + SIOCGSTAMPNS per packet), for the design note.
+  "$FLOOD" --seconds "$SECS" --rate 0 --port "$PORT" &
+  target/release/examples/pnet_probe --seconds "$SECS" --no-timestampns | tail -1
+  wait
+fi

@@ -1,0 +1,382 @@
+//! Live capture from an AF_PACKET raw socket: frames with kernel timestamps, as they arrive.
+//!
+//! # How the socket is set up, and why the reads bypass pnet's receiver
+//!
+//! pnet lists the interfaces and sets the socket up: [`pnet_datalink::channel`] with
+//! `Config::socket_fd` binds our descriptor to the interface with ETH_P_ALL, joins promiscuous
+//! mode when asked and makes it non-blocking. We open the descriptor ourselves (protocol 0, so
+//! nothing is queued before the bind) to set what pnet has no option for: SO_TIMESTAMPNS, a large
+//! receive buffer, PACKET_IGNORE_OUTGOING on loopback and, when given, the BPF filter.
+//!
+//! pnet's `DataLinkReceiver::next` cannot be used for the reads. Measured with
+//! `examples/pnet_probe.rs` on Linux 6.18 (and `tests/live.rs` checks our reader for each point):
+//! - it calls `recvfrom` and drops the `sockaddr_ll`, so the packet direction (`sll_pkttype`)
+//!   is lost: one datagram sent on `lo` came out of pnet twice;
+//! - it returns no timestamp. With SO_TIMESTAMPNS set, the timestamp is a control message that
+//!   `recvfrom` discards, and the SIOCGSTAMPNS ioctl then fails with ENOENT. Without
+//!   SO_TIMESTAMPNS the ioctl works, but stamps the packets queued before its first call with the
+//!   time of the ioctl, and costs a third syscall per packet (pnet makes two: `poll`, `recvfrom`);
+//! - it reads without MSG_TRUNC, so a frame cut by the snap length loses its wire length.
+//!
+//! Speed alone would not rule it out: pnet's read plus the ioctl, doing nothing else, kept up
+//! with a 430,000/s loopback flood on a quiet machine, and dropped 1.5% of a 355,000/s flood on
+//! a busy one (`PNET=1 scripts/bench-live.sh`).
+//!
+//! So we do the minimum ourselves on the descriptor pnet configured: `recvmmsg(2)` with
+//! MSG_TRUNC, reading up to [`BATCH`] queued packets per syscall, each with its `sll_pkttype`
+//! and its SCM_TIMESTAMPNS control message (the kernel's receive time, in nanoseconds; the same
+//! `skb->tstamp` tcpdump's ring reports, so the two agree to the nanosecond). Batching leaves
+//! more of the CPU to decoding and printing. pnet's channel stays alive in [`LiveSource`]
+//! because it owns (and finally closes) the descriptor.
+//!
+//! # Loopback
+//! A packet sent on `lo` passes the packet taps twice, as PACKET_OUTGOING when it is sent and as
+//! PACKET_HOST when it is looped back. Like libpcap we keep only the incoming copy:
+//! PACKET_IGNORE_OUTGOING asks the kernel not to queue the outgoing one (Linux 4.20+), and the
+//! reader also skips any PACKET_OUTGOING copy that still arrives (older kernels). The kernel's
+//! "received by filter" count therefore counts each loopback packet once; tcpdump's counts it
+//! twice, because libpcap drops the outgoing copy only after the kernel counted it.
+
+pub mod iface;
+pub mod socket;
+
+use std::io;
+use std::os::fd::RawFd;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use pnet_datalink::{Channel, DataLinkReceiver, DataLinkSender, NetworkInterface};
+
+pub use socket::{KernelStats, SockFilter};
+
+use super::{Frame, LinkType, Source, SourceError, Timestamp};
+
+/// Default snap length: whole frames, including 64 KiB+ GSO frames on loopback (tcpdump's too).
+pub const DEFAULT_SNAPLEN: u32 = 262_144;
+/// Default receive buffer in KiB (tcpdump's default is 2 MiB; a loopback flood needs more).
+pub const DEFAULT_BUFFER_KIB: usize = 32 * 1024;
+/// Packets read per recvmmsg call at most.
+pub const BATCH: usize = 64;
+/// How long one wait for packets lasts before the stop flag is looked at again.
+pub const STOP_CHECK_MS: i32 = 100;
+/// After the stop flag is set, packets already queued are delivered for at most this long.
+pub const DRAIN_MS: u64 = 100;
+
+/// What to open.
+#[derive(Clone, Debug)]
+pub struct LiveConfig {
+    pub interface: String,
+    pub snaplen: u32,
+    /// Receive buffer size in bytes.
+    pub buffer_bytes: usize,
+    /// Promiscuous mode; never on a loopback interface.
+    pub promiscuous: bool,
+    /// Classic BPF program attached before the socket is bound, so no other packet is queued.
+    pub filter: Option<Vec<SockFilter>>,
+}
+
+impl LiveConfig {
+    pub fn new(interface: &str) -> LiveConfig {
+        LiveConfig {
+            interface: interface.to_string(),
+            snaplen: DEFAULT_SNAPLEN,
+            buffer_bytes: DEFAULT_BUFFER_KIB * 1024,
+            promiscuous: true,
+            filter: None,
+        }
+    }
+}
+
+/// Why a live capture could not start.
+#[derive(Debug)]
+pub enum OpenError {
+    /// No interface of that name; `available` is the listing of those there are.
+    UnknownInterface {
+        name: String,
+        available: String,
+    },
+    /// The interface exists but is down.
+    InterfaceDown {
+        name: String,
+    },
+    /// Opening an AF_PACKET socket was refused: CAP_NET_RAW is missing.
+    Permission(io::Error),
+    /// The interface's link layer is one sockscope does not decode.
+    UnsupportedLink {
+        name: String,
+        hardware_type: u16,
+    },
+    Io {
+        what: &'static str,
+        err: io::Error,
+    },
+}
+
+impl std::fmt::Display for OpenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OpenError::UnknownInterface { name, available } => write!(
+                f,
+                "no interface named {name:?}; -i takes one of these (from `sockscope interfaces`):\n{available}"
+            ),
+            OpenError::InterfaceDown { name } => write!(
+                f,
+                "interface {name} is down, so nothing can cross it; bring it up with `ip link set {name} up`"
+            ),
+            OpenError::Permission(e) => write!(f, "cannot open a raw packet socket: {e}"),
+            OpenError::UnsupportedLink {
+                name,
+                hardware_type,
+            } => write!(
+                f,
+                "interface {name} has hardware type {hardware_type} (ARPHRD_); live capture supports \
+                 Ethernet, loopback and raw-IP (tun) interfaces"
+            ),
+            OpenError::Io { what, err } => write!(f, "{what}: {err}"),
+        }
+    }
+}
+
+impl std::error::Error for OpenError {}
+
+/// A source of captured frames that also knows its link type and the kernel's counts; the live
+/// command runs any of these, so tests can inject frames without a socket.
+pub trait CaptureSource: Source {
+    fn link_type(&self) -> LinkType;
+    /// Counts since the capture started (cumulative).
+    fn kernel_stats(&mut self) -> io::Result<KernelStats>;
+    /// Called when no packet is waiting, before the source blocks: flush outputs here so every
+    /// packet shows within milliseconds.
+    fn set_idle_hook(&mut self, hook: Box<dyn FnMut()>);
+}
+
+/// A live capture on one interface.
+pub struct LiveSource {
+    fd: RawFd,
+    /// Owns the descriptor (closes it on drop); never used for reading, see the module docs.
+    _channel: (Box<dyn DataLinkSender>, Box<dyn DataLinkReceiver>),
+    link: LinkType,
+    loopback: bool,
+    batch: socket::Batch,
+    next: usize,
+    stop: &'static AtomicBool,
+    idle: Option<Box<dyn FnMut()>>,
+    /// Set when the stop flag is first seen: the end of the drain.
+    drain_until: Option<Instant>,
+    stats: KernelStats,
+    /// Granted receive buffer, in bytes.
+    pub buffer_bytes: usize,
+    /// Packets whose timestamp control message was missing (stamped with the clock instead).
+    pub clock_stamped: u64,
+}
+
+impl LiveSource {
+    /// Opens a capture. `stop` ends it: [`Source::next_frame`] returns `Ok(None)` once the
+    /// packets already queued are delivered (for at most [`DRAIN_MS`]), or at most
+    /// [`STOP_CHECK_MS`] after the flag is set when it was waiting (at once after a signal).
+    pub fn open(cfg: &LiveConfig, stop: &'static AtomicBool) -> Result<LiveSource, OpenError> {
+        let Some(ni) = iface::find(&cfg.interface) else {
+            return Err(OpenError::UnknownInterface {
+                name: cfg.interface.clone(),
+                available: iface::listing(&iface::all()),
+            });
+        };
+        if !ni.is_up() {
+            return Err(OpenError::InterfaceDown {
+                name: ni.name.clone(),
+            });
+        }
+        let fd = socket::open_packet_socket().map_err(|e| match e.raw_os_error() {
+            Some(libc::EPERM) | Some(libc::EACCES) => OpenError::Permission(e),
+            _ => OpenError::Io {
+                what: "cannot open a raw packet socket",
+                err: e,
+            },
+        })?;
+        match Self::setup(fd, cfg, &ni) {
+            Ok((link, buffer_bytes)) => {
+                let channel = Self::bind_with_pnet(fd, cfg, &ni)?;
+                Ok(LiveSource {
+                    fd,
+                    _channel: channel,
+                    link,
+                    loopback: ni.is_loopback(),
+                    batch: socket::Batch::new(BATCH, cfg.snaplen.max(1) as usize),
+                    next: 0,
+                    stop,
+                    idle: None,
+                    drain_until: None,
+                    stats: KernelStats::default(),
+                    buffer_bytes,
+                    clock_stamped: 0,
+                })
+            }
+            Err(e) => {
+                socket::close(fd);
+                Err(e)
+            }
+        }
+    }
+
+    /// Options set before the bind, while we still own the descriptor.
+    fn setup(
+        fd: RawFd,
+        cfg: &LiveConfig,
+        ni: &NetworkInterface,
+    ) -> Result<(LinkType, usize), OpenError> {
+        let io = |what| move |err| OpenError::Io { what, err };
+        let hw =
+            socket::hardware_type(fd, &ni.name).map_err(io("cannot read the hardware type"))?;
+        let link = match hw {
+            socket::ARPHRD_ETHER | socket::ARPHRD_LOOPBACK => LinkType::ETHERNET,
+            socket::ARPHRD_NONE => LinkType::RAW,
+            _ => {
+                return Err(OpenError::UnsupportedLink {
+                    name: ni.name.clone(),
+                    hardware_type: hw,
+                });
+            }
+        };
+        let granted = socket::set_receive_buffer(fd, cfg.buffer_bytes)
+            .map_err(io("cannot set the receive buffer (SO_RCVBUF)"))?;
+        socket::enable_timestamps(fd)
+            .map_err(io("cannot enable kernel timestamps (SO_TIMESTAMPNS)"))?;
+        if ni.is_loopback() {
+            // Failure (kernel < 4.20) is fine: the reader skips outgoing copies itself.
+            let _ = socket::ignore_outgoing(fd);
+        }
+        if let Some(prog) = &cfg.filter {
+            socket::attach_filter(fd, prog)
+                .map_err(io("the kernel refused the BPF filter (SO_ATTACH_FILTER)"))?;
+        }
+        Ok((link, granted))
+    }
+
+    /// pnet binds the socket to the interface (ETH_P_ALL), sets promiscuous mode, non-blocking.
+    #[allow(clippy::type_complexity)]
+    fn bind_with_pnet(
+        fd: RawFd,
+        cfg: &LiveConfig,
+        ni: &NetworkInterface,
+    ) -> Result<(Box<dyn DataLinkSender>, Box<dyn DataLinkReceiver>), OpenError> {
+        let pcfg = pnet_datalink::Config {
+            socket_fd: Some(fd),
+            promiscuous: cfg.promiscuous && !ni.is_loopback(),
+            // pnet's own buffers are never used: we read with recvmmsg, and never send.
+            read_buffer_size: 1,
+            write_buffer_size: 1,
+            ..Default::default()
+        };
+        // On error pnet has already closed the descriptor.
+        match pnet_datalink::channel(ni, pcfg) {
+            Ok(Channel::Ethernet(tx, rx)) => Ok((tx, rx)),
+            Ok(_) => Err(OpenError::Io {
+                what: "pnet returned an unexpected channel type",
+                err: io::Error::other("not an Ethernet channel"),
+            }),
+            Err(err) => Err(OpenError::Io {
+                what: "cannot bind the socket to the interface",
+                err,
+            }),
+        }
+    }
+
+    /// Attaches (or replaces) a classic BPF filter on the open socket. Packets queued before
+    /// it took effect are discarded, as libpcap does: a reject-all program goes first, the
+    /// queue is drained, then `prog` replaces it, so no unfiltered packet is ever delivered.
+    pub fn attach_filter(&mut self, prog: &[SockFilter]) -> io::Result<()> {
+        socket::attach_filter(self.fd, &socket::REJECT_ALL)?;
+        self.next = 0;
+        while self.batch.fill(self.fd)? > 0 {}
+        self.next = self.batch.len();
+        // Whatever the drained packets counted is not part of this capture.
+        socket::take_stats(self.fd)?;
+        self.stats = KernelStats::default();
+        socket::attach_filter(self.fd, prog)
+    }
+
+    /// The descriptor, for callers that want to set more options.
+    pub fn raw_fd(&self) -> RawFd {
+        self.fd
+    }
+
+    fn clock_now() -> Timestamp {
+        let d = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        Timestamp::new(d.as_secs() as i64, d.subsec_nanos())
+    }
+}
+
+impl Source for LiveSource {
+    fn next_frame(&mut self) -> Result<Option<Frame<'_>>, SourceError> {
+        loop {
+            // After the stop flag, what is already queued is still delivered (it crossed the
+            // interface before the stop), for at most DRAIN_MS, then the source ends.
+            let stopping = self.stop.load(Ordering::Relaxed);
+            if stopping {
+                let until = *self
+                    .drain_until
+                    .get_or_insert_with(|| Instant::now() + Duration::from_millis(DRAIN_MS));
+                if Instant::now() >= until {
+                    return Ok(None);
+                }
+            }
+            while self.next < self.batch.len() {
+                let i = self.next;
+                self.next += 1;
+                let (r, _) = self.batch.get(i);
+                if self.loopback && r.pkttype == socket::PACKET_OUTGOING {
+                    continue;
+                }
+                let ts = match r.ts {
+                    Some(ts) => ts,
+                    None => {
+                        self.clock_stamped += 1;
+                        Self::clock_now()
+                    }
+                };
+                let (_, data) = self.batch.get(i);
+                return Ok(Some(Frame {
+                    ts,
+                    link: self.link,
+                    orig_len: r.wire_len,
+                    data,
+                }));
+            }
+            self.next = 0;
+            if self.batch.fill(self.fd).map_err(SourceError::Io)? > 0 {
+                continue;
+            }
+            if stopping {
+                return Ok(None);
+            }
+            // Nothing queued: let the outputs catch up, then wait.
+            if let Some(hook) = self.idle.as_mut() {
+                hook();
+            }
+            match socket::wait_readable(self.fd, STOP_CHECK_MS) {
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(SourceError::Io(e)),
+            }
+        }
+    }
+}
+
+impl CaptureSource for LiveSource {
+    fn link_type(&self) -> LinkType {
+        self.link
+    }
+
+    fn kernel_stats(&mut self) -> io::Result<KernelStats> {
+        let s = socket::take_stats(self.fd)?;
+        self.stats.received += s.received;
+        self.stats.dropped += s.dropped;
+        Ok(self.stats)
+    }
+
+    fn set_idle_hook(&mut self, hook: Box<dyn FnMut()>) {
+        self.idle = Some(hook);
+    }
+}
