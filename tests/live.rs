@@ -870,3 +870,57 @@ fn w_dash_writes_the_pcap_to_stdout() {
     std::fs::write(&file, &done.raw_stdout).unwrap();
     assert_eq!(packets_with_port_count(&file), 3);
 }
+
+#[test]
+fn the_filter_runs_in_the_kernel_and_only_matches_are_shown() {
+    if !can_capture() {
+        return;
+    }
+    let wanted = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let noise = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = wanted.local_addr().unwrap().port();
+    let expr = format!("udp dst port {port}");
+    let live = Live::start(&["--format", "tcpdump", "-t", &expr], &[]);
+    let mut buf = [0u8; 16];
+    for i in 0..30 {
+        // 5 datagrams the filter wants among 25 it does not.
+        if i % 6 == 0 {
+            tx.send_to(b"want", wanted.local_addr().unwrap()).unwrap();
+            wanted.recv_from(&mut buf).unwrap();
+        } else {
+            tx.send_to(b"noise", noise.local_addr().unwrap()).unwrap();
+            noise.recv_from(&mut buf).unwrap();
+        }
+    }
+    let done = live.stop();
+    assert_eq!(done.code, Some(0), "{}", done.stderr);
+    let lines: Vec<&str> = done.stdout.lines().collect();
+    assert_eq!(lines.len(), 5, "{}", done.stdout);
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.contains(&format!(".{port}: UDP, length 4"))),
+        "{}",
+        done.stdout
+    );
+    // The kernel counted only the matching datagrams: the noise never reached user space.
+    assert!(
+        done.stderr.contains("\n5 packets received by filter\n"),
+        "{}",
+        done.stderr
+    );
+}
+
+#[test]
+fn a_bad_filter_is_refused_before_capturing() {
+    // No capability needed: the filter is checked before any socket is opened.
+    let out = Command::new(BIN)
+        .args(["live", "udp", "port", "99999"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad filter"), "{err}");
+    assert!(err.contains("^^^^^"), "{err}");
+}
