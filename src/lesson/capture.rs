@@ -12,6 +12,10 @@ use std::time::Duration;
 use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
 use pcap_file::{DataLink, Endianness};
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::filter::{Filter, bpf};
+use crate::source::live::{CaptureSource, LiveConfig, LiveSource, OpenError, SockFilter};
 use crate::source::{FileSource, Frame, LinkType, Source, SourceError};
 
 /// The capability bit of CAP_NET_RAW (linux/capability.h): raw and packet sockets.
@@ -73,18 +77,60 @@ pub trait LiveCapture {
     fn open(&self, port: u16) -> Result<Capture, CaptureError>;
 }
 
-/// The backend lessons use.
-///
-/// For the lead, when `source::live::LiveSource` lands: return a backend built on it here (and
-/// keep [`Tcpdump`] as the fallback when it fails with [`CaptureError::Unavailable`], which
-/// `lesson::run` already handles by trying [`fallback_backend`]).
+/// The backend lessons use: sockscope's own AF_PACKET capture.
 pub fn default_backend() -> Box<dyn LiveCapture> {
-    Box::new(Tcpdump)
+    Box::new(AfPacket)
 }
 
-/// The backend tried when [`default_backend`] is unavailable; `None` when it is the same.
+/// The backend tried when [`default_backend`] is unavailable: tcpdump.
 pub fn fallback_backend() -> Option<Box<dyn LiveCapture>> {
-    None
+    Some(Box::new(Tcpdump))
+}
+
+/// Live capture on sockscope's own AF_PACKET socket ([`LiveSource`]), on `lo`, with `port N`
+/// compiled to classic BPF and attached before the socket is bound, so that no other packet is
+/// ever queued for us: the same engine as `sockscope live`.
+pub struct AfPacket;
+
+impl LiveCapture for AfPacket {
+    fn open(&self, port: u16) -> Result<Capture, CaptureError> {
+        let filter = Filter::parse(&format!("port {port}"))
+            .map_err(|e| CaptureError::Failed(e.to_string()))?;
+        // lo has Ethernet framing (zero MAC addresses) on AF_PACKET.
+        let prog = bpf::compile(&filter, LinkType::ETHERNET).ok_or_else(|| {
+            CaptureError::Unavailable(format!("`port {port}` does not compile to BPF"))
+        })?;
+        let mut cfg = LiveConfig::new("lo");
+        cfg.promiscuous = false;
+        cfg.filter = Some(
+            prog.iter()
+                .map(|i| SockFilter {
+                    code: i.code,
+                    jt: i.jt,
+                    jf: i.jf,
+                    k: i.k,
+                })
+                .collect(),
+        );
+        // One flag per capture, alive as long as the source that reads it: a lesson opens
+        // one capture, so leaking it costs one byte.
+        let stop: &'static AtomicBool = Box::leak(Box::new(AtomicBool::new(false)));
+        let source = LiveSource::open(&cfg, stop).map_err(|e| match e {
+            OpenError::Permission(_) => CaptureError::Unavailable(e.to_string()),
+            _ => CaptureError::Failed(e.to_string()),
+        })?;
+        if source.link_type() != LinkType::ETHERNET {
+            return Err(CaptureError::Unavailable(format!(
+                "lo has link type {}, not Ethernet",
+                source.link_type()
+            )));
+        }
+        Ok(Capture {
+            source: Box::new(source),
+            stop: Box::new(move || stop.store(true, Ordering::SeqCst)),
+            backend: "AF_PACKET",
+        })
+    }
 }
 
 /// Live capture by running `tcpdump -i lo -U -w - 'port N'` and reading its pcap stream.
