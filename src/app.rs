@@ -124,6 +124,12 @@ fn replay(a: ReplayArgs) -> Result<(), Failure> {
         },
     );
     let _ = out.flush();
+    file_end(end)
+}
+
+/// How reading a capture file ended, as the program's result: a file cut short is a warning
+/// (everything before the cut was shown), a reader gone away (`| head`) is not an error.
+pub(crate) fn file_end(end: End) -> Result<(), Failure> {
     match end {
         End::Done | End::OutputClosed => Ok(()),
         End::SourceError(e @ SourceError::Truncated { .. }) => {

@@ -3,18 +3,18 @@
 
 use std::io::{self, IsTerminal, Write};
 
-use crate::app::Failure;
+use crate::app::{Failure, file_end};
 use crate::cli::{FlowsArgs, FollowArgs, LadderArgs, ReplayArgs, ViewArgs};
 use crate::config::{ViewConfig, use_color};
 use crate::decode::Packet;
 use crate::filter::Filter;
-use crate::pipeline::{self, End, Limits};
+use crate::pipeline::{self, Limits};
 use crate::render::Renderer;
 use crate::render::export::{self, ExportFormat};
 use crate::render::flows::FlowsRenderer;
 use crate::render::follow::{FollowFormat, FollowRenderer};
 use crate::render::ladder::{LadderOptions, LadderRenderer, Layout, terminal_width};
-use crate::source::{FileSource, SourceError};
+use crate::source::FileSource;
 
 /// Reads `file` through `renderer` to the end (or the count), writing to standard output; only
 /// packets that match `filter` (tcpdump syntax, empty for all) reach the view.
@@ -49,15 +49,7 @@ fn run_to(
         skip: cfg.skip,
     };
     let (_, end) = pipeline::run(&mut source, filter_fn, None, renderer, out, limits);
-    match end {
-        End::Done | End::OutputClosed => Ok(()),
-        End::SourceError(e @ SourceError::Truncated { .. }) => {
-            eprintln!("sockscope: warning: {e}");
-            Ok(())
-        }
-        End::SourceError(e) => Err(Failure::Runtime(e.to_string())),
-        End::Output(e) => Err(Failure::Runtime(format!("cannot write output: {e}"))),
-    }
+    file_end(end)
 }
 
 fn ladder_options(view: &ViewArgs, ascii: bool, flow: Option<u32>) -> LadderOptions {
