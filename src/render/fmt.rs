@@ -6,18 +6,35 @@
 
 use std::net::IpAddr;
 
+/// "00" "01" … "99": two digits per division, as itoa does.
+const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
 /// Appends the decimal digits of `n`.
 #[inline]
 pub fn push_u64(buf: &mut Vec<u8>, mut n: u64) {
+    if n < 10 {
+        buf.push(b'0' + n as u8);
+        return;
+    }
     let mut tmp = [0u8; 20];
     let mut i = tmp.len();
-    loop {
+    while n >= 100 {
+        let d = (n % 100) as usize * 2;
+        n /= 100;
+        i -= 2;
+        tmp[i..i + 2].copy_from_slice(&PAIRS[d..d + 2]);
+    }
+    if n >= 10 {
+        let d = n as usize * 2;
+        i -= 2;
+        tmp[i..i + 2].copy_from_slice(&PAIRS[d..d + 2]);
+    } else {
         i -= 1;
-        tmp[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+        tmp[i] = b'0' + n as u8;
     }
     buf.extend_from_slice(&tmp[i..]);
 }
@@ -132,6 +149,37 @@ pub fn push_ipv6(buf: &mut Vec<u8>, a: &[u8; 16]) {
     }
 }
 
+/// Appends a signed decimal number.
+#[inline]
+pub fn push_i64(buf: &mut Vec<u8>, n: i64) {
+    if n < 0 {
+        buf.push(b'-');
+    }
+    push_u64(buf, n.unsigned_abs());
+}
+
+/// Appends a MAC address as `02:00:5e:10:00:01`.
+#[inline]
+pub fn push_mac(buf: &mut Vec<u8>, m: [u8; 6]) {
+    for (i, b) in m.iter().enumerate() {
+        if i > 0 {
+            buf.push(b':');
+        }
+        push_hex_byte(buf, *b);
+    }
+}
+
+/// Appends an IPv6 address exactly as Rust's `Ipv6Addr` `Display` writes it: as [`push_ipv6`]
+/// except that an IPv4-compatible address (`::a.b.c.d`, deprecated by RFC 4291) stays in hex.
+pub fn push_ipv6_std(buf: &mut Vec<u8>, a: &[u8; 16]) {
+    if a[..12].iter().all(|&b| b == 0) {
+        use std::io::Write as _;
+        let _ = write!(buf, "{}", std::net::Ipv6Addr::from(*a));
+    } else {
+        push_ipv6(buf, a);
+    }
+}
+
 /// Appends an address of either family.
 #[inline]
 pub fn push_ip(buf: &mut Vec<u8>, ip: IpAddr) {
@@ -154,13 +202,32 @@ mod tests {
 
     #[test]
     fn integers() {
-        for n in [0u64, 7, 10, 65535, 4294967295, u64::MAX] {
+        for n in [
+            0u64,
+            7,
+            10,
+            99,
+            100,
+            101,
+            999,
+            1000,
+            65535,
+            4294967295,
+            u64::MAX,
+        ] {
             assert_eq!(s(|b| push_u64(b, n)), n.to_string());
         }
         assert_eq!(s(|b| push_padded(b, 42, 6)), "000042");
         assert_eq!(s(|b| push_hex(b, 0x0)), "0");
         assert_eq!(s(|b| push_hex(b, 0xdb8)), "db8");
         assert_eq!(s(|b| push_hex_byte(b, 0x0a)), "0a");
+        for n in [0i64, -1, 42, i64::MIN, i64::MAX] {
+            assert_eq!(s(|b| push_i64(b, n)), n.to_string());
+        }
+        assert_eq!(
+            s(|b| push_mac(b, [2, 0, 0x5e, 0x10, 0, 0xff])),
+            "02:00:5e:10:00:ff"
+        );
     }
 
     #[test]
@@ -188,6 +255,7 @@ mod tests {
         for (input, want) in cases {
             let a: Ipv6Addr = input.parse().unwrap();
             assert_eq!(s(|b| push_ipv6(b, &a.octets())), want, "{input}");
+            assert_eq!(s(|b| push_ipv6_std(b, &a.octets())), a.to_string());
         }
     }
 
@@ -210,6 +278,7 @@ mod tests {
                 chunk.copy_from_slice(&v.to_be_bytes());
             }
             let ip = Ipv6Addr::from(a);
+            assert_eq!(s(|b| push_ipv6_std(b, &a)), ip.to_string());
             if a[..12].iter().all(|&b| b == 0) {
                 continue;
             }

@@ -94,6 +94,23 @@ pub fn write_flag_names(out: &mut dyn fmt::Write, flags: TcpFlags) -> fmt::Resul
     Ok(())
 }
 
+/// Appends TCP flags as [`write_flag_names`] spells them.
+pub fn push_flag_names(buf: &mut Vec<u8>, flags: TcpFlags) {
+    let mut first = true;
+    for bit in FLAG_ORDER {
+        if flags.has(bit) {
+            if !first {
+                buf.push(b'-');
+            }
+            buf.extend_from_slice(TcpFlags::name_of(bit).as_bytes());
+            first = false;
+        }
+    }
+    if first {
+        buf.extend_from_slice(b"none");
+    }
+}
+
 /// Writes a short printable preview of a payload in double quotes, escaping `\r`, `\n`, `\t`,
 /// `"` and `\`, with `.` for other bytes that are not printable ASCII and `…` when cut.
 pub fn write_preview(out: &mut dyn fmt::Write, payload: &[u8], max: usize) -> fmt::Result {
