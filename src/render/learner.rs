@@ -189,7 +189,7 @@ pub struct LearnerRenderer {
     /// A tcpdump time style asked for with `-t…`; by default the time since the first packet.
     time: Option<TimeFormatter>,
     first: Option<Timestamp>,
-    flows: HashMap<u32, FlowNotes>,
+    flows: HashMap<u32, FlowNotes, foldhash::fast::RandomState>,
     /// The line being built, reused for every packet.
     line: String,
     /// The note of the line being built, written last.
@@ -206,7 +206,7 @@ impl LearnerRenderer {
             absolute,
             time,
             first: None,
-            flows: HashMap::new(),
+            flows: HashMap::default(),
             line: String::with_capacity(256),
             note: String::with_capacity(128),
             widths: [

@@ -402,7 +402,9 @@ const SWEEP_EVERY: u64 = 4096;
 /// Follows every TCP and UDP conversation seen.
 #[derive(Debug, Default)]
 pub struct Tracker {
-    index: HashMap<FlowKey, Live>,
+    /// Hashed with foldhash: SipHash cost a tenth of the replay time; the seed is still random
+    /// per process, so a crafted capture cannot aim at collisions.
+    index: HashMap<FlowKey, Live, foldhash::fast::RandomState>,
     flows: Vec<Flow>,
     /// Index of `flows[0]`: summaries before it were dropped.
     base: u32,
