@@ -97,7 +97,7 @@ impl J<'_> {
         self.num(k, v)
     }
     /// A string that never needs escaping (fixed names).
-    #[inline]
+    #[inline(always)]
     fn plain(&mut self, k: &str, v: &str) {
         self.key(k);
         self.w.push(b'"');
