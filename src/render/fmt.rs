@@ -280,7 +280,10 @@ mod tests {
         assert_eq!(s(|b| push_ipv4(b, [255, 255, 10, 0])), "255.255.10.0");
         for o in 0..=255u8 {
             let a = [o, 255 - o, o / 3, 9];
-            assert_eq!(s(|b| push_ipv4(b, a)), std::net::Ipv4Addr::from(a).to_string());
+            assert_eq!(
+                s(|b| push_ipv4(b, a)),
+                std::net::Ipv4Addr::from(a).to_string()
+            );
         }
     }
 
