@@ -13,12 +13,18 @@ const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
 6061626364656667686970717273747576777879\
 8081828384858687888990919293949596979899";
 
-/// Appends the first `n` bytes of `tmp`. The whole array is copied (a fixed-size copy the
-/// compiler inlines) and the rest cut off again: cheaper than a `memcpy` call of `n` bytes.
+/// Appends what `f` writes at the start of `N` bytes of room made at the end of `buf`; `f`
+/// returns how many bytes it wrote. The room is made with one fixed-size store and cut back
+/// after: cheaper than a `memcpy` call of a few bytes from a stack buffer (whose narrow writes
+/// and wide read also stall store forwarding).
 #[inline(always)]
-fn push_first<const N: usize>(buf: &mut Vec<u8>, tmp: &[u8; N], n: usize) {
+fn with_room<const N: usize>(buf: &mut Vec<u8>, f: impl FnOnce(&mut [u8; N]) -> usize) {
     let start = buf.len();
-    buf.extend_from_slice(tmp);
+    buf.extend_from_slice(&[0u8; N]);
+    let room: &mut [u8; N] = (&mut buf[start..start + N])
+        .try_into()
+        .expect("exactly N bytes");
+    let n = f(room);
     buf.truncate(start + n);
 }
 
@@ -49,9 +55,7 @@ pub fn push_u64(buf: &mut Vec<u8>, n: u64) {
         buf.push(b'0' + n as u8);
         return;
     }
-    let mut tmp = [0u8; 20];
-    let len = digits(&mut tmp, n);
-    push_first(buf, &tmp, len);
+    with_room(buf, |room| digits(room, n));
 }
 
 #[inline]
@@ -64,12 +68,13 @@ pub fn push_u32(buf: &mut Vec<u8>, n: u32) {
 #[inline]
 pub fn push_padded(buf: &mut Vec<u8>, mut n: u64, width: usize) {
     if width <= 20 {
-        let mut tmp = [b'0'; 20];
-        for d in tmp[..width].iter_mut().rev() {
-            *d = b'0' + (n % 10) as u8;
-            n /= 10;
-        }
-        return push_first(buf, &tmp, width);
+        return with_room(buf, |room: &mut [u8; 20]| {
+            for d in room[..width].iter_mut().rev() {
+                *d = b'0' + (n % 10) as u8;
+                n /= 10;
+            }
+            width
+        });
     }
     let start = buf.len();
     buf.resize(start + width, b'0');
@@ -82,25 +87,26 @@ pub fn push_padded(buf: &mut Vec<u8>, mut n: u64, width: usize) {
 /// Appends `a.b.c.d`.
 #[inline]
 pub fn push_ipv4(buf: &mut Vec<u8>, a: [u8; 4]) {
-    let mut tmp = [0u8; 16];
-    let mut n = 0;
-    for (i, &o) in a.iter().enumerate() {
-        if i > 0 {
-            tmp[n] = b'.';
+    with_room(buf, |tmp: &mut [u8; 16]| {
+        let mut n = 0;
+        for (i, &o) in a.iter().enumerate() {
+            if i > 0 {
+                tmp[n] = b'.';
+                n += 1;
+            }
+            if o >= 100 {
+                tmp[n] = b'0' + o / 100;
+                n += 1;
+            }
+            if o >= 10 {
+                tmp[n] = b'0' + (o / 10) % 10;
+                n += 1;
+            }
+            tmp[n] = b'0' + o % 10;
             n += 1;
         }
-        if o >= 100 {
-            tmp[n] = b'0' + o / 100;
-            n += 1;
-        }
-        if o >= 10 {
-            tmp[n] = b'0' + (o / 10) % 10;
-            n += 1;
-        }
-        tmp[n] = b'0' + o % 10;
-        n += 1;
-    }
-    push_first(buf, &tmp, n);
+        n
+    })
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -197,12 +203,16 @@ pub fn push_i64(buf: &mut Vec<u8>, n: i64) {
 /// Appends a MAC address as `02:00:5e:10:00:01`.
 #[inline]
 pub fn push_mac(buf: &mut Vec<u8>, m: [u8; 6]) {
-    let mut tmp = [b':'; 17];
-    for (i, b) in m.iter().enumerate() {
-        tmp[3 * i] = HEX[(b >> 4) as usize];
-        tmp[3 * i + 1] = HEX[(b & 0xf) as usize];
-    }
-    buf.extend_from_slice(&tmp);
+    with_room(buf, |tmp: &mut [u8; 17]| {
+        for (i, b) in m.iter().enumerate() {
+            tmp[3 * i] = HEX[(b >> 4) as usize];
+            tmp[3 * i + 1] = HEX[(b & 0xf) as usize];
+            if i < 5 {
+                tmp[3 * i + 2] = b':';
+            }
+        }
+        17
+    });
 }
 
 /// Appends an IPv6 address exactly as Rust's `Ipv6Addr` `Display` writes it: as [`push_ipv6`]
