@@ -442,13 +442,12 @@ impl Renderer for LearnerRenderer {
                 line.gap();
             }
             Some(tf) => {
-                let mut stamp = [0u8; 48];
-                let mut w = io::Cursor::new(&mut stamp[..]);
-                tf.write(&mut w, p.ts)?;
-                let n = w.position() as usize;
-                if n > 0 {
-                    let text = std::str::from_utf8(stamp[..n].trim_ascii_end()).unwrap_or("");
-                    line.s.push_str(text);
+                let start = line.s.len();
+                ascii(line.s, |v| tf.push(v, p.ts));
+                if line.s.len() > start {
+                    // The formatter ends with a space, for tcpdump's line.
+                    let end = start + line.s[start..].trim_ascii_end().len();
+                    line.s.truncate(end);
                     line.gap();
                 }
             }
