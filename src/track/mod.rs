@@ -468,9 +468,10 @@ impl Tracker {
         // Reused ports (Wireshark): a SYN with another ISN on a 5-tuple seen before starts a
         // new conversation.
         let mut reused = false;
-        if let (Some(t), Some(live)) = (tcp, self.index.get(&key))
+        if let Some(t) = tcp
             && t.flags.syn()
             && !t.flags.ack()
+            && let Some(live) = self.index.get(&key)
             && let Some(f) = self.flow(live.index)
         {
             let sender_side = if (src, sp) == f.client { 0 } else { 1 };
