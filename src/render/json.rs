@@ -1,6 +1,7 @@
 //! `--json`: one JSON object per packet per line with every decoded field, under stable
-//! snake_case names documented in `docs/json.md`. Written straight to the output (no value tree
-//! is built); strings that could need escaping go through `serde_json`.
+//! snake_case names documented in `docs/json.md`. No value tree is built: each line is pushed
+//! into a reused buffer with `render::fmt` and written with one call; strings that need
+//! escaping go through `serde_json`.
 
 use std::io::{self, Write};
 use std::net::{Ipv4Addr, Ipv6Addr};
