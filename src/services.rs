@@ -125,12 +125,32 @@ const TABLE: &[(u16, Option<&str>, Option<&str>, &str)] = &[
 
 /// The service name registered for `port` over `proto`, if it is a common one.
 pub fn name(port: u16, proto: Proto) -> Option<&'static str> {
+    if !known(port) {
+        return None;
+    }
     let i = TABLE.binary_search_by_key(&port, |r| r.0).ok()?;
     let r = &TABLE[i];
     match proto {
         Proto::Tcp => r.1,
         Proto::Udp => r.2,
     }
+}
+
+/// One bit per port that has an entry in [`TABLE`], built at compile time: most ports seen
+/// (ephemeral ones) have none, and a bit test is cheaper than the binary search.
+static KNOWN: [u64; 1024] = {
+    let mut bits = [0u64; 1024];
+    let mut i = 0;
+    while i < TABLE.len() {
+        let p = TABLE[i].0 as usize;
+        bits[p / 64] |= 1 << (p % 64);
+        i += 1;
+    }
+    bits
+};
+
+fn known(port: u16) -> bool {
+    KNOWN[port as usize / 64] & (1 << (port % 64)) != 0
 }
 
 /// A one-line description of the service on `port`, whichever protocol.
@@ -164,5 +184,13 @@ mod tests {
         assert_eq!(name(53, Proto::Udp), Some("domain"));
         assert_eq!(name(123, Proto::Tcp), None);
         assert_eq!(name(54321, Proto::Tcp), None);
+    }
+
+    #[test]
+    fn the_known_bits_are_the_table_ports() {
+        for port in 0..=u16::MAX {
+            let listed = TABLE.binary_search_by_key(&port, |r| r.0).is_ok();
+            assert_eq!(known(port), listed, "{port}");
+        }
     }
 }

@@ -68,7 +68,14 @@ impl ChecksumStatus {
 /// with `init` added, folded to 16 bits but not complemented (RFC 1071 §4.1).
 pub fn ones_sum(init: u32, bytes: &[u8]) -> u16 {
     let mut sum = init as u64;
-    let mut chunks = bytes.chunks_exact(2);
+    // Eight bytes at a time as two 32-bit words: 2^16 ≡ 1 in one's complement arithmetic, so
+    // folding the wider sum gives the same result (RFC 1071 §2 (B), "parallel summation").
+    let mut wide = bytes.chunks_exact(8);
+    for c in &mut wide {
+        let v = u64::from_be_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+        sum += (v >> 32) + (v & 0xffff_ffff);
+    }
+    let mut chunks = wide.remainder().chunks_exact(2);
     for c in &mut chunks {
         sum += u16::from_be_bytes([c[0], c[1]]) as u64;
     }
@@ -226,6 +233,46 @@ mod tests {
     use super::*;
     use crate::decode::decode;
     use crate::source::{Frame, LinkType, Timestamp};
+
+    /// The sum one 16-bit word at a time, as RFC 1071 §4.1 writes it.
+    fn ones_sum_by_words(init: u32, bytes: &[u8]) -> u16 {
+        let mut sum = init as u64;
+        for c in bytes.chunks(2) {
+            sum += (c[0] as u64) << 8 | c.get(1).copied().unwrap_or(0) as u64;
+        }
+        while sum > 0xffff {
+            sum = (sum & 0xffff) + (sum >> 16);
+        }
+        sum as u16
+    }
+
+    #[test]
+    fn wide_sum_is_the_word_sum() {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut data = vec![0u8; 1600];
+        for b in data.iter_mut() {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            *b = x as u8;
+        }
+        for len in (0..64).chain([1499, 1500, 1600]) {
+            for init in [0, 1, 0xffff, 0x1_fffe] {
+                let d = &data[..len];
+                assert_eq!(
+                    ones_sum(init, d),
+                    ones_sum_by_words(init, d),
+                    "{len} {init}"
+                );
+            }
+        }
+        for len in [0, 1, 7, 8, 9, 16, 1500] {
+            let ff = vec![0xffu8; len];
+            let zero = vec![0u8; len];
+            assert_eq!(ones_sum(0, &ff), ones_sum_by_words(0, &ff));
+            assert_eq!(ones_sum(0, &zero), 0);
+        }
+    }
 
     fn frame(data: &[u8]) -> Frame<'_> {
         Frame::whole(Timestamp::default(), LinkType::ETHERNET, data)

@@ -6,20 +6,56 @@
 
 use std::net::IpAddr;
 
+/// "00" "01" … "99": two digits per division, as itoa does.
+const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// Appends what `f` writes at the start of `N` bytes of room made at the end of `buf`; `f`
+/// returns how many bytes it wrote. The room is made with one fixed-size store and cut back
+/// after: cheaper than a `memcpy` call of a few bytes from a stack buffer (whose narrow writes
+/// and wide read also stall store forwarding).
+#[inline(always)]
+fn with_room<const N: usize>(buf: &mut Vec<u8>, f: impl FnOnce(&mut [u8; N]) -> usize) {
+    let start = buf.len();
+    buf.extend_from_slice(&[0u8; N]);
+    let room: &mut [u8; N] = (&mut buf[start..start + N])
+        .try_into()
+        .expect("exactly N bytes");
+    let n = f(room);
+    buf.truncate(start + n);
+}
+
+/// Writes the decimal digits of `n` at the start of `tmp`; returns how many.
+#[inline]
+fn digits(tmp: &mut [u8; 20], mut n: u64) -> usize {
+    let len = n.checked_ilog10().unwrap_or(0) as usize + 1;
+    let mut i = len;
+    while n >= 100 {
+        let d = (n % 100) as usize * 2;
+        n /= 100;
+        i -= 2;
+        tmp[i..i + 2].copy_from_slice(&PAIRS[d..d + 2]);
+    }
+    if n >= 10 {
+        let d = n as usize * 2;
+        tmp[..2].copy_from_slice(&PAIRS[d..d + 2]);
+    } else {
+        tmp[0] = b'0' + n as u8;
+    }
+    len
+}
+
 /// Appends the decimal digits of `n`.
 #[inline]
-pub fn push_u64(buf: &mut Vec<u8>, mut n: u64) {
-    let mut tmp = [0u8; 20];
-    let mut i = tmp.len();
-    loop {
-        i -= 1;
-        tmp[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+pub fn push_u64(buf: &mut Vec<u8>, n: u64) {
+    if n < 10 {
+        buf.push(b'0' + n as u8);
+        return;
     }
-    buf.extend_from_slice(&tmp[i..]);
+    with_room(buf, |room| digits(room, n));
 }
 
 #[inline]
@@ -31,6 +67,15 @@ pub fn push_u32(buf: &mut Vec<u8>, n: u32) {
 /// has more).
 #[inline]
 pub fn push_padded(buf: &mut Vec<u8>, mut n: u64, width: usize) {
+    if width <= 20 {
+        return with_room(buf, |room: &mut [u8; 20]| {
+            for d in room[..width].iter_mut().rev() {
+                *d = b'0' + (n % 10) as u8;
+                n /= 10;
+            }
+            width
+        });
+    }
     let start = buf.len();
     buf.resize(start + width, b'0');
     for i in (start..start + width).rev() {
@@ -42,12 +87,26 @@ pub fn push_padded(buf: &mut Vec<u8>, mut n: u64, width: usize) {
 /// Appends `a.b.c.d`.
 #[inline]
 pub fn push_ipv4(buf: &mut Vec<u8>, a: [u8; 4]) {
-    for (i, o) in a.iter().enumerate() {
-        if i > 0 {
-            buf.push(b'.');
+    with_room(buf, |tmp: &mut [u8; 16]| {
+        let mut n = 0;
+        for (i, &o) in a.iter().enumerate() {
+            if i > 0 {
+                tmp[n] = b'.';
+                n += 1;
+            }
+            if o >= 100 {
+                tmp[n] = b'0' + o / 100;
+                n += 1;
+            }
+            if o >= 10 {
+                tmp[n] = b'0' + (o / 10) % 10;
+                n += 1;
+            }
+            tmp[n] = b'0' + o % 10;
+            n += 1;
         }
-        push_u64(buf, *o as u64);
-    }
+        n
+    })
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -132,6 +191,41 @@ pub fn push_ipv6(buf: &mut Vec<u8>, a: &[u8; 16]) {
     }
 }
 
+/// Appends a signed decimal number.
+#[inline]
+pub fn push_i64(buf: &mut Vec<u8>, n: i64) {
+    if n < 0 {
+        buf.push(b'-');
+    }
+    push_u64(buf, n.unsigned_abs());
+}
+
+/// Appends a MAC address as `02:00:5e:10:00:01`.
+#[inline]
+pub fn push_mac(buf: &mut Vec<u8>, m: [u8; 6]) {
+    with_room(buf, |tmp: &mut [u8; 17]| {
+        for (i, b) in m.iter().enumerate() {
+            tmp[3 * i] = HEX[(b >> 4) as usize];
+            tmp[3 * i + 1] = HEX[(b & 0xf) as usize];
+            if i < 5 {
+                tmp[3 * i + 2] = b':';
+            }
+        }
+        17
+    });
+}
+
+/// Appends an IPv6 address exactly as Rust's `Ipv6Addr` `Display` writes it: as [`push_ipv6`]
+/// except that an IPv4-compatible address (`::a.b.c.d`, deprecated by RFC 4291) stays in hex.
+pub fn push_ipv6_std(buf: &mut Vec<u8>, a: &[u8; 16]) {
+    if a[..12].iter().all(|&b| b == 0) {
+        use std::io::Write as _;
+        let _ = write!(buf, "{}", std::net::Ipv6Addr::from(*a));
+    } else {
+        push_ipv6(buf, a);
+    }
+}
+
 /// Appends an address of either family.
 #[inline]
 pub fn push_ip(buf: &mut Vec<u8>, ip: IpAddr) {
@@ -154,19 +248,53 @@ mod tests {
 
     #[test]
     fn integers() {
-        for n in [0u64, 7, 10, 65535, 4294967295, u64::MAX] {
+        for p in 0..20 {
+            let ten = 10u64.pow(p);
+            for n in [ten - 1, ten, ten + 1, ten.wrapping_mul(7) / 3] {
+                assert_eq!(s(|b| push_u64(b, n)), n.to_string());
+            }
+        }
+        for n in [
+            0u64,
+            7,
+            10,
+            99,
+            100,
+            101,
+            999,
+            1000,
+            65535,
+            4294967295,
+            u64::MAX,
+        ] {
             assert_eq!(s(|b| push_u64(b, n)), n.to_string());
         }
         assert_eq!(s(|b| push_padded(b, 42, 6)), "000042");
+        assert_eq!(s(|b| push_padded(b, 1234567, 3)), "567");
+        assert_eq!(s(|b| push_padded(b, 7, 22)), "0000000000000000000007");
         assert_eq!(s(|b| push_hex(b, 0x0)), "0");
         assert_eq!(s(|b| push_hex(b, 0xdb8)), "db8");
         assert_eq!(s(|b| push_hex_byte(b, 0x0a)), "0a");
+        for n in [0i64, -1, 42, i64::MIN, i64::MAX] {
+            assert_eq!(s(|b| push_i64(b, n)), n.to_string());
+        }
+        assert_eq!(
+            s(|b| push_mac(b, [2, 0, 0x5e, 0x10, 0, 0xff])),
+            "02:00:5e:10:00:ff"
+        );
     }
 
     #[test]
     fn ipv4() {
         assert_eq!(s(|b| push_ipv4(b, [127, 0, 0, 1])), "127.0.0.1");
         assert_eq!(s(|b| push_ipv4(b, [255, 255, 10, 0])), "255.255.10.0");
+        for o in 0..=255u8 {
+            let a = [o, 255 - o, o / 3, 9];
+            assert_eq!(
+                s(|b| push_ipv4(b, a)),
+                std::net::Ipv4Addr::from(a).to_string()
+            );
+        }
     }
 
     #[test]
@@ -188,6 +316,7 @@ mod tests {
         for (input, want) in cases {
             let a: Ipv6Addr = input.parse().unwrap();
             assert_eq!(s(|b| push_ipv6(b, &a.octets())), want, "{input}");
+            assert_eq!(s(|b| push_ipv6_std(b, &a.octets())), a.to_string());
         }
     }
 
@@ -210,6 +339,7 @@ mod tests {
                 chunk.copy_from_slice(&v.to_be_bytes());
             }
             let ip = Ipv6Addr::from(a);
+            assert_eq!(s(|b| push_ipv6_std(b, &a)), ip.to_string());
             if a[..12].iter().all(|&b| b == 0) {
                 continue;
             }

@@ -11,6 +11,7 @@ use std::fmt::{self, Write as _};
 use std::io::{self, Write};
 use std::net::IpAddr;
 
+use super::fmt::{push_ipv4, push_ipv6_std, push_padded, push_u64};
 use super::tcpdump::Mac;
 use super::{PacketContext, Renderer};
 use crate::decode::quoted::{Quoted, icmp_quote};
@@ -94,6 +95,23 @@ pub fn write_flag_names(out: &mut dyn fmt::Write, flags: TcpFlags) -> fmt::Resul
     Ok(())
 }
 
+/// Appends TCP flags as [`write_flag_names`] spells them.
+pub fn push_flag_names(buf: &mut Vec<u8>, flags: TcpFlags) {
+    let mut first = true;
+    for bit in FLAG_ORDER {
+        if flags.has(bit) {
+            if !first {
+                buf.push(b'-');
+            }
+            buf.extend_from_slice(TcpFlags::name_of(bit).as_bytes());
+            first = false;
+        }
+    }
+    if first {
+        buf.extend_from_slice(b"none");
+    }
+}
+
 /// Writes a short printable preview of a payload in double quotes, escaping `\r`, `\n`, `\t`,
 /// `"` and `\`, with `.` for other bytes that are not printable ASCII and `…` when cut.
 pub fn write_preview(out: &mut dyn fmt::Write, payload: &[u8], max: usize) -> fmt::Result {
@@ -114,6 +132,26 @@ pub fn write_preview(out: &mut dyn fmt::Write, payload: &[u8], max: usize) -> fm
         out.write_char('…')?;
     }
     Ok(())
+}
+
+/// Appends a preview as [`write_preview`] writes it.
+fn push_preview(s: &mut String, payload: &[u8], max: usize) {
+    s.push('"');
+    for &b in payload.iter().take(max) {
+        match b {
+            b'\r' => s.push_str("\\r"),
+            b'\n' => s.push_str("\\n"),
+            b'\t' => s.push_str("\\t"),
+            b'"' => s.push_str("\\\""),
+            b'\\' => s.push_str("\\\\"),
+            0x20..=0x7e => s.push(b as char),
+            _ => s.push('.'),
+        }
+    }
+    s.push('"');
+    if payload.len() > max {
+        s.push('…');
+    }
 }
 
 /// An address and port as a learner writes them: `127.0.0.1:7`, `[::1]:7`.
@@ -151,7 +189,7 @@ pub struct LearnerRenderer {
     /// A tcpdump time style asked for with `-t…`; by default the time since the first packet.
     time: Option<TimeFormatter>,
     first: Option<Timestamp>,
-    flows: HashMap<u32, FlowNotes>,
+    flows: HashMap<u32, FlowNotes, foldhash::fast::RandomState>,
     /// The line being built, reused for every packet.
     line: String,
     /// The note of the line being built, written last.
@@ -168,7 +206,7 @@ impl LearnerRenderer {
             absolute,
             time,
             first: None,
-            flows: HashMap::new(),
+            flows: HashMap::default(),
             line: String::with_capacity(256),
             note: String::with_capacity(128),
             widths: [
@@ -190,48 +228,133 @@ struct Line<'a> {
     color: bool,
 }
 
+/// Spaces for padding, copied in one go.
+const SPACES: &str = "                                                                ";
+
+/// Appends `n` spaces.
+fn pad(s: &mut String, mut n: usize) {
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        s.push_str(&SPACES[..k]);
+        n -= k;
+    }
+}
+
+/// The number of characters in UTF-8 text: the bytes that do not continue a character.
+fn char_count(b: &[u8]) -> usize {
+    b.iter().filter(|&&c| (c as i8) >= -0x40).count()
+}
+
+/// Appends ASCII text written by one of the `render::fmt` functions.
+fn ascii(s: &mut String, f: impl FnOnce(&mut Vec<u8>)) {
+    // SAFETY: the callers pass `render::fmt` functions (digits, addresses, hex, flag names from
+    // the flag table), which append only ASCII bytes, so the text stays valid UTF-8 (checked in
+    // debug builds).
+    let v = unsafe { s.as_mut_vec() };
+    let start = v.len();
+    f(v);
+    debug_assert!(v[start..].is_ascii());
+}
+
+/// Appends the decimal digits of `n`.
+fn num(s: &mut String, n: u64) {
+    ascii(s, |v| push_u64(v, n))
+}
+
+/// Appends an address as `Display` writes it.
+fn push_addr(s: &mut String, ip: IpAddr) {
+    match ip {
+        IpAddr::V4(a) => ascii(s, |v| push_ipv4(v, a.octets())),
+        IpAddr::V6(a) => ascii(s, |v| push_ipv6_std(v, &a.octets())),
+    }
+}
+
+/// Appends an [`Endpoint`].
+fn push_endpoint(s: &mut String, ip: IpAddr, port: u16) {
+    match ip {
+        IpAddr::V4(_) => push_addr(s, ip),
+        IpAddr::V6(_) => {
+            s.push('[');
+            push_addr(s, ip);
+            s.push(']');
+        }
+    }
+    s.push(':');
+    num(s, port as u64);
+}
+
+/// Appends a [`Service`]: ` (echo)` or nothing.
+fn push_service(s: &mut String, name: Option<&str>) {
+    if let Some(n) = name {
+        s.push_str(" (");
+        s.push_str(n);
+        s.push(')');
+    }
+}
+
+/// Appends an [`Abs`]: ` (3210987654)` or nothing.
+fn push_abs(s: &mut String, n: Option<u32>) {
+    if let Some(n) = n {
+        s.push_str(" (");
+        num(s, n as u64);
+        s.push(')');
+    }
+}
+
 impl Line<'_> {
-    /// Writes a cell in `style` (when colour is on), padded with spaces to `width` characters.
-    fn cell(&mut self, style: &str, width: usize, args: fmt::Arguments<'_>) {
+    /// Appends what `f` writes as a cell in `style` (when colour is on), padded with spaces to
+    /// `width` characters; returns its width in characters.
+    fn put(&mut self, style: &str, width: usize, f: impl FnOnce(&mut String)) -> usize {
         let styled = self.color && !style.is_empty();
         if styled {
             self.s.push_str(style);
         }
         let start = self.s.len();
-        let _ = self.s.write_fmt(args);
-        let chars = self.s[start..].chars().count();
+        f(self.s);
+        let chars = char_count(&self.s.as_bytes()[start..]);
         if styled {
             self.s.push_str(sgr::RESET);
         }
-        for _ in chars..width {
-            self.s.push(' ');
-        }
+        pad(self.s, width.saturating_sub(chars));
+        chars
     }
 
-    /// A cell of a growing column: padded to the column's width, which grows to fit it.
-    fn grow(&mut self, style: &str, col: Col, args: fmt::Arguments<'_>) {
-        let before = self.s.len();
-        self.cell(style, 0, args);
-        let codes = if self.color && !style.is_empty() {
-            style.len() + sgr::RESET.len()
-        } else {
-            0
-        };
-        let chars = self.s[before..].chars().count() - codes;
+    /// Writes a cell in `style` (when colour is on), padded with spaces to `width` characters.
+    fn cell(&mut self, style: &str, width: usize, args: fmt::Arguments<'_>) {
+        self.put(style, width, |s| {
+            let _ = s.write_fmt(args);
+        });
+    }
+
+    /// A cell of fixed text.
+    fn text(&mut self, width: usize, text: &str) {
+        self.put("", width, |s| s.push_str(text));
+    }
+
+    /// A cell of a growing column, written by `f`: padded to the column's width, which grows to
+    /// fit it.
+    fn grow_with(&mut self, style: &str, col: Col, f: impl FnOnce(&mut String)) {
+        let chars = self.put(style, 0, f);
         let w = &mut self.widths[col as usize];
         if chars > *w && chars <= width::MAX {
             *w = chars;
         }
-        for _ in chars..*w {
-            self.s.push(' ');
-        }
+        pad(self.s, w.saturating_sub(chars));
     }
 
-    /// A cell right-aligned in `width` characters (at most 10 spaces of padding).
-    fn right(&mut self, width: usize, args: fmt::Arguments<'_>) {
+    /// A cell of a growing column.
+    fn grow(&mut self, style: &str, col: Col, args: fmt::Arguments<'_>) {
+        self.grow_with(style, col, |s| {
+            let _ = s.write_fmt(args);
+        });
+    }
+
+    /// A cell written by `f`, right-aligned in `width` characters (at most 10 spaces of
+    /// padding).
+    fn right_with(&mut self, width: usize, f: impl FnOnce(&mut String)) {
         let start = self.s.len();
-        let _ = self.s.write_fmt(args);
-        let chars = self.s[start..].chars().count();
+        f(self.s);
+        let chars = char_count(&self.s.as_bytes()[start..]);
         if chars < width {
             self.s
                 .insert_str(start, &"          "[..(width - chars).min(10)]);
@@ -244,15 +367,22 @@ impl Line<'_> {
 
     /// The note at the end of the line, dimmed; written after every other cell.
     fn note(&mut self, args: fmt::Arguments<'_>) {
+        self.note_with(|n| {
+            let _ = n.write_fmt(args);
+        });
+    }
+
+    /// The note, written by `f`.
+    fn note_with(&mut self, f: impl FnOnce(&mut String)) {
         self.note.clear();
-        let _ = self.note.write_fmt(args);
+        f(self.note);
     }
 
     fn finish(&mut self) {
         if !self.note.is_empty() {
             self.gap();
             let note = std::mem::take(self.note);
-            self.cell(sgr::DIM, 0, format_args!("{note}"));
+            self.put(sgr::DIM, 0, |s| s.push_str(&note));
             *self.note = note;
         }
         let t = self.s.trim_end_matches(' ').len();
@@ -293,29 +423,31 @@ impl Renderer for LearnerRenderer {
         };
         match &mut self.time {
             None => {
-                let (sign, n) = if since < 0 {
-                    ("-", -since)
-                } else {
-                    ("", since)
-                };
-                line.right(
-                    width::TIME,
-                    format_args!(
-                        "{sign}{}.{:06}",
-                        n / 1_000_000_000,
-                        (n % 1_000_000_000) / 1000
-                    ),
-                );
+                let n = since.unsigned_abs();
+                line.right_with(width::TIME, |s| {
+                    if since < 0 {
+                        s.push('-');
+                    }
+                    let secs = n / 1_000_000_000;
+                    match u64::try_from(secs) {
+                        Ok(secs) => num(s, secs),
+                        Err(_) => {
+                            let _ = write!(s, "{secs}");
+                        }
+                    }
+                    s.push('.');
+                    let micros = (n % 1_000_000_000) / 1000;
+                    ascii(s, |v| push_padded(v, micros as u64, 6));
+                });
                 line.gap();
             }
             Some(tf) => {
-                let mut stamp = [0u8; 48];
-                let mut w = io::Cursor::new(&mut stamp[..]);
-                tf.write(&mut w, p.ts)?;
-                let n = w.position() as usize;
-                if n > 0 {
-                    let text = std::str::from_utf8(stamp[..n].trim_ascii_end()).unwrap_or("");
-                    line.s.push_str(text);
+                let start = line.s.len();
+                ascii(line.s, |v| tf.push(v, p.ts));
+                if line.s.len() > start {
+                    // The formatter ends with a space, for tcpdump's line.
+                    let end = start + line.s[start..].trim_ascii_end().len();
+                    line.s.truncate(end);
                     line.gap();
                 }
             }
@@ -325,18 +457,21 @@ impl Renderer for LearnerRenderer {
             && !t.analysis.is_empty()
         {
             // Wireshark's analysis of the segment, in words, before the note.
-            let mut labels = String::new();
-            for l in t.analysis.labels() {
-                if !labels.is_empty() {
-                    labels.push_str(", ");
-                }
-                labels.push_str(l);
-                if l == "duplicate ACK" && t.dup_ack_num > 0 {
-                    let _ = write!(labels, " #{}", t.dup_ack_num);
-                }
-            }
             line.gap();
-            line.cell(sgr::RED, 0, format_args!("[{labels}]"));
+            line.put(sgr::RED, 0, |s| {
+                s.push('[');
+                for (i, l) in t.analysis.labels().enumerate() {
+                    if i > 0 {
+                        s.push_str(", ");
+                    }
+                    s.push_str(l);
+                    if l == "duplicate ACK" && t.dup_ack_num > 0 {
+                        s.push_str(" #");
+                        num(s, t.dup_ack_num as u64);
+                    }
+                }
+                s.push(']');
+            });
         }
         line.finish();
         let r = out.write_all(s.as_bytes());
@@ -481,29 +616,29 @@ impl LearnerRenderer {
                     Proto::Tcp
                 };
                 let svc = |port: u16| services::name(port, pr);
-                line.grow(
-                    style,
-                    Col::Endpoints,
-                    format_args!(
-                        "{}{} → {}{}",
-                        Endpoint(src, sp),
-                        Service(svc(sp)),
-                        Endpoint(dst, dp),
-                        Service(svc(dp))
-                    ),
-                );
+                line.grow_with(style, Col::Endpoints, |s| {
+                    push_endpoint(s, src, sp);
+                    push_service(s, svc(sp));
+                    s.push_str(" → ");
+                    push_endpoint(s, dst, dp);
+                    push_service(s, svc(dp));
+                });
             }
-            _ => line.grow(style, Col::Endpoints, format_args!("{src} → {dst}")),
+            _ => line.grow_with(style, Col::Endpoints, |s| {
+                push_addr(s, src);
+                s.push_str(" → ");
+                push_addr(s, dst);
+            }),
         }
         line.gap();
         match &p.transport {
             Transport::Tcp(t) => {
-                line.cell("", width::PROTO, format_args!("TCP"));
+                line.text(width::PROTO, "TCP");
                 line.gap();
                 self.tcp(line, p, ctx, t);
             }
             Transport::Udp(u) => {
-                line.cell("", width::PROTO, format_args!("UDP"));
+                line.text(width::PROTO, "UDP");
                 line.gap();
                 payload(line, p);
                 if let Some(tr) = ctx.track {
@@ -522,12 +657,12 @@ impl LearnerRenderer {
                 }
             }
             Transport::Icmpv4(i) => {
-                line.cell("", width::PROTO, format_args!("ICMP"));
+                line.text(width::PROTO, "ICMP");
                 line.gap();
                 self.icmp(line, p, i, false);
             }
             Transport::Icmpv6(i) => {
-                line.cell("", width::PROTO, format_args!("ICMP6"));
+                line.text(width::PROTO, "ICMP6");
                 line.gap();
                 self.icmp(line, p, i, true);
             }
@@ -566,7 +701,9 @@ impl LearnerRenderer {
         t: &TcpSummary<'_>,
     ) {
         let f = t.flags;
-        line.grow(sgr::BOLD, Col::Flags, format_args!("{}", FlagNames(f)));
+        line.grow_with(sgr::BOLD, Col::Flags, |s| {
+            ascii(s, |v| push_flag_names(v, f))
+        });
         line.gap();
         let (mut rseq, rack) = match ctx.track {
             Some(tr) => (tr.rel_seq, tr.rel_ack),
@@ -585,37 +722,53 @@ impl LearnerRenderer {
             rseq = t.seq;
         }
         let len = p.payload_wire_len;
-        let abs_seq = Abs(self.absolute.then_some(t.seq));
+        let abs_seq = self.absolute.then_some(t.seq);
         if len > 0 {
-            line.grow(
-                "",
-                Col::Seq,
-                format_args!("seq {rseq}:{}{abs_seq}", rseq.wrapping_add(len)),
-            );
+            line.grow_with("", Col::Seq, |s| {
+                s.push_str("seq ");
+                num(s, rseq as u64);
+                s.push(':');
+                num(s, rseq.wrapping_add(len) as u64);
+                push_abs(s, abs_seq);
+            });
         } else if f.syn() || f.fin() || f.rst() {
-            line.grow("", Col::Seq, format_args!("seq {rseq}{abs_seq}"));
+            line.grow_with("", Col::Seq, |s| {
+                s.push_str("seq ");
+                num(s, rseq as u64);
+                push_abs(s, abs_seq);
+            });
         } else {
-            line.grow("", Col::Seq, format_args!(""));
+            line.grow_with("", Col::Seq, |_| {});
         }
         line.gap();
         if f.ack() {
-            let abs_ack = Abs(self.absolute.then_some(t.ack));
-            line.grow("", Col::Ack, format_args!("ack {rack}{abs_ack}"));
+            let abs_ack = self.absolute.then_some(t.ack);
+            line.grow_with("", Col::Ack, |s| {
+                s.push_str("ack ");
+                num(s, rack as u64);
+                push_abs(s, abs_ack);
+            });
         } else {
-            line.grow("", Col::Ack, format_args!(""));
+            line.grow_with("", Col::Ack, |_| {});
         }
         line.gap();
         // The window in bytes once the scale agreed in the SYNs is known (RFC 7323 §2).
         match ctx.track {
             Some(tr) if tr.window_scaled && t.window > 0 && tr.window / t.window as u32 > 1 => {
                 let scale = tr.window / t.window as u32;
-                line.grow(
-                    "",
-                    Col::Win,
-                    format_args!("win {}×{scale} = {}", t.window, tr.window),
-                );
+                line.grow_with("", Col::Win, |s| {
+                    s.push_str("win ");
+                    num(s, t.window as u64);
+                    s.push('×');
+                    num(s, scale as u64);
+                    s.push_str(" = ");
+                    num(s, tr.window as u64);
+                });
             }
-            _ => line.grow("", Col::Win, format_args!("win {}", t.window)),
+            _ => line.grow_with("", Col::Win, |s| {
+                s.push_str("win ");
+                num(s, t.window as u64);
+            }),
         }
         if f.urg() {
             line.gap();
@@ -627,7 +780,11 @@ impl LearnerRenderer {
         let notable = |o: &TcpOption<'_>| shown(o) && !matches!(o, TcpOption::Timestamp { .. });
         if (f.syn() && t.options().any(|o| shown(&o))) || t.options().any(|o| notable(&o)) {
             line.gap();
-            line.cell("", 0, format_args!("[{}]", Options(t)));
+            line.put("", 0, |s| {
+                s.push('[');
+                push_options(s, t);
+                s.push(']');
+            });
         }
         if len > 0 {
             line.gap();
@@ -672,36 +829,41 @@ impl LearnerRenderer {
         if f.syn() && !f.ack() {
             n.syn = true;
             if let Some(src) = src {
-                return line.note(format_args!(
-                    "SYN: client {} opens a connection to port {}{}; ISN {} shown as 0",
-                    Endpoint(src, t.src_port),
-                    t.dst_port,
-                    svc(t.dst_port),
-                    t.seq
-                ));
+                return line.note_with(|s| {
+                    s.push_str("SYN: client ");
+                    push_endpoint(s, src, t.src_port);
+                    s.push_str(" opens a connection to port ");
+                    num(s, t.dst_port as u64);
+                    push_service(s, services::name(t.dst_port, Proto::Tcp));
+                    s.push_str("; ISN ");
+                    num(s, t.seq as u64);
+                    s.push_str(" shown as 0");
+                });
             }
             return;
         }
         if f.syn() && f.ack() {
             n.syn_ack = true;
-            return line.note(format_args!(
-                "SYN-ACK: server accepts; ack {} = client ISN + 1",
-                tr.rel_ack
-            ));
+            return line.note_with(|s| {
+                s.push_str("SYN-ACK: server accepts; ack ");
+                num(s, tr.rel_ack as u64);
+                s.push_str(" = client ISN + 1");
+            });
         }
         if f.fin() {
             let first = !n.fin[1 - me];
             n.fin[me] = true;
-            return if first {
-                line.note(format_args!(
-                    "FIN: the {who} closes its side (the FIN uses one sequence number)"
-                ))
-            } else {
-                line.note(format_args!(
-                    "FIN: the {who} closes its side too; ack {} acknowledges the other FIN",
-                    tr.rel_ack
-                ))
-            };
+            return line.note_with(|s| {
+                s.push_str("FIN: the ");
+                s.push_str(who);
+                if first {
+                    s.push_str(" closes its side (the FIN uses one sequence number)");
+                } else {
+                    s.push_str(" closes its side too; ack ");
+                    num(s, tr.rel_ack as u64);
+                    s.push_str(" acknowledges the other FIN");
+                }
+            });
         }
         if n.syn_ack && !n.established && me == 0 && f.ack() {
             n.established = true;
@@ -709,17 +871,27 @@ impl LearnerRenderer {
         }
         if n.fin == [true, true] && !n.closed && p.payload_wire_len == 0 {
             n.closed = true;
-            return line.note(format_args!(
-                "last ACK: the connection is closed; the {who} waits in TIME-WAIT"
-            ));
+            return line.note_with(|s| {
+                s.push_str("last ACK: the connection is closed; the ");
+                s.push_str(who);
+                s.push_str(" waits in TIME-WAIT");
+            });
         }
         if p.payload_wire_len == 0 && f.ack() && tr.rel_ack > acked_before && acked_before > 0 {
             let new = tr.rel_ack - acked_before;
-            line.note(format_args!(
-                "ack {} = {acked_before} + {new} byte{} received",
-                tr.rel_ack,
-                if new == 1 { "" } else { "s" }
-            ));
+            line.note_with(|s| {
+                s.push_str("ack ");
+                num(s, tr.rel_ack as u64);
+                s.push_str(" = ");
+                num(s, acked_before as u64);
+                s.push_str(" + ");
+                num(s, new as u64);
+                s.push_str(if new == 1 {
+                    " byte received"
+                } else {
+                    " bytes received"
+                });
+            });
         }
     }
 
@@ -799,18 +971,6 @@ impl fmt::Display for Service {
     }
 }
 
-/// ` (3210987654)` with `-S`, nothing otherwise.
-struct Abs(Option<u32>);
-
-impl fmt::Display for Abs {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            Some(n) => write!(f, " ({n})"),
-            None => Ok(()),
-        }
-    }
-}
-
 struct QuotedFlow(Quoted);
 
 impl fmt::Display for QuotedFlow {
@@ -828,22 +988,18 @@ impl fmt::Display for QuotedFlow {
 fn payload(line: &mut Line<'_>, p: &Packet<'_>) {
     let wire = p.payload_wire_len;
     let got = p.payload.len() as u32;
-    if got < wire {
-        line.cell("", 0, format_args!("len {wire} ({got} captured)"));
-    } else {
-        line.cell("", 0, format_args!("len {wire}"));
-    }
+    line.put("", 0, |s| {
+        s.push_str("len ");
+        num(s, wire as u64);
+        if got < wire {
+            s.push_str(" (");
+            num(s, got as u64);
+            s.push_str(" captured)");
+        }
+    });
     if !p.payload.is_empty() {
         line.gap();
-        line.cell("", 0, format_args!("{}", Preview(p.payload)));
-    }
-}
-
-struct Preview<'a>(&'a [u8]);
-
-impl fmt::Display for Preview<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_preview(f, self.0, PREVIEW)
+        line.put("", 0, |s| push_preview(s, p.payload, PREVIEW));
     }
 }
 
@@ -856,35 +1012,47 @@ impl fmt::Display for FlagNames {
     }
 }
 
-/// Options as a learner reads them, space-separated, without the padding (`nop`, `eol`).
-struct Options<'a, 'b>(&'a TcpSummary<'b>);
-
-impl fmt::Display for Options<'_, '_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut sep = "";
-        for o in self.0.options() {
-            if matches!(o, TcpOption::Eol | TcpOption::Nop) {
-                continue;
+/// Appends options as a learner reads them, space-separated, without the padding (`nop`, `eol`).
+fn push_options(s: &mut String, t: &TcpSummary<'_>) {
+    let mut sep = "";
+    for o in t.options() {
+        if matches!(o, TcpOption::Eol | TcpOption::Nop) {
+            continue;
+        }
+        s.push_str(sep);
+        sep = " ";
+        match o {
+            TcpOption::Eol | TcpOption::Nop => {}
+            TcpOption::Mss(m) => {
+                s.push_str("mss ");
+                num(s, m as u64);
             }
-            f.write_str(sep)?;
-            sep = " ";
-            match o {
-                TcpOption::Eol | TcpOption::Nop => {}
-                TcpOption::Mss(m) => write!(f, "mss {m}")?,
-                TcpOption::WindowScale(w) => write!(f, "wscale {w}")?,
-                TcpOption::SackPermitted => f.write_str("sackOK")?,
-                TcpOption::Sack { blocks, count } => {
-                    f.write_str("sack")?;
-                    for (l, r) in &blocks[..count as usize] {
-                        write!(f, " {l}:{r}")?;
-                    }
+            TcpOption::WindowScale(w) => {
+                s.push_str("wscale ");
+                num(s, w as u64);
+            }
+            TcpOption::SackPermitted => s.push_str("sackOK"),
+            TcpOption::Sack { blocks, count } => {
+                s.push_str("sack");
+                for (l, r) in &blocks[..count as usize] {
+                    s.push(' ');
+                    num(s, *l as u64);
+                    s.push(':');
+                    num(s, *r as u64);
                 }
-                TcpOption::Timestamp { .. } => f.write_str("TS")?,
-                TcpOption::Unknown { kind, .. } => write!(f, "option {kind}")?,
-                TcpOption::Bad { kind, len } => write!(f, "option {kind} with bad length {len}")?,
+            }
+            TcpOption::Timestamp { .. } => s.push_str("TS"),
+            TcpOption::Unknown { kind, .. } => {
+                s.push_str("option ");
+                num(s, kind as u64);
+            }
+            TcpOption::Bad { kind, len } => {
+                s.push_str("option ");
+                num(s, kind as u64);
+                s.push_str(" with bad length ");
+                num(s, len as u64);
             }
         }
-        Ok(())
     }
 }
 

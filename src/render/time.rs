@@ -3,6 +3,7 @@
 
 use std::io::{self, Write};
 
+use super::fmt::{push_i64, push_padded};
 use crate::source::Timestamp;
 
 /// tcpdump's timestamp styles.
@@ -49,6 +50,8 @@ pub struct TimeFormatter {
     cached_sec: i64,
     /// "YYYY-MM-DD HH:MM:SS" for `cached_sec`.
     cached: [u8; 19],
+    /// The text [`TimeFormatter::write`] builds, reused.
+    scratch: Vec<u8>,
 }
 
 impl TimeFormatter {
@@ -60,6 +63,7 @@ impl TimeFormatter {
             prev: None,
             cached_sec: i64::MIN,
             cached: [b'0'; 19],
+            scratch: Vec::new(),
         }
     }
 
@@ -79,52 +83,74 @@ impl TimeFormatter {
         &self.cached
     }
 
-    fn frac(&self, out: &mut dyn Write, nsec: u32) -> io::Result<()> {
+    fn frac(&self, buf: &mut Vec<u8>, nsec: u32) {
+        buf.push(b'.');
         if self.nano {
-            write!(out, ".{:09}", nsec)
+            push_padded(buf, nsec as u64, 9);
         } else {
-            write!(out, ".{:06}", nsec / 1000)
+            push_padded(buf, (nsec / 1000) as u64, 6);
         }
     }
 
-    fn duration(&self, out: &mut dyn Write, nanos: i128) -> io::Result<()> {
+    fn duration(&self, buf: &mut Vec<u8>, nanos: i128) {
         // tcpdump prints a negative delta with a leading '-'.
-        let (sign, n) = if nanos < 0 {
-            ("-", -nanos)
-        } else {
-            ("", nanos)
-        };
+        if nanos < 0 {
+            buf.push(b'-');
+        }
+        let n = nanos.unsigned_abs();
         let secs = n / 1_000_000_000;
         let ns = (n % 1_000_000_000) as u32;
-        let (h, m, s) = (secs / 3600, (secs / 60) % 60, secs % 60);
-        write!(out, "{sign}{:02}:{:02}:{:02}", h, m, s)?;
-        self.frac(out, ns)
+        let h = secs / 3600;
+        match u64::try_from(h) {
+            Ok(h) => push_padded(
+                buf,
+                h,
+                (h.checked_ilog10().unwrap_or(0) as usize + 1).max(2),
+            ),
+            Err(_) => {
+                let _ = write!(buf, "{h:02}");
+            }
+        }
+        buf.push(b':');
+        push_padded(buf, ((secs / 60) % 60) as u64, 2);
+        buf.push(b':');
+        push_padded(buf, (secs % 60) as u64, 2);
+        self.frac(buf, ns)
     }
 
-    /// Writes the timestamp of `ts` followed by one space (nothing at all for `-t`).
-    pub fn write(&mut self, out: &mut dyn Write, ts: Timestamp) -> io::Result<()> {
+    /// Appends the timestamp of `ts` followed by one space (nothing at all for `-t`).
+    pub fn push(&mut self, buf: &mut Vec<u8>, ts: Timestamp) {
         let first = *self.first.get_or_insert(ts);
         let prev = self.prev.replace(ts).unwrap_or(ts);
         match self.style {
-            TimeStyle::None => return Ok(()),
+            TimeStyle::None => return,
             TimeStyle::Clock => {
-                let c = *self.local(ts.sec);
-                out.write_all(&c[11..])?;
-                self.frac(out, ts.nsec)?;
+                buf.extend_from_slice(&self.local(ts.sec)[11..]);
+                self.frac(buf, ts.nsec);
             }
             TimeStyle::Date => {
-                let c = *self.local(ts.sec);
-                out.write_all(&c)?;
-                self.frac(out, ts.nsec)?;
+                buf.extend_from_slice(self.local(ts.sec));
+                self.frac(buf, ts.nsec);
             }
             TimeStyle::Epoch => {
-                write!(out, "{}", ts.sec)?;
-                self.frac(out, ts.nsec)?;
+                push_i64(buf, ts.sec);
+                self.frac(buf, ts.nsec);
             }
-            TimeStyle::Delta => self.duration(out, ts.nanos_since(prev))?,
-            TimeStyle::SinceFirst => self.duration(out, ts.nanos_since(first))?,
+            TimeStyle::Delta => self.duration(buf, ts.nanos_since(prev)),
+            TimeStyle::SinceFirst => self.duration(buf, ts.nanos_since(first)),
         }
-        out.write_all(b" ")
+        buf.push(b' ');
+    }
+
+    /// Writes the timestamp of `ts` followed by one space (nothing at all for `-t`), with one
+    /// call.
+    pub fn write(&mut self, out: &mut dyn Write, ts: Timestamp) -> io::Result<()> {
+        let mut buf = std::mem::take(&mut self.scratch);
+        buf.clear();
+        self.push(&mut buf, ts);
+        let r = out.write_all(&buf);
+        self.scratch = buf;
+        r
     }
 }
 
@@ -188,5 +214,15 @@ mod tests {
             "00:00:00.899999 "
         );
         assert_eq!(TimeStyle::from_t_count(4), TimeStyle::Date);
+        // A step back in time, and a delta of more than 99 hours.
+        let c = Timestamp::new(1_700_000_000 + 360_000 + 3_723, 5_000);
+        assert_eq!(
+            fmt(TimeStyle::Delta, &[b, a, c]),
+            ["00:00:00.000000 ", "-00:00:00.899999 ", "101:02:02.876548 "]
+        );
+        let mut f = TimeFormatter::new(TimeStyle::Epoch, true);
+        let mut v = Vec::new();
+        f.write(&mut v, Timestamp::new(-5, 7)).unwrap();
+        assert_eq!(v, b"-5.000000007 ");
     }
 }

@@ -402,7 +402,9 @@ const SWEEP_EVERY: u64 = 4096;
 /// Follows every TCP and UDP conversation seen.
 #[derive(Debug, Default)]
 pub struct Tracker {
-    index: HashMap<FlowKey, Live>,
+    /// Hashed with foldhash: SipHash cost a tenth of the replay time; the seed is still random
+    /// per process, so a crafted capture cannot aim at collisions.
+    index: HashMap<FlowKey, Live, foldhash::fast::RandomState>,
     flows: Vec<Flow>,
     /// Index of `flows[0]`: summaries before it were dropped.
     base: u32,
@@ -466,9 +468,10 @@ impl Tracker {
         // Reused ports (Wireshark): a SYN with another ISN on a 5-tuple seen before starts a
         // new conversation.
         let mut reused = false;
-        if let (Some(t), Some(live)) = (tcp, self.index.get(&key))
+        if let Some(t) = tcp
             && t.flags.syn()
             && !t.flags.ack()
+            && let Some(live) = self.index.get(&key)
             && let Some(f) = self.flow(live.index)
         {
             let sender_side = if (src, sp) == f.client { 0 } else { 1 };
