@@ -20,6 +20,8 @@ const KINDS: [&str; 7] = ["TCP", "UDP", "ICMP", "ICMP6", "other IP", "ARP", "oth
 
 #[derive(Clone, Copy, Debug)]
 struct Conv {
+    /// The tracker's conversation number.
+    flow: u32,
     protocol: u8,
     client: (IpAddr, u16),
     server: (IpAddr, u16),
@@ -39,7 +41,12 @@ pub struct QuietRenderer {
     kinds: [u64; KINDS.len()],
     /// Packets whose decoding stopped early (cut short or malformed).
     stopped: u64,
+    /// The first [`MAX_LISTED`] conversations shown, in order.
     convs: Vec<Conv>,
+    /// One bit per conversation number: which were shown (so memory stays a bit per
+    /// conversation, whatever the capture).
+    seen: Vec<u64>,
+    conversations: u64,
 }
 
 impl QuietRenderer {
@@ -82,21 +89,29 @@ impl Renderer for QuietRenderer {
             p.ports(),
             p.ip_protocol(),
         ) {
-            let i = t.flow as usize;
-            if i == self.convs.len() {
-                let (client, server) = match t.dir {
-                    Dir::ToServer => ((src, sp), (dst, dp)),
-                    Dir::ToClient => ((dst, dp), (src, sp)),
-                };
-                self.convs.push(Conv {
-                    protocol: pr,
-                    client,
-                    server,
-                    packets: [0; 2],
-                    bytes: [0; 2],
-                });
+            let (word, bit) = ((t.flow / 64) as usize, t.flow % 64);
+            if word >= self.seen.len() {
+                self.seen.resize(word + 1, 0);
             }
-            if let Some(c) = self.convs.get_mut(i) {
+            if self.seen[word] & (1 << bit) == 0 {
+                self.seen[word] |= 1 << bit;
+                self.conversations += 1;
+                if self.convs.len() < MAX_LISTED {
+                    let (client, server) = match t.dir {
+                        Dir::ToServer => ((src, sp), (dst, dp)),
+                        Dir::ToClient => ((dst, dp), (src, sp)),
+                    };
+                    self.convs.push(Conv {
+                        flow: t.flow,
+                        protocol: pr,
+                        client,
+                        server,
+                        packets: [0; 2],
+                        bytes: [0; 2],
+                    });
+                }
+            }
+            if let Some(c) = self.convs.iter_mut().find(|c| c.flow == t.flow) {
                 let d = (t.dir == Dir::ToClient) as usize;
                 c.packets[d] += 1;
                 c.bytes[d] += p.payload_wire_len as u64;
@@ -151,8 +166,8 @@ impl Renderer for QuietRenderer {
         write!(
             out,
             "{} conversation{}",
-            self.convs.len(),
-            s(self.convs.len() as u64)
+            self.conversations,
+            s(self.conversations)
         )?;
         out.write_all(if self.convs.is_empty() { b"\n" } else { b":\n" })?;
         for c in self.convs.iter().take(MAX_LISTED) {
@@ -185,8 +200,12 @@ impl Renderer for QuietRenderer {
                 s(c.bytes[1])
             )?;
         }
-        if self.convs.len() > MAX_LISTED {
-            writeln!(out, "  … and {} more", self.convs.len() - MAX_LISTED)?;
+        if self.conversations > MAX_LISTED as u64 {
+            writeln!(
+                out,
+                "  … and {} more",
+                self.conversations - MAX_LISTED as u64
+            )?;
         }
         Ok(())
     }

@@ -386,6 +386,11 @@ impl Default for Limits {
 #[derive(Clone, Debug)]
 struct Live {
     index: u32,
+    /// The conversation's state while it is followed: the authority for roles, numbers and
+    /// states. Its summary in `Tracker::flows` (while kept) is a copy refreshed after each
+    /// packet, so dropping summaries to bound memory never loses what tracking needs. Boxed, so
+    /// that the table stays small for sweeps (one allocation per conversation, none per packet).
+    flow: Box<Flow>,
     dirs: [DirAnalysis; 2],
     last_seen: Timestamp,
     mru_syn: Option<Timestamp>,
@@ -453,6 +458,19 @@ impl Tracker {
     /// Updates the conversation of `p` and describes `p` within it. `None` for packets that
     /// are not TCP or UDP over IP.
     pub fn observe(&mut self, p: &Packet<'_>) -> Option<TrackInfo> {
+        let (info, key) = self.observe_live(p)?;
+        // Refresh the summary, if it is still kept.
+        if let Some(slot) = info.flow.checked_sub(self.base)
+            && let Some(summary) = self.flows.get_mut(slot as usize)
+            && let Some(live) = self.index.get(&key)
+        {
+            summary.clone_from(&live.flow);
+        }
+        Some(info)
+    }
+
+    /// [`Tracker::observe`] on the live state only; also returns the conversation's key.
+    fn observe_live(&mut self, p: &Packet<'_>) -> Option<(TrackInfo, FlowKey)> {
         let (src, dst) = (p.src_ip()?, p.dst_ip()?);
         let (sp, dp, protocol) = match &p.transport {
             Transport::Tcp(t) => (t.src_port, t.dst_port, proto::TCP),
@@ -472,8 +490,8 @@ impl Tracker {
             && t.flags.syn()
             && !t.flags.ack()
             && let Some(live) = self.index.get(&key)
-            && let Some(f) = self.flow(live.index)
         {
+            let f = &live.flow;
             let sender_side = if (src, sp) == f.client { 0 } else { 1 };
             if f.sides[sender_side]
                 .isn
@@ -490,16 +508,7 @@ impl Tracker {
         let live = self.index.get_mut(&key)?;
         live.last_seen = p.ts;
         let idx = live.index;
-        let slot = idx.checked_sub(self.base).map(|i| i as usize);
-        let mut scratch;
-        let flow = match slot.and_then(|i| self.flows.get_mut(i)) {
-            Some(f) => f,
-            None => {
-                // The summary was dropped to bound memory: keep tracking on a scratch copy.
-                scratch = scratch_flow(idx, key, (src, sp), (dst, dp));
-                &mut scratch
-            }
-        };
+        let flow = &mut *live.flow;
         let dir = if (src, sp) == flow.client && (dst, dp) == flow.server {
             Dir::ToServer
         } else {
@@ -537,7 +546,7 @@ impl Tracker {
             } else {
                 live.last_udp = Some((dir, p.ts));
             }
-            return Some(info);
+            return Some((info, key));
         };
         let (syn, ack_flag, fin, rst) =
             (t.flags.syn(), t.flags.ack(), t.flags.fin(), t.flags.rst());
@@ -694,7 +703,7 @@ impl Tracker {
         }
         info.states = [flow.sides[0].state, flow.sides[1].state];
         live.closed = flow.sides.iter().all(|s| s.state.is_closed()) || rst;
-        Some(info)
+        Some((info, key))
     }
 
     fn start_flow(&mut self, key: FlowKey, p: &Packet<'_>, src: (IpAddr, u16), dst: (IpAddr, u16)) {
@@ -720,7 +729,7 @@ impl Tracker {
             f.sides[1].state = s;
             f.established = roles.guessed();
         }
-        self.flows.push(f);
+        self.flows.push(f.clone());
         if self.flows.len() > self.limits.summaries.max(1) {
             // Drop the oldest half at once so the cost is amortised.
             let n = self.flows.len() / 2;
@@ -734,6 +743,7 @@ impl Tracker {
             key,
             Live {
                 index: i,
+                flow: Box::new(f),
                 dirs: [DirAnalysis::default(); 2],
                 last_seen: p.ts,
                 mru_syn: None,

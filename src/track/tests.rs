@@ -531,3 +531,32 @@ fn summaries_stay_compact() {
         std::mem::size_of::<Flow>()
     );
 }
+
+#[test]
+fn a_conversation_outliving_its_summary_keeps_its_roles_numbers_and_states() {
+    // Keep only 2 summaries: the first conversation's summary is dropped while it is still
+    // going on, and tracking must not notice.
+    let mut t = Tracker::with_limits(Limits {
+        summaries: 2,
+        ..Limits::default()
+    });
+    let syn = observe(&mut t, &tcp(40000, 7, "S", 1000, None, 100, b""));
+    assert_eq!((syn.flow, syn.dir), (0, Dir::ToServer));
+    observe(&mut t, &tcp(7, 40000, "S", 5000, Some(1001), 100, b""));
+    observe(&mut t, &tcp(40000, 7, "", 1001, Some(5001), 100, b""));
+    for port in 41000..41010 {
+        observe(&mut t, &tcp(port, 7, "S", 1, None, 100, b""));
+    }
+    assert!(t.dropped_summaries() > 0, "the first summary was dropped");
+    assert!(t.flow(0).is_none());
+    let reply = observe(&mut t, &tcp(7, 40000, "P", 5001, Some(1001), 100, b"hi"));
+    assert_eq!(reply.flow, 0);
+    assert_eq!(
+        reply.dir,
+        Dir::ToClient,
+        "the server's segment goes to the client"
+    );
+    assert_eq!((reply.rel_seq, reply.rel_ack), (1, 1));
+    assert_eq!(reply.states, [TcpState::Established, TcpState::Established]);
+    assert_eq!(reply.roles, RoleBasis::Syn);
+}

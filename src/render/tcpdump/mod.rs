@@ -97,10 +97,11 @@ impl FxHasher {
     }
 }
 
-/// Conversations remembered for relative sequence numbers before the table starts afresh:
-/// about 15 MB, so that memory stays bounded whatever the file (tcpdump's own table grows
-/// without limit; the two print the same numbers until this many conversations were seen).
-pub const SEQ_TABLE_LIMIT: usize = 250_000;
+/// Conversations remembered for relative sequence numbers before the table starts afresh, so
+/// that memory stays bounded whatever the file (tcpdump's own table grows without limit; the
+/// two print the same numbers until this many conversations were seen). Just under 7/8 of
+/// 2^18, the load at which the hash table would double its 2^18 buckets: about 20 MB in all.
+pub const SEQ_TABLE_LIMIT: usize = 229_000;
 
 pub struct TcpdumpRenderer {
     pub time: TimeFormatter,
