@@ -5,8 +5,9 @@
 #
 # Generates a large capture with examples/gen_bench.rs (many TCP conversations with handshake,
 # data and teardown over IPv4 and IPv6, UDP exchanges, a few hundred hosts told apart mostly by
-# port), then reads it with each output format of sockscope and with `tcpdump -nn -r` (and
-# `tshark -n -r` when installed and BENCH_TSHARK=1), all writing to /dev/null with TZ set, and
+# port), then reads it with each output format of sockscope and with `tcpdump -nn -r` and
+# `tshark -n -r` when they are installed (BENCH_TSHARK=0 skips the slow tshark run), all writing
+# to /dev/null with TZ set, and
 # prints packets per second, the ratio to tcpdump and the peak resident memory (GNU time).
 # Each time is the best of BENCH_RUNS runs (default 3); memory is the largest seen.
 set -euo pipefail
@@ -64,7 +65,7 @@ if command -v tcpdump >/dev/null; then
 else
   echo "tcpdump is not installed: no comparison"
 fi
-if [ "${BENCH_TSHARK:-0}" = 1 ] && command -v tshark >/dev/null; then
+if [ "${BENCH_TSHARK:-1}" = 1 ] && command -v tshark >/dev/null; then
   read -r t m < <(runs=1 best_of tshark -n -r "$file")
   row "tshark -n -r" "$t" "$m"
 fi
