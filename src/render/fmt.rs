@@ -1,8 +1,10 @@
-//! Fast text formatting into a reusable byte buffer: integers, IPv4 and IPv6 addresses (as
-//! tcpdump's `addrtostr6` and BIND's `inet_ntop` print them, RFC 5952 compression), hex.
+//! Fast text formatting into a reusable byte buffer, for every renderer (tcpdump, JSON, learner,
+//! time stamps): integers (C's `%u`, `%0Nu`, `%x`, `%0Nx`), IPv4 and IPv6 addresses (as
+//! tcpdump's `addrtostr6` and BIND's `inet_ntop` print them, RFC 5952 compression), MACs, hex.
 //!
 //! Renderers build a packet's line in a `Vec<u8>` with these and write it with one call:
-//! `core::fmt` and many small writes cost more than decoding the packet.
+//! `core::fmt` and many small writes cost more than decoding the packet. No allocation beyond
+//! growing the buffer.
 
 use std::net::IpAddr;
 
@@ -63,6 +65,27 @@ pub fn push_u32(buf: &mut Vec<u8>, n: u32) {
     push_u64(buf, n as u64)
 }
 
+/// Appends `n` in decimal with leading zeros to at least `width` digits (C's `%0Nu`); unlike
+/// [`push_padded`] it never drops digits.
+#[inline]
+pub fn push_u64_width(buf: &mut Vec<u8>, n: u64, width: usize) {
+    let len = n.checked_ilog10().unwrap_or(0) as usize + 1;
+    for _ in len..width {
+        buf.push(b'0');
+    }
+    push_u64(buf, n);
+}
+
+/// Appends a few bytes one by one: for short, variable lengths this beats `extend_from_slice`,
+/// which calls `memcpy`.
+#[inline]
+pub fn push_short(buf: &mut Vec<u8>, bytes: &[u8]) {
+    buf.reserve(bytes.len());
+    for &b in bytes {
+        buf.push(b);
+    }
+}
+
 /// Appends `n` with exactly `width` digits, zero-padded (the leading digits are dropped if `n`
 /// has more).
 #[inline]
@@ -111,21 +134,34 @@ pub fn push_ipv4(buf: &mut Vec<u8>, a: [u8; 4]) {
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
-/// Appends `n` in lower-case hex without leading zeros.
+/// Number of hex digits of `n` without leading zeros (1 for 0).
+#[inline]
+fn hex_len(n: u64) -> usize {
+    ((64 - (n | 1).leading_zeros()).div_ceil(4)) as usize
+}
+
+/// Appends `n` in lower-case hex without leading zeros (C's `%x`).
 #[inline]
 pub fn push_hex(buf: &mut Vec<u8>, n: u64) {
-    let mut tmp = [0u8; 16];
-    let mut i = tmp.len();
-    let mut n = n;
-    loop {
-        i -= 1;
-        tmp[i] = HEX[(n & 0xf) as usize];
-        n >>= 4;
-        if n == 0 {
-            break;
-        }
+    push_hex_width(buf, n, 0)
+}
+
+/// Appends `n` in lower-case hex as at least `width` digits, zero-padded (C's `%0Nx`).
+#[inline]
+pub fn push_hex_width(buf: &mut Vec<u8>, mut n: u64, width: usize) {
+    let len = hex_len(n);
+    for _ in 16..width {
+        buf.push(b'0');
     }
-    buf.extend_from_slice(&tmp[i..]);
+    // Digits past the highest set nibble come out as '0': that is the padding.
+    let w = width.clamp(len, 16);
+    with_room(buf, |room: &mut [u8; 16]| {
+        for d in room[..w].iter_mut().rev() {
+            *d = HEX[(n & 0xf) as usize];
+            n >>= 4;
+        }
+        w
+    })
 }
 
 /// Appends `b` as two lower-case hex digits.
@@ -133,6 +169,14 @@ pub fn push_hex(buf: &mut Vec<u8>, n: u64) {
 pub fn push_hex_byte(buf: &mut Vec<u8>, b: u8) {
     buf.push(HEX[(b >> 4) as usize]);
     buf.push(HEX[(b & 0xf) as usize]);
+}
+
+/// Appends each byte as two lower-case hex digits (C's `%02x` in a loop).
+#[inline]
+pub fn push_hex_bytes(buf: &mut Vec<u8>, bytes: &[u8]) {
+    for &b in bytes {
+        push_hex_byte(buf, b);
+    }
 }
 
 /// Appends an IPv6 address the way inet_ntop does: the longest run (first on a tie) of two or
@@ -345,5 +389,70 @@ mod tests {
             }
             assert_eq!(s(|b| push_ipv6(b, &a)), ip.to_string());
         }
+    }
+
+    // The tests below came with the tcpdump view's own formatting module, merged into this one.
+
+    fn v6(t: &str) -> String {
+        let a: Ipv6Addr = t.parse().unwrap();
+        s(|b| push_ipv6(b, &a.octets()))
+    }
+
+    #[test]
+    fn integers_as_tcpdump_prints_them() {
+        assert_eq!(s(|b| push_u64(b, 0)), "0");
+        assert_eq!(s(|b| push_u64(b, u64::MAX)), "18446744073709551615");
+        let mut n = 1u64;
+        while n < u64::MAX / 3 {
+            for m in [n - 1, n, n + 1, n * 2 + 7] {
+                assert_eq!(s(|b| push_u64(b, m)), m.to_string());
+            }
+            n *= 3;
+        }
+        assert_eq!(s(|b| push_u64_width(b, 42, 6)), "000042");
+        assert_eq!(s(|b| push_u64_width(b, 1234567, 6)), "1234567");
+        assert_eq!(s(|b| push_hex(b, 0)), "0");
+        assert_eq!(s(|b| push_hex(b, 0x9b59be3d695e66a7)), "9b59be3d695e66a7");
+        assert_eq!(s(|b| push_hex_width(b, 0x309, 6)), "000309");
+        assert_eq!(s(|b| push_hex_bytes(b, &[0, 0xab, 9])), "00ab09");
+        assert_eq!(s(|b| push_ipv4(b, [10, 0, 255, 1])), "10.0.255.1");
+        for o in 0..=255u8 {
+            assert_eq!(s(|b| push_ipv4(b, [o, 9, 99, o])), format!("{o}.9.99.{o}"));
+        }
+    }
+
+    #[test]
+    fn widths_agree_with_core_fmt() {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for i in 0..3000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let n = x >> (i % 64);
+            let w = i % 24;
+            assert_eq!(s(|b| push_u64_width(b, n, w)), format!("{n:0w$}"));
+            assert_eq!(s(|b| push_hex_width(b, n, w)), format!("{n:0w$x}"));
+            assert_eq!(s(|b| push_hex(b, n)), format!("{n:x}"));
+        }
+        assert_eq!(s(|b| push_hex_width(b, u64::MAX, 18)), "00ffffffffffffffff");
+        assert_eq!(s(|b| push_hex_width(b, 0, 0)), "0");
+        assert_eq!(s(|b| push_short(b, b"abc")), "abc");
+    }
+
+    #[test]
+    fn ipv6_like_addrtostr6() {
+        assert_eq!(v6("::"), "::");
+        assert_eq!(v6("::1"), "::1");
+        assert_eq!(v6("fe80::1"), "fe80::1");
+        assert_eq!(v6("2001:db8:0:0:1:0:0:1"), "2001:db8::1:0:0:1");
+        assert_eq!(v6("2001:db8:0:1:1:1:1:1"), "2001:db8:0:1:1:1:1:1");
+        assert_eq!(v6("1:0:0:0:0:0:0:0"), "1::");
+        assert_eq!(v6("::ffff:192.0.2.1"), "::ffff:192.0.2.1");
+        assert_eq!(v6("::192.0.2.1"), "::192.0.2.1");
+        assert_eq!(v6("::0.0.0.2"), "::2");
+        assert_eq!(
+            v6("3030:3030:3030:3030:3030:3030:3030:3030"),
+            "3030:3030:3030:3030:3030:3030:3030:3030"
+        );
     }
 }

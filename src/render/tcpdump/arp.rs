@@ -1,9 +1,9 @@
 //! ARP (RFC 826) on the tcpdump line (print-arp.c without -v), for any hardware address length:
 //! `ARP, Request who-has A [(HW)] tell B, length N`, `ARP, Reply A is-at HW, length N`.
 
-use super::fmt::{dec, hex_bytes, ipv4};
 use super::tcp::be16;
 use crate::decode::{Packet, ethertype};
+use crate::render::fmt::{push_hex_bytes, push_hex_width, push_ipv4, push_u64};
 
 /// Field positions (RFC 826): hardware type, protocol type, their address lengths, operation.
 const HRD: std::ops::Range<usize> = 0..2;
@@ -32,12 +32,12 @@ fn linkaddr(line: &mut Vec<u8>, a: &[u8]) {
         if i > 0 {
             line.push(b':');
         }
-        hex_bytes(line, std::slice::from_ref(b));
+        push_hex_bytes(line, std::slice::from_ref(b));
     }
 }
 
 fn ip(line: &mut Vec<u8>, a: &[u8]) {
-    ipv4(line, [a[0], a[1], a[2], a[3]]);
+    push_ipv4(line, [a[0], a[1], a[2], a[3]]);
 }
 
 /// Writes the ARP line (without a newline).
@@ -66,23 +66,23 @@ pub fn arp(line: &mut Vec<u8>, p: &Packet<'_>) {
             1 => line.extend_from_slice(b"Ethernet"),
             _ => {
                 line.extend_from_slice(b"Unknown Hardware (");
-                dec(line, hrd as u64);
+                push_u64(line, hrd as u64);
                 line.push(b')');
             }
         }
         line.extend_from_slice(b" (len ");
-        dec(line, hln as u64);
+        push_u64(line, hln as u64);
         line.extend_from_slice(b"), ");
         match pro {
             ethertype::IPV4 => line.extend_from_slice(b"IPv4"),
             _ => {
                 line.extend_from_slice(b"Unknown Protocol (0x");
-                super::fmt::hex_width(line, pro as u64, 4);
+                push_hex_width(line, pro as u64, 4);
                 line.push(b')');
             }
         }
         line.extend_from_slice(b" (len ");
-        dec(line, pln as u64);
+        push_u64(line, pln as u64);
         line.push(b')');
     } else {
         let (sha, rest) = body.split_at(hln);
@@ -92,7 +92,7 @@ pub fn arp(line: &mut Vec<u8>, p: &Packet<'_>) {
             Some((_, name)) => line.extend_from_slice(name.as_bytes()),
             None => {
                 line.extend_from_slice(b"Unknown (");
-                dec(line, op as u64);
+                push_u64(line, op as u64);
                 line.push(b')');
             }
         }
@@ -130,5 +130,5 @@ pub fn arp(line: &mut Vec<u8>, p: &Packet<'_>) {
         }
     }
     line.extend_from_slice(b", length ");
-    dec(line, length as u64);
+    push_u64(line, length as u64);
 }

@@ -2,9 +2,9 @@
 //! print-ah.c without -v): `HBH `, `DSTOPT `, `frag (OFFSET|LEN) `, `RT6 (...) `,
 //! `AH(...): `, after which TCP and UDP show their ports without the addresses.
 
-use super::fmt::{dec, hex, hex_bytes, hex_width, ipv6};
 use super::tcp::be32;
 use crate::decode::{Ipv6Summary, Packet, proto};
+use crate::render::fmt::{push_hex, push_hex_bytes, push_hex_width, push_ipv6, push_u64};
 
 /// Protocols whose printers show the addresses themselves when they follow the fixed IPv6
 /// header directly (tcpdump's ip6_print): then no extension header is printed first.
@@ -35,10 +35,10 @@ pub fn headers(line: &mut Vec<u8>, p: &Packet<'_>, h: &Ipv6Summary) -> bool {
             proto::IPV6_FRAG => {
                 let offset = h.fragment.map(|f| f.offset as u32 * 8).unwrap_or(0);
                 line.extend_from_slice(b"frag (");
-                dec(line, offset as u64);
+                push_u64(line, offset as u64);
                 line.push(b'|');
                 let rest = (h.payload_len as usize).saturating_sub(before + 8);
-                dec(line, rest as u64);
+                push_u64(line, rest as u64);
                 line.push(b')');
                 if offset != 0 {
                     // tcpdump does not decode what a later fragment carries.
@@ -64,20 +64,20 @@ fn routing(line: &mut Vec<u8>, r: &[u8]) -> bool {
     }
     let (len, kind, segleft) = (r[1], r[2], r[3]);
     line.extend_from_slice(b"RT6 (len=");
-    dec(line, len as u64);
+    push_u64(line, len as u64);
     line.extend_from_slice(b", type=");
-    dec(line, kind as u64);
+    push_u64(line, kind as u64);
     if kind == RT_TYPE_0 {
         line.extend_from_slice(b" [Deprecated]");
     }
     line.extend_from_slice(b", segleft=");
-    dec(line, segleft as u64);
+    push_u64(line, segleft as u64);
     let addrs = match kind {
         RT_TYPE_0 | RT_TYPE_2 => {
             let reserved = be32(&r[4..]);
             if reserved != 0 {
                 line.extend_from_slice(b", rsv=0x");
-                hex(line, reserved as u64);
+                push_hex(line, reserved as u64);
             }
             if len % 2 == 1 {
                 line.extend_from_slice(b" (invalid)");
@@ -87,13 +87,13 @@ fn routing(line: &mut Vec<u8>, r: &[u8]) -> bool {
         }
         RT_TYPE_4 => {
             line.extend_from_slice(b", last-entry=");
-            dec(line, r[4] as u64);
+            push_u64(line, r[4] as u64);
             if r[5] != 0 {
                 line.extend_from_slice(b", flags=0x");
-                hex(line, r[5] as u64);
+                push_hex(line, r[5] as u64);
             }
             line.extend_from_slice(b", tag=");
-            hex(line, u16::from_be_bytes([r[6], r[7]]) as u64);
+            push_hex(line, u16::from_be_bytes([r[6], r[7]]) as u64);
             r[4] as usize + 1
         }
         _ => {
@@ -107,11 +107,11 @@ fn routing(line: &mut Vec<u8>, r: &[u8]) -> bool {
             return false;
         };
         line.extend_from_slice(b", [");
-        dec(line, i as u64);
+        push_u64(line, i as u64);
         line.push(b']');
         let mut b = [0u8; 16];
         b.copy_from_slice(a);
-        ipv6(line, b);
+        push_ipv6(line, &b);
     }
     line.extend_from_slice(b") ");
     true
@@ -124,10 +124,10 @@ fn auth(line: &mut Vec<u8>, a: &[u8], len: usize) {
         return;
     }
     line.extend_from_slice(b"AH(spi=0x");
-    hex_width(line, be32(&a[4..]) as u64, 8);
+    push_hex_width(line, be32(&a[4..]) as u64, 8);
     line.extend_from_slice(b",seq=0x");
-    hex(line, be32(&a[8..]) as u64);
+    push_hex(line, be32(&a[8..]) as u64);
     line.extend_from_slice(b",icv=0x");
-    hex_bytes(line, a.get(12..len.min(a.len())).unwrap_or(&[]));
+    push_hex_bytes(line, a.get(12..len.min(a.len())).unwrap_or(&[]));
     line.extend_from_slice(b"): ");
 }

@@ -3,9 +3,9 @@
 //! port) of the datagram it returns, redirects, router advertisements, time exceeded, parameter
 //! problems, time stamps, address masks, neighbor discovery and multicast listener messages.
 
-use super::fmt::{dec, hex_width, ipv4};
 use super::tcp::{be16, be32};
 use crate::decode::proto;
+use crate::render::fmt::{push_hex_width, push_ipv4, push_ipv6, push_u64, push_u64_width};
 
 /// ICMP message types (RFC 792, RFC 1256, RFC 8335).
 mod ty {
@@ -61,7 +61,7 @@ const REDIRECT: [&str; 4] = [
 ];
 
 fn addr(line: &mut Vec<u8>, b: &[u8]) {
-    ipv4(line, [b[0], b[1], b[2], b[3]]);
+    push_ipv4(line, [b[0], b[1], b[2], b[3]]);
 }
 
 /// Milliseconds since midnight UTC as `HH:MM:SS.mmm` (RFC 792 time stamps).
@@ -75,10 +75,10 @@ fn ms_of_day(line: &mut Vec<u8>, t: u32) {
         if v < 10 {
             line.push(b'0');
         }
-        dec(line, v as u64);
+        push_u64(line, v as u64);
     }
     line.push(b'.');
-    super::fmt::dec_width(line, ms as u64, 3);
+    push_u64_width(line, ms as u64, 3);
 }
 
 /// `echo request, id I, seq S` and its kin.
@@ -86,9 +86,9 @@ fn echo(line: &mut Vec<u8>, name: &str, what: &str, id: u16, seq: u16) {
     line.extend_from_slice(name.as_bytes());
     line.extend_from_slice(what.as_bytes());
     line.extend_from_slice(b", id ");
-    dec(line, id as u64);
+    push_u64(line, id as u64);
     line.extend_from_slice(b", seq ");
-    dec(line, seq as u64);
+    push_u64(line, seq as u64);
 }
 
 /// Writes `ICMP ..., length N` for the ICMP message `m` (captured bytes) of wire length `len`;
@@ -101,7 +101,7 @@ pub fn icmp(line: &mut Vec<u8>, m: &[u8], len: u32) {
         return;
     }
     line.extend_from_slice(b", length ");
-    dec(line, len as u64);
+    push_u64(line, len as u64);
 }
 
 /// The text after `ICMP `; false when the bytes it needs were not captured.
@@ -133,7 +133,7 @@ fn body(line: &mut Vec<u8>, m: &[u8]) -> bool {
                 2 => {
                     addr(line, dst);
                     line.extend_from_slice(b" protocol ");
-                    dec(line, m[INNER_PROTO] as u64);
+                    push_u64(line, m[INNER_PROTO] as u64);
                     line.extend_from_slice(b" unreachable");
                 }
                 3 => {
@@ -148,11 +148,11 @@ fn body(line: &mut Vec<u8>, m: &[u8]) -> bool {
                         proto::UDP => line.extend_from_slice(b" udp port "),
                         p => {
                             line.extend_from_slice(b" protocol ");
-                            dec(line, p as u64);
+                            push_u64(line, p as u64);
                             line.extend_from_slice(b" port ");
                         }
                     }
-                    dec(line, dport);
+                    push_u64(line, dport);
                     line.extend_from_slice(b" unreachable");
                 }
                 4 => {
@@ -164,7 +164,7 @@ fn body(line: &mut Vec<u8>, m: &[u8]) -> bool {
                     let mtu = be16(mtu);
                     if mtu != 0 {
                         line.extend_from_slice(b" (mtu ");
-                        dec(line, mtu as u64);
+                        push_u64(line, mtu as u64);
                         line.push(b')');
                     }
                 }
@@ -177,7 +177,7 @@ fn body(line: &mut Vec<u8>, m: &[u8]) -> bool {
                 _ => {
                     addr(line, dst);
                     line.extend_from_slice(b" unreachable - #");
-                    dec(line, code as u64);
+                    push_u64(line, code as u64);
                 }
             }
         }
@@ -194,7 +194,7 @@ fn body(line: &mut Vec<u8>, m: &[u8]) -> bool {
                 }
                 None => {
                     line.extend_from_slice(b"redirect-#");
-                    dec(line, code as u64);
+                    push_u64(line, code as u64);
                     line.push(b' ');
                     addr(line, dst);
                     line.extend_from_slice(b" to ");
@@ -209,25 +209,25 @@ fn body(line: &mut Vec<u8>, m: &[u8]) -> bool {
             line.extend_from_slice(b"router advertisement lifetime ");
             let life = be16(&h[2..]) as u64;
             if life < 60 {
-                dec(line, life);
+                push_u64(line, life);
             } else if life < 3600 {
-                dec(line, life / 60);
+                push_u64(line, life / 60);
                 line.push(b':');
-                super::fmt::dec_width(line, life % 60, 2);
+                push_u64_width(line, life % 60, 2);
             } else {
-                dec(line, life / 3600);
+                push_u64(line, life / 3600);
                 line.push(b':');
-                super::fmt::dec_width(line, (life % 3600) / 60, 2);
+                push_u64_width(line, (life % 3600) / 60, 2);
                 line.push(b':');
-                super::fmt::dec_width(line, life % 60, 2);
+                push_u64_width(line, life % 60, 2);
             }
             let (num, size) = (h[0] as usize, h[1]);
             line.push(b' ');
-            dec(line, num as u64);
+            push_u64(line, num as u64);
             line.push(b':');
             if size != 2 {
                 line.extend_from_slice(b" [size ");
-                dec(line, size as u64);
+                push_u64(line, size as u64);
                 line.push(b']');
             } else {
                 for i in 0..num {
@@ -237,7 +237,7 @@ fn body(line: &mut Vec<u8>, m: &[u8]) -> bool {
                     line.extend_from_slice(b" {");
                     addr(line, e);
                     line.push(b' ');
-                    dec(line, be32(&e[4..]) as u64);
+                    push_u64(line, be32(&e[4..]) as u64);
                     line.push(b'}');
                 }
             }
@@ -251,20 +251,20 @@ fn body(line: &mut Vec<u8>, m: &[u8]) -> bool {
                 1 => line.extend_from_slice(b"ip reassembly time exceeded"),
                 _ => {
                     line.extend_from_slice(b"time exceeded-#");
-                    dec(line, code as u64);
+                    push_u64(line, code as u64);
                 }
             }
         }
         ty::PARAM_PROBLEM => {
             if code != 0 {
                 line.extend_from_slice(b"parameter problem - code ");
-                dec(line, code as u64);
+                push_u64(line, code as u64);
             } else {
                 let Some(p) = need(4..5) else {
                     return false;
                 };
                 line.extend_from_slice(b"parameter problem - octet ");
-                dec(line, p[0] as u64);
+                push_u64(line, p[0] as u64);
             }
         }
         ty::MASK_REPLY => {
@@ -272,7 +272,7 @@ fn body(line: &mut Vec<u8>, m: &[u8]) -> bool {
                 return false;
             };
             line.extend_from_slice(b"address mask is 0x");
-            hex_width(line, be32(mask) as u64, 8);
+            push_hex_width(line, be32(mask) as u64, 8);
         }
         ty::TSTAMP | ty::TSTAMP_REPLY => {
             let Some(idseq) = need(4..8) else {
@@ -283,9 +283,9 @@ fn body(line: &mut Vec<u8>, m: &[u8]) -> bool {
             } else {
                 b"time stamp reply id "
             });
-            dec(line, be16(idseq) as u64);
+            push_u64(line, be16(idseq) as u64);
             line.extend_from_slice(b" seq ");
-            dec(line, be16(&idseq[2..]) as u64);
+            push_u64(line, be16(&idseq[2..]) as u64);
             if kind == ty::TSTAMP_REPLY {
                 let Some(t) = need(8..20) else {
                     return false;
@@ -311,7 +311,7 @@ fn body(line: &mut Vec<u8>, m: &[u8]) -> bool {
             Some((_, n)) => line.extend_from_slice(n.as_bytes()),
             None => {
                 line.extend_from_slice(b"type-#");
-                dec(line, kind as u64);
+                push_u64(line, kind as u64);
             }
         },
     }
@@ -400,7 +400,7 @@ const INNER6_DST: std::ops::Range<usize> = 8 + 24..8 + 40;
 fn addr6(line: &mut Vec<u8>, b: &[u8]) {
     let mut a = [0u8; 16];
     a.copy_from_slice(&b[..16]);
-    super::fmt::ipv6(line, a);
+    push_ipv6(line, &a);
 }
 
 /// The protocol and destination port of the datagram an ICMPv6 error returns, walking its
@@ -443,7 +443,7 @@ pub fn icmp6(line: &mut Vec<u8>, m: &[u8], len: u32) {
     match body6(line, m, len) {
         Some(true) => {
             line.extend_from_slice(b", length ");
-            dec(line, len as u64);
+            push_u64(line, len as u64);
         }
         Some(false) => {}
         None => line.extend_from_slice(b" [|icmp6]"),
@@ -463,7 +463,7 @@ fn body6(line: &mut Vec<u8>, m: &[u8], len: u32) -> Option<bool> {
         Some((_, n)) => line.extend_from_slice(n.as_bytes()),
         None => {
             line.extend_from_slice(b"unknown icmp6 type (");
-            dec(line, kind as u64);
+            push_u64(line, kind as u64);
             line.push(b')');
             return Some(true);
         }
@@ -476,7 +476,7 @@ fn body6(line: &mut Vec<u8>, m: &[u8], len: u32) -> Option<bool> {
                 Some(c) => line.extend_from_slice(c.as_bytes()),
                 None => {
                     line.extend_from_slice(b"unknown unreach code (");
-                    dec(line, code as u64);
+                    push_u64(line, code as u64);
                     line.push(b')');
                 }
             }
@@ -500,14 +500,14 @@ fn body6(line: &mut Vec<u8>, m: &[u8], len: u32) -> Option<bool> {
                     } else {
                         b" udp port "
                     });
-                    dec(line, port as u64);
+                    push_u64(line, port as u64);
                 }
                 _ => return Some(false),
             }
         }
         ty6::PACKET_TOO_BIG => {
             line.extend_from_slice(b", mtu ");
-            dec(line, be32(m.get(4..8)?) as u64);
+            push_u64(line, be32(m.get(4..8)?) as u64);
         }
         ty6::TIME_EXCEEDED => match code {
             0 => {
@@ -517,7 +517,7 @@ fn body6(line: &mut Vec<u8>, m: &[u8], len: u32) -> Option<bool> {
             1 => line.extend_from_slice(b" (reassembly)"),
             _ => {
                 line.extend_from_slice(b", unknown code (");
-                dec(line, code as u64);
+                push_u64(line, code as u64);
                 line.push(b')');
             }
         },
@@ -526,20 +526,20 @@ fn body6(line: &mut Vec<u8>, m: &[u8], len: u32) -> Option<bool> {
             match PARAM6.get(code as usize) {
                 Some(c) => {
                     line.extend_from_slice(c.as_bytes());
-                    dec(line, be32(m.get(4..8)?) as u64);
+                    push_u64(line, be32(m.get(4..8)?) as u64);
                 }
                 None => {
                     line.extend_from_slice(b", code-#");
-                    dec(line, code as u64);
+                    push_u64(line, code as u64);
                 }
             }
         }
         ty6::ECHO_REQUEST | ty6::ECHO_REPLY => {
             let idseq = m.get(4..8)?;
             line.extend_from_slice(b", id ");
-            dec(line, be16(idseq) as u64);
+            push_u64(line, be16(idseq) as u64);
             line.extend_from_slice(b", seq ");
-            dec(line, be16(&idseq[2..]) as u64);
+            push_u64(line, be16(&idseq[2..]) as u64);
         }
         ty6::MLD_QUERY if len >= 28 => {
             line.extend_from_slice(b" v2 [gaddr ");
@@ -550,7 +550,7 @@ fn body6(line: &mut Vec<u8>, m: &[u8], len: u32) -> Option<bool> {
                     line.extend_from_slice(b" [invalid number of sources]");
                 } else {
                     line.extend_from_slice(b", ");
-                    dec(line, sources as u64);
+                    push_u64(line, sources as u64);
                     line.extend_from_slice(b" source(s)");
                 }
             }
@@ -558,13 +558,13 @@ fn body6(line: &mut Vec<u8>, m: &[u8], len: u32) -> Option<bool> {
         }
         ty6::MLD_QUERY if len != 24 => {
             line.extend_from_slice(b" unknown-version (len ");
-            dec(line, len as u64);
+            push_u64(line, len as u64);
             line.extend_from_slice(b") ");
         }
         ty6::MLD_QUERY | ty6::MLD_REPORT | ty6::MLD_DONE => {
             // tcpdump prints these right after the name, without a separator.
             line.extend_from_slice(b"max resp delay: ");
-            dec(line, be16(m.get(4..6)?) as u64);
+            push_u64(line, be16(m.get(4..6)?) as u64);
             line.extend_from_slice(b" addr: ");
             addr6(line, m.get(8..24)?);
         }
@@ -585,11 +585,11 @@ fn body6(line: &mut Vec<u8>, m: &[u8], len: u32) -> Option<bool> {
         ty6::MLDV2_REPORT => {
             if len < 8 {
                 line.extend_from_slice(b" [invalid len ");
-                dec(line, len as u64);
+                push_u64(line, len as u64);
                 line.push(b']');
             } else {
                 line.extend_from_slice(b", ");
-                dec(line, be16(m.get(6..8)?) as u64);
+                push_u64(line, be16(m.get(6..8)?) as u64);
                 line.extend_from_slice(b" group record(s)");
             }
         }
@@ -600,13 +600,13 @@ fn body6(line: &mut Vec<u8>, m: &[u8], len: u32) -> Option<bool> {
                 Some(c) => line.extend_from_slice(c.as_bytes()),
                 None => {
                     line.extend_from_slice(b"RPL message, unknown code ");
-                    dec(line, code as u64);
+                    push_u64(line, code as u64);
                 }
             }
         }
         ty6::HA_DISCOVERY_REQUEST | ty6::MOBILE_PREFIX_SOLICIT => {
             line.extend_from_slice(b", id 0x");
-            hex_width(line, be16(m.get(4..6)?) as u64, 4);
+            push_hex_width(line, be16(m.get(4..6)?) as u64, 4);
         }
         _ => {}
     }

@@ -5,12 +5,11 @@
 //!
 //! Every packet gives exactly one line, whatever it is (where tcpdump would continue a VXLAN
 //! packet or a hex dump on further lines, this view stays on one). The line is built in a reused
-//! buffer with the small formatters of [`fmt`] and written with one call, so the hot path
-//! allocates nothing.
+//! buffer with the small formatters of [`crate::render::fmt`] and written with one call, so the
+//! hot path allocates nothing.
 
 mod arp;
 mod ext;
-pub mod fmt;
 mod icmp;
 pub mod tcp;
 pub mod tunnel;
@@ -24,8 +23,8 @@ use super::{PacketContext, Renderer};
 use crate::decode::{
     Layer, Link, MplsStack, Net, Packet, StopKind, TcpSummary, Transport, UdpSummary, proto,
 };
+use crate::render::fmt::{self, push_u64};
 use crate::source::Timestamp;
-use fmt::dec;
 
 /// tcpdump's per-connection key for relative sequence numbers (print-tcp.c `tha`): the
 /// connection with the lower port (or, for equal ports, the lower address) first.
@@ -205,7 +204,7 @@ impl TcpdumpRenderer {
         } else {
             ((ts.nsec / 1000) as u64, 6)
         };
-        fmt::dec_width(line, frac, width);
+        fmt::push_u64_width(line, frac, width);
         line.push(b' ');
         Ok(())
     }
@@ -259,7 +258,7 @@ impl TcpdumpRenderer {
             } else {
                 b"truncated-ip - "
             });
-            dec(line, (claimed - on_wire) as u64);
+            push_u64(line, (claimed - on_wire) as u64);
             // print-ip6.c leaves out the space before the addresses.
             line.extend_from_slice(if addrs.v6 {
                 b" bytes missing!"
@@ -444,9 +443,9 @@ impl TcpdumpRenderer {
         let seg = segment_len(p);
         if hlen > seg {
             line.extend_from_slice(b" [bad hdr length ");
-            dec(line, hlen as u64);
+            push_u64(line, hlen as u64);
             line.extend_from_slice(b" - too long, > ");
-            dec(line, seg as u64);
+            push_u64(line, seg as u64);
             line.push(b']');
             return;
         }
@@ -454,33 +453,33 @@ impl TcpdumpRenderer {
         sb.segment_captured = p.payload.len() as u32 >= length;
         if length > 0 || t.flags.syn() || t.flags.fin() || t.flags.rst() {
             line.extend_from_slice(b", seq ");
-            dec(line, seq as u64);
+            push_u64(line, seq as u64);
             if length > 0 {
                 line.push(b':');
-                dec(line, seq.wrapping_add(length) as u64);
+                push_u64(line, seq.wrapping_add(length) as u64);
             }
         }
         if t.flags.ack() {
             line.extend_from_slice(b", ack ");
-            dec(line, ack as u64);
+            push_u64(line, ack as u64);
         }
         line.extend_from_slice(b", win ");
-        dec(line, t.window as u64);
+        push_u64(line, t.window as u64);
         if t.flags.urg() {
             line.extend_from_slice(b", urg ");
-            dec(line, t.urgent as u64);
+            push_u64(line, t.urgent as u64);
         }
         if hlen > 20 && tcp::options(line, t, sb) != tcp::OptionsEnd::Closed {
             return;
         }
         line.extend_from_slice(b", length ");
-        dec(line, length as u64);
+        push_u64(line, length as u64);
         let captured = (20 + t.options.len()) as u32;
         if captured < hlen {
             line.extend_from_slice(b" [remaining caplen(");
-            dec(line, captured as u64);
+            push_u64(line, captured as u64);
             line.extend_from_slice(b") < header length(");
-            dec(line, hlen as u64);
+            push_u64(line, hlen as u64);
             line.extend_from_slice(b")] [|tcp]");
         }
     }
@@ -497,7 +496,7 @@ fn udp(line: &mut Vec<u8>, p: &Packet<'_>, u: &UdpSummary) {
     }
     if ulen < 8 {
         line.extend_from_slice(b"undersized-udplength ");
-        dec(line, ulen as u64);
+        push_u64(line, ulen as u64);
         line.extend_from_slice(b" < 8");
         return;
     }
@@ -505,12 +504,12 @@ fn udp(line: &mut Vec<u8>, p: &Packet<'_>, u: &UdpSummary) {
     let length = p.payload_wire_len.min(ulen);
     if ulen > length && !is_fragmented(p) {
         line.extend_from_slice(b"UDP, bad length ");
-        dec(line, ulen as u64);
+        push_u64(line, ulen as u64);
         line.extend_from_slice(b" > ");
-        dec(line, length as u64);
+        push_u64(line, length as u64);
     } else {
         line.extend_from_slice(b"UDP, length ");
-        dec(line, ulen as u64);
+        push_u64(line, ulen as u64);
     }
 }
 
@@ -522,14 +521,14 @@ fn mpls(line: &mut Vec<u8>, m: &MplsStack) {
     line.extend_from_slice(b"MPLS");
     for e in m.entries() {
         line.extend_from_slice(b" (label ");
-        dec(line, (e >> 12) as u64);
+        push_u64(line, (e >> 12) as u64);
         line.extend_from_slice(b", tc ");
-        dec(line, ((e >> 9) & 7) as u64);
+        push_u64(line, ((e >> 9) & 7) as u64);
         if e & 0x100 != 0 {
             line.extend_from_slice(b", [S]");
         }
         line.extend_from_slice(b", ttl ");
-        dec(line, (e & 0xff) as u64);
+        push_u64(line, (e & 0xff) as u64);
         line.push(b')');
     }
     line.push(b' ');
@@ -569,9 +568,9 @@ impl Addrs {
 
     fn addr(&self, line: &mut Vec<u8>, a: &[u8; 16]) {
         if self.v6 {
-            fmt::ipv6(line, *a);
+            fmt::push_ipv6(line, a);
         } else {
-            fmt::ipv4(line, [a[0], a[1], a[2], a[3]]);
+            fmt::push_ipv4(line, [a[0], a[1], a[2], a[3]]);
         }
     }
 
@@ -591,13 +590,13 @@ impl Addrs {
             self.addr(line, &self.src);
             line.push(b'.');
         }
-        dec(line, sport as u64);
+        push_u64(line, sport as u64);
         line.extend_from_slice(b" > ");
         if !self.shown {
             self.addr(line, &self.dst);
             line.push(b'.');
         }
-        dec(line, dport as u64);
+        push_u64(line, dport as u64);
     }
 }
 

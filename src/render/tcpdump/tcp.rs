@@ -2,8 +2,10 @@
 //! urgent pointer and the options list, including Multipath TCP (print-mptcp.c, RFC 8684) and
 //! TCP Fast Open (RFC 7413), byte for byte as tcpdump walks them, quirks included.
 
-use super::fmt::{dec, hex, hex_bytes, ipv4, ipv6, push_short};
 use crate::decode::{FLAG_TABLE, TcpFlags, TcpSummary};
+use crate::render::fmt::{
+    push_hex, push_hex_bytes, push_hex_width, push_ipv4, push_ipv6, push_short, push_u64,
+};
 
 /// Option kinds with a meaning for the printer (IANA "TCP Option Kind Numbers").
 mod kind {
@@ -164,7 +166,7 @@ pub fn options(buf: &mut Vec<u8>, t: &TcpSummary<'_>, sb: SackBase) -> OptionsEn
             Some(n) => push_short(buf, n.as_bytes()),
             None => {
                 buf.extend_from_slice(b"unknown-");
-                dec(buf, opt as u64);
+                push_u64(buf, opt as u64);
             }
         }
         // `data` is what remains of the header from this option's data on.
@@ -189,13 +191,13 @@ pub fn options(buf: &mut Vec<u8>, t: &TcpSummary<'_>, sb: SackBase) -> OptionsEn
                 datalen = 2;
                 lencheck!(datalen);
                 buf.push(b' ');
-                dec(buf, be16(data) as u64);
+                push_u64(buf, be16(data) as u64);
             }
             kind::WSCALE => {
                 datalen = 1;
                 lencheck!(datalen);
                 buf.push(b' ');
-                dec(buf, data[0] as u64);
+                push_u64(buf, data[0] as u64);
             }
             kind::SACK => {
                 datalen = len - 2;
@@ -203,7 +205,7 @@ pub fn options(buf: &mut Vec<u8>, t: &TcpSummary<'_>, sb: SackBase) -> OptionsEn
                     buf.extend_from_slice(b" invalid sack");
                 } else {
                     buf.push(b' ');
-                    dec(buf, (datalen / 8) as u64);
+                    push_u64(buf, (datalen / 8) as u64);
                     buf.push(b' ');
                     let base = if sb.rev { sb.thseq } else { sb.thack };
                     let mut i = 0;
@@ -213,9 +215,9 @@ pub fn options(buf: &mut Vec<u8>, t: &TcpSummary<'_>, sb: SackBase) -> OptionsEn
                         lencheck!(i + 8);
                         let e = be32(&data[i + 4..]).wrapping_sub(base);
                         buf.push(b'{');
-                        dec(buf, s as u64);
+                        push_u64(buf, s as u64);
                         buf.push(b':');
-                        dec(buf, e as u64);
+                        push_u64(buf, e as u64);
                         buf.push(b'}');
                         i += 8;
                     }
@@ -225,15 +227,15 @@ pub fn options(buf: &mut Vec<u8>, t: &TcpSummary<'_>, sb: SackBase) -> OptionsEn
                 datalen = 4;
                 lencheck!(datalen);
                 buf.push(b' ');
-                dec(buf, be32(data) as u64);
+                push_u64(buf, be32(data) as u64);
             }
             kind::TIMESTAMP => {
                 datalen = 8;
                 lencheck!(datalen);
                 buf.extend_from_slice(b" val ");
-                dec(buf, be32(data) as u64);
+                push_u64(buf, be32(data) as u64);
                 buf.extend_from_slice(b" ecr ");
-                dec(buf, be32(&data[4..]) as u64);
+                push_u64(buf, be32(&data[4..]) as u64);
             }
             kind::MD5 => {
                 datalen = MD5_LEN;
@@ -245,15 +247,15 @@ pub fn options(buf: &mut Vec<u8>, t: &TcpSummary<'_>, sb: SackBase) -> OptionsEn
                 } else {
                     buf.extend_from_slice(b" snaplen too short, can't check - ");
                 }
-                hex_bytes(buf, &data[..MD5_LEN]);
+                push_hex_bytes(buf, &data[..MD5_LEN]);
             }
             kind::SCPS => {
                 datalen = 2;
                 lencheck!(datalen);
                 buf.extend_from_slice(b" cap ");
-                hex_bytes(buf, &data[..1]);
+                push_hex_bytes(buf, &data[..1]);
                 buf.extend_from_slice(b" id ");
-                dec(buf, data[1] as u64);
+                push_u64(buf, data[1] as u64);
             }
             kind::TCP_AO => {
                 datalen = len - 2;
@@ -262,15 +264,15 @@ pub fn options(buf: &mut Vec<u8>, t: &TcpSummary<'_>, sb: SackBase) -> OptionsEn
                 } else {
                     lencheck!(1);
                     buf.extend_from_slice(b" keyid ");
-                    dec(buf, data[0] as u64);
+                    push_u64(buf, data[0] as u64);
                     lencheck!(2);
                     buf.extend_from_slice(b" rnextkeyid ");
-                    dec(buf, data[1] as u64);
+                    push_u64(buf, data[1] as u64);
                     if datalen > 2 {
                         buf.extend_from_slice(b" mac 0x");
                         for i in 2..datalen {
                             lencheck!(i + 1);
-                            hex_bytes(buf, &data[i..i + 1]);
+                            push_hex_bytes(buf, &data[i..i + 1]);
                         }
                     }
                 }
@@ -281,10 +283,10 @@ pub fn options(buf: &mut Vec<u8>, t: &TcpSummary<'_>, sb: SackBase) -> OptionsEn
                 lencheck!(datalen);
                 let v = be16(data) as u64;
                 buf.extend_from_slice(b" 0x");
-                hex(buf, v);
+                push_hex(buf, v);
                 buf.push(b' ');
                 // The low bit says minutes (1) or seconds (0) (RFC 5482 §3).
-                dec(buf, if v & 1 != 0 { (v >> 1) * 60 } else { v >> 1 });
+                push_u64(buf, if v & 1 != 0 { (v >> 1) * 60 } else { v >> 1 });
             }
             kind::MPTCP => {
                 datalen = len - 2;
@@ -311,7 +313,7 @@ pub fn options(buf: &mut Vec<u8>, t: &TcpSummary<'_>, sb: SackBase) -> OptionsEn
                     buf.extend_from_slice(b"tfo");
                     fast_open(buf, &data[2..datalen]);
                 } else {
-                    super::fmt::hex_width(buf, magic as u64, 4);
+                    push_hex_width(buf, magic as u64, 4);
                 }
             }
             _ => {
@@ -321,7 +323,7 @@ pub fn options(buf: &mut Vec<u8>, t: &TcpSummary<'_>, sb: SackBase) -> OptionsEn
                 }
                 for i in 0..datalen {
                     lencheck!(i + 1);
-                    hex_bytes(buf, &data[i..i + 1]);
+                    push_hex_bytes(buf, &data[i..i + 1]);
                 }
             }
         }
@@ -333,7 +335,7 @@ pub fn options(buf: &mut Vec<u8>, t: &TcpSummary<'_>, sb: SackBase) -> OptionsEn
         }
         if seen != len {
             buf.extend_from_slice(b"[len ");
-            dec(buf, len as u64);
+            push_u64(buf, len as u64);
             buf.push(b']');
         }
         first = false;
@@ -353,7 +355,7 @@ fn fast_open(buf: &mut Vec<u8>, data: &[u8]) {
         buf.extend_from_slice(b" (invalid)");
     } else {
         buf.extend_from_slice(b" cookie ");
-        hex_bytes(buf, data);
+        push_hex_bytes(buf, data);
     }
 }
 
@@ -447,7 +449,7 @@ fn mptcp(buf: &mut Vec<u8>, opt: &[u8], th_flags: u8) -> bool {
     }
     let subtype = (opt[2] >> 4).min(mp::TCPRST + 1);
     buf.push(b' ');
-    dec(buf, len as u64);
+    push_u64(buf, len as u64);
     buf.push(b' ');
     buf.extend_from_slice(mp::NAMES[subtype as usize].as_bytes());
     match subtype {
@@ -460,12 +462,12 @@ fn mptcp(buf: &mut Vec<u8>, opt: &[u8], th_flags: u8) -> bool {
             let version = opt[2] & 0xf;
             if version > 1 {
                 buf.extend_from_slice(b" Unknown Version (");
-                dec(buf, version as u64);
+                push_u64(buf, version as u64);
                 buf.push(b')');
                 return true;
             }
             buf.extend_from_slice(b" v");
-            dec(buf, version as u64);
+            push_u64(buf, version as u64);
             let f = opt[3];
             bit_letters(buf, &mp::CAPABLE_FLAGS, f);
             let csum = f & mp::CAPABLE_A != 0;
@@ -474,14 +476,14 @@ fn mptcp(buf: &mut Vec<u8>, opt: &[u8], th_flags: u8) -> bool {
             }
             if len == 12 || len >= 20 {
                 buf.extend_from_slice(b" {0x");
-                hex(buf, be64(&opt[4..]));
+                push_hex(buf, be64(&opt[4..]));
                 if len >= 20 {
                     buf.extend_from_slice(b",0x");
-                    hex(buf, be64(&opt[12..]));
+                    push_hex(buf, be64(&opt[12..]));
                 }
                 if (len == 22 && !csum) || len == 24 {
                     buf.extend_from_slice(b",data_len=");
-                    dec(buf, be16(&opt[20..]) as u64);
+                    push_u64(buf, be16(&opt[20..]) as u64);
                 }
                 buf.push(b'}');
             }
@@ -499,24 +501,24 @@ fn mptcp(buf: &mut Vec<u8>, opt: &[u8], th_flags: u8) -> bool {
                     buf.extend_from_slice(b" backup");
                 }
                 buf.extend_from_slice(b" id ");
-                dec(buf, opt[3] as u64);
+                push_u64(buf, opt[3] as u64);
             }
             match len {
                 12 => {
                     buf.extend_from_slice(b" token 0x");
-                    hex(buf, be32(&opt[4..]) as u64);
+                    push_hex(buf, be32(&opt[4..]) as u64);
                     buf.extend_from_slice(b" nonce 0x");
-                    hex(buf, be32(&opt[8..]) as u64);
+                    push_hex(buf, be32(&opt[8..]) as u64);
                 }
                 16 => {
                     buf.extend_from_slice(b" hmac 0x");
-                    hex(buf, be64(&opt[4..]));
+                    push_hex(buf, be64(&opt[4..]));
                     buf.extend_from_slice(b" nonce 0x");
-                    hex(buf, be32(&opt[12..]) as u64);
+                    push_hex(buf, be32(&opt[12..]) as u64);
                 }
                 _ => {
                     buf.extend_from_slice(b" hmac 0x");
-                    hex_bytes(buf, &opt[4..24]);
+                    push_hex_bytes(buf, &opt[4..24]);
                 }
             }
             true
@@ -533,7 +535,7 @@ fn mptcp(buf: &mut Vec<u8>, opt: &[u8], th_flags: u8) -> bool {
                 None => buf.extend_from_slice(b"[bad version/echo]"),
             }
             buf.extend_from_slice(b" id ");
-            dec(buf, opt[3] as u64);
+            push_u64(buf, opt[3] as u64);
             let (addr_len, port, mac) = match len {
                 8 => (4, false, false),
                 10 => (4, true, false),
@@ -546,21 +548,21 @@ fn mptcp(buf: &mut Vec<u8>, opt: &[u8], th_flags: u8) -> bool {
             };
             buf.push(b' ');
             if addr_len == 4 {
-                ipv4(buf, [opt[4], opt[5], opt[6], opt[7]]);
+                push_ipv4(buf, [opt[4], opt[5], opt[6], opt[7]]);
             } else {
                 let mut a = [0u8; 16];
                 a.copy_from_slice(&opt[4..20]);
-                ipv6(buf, a);
+                push_ipv6(buf, &a);
             }
             let mut o = 4 + addr_len;
             if port {
                 buf.push(b':');
-                dec(buf, be16(&opt[o..]) as u64);
+                push_u64(buf, be16(&opt[o..]) as u64);
                 o += 2;
             }
             if mac {
                 buf.extend_from_slice(b" hmac 0x");
-                hex(buf, be64(&opt[o..]));
+                push_hex(buf, be64(&opt[o..]));
             }
             true
         }
@@ -571,7 +573,7 @@ fn mptcp(buf: &mut Vec<u8>, opt: &[u8], th_flags: u8) -> bool {
             buf.extend_from_slice(b" id");
             for id in &opt[3..] {
                 buf.push(b' ');
-                dec(buf, *id as u64);
+                push_u64(buf, *id as u64);
             }
             true
         }
@@ -586,7 +588,7 @@ fn mptcp(buf: &mut Vec<u8>, opt: &[u8], th_flags: u8) -> bool {
             }
             if len == 4 {
                 buf.extend_from_slice(b" id ");
-                dec(buf, opt[3] as u64);
+                push_u64(buf, opt[3] as u64);
             }
             true
         }
@@ -595,7 +597,7 @@ fn mptcp(buf: &mut Vec<u8>, opt: &[u8], th_flags: u8) -> bool {
                 return false;
             }
             buf.extend_from_slice(b" seq ");
-            dec(buf, be64(&opt[4..]));
+            push_u64(buf, be64(&opt[4..]));
             true
         }
         mp::FAST_CLOSE => {
@@ -603,7 +605,7 @@ fn mptcp(buf: &mut Vec<u8>, opt: &[u8], th_flags: u8) -> bool {
                 return false;
             }
             buf.extend_from_slice(b" key 0x");
-            hex(buf, be64(&opt[4..]));
+            push_hex(buf, be64(&opt[4..]));
             true
         }
         mp::TCPRST => {
@@ -616,7 +618,7 @@ fn mptcp(buf: &mut Vec<u8>, opt: &[u8], th_flags: u8) -> bool {
                 Some(r) => buf.extend_from_slice(r.as_bytes()),
                 None => {
                     buf.extend_from_slice(b"unknown (0x");
-                    super::fmt::hex_width(buf, opt[3] as u64, 2);
+                    push_hex_width(buf, opt[3] as u64, 2);
                     buf.push(b')');
                 }
             }
@@ -641,13 +643,13 @@ fn dss(buf: &mut Vec<u8>, opt: &[u8], th_flags: u8) -> bool {
             if rest.len() < 8 {
                 return false;
             }
-            dec(buf, be64(rest));
+            push_u64(buf, be64(rest));
             *rest = &rest[8..];
         } else {
             if rest.len() < 4 {
                 return false;
             }
-            dec(buf, be32(rest) as u64);
+            push_u64(buf, be32(rest) as u64);
             *rest = &rest[4..];
         }
         true
@@ -667,17 +669,17 @@ fn dss(buf: &mut Vec<u8>, opt: &[u8], th_flags: u8) -> bool {
             return false;
         }
         buf.extend_from_slice(b" subseq ");
-        dec(buf, be32(rest) as u64);
+        push_u64(buf, be32(rest) as u64);
         rest = &rest[4..];
         if rest.len() < 2 {
             return false;
         }
         buf.extend_from_slice(b" len ");
-        dec(buf, be16(rest) as u64);
+        push_u64(buf, be16(rest) as u64);
         rest = &rest[2..];
         if rest.len() >= 2 {
             buf.extend_from_slice(b" csum 0x");
-            hex(buf, be16(rest) as u64);
+            push_hex(buf, be16(rest) as u64);
             rest = &rest[2..];
         }
     }

@@ -9,9 +9,9 @@
 use std::io;
 
 use super::TcpdumpRenderer;
-use super::fmt::{dec, hex, hex_width};
 use super::tcp::{be16, be32};
 use crate::decode::{Packet, decode};
+use crate::render::fmt::{push_hex, push_hex_width, push_u64};
 use crate::source::{Frame, LinkType};
 
 /// Tunnels inside tunnels are followed this deep, then `[|tunnel]` ends the line.
@@ -138,10 +138,10 @@ impl TcpdumpRenderer {
         let flags = be16(b);
         let version = flags & gre::VERSION_MASK;
         line.extend_from_slice(b"GREv");
-        dec(line, version as u64);
+        push_u64(line, version as u64);
         if version != 0 {
             line.extend_from_slice(b", length ");
-            dec(line, outer.payload_wire_len as u64);
+            push_u64(line, outer.payload_wire_len as u64);
             return Ok(());
         }
         if b.len() < gre::BASE_LEN {
@@ -157,7 +157,7 @@ impl TcpdumpRenderer {
                 return Ok(());
             };
             line.extend_from_slice(b", off 0x");
-            hex(line, be16(off) as u64);
+            push_hex(line, be16(off) as u64);
             o += 4;
         }
         if flags & gre::KEY != 0 {
@@ -166,7 +166,7 @@ impl TcpdumpRenderer {
                 return Ok(());
             };
             line.extend_from_slice(b", key=0x");
-            hex(line, be32(k) as u64);
+            push_hex(line, be32(k) as u64);
             o += 4;
         }
         if flags & gre::SEQUENCE != 0 {
@@ -175,11 +175,11 @@ impl TcpdumpRenderer {
                 return Ok(());
             };
             line.extend_from_slice(b", seq ");
-            dec(line, be32(s) as u64);
+            push_u64(line, be32(s) as u64);
             o += 4;
         }
         line.extend_from_slice(b", length ");
-        dec(line, outer.payload_wire_len as u64);
+        push_u64(line, outer.payload_wire_len as u64);
         line.extend_from_slice(b": ");
         if flags & gre::ROUTING != 0 {
             // Source routing entries (RFC 1701) are not followed.
@@ -194,7 +194,7 @@ impl TcpdumpRenderer {
             et::NSH => Inner::Nsh,
             _ => {
                 line.extend_from_slice(b"gre-proto-0x");
-                hex(line, proto as u64);
+                push_hex(line, proto as u64);
                 return Ok(());
             }
         };
@@ -227,15 +227,15 @@ impl TcpdumpRenderer {
                 b'.'
             });
             line.extend_from_slice(b"] (0x");
-            hex_width(line, b[0] as u64, 2);
+            push_hex_width(line, b[0] as u64, 2);
             if otv {
                 line.extend_from_slice(b"), overlay ");
-                dec(line, (be32(b) & 0x00ff_ffff) as u64);
+                push_u64(line, (be32(b) & 0x00ff_ffff) as u64);
                 line.extend_from_slice(b", instance ");
             } else {
                 line.extend_from_slice(b"), vni ");
             }
-            dec(line, (be32(&b[4..]) >> 8) as u64);
+            push_u64(line, (be32(&b[4..]) >> 8) as u64);
             line.extend_from_slice(b": ");
             self.inner(line, outer, Inner::Ethernet, &b[vxlan::LEN..])?;
             return Ok(true);
@@ -261,7 +261,7 @@ impl TcpdumpRenderer {
                 line.extend_from_slice(b"none");
             }
             line.extend_from_slice(b"], vni ");
-            dec(line, (be32(&b[4..]) >> 8) as u64);
+            push_u64(line, (be32(&b[4..]) >> 8) as u64);
             line.extend_from_slice(b": ");
             let kind = match b[3] {
                 vxlan::NP_IPV4 => Inner::Ipv4,
@@ -289,7 +289,7 @@ impl TcpdumpRenderer {
         let version = b[0] >> geneve::VERSION_SHIFT;
         if version != 0 {
             line.extend_from_slice(b" ERROR: unknown-version ");
-            dec(line, version as u64);
+            push_u64(line, version as u64);
             return Ok(());
         }
         line.extend_from_slice(b", Flags [");
@@ -304,16 +304,16 @@ impl TcpdumpRenderer {
             line.extend_from_slice(b"none");
         }
         line.extend_from_slice(b"], vni 0x");
-        hex(line, (be32(&b[4..]) >> 8) as u64);
+        push_hex(line, (be32(&b[4..]) >> 8) as u64);
         if b[7] != 0 {
             line.extend_from_slice(b", rsvd 0x");
-            hex(line, b[7] as u64);
+            push_hex(line, b[7] as u64);
         }
         let opts = (b[0] & geneve::OPTIONS_LEN_MASK) as usize * 4;
         let wire = outer.payload_wire_len as usize;
         if wire < geneve::LEN + opts {
             line.extend_from_slice(b" truncated-geneve - ");
-            dec(line, (geneve::LEN + opts - wire) as u64);
+            push_u64(line, (geneve::LEN + opts - wire) as u64);
             line.extend_from_slice(b" bytes missing");
             return Ok(());
         }
@@ -323,7 +323,7 @@ impl TcpdumpRenderer {
         };
         if opts > 0 {
             line.extend_from_slice(b", options [");
-            dec(line, opts as u64);
+            push_u64(line, opts as u64);
             line.extend_from_slice(b" bytes]");
         }
         line.extend_from_slice(b": ");
@@ -335,7 +335,7 @@ impl TcpdumpRenderer {
             et::NSH => Inner::Nsh,
             _ => {
                 line.extend_from_slice(b"geneve-proto-0x");
-                hex(line, proto as u64);
+                push_hex(line, proto as u64);
                 return Ok(());
             }
         };
@@ -366,9 +366,9 @@ impl TcpdumpRenderer {
             line.extend_from_slice(b"none");
         }
         line.extend_from_slice(b"], service-path-id 0x");
-        hex_width(line, (be32(&b[4..]) >> 8) as u64, 6);
+        push_hex_width(line, (be32(&b[4..]) >> 8) as u64, 6);
         line.extend_from_slice(b", service-index 0x");
-        hex(line, b[7] as u64);
+        push_hex(line, b[7] as u64);
         let words = ((base >> 16) & 0x3f) as usize;
         if words < 2 {
             line.extend_from_slice(b" (less than two headers) (invalid)");
