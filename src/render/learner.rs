@@ -779,10 +779,16 @@ impl LearnerRenderer {
         let shown = |o: &TcpOption<'_>| !matches!(o, TcpOption::Nop | TcpOption::Eol);
         let notable = |o: &TcpOption<'_>| shown(o) && !matches!(o, TcpOption::Timestamp { .. });
         if (f.syn() && t.options().any(|o| shown(&o))) || t.options().any(|o| notable(&o)) {
+            // SACK edges number the other side's bytes, like the ack: shown relative to the same
+            // base, so that `ack 1449 sack 2897:4345` reads as "missing 1449 to 2896".
+            let sack_base = ctx
+                .track
+                .filter(|_| f.ack())
+                .map(|tr| t.ack.wrapping_sub(tr.rel_ack));
             line.gap();
             line.put("", 0, |s| {
                 s.push('[');
-                push_options(s, t);
+                push_options(s, t, sack_base);
                 s.push(']');
             });
         }
@@ -1012,8 +1018,9 @@ impl fmt::Display for FlagNames {
     }
 }
 
-/// Appends options as a learner reads them, space-separated, without the padding (`nop`, `eol`).
-fn push_options(s: &mut String, t: &TcpSummary<'_>) {
+/// Appends options as a learner reads them, space-separated, without the padding (`nop`, `eol`);
+/// SACK edges relative to `sack_base` when it is known.
+fn push_options(s: &mut String, t: &TcpSummary<'_>, sack_base: Option<u32>) {
     let mut sep = "";
     for o in t.options() {
         if matches!(o, TcpOption::Eol | TcpOption::Nop) {
@@ -1034,11 +1041,12 @@ fn push_options(s: &mut String, t: &TcpSummary<'_>) {
             TcpOption::SackPermitted => s.push_str("sackOK"),
             TcpOption::Sack { blocks, count } => {
                 s.push_str("sack");
+                let base = sack_base.unwrap_or(0);
                 for (l, r) in &blocks[..count as usize] {
                     s.push(' ');
-                    num(s, *l as u64);
+                    num(s, l.wrapping_sub(base) as u64);
                     s.push(':');
-                    num(s, *r as u64);
+                    num(s, r.wrapping_sub(base) as u64);
                 }
             }
             TcpOption::Timestamp { .. } => s.push_str("TS"),
