@@ -187,13 +187,27 @@ impl TcpdumpRenderer {
             return Ok(());
         }
         let rest = b.get(o..).unwrap_or(&[]);
+        self.inner_by_ethertype(line, outer, proto, rest, b"gre")
+    }
+
+    /// The inner packet of a tunnel header that names it by ethertype (GRE, Geneve), or
+    /// `NAME-proto-0xHHHH` for a protocol tcpdump does not follow there.
+    fn inner_by_ethertype(
+        &mut self,
+        line: &mut Vec<u8>,
+        outer: &Packet<'_>,
+        proto: u16,
+        rest: &[u8],
+        name: &[u8],
+    ) -> io::Result<()> {
         let kind = match proto {
             et::IPV4 => Inner::Ipv4,
             et::IPV6 => Inner::Ipv6,
             et::TEB => Inner::Ethernet,
             et::NSH => Inner::Nsh,
             _ => {
-                line.extend_from_slice(b"gre-proto-0x");
+                line.extend_from_slice(name);
+                line.extend_from_slice(b"-proto-0x");
                 push_hex(line, proto as u64);
                 return Ok(());
             }
@@ -328,18 +342,7 @@ impl TcpdumpRenderer {
         }
         line.extend_from_slice(b": ");
         let proto = be16(&b[2..]);
-        let kind = match proto {
-            et::IPV4 => Inner::Ipv4,
-            et::IPV6 => Inner::Ipv6,
-            et::TEB => Inner::Ethernet,
-            et::NSH => Inner::Nsh,
-            _ => {
-                line.extend_from_slice(b"geneve-proto-0x");
-                push_hex(line, proto as u64);
-                return Ok(());
-            }
-        };
-        self.inner(line, outer, kind, rest)
+        self.inner_by_ethertype(line, outer, proto, rest, b"geneve")
     }
 
     /// `NSH, flags [F], service-path-id 0xSSSSSS, service-index 0xI: ` then the inner packet.
