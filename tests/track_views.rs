@@ -442,3 +442,38 @@ fn incremental_layout_tags_interleaved_conversations() {
     }
     insta::assert_snapshot!("incremental_interleaved", out);
 }
+
+/// `sockscope follow` over the bundled TCP recordings: the byte stream of conversation 0, as
+/// text and (for one) as hex.
+#[test]
+fn follow_golden_over_bundled_captures() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures");
+    let run = |file: &str, extra: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_sockscope"))
+            .arg("follow")
+            .arg(dir.join(file))
+            .args(["--flow", "0", "--color", "never"])
+            .args(extra)
+            .env("TZ", "UTC")
+            .output()
+            .expect("sockscope runs");
+        assert!(
+            out.status.success(),
+            "{file}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("UTF-8")
+    };
+    for file in [
+        "synthetic-handshake.pcap",
+        "lesson-echo.pcap",
+        "lesson-half-close.pcap",
+        "lesson-http.pcap",
+    ] {
+        let text = run(file, &[]);
+        assert!(text.contains("── client → server ──"), "{file}: {text}");
+        insta::assert_snapshot!(format!("follow_{file}"), text);
+    }
+    let hex = run("lesson-echo.pcap", &["--hex"]);
+    insta::assert_snapshot!("follow_hex_lesson-echo.pcap", hex);
+}
