@@ -1,4 +1,5 @@
-//! Command-line definitions (clap derive) and nothing else: `config` turns them into settings.
+//! Command-line definitions (clap derive) and nothing else: `cmd::config` and the commands in
+//! `cmd/` turn them into settings.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -308,8 +309,8 @@ pub struct DemoArgs {
 
     /// How a TCP client ends its connection: fin (close), rst (SO_LINGER 0, then close), or
     /// half-close (shutdown(SHUT_WR) after sending, then read until the server closes).
-    #[arg(long, value_enum, default_value_t = crate::demo::Teardown::Fin)]
-    pub teardown: crate::demo::Teardown,
+    #[arg(long, value_enum, default_value_t = TeardownArg::Fin)]
+    pub teardown: TeardownArg,
 
     /// Seconds: how long the udp-upper client waits for each reply (default 2), or how long
     /// the http server waits for a whole request (default 10).
@@ -358,6 +359,21 @@ pub enum DemoName {
     Nonblocking,
     /// A minimal HTTP/1.1 file server and a client that fetches a URL.
     Http,
+}
+
+/// How a client ends its TCP connection (`--teardown`).
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TeardownArg {
+    /// close(): the kernel sends FIN after any queued data; the peer's recv returns 0 (end of
+    /// stream). The usual, orderly way.
+    #[default]
+    Fin,
+    /// SO_LINGER {on, 0 s} then close(): the kernel throws away queued data and sends RST; the
+    /// peer's next recv fails with ECONNRESET. The abortive way.
+    Rst,
+    /// shutdown(SHUT_WR) once everything is sent: our FIN goes out, but we keep reading until the
+    /// server has sent all it has and closes its side too.
+    HalfClose,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

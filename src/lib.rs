@@ -2,14 +2,12 @@
 //!
 //! The pipeline is Source → Decode → Track → Render: [`source`] yields frames, [`decode`] turns
 //! each into a plain [`decode::Packet`] summary, `track` follows conversations, and [`render`]
-//! writes one view of each packet. [`cli`] holds the clap definitions, [`config`] resolves them,
-//! [`app`] runs a command.
+//! writes one view of each packet. [`cli`] holds the clap definitions; [`cmd`] resolves them into
+//! one configuration, builds the pipeline and runs a command.
 
-pub mod app;
-pub mod capture;
 pub mod capture_writer;
 pub mod cli;
-pub mod config;
+pub mod cmd;
 pub mod decode;
 pub mod demo;
 pub mod explain;

@@ -1,5 +1,5 @@
-//! The `sockscope` binary: everything happens in the library's `app` module.
+//! The `sockscope` binary: everything happens in the library's `cmd` module.
 
 fn main() {
-    std::process::exit(sockscope::app::main());
+    std::process::exit(sockscope::cmd::main());
 }

@@ -8,9 +8,9 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
-use sockscope::app::make_renderer;
 use sockscope::cli::{Cli, Command, Format};
-use sockscope::config::ViewConfig;
+use sockscope::cmd::config::ViewConfig;
+use sockscope::cmd::pipeline::make_renderer;
 use sockscope::pipeline::{self, End, Limits};
 use sockscope::source::{FileSource, SourceError};
 use sockscope::track::Tracker;

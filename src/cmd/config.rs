@@ -1,17 +1,12 @@
-//! Raw command-line arguments resolved once into the settings the pipeline runs with.
+//! Raw command-line arguments resolved once into the settings the pipeline runs with. This is
+//! where the terminal and the environment are consulted (is standard output a terminal? is
+//! NO_COLOR set?); the core only ever sees the decisions.
 
 use std::io::IsTerminal;
 
-use crate::cli::{ColorChoice, Format, ViewArgs};
+use crate::cli::{self, ColorChoice, ViewArgs};
 use crate::render::time::TimeStyle;
-
-/// Which hex dump follows each packet.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HexDump {
-    None,
-    Hex,
-    HexAscii,
-}
+use crate::render::{Format, HexDump};
 
 /// Resolved view settings.
 #[derive(Clone, Debug)]
@@ -34,7 +29,7 @@ impl ViewConfig {
         } else if a.verbose {
             Format::Verbose
         } else {
-            a.format
+            format(a.format)
         };
         let hex = if a.hex_ascii {
             HexDump::HexAscii
@@ -52,9 +47,24 @@ impl ViewConfig {
             count: a.count,
             skip: a.skip,
             quiet: a.quiet,
-            color: use_color(a.color, std::io::stdout().is_terminal()),
+            color: stdout_color(a.color),
         }
     }
+}
+
+/// The core's name for a `--format` value.
+pub fn format(f: cli::Format) -> Format {
+    match f {
+        cli::Format::Learner => Format::Learner,
+        cli::Format::Tcpdump => Format::Tcpdump,
+        cli::Format::Verbose => Format::Verbose,
+        cli::Format::Json => Format::Json,
+    }
+}
+
+/// Whether output to standard output is coloured, given `--color`.
+pub fn stdout_color(choice: ColorChoice) -> bool {
+    use_color(choice, std::io::stdout().is_terminal())
 }
 
 /// Colour only for a terminal, never with NO_COLOR set (https://no-color.org), unless forced.

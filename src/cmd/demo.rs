@@ -1,6 +1,6 @@
-//! `sockscope demo ...` on the command line: builds the demo server or client the arguments
-//! ask for, prints results on stdout (`listening on ADDR`, replies, the HTTP status and headers)
-//! and the narration on stderr, and maps failures to exit codes.
+//! `sockscope demo ...`: builds the demo server or client the arguments ask for (the plain
+//! configuration structs of [`crate::demo`]), prints results on stdout (`listening on ADDR`,
+//! replies, the HTTP status and headers) and the narration on stderr.
 
 use std::io::{self, BufRead, Write};
 use std::net::SocketAddr;
@@ -8,15 +8,15 @@ use std::time::Duration;
 
 use clap::ValueEnum;
 
-use super::http::{self, HttpConfig};
-use super::tcp_echo::LineClient;
-use super::udp_upper::UdpClient;
-use super::{
+use super::Error;
+use crate::cli::{DemoArgs, DemoName, DemoRole, TeardownArg};
+use crate::demo::http::{self, HttpConfig};
+use crate::demo::tcp_echo::LineClient;
+use crate::demo::udp_upper::UdpClient;
+use crate::demo::{
     Narrator, Serve, ServerConfig, Teardown, describe, nonblocking, stop_on_signals, tcp_echo,
     threaded, udp_upper,
 };
-use crate::app::Failure;
-use crate::cli::{DemoArgs, DemoName, DemoRole};
 
 /// Default ports, one per demo, so a server and its client agree without options.
 const DEFAULT_PORTS: &[(DemoName, u16)] = &[
@@ -28,7 +28,7 @@ const DEFAULT_PORTS: &[(DemoName, u16)] = &[
 ];
 
 /// Runs `sockscope demo`.
-pub fn run(a: &DemoArgs) -> Result<(), Failure> {
+pub fn run(a: &DemoArgs) -> Result<(), Error> {
     let default = DEFAULT_PORTS
         .iter()
         .find(|(d, _)| *d == a.name)
@@ -43,11 +43,11 @@ pub fn run(a: &DemoArgs) -> Result<(), Failure> {
     } else {
         Narrator::stderr(role)
     };
-    if a.teardown != Teardown::Fin && (a.role == DemoRole::Server || a.name == DemoName::UdpUpper) {
-        return Err(Failure::Usage(
+    if teardown(a) != Teardown::Fin && (a.role == DemoRole::Server || a.name == DemoName::UdpUpper)
+    {
+        return Err(Error::usage(
             "--teardown is for the TCP clients (UDP has no connection to tear down, and the \
-             servers close each connection after its client)"
-                .into(),
+             servers close each connection after its client)",
         ));
     }
     match a.role {
@@ -56,23 +56,48 @@ pub fn run(a: &DemoArgs) -> Result<(), Failure> {
     }
 }
 
-fn seconds(t: Option<f64>, default: u64) -> Result<Duration, Failure> {
+/// An I/O error shown with its errno name and meaning ([`describe`]).
+#[derive(Debug)]
+struct Described(io::Error);
+
+impl std::fmt::Display for Described {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&describe(&self.0))
+    }
+}
+
+impl std::error::Error for Described {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+/// The demo's name for `--teardown`.
+fn teardown(a: &DemoArgs) -> Teardown {
+    match a.teardown {
+        TeardownArg::Fin => Teardown::Fin,
+        TeardownArg::Rst => Teardown::Rst,
+        TeardownArg::HalfClose => Teardown::HalfClose,
+    }
+}
+
+fn seconds(t: Option<f64>, default: u64) -> Result<Duration, Error> {
     match t {
         None => Ok(Duration::from_secs(default)),
         Some(s) => Duration::try_from_secs_f64(s)
             .ok()
             .filter(|d| !d.is_zero())
             .ok_or_else(|| {
-                Failure::Usage(format!(
+                Error::usage(format!(
                     "--timeout must be a positive number of seconds, not {s}"
                 ))
             }),
     }
 }
 
-fn server(a: &DemoArgs, addr: SocketAddr, n: Narrator) -> Result<(), Failure> {
+fn server(a: &DemoArgs, addr: SocketAddr, n: Narrator) -> Result<(), Error> {
     if !a.args.is_empty() {
-        return Err(Failure::Usage(format!(
+        return Err(Error::usage(format!(
             "a demo server takes no messages (got {:?}); to send them, run the client: \
              sockscope demo {} client ...",
             a.args[0],
@@ -100,7 +125,7 @@ fn server(a: &DemoArgs, addr: SocketAddr, n: Narrator) -> Result<(), Failure> {
         }
         DemoName::Http => {
             if !a.root.is_dir() {
-                return Err(Failure::Usage(format!(
+                return Err(Error::usage(format!(
                     "--root must be an existing directory: {}",
                     a.root.display()
                 )));
@@ -115,18 +140,17 @@ fn server(a: &DemoArgs, addr: SocketAddr, n: Narrator) -> Result<(), Failure> {
 
 /// Prints `listening on ADDR`, serves until Ctrl-C, SIGTERM or the client limit, and narrates
 /// a summary.
-fn start<S: Serve>(bound: io::Result<S>, n: Narrator) -> Result<(), Failure> {
-    let server = bound
-        .map_err(|e| Failure::Runtime(format!("cannot start the server: {}", describe(&e))))?;
-    let stop = stop_on_signals()
-        .map_err(|e| Failure::Runtime(format!("cannot install the Ctrl-C handler: {e}")))?;
+fn start<S: Serve>(bound: io::Result<S>, n: Narrator) -> Result<(), Error> {
+    let server = bound.map_err(|e| Error::failed("cannot start the server", Described(e)))?;
+    let stop =
+        stop_on_signals().map_err(|e| Error::failed("cannot install the Ctrl-C handler", e))?;
     let mut out = io::stdout();
     // One machine-readable line, so scripts and lessons can learn the port.
     let _ = writeln!(out, "listening on {}", server.local_addr());
     let _ = out.flush();
     let s = server
         .run(stop)
-        .map_err(|e| Failure::Runtime(format!("the server failed: {}", describe(&e))))?;
+        .map_err(|e| Error::failed("the server failed", Described(e)))?;
     n.say(format_args!(
         "done: {} clients, {} bytes in, {} bytes out, {} resets, {} refused, {} bad requests",
         s.clients, s.bytes_in, s.bytes_out, s.resets, s.refused, s.bad_requests
@@ -143,22 +167,22 @@ fn messages(a: &DemoArgs) -> Box<dyn Iterator<Item = io::Result<String>> + '_> {
     }
 }
 
-fn runtime(what: &str) -> impl Fn(io::Error) -> Failure + '_ {
-    move |e| Failure::Runtime(format!("{what}: {}", describe(&e)))
+fn runtime(what: &str) -> impl Fn(io::Error) -> Error + '_ {
+    move |e| Error::failed(what, Described(e))
 }
 
-fn client(a: &DemoArgs, addr: SocketAddr, n: Narrator) -> Result<(), Failure> {
+fn client(a: &DemoArgs, addr: SocketAddr, n: Narrator) -> Result<(), Error> {
     let mut out = io::stdout();
     match a.name {
         DemoName::Http => {
             let [url] = &a.args[..] else {
-                return Err(Failure::Usage(
-                    "the http client takes one URL, e.g. http://127.0.0.1:8000/".into(),
+                return Err(Error::usage(
+                    "the http client takes one URL, e.g. http://127.0.0.1:8000/",
                 ));
             };
-            http::parse_url(url).map_err(Failure::Usage)?;
+            http::parse_url(url).map_err(Error::usage)?;
             let r =
-                http::get(url, a.teardown, &n).map_err(runtime(&format!("cannot fetch {url}")))?;
+                http::get(url, teardown(a), &n).map_err(runtime(&format!("cannot fetch {url}")))?;
             let _ = writeln!(out, "{}", r.status_line);
             for (k, v) in &r.headers {
                 let _ = writeln!(out, "{k}: {v}");
@@ -192,7 +216,7 @@ fn client(a: &DemoArgs, addr: SocketAddr, n: Narrator) -> Result<(), Failure> {
             }
             c.close();
             if lost > 0 {
-                return Err(Failure::Runtime(format!(
+                return Err(Error::runtime(format!(
                     "{lost} datagram(s) got no reply: UDP does not retransmit, so a lost \
                      datagram, or a server that is not running, just means silence"
                 )));
@@ -205,7 +229,7 @@ fn client(a: &DemoArgs, addr: SocketAddr, n: Narrator) -> Result<(), Failure> {
             let talk = runtime("the connection failed");
             for m in messages(a) {
                 let m = m.map_err(runtime("cannot read standard input"))?;
-                if a.teardown == Teardown::HalfClose {
+                if teardown(a) == Teardown::HalfClose {
                     c.send(&m).map_err(&talk)?;
                 } else {
                     let reply = c.exchange(&m).map_err(&talk)?;
@@ -213,7 +237,7 @@ fn client(a: &DemoArgs, addr: SocketAddr, n: Narrator) -> Result<(), Failure> {
                     let _ = out.flush();
                 }
             }
-            for line in c.finish(a.teardown).map_err(&talk)? {
+            for line in c.finish(teardown(a)).map_err(&talk)? {
                 let _ = writeln!(out, "{line}");
             }
             Ok(())

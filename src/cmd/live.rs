@@ -1,5 +1,5 @@
-//! The `live` and `interfaces` commands: open the capture, drop privileges, run the pipeline
-//! over the capture source while saving (-w) and/or printing, and report tcpdump's counts.
+//! The `live` command: open the capture, drop privileges, run the pipeline over the capture
+//! source while saving (-w) and/or printing, and report tcpdump's counts.
 //!
 //! The capture loop runs any [`CaptureSource`], so tests drive it with injected frames; only
 //! [`live`] touches a real socket.
@@ -8,13 +8,14 @@ use std::cell::RefCell;
 use std::io::{self, IsTerminal, Write};
 use std::rc::Rc;
 
-use crate::app::{Failure, make_renderer, needs_tracker};
+use super::config::ViewConfig;
+use super::pipeline::{Pipeline, make_renderer};
+use super::{Error, out};
 use crate::capture_writer::CaptureWriter;
 use crate::cli::LiveArgs;
-use crate::config::ViewConfig;
 use crate::decode::Packet;
 use crate::filter::{Filter, bpf};
-use crate::pipeline::{self, End, Limits};
+use crate::pipeline::End;
 use crate::privileges;
 use crate::render::flows::FlowsRenderer;
 use crate::render::ladder::{LadderOptions, LadderRenderer, Layout, terminal_width};
@@ -22,8 +23,7 @@ use crate::render::{PacketContext, Renderer};
 use crate::signals;
 use crate::source::Frame;
 use crate::source::live::SockFilter;
-use crate::source::live::{CaptureSource, KernelStats, LiveConfig, LiveSource, OpenError, iface};
-use crate::track::{Limits as TrackLimits, Tracker};
+use crate::source::live::{CaptureSource, KernelStats, LiveConfig, LiveSource, OpenError};
 
 /// How a capture run shows and saves what it captures.
 pub struct CaptureOutputs {
@@ -61,18 +61,43 @@ impl CaptureSummary {
     }
 }
 
-/// A `Write` shared between the pipeline and the source's idle hook.
-struct SharedOut(Rc<RefCell<Box<dyn Write>>>);
+/// A `Write` shared between the pipeline and the source's idle hook. A flush that failed in
+/// the hook is reported by the next write, so a reader gone away (`| head`) ends the capture
+/// at the next packet instead of filling the buffer first.
+#[derive(Clone)]
+struct SharedOut {
+    out: Rc<RefCell<Box<dyn Write>>>,
+    failed: Rc<RefCell<Option<io::Error>>>,
+}
+
+impl SharedOut {
+    fn check(&self) -> io::Result<()> {
+        match self.failed.borrow_mut().take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// The idle hook's flush: an error waits for the next write.
+    fn flush_idle(&self) {
+        if let Err(e) = self.out.borrow_mut().flush() {
+            *self.failed.borrow_mut() = Some(e);
+        }
+    }
+}
 
 impl Write for SharedOut {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.borrow_mut().write(buf)
+        self.check()?;
+        self.out.borrow_mut().write(buf)
     }
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        self.0.borrow_mut().write_all(buf)
+        self.check()?;
+        self.out.borrow_mut().write_all(buf)
     }
     fn flush(&mut self) -> io::Result<()> {
-        self.0.borrow_mut().flush()
+        self.check()?;
+        self.out.borrow_mut().flush()
     }
 }
 
@@ -128,12 +153,15 @@ pub fn run_capture(
     let save = outputs.save.map(|w| Rc::new(RefCell::new(w)));
     let printing = outputs.print.is_some();
     let sink: Box<dyn Write> = outputs.print.unwrap_or_else(|| Box::new(io::sink()));
-    let out = Rc::new(RefCell::new(sink));
+    let mut shared = SharedOut {
+        out: Rc::new(RefCell::new(sink)),
+        failed: Rc::default(),
+    };
     {
-        let (save, out) = (save.clone(), out.clone());
+        let (save, out) = (save.clone(), shared.clone());
         source.set_idle_hook(Box::new(move || {
-            // Errors show up again at the next write or at finish.
-            let _ = out.borrow_mut().flush();
+            // Errors show up at the next write, or at finish for the file.
+            out.flush_idle();
             if let Some(w) = &save {
                 let _ = w.borrow_mut().flush();
             }
@@ -149,26 +177,13 @@ pub fn run_capture(
         show,
         flush_each: outputs.flush_each,
     };
-    let filter = outputs.filter;
-    let matches = |p: &Packet<'_>| filter.as_ref().is_none_or(|f| f.matches(p));
-    let filter_fn: Option<&dyn Fn(&Packet<'_>) -> bool> = filter
-        .as_ref()
-        .is_some_and(|f| !f.is_empty())
-        .then_some(&matches);
-    let mut tracker = Tracker::with_limits(TrackLimits::streaming());
-    let tracker = (printing && !own_view && needs_tracker(cfg)).then_some(&mut tracker);
-    let mut shared = SharedOut(out);
-    let (stats, end) = pipeline::run(
-        source,
-        filter_fn,
-        tracker,
-        &mut renderer,
-        &mut shared,
-        Limits {
-            count: cfg.count,
-            skip: cfg.skip,
-        },
-    );
+    let pipeline = Pipeline::with_filter(outputs.filter.unwrap_or_else(Filter::all)).limits(cfg);
+    let mut pipeline = if printing && !own_view {
+        pipeline.tracking_for(cfg)
+    } else {
+        pipeline
+    };
+    let (stats, end) = pipeline.run(source, &mut renderer, &mut shared);
     source.set_idle_hook(Box::new(|| {}));
     // After a write error the pipeline skips finish: still save what was captured.
     let mut end = end;
@@ -188,71 +203,114 @@ pub fn run_capture(
     )
 }
 
-/// `sockscope interfaces`.
-pub fn interfaces() -> Result<(), Failure> {
-    let mut out = io::stdout().lock();
-    out.write_all(iface::listing(&iface::all()).as_bytes())
-        .and_then(|_| out.flush())
-        .map_err(|e| Failure::Runtime(format!("cannot write output: {e}")))
-}
-
-fn open_failure(e: OpenError) -> Failure {
+fn open_failure(e: OpenError) -> Error {
     match e {
         OpenError::Permission(_) => {
-            Failure::Usage(privileges::cap_net_raw_help(&privileges::this_binary()))
+            Error::usage(privileges::cap_net_raw_help(&privileges::this_binary()))
         }
-        OpenError::Io { .. } => Failure::Runtime(e.to_string()),
-        _ => Failure::Usage(e.to_string()),
+        OpenError::Io { .. } => Error::runtime(e),
+        _ => Error::usage(e),
     }
 }
 
 /// `sockscope live`.
-pub fn live(a: LiveArgs) -> Result<(), Failure> {
+pub fn run(a: LiveArgs) -> Result<(), Error> {
     let cfg = ViewConfig::from_args(&a.view);
     let print = a.write.is_none() || a.print;
     if print && a.write.as_deref() == Some(std::path::Path::new("-")) {
-        return Err(Failure::Usage(
+        return Err(Error::usage(
             "-w - writes the pcap file to standard output, so packets cannot be printed there \
-             too; drop --print"
-                .into(),
+             too; drop --print",
         ));
     }
-    let stop =
-        signals::install().map_err(|e| Failure::Runtime(format!("cannot handle signals: {e}")))?;
+    let stop = signals::install().map_err(|e| Error::failed("cannot handle signals", e))?;
     // A wrong filter is a usage error before any socket is opened.
-    let filter = Filter::parse(&a.filter.join(" ")).map_err(|e| Failure::Usage(e.to_string()))?;
+    let pipeline = Pipeline::new(&a.filter)?;
     let mut lc = LiveConfig::new(&a.interface);
     lc.snaplen = a.snaplen;
     lc.buffer_bytes = (a.buffer_kib as usize) * 1024;
     lc.promiscuous = !a.no_promiscuous;
     let mut source = LiveSource::open(&lc, stop).map_err(open_failure)?;
-    // The same filter as classic BPF on the socket, so unwanted packets never leave the kernel
-    // (libpcap's way: reject all, drain, then the real program). Where the expression cannot be
-    // compiled for this link type, user space filters alone.
-    if !filter.is_empty() {
-        match bpf::compile(&filter, source.link_type()) {
-            Some(prog) => {
-                let prog: Vec<SockFilter> = prog
-                    .iter()
-                    .map(|i| SockFilter {
-                        code: i.code,
-                        jt: i.jt,
-                        jf: i.jf,
-                        k: i.k,
-                    })
-                    .collect();
-                source
-                    .attach_filter(&prog)
-                    .map_err(|e| Failure::Runtime(format!("cannot attach the filter: {e}")))?;
-            }
-            None => eprintln!(
-                "sockscope: note: the filter runs in sockscope, not in the kernel (no BPF for link type {})",
-                source.link_type()
-            ),
-        }
+    kernel_filter(&mut source, pipeline.filter())?;
+    let save = drop_privileges(&a, &source)?;
+    if source.buffer_bytes < lc.buffer_bytes {
+        out::warn(format_args!(
+            "the kernel granted a receive buffer of {} KiB, not {} KiB \
+             (net.core.rmem_max limits it without CAP_NET_ADMIN); raise it with \
+             `sysctl -w net.core.rmem_max={}` or expect drops under load",
+            source.buffer_bytes / 1024,
+            lc.buffer_bytes / 1024,
+            lc.buffer_bytes
+        ));
     }
 
-    // Who to become once the socket is open; the -w file is created as root and handed over.
+    let stdout = io::stdout();
+    let outputs = CaptureOutputs {
+        save,
+        print: print.then(|| {
+            Box::new(io::BufWriter::with_capacity(1 << 16, stdout.lock())) as Box<dyn Write>
+        }),
+        flush_each: stdout.is_terminal(),
+        filter: Some(pipeline.filter().clone()),
+        view: conversation_view(&a, &cfg),
+    };
+    out::say(format_args!(
+        "listening on {}, link-type {}, snapshot length {} bytes",
+        a.interface,
+        source.link_type(),
+        a.snaplen
+    ));
+    let (summary, end) = run_capture(&mut source, &cfg, outputs);
+    if source.clock_stamped > 0 {
+        out::warn(format_args!(
+            "{} packets came without a kernel timestamp and were stamped on reading",
+            source.clock_stamped
+        ));
+    }
+    out::stderr(&summary.report());
+    match end {
+        End::Done | End::OutputClosed => Ok(()),
+        End::SourceError(e) => Err(Error::failed("capture failed", e)),
+        End::Output(e) => Err(Error::output(e)),
+    }
+}
+
+/// The same filter as classic BPF on the socket, so unwanted packets never leave the kernel
+/// (libpcap's way: reject all, drain, then the real program). Where the expression cannot be
+/// compiled for this link type, user space filters alone.
+fn kernel_filter(source: &mut LiveSource, filter: &Filter) -> Result<(), Error> {
+    if filter.is_empty() {
+        return Ok(());
+    }
+    match bpf::compile(filter, source.link_type()) {
+        Some(prog) => {
+            let prog: Vec<SockFilter> = prog
+                .iter()
+                .map(|i| SockFilter {
+                    code: i.code,
+                    jt: i.jt,
+                    jf: i.jf,
+                    k: i.k,
+                })
+                .collect();
+            source
+                .attach_filter(&prog)
+                .map_err(|e| Error::failed("cannot attach the filter", e))
+        }
+        None => {
+            out::say(format_args!(
+                "note: the filter runs in sockscope, not in the kernel (no BPF for link type {})",
+                source.link_type()
+            ));
+            Ok(())
+        }
+    }
+}
+
+/// Creates the -w file, then gives up root (to the sudo user or `--drop-privileges USER`) or,
+/// for a binary given CAP_NET_RAW, the capability: the socket is open and needs neither. The
+/// file is created first, as root, and handed over to that user.
+fn drop_privileges(a: &LiveArgs, source: &LiveSource) -> Result<Option<CaptureWriter>, Error> {
     let sudo_user = std::env::var("SUDO_USER").ok();
     let account = privileges::target(
         a.drop_privileges.as_deref(),
@@ -261,7 +319,7 @@ pub fn live(a: LiveArgs) -> Result<(), Failure> {
     )
     .map(|name| privileges::lookup(&name))
     .transpose()
-    .map_err(Failure::Usage)?;
+    .map_err(Error::usage)?;
     let save = match &a.write {
         Some(path) => Some(
             CaptureWriter::create(
@@ -270,80 +328,45 @@ pub fn live(a: LiveArgs) -> Result<(), Failure> {
                 a.snaplen,
                 account.as_ref().map(|u| (u.uid, u.gid)),
             )
-            .map_err(|e| Failure::Runtime(format!("cannot create {}: {e}", path.display())))?,
+            .map_err(|e| Error::failed(format!("cannot create {}", path.display()), e))?,
         ),
         None => None,
     };
     match &account {
         Some(u) => privileges::drop_to(u)
-            .map_err(|e| Failure::Runtime(format!("cannot drop privileges to {}: {e}", u.name)))?,
+            .map_err(|e| Error::failed(format!("cannot drop privileges to {}", u.name), e))?,
         // Not root (a setcap binary): give up CAP_NET_RAW, the socket is open. Root that was
         // asked to stay root (`--drop-privileges root`, or no sudo) keeps its capabilities.
         None if privileges::euid() != 0 => privileges::clear_capabilities()
-            .map_err(|e| Failure::Runtime(format!("cannot give up capabilities: {e}")))?,
+            .map_err(|e| Error::failed("cannot give up capabilities", e))?,
         None => {}
     }
-    if source.buffer_bytes < lc.buffer_bytes {
-        eprintln!(
-            "sockscope: warning: the kernel granted a receive buffer of {} KiB, not {} KiB \
-             (net.core.rmem_max limits it without CAP_NET_ADMIN); raise it with \
-             `sysctl -w net.core.rmem_max={}` or expect drops under load",
-            source.buffer_bytes / 1024,
-            lc.buffer_bytes / 1024,
-            lc.buffer_bytes
-        );
-    }
+    Ok(save)
+}
 
-    let stdout = io::stdout();
-    let flush_each = stdout.is_terminal();
-    let color = cfg.color;
-    let view: Option<Box<dyn Renderer>> = if a.ladder {
+/// `--ladder` or `--flows`: a view that follows conversations itself, instead of the
+/// per-packet one.
+fn conversation_view(a: &LiveArgs, cfg: &ViewConfig) -> Option<Box<dyn Renderer>> {
+    if a.ladder {
         Some(Box::new(LadderRenderer::new(LadderOptions {
             width: terminal_width(),
             ascii: a.ascii,
-            color,
+            color: cfg.color,
             absolute: cfg.absolute,
             layout: Layout::Incremental,
             ..LadderOptions::default()
         })))
     } else if a.flows {
-        Some(Box::new(FlowsRenderer::new(color)))
+        Some(Box::new(FlowsRenderer::new(cfg.color)))
     } else {
         None
-    };
-    let outputs = CaptureOutputs {
-        save,
-        print: print.then(|| {
-            Box::new(io::BufWriter::with_capacity(1 << 16, stdout.lock())) as Box<dyn Write>
-        }),
-        flush_each,
-        filter: Some(filter),
-        view,
-    };
-    eprintln!(
-        "sockscope: listening on {}, link-type {}, snapshot length {} bytes",
-        a.interface,
-        source.link_type(),
-        a.snaplen
-    );
-    let (summary, end) = run_capture(&mut source, &cfg, outputs);
-    if source.clock_stamped > 0 {
-        eprintln!(
-            "sockscope: warning: {} packets came without a kernel timestamp and were stamped on reading",
-            source.clock_stamped
-        );
-    }
-    eprint!("{}", summary.report());
-    match end {
-        End::Done | End::OutputClosed => Ok(()),
-        End::SourceError(e) => Err(Failure::Runtime(format!("capture failed: {e}"))),
-        End::Output(e) => Err(Failure::Runtime(format!("cannot write output: {e}"))),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pipeline::{self, Limits};
     use crate::source::{LinkType, MemorySource, OwnedFrame, Source, SourceError, Timestamp};
 
     /// Frames from memory, with made-up kernel counts: the capture loop without a socket.

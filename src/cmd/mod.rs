@@ -1,43 +1,113 @@
-//! Runs a parsed command line: builds the source, filter and renderer, and maps errors to
-//! exit codes (2 for usage and unreadable input, 1 for failures at run time).
+//! The commands: one module per command, the pipeline builder they share ([`pipeline`]), the
+//! configuration resolved from the arguments ([`config`]), and [`main`], which runs one command
+//! and maps its error to an exit code (2 for usage and unreadable input, 1 for failures at run
+//! time), printing the error and its causes on standard error.
 
-use std::io::{self, Write};
+pub mod config;
+pub mod conv;
+pub mod demo;
+pub mod explain;
+pub mod interfaces;
+pub mod lesson;
+pub mod live;
+pub mod out;
+pub mod pipeline;
+pub mod replay;
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::io;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command, Format, ReplayArgs};
-use crate::config::{HexDump, ViewConfig};
-use crate::decode::Packet;
-use crate::filter::Filter;
-use crate::pipeline::{self, End, Limits};
-use crate::render::Renderer;
-use crate::render::hex::HexRenderer;
-use crate::render::json::JsonRenderer;
-use crate::render::learner::LearnerRenderer;
-use crate::render::quiet::QuietRenderer;
-use crate::render::tcpdump::TcpdumpRenderer;
-use crate::render::time::{TimeFormatter, TimeStyle};
-use crate::render::track_views;
-use crate::render::verbose::VerboseRenderer;
-use crate::source::{FileSource, SourceError};
-use crate::track::{Limits as TrackLimits, Tracker};
+use crate::cli::{Cli, Command};
 
-/// An error that ends the program, with its exit code.
+/// Any error, with its chain of causes.
+pub type Cause = Box<dyn StdError + Send + Sync>;
+
+/// An error that ends the program; the kind decides the exit code.
 #[derive(Debug)]
-pub enum Failure {
+pub enum Error {
     /// Bad usage or unreadable input: exit code 2.
-    Usage(String),
+    Usage(Cause),
     /// Something failed while running: exit code 1.
-    Runtime(String),
+    Runtime(Cause),
 }
 
-impl Failure {
+impl Error {
+    /// A usage error: a message (`String`, `&str`) or a typed error.
+    pub fn usage(e: impl Into<Cause>) -> Error {
+        Error::Usage(e.into())
+    }
+
+    /// A failure at run time.
+    pub fn runtime(e: impl Into<Cause>) -> Error {
+        Error::Runtime(e.into())
+    }
+
+    /// A failure at run time while doing `what` (`cannot create x.pcap`), caused by `e`.
+    pub fn failed(what: impl Into<String>, e: impl Into<Cause>) -> Error {
+        Error::runtime(Context {
+            what: what.into(),
+            source: e.into(),
+        })
+    }
+
+    /// Writing the output failed (other than the reader going away, which ends quietly).
+    pub fn output(e: io::Error) -> Error {
+        Error::failed("cannot write output", e)
+    }
+
     pub fn exit_code(&self) -> i32 {
         match self {
-            Failure::Usage(_) => 2,
-            Failure::Runtime(_) => 1,
+            Error::Usage(_) => 2,
+            Error::Runtime(_) => 1,
         }
     }
+
+    fn cause(&self) -> &(dyn StdError + 'static) {
+        match self {
+            Error::Usage(e) | Error::Runtime(e) => e.as_ref(),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&chain(self.cause()))
+    }
+}
+
+impl StdError for Error {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        Some(self.cause())
+    }
+}
+
+/// What was being done when `source` failed: shown as `what: source`.
+#[derive(Debug, thiserror::Error)]
+#[error("{what}")]
+pub struct Context {
+    what: String,
+    #[source]
+    source: Cause,
+}
+
+/// `e` and its causes on one line, `outer: inner: innermost`. A cause whose text the line
+/// already holds is not repeated: several of the core's errors name their cause in their own
+/// message (and still return it from `source()`).
+pub fn chain(e: &(dyn StdError + 'static)) -> String {
+    let mut line = e.to_string();
+    let mut next = e.source();
+    while let Some(c) = next {
+        let text = c.to_string();
+        if !line.contains(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+        next = c.source();
+    }
+    line
 }
 
 /// Entry point used by `main`: returns the process exit code.
@@ -45,98 +115,41 @@ pub fn main() -> i32 {
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => 0,
-        Err(f) => {
-            let (Failure::Usage(m) | Failure::Runtime(m)) = &f;
-            eprintln!("sockscope: {m}");
-            f.exit_code()
+        Err(e) => {
+            out::say(&e);
+            e.exit_code()
         }
     }
 }
 
-pub fn run(cli: Cli) -> Result<(), Failure> {
+/// Runs one parsed command line.
+pub fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
-        Command::Replay(a) if a.flows || a.ladder => track_views::replay(a),
-        Command::Replay(a) => replay(a),
-        Command::Demo(a) => crate::demo::command::run(&a),
-        Command::Explain(a) => crate::explain::run(a),
-        Command::Flows(a) => track_views::flows(a),
-        Command::Ladder(a) => track_views::ladder(a),
-        Command::Follow(a) => track_views::follow(a),
-        Command::Lesson(a) => crate::lesson::run(&a),
-        Command::Live(a) => crate::capture::live(a),
-        Command::Interfaces => crate::capture::interfaces(),
+        Command::Replay(a) if a.flows || a.ladder => conv::replay(a),
+        Command::Replay(a) => replay::run(a),
+        Command::Demo(a) => demo::run(&a),
+        Command::Explain(a) => explain::run(a),
+        Command::Flows(a) => conv::flows(a),
+        Command::Ladder(a) => conv::ladder(a),
+        Command::Follow(a) => conv::follow(a),
+        Command::Lesson(a) => lesson::run(&a),
+        Command::Live(a) => live::run(a),
+        Command::Interfaces => interfaces::run(),
     }
 }
 
-/// Builds the renderer for a view.
-pub fn make_renderer(cfg: &ViewConfig) -> Box<dyn Renderer> {
-    let time = TimeFormatter::new(cfg.time, cfg.nano);
-    if cfg.quiet {
-        return Box::new(QuietRenderer::new());
-    }
-    let view: Box<dyn Renderer> = match cfg.format {
-        Format::Learner => {
-            // Without -t the learner view counts from the first packet; -t… picks tcpdump's.
-            let t = (cfg.time != TimeStyle::Clock).then_some(time);
-            Box::new(LearnerRenderer::new(cfg.color, cfg.absolute, t))
-        }
-        Format::Tcpdump => Box::new(TcpdumpRenderer::new(time, cfg.absolute)),
-        Format::Verbose => Box::new(VerboseRenderer::new(cfg.nano)),
-        Format::Json => Box::new(JsonRenderer::new()),
-    };
-    match cfg.hex {
-        HexDump::None => view,
-        // A dump would break one-object-per-line JSON.
-        _ if cfg.format == Format::Json => view,
-        h => Box::new(HexRenderer::new(
-            view,
-            h == HexDump::HexAscii,
-            cfg.format == Format::Tcpdump,
-        )),
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Whether a view uses the conversation tracker (flows, roles, relative seq/ack).
-pub fn needs_tracker(cfg: &ViewConfig) -> bool {
-    cfg.quiet || matches!(cfg.format, Format::Learner | Format::Json | Format::Verbose)
-}
-
-fn replay(a: ReplayArgs) -> Result<(), Failure> {
-    let cfg = ViewConfig::from_args(&a.view);
-    let filter = Filter::parse(&a.filter.join(" ")).map_err(|e| Failure::Usage(e.to_string()))?;
-    let matches = |p: &Packet<'_>| filter.matches(p);
-    let filter_fn: Option<&dyn Fn(&Packet<'_>) -> bool> = (!filter.is_empty()).then_some(&matches);
-    let mut source = FileSource::open(&a.file).map_err(|e| Failure::Usage(e.to_string()))?;
-    let mut renderer = make_renderer(&cfg);
-    let mut tracker = Tracker::with_limits(TrackLimits::streaming());
-    let tracker = needs_tracker(&cfg).then_some(&mut tracker);
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    let (_stats, end) = pipeline::run(
-        &mut source,
-        filter_fn,
-        tracker,
-        renderer.as_mut(),
-        &mut out,
-        Limits {
-            count: cfg.count,
-            skip: cfg.skip,
-        },
-    );
-    let _ = out.flush();
-    file_end(end)
-}
-
-/// How reading a capture file ended, as the program's result: a file cut short is a warning
-/// (everything before the cut was shown), a reader gone away (`| head`) is not an error.
-pub(crate) fn file_end(end: End) -> Result<(), Failure> {
-    match end {
-        End::Done | End::OutputClosed => Ok(()),
-        End::SourceError(e @ SourceError::Truncated { .. }) => {
-            eprintln!("sockscope: warning: {e}");
-            Ok(())
-        }
-        End::SourceError(e) => Err(Failure::Runtime(e.to_string())),
-        End::Output(e) => Err(Failure::Runtime(format!("cannot write output: {e}"))),
+    #[test]
+    fn the_chain_names_each_cause_once() {
+        let e = Error::failed("cannot create x.pcap", io::Error::other("disk full"));
+        assert_eq!(e.to_string(), "cannot create x.pcap: disk full");
+        assert_eq!(e.exit_code(), 1);
+        let inner = Error::failed("cannot open x", io::Error::other("gone"));
+        let outer = Error::failed("cannot open x: gone", inner);
+        assert_eq!(outer.to_string(), "cannot open x: gone");
+        assert_eq!(Error::usage("bad").exit_code(), 2);
     }
 }

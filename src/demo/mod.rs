@@ -16,7 +16,6 @@
 //! little after the sender's call returned); a program that needs exact counts waits for them
 //! with [`Counters::wait_for`] before setting the flag.
 
-pub mod command;
 pub mod http;
 pub mod narrate;
 pub mod nonblocking;
@@ -51,7 +50,7 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How a client ends its TCP connection (`--teardown`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Teardown {
     /// close(): the kernel sends FIN after any queued data; the peer's recv returns 0 (end of
     /// stream). The usual, orderly way.

@@ -10,68 +10,12 @@ pub mod packet;
 pub mod port;
 pub mod sockets;
 
-use std::io::{self, IsTerminal, Write};
-
-use crate::app::Failure;
-use crate::cli::{ExplainArgs, ExplainCommand};
-
-/// Runs one `explain` subcommand and prints its answer on standard output.
-pub fn run(a: ExplainArgs) -> Result<(), Failure> {
-    let text = match a.what {
-        ExplainCommand::Ip { addr, json } => {
-            let facts = ip::IpFacts::of_this_machine();
-            let e = ip::explain(&addr, &facts).map_err(Failure::Usage)?;
-            if json {
-                pretty(&e.to_json())
-            } else {
-                e.to_text()
-            }
-        }
-        ExplainCommand::Port { port, json } => {
-            let spec = port::parse_spec(&port).map_err(Failure::Usage)?;
-            let facts = port::MachineFacts::of_this_machine();
-            let e = port::explain(spec, &facts);
-            if json {
-                pretty(&e.to_json())
-            } else {
-                e.to_text()
-            }
-        }
-        ExplainCommand::Ports { json } => {
-            let facts = port::MachineFacts::of_this_machine();
-            if json {
-                pretty(&port::ports_json(&facts))
-            } else {
-                port::ports_text(&facts)
-            }
-        }
-        ExplainCommand::Packet {
-            file,
-            frame,
-            json,
-            color,
-        } => {
-            let color = crate::config::use_color(color, io::stdout().is_terminal());
-            let e = packet::explain_file(&file, frame)?;
-            if json {
-                pretty(&e.to_json())
-            } else {
-                e.to_text(color)
-            }
-        }
-    };
-    let mut out = io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Failure::Runtime(format!("cannot write output: {e}"))),
-    }
-}
-
-fn pretty(v: &serde_json::Value) -> String {
-    let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
-    s.push('\n');
-    s
+/// Why an explanation could not be given: the input names nothing there is to explain.
+#[derive(Debug, thiserror::Error)]
+pub enum ExplainError {
+    /// Bad input (a packet number the file does not have, a file that cannot be read).
+    #[error("{0}")]
+    Usage(String),
 }
 
 /// Wraps `text` to lines of at most `width` characters, each prefixed by `indent`.

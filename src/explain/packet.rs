@@ -11,10 +11,10 @@ use std::net::IpAddr;
 
 use serde_json::{Value, json};
 
+use super::ExplainError as Failure;
 use super::diagram::{self, Cell};
 use super::ip::{IpFacts, explain as explain_ip};
 use super::wrap;
-use crate::app::Failure;
 use crate::decode::checksum::{self, ChecksumStatus};
 use crate::decode::{
     self, FLAG_TABLE, Link, Net, Packet, TcpFlags, TcpOption, TcpOptions, Transport, names, proto,

@@ -64,6 +64,14 @@ impl Filter {
         })
     }
 
+    /// The empty expression: every packet passes.
+    pub fn all() -> Filter {
+        Filter {
+            expr: String::new(),
+            root: Node::True,
+        }
+    }
+
     /// Whether `p` passes the filter. Allocates nothing.
     pub fn matches(&self, p: &Packet<'_>) -> bool {
         eval::matches(&self.root, p)

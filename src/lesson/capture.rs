@@ -37,21 +37,15 @@ pub fn cap_eff_has(status: &str, bit: u32) -> bool {
 }
 
 /// Why a live capture could not start.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum CaptureError {
     /// This backend cannot work on this machine (e.g. tcpdump is not installed): the lesson
     /// falls back to its recording.
+    #[error("{0}")]
     Unavailable(String),
     /// The backend exists but failed to start.
+    #[error("{0}")]
     Failed(String),
-}
-
-impl std::fmt::Display for CaptureError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            CaptureError::Unavailable(m) | CaptureError::Failed(m) => f.write_str(m),
-        }
-    }
 }
 
 /// Ends a capture: after it is called, the capture's source delivers what it already has and

@@ -11,13 +11,35 @@ pub mod learner;
 pub mod quiet;
 pub mod tcpdump;
 pub mod time;
-pub mod track_views;
 pub mod verbose;
 
 use std::io::{self, Write};
 
 use crate::decode::Packet;
 use crate::track::TrackInfo;
+
+/// The per-packet views (`--format`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Format {
+    /// Arrows, flag names, relative seq/ack, short notes.
+    #[default]
+    Learner,
+    /// tcpdump -n's line.
+    Tcpdump,
+    /// Every header field as a tree.
+    Verbose,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Which hex dump follows each packet (`-x`, `-X`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum HexDump {
+    #[default]
+    None,
+    Hex,
+    HexAscii,
+}
 
 /// What the pipeline knows about a packet beyond its own bytes.
 #[derive(Clone, Copy, Debug, Default)]

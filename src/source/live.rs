@@ -88,56 +88,34 @@ impl LiveConfig {
 }
 
 /// Why a live capture could not start.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum OpenError {
     /// No interface of that name; `available` is the listing of those there are.
-    UnknownInterface {
-        name: String,
-        available: String,
-    },
+    #[error(
+        "no interface named {name:?}; -i takes one of these (from `sockscope interfaces`):\n{available}"
+    )]
+    UnknownInterface { name: String, available: String },
     /// The interface exists but is down.
-    InterfaceDown {
-        name: String,
-    },
+    #[error(
+        "interface {name} is down, so nothing can cross it; bring it up with `ip link set {name} up`"
+    )]
+    InterfaceDown { name: String },
     /// Opening an AF_PACKET socket was refused: CAP_NET_RAW is missing.
-    Permission(io::Error),
+    #[error("cannot open a raw packet socket: {0}")]
+    Permission(#[source] io::Error),
     /// The interface's link layer is one sockscope does not decode.
-    UnsupportedLink {
-        name: String,
-        hardware_type: u16,
-    },
+    #[error(
+        "interface {name} has hardware type {hardware_type} (ARPHRD_); live capture supports \
+         Ethernet, loopback and raw-IP (tun) interfaces"
+    )]
+    UnsupportedLink { name: String, hardware_type: u16 },
+    #[error("{what}: {err}")]
     Io {
         what: &'static str,
+        #[source]
         err: io::Error,
     },
 }
-
-impl std::fmt::Display for OpenError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            OpenError::UnknownInterface { name, available } => write!(
-                f,
-                "no interface named {name:?}; -i takes one of these (from `sockscope interfaces`):\n{available}"
-            ),
-            OpenError::InterfaceDown { name } => write!(
-                f,
-                "interface {name} is down, so nothing can cross it; bring it up with `ip link set {name} up`"
-            ),
-            OpenError::Permission(e) => write!(f, "cannot open a raw packet socket: {e}"),
-            OpenError::UnsupportedLink {
-                name,
-                hardware_type,
-            } => write!(
-                f,
-                "interface {name} has hardware type {hardware_type} (ARPHRD_); live capture supports \
-                 Ethernet, loopback and raw-IP (tun) interfaces"
-            ),
-            OpenError::Io { what, err } => write!(f, "{what}: {err}"),
-        }
-    }
-}
-
-impl std::error::Error for OpenError {}
 
 /// A source of captured frames that also knows its link type and the kernel's counts; the live
 /// command runs any of these, so tests can inject frames without a socket.

@@ -150,32 +150,17 @@ impl OwnedFrame {
 }
 
 /// Something that went wrong while reading frames. Earlier frames stay valid.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum SourceError {
     /// The source could not be opened or read at all (missing file, not a capture, empty).
-    Open {
-        path: String,
-        reason: String,
-    },
+    #[error("{path}: {reason}")]
+    Open { path: String, reason: String },
     /// Reading stopped in the middle of the input; what came before was delivered.
-    Truncated {
-        path: String,
-        reason: String,
-    },
-    Io(std::io::Error),
+    #[error("{path}: {reason}")]
+    Truncated { path: String, reason: String },
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
 }
-
-impl fmt::Display for SourceError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SourceError::Open { path, reason } => write!(f, "{path}: {reason}"),
-            SourceError::Truncated { path, reason } => write!(f, "{path}: {reason}"),
-            SourceError::Io(e) => write!(f, "{e}"),
-        }
-    }
-}
-
-impl std::error::Error for SourceError {}
 
 /// A stream of frames. `Ok(None)` is the clean end; an `Err` ends the stream too.
 pub trait Source {

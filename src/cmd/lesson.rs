@@ -1,0 +1,305 @@
+//! `sockscope lesson [NAME]`: picks the lesson, live or recorded, and runs it through the
+//! pipeline: the capture (or the recording, paced) into the lesson's view, with the demo's
+//! narration in between ([`crate::lesson`] has the lessons, their script and their view).
+
+use std::io::{self, Write};
+use std::net::{IpAddr, SocketAddr, TcpListener, UdpSocket};
+use std::path::Path;
+
+use super::config::stdout_color;
+use super::pipeline::Pipeline;
+use super::{Error, out};
+use crate::cli::LessonArgs;
+use crate::decode::Packet;
+use crate::filter::Filter;
+use crate::lesson::capture::{self, Capture, CaptureError, RecordingSource};
+use crate::lesson::console::Console;
+use crate::lesson::observe::{Observer, Progress};
+use crate::lesson::table::{self, Lesson};
+use crate::lesson::{
+    DRAIN_MAX, captures_dir, intro, list, outro, play, recording_name, script, view,
+};
+use crate::pipeline::End;
+use crate::source::{FileSource, SourceError};
+use crate::track::Tracker;
+
+fn unknown(name: &str) -> Error {
+    let mut text = Vec::new();
+    let _ = list(&mut text);
+    Error::usage(format!(
+        "there is no lesson called {name:?}; the lessons are:\n{}",
+        String::from_utf8_lossy(&text).trim_end()
+    ))
+}
+
+/// Runs `sockscope lesson [NAME]`.
+pub fn run(a: &LessonArgs) -> Result<(), Error> {
+    let Some(name) = a.name.as_deref() else {
+        let mut out = io::stdout().lock();
+        writeln!(
+            out,
+            "Lessons (sockscope lesson NAME: live with CAP_NET_RAW, else a recording):"
+        )
+        .and_then(|()| list(&mut out))
+        .or_else(quiet)?;
+        return Ok(());
+    };
+    let lesson = table::find(name).ok_or_else(|| unknown(name))?;
+    if !(a.speed.is_finite() && a.speed >= 0.0) {
+        return Err(Error::usage(format!(
+            "--speed must be a number of 0 or more (1 the original pace, 0 no pauses), not {}",
+            a.speed
+        )));
+    }
+    let color = stdout_color(a.color);
+    let file = recording_name(lesson);
+    if a.recorded {
+        return recorded(
+            lesson,
+            a.speed,
+            color,
+            &format!("playing the recording {file} (--recorded)"),
+        );
+    }
+    if !capture::has_cap_net_raw() {
+        let exe = std::env::current_exe().map_or("sockscope".into(), |p| p.display().to_string());
+        let hint = format!("sudo setcap cap_net_raw+eip {exe}");
+        if a.record.is_some() {
+            return Err(Error::usage(format!(
+                "--record saves a live capture, which needs CAP_NET_RAW: run as root, or once {hint}"
+            )));
+        }
+        return recorded(
+            lesson,
+            a.speed,
+            color,
+            &format!(
+                "no CAP_NET_RAW to capture live, so this is the recording {file}; to watch it happen live: {hint}"
+            ),
+        );
+    }
+    let port = match a.port {
+        Some(p) => p,
+        // A recording shows the port a learner would use with `sockscope demo`, when free.
+        None if a.record.is_some() && port_is_free(lesson.host, lesson.usual_port) => {
+            lesson.usual_port
+        }
+        None => free_port(lesson.host)?,
+    };
+    match open_capture(port) {
+        Ok(cap) => live(lesson, a.record.as_deref(), port, cap, color),
+        // Without --record, a lesson that cannot capture is still worth showing.
+        Err(e) if a.record.is_none() => recorded(
+            lesson,
+            a.speed,
+            color,
+            &format!("cannot capture live ({e}), so this is the recording {file}"),
+        ),
+        Err(e) => Err(Error::runtime(StartError(e))),
+    }
+}
+
+fn open_capture(port: u16) -> Result<Capture, CaptureError> {
+    match capture::default_backend().open(port) {
+        Err(CaptureError::Unavailable(why)) => match capture::fallback_backend() {
+            Some(b) => b.open(port),
+            None => Err(CaptureError::Unavailable(why)),
+        },
+        r => r,
+    }
+}
+
+/// A port that is free for TCP and UDP on `host`, below the ephemeral range, so that no
+/// client's ephemeral port (of this lesson or any other program) can match the capture's
+/// `port N` by chance.
+fn free_port(host: IpAddr) -> Result<u16, Error> {
+    if let Err(e) = TcpListener::bind((host, 0)) {
+        return Err(Error::runtime(format!(
+            "cannot use {host} on this machine ({}); `--recorded` plays the lesson's recording",
+            crate::demo::describe(&e)
+        )));
+    }
+    let low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<u16>().ok())
+        .unwrap_or(32768);
+    let (base, span) = if low > 12_000 {
+        (low - 10_000, 10_000u32)
+    } else {
+        (low / 2, u32::from(low / 2))
+    };
+    let seed = std::process::id()
+        ^ std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+    for i in 0..500u32 {
+        let port = base + (seed.wrapping_add(i.wrapping_mul(7919)) % span) as u16;
+        if port_is_free(host, port) {
+            return Ok(port);
+        }
+    }
+    Err(Error::runtime(format!(
+        "no free port found on {host}: give one with --port"
+    )))
+}
+
+/// Whether nothing uses `port` on `host`, for TCP or UDP. A listener without SO_REUSEADDR
+/// cannot bind while old connections of the port sit in TIME-WAIT: such a port is not free.
+fn port_is_free(host: IpAddr, port: u16) -> bool {
+    TcpListener::bind((host, port)).is_ok() && UdpSocket::bind((host, port)).is_ok()
+}
+
+fn output(e: io::Error) -> Error {
+    Error::output(e)
+}
+
+/// A closed standard output ends the lesson quietly; other write errors are failures.
+fn quiet(e: io::Error) -> Result<(), Error> {
+    match e.kind() {
+        io::ErrorKind::BrokenPipe => Ok(()),
+        _ => Err(output(e)),
+    }
+}
+
+/// A live capture that could not start, when the user asked for one (`--record`).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot start the live capture: {0} (`--recorded` plays the bundled recording instead)")]
+struct StartError(#[source] CaptureError);
+
+/// How the pipeline ended, as the lesson reports it: a cut-off stream is a warning only.
+fn ended(end: End, what: &str) -> Result<(), Error> {
+    match end {
+        End::Done | End::OutputClosed => Ok(()),
+        End::SourceError(e @ SourceError::Truncated { .. }) => {
+            out::warn(&e);
+            Ok(())
+        }
+        End::SourceError(e) => Err(Error::failed(what, e)),
+        End::Output(e) => Err(output(e)),
+    }
+}
+
+/// Plays the bundled recording of `lesson`, after one line (`note`, on stderr) saying so.
+fn recorded(lesson: &Lesson, speed: f64, color: bool, note: &str) -> Result<(), Error> {
+    let name = recording_name(lesson);
+    let path = captures_dir().join(&name);
+    if !path.is_file() {
+        return Err(Error::runtime(format!(
+            "the recording {} is missing: it comes with sockscope's source (captures/); set \
+             SOCKSCOPE_CAPTURES to the directory that has it, or make it again with \
+             scripts/record-captures.sh (as root)",
+            path.display()
+        )));
+    }
+    let mut file = FileSource::open(&path.to_string_lossy()).map_err(Error::runtime)?;
+    out::say(note);
+    let console = Console::stdout(color);
+    let mut out = console.lines();
+    let pace = if speed == 0.0 {
+        "without pauses (--speed 0)".to_string()
+    } else if speed == 1.0 {
+        "at its original pace".to_string()
+    } else {
+        format!("at {speed}× its original pace")
+    };
+    intro(
+        &mut out,
+        lesson,
+        &format!("Recorded: {name}, played {pace}. What the demo did:"),
+        true,
+    )
+    .map_err(output)?;
+    let progress = Progress::default();
+    let mut pipeline = Pipeline::with_filter(Filter::all()).tracker(Some(Tracker::new()));
+    let mut observer = Observer {
+        view: view(color),
+        progress: &progress,
+    };
+    let mut sleep = std::thread::sleep;
+    let mut paced = play::Paced::new(&mut file, speed, &mut sleep);
+    let (_, end) = pipeline.run(&mut paced, &mut observer, &mut out);
+    ended(end, &format!("cannot read {}", path.display()))?;
+    let tracker = pipeline.into_tracker().unwrap_or_default();
+    outro(&mut out, lesson, &tracker, &progress.facts()).map_err(output)
+}
+
+/// Calls the capture's stopper when dropped: the capture ends even if the demo panics.
+struct StopOnDrop(Option<capture::Stopper>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        if let Some(stop) = self.0.take() {
+            stop();
+        }
+    }
+}
+
+/// Runs `lesson` live on `port`: the demo in a thread, the packets shown on this one.
+fn live(
+    lesson: &Lesson,
+    record: Option<&Path>,
+    port: u16,
+    cap: Capture,
+    color: bool,
+) -> Result<(), Error> {
+    let Capture {
+        source,
+        stop,
+        backend,
+    } = cap;
+    let stopper = StopOnDrop(Some(stop));
+    let mut source = RecordingSource::new(source, record).map_err(Error::runtime)?;
+    let addr = SocketAddr::new(lesson.host, port);
+    let console = Console::stdout(color);
+    let mut out = console.lines();
+    intro(
+        &mut out,
+        lesson,
+        &format!(
+            "Live: capturing on lo, port {port}, with {backend}. Lines with » are the demo's \
+             socket calls as it makes them."
+        ),
+        false,
+    )
+    .map_err(output)?;
+    let progress = Progress::default();
+    let keep = move |p: &Packet<'_>| p.ports().is_some_and(|(s, d)| s == port || d == port);
+    let mut pipeline = Pipeline::keeping(keep).tracker(Some(Tracker::new()));
+    let (end, demo) = std::thread::scope(|s| {
+        let demo = s.spawn(|| {
+            let _stop_capture = stopper;
+            let r = script::perform(lesson, addr, &console, &progress);
+            let drained = match &r {
+                Ok(expect) => progress.drain(*expect, DRAIN_MAX),
+                Err(_) => false,
+            };
+            (r, drained)
+        });
+        let mut observer = Observer {
+            view: view(color),
+            progress: &progress,
+        };
+        let (_, end) = pipeline.run(&mut source, &mut observer, &mut out);
+        (end, demo.join())
+    });
+    let saved = source.finish();
+    ended(end, "the live capture failed")?;
+    let (result, drained) = demo.map_err(|_| Error::runtime("the demo panicked"))?;
+    if result.is_ok() && !drained {
+        writeln!(
+            out,
+            "(the capture stopped after {} s without seeing every packet of the teardown)",
+            DRAIN_MAX.as_secs()
+        )
+        .map_err(output)?;
+    }
+    let tracker = pipeline.into_tracker().unwrap_or_default();
+    outro(&mut out, lesson, &tracker, &progress.facts()).map_err(output)?;
+    if let Some(path) = record {
+        saved.map_err(Error::runtime)?;
+        writeln!(out, "Saved the capture to {}.", path.display()).map_err(output)?;
+    }
+    result
+        .map(|_| ())
+        .map_err(|e| Error::runtime(format!("the lesson's demo failed: {e}")))
+}

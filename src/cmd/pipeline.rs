@@ -1,0 +1,174 @@
+//! The one pipeline builder every command uses: it parses the filter, decides whether the view
+//! needs the conversation tracker, builds the per-packet renderer a [`ViewConfig`] names, and
+//! runs a source through the core loop ([`crate::pipeline::run`]) with the count and skip limits.
+
+use std::io::{self, BufWriter, StdoutLock, Write};
+
+use super::Error;
+use super::config::ViewConfig;
+use super::out;
+use crate::decode::Packet;
+use crate::filter::Filter;
+use crate::pipeline::{self, End, Limits, Stats};
+use crate::render::hex::HexRenderer;
+use crate::render::json::JsonRenderer;
+use crate::render::learner::LearnerRenderer;
+use crate::render::quiet::QuietRenderer;
+use crate::render::tcpdump::TcpdumpRenderer;
+use crate::render::time::{TimeFormatter, TimeStyle};
+use crate::render::verbose::VerboseRenderer;
+use crate::render::{Format, HexDump, Renderer};
+use crate::source::{FileSource, Source, SourceError};
+use crate::track::{Limits as TrackLimits, Tracker};
+
+/// Which packets reach the view: a tcpdump expression, or a test of the command's own.
+type Keep = Box<dyn Fn(&Packet<'_>) -> bool>;
+
+/// Filter, tracker and limits of one run; the source and the view are lent to [`Pipeline::run`].
+pub struct Pipeline {
+    filter: Filter,
+    keep: Option<Keep>,
+    tracker: Option<Tracker>,
+    limits: Limits,
+}
+
+impl Pipeline {
+    /// Only packets matching `filter` (tcpdump's syntax, its words as given; none for all).
+    /// A wrong expression is a usage error.
+    pub fn new(filter: &[String]) -> Result<Pipeline, Error> {
+        let filter = Filter::parse(&filter.join(" ")).map_err(Error::usage)?;
+        Ok(Pipeline::with_filter(filter))
+    }
+
+    /// Only packets matching `filter`.
+    pub fn with_filter(filter: Filter) -> Pipeline {
+        Pipeline {
+            filter,
+            keep: None,
+            tracker: None,
+            limits: Limits::default(),
+        }
+    }
+
+    /// Only packets for which `keep` is true.
+    pub fn keeping(keep: impl Fn(&Packet<'_>) -> bool + 'static) -> Pipeline {
+        let mut p = Pipeline::with_filter(Filter::all());
+        p.keep = Some(Box::new(keep));
+        p
+    }
+
+    /// The filter expression (empty: every packet).
+    pub fn filter(&self) -> &Filter {
+        &self.filter
+    }
+
+    /// `--count` and `--skip` of `cfg`.
+    pub fn limits(mut self, cfg: &ViewConfig) -> Pipeline {
+        self.limits = Limits {
+            count: cfg.count,
+            skip: cfg.skip,
+        };
+        self
+    }
+
+    /// Follows conversations with `tracker` (`None`: the view needs no tracking).
+    pub fn tracker(mut self, tracker: Option<Tracker>) -> Pipeline {
+        self.tracker = tracker;
+        self
+    }
+
+    /// The streaming tracker when the per-packet view `cfg` names uses it.
+    pub fn tracking_for(self, cfg: &ViewConfig) -> Pipeline {
+        let t = needs_tracker(cfg).then(|| Tracker::with_limits(TrackLimits::streaming()));
+        self.tracker(t)
+    }
+
+    /// The tracker, after a run: what it saw.
+    pub fn tracked(&self) -> Option<&Tracker> {
+        self.tracker.as_ref()
+    }
+
+    /// The tracker, to keep after the run.
+    pub fn into_tracker(self) -> Option<Tracker> {
+        self.tracker
+    }
+
+    /// Runs `source` through `view` to `out` until the end or the limits.
+    pub fn run(
+        &mut self,
+        source: &mut dyn Source,
+        view: &mut dyn Renderer,
+        out: &mut dyn Write,
+    ) -> (Stats, End) {
+        let matches = |p: &Packet<'_>| self.filter.matches(p);
+        let filter_fn: Option<&dyn Fn(&Packet<'_>) -> bool> = match &self.keep {
+            Some(k) => Some(k.as_ref()),
+            None => (!self.filter.is_empty()).then_some(&matches),
+        };
+        pipeline::run(
+            source,
+            filter_fn,
+            self.tracker.as_mut(),
+            view,
+            out,
+            self.limits,
+        )
+    }
+}
+
+/// Opens a capture file (`-` for standard input); one that cannot be read is bad input.
+pub fn open_file(path: &str) -> Result<FileSource, Error> {
+    FileSource::open(path).map_err(Error::usage)
+}
+
+/// Standard output behind a 64 KiB buffer: the views write many short lines.
+pub fn stdout_buffer() -> BufWriter<StdoutLock<'static>> {
+    BufWriter::with_capacity(1 << 16, io::stdout().lock())
+}
+
+/// Builds the renderer for a view.
+pub fn make_renderer(cfg: &ViewConfig) -> Box<dyn Renderer> {
+    let time = TimeFormatter::new(cfg.time, cfg.nano);
+    if cfg.quiet {
+        return Box::new(QuietRenderer::new());
+    }
+    let view: Box<dyn Renderer> = match cfg.format {
+        Format::Learner => {
+            // Without -t the learner view counts from the first packet; -t… picks tcpdump's.
+            let t = (cfg.time != TimeStyle::Clock).then_some(time);
+            Box::new(LearnerRenderer::new(cfg.color, cfg.absolute, t))
+        }
+        Format::Tcpdump => Box::new(TcpdumpRenderer::new(time, cfg.absolute)),
+        Format::Verbose => Box::new(VerboseRenderer::new(cfg.nano)),
+        Format::Json => Box::new(JsonRenderer::new()),
+    };
+    match cfg.hex {
+        HexDump::None => view,
+        // A dump would break one-object-per-line JSON.
+        _ if cfg.format == Format::Json => view,
+        h => Box::new(HexRenderer::new(
+            view,
+            h == HexDump::HexAscii,
+            cfg.format == Format::Tcpdump,
+        )),
+    }
+}
+
+/// Whether a view uses the conversation tracker (flows, roles, relative seq/ack).
+pub fn needs_tracker(cfg: &ViewConfig) -> bool {
+    cfg.quiet || matches!(cfg.format, Format::Learner | Format::Json | Format::Verbose)
+}
+
+/// How reading a capture file ended, as the program's result: a file cut short is a warning
+/// (everything before the cut was shown), a reader gone away (`| head`) is not an error.
+pub fn file_end(end: End) -> Result<(), Error> {
+    match end {
+        End::Done | End::OutputClosed => Ok(()),
+        End::SourceError(e @ SourceError::Truncated { .. }) => {
+            out::warn(&e);
+            Ok(())
+        }
+        End::SourceError(e) => Err(Error::runtime(e)),
+        End::Output(e) => Err(Error::output(e)),
+    }
+}
