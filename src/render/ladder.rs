@@ -640,7 +640,8 @@ fn options_line(t: &TcpSummary<'_>) -> String {
     v.join(" · ")
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The rows one packet adds to its conversation's diagram: its arrow (numbers, analysis,
+/// teaching notes, the detail line) and, when an endpoint changed state, a states row.
 fn rows_for(
     p: &Packet<'_>,
     number: u64,
@@ -650,16 +651,7 @@ fn rows_for(
     seen: &mut Seen,
     absolute: bool,
 ) -> Vec<Row> {
-    let me = info.dir.index();
-    let sender = info.dir.sender();
-    let who = sender.name();
-    let other = if sender == Endpoint::Client {
-        "server"
-    } else {
-        "client"
-    };
     let len = p.payload_wire_len;
-    let mut notes: Vec<String> = Vec::new();
     let proto = if f.is_tcp() { Proto::Tcp } else { Proto::Udp };
     let (src, dst) = match info.dir {
         Dir::ToServer => (f.client, f.server),
@@ -673,17 +665,6 @@ fn rows_for(
     );
     let Some(t) = p.tcp() else {
         let _ = write!(detail, " · UDP · {len} bytes");
-        if !seen.udp {
-            seen.udp = true;
-            notes.push("UDP: no connection, no handshake".into());
-        }
-        if let Some(ns) = info.reply_after_ns {
-            notes.push(format!("reply after {}", duration(ns)));
-        }
-        if seen.previews < 6 && len > 0 {
-            seen.previews += 1;
-            notes.push(preview(p.payload, 24));
-        }
         return vec![Row::Arrow(Arrow {
             number,
             time_ms,
@@ -691,13 +672,59 @@ fn rows_for(
             flags: "UDP".into(),
             numbers: format!("len {len}"),
             analysis: Vec::new(),
-            notes,
+            notes: udp_notes(p, info, seen),
             detail,
         })];
     };
     let flags = flag_label(t);
+    let numbers = tcp_numbers(t, info, len, absolute);
+    let opts = if t.flags.syn() {
+        options_line(t)
+    } else {
+        String::new()
+    };
+    let analysis = analysis_labels(info);
+    tcp_detail(&mut detail, t, info, &flags, len, &opts, &analysis);
+    let mut notes = handshake_and_teardown_notes(t, info, f, seen, len);
+    data_notes(&mut notes, p, t, info, seen);
+    if t.flags.syn() && !opts.is_empty() {
+        notes.insert(1.min(notes.len()), opts);
+    }
+    let mut rows = vec![Row::Arrow(Arrow {
+        number,
+        time_ms,
+        dir: info.dir,
+        flags,
+        numbers,
+        analysis,
+        notes,
+        detail,
+    })];
+    rows.extend(states_row(info));
+    rows
+}
+
+/// Notes beside a UDP datagram: no connection (once), the reply time, a payload preview.
+fn udp_notes(p: &Packet<'_>, info: &TrackInfo, seen: &mut Seen) -> Vec<String> {
+    let mut notes = Vec::new();
+    if !seen.udp {
+        seen.udp = true;
+        notes.push("UDP: no connection, no handshake".into());
+    }
+    if let Some(ns) = info.reply_after_ns {
+        notes.push(format!("reply after {}", duration(ns)));
+    }
+    if seen.previews < 6 && p.payload_wire_len > 0 {
+        seen.previews += 1;
+        notes.push(preview(p.payload, 24));
+    }
+    notes
+}
+
+/// `seq a:b  ack c  len n  win w`: seq a:b for segments that carry data, seq a alone for SYN,
+/// FIN, RST; absolute numbers in brackets with -S.
+fn tcp_numbers(t: &TcpSummary<'_>, info: &TrackInfo, len: u32, absolute: bool) -> String {
     let (syn, fin, rst, ack) = (t.flags.syn(), t.flags.fin(), t.flags.rst(), t.flags.ack());
-    // seq a:b for segments that carry data, seq a alone for SYN, FIN, RST.
     let mut numbers = if len > 0 {
         format!("seq {}:{}", info.rel_seq, info.rel_seq.wrapping_add(len))
     } else if syn || fin || rst || !ack {
@@ -723,6 +750,33 @@ fn rows_for(
     if info.analysis.has(Analysis::ZERO_WINDOW) || info.analysis.has(Analysis::WINDOW_UPDATE) {
         let _ = write!(numbers, "  win {}", info.window);
     }
+    numbers
+}
+
+/// The tracker's analysis labels, the duplicate ACK numbered.
+fn analysis_labels(info: &TrackInfo) -> Vec<String> {
+    info.analysis
+        .labels()
+        .map(|l| {
+            if l == "duplicate ACK" {
+                format!("duplicate ACK #{}", info.dup_ack_num)
+            } else {
+                l.to_string()
+            }
+        })
+        .collect()
+}
+
+/// The rest of a TCP segment's detail line: flags, numbers, window, options, analysis.
+fn tcp_detail(
+    detail: &mut String,
+    t: &TcpSummary<'_>,
+    info: &TrackInfo,
+    flags: &str,
+    len: u32,
+    opts: &str,
+    analysis: &[String],
+) {
     let _ = write!(
         detail,
         " · {flags} · seq {} (abs {}) · ack {} (abs {}) · win {}{} · len {len}",
@@ -737,28 +791,28 @@ fn rows_for(
             " (scale unknown)"
         }
     );
-    let opts = if syn { options_line(t) } else { String::new() };
     if !opts.is_empty() {
         let _ = write!(detail, " · {opts}");
     }
-    let analysis: Vec<String> = info
-        .analysis
-        .labels()
-        .map(|l| {
-            if l == "duplicate ACK" {
-                format!("duplicate ACK #{}", info.dup_ack_num)
-            } else {
-                l.to_string()
-            }
-        })
-        .collect();
     if !analysis.is_empty() {
         let _ = write!(detail, " · [{}]", analysis.join(", "));
     }
+}
 
-    // Teaching notes: short, beside the first of each kind of segment.
+/// Teaching notes on the connection's life, short, beside the first of each kind of segment:
+/// the ISNs, the handshake's end, a refusal or an abort, each FIN, TIME-WAIT.
+fn handshake_and_teardown_notes(
+    t: &TcpSummary<'_>,
+    info: &TrackInfo,
+    f: &Flow,
+    seen: &mut Seen,
+    len: u32,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    let sender = info.dir.sender();
+    let who = sender.name();
+    let (syn, fin, rst, ack) = (t.flags.syn(), t.flags.fin(), t.flags.rst(), t.flags.ack());
     let retrans = info.analysis.has(Analysis::RETRANSMISSION);
-    let preview_data = len > 0 && seen.previews < 6 && !retrans;
     if syn && !ack {
         if !seen.syn {
             seen.syn = true;
@@ -817,6 +871,30 @@ fn rows_for(
             notes.push(format!("the {who} now waits 2·MSL in TIME-WAIT"));
         }
     }
+    notes
+}
+
+/// Teaching notes on the data: the first bytes each way and their numbers, payload previews,
+/// the ACK that covers them, a full receive buffer, and the first of each analysis event.
+fn data_notes(
+    notes: &mut Vec<String>,
+    p: &Packet<'_>,
+    t: &TcpSummary<'_>,
+    info: &TrackInfo,
+    seen: &mut Seen,
+) {
+    let len = p.payload_wire_len;
+    let me = info.dir.index();
+    let sender = info.dir.sender();
+    let who = sender.name();
+    let other = if sender == Endpoint::Client {
+        "server"
+    } else {
+        "client"
+    };
+    let (syn, ack) = (t.flags.syn(), t.flags.ack());
+    let retrans = info.analysis.has(Analysis::RETRANSMISSION);
+    let preview_data = len > 0 && seen.previews < 6 && !retrans;
     if len > 0 && !seen.data[me] {
         seen.data[me] = true;
         let n = format!(
@@ -853,16 +931,10 @@ fn rows_for(
         seen.explained |= bit;
         notes.push((*why).to_string());
     }
-    let mut rows = vec![Row::Arrow(Arrow {
-        number,
-        time_ms,
-        dir: info.dir,
-        flags,
-        numbers,
-        analysis,
-        notes,
-        detail,
-    })];
+}
+
+/// A row with the endpoints' new states, when the packet changed any.
+fn states_row(info: &TrackInfo) -> Option<Row> {
     let mut client = None;
     let mut server = None;
     for c in info.state_change.iter().flatten() {
@@ -871,16 +943,7 @@ fn rows_for(
             Endpoint::Server => server = Some(c.to),
         }
     }
-    if client.is_some() || server.is_some() {
-        rows.push(Row::States { client, server });
-    }
-    if syn
-        && !opts.is_empty()
-        && let Some(Row::Arrow(a)) = rows.first_mut()
-    {
-        a.notes.insert(1.min(a.notes.len()), opts);
-    }
-    rows
+    (client.is_some() || server.is_some()).then_some(Row::States { client, server })
 }
 
 /// Glyphs and colours.
