@@ -16,7 +16,7 @@ pub mod state;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use crate::decode::{Packet, TcpOption, Transport, proto};
+use crate::decode::{Packet, TcpOption, TcpSummary, Transport, proto};
 use crate::services::{self, Proto};
 use crate::source::Timestamp;
 pub use analysis::Analysis;
@@ -401,6 +401,258 @@ struct Live {
     closed: bool,
 }
 
+impl Live {
+    /// Counts `p` in its direction and starts its description.
+    fn count(
+        &mut self,
+        p: &Packet<'_>,
+        src: (IpAddr, u16),
+        dst: (IpAddr, u16),
+        new_flow: bool,
+    ) -> TrackInfo {
+        self.last_seen = p.ts;
+        let flow = &mut *self.flow;
+        let dir = if src == flow.client && dst == flow.server {
+            Dir::ToServer
+        } else {
+            Dir::ToClient
+        };
+        let me = dir.index();
+        flow.last_ts = p.ts;
+        flow.sides[me].segments += 1;
+        flow.sides[me].bytes += p.payload_wire_len as u64;
+        TrackInfo {
+            flow: self.index,
+            dir,
+            roles: flow.roles,
+            rel_seq: 0,
+            rel_ack: 0,
+            new_flow,
+            analysis: Analysis::default(),
+            dup_ack_num: 0,
+            state_change: [None; 2],
+            states: [flow.sides[0].state, flow.sides[1].state],
+            handshake_rtt_ns: None,
+            window: 0,
+            window_scaled: false,
+            reply_after_ns: None,
+        }
+    }
+
+    /// A UDP datagram the other way after one is a reply: its delay and the pair count.
+    fn udp_reply(&mut self, p: &Packet<'_>, info: &mut TrackInfo) {
+        let dir = info.dir;
+        if let Some((d, at)) = self.last_udp
+            && d != dir
+        {
+            info.reply_after_ns = Some(p.ts.nanos_since(at).max(0) as u64);
+            self.flow.udp_pairs += 1;
+            self.last_udp = None;
+        } else {
+            self.last_udp = Some((dir, p.ts));
+        }
+    }
+
+    /// A TCP segment: options and window, relative numbers, handshake RTT, analysis, states.
+    fn tcp(&mut self, p: &Packet<'_>, t: &TcpSummary<'_>, reused: bool, info: &mut TrackInfo) {
+        let window = self.options_and_window(t, info);
+        self.relative_numbers(t, info);
+        self.handshake_rtt(p, t, info);
+        self.analyze(p, t, window, reused, info);
+        self.step_states(p, t, info);
+    }
+
+    /// Handshake options (RFC 9293 §3.7.1, RFC 7323, RFC 2018), the latest TSval, and the
+    /// window scaled once the SYN-ACK has decided the scaling. Returns the window.
+    fn options_and_window(&mut self, t: &TcpSummary<'_>, info: &mut TrackInfo) -> u32 {
+        let me = info.dir.index();
+        let (syn, ack_flag) = (t.flags.syn(), t.flags.ack());
+        let flow = &mut *self.flow;
+        if syn {
+            let s = &mut flow.sides[me];
+            for o in t.options() {
+                match o {
+                    TcpOption::Mss(m) => s.mss = Some(m),
+                    TcpOption::WindowScale(w) => s.wscale = Some(w),
+                    TcpOption::SackPermitted => s.sack_ok = true,
+                    TcpOption::Timestamp { .. } => s.timestamps = true,
+                    _ => {}
+                }
+            }
+            if ack_flag {
+                // The SYN-ACK decides scaling for both directions.
+                let known = flow.sides[0].wscale.is_some() && flow.sides[1].wscale.is_some();
+                for d in [Dir::ToServer, Dir::ToClient] {
+                    let a = &mut self.dirs[d.index()];
+                    a.scale_known = true;
+                    a.shift = if known {
+                        flow.window_shift(d).unwrap_or(0)
+                    } else {
+                        0
+                    };
+                }
+            }
+        }
+        for o in t.options() {
+            if let TcpOption::Timestamp { val, .. } = o {
+                flow.sides[me].last_tsval = Some(val);
+            }
+        }
+        let shift = if syn { 0 } else { self.dirs[me].shift };
+        let window = (t.window as u32) << shift;
+        flow.sides[me].window = window;
+        info.window = window;
+        info.window_scaled = self.dirs[me].scale_known;
+        window
+    }
+
+    /// Relative numbers. Without a SYN, the first byte seen is numbered 1, as Wireshark does.
+    fn relative_numbers(&mut self, t: &TcpSummary<'_>, info: &mut TrackInfo) {
+        let me = info.dir.index();
+        let peer = 1 - me;
+        let (syn, ack_flag) = (t.flags.syn(), t.flags.ack());
+        let seq = SeqNumber(t.seq);
+        let flow = &mut *self.flow;
+        if flow.sides[me].isn.is_none() {
+            flow.sides[me].isn = Some(if syn { seq } else { seq - 1 });
+            flow.sides[me].isn_from_syn = syn;
+        }
+        let base = flow.sides[me].isn.unwrap_or(seq);
+        info.rel_seq = seq - base;
+        let ack = SeqNumber(t.ack);
+        if ack_flag {
+            let peer_base = *flow.sides[peer].isn.get_or_insert(ack - 1);
+            info.rel_ack = ack - peer_base;
+        }
+    }
+
+    /// Handshake RTT, as Wireshark's iRTT: from the latest SYN to the first plain ACK.
+    fn handshake_rtt(&mut self, p: &Packet<'_>, t: &TcpSummary<'_>, info: &mut TrackInfo) {
+        let (syn, ack_flag, rst) = (t.flags.syn(), t.flags.ack(), t.flags.rst());
+        if syn && !ack_flag {
+            self.mru_syn = Some(p.ts);
+        }
+        if ack_flag
+            && !syn
+            && self.first_rtt_ns.is_none()
+            && let Some(at) = self.mru_syn
+        {
+            let rtt = p.ts.nanos_since(at).max(0) as u64;
+            self.first_rtt_ns = Some(rtt);
+            // A RST answering the SYN completes no handshake, though Wireshark times it too.
+            if !rst {
+                self.flow.handshake_rtt_ns = Some(rtt);
+                info.handshake_rtt_ns = Some(rtt);
+            }
+        }
+    }
+
+    /// The analysis of the segment in its direction (retransmissions, duplicate ACKs, window
+    /// events ...), counted per conversation.
+    fn analyze(
+        &mut self,
+        p: &Packet<'_>,
+        t: &TcpSummary<'_>,
+        window: u32,
+        reused: bool,
+        info: &mut TrackInfo,
+    ) {
+        let seg = Segment {
+            seq: t.seq,
+            ack: t.ack,
+            len: p.payload_wire_len,
+            syn: t.flags.syn(),
+            fin: t.flags.fin(),
+            rst: t.flags.rst(),
+            has_ack: t.flags.ack(),
+            window,
+            ts: p.ts,
+        };
+        let (fwd, rev) = if info.dir.index() == 0 {
+            let [a, b] = &mut self.dirs;
+            (a, b)
+        } else {
+            let [b, a] = &mut self.dirs;
+            (a, b)
+        };
+        let (mut a, dup) = analysis::analyze(fwd, rev, &seg, self.first_rtt_ns);
+        if reused {
+            a.insert(Analysis::REUSED_PORTS);
+        }
+        info.analysis = a;
+        info.dup_ack_num = dup;
+        for (i, (bit, _, _)) in Analysis::TABLE.iter().enumerate() {
+            if a.has(*bit) {
+                self.flow.analysis_counts[i] += 1;
+            }
+        }
+    }
+
+    /// States (RFC 9293 figure 5): both endpoints' transitions, the conversation's outcome
+    /// (established, refused, simultaneous open or close, who closed first).
+    fn step_states(&mut self, p: &Packet<'_>, t: &TcpSummary<'_>, info: &mut TrackInfo) {
+        let dir = info.dir;
+        let me = dir.index();
+        let peer = 1 - me;
+        let (syn, ack_flag, fin, rst) =
+            (t.flags.syn(), t.flags.ack(), t.flags.fin(), t.flags.rst());
+        let ack = SeqNumber(t.ack);
+        let flow = &mut *self.flow;
+        let acks = |of: SeqNumber| ack_flag && ack > of;
+        let acks_syn = match flow.sides[peer].isn {
+            Some(isn) if flow.sides[peer].isn_from_syn => acks(isn),
+            _ => ack_flag,
+        };
+        let acks_fin = flow.sides[peer].fin_seq.is_some_and(acks);
+        let before = [flow.sides[me].state, flow.sides[peer].state];
+        let tr = state::step(
+            before[0],
+            before[1],
+            state::Ctl {
+                syn,
+                ack: ack_flag,
+                fin,
+                rst,
+                acks_syn,
+                acks_fin,
+            },
+        );
+        let who = [dir.sender(), other(dir.sender())];
+        for (k, new) in [tr.sender, tr.receiver].into_iter().enumerate() {
+            if let Some(to) = new {
+                let side = if k == 0 { me } else { peer };
+                flow.sides[side].state = to;
+                info.state_change[k] = Some(StateChange {
+                    endpoint: who[k],
+                    from: before[k],
+                    to,
+                });
+            }
+        }
+        if flow.sides[0].state == TcpState::Established
+            || flow.sides[1].state == TcpState::Established
+        {
+            flow.established = true;
+        }
+        flow.simultaneous_open |= tr.simultaneous_open;
+        flow.simultaneous_close |= tr.simultaneous_close;
+        if fin && flow.sides[me].fin_seq.is_none() {
+            flow.sides[me].fin_seq = Some(SeqNumber(t.seq) + p.payload_wire_len);
+            flow.first_fin.get_or_insert(dir.sender());
+        }
+        if rst {
+            flow.sides[me].sent_rst = true;
+            // Refused: the answer to a SYN is a RST, before any SYN-ACK.
+            if before[1] == TcpState::SynSent && !flow.established && flow.first_rst.is_none() {
+                flow.refused = true;
+            }
+            flow.first_rst.get_or_insert(dir.sender());
+        }
+        info.states = [flow.sides[0].state, flow.sides[1].state];
+        self.closed = flow.sides.iter().all(|s| s.state.is_closed()) || rst;
+    }
+}
+
 /// Packets between sweeps of finished conversations.
 const SWEEP_EVERY: u64 = 4096;
 
@@ -483,227 +735,39 @@ impl Tracker {
         }
         let (key, _) = FlowKey::of(protocol, (src, sp), (dst, dp));
         let tcp = p.tcp();
-        // Reused ports (Wireshark): a SYN with another ISN on a 5-tuple seen before starts a
-        // new conversation.
-        let mut reused = false;
-        if let Some(t) = tcp
-            && t.flags.syn()
-            && !t.flags.ack()
-            && let Some(live) = self.index.get(&key)
-        {
-            let f = &live.flow;
-            let sender_side = if (src, sp) == f.client { 0 } else { 1 };
-            if f.sides[sender_side]
-                .isn
-                .is_some_and(|isn| isn != SeqNumber(t.seq))
-            {
-                reused = true;
-                self.index.remove(&key);
-            }
-        }
+        let reused = tcp.is_some_and(|t| self.forget_reused(&key, t, (src, sp)));
         let new_flow = !self.index.contains_key(&key);
         if new_flow {
             self.start_flow(key, p, (src, sp), (dst, dp));
         }
         let live = self.index.get_mut(&key)?;
-        live.last_seen = p.ts;
-        let idx = live.index;
-        let flow = &mut *live.flow;
-        let dir = if (src, sp) == flow.client && (dst, dp) == flow.server {
-            Dir::ToServer
-        } else {
-            Dir::ToClient
-        };
-        let me = dir.index();
-        let peer = 1 - me;
-        flow.last_ts = p.ts;
-        flow.sides[me].segments += 1;
-        flow.sides[me].bytes += p.payload_wire_len as u64;
-        let mut info = TrackInfo {
-            flow: idx,
-            dir,
-            roles: flow.roles,
-            rel_seq: 0,
-            rel_ack: 0,
-            new_flow,
-            analysis: Analysis::default(),
-            dup_ack_num: 0,
-            state_change: [None; 2],
-            states: [flow.sides[0].state, flow.sides[1].state],
-            handshake_rtt_ns: None,
-            window: 0,
-            window_scaled: false,
-            reply_after_ns: None,
-        };
-        let Some(t) = tcp else {
+        let mut info = live.count(p, (src, sp), (dst, dp), new_flow);
+        match tcp {
             // UDP request/response: a datagram the other way after one is a reply.
-            if let Some((d, at)) = live.last_udp
-                && d != dir
-            {
-                info.reply_after_ns = Some(p.ts.nanos_since(at).max(0) as u64);
-                flow.udp_pairs += 1;
-                live.last_udp = None;
-            } else {
-                live.last_udp = Some((dir, p.ts));
-            }
-            return Some((info, key));
-        };
-        let (syn, ack_flag, fin, rst) =
-            (t.flags.syn(), t.flags.ack(), t.flags.fin(), t.flags.rst());
-        let seq = SeqNumber(t.seq);
-        // Handshake options (RFC 9293 §3.7.1, RFC 7323, RFC 2018).
-        if syn {
-            let s = &mut flow.sides[me];
-            for o in t.options() {
-                match o {
-                    TcpOption::Mss(m) => s.mss = Some(m),
-                    TcpOption::WindowScale(w) => s.wscale = Some(w),
-                    TcpOption::SackPermitted => s.sack_ok = true,
-                    TcpOption::Timestamp { .. } => s.timestamps = true,
-                    _ => {}
-                }
-            }
-            if ack_flag {
-                // The SYN-ACK decides scaling for both directions.
-                let known = flow.sides[0].wscale.is_some() && flow.sides[1].wscale.is_some();
-                for d in [Dir::ToServer, Dir::ToClient] {
-                    let a = &mut live.dirs[d.index()];
-                    a.scale_known = true;
-                    a.shift = if known {
-                        flow.window_shift(d).unwrap_or(0)
-                    } else {
-                        0
-                    };
-                }
-            }
+            None => live.udp_reply(p, &mut info),
+            Some(t) => live.tcp(p, t, reused, &mut info),
         }
-        for o in t.options() {
-            if let TcpOption::Timestamp { val, .. } = o {
-                flow.sides[me].last_tsval = Some(val);
-            }
-        }
-        let shift = if syn { 0 } else { live.dirs[me].shift };
-        let window = (t.window as u32) << shift;
-        flow.sides[me].window = window;
-        info.window = window;
-        info.window_scaled = live.dirs[me].scale_known;
-
-        // Relative numbers. Without a SYN, the first byte seen is numbered 1, as Wireshark does.
-        if flow.sides[me].isn.is_none() {
-            flow.sides[me].isn = Some(if syn { seq } else { seq - 1 });
-            flow.sides[me].isn_from_syn = syn;
-        }
-        let base = flow.sides[me].isn.unwrap_or(seq);
-        info.rel_seq = seq - base;
-        let ack = SeqNumber(t.ack);
-        if ack_flag {
-            let peer_base = *flow.sides[peer].isn.get_or_insert(ack - 1);
-            info.rel_ack = ack - peer_base;
-        }
-
-        // Handshake RTT, as Wireshark's iRTT: from the latest SYN to the first plain ACK.
-        if syn && !ack_flag {
-            live.mru_syn = Some(p.ts);
-        }
-        if ack_flag
-            && !syn
-            && live.first_rtt_ns.is_none()
-            && let Some(at) = live.mru_syn
-        {
-            let rtt = p.ts.nanos_since(at).max(0) as u64;
-            live.first_rtt_ns = Some(rtt);
-            // A RST answering the SYN completes no handshake, though Wireshark times it too.
-            if !rst {
-                flow.handshake_rtt_ns = Some(rtt);
-                info.handshake_rtt_ns = Some(rtt);
-            }
-        }
-
-        // Analysis.
-        let seg = Segment {
-            seq: t.seq,
-            ack: t.ack,
-            len: p.payload_wire_len,
-            syn,
-            fin,
-            rst,
-            has_ack: ack_flag,
-            window,
-            ts: p.ts,
-        };
-        let (fwd, rev) = if me == 0 {
-            let [a, b] = &mut live.dirs;
-            (a, b)
-        } else {
-            let [b, a] = &mut live.dirs;
-            (a, b)
-        };
-        let (mut a, dup) = analysis::analyze(fwd, rev, &seg, live.first_rtt_ns);
-        if reused {
-            a.insert(Analysis::REUSED_PORTS);
-        }
-        info.analysis = a;
-        info.dup_ack_num = dup;
-        for (i, (bit, _, _)) in Analysis::TABLE.iter().enumerate() {
-            if a.has(*bit) {
-                flow.analysis_counts[i] += 1;
-            }
-        }
-
-        // States (RFC 9293 figure 5).
-        let acks = |of: SeqNumber| ack_flag && ack > of;
-        let acks_syn = match flow.sides[peer].isn {
-            Some(isn) if flow.sides[peer].isn_from_syn => acks(isn),
-            _ => ack_flag,
-        };
-        let acks_fin = flow.sides[peer].fin_seq.is_some_and(acks);
-        let before = [flow.sides[me].state, flow.sides[peer].state];
-        let tr = state::step(
-            before[0],
-            before[1],
-            state::Ctl {
-                syn,
-                ack: ack_flag,
-                fin,
-                rst,
-                acks_syn,
-                acks_fin,
-            },
-        );
-        let who = [dir.sender(), other(dir.sender())];
-        for (k, new) in [tr.sender, tr.receiver].into_iter().enumerate() {
-            if let Some(to) = new {
-                let side = if k == 0 { me } else { peer };
-                flow.sides[side].state = to;
-                info.state_change[k] = Some(StateChange {
-                    endpoint: who[k],
-                    from: before[k],
-                    to,
-                });
-            }
-        }
-        if flow.sides[0].state == TcpState::Established
-            || flow.sides[1].state == TcpState::Established
-        {
-            flow.established = true;
-        }
-        flow.simultaneous_open |= tr.simultaneous_open;
-        flow.simultaneous_close |= tr.simultaneous_close;
-        if fin && flow.sides[me].fin_seq.is_none() {
-            flow.sides[me].fin_seq = Some(seq + p.payload_wire_len);
-            flow.first_fin.get_or_insert(dir.sender());
-        }
-        if rst {
-            flow.sides[me].sent_rst = true;
-            // Refused: the answer to a SYN is a RST, before any SYN-ACK.
-            if before[1] == TcpState::SynSent && !flow.established && flow.first_rst.is_none() {
-                flow.refused = true;
-            }
-            flow.first_rst.get_or_insert(dir.sender());
-        }
-        info.states = [flow.sides[0].state, flow.sides[1].state];
-        live.closed = flow.sides.iter().all(|s| s.state.is_closed()) || rst;
         Some((info, key))
+    }
+
+    /// Reused ports (Wireshark): a SYN with another ISN on a 5-tuple seen before starts a new
+    /// conversation. Forgets the old one and says so.
+    fn forget_reused(&mut self, key: &FlowKey, t: &TcpSummary<'_>, from: (IpAddr, u16)) -> bool {
+        if !t.flags.syn() || t.flags.ack() {
+            return false;
+        }
+        let Some(live) = self.index.get(key) else {
+            return false;
+        };
+        let f = &live.flow;
+        let sender_side = if from == f.client { 0 } else { 1 };
+        let reused = f.sides[sender_side]
+            .isn
+            .is_some_and(|isn| isn != SeqNumber(t.seq));
+        if reused {
+            self.index.remove(key);
+        }
+        reused
     }
 
     fn start_flow(&mut self, key: FlowKey, p: &Packet<'_>, src: (IpAddr, u16), dst: (IpAddr, u16)) {
