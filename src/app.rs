@@ -65,6 +65,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Lesson(a) => crate::lesson::run(&a),
         Command::Live(a) => crate::capture::live(a),
         Command::Interfaces => crate::capture::interfaces(),
+        Command::Run(a) => crate::run_cmd::run(a),
     }
 }
 

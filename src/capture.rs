@@ -206,6 +206,18 @@ fn open_failure(e: OpenError) -> Failure {
     }
 }
 
+/// A compiled filter in the form the socket takes.
+pub(crate) fn sock_filter(prog: &[bpf::BpfInsn]) -> Vec<SockFilter> {
+    prog.iter()
+        .map(|i| SockFilter {
+            code: i.code,
+            jt: i.jt,
+            jf: i.jf,
+            k: i.k,
+        })
+        .collect()
+}
+
 /// `sockscope live`.
 pub fn live(a: LiveArgs) -> Result<(), Failure> {
     let cfg = ViewConfig::from_args(&a.view);
@@ -232,17 +244,8 @@ pub fn live(a: LiveArgs) -> Result<(), Failure> {
     if !filter.is_empty() {
         match bpf::compile(&filter, source.link_type()) {
             Some(prog) => {
-                let prog: Vec<SockFilter> = prog
-                    .iter()
-                    .map(|i| SockFilter {
-                        code: i.code,
-                        jt: i.jt,
-                        jf: i.jf,
-                        k: i.k,
-                    })
-                    .collect();
                 source
-                    .attach_filter(&prog)
+                    .attach_filter(&sock_filter(&prog))
                     .map_err(|e| Failure::Runtime(format!("cannot attach the filter: {e}")))?;
             }
             None => eprintln!(

@@ -36,6 +36,33 @@ pub enum Command {
     Live(LiveArgs),
     /// List the network interfaces: index, state, MAC and addresses (for `live -i`).
     Interfaces,
+    /// Run a program and show its socket calls and its packets on one timeline, in time order.
+    #[command(long_about = crate::run_cmd::ABOUT)]
+    Run(RunArgs),
+}
+
+/// `sockscope run [OPTIONS] -- COMMAND [ARGS...]`.
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// One JSON object per event (call or packet) per line, in time order.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Interface to capture the program's packets on.
+    #[arg(short = 'i', long, default_value = "lo")]
+    pub interface: String,
+
+    /// Show the calls only, without capturing packets.
+    #[arg(long)]
+    pub no_capture: bool,
+
+    /// When to use colour (also honours NO_COLOR).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// The program to run and its arguments.
+    #[arg(value_name = "COMMAND", required = true, trailing_var_arg = true, num_args = 1..)]
+    pub command: Vec<std::ffi::OsString>,
 }
 
 #[derive(Args, Debug)]
