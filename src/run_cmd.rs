@@ -232,10 +232,7 @@ pub fn run(a: RunArgs) -> Result<(), Failure> {
         if let Some(t) = capture_thread {
             let _ = t.join();
         }
-        return Err(match e {
-            trace::TraceError::Exec { .. } => Failure::Usage(e.to_string()),
-            _ => Failure::Runtime(e.to_string()),
-        });
+        return Err(trace_failure(e));
     }
     // Ctrl-C reaches the program (same process group); sockscope waits for it to end.
     ignore_interrupts();
@@ -265,7 +262,15 @@ pub fn run(a: RunArgs) -> Result<(), Failure> {
             drop(out);
             std::process::exit(code)
         }
-        Err(e) => Err(Failure::Runtime(e.to_string())),
+        Err(e) => Err(trace_failure(e)),
+    }
+}
+
+/// A program that cannot be started is a usage error; anything else failed at run time.
+fn trace_failure(e: trace::TraceError) -> Failure {
+    match e {
+        trace::TraceError::Exec { .. } => Failure::Usage(e.to_string()),
+        _ => Failure::Runtime(e.to_string()),
     }
 }
 
