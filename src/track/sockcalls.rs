@@ -857,6 +857,9 @@ pub fn wire_note(ev: &CallEvent, datagram: Option<bool>) -> Option<&'static str>
         }
         // RFC 9293 §3.6; RST instead when unread data is waiting (RFC 2525 §2.17) or with
         // SO_LINGER 0.
+        (Phase::Enter, "close", _) if tcp && ev.remote.is_none() => Some(
+            "close: the socket has no peer, so no FIN is sent (a listener resets connections not yet accepted)",
+        ),
         (Phase::Enter, "close", _) if tcp => Some(
             "close: on the socket's last descriptor the kernel sends FIN (RST if unread data waits or SO_LINGER is 0)",
         ),
