@@ -37,6 +37,33 @@ pub enum Command {
     Live(LiveArgs),
     /// List the network interfaces: index, state, MAC and addresses (for `live -i`).
     Interfaces,
+    /// Run a program and show its socket calls and its packets on one timeline, in time order.
+    #[command(long_about = RUN_ABOUT)]
+    Run(RunArgs),
+}
+
+/// `sockscope run [OPTIONS] -- COMMAND [ARGS...]`.
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// One JSON object per event (call or packet) per line, in time order.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Interface to capture the program's packets on.
+    #[arg(short = 'i', long, default_value = "lo")]
+    pub interface: String,
+
+    /// Show the calls only, without capturing packets.
+    #[arg(long)]
+    pub no_capture: bool,
+
+    /// When to use colour (also honours NO_COLOR).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// The program to run and its arguments.
+    #[arg(value_name = "COMMAND", required = true, trailing_var_arg = true, num_args = 1..)]
+    pub command: Vec<std::ffi::OsString>,
 }
 
 #[derive(Args, Debug)]
@@ -470,3 +497,17 @@ pub struct LessonArgs {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 }
+
+/// The long help of `sockscope run`.
+const RUN_ABOUT: &str = "Run a program under a tracer and show its socket calls (socket, bind, \
+listen, accept, connect, send, recv, shutdown, close, the setsockopt options the lessons teach, \
+and poll/select/epoll when they wait on sockets) interleaved with its packets, in true time \
+order: a call's enter is stamped before it can send anything, its return after it completed.
+
+Only socket-related system calls stop the program (a seccomp filter, as `strace --seccomp-bpf`); \
+threads, forks and exec are followed. Packets are captured on lo (see -i) and only those of the \
+program's sockets are shown; that needs CAP_NET_RAW (run as root), else the calls alone are \
+shown. The program runs with no_new_privs, so set-user-ID programs gain no privileges. sockscope \
+exits with the program's exit status once it and every process it started have ended.
+
+Example: sockscope run -- sh -c 'python3 echo_server.py & sleep 0.3; python3 echo_client.py'";

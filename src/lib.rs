@@ -19,4 +19,5 @@ pub mod render;
 pub mod services;
 pub mod signals;
 pub mod source;
+pub mod sys;
 pub mod track;

@@ -22,7 +22,7 @@ use crate::render::ladder::{LadderOptions, LadderRenderer, Layout, terminal_widt
 use crate::render::{PacketContext, Renderer};
 use crate::signals;
 use crate::source::Frame;
-use crate::source::live::SockFilter;
+use crate::source::live::sock_filter;
 use crate::source::live::{CaptureSource, KernelStats, LiveConfig, LiveSource, OpenError};
 
 /// How a capture run shows and saves what it captures.
@@ -283,20 +283,9 @@ fn kernel_filter(source: &mut LiveSource, filter: &Filter) -> Result<(), Error> 
         return Ok(());
     }
     match bpf::compile(filter, source.link_type()) {
-        Some(prog) => {
-            let prog: Vec<SockFilter> = prog
-                .iter()
-                .map(|i| SockFilter {
-                    code: i.code,
-                    jt: i.jt,
-                    jf: i.jf,
-                    k: i.k,
-                })
-                .collect();
-            source
-                .attach_filter(&prog)
-                .map_err(|e| Error::failed("cannot attach the filter", e))
-        }
+        Some(prog) => source
+            .attach_filter(&sock_filter(&prog))
+            .map_err(|e| Error::failed("cannot attach the filter", e)),
         None => {
             out::say(format_args!(
                 "note: the filter runs in sockscope, not in the kernel (no BPF for link type {})",

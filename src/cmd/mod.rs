@@ -13,6 +13,7 @@ pub mod live;
 pub mod out;
 pub mod pipeline;
 pub mod replay;
+pub mod run;
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -135,6 +136,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Lesson(a) => lesson::run(&a),
         Command::Live(a) => live::run(a),
         Command::Interfaces => interfaces::run(),
+        Command::Run(a) => run::run(a),
     }
 }
 

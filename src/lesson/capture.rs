@@ -15,7 +15,7 @@ use pcap_file::{DataLink, Endianness};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::filter::{Filter, bpf};
-use crate::source::live::{CaptureSource, LiveConfig, LiveSource, OpenError, SockFilter};
+use crate::source::live::{CaptureSource, LiveConfig, LiveSource, OpenError};
 use crate::source::{FileSource, Frame, LinkType, Source, SourceError};
 
 /// The capability bit of CAP_NET_RAW (linux/capability.h): raw and packet sockets.
@@ -96,16 +96,7 @@ impl LiveCapture for AfPacket {
         })?;
         let mut cfg = LiveConfig::new("lo");
         cfg.promiscuous = false;
-        cfg.filter = Some(
-            prog.iter()
-                .map(|i| SockFilter {
-                    code: i.code,
-                    jt: i.jt,
-                    jf: i.jf,
-                    k: i.k,
-                })
-                .collect(),
-        );
+        cfg.filter = Some(crate::source::live::sock_filter(&prog));
         // One flag per capture, alive as long as the source that reads it: a lesson opens
         // one capture, so leaking it costs one byte.
         let stop: &'static AtomicBool = Box::leak(Box::new(AtomicBool::new(false)));

@@ -49,6 +49,18 @@ use pnet_datalink::{Channel, DataLinkReceiver, DataLinkSender, NetworkInterface}
 
 pub use socket::{KernelStats, SockFilter};
 
+/// A compiled filter ([`crate::filter::bpf`]) in the form the socket takes.
+pub fn sock_filter(prog: &[crate::filter::bpf::BpfInsn]) -> Vec<SockFilter> {
+    prog.iter()
+        .map(|i| SockFilter {
+            code: i.code,
+            jt: i.jt,
+            jf: i.jf,
+            k: i.k,
+        })
+        .collect()
+}
+
 use super::{Frame, LinkType, Source, SourceError, Timestamp};
 
 /// Default snap length: whole frames, including 64 KiB+ GSO frames on loopback (tcpdump's too).

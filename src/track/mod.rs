@@ -10,7 +10,9 @@
 //! dropped beyond [`Limits::summaries`].
 
 pub mod analysis;
+pub mod calls;
 pub mod seq;
+pub mod sockcalls;
 pub mod state;
 
 use std::collections::HashMap;

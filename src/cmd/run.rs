@@ -1,0 +1,597 @@
+//! `sockscope run -- COMMAND [ARGS...]`: runs a program under the tracer and shows its socket
+//! calls and its packets on one timeline, in timestamp order.
+//!
+//! Three threads: the tracer (ptrace must be driven from the thread that started the program),
+//! the capture, and this one, which merges both through a [`Timeline`] and prints. Each call is
+//! stamped at its seccomp stop (enter, before it runs) and at its syscall-exit stop (return,
+//! after it completed), with CLOCK_REALTIME, the clock the kernel stamps packets with.
+
+use std::collections::HashMap;
+use std::io::{self, IsTerminal, Write};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::time::Duration;
+
+use super::config::use_color;
+use super::{Error, out};
+use crate::cli::{ColorChoice, RunArgs};
+use crate::decode::{Packet, decode};
+use crate::filter::{Filter, bpf};
+use crate::render::json::JsonRenderer;
+use crate::render::learner::LearnerRenderer;
+use crate::render::time::{TimeFormatter, TimeStyle};
+use crate::render::{PacketContext, Renderer};
+use crate::source::live::{CaptureSource, LiveConfig, LiveSource, OpenError};
+use crate::source::{OwnedFrame, Source, Timestamp};
+use crate::sys::trace::{self, Handler, IDLE, Syscall, Tracee, procfs};
+use crate::track::Tracker;
+use crate::track::calls::{CallEvent, Phase, Timed, Timeline};
+use crate::track::sockcalls::{Addr, Inspect, Sock, SockCalls, wire_note};
+
+/// How long an event waits for earlier ones from the other thread (calls and packets come from
+/// different threads, so they arrive slightly out of order).
+const WINDOW_NS: u64 = 200_000_000;
+/// Events held at most while one input is silent.
+const CAPACITY: usize = 100_000;
+/// After the program ended, how long packets still in flight are waited for.
+const DRAIN_MS: u64 = 50;
+
+/// The inputs of the timeline.
+const CALLS: usize = 0;
+const PACKETS: usize = 1;
+
+/// What the threads send to the merger.
+enum Msg {
+    Call(Box<(CallEvent, Option<(usize, Sock)>)>),
+    Packet(OwnedFrame),
+    TraceDone(Result<i32, trace::TraceError>),
+    CaptureDone,
+}
+
+/// A timeline item.
+enum Item {
+    Call(CallEvent),
+    Packet(OwnedFrame, u64),
+}
+
+impl Timed for Item {
+    fn ts_ns(&self) -> u64 {
+        match self {
+            Item::Call(c) => c.ts_ns,
+            Item::Packet(_, ts) => *ts,
+        }
+    }
+}
+
+fn ts_ns(ts: Timestamp) -> u64 {
+    (ts.sec.max(0) as u64) * 1_000_000_000 + u64::from(ts.nsec)
+}
+
+fn ts_of(ns: u64) -> Timestamp {
+    Timestamp::new((ns / 1_000_000_000) as i64, (ns % 1_000_000_000) as u32)
+}
+
+/// The system side of the decoder: memory of the tracee and /proc.
+struct ProcInspect;
+
+impl Inspect for ProcInspect {
+    fn read(&self, pid: u32, tid: u32, addr: u64, len: usize) -> Option<Vec<u8>> {
+        Tracee { pid, tid }.read(addr, len)
+    }
+    fn fd_socket(&self, pid: u32, fd: i32) -> Option<Option<u64>> {
+        procfs::fd_socket(pid, fd)
+    }
+    fn socket_row(&self, pid: u32, inode: u64) -> Option<(bool, SocketAddr, SocketAddr)> {
+        use crate::explain::sockets::parse_table;
+        use crate::services::Proto;
+        for (table, proto, v6) in [
+            ("tcp", Proto::Tcp, false),
+            ("tcp6", Proto::Tcp, true),
+            ("udp", Proto::Udp, false),
+            ("udp6", Proto::Udp, true),
+        ] {
+            let text = procfs::net_table(pid, table).unwrap_or_default();
+            if let Some(e) = parse_table(&text, proto, v6)
+                .into_iter()
+                .find(|e| e.inode == inode)
+            {
+                return Some((proto == Proto::Udp, e.local, e.remote));
+            }
+        }
+        None
+    }
+    fn socket_fds(&self, pid: u32) -> Vec<(i32, u64)> {
+        procfs::socket_fds(pid)
+    }
+    fn comm(&self, tid: u32) -> String {
+        procfs::comm(tid)
+    }
+}
+
+/// The tracer's handler: decodes each stop and sends the events to the merger.
+struct Glue {
+    dec: SockCalls,
+    tx: Sender<Msg>,
+}
+
+impl Glue {
+    fn send(&self, e: Option<(CallEvent, Option<usize>)>) {
+        if let Some((ev, sock)) = e {
+            let snap = sock.map(|s| (s, self.dec.sockets()[s].clone()));
+            let _ = self.tx.send(Msg::Call(Box::new((ev, snap))));
+        }
+    }
+}
+
+impl Handler for Glue {
+    fn enter(&mut self, t: Tracee, ts_ns: u64, call: Syscall, args: [u64; 6]) -> bool {
+        let (want, ev) = self
+            .dec
+            .enter(&ProcInspect, t.pid, t.tid, ts_ns, call, args);
+        self.send(ev);
+        want
+    }
+    fn exit(&mut self, t: Tracee, ts_ns: u64, ret: i64) {
+        let ev = self.dec.exit(&ProcInspect, t.pid, t.tid, ts_ns, ret);
+        self.send(ev);
+    }
+    fn spawned(&mut self, parent: Tracee, child: Tracee) {
+        self.dec.spawned(parent.pid, child.pid, child.tid);
+    }
+    fn exec(&mut self, t: Tracee) {
+        self.dec.exec(&ProcInspect, t.pid, t.tid);
+    }
+}
+
+/// `sockscope run`.
+pub fn run(a: RunArgs) -> Result<(), Error> {
+    let stop: &'static AtomicBool = Box::leak(Box::new(AtomicBool::new(false)));
+    let (tx, rx) = mpsc::channel();
+    let packets_progress = Arc::new(AtomicU64::new(0));
+    let mut no_capture_note = None;
+    let mut capture_thread = None;
+    if !a.no_capture {
+        // The source is opened on its own thread (it stays there), before the program starts.
+        let (open_tx, open_rx) = mpsc::channel();
+        let iface = a.interface.clone();
+        let tx = tx.clone();
+        let p = packets_progress.clone();
+        let t = std::thread::spawn(move || match open_capture(&iface, stop) {
+            Ok(src) => {
+                let _ = open_tx.send(Ok(()));
+                capture_loop(src, &tx, &p);
+            }
+            Err(e) => {
+                let _ = open_tx.send(Err(e));
+            }
+        });
+        match open_rx.recv() {
+            Ok(Ok(())) => capture_thread = Some(t),
+            Ok(Err(OpenError::Permission(_))) => {
+                no_capture_note = Some(
+                    "only the calls are shown: capturing their packets needs CAP_NET_RAW \
+                     (run as root, or once: sudo setcap cap_net_raw+eip $(command -v sockscope))",
+                );
+            }
+            Ok(Err(e)) => return Err(Error::usage(e)),
+            Err(_) => return Err(Error::runtime("the capture thread ended")),
+        }
+    }
+    let capturing = capture_thread.is_some();
+    let calls_progress = Arc::new(AtomicU64::new(IDLE));
+    let (ready_tx, ready_rx) = mpsc::channel();
+    let tracer = {
+        let tx = tx.clone();
+        let argv = a.command.clone();
+        let progress = calls_progress.clone();
+        std::thread::spawn(move || {
+            let traced: Vec<Syscall> = Syscall::all().collect();
+            let child = match trace::spawn(&argv, &traced) {
+                Ok(c) => {
+                    let _ = ready_tx.send(Ok(c.pid()));
+                    c
+                }
+                Err(e) => {
+                    let _ = ready_tx.send(Err(e));
+                    return;
+                }
+            };
+            let mut glue = Glue {
+                dec: SockCalls::new(),
+                tx: tx.clone(),
+            };
+            let r = child.run(&mut glue, &progress);
+            let _ = tx.send(Msg::TraceDone(r));
+        })
+    };
+    drop(tx);
+    let started = ready_rx.recv().unwrap_or_else(|_| {
+        Err(trace::TraceError::Io {
+            what: "the tracer thread ended",
+            err: io::Error::other("no report"),
+        })
+    });
+    if let Err(e) = started {
+        stop.store(true, Ordering::SeqCst);
+        let _ = tracer.join();
+        if let Some(t) = capture_thread {
+            let _ = t.join();
+        }
+        return Err(trace_failure(e));
+    }
+    // Ctrl-C reaches the program (same process group); sockscope waits for it to end.
+    ignore_interrupts();
+    if let Some(n) = no_capture_note {
+        out::say(n);
+    }
+    let color = use_color(a.color, io::stdout().is_terminal()) && a.color != ColorChoice::Never;
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut view = View::new(a.json, color);
+    let status = merge(
+        &rx,
+        &mut view,
+        &mut out,
+        &calls_progress,
+        capturing.then_some(&*packets_progress),
+        stop,
+    );
+    let _ = out.flush();
+    let _ = tracer.join();
+    if let Some(t) = capture_thread {
+        let _ = t.join();
+    }
+    match status {
+        Ok(0) => Ok(()),
+        Ok(code) => {
+            drop(out);
+            std::process::exit(code)
+        }
+        Err(e) => Err(trace_failure(e)),
+    }
+}
+
+/// A program that cannot be started is a usage error; anything else failed at run time.
+fn trace_failure(e: trace::TraceError) -> Error {
+    match e {
+        trace::TraceError::Exec { .. } => Error::usage(e),
+        _ => Error::runtime(e),
+    }
+}
+
+fn ignore_interrupts() {
+    // The program gets SIGINT from the terminal too; sockscope ends when it ends.
+    let _ = signal_hook::flag::register(
+        signal_hook::consts::SIGINT,
+        Arc::new(AtomicBool::new(false)),
+    );
+}
+
+fn open_capture(iface: &str, stop: &'static AtomicBool) -> Result<LiveSource, OpenError> {
+    let mut src = LiveSource::open(&LiveConfig::new(iface), stop)?;
+    // TCP and UDP only, in the kernel; which of them belong to the program is decided here.
+    if let Ok(f) = Filter::parse("tcp or udp")
+        && let Some(prog) = bpf::compile(&f, src.link_type())
+    {
+        let _ = src.attach_filter(&crate::source::live::sock_filter(&prog));
+    }
+    Ok(src)
+}
+
+fn capture_loop(mut src: LiveSource, tx: &Sender<Msg>, progress: &Arc<AtomicU64>) {
+    let idle = progress.clone();
+    src.set_idle_hook(Box::new(move || idle.store(IDLE, Ordering::SeqCst)));
+    while let Ok(Some(f)) = src.next_frame() {
+        progress.store(ts_ns(f.ts), Ordering::SeqCst);
+        let frame = OwnedFrame {
+            ts: f.ts,
+            link: f.link,
+            orig_len: f.orig_len,
+            data: f.data.to_vec(),
+        };
+        if tx.send(Msg::Packet(frame)).is_err() {
+            break;
+        }
+    }
+    progress.store(IDLE, Ordering::SeqCst);
+    let _ = tx.send(Msg::CaptureDone);
+}
+
+/// The watermark an input's progress gives: a time before which nothing more will come.
+fn mark(p: &AtomicU64, now: u64) -> u64 {
+    match p.load(Ordering::SeqCst) {
+        IDLE => now,
+        t => t,
+    }
+}
+
+/// Merges until the program and the capture have ended; returns the program's exit status.
+fn merge(
+    rx: &Receiver<Msg>,
+    view: &mut View,
+    out: &mut dyn Write,
+    calls: &AtomicU64,
+    packets: Option<&AtomicU64>,
+    stop: &'static AtomicBool,
+) -> Result<i32, trace::TraceError> {
+    let inputs = if packets.is_some() { 2 } else { 1 };
+    let mut tl: Timeline<Item> = Timeline::new(inputs, WINDOW_NS, CAPACITY);
+    let mut status = None;
+    let mut capture_done = packets.is_none();
+    let mut out_ok = true;
+    loop {
+        let now = trace::now_ns();
+        let cm = mark(calls, now);
+        let pm = packets.map(|p| mark(p, now));
+        while let Ok(m) = rx.try_recv() {
+            handle(m, &mut tl, view, &mut status, &mut capture_done);
+        }
+        if status.is_none() {
+            tl.advance(CALLS, cm);
+        } else {
+            tl.advance(CALLS, u64::MAX);
+        }
+        if let Some(pm) = pm {
+            tl.advance(PACKETS, pm);
+        }
+        let mut wrote = false;
+        while let Some(item) = tl.pop_ready() {
+            out_ok &= view.item(out, item).is_ok();
+            wrote = true;
+        }
+        if wrote {
+            out_ok &= out.flush().is_ok();
+        }
+        if status.is_some() && !stop.load(Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(DRAIN_MS));
+            stop.store(true, Ordering::SeqCst);
+        }
+        if status.is_some() && capture_done {
+            while let Ok(m) = rx.try_recv() {
+                handle(m, &mut tl, view, &mut status, &mut capture_done);
+            }
+            while let Some(item) = tl.flush() {
+                out_ok &= view.item(out, item).is_ok();
+            }
+            let _ = out.flush();
+            break;
+        }
+        match rx.recv_timeout(Duration::from_millis(20)) {
+            Ok(m) => handle(m, &mut tl, view, &mut status, &mut capture_done),
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => {
+                capture_done = true;
+                status.get_or_insert(Ok(0));
+            }
+        }
+    }
+    let _ = out_ok;
+    status.unwrap_or(Ok(0))
+}
+
+/// Takes one message from the threads.
+fn handle(
+    m: Msg,
+    tl: &mut Timeline<Item>,
+    view: &mut View,
+    status: &mut Option<Result<i32, trace::TraceError>>,
+    capture_done: &mut bool,
+) {
+    match m {
+        Msg::Call(c) => {
+            let (ev, snap) = *c;
+            if let Some((i, s)) = snap {
+                view.learn(i, s);
+            }
+            tl.push(CALLS, Item::Call(ev));
+        }
+        Msg::Packet(f) => {
+            let ts = ts_ns(f.ts);
+            tl.push(PACKETS, Item::Packet(f, ts));
+        }
+        Msg::TraceDone(r) => *status = Some(r),
+        Msg::CaptureDone => *capture_done = true,
+    }
+}
+
+/// The output: calls and the program's packets, as learner lines or JSON objects.
+struct View {
+    json: bool,
+    time: TimeFormatter,
+    packets: Box<dyn Renderer>,
+    tracker: Tracker,
+    /// The traced sockets, as last reported by the tracer.
+    socks: HashMap<usize, Sock>,
+    /// Conversation index of each (local, remote) pair seen in packets.
+    flows: HashMap<(SocketAddr, SocketAddr), u32>,
+    number: u64,
+    buf: Vec<u8>,
+}
+
+impl View {
+    fn new(json: bool, color: bool) -> Self {
+        let packets: Box<dyn Renderer> = if json {
+            Box::new(JsonRenderer::new())
+        } else {
+            Box::new(LearnerRenderer::new(
+                color,
+                false,
+                Some(TimeFormatter::new(TimeStyle::Clock, false)),
+            ))
+        };
+        View {
+            json,
+            time: TimeFormatter::new(TimeStyle::Clock, false),
+            packets,
+            tracker: Tracker::new(),
+            socks: HashMap::new(),
+            flows: HashMap::new(),
+            number: 0,
+            buf: Vec::with_capacity(512),
+        }
+    }
+
+    fn learn(&mut self, i: usize, s: Sock) {
+        self.socks.insert(i, s);
+    }
+
+    fn item(&mut self, out: &mut dyn Write, item: Item) -> io::Result<()> {
+        match item {
+            Item::Call(ev) => self.call(out, ev),
+            Item::Packet(f, _) => {
+                self.number += 1;
+                let frame = f.as_frame();
+                let p = decode(&frame);
+                if !self.ours(&p) {
+                    return Ok(());
+                }
+                let track = self.tracker.observe(&p);
+                if let (Some(t), Some(key)) = (track, tuple(&p)) {
+                    self.flows.insert(key, t.flow);
+                    self.flows.insert((key.1, key.0), t.flow);
+                }
+                let ctx = PacketContext {
+                    number: self.number,
+                    track,
+                };
+                if self.json {
+                    self.buf.clear();
+                    self.packets.packet(&mut self.buf, &p, &ctx)?;
+                    // Today's packet object, with "event":"packet" first.
+                    out.write_all(b"{\"event\":\"packet\",")?;
+                    out.write_all(&self.buf[1..])
+                } else {
+                    self.packets.packet(out, &p, &ctx)
+                }
+            }
+        }
+    }
+
+    /// Whether a packet belongs to one of the traced sockets: one of its ends is a socket's
+    /// local address (a wildcard address matches any), or it goes to or comes from the address
+    /// a socket was connecting to while that connect was running (its local port is learned
+    /// only when connect returns, and not at all when it failed).
+    fn ours(&self, p: &Packet<'_>) -> bool {
+        let Some(((src, dst), udp)) = tuple(p).map(|t| (t, p.tcp().is_none())) else {
+            return false;
+        };
+        let ts = ts_ns(p.ts);
+        let same = |a: SocketAddr, b: SocketAddr| {
+            a.port() == b.port() && (a.ip() == b.ip() || a.ip().is_unspecified())
+        };
+        self.socks.values().any(|s| {
+            if s.datagram != udp {
+                return false;
+            }
+            if let Some(l) = s.local_ip()
+                && (same(l, src) || same(l, dst))
+            {
+                return true;
+            }
+            match (s.remote_ip(), s.connect_span) {
+                (Some(r), Some((enter, ret))) => {
+                    (r == src || r == dst) && ts >= enter && ret.is_none_or(|r| ts <= r)
+                }
+                _ => false,
+            }
+        })
+    }
+
+    fn flow_of(&self, ev: &CallEvent) -> Option<u32> {
+        let l: SocketAddr = ev.local.as_deref()?.parse().ok()?;
+        let r: SocketAddr = ev.remote.as_deref()?.parse().ok()?;
+        self.flows.get(&(l, r)).copied()
+    }
+
+    fn call(&mut self, out: &mut dyn Write, mut ev: CallEvent) -> io::Result<()> {
+        ev.flow = self.flow_of(&ev);
+        let datagram = ev
+            .fd
+            .and_then(|_| self.sock_kind(&ev))
+            .or_else(|| (ev.call == "socket").then(|| ev.args.contains("SOCK_DGRAM")));
+        let b = &mut self.buf;
+        b.clear();
+        if self.json {
+            call_json(b, &ev);
+        } else {
+            self.time.push(b, ts_of(ev.ts_ns));
+            let who = format!("{}[{}]", ev.comm, ev.pid);
+            let _ = match ev.phase {
+                Phase::Enter => write!(b, "{who:<18} → {}({})", ev.call, ev.args),
+                Phase::Return => {
+                    let _ = write!(b, "{who:<18} ← {} = ", ev.call);
+                    match (ev.result, ev.errno) {
+                        (_, Some(e)) => write!(b, "-1 {e}"),
+                        (Some(r), None) => write!(b, "{r}"),
+                        _ => write!(b, "?"),
+                    }
+                }
+            };
+            if let Some(p) = &ev.preview {
+                let _ = write!(b, " {p}");
+            }
+            if let (Phase::Return, Some(l), Some(r), "accept" | "accept4" | "connect") =
+                (ev.phase, &ev.local, &ev.remote, ev.call)
+            {
+                let _ = write!(b, "  ({l} ↔ {r})");
+            }
+            if let Some(n) = wire_note(&ev, datagram) {
+                let _ = write!(b, "   # {n}");
+            }
+            b.push(b'\n');
+        }
+        out.write_all(b)
+    }
+
+    /// Whether the call's socket is a datagram one, from what the tracer reported.
+    fn sock_kind(&self, ev: &CallEvent) -> Option<bool> {
+        // The socket whose addresses the event names; any socket of this pid with the same
+        // local address has the same kind.
+        let local = ev.local.as_deref();
+        let remote = ev.remote.as_deref();
+        self.socks
+            .values()
+            .find(|s| {
+                let l = s.local.as_ref().map(Addr::to_string);
+                let r = s.remote.as_ref().map(Addr::to_string);
+                (local.is_some() && l.as_deref() == local)
+                    || (remote.is_some() && r.as_deref() == remote)
+            })
+            .map(|s| s.datagram)
+    }
+}
+
+/// A packet's (source, destination) addresses with ports.
+fn tuple(p: &Packet<'_>) -> Option<(SocketAddr, SocketAddr)> {
+    let (sp, dp) = p.ports()?;
+    let (s, d): (IpAddr, IpAddr) = (p.src_ip()?, p.dst_ip()?);
+    Some((SocketAddr::new(s, sp), SocketAddr::new(d, dp)))
+}
+
+/// One call event as a JSON object (documented in docs/json.md).
+fn call_json(b: &mut Vec<u8>, ev: &CallEvent) {
+    let v = serde_json::json!({
+        "event": "call",
+        "ts": format!("{}.{:09}", ev.ts_ns / 1_000_000_000, ev.ts_ns % 1_000_000_000),
+        "ts_sec": ev.ts_ns / 1_000_000_000,
+        "ts_nsec": ev.ts_ns % 1_000_000_000,
+        "pid": ev.pid,
+        "tid": ev.tid,
+        "comm": ev.comm,
+        "call": ev.call,
+        "phase": ev.phase.name(),
+        "fd": ev.fd,
+        "args": ev.args,
+        "local": ev.local,
+        "remote": ev.remote,
+        "result": ev.result,
+        "errno": ev.errno,
+        "bytes": ev.bytes,
+        "preview": ev.preview,
+        "flow": ev.flow,
+    });
+    let _ = serde_json::to_writer(&mut *b, &v);
+    b.push(b'\n');
+}

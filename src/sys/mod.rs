@@ -1,0 +1,3 @@
+//! The system layer: libc and FFI calls, each unsafe block with its SAFETY comment.
+
+pub mod trace;
