@@ -65,6 +65,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Lesson(a) => crate::lesson::run(&a),
         Command::Live(a) => crate::capture::live(a),
         Command::Interfaces => crate::capture::interfaces(),
+        Command::Tui(a) => crate::tui::command::run(&a),
     }
 }
 

@@ -36,6 +36,8 @@ pub enum Command {
     Live(LiveArgs),
     /// List the network interfaces: index, state, MAC and addresses (for `live -i`).
     Interfaces,
+    /// Explore a capture interactively: packet list, field tree with its bytes, ladder, stream.
+    Tui(TuiArgs),
 }
 
 #[derive(Args, Debug)]
@@ -453,4 +455,20 @@ pub struct LessonArgs {
     /// When to use colour (also honours NO_COLOR).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+}
+
+/// `sockscope tui FILE`: the interactive explorer.
+#[derive(Args, Debug)]
+pub struct TuiArgs {
+    /// Capture file to explore (pcap or pcapng; `-` for standard input).
+    #[arg(value_name = "FILE")]
+    pub file: String,
+
+    /// When to use colour (also honours NO_COLOR).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// Measure: draw the first screen off-terminal, wait for the whole file, print the timings.
+    #[arg(long, hide = true)]
+    pub bench: bool,
 }

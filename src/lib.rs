@@ -22,3 +22,4 @@ pub mod services;
 pub mod signals;
 pub mod source;
 pub mod track;
+pub mod tui;
