@@ -38,8 +38,8 @@ fn bench(
     batches: &std::sync::mpsc::Receiver<index::Batch>,
     start: Instant,
 ) -> Result<(), Failure> {
-    let mut t = Terminal::new(TestBackend::new(160, 48))
-        .map_err(|e| Failure::Runtime(e.to_string()))?;
+    let mut t =
+        Terminal::new(TestBackend::new(160, 48)).map_err(|e| Failure::Runtime(e.to_string()))?;
     let mut areas = Areas::default();
     let mut draw = |app: &mut App| {
         t.draw(|f| view::draw(f, app, &mut areas))

@@ -240,7 +240,12 @@ pub fn ladder(index: &Index, i: usize, width: usize) -> (Vec<String>, Range<usiz
         let before = text.lines().count();
         text.push_str(&chunk);
         if j == i {
-            mine = before..text.lines().count();
+            // The arrow starts at its time; a conversation's first packet brings the header.
+            let skip = chunk
+                .lines()
+                .take_while(|l| !l.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+                .count();
+            mine = before + skip..text.lines().count();
         }
     }
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();

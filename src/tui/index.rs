@@ -151,8 +151,7 @@ fn meta_of(frame: &Frame<'_>, track: Option<TrackInfo>) -> Meta {
 /// channel its batches arrive on, the first after [`BATCH`] frames. A file is opened here first,
 /// so that a missing or unreadable one is an error at once.
 pub fn open(path: &str) -> Result<(Index, Receiver<Batch>), SourceError> {
-    let by_offset = path != "-"
-        && matches!(FileSource::open(path)?.kind(), FileKind::Pcap { .. });
+    let by_offset = path != "-" && matches!(FileSource::open(path)?.kind(), FileKind::Pcap { .. });
     let store = if by_offset {
         Store::File(File::open(path).map_err(SourceError::Io)?)
     } else {

@@ -245,7 +245,9 @@ impl App {
         }
         let d = self.details.as_mut()?;
         match self.aux {
-            Aux::Ladder if ladder_width > 0 && d.ladder.as_ref().is_none_or(|l| l.0 != ladder_width) => {
+            Aux::Ladder
+                if ladder_width > 0 && d.ladder.as_ref().is_none_or(|l| l.0 != ladder_width) =>
+            {
                 let (lines, mine) = content::ladder(&self.index, i, ladder_width);
                 d.ladder = Some((ladder_width, lines, mine));
             }
@@ -285,7 +287,8 @@ impl App {
     pub fn tree_line(&self) -> Option<&TreeLine> {
         let d = self.details.as_ref()?;
         let v = self.visible_tree(&d.tree);
-        d.tree.get(*v.get(self.tree_cursor.min(v.len().saturating_sub(1)))?)
+        d.tree
+            .get(*v.get(self.tree_cursor.min(v.len().saturating_sub(1)))?)
     }
 
     /// Handles one key.
@@ -318,6 +321,10 @@ impl App {
                 self.help = false;
             }
             return;
+        }
+        if self.focus != Pane::List {
+            // The tree and the dump are made on drawing; keys may come first.
+            self.details(0);
         }
         let page = self.list_height.max(1);
         match key {
@@ -361,7 +368,9 @@ impl App {
     }
 
     fn step(&mut self, by: i64) {
-        let moved = |at: usize, len: usize| (at as i64 + by).clamp(0, len.saturating_sub(1) as i64) as usize;
+        let moved = |at: usize, len: usize| {
+            (at as i64 + by).clamp(0, len.saturating_sub(1) as i64) as usize
+        };
         match self.focus {
             Pane::List => {
                 if by < 0 {
@@ -378,7 +387,10 @@ impl App {
                 self.tree_cursor = moved(self.tree_cursor, n);
             }
             Pane::Hex => {
-                let rows = self.details.as_ref().map_or(0, |d| d.data.len().div_ceil(16));
+                let rows = self
+                    .details
+                    .as_ref()
+                    .map_or(0, |d| d.data.len().div_ceil(16));
                 self.hex_top = moved(self.hex_top, rows);
             }
             Pane::Aux => {
@@ -391,7 +403,10 @@ impl App {
 
     fn enter(&mut self) {
         match self.focus {
-            Pane::List => self.focus = Pane::Tree,
+            Pane::List => {
+                self.focus = Pane::Tree;
+                self.details(0);
+            }
             Pane::Tree => {
                 if let Some(l) = self.tree_line().filter(|l| l.has_children) {
                     let key = l.key.clone();

@@ -93,7 +93,11 @@ fn event_loop(
         if app.quit || term.load(Ordering::Relaxed) {
             return Ok(());
         }
-        let wait = if dirty { FRAME } else { Duration::from_millis(100) };
+        let wait = if dirty {
+            FRAME
+        } else {
+            Duration::from_millis(100)
+        };
         if !event::poll(wait)? {
             continue;
         }

@@ -26,21 +26,42 @@ pub struct Areas {
 pub const HELP: [(&str, &str); 17] = [
     ("↑ ↓  j k", "move in the focused pane"),
     ("PgUp PgDn", "a page up or down"),
-    ("g  G", "first / last (G in the list also follows new packets)"),
-    ("Enter", "list: go to the tree · tree: fold or unfold the layer or field"),
+    (
+        "g  G",
+        "first / last (G in the list also follows new packets)",
+    ),
+    (
+        "Enter",
+        "list: go to the tree · tree: fold or unfold the layer or field",
+    ),
     ("Tab  Shift-Tab", "next / previous pane"),
-    ("/", "filter in tcpdump syntax (Enter applies, Esc cancels, empty clears)"),
+    (
+        "/",
+        "filter in tcpdump syntax (Enter applies, Esc cancels, empty clears)",
+    ),
     ("l", "ladder of the selected packet's conversation"),
     ("f", "follow the conversation's stream"),
     ("n", "the teaching note of the selected packet"),
-    ("space", "pause or resume the list (packets keep being read)"),
+    (
+        "space",
+        "pause or resume the list (packets keep being read)",
+    ),
     ("mouse click", "select a packet or a tree line"),
     ("?", "this help (Esc or ? closes it)"),
     ("q", "quit"),
     ("", ""),
-    ("list marks", "▶ selected · ! analysis (retransmission, duplicate ACK …)"),
-    ("tree marks", "▸ folded · ▾ unfolded; the field's bytes are reversed in the dump"),
-    ("colours", "cyan client→server · yellow server→client (--color, NO_COLOR)"),
+    (
+        "list marks",
+        "▶ selected · ! analysis (retransmission, duplicate ACK …)",
+    ),
+    (
+        "tree marks",
+        "▸ folded · ▾ unfolded; the field's bytes are reversed in the dump",
+    ),
+    (
+        "colours",
+        "cyan client→server · yellow server→client (--color, NO_COLOR)",
+    ),
 ];
 
 /// Draws the whole screen.
@@ -63,15 +84,13 @@ pub fn draw(f: &mut Frame<'_>, app: &mut App, areas: &mut Areas) {
         let [tree, hex] = if area.width >= 120 {
             Layout::horizontal([Constraint::Min(40), Constraint::Length(76)]).areas(middle)
         } else {
-            Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)])
-                .areas(middle)
+            Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(middle)
         };
         (list, Some(tree), Some(hex), Some(aux))
     } else {
         // Small screens: the list above, the focused pane (or the tree) below.
         let [list, below] =
-            Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)])
-                .areas(body);
+            Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(body);
         match app.focus {
             Pane::Hex => (list, None, Some(below), None),
             Pane::Aux => (list, None, None, Some(below)),
@@ -82,7 +101,9 @@ pub fn draw(f: &mut Frame<'_>, app: &mut App, areas: &mut Areas) {
     areas.list = list;
     areas.tree = tree.unwrap_or_default();
     draw_list(f, app, list);
-    let ladder_width = aux.map_or(80, |a| a.width.saturating_sub(2) as usize).max(40);
+    let ladder_width = aux
+        .map_or(80, |a| a.width.saturating_sub(2) as usize)
+        .max(40);
     if app.details(ladder_width).is_some() {
         if let Some(r) = tree {
             areas.tree_top = draw_tree(f, app, r);
@@ -177,7 +198,12 @@ fn draw_list(f: &mut Frame<'_>, app: &mut App, r: Rect) {
             }
         })
         .collect();
-    let mut title = format!("Packets {}/{} · {}", app.selected.min(app.len().saturating_sub(1)) + usize::from(!app.is_empty()), app.len(), app.name);
+    let mut title = format!(
+        "Packets {}/{} · {}",
+        app.selected.min(app.len().saturating_sub(1)) + usize::from(!app.is_empty()),
+        app.len(),
+        app.name
+    );
     if let Some(fl) = &app.filter {
         title.push_str(&format!(" · filter: {}", fl.expr()));
     }
@@ -249,7 +275,9 @@ fn draw_hex(f: &mut Frame<'_>, app: &App, r: Rect) {
     let top = if app.hex_top > 0 {
         app.hex_top
     } else {
-        (range.start / 16).saturating_sub(h.saturating_sub(1)).min(rows)
+        (range.start / 16)
+            .saturating_sub(h.saturating_sub(1))
+            .min(rows)
     };
     let mark = if color {
         Style::default().bg(Color::Yellow).fg(Color::Black)
@@ -266,19 +294,34 @@ fn draw_hex(f: &mut Frame<'_>, app: &App, r: Rect) {
             let base = row * 16;
             let mut spans = vec![Span::raw(format!("{base:04x}  "))];
             for (k, b) in chunk.iter().enumerate() {
-                let s = if range.contains(&(base + k)) { mark } else { Style::default() };
+                let s = if range.contains(&(base + k)) {
+                    mark
+                } else {
+                    Style::default()
+                };
                 spans.push(Span::styled(format!("{b:02x}"), s));
-                let gap_marked = range.contains(&(base + k)) && range.contains(&(base + k + 1)) && k < 15;
+                let gap_marked =
+                    range.contains(&(base + k)) && range.contains(&(base + k + 1)) && k < 15;
                 spans.push(Span::styled(
                     if k == 7 { "  " } else { " " },
                     if gap_marked { s } else { Style::default() },
                 ));
             }
-            spans.push(Span::raw(" ".repeat((16 - chunk.len()) * 3 + usize::from(chunk.len() <= 8))));
+            spans.push(Span::raw(
+                " ".repeat((16 - chunk.len()) * 3 + usize::from(chunk.len() <= 8)),
+            ));
             spans.push(Span::raw(" "));
             for (k, &b) in chunk.iter().enumerate() {
-                let c = if b.is_ascii_graphic() || b == b' ' { b as char } else { '.' };
-                let s = if range.contains(&(base + k)) { mark } else { Style::default() };
+                let c = if b.is_ascii_graphic() || b == b' ' {
+                    b as char
+                } else {
+                    '.'
+                };
+                let s = if range.contains(&(base + k)) {
+                    mark
+                } else {
+                    Style::default()
+                };
                 spans.push(Span::styled(c.to_string(), s));
             }
             Line::from(spans)
@@ -335,7 +378,10 @@ fn draw_aux(f: &mut Frame<'_>, app: &App, r: Rect) {
         .take(h)
         .map(|(n, l)| {
             if mine.contains(&n) {
-                Line::styled(format!("▶{l}"), Style::default().add_modifier(Modifier::REVERSED))
+                Line::styled(
+                    format!("▶{l}"),
+                    Style::default().add_modifier(Modifier::REVERSED),
+                )
             } else {
                 Line::raw(format!(" {l}"))
             }
@@ -385,7 +431,10 @@ fn draw_help(f: &mut Frame<'_>, area: Rect) {
         .iter()
         .map(|(k, what)| {
             Line::from(vec![
-                Span::styled(format!("{k:>15}  "), Style::default().add_modifier(Modifier::BOLD)),
+                Span::styled(
+                    format!("{k:>15}  "),
+                    Style::default().add_modifier(Modifier::BOLD),
+                ),
                 Span::raw(*what),
             ])
         })
