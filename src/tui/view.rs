@@ -68,7 +68,7 @@ pub const HELP: [(&str, &str); 17] = [
 pub fn draw(f: &mut Frame<'_>, app: &mut App, areas: &mut Areas) {
     let area = f.area();
     let status_h = match (&app.typing, &app.filter_error) {
-        (Some(_), Some(e)) => 1 + e.lines().count() as u16,
+        (Some(_), Some(e)) => 1 + cut(e, area.width as usize).len() as u16,
         _ => 1,
     };
     let [body, status] =
@@ -403,7 +403,11 @@ fn draw_status(f: &mut Frame<'_>, app: &App, r: Rect) {
             } else {
                 Style::default().add_modifier(Modifier::BOLD)
             };
-            lines.extend(e.lines().map(|l| Line::styled(l.to_string(), style)));
+            lines.extend(
+                cut(e, r.width as usize)
+                    .into_iter()
+                    .map(|l| Line::styled(l, style)),
+            );
         }
     } else {
         let reading = match &app.done {
@@ -446,4 +450,19 @@ fn draw_help(f: &mut Frame<'_>, area: Rect) {
             .block(block("Keys".to_string(), true)),
         r,
     );
+}
+
+/// The lines of `text`, each cut into pieces of at most `width` characters (the filter error,
+/// whose caret line must stay under the expression, so no word wrapping).
+fn cut(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let chars: Vec<char> = line.chars().collect();
+        if chars.is_empty() {
+            out.push(String::new());
+        }
+        out.extend(chars.chunks(width).map(|c| c.iter().collect::<String>()));
+    }
+    out
 }
