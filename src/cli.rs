@@ -40,6 +40,8 @@ pub enum Command {
     /// Run a program and show its socket calls and its packets on one timeline, in time order.
     #[command(long_about = RUN_ABOUT)]
     Run(RunArgs),
+    /// Explore a capture interactively: packet list, field tree with its bytes, ladder, stream.
+    Tui(TuiArgs),
 }
 
 /// `sockscope run [OPTIONS] -- COMMAND [ARGS...]`.
@@ -511,3 +513,18 @@ shown. The program runs with no_new_privs, so set-user-ID programs gain no privi
 exits with the program's exit status once it and every process it started have ended.
 
 Example: sockscope run -- sh -c 'python3 echo_server.py & sleep 0.3; python3 echo_client.py'";
+/// `sockscope tui FILE`: the interactive explorer.
+#[derive(Args, Debug)]
+pub struct TuiArgs {
+    /// Capture file to explore (pcap or pcapng; `-` for standard input).
+    #[arg(value_name = "FILE")]
+    pub file: String,
+
+    /// When to use colour (also honours NO_COLOR).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// Measure: draw the first screen off-terminal, wait for the whole file, print the timings.
+    #[arg(long, hide = true)]
+    pub bench: bool,
+}

@@ -21,3 +21,4 @@ pub mod signals;
 pub mod source;
 pub mod sys;
 pub mod track;
+pub mod tui;

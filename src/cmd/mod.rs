@@ -14,6 +14,7 @@ pub mod out;
 pub mod pipeline;
 pub mod replay;
 pub mod run;
+pub mod tui;
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -137,6 +138,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Live(a) => live::run(a),
         Command::Interfaces => interfaces::run(),
         Command::Run(a) => run::run(a),
+        Command::Tui(a) => tui::run(&a),
     }
 }
 

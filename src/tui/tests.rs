@@ -1,0 +1,242 @@
+//! Snapshots of the explorer's screens (ratatui's TestBackend, no colour, arrival times in
+//! UTC) over the bundled captures, at 80×24 and 160×48, and the append API with injected frames.
+
+use std::fmt::Write;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::Modifier;
+
+use super::index::{self, Index};
+use super::model::{App, Key};
+use super::view::{self, Areas};
+use crate::source::{Frame, LinkType, Timestamp};
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+
+/// Opens a bundled capture and waits until it is indexed.
+fn open(name: &str) -> App {
+    let path = format!("{}/captures/{name}", env!("CARGO_MANIFEST_DIR"));
+    let (index, batches) = index::open(&path).expect("open capture");
+    let mut app = App::new(index, name, false, true);
+    while app.done.is_none() {
+        app.append_batch(batches.recv().expect("a batch"));
+    }
+    app
+}
+
+/// The screen as text; cells in reverse video are shown between `[` `]` in a second block
+/// below, so the snapshot shows what is highlighted.
+fn screen(app: &mut App, (w, h): (u16, u16)) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    let mut areas = Areas::default();
+    t.draw(|f| view::draw(f, app, &mut areas)).unwrap();
+    let buf = t.backend().buffer().clone();
+    let mut text = String::new();
+    let mut marked = String::new();
+    for y in 0..h {
+        let mut line = String::new();
+        let mut rev = String::new();
+        let mut in_rev = false;
+        for x in 0..w {
+            let c = &buf[(x, y)];
+            line.push_str(c.symbol());
+            let r = c.modifier.contains(Modifier::REVERSED);
+            if r != in_rev {
+                rev.push(if r { '[' } else { ']' });
+                in_rev = r;
+            }
+            if r {
+                rev.push_str(c.symbol());
+            }
+        }
+        if in_rev {
+            rev.push(']');
+        }
+        let _ = writeln!(text, "{}", line.trim_end());
+        if !rev.is_empty() {
+            let _ = writeln!(marked, "{y:2}: {rev}");
+        }
+    }
+    format!("{text}--- reverse video ---\n{marked}")
+}
+
+fn keys(app: &mut App, keys: &[Key]) {
+    for &k in keys {
+        app.key(k);
+    }
+}
+
+fn typed(app: &mut App, s: &str) {
+    for c in s.chars() {
+        app.key(Key::Char(c));
+    }
+}
+
+fn snap(name: &str, app: &mut App) {
+    for size in SIZES {
+        // Draw once so the panes exist (details are made on drawing), then the snapshot.
+        screen(app, size);
+        insta::assert_snapshot!(format!("{name}_{}x{}", size.0, size.1), screen(app, size));
+    }
+}
+
+#[test]
+fn list() {
+    snap("list", &mut open("lesson-handshake.pcap"));
+}
+
+#[test]
+fn tree_expanded_tcp() {
+    let mut app = open("lesson-handshake.pcap");
+    // The SYN-ACK, to the tree, down to TCP, unfold it.
+    keys(
+        &mut app,
+        &[
+            Key::Down,
+            Key::Tab,
+            Key::Down,
+            Key::Down,
+            Key::Down,
+            Key::Enter,
+        ],
+    );
+    snap("tree", &mut app);
+}
+
+#[test]
+fn hex_with_window_field() {
+    let mut app = open("lesson-handshake.pcap");
+    keys(
+        &mut app,
+        &[
+            Key::Down,
+            Key::Tab,
+            Key::Down,
+            Key::Down,
+            Key::Down,
+            Key::Enter,
+        ],
+    );
+    for size in SIZES {
+        screen(&mut app, size);
+    }
+    // source port, destination port, sequence, acknowledgment, header length, flags, window.
+    keys(&mut app, &[Key::Down; 7]);
+    assert!(app.tree_line().unwrap().text.starts_with("window: 65483"));
+    // 14 bytes of Ethernet, 20 of IPv4, then bytes 14..16 of TCP (RFC 9293 §3.1).
+    assert_eq!(app.tree_line().unwrap().bytes, 48..50);
+    snap("hex_window", &mut app);
+    // On the small screen the dump has its own pane: Tab from the tree to it.
+    app.key(Key::Tab);
+    insta::assert_snapshot!("hex_window_pane_80x24", screen(&mut app, (80, 24)));
+}
+
+#[test]
+fn ladder_pane() {
+    let mut app = open("lesson-handshake.pcap");
+    keys(&mut app, &[Key::Down, Key::Down, Key::Down, Key::Char('l')]);
+    snap("ladder", &mut app);
+}
+
+#[test]
+fn follow_and_note() {
+    let mut app = open("lesson-echo.pcap");
+    keys(&mut app, &[Key::Down, Key::Char('f')]);
+    insta::assert_snapshot!("follow_80x24", screen(&mut app, (80, 24)));
+    keys(&mut app, &[Key::Char('n')]);
+    insta::assert_snapshot!("note_80x24", screen(&mut app, (80, 24)));
+}
+
+#[test]
+fn help() {
+    let mut app = open("lesson-handshake.pcap");
+    app.key(Key::Char('?'));
+    snap("help", &mut app);
+    app.key(Key::Esc);
+    assert!(!app.help);
+}
+
+#[test]
+fn filter_error_then_filter() {
+    let mut app = open("lesson-echo.pcap");
+    app.key(Key::Char('/'));
+    typed(&mut app, "tcp prot 7007");
+    app.key(Key::Enter);
+    assert!(app.filter_error.is_some());
+    snap("filter_error", &mut app);
+    // Fixing it applies it and closes the line.
+    for _ in 0.."prot 7007".len() {
+        app.key(Key::Backspace);
+    }
+    typed(&mut app, "port 7007 and tcp[tcpflags] & tcp-syn != 0");
+    app.key(Key::Enter);
+    assert!(app.typing.is_none() && app.filter_error.is_none());
+    assert_eq!(app.len(), 2);
+    assert_eq!(app.selected_packet(), Some(0), "the SYN stays selected");
+}
+
+#[test]
+fn arrival_time_in_utc() {
+    assert_eq!(
+        super::content::utc_time(Timestamp::new(0, 1_500)),
+        "1970-01-01 00:00:00.000001"
+    );
+    assert_eq!(
+        super::content::utc_time(Timestamp::new(951_782_400, 0)),
+        "2000-02-29 00:00:00.000000"
+    );
+}
+
+/// Frames injected one by one (the live path): the list follows the tail, stops following
+/// when the user moves up, G follows again, space freezes what is shown.
+#[test]
+fn append_follows_tail_and_pauses() {
+    let path = format!("{}/captures/lesson-echo.pcap", env!("CARGO_MANIFEST_DIR"));
+    let mut src = crate::source::FileSource::open(&path).unwrap();
+    let mut frames = Vec::new();
+    while let Ok(Some(f)) = crate::source::Source::next_frame(&mut src) {
+        frames.push((f.ts, f.orig_len, f.data.to_vec()));
+    }
+    let frame = |i: usize| Frame {
+        ts: frames[i].0,
+        link: LinkType::ETHERNET,
+        orig_len: frames[i].1,
+        data: &frames[i].2,
+    };
+    let mut app = App::new(Index::in_memory(), "live", false, true);
+    app.tail = true;
+    for i in 0..4 {
+        app.append(&frame(i));
+    }
+    assert_eq!((app.len(), app.selected), (4, 3));
+    app.key(Key::Up);
+    app.append(&frame(4));
+    assert_eq!((app.len(), app.selected), (5, 2), "scrolled up: stays");
+    app.key(Key::Char('G'));
+    app.append(&frame(5));
+    assert_eq!(app.selected, 5, "G follows the tail again");
+    app.key(Key::Char(' '));
+    app.append(&frame(6));
+    assert_eq!(
+        (app.len(), app.index.len()),
+        (6, 7),
+        "paused: shown list frozen"
+    );
+    app.key(Key::Char(' '));
+    assert_eq!(app.len(), 7);
+    // Appended frames are tracked like a file's: the handshake's SYN-ACK goes to the client.
+    assert_eq!(
+        app.index.meta[1].track.map(|t| t.dir),
+        Some(crate::track::Dir::ToClient)
+    );
+    // And filtered as they come.
+    app.apply_filter("tcp[tcpflags] & tcp-push != 0");
+    let before = app.len();
+    for i in 7..frames.len() {
+        app.append(&frame(i));
+    }
+    assert!(app.len() > before);
+    let s = screen(&mut app, (80, 24));
+    assert!(s.contains("PSH"), "{s}");
+}
