@@ -282,7 +282,12 @@ pub const LESSONS: &[Lesson] = &[
         ],
         look_for: &[
             "TCP is the same over IPv6: the same flags, seq and ack",
-            "the SYN's MSS is smaller than over IPv4: the IPv6 header takes 40 bytes where IPv4's takes 20",
+            // Linux: IPv4's MSS is min(MTU - 40, 65535 - 40) because the 16-bit Total Length
+            // (RFC 791 §3.1) counts the headers: 65495 on lo (MTU 65536). IPv6's is MTU - 40 - 20
+            // (ip6_default_advmss): 65476; its Payload Length (RFC 8200 §3) leaves the 40-byte
+            // header out, so it is not capped below that. Checked: lo MTU 65535 gives 65495 and
+            // 65475, MTU 65000 gives 64960 and 64940.
+            "the SYN's MSS is smaller than over IPv4: with lo's MTU of 65536, IPv6's is 65536 - 40 (IPv6 header) - 20 (TCP header) = 65476, while IPv4's is capped at 65535 - 20 - 20 = 65495 by its 16-bit Total Length, which counts the headers",
         ],
         try_next: &[
             "run `sockscope demo tcp-echo --host ::1 --port 7007` and `nc -6 ::1 7007`; watch with `sockscope live 'ip6 and port 7007'`",
