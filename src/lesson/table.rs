@@ -162,7 +162,9 @@ pub const LESSONS: &[Lesson] = &[
         look_for: &[
             "three SYNs to the same server port, from three different ephemeral client ports",
             "a connection is told apart by its four numbers: client address and port, server address and port",
-            "each connection counts its own seq and ack from 0: only the client port tells the three conversations apart",
+            // RFC 9293 §3.4.1: each connection starts from its own ISN; the views show seq and
+            // ack relative to it, as Wireshark does.
+            "the seq and ack shown are relative to each connection's own initial sequence number (ISN), so all three count from 0: only the client port tells the three conversations apart",
         ],
         try_next: &[
             "run `sockscope demo threaded --port 7009` and several `nc 127.0.0.1 7009` in other terminals",
