@@ -199,7 +199,10 @@ fn verbose_explains_a_wrong_checksum_on_loopback() {
     let out = replay(&path, &["-v", "-c", "1"]);
     std::fs::remove_file(&path).unwrap();
     assert!(
-        out.contains("checksum: 0x0000 (incorrect, should be 0xcf76) — usually checksum offload"),
+        out.contains(
+            "checksum: 0x0000 (incorrect, should be 0xcf76) — loopback: Linux leaves the checksum \
+             unfinished (CHECKSUM_PARTIAL)"
+        ),
         "{out}"
     );
     assert!(out.contains("header checksum: 0xe08b (correct)"), "{out}");
@@ -230,8 +233,9 @@ fn verbose_names_the_offload_placeholder() {
     let json = replay(&path, &["--json", "-c", "1"]);
     std::fs::remove_file(&path).unwrap();
     let want = format!(
-        "checksum: 0x{placeholder:04x} (incorrect, should be 0xcf76) — checksum offload: the \
-         field holds just the pseudo-header sum"
+        "checksum: 0x{placeholder:04x} (incorrect, should be 0xcf76) — the pseudo-header sum \
+         Linux leaves for a checksum to be finished later (CHECKSUM_PARTIAL); on loopback nothing \
+         finishes it"
     );
     assert!(out.contains(&want), "{out}");
     assert!(

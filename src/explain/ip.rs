@@ -253,8 +253,11 @@ const RANGES4: &[Range4] = &[
         24,
         "multicast, local network control block",
         "RFC 5771 §4",
-        "Link-local multicast: routers never forward it (it is sent with TTL 1), for protocols \
-         such as IGMP, OSPF, mDNS.",
+        // RFC 5771 §4: the block is "not forwarded off link", whatever the TTL. IGMP sends with
+        // TTL 1 (RFC 3376 §4), OSPF too (RFC 2328 §A.1); mDNS sends with TTL 255 (RFC 6762 §11),
+        // so TTL is not what keeps it on the link.
+        "Link-local multicast: routers do not forward it, whatever its TTL (IGMP and OSPF send \
+         it with TTL 1, mDNS with TTL 255), for protocols such as IGMP, OSPF, mDNS.",
         MULTICAST_SOCKET,
     ),
     (

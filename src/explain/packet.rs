@@ -124,6 +124,7 @@ pub fn explain_file(file: &str, number: u64) -> Result<PacketExplanation, Failur
                 info,
                 tracker: &tracker,
                 scales: &scales,
+                local_ports: super::port::local_port_range(),
             };
             return Ok(explain_packet(&p, &ctx));
         }
@@ -138,6 +139,8 @@ pub struct Context<'a> {
     pub tracker: &'a Tracker,
     /// Window scale from the SYN of each (flow, towards server) direction.
     pub scales: &'a HashMap<(u32, bool), Option<u8>>,
+    /// This machine's net.ipv4.ip_local_port_range, when it could be read.
+    pub local_ports: Option<(u16, u16)>,
 }
 
 /// Explains one decoded packet.
@@ -619,26 +622,29 @@ fn checksum_note(what: &str, v: ChecksumStatus, stored: u16, lo: bool) -> String
         ),
         ChecksumStatus::OffloadPlaceholder { expected: computed } => format!(
             "{what} checksum 0x{stored:04x} is not the right one (0x{computed:04x}), but it is \
-             exactly the sum of the pseudo-header: the placeholder the kernel leaves when \
-             checksum offload is on. The capture saw the packet before the network card (or, on \
-             loopback, nobody) filled in the real checksum. {}",
-            OFFLOAD
+             exactly the sum of the pseudo-header, which the field holds until the checksum is \
+             finished. {OFFLOAD}"
         ),
         ChecksumStatus::Incorrect { expected: computed } if lo => format!(
             "{what} checksum 0x{stored:04x} is wrong (should be 0x{computed:04x}), which is \
-             normal here: {OFFLOAD}"
+             normal here. {OFFLOAD}"
         ),
         ChecksumStatus::Incorrect { expected: computed } => format!(
             "{what} checksum 0x{stored:04x} is wrong (should be 0x{computed:04x}). If this \
-             capture was taken on the sending machine, that is checksum offload: {OFFLOAD} A \
+             capture was taken on the sending machine, that is checksum offload. {OFFLOAD} A \
              packet that really arrives with a wrong checksum is dropped by the receiver."
         ),
     }
 }
 
-const OFFLOAD: &str = "the sending kernel leaves the checksum to the network card, after the \
-point where packets are captured, and on loopback (lo) Linux never computes it at all since the \
-bytes cannot be damaged. Wireshark and tcpdump -vv report the same; the receiver is not affected.";
+// Linux marks such a packet CHECKSUM_PARTIAL: a network card completes the checksum after the
+// capture point, and on lo nothing does; the receiving kernel takes CHECKSUM_PARTIAL as verified
+// (skb_csum_unnecessary in include/linux/skbuff.h).
+const OFFLOAD: &str = "Linux left the checksum to be finished after the point where packets are \
+captured (CHECKSUM_PARTIAL): a network card fills it in on the way out (checksum offload), and \
+on loopback (lo), where there is no card and the bytes cannot be damaged, nobody does and the \
+receiving kernel accepts the packet unchecked. Wireshark and tcpdump -vv report the same; the \
+receiver is not affected.";
 
 fn ipv4_header(h: &decode::Ipv4Summary<'_>, off: usize) -> Header {
     let hb = h.header;
@@ -1093,17 +1099,60 @@ fn verify_transport(p: &Packet<'_>) -> ChecksumStatus {
     checksum::transport(p).unwrap_or(ChecksumStatus::Unverifiable)
 }
 
-fn port_meaning(port: u16, proto: crate::services::Proto, side: &str) -> String {
-    let svc = crate::services::name(port, proto);
+/// Linux's default net.ipv4.ip_local_port_range (Documentation/networking/ip-sysctl.rst).
+const LINUX_EPHEMERAL: (u16, u16) = (32768, 60999);
+
+/// What the connection tells about a port: which end it belongs to, when the handshake shows
+/// it, and whether its addresses are loopback ones (the traffic never left the machine).
+#[derive(Clone, Copy, Default)]
+struct PortRoles {
+    /// Some(true): the source port is the client's; Some(false): the destination port is.
+    src_is_client: Option<bool>,
+    loopback: bool,
+    /// This machine's net.ipv4.ip_local_port_range, when it could be read.
+    local_range: Option<(u16, u16)>,
+}
+
+fn port_meaning(
+    port: u16,
+    proto: crate::services::Proto,
+    side: &str,
+    client: bool,
+    r: PortRoles,
+) -> String {
+    // RFC 6335 §6: IANA's system (0-1023), user (1024-49151) and dynamic (49152-65535)
+    // ranges, which say what IANA assigns, not where a kernel picks its ephemeral ports.
     let (range, _) = super::port::range_of(port);
-    match svc {
+    if client {
+        // A client's port comes from its kernel at connect() (RFC 6056 §2: "ephemeral port"),
+        // in Linux from ip_local_port_range.
+        let (lo, hi) = LINUX_EPHEMERAL;
+        let from = match r.local_range {
+            Some((a, b)) if r.loopback && (a, b) != LINUX_EPHEMERAL => format!(
+                "{a}-{b} on this machine (net.ipv4.ip_local_port_range), if this loopback \
+                 capture was made here"
+            ),
+            _ if (lo..=hi).contains(&port) => {
+                format!("in Linux's default ephemeral range ({lo}-{hi})")
+            }
+            _ => format!(
+                "outside Linux's default ephemeral range ({lo}-{hi}): the sender's range differs \
+                 or its program bound the port itself"
+            ),
+        };
+        return format!(
+            "{side} port: the client's, which its kernel picks at connect() unless the program \
+             bound one: {from}; IANA: {range}"
+        );
+    }
+    match crate::services::name(port, proto) {
         Some(s) => format!("{side} port: {s}, {range}"),
         None => format!("{side} port: {range}"),
     }
 }
 
 /// The two port fields that start TCP and UDP headers.
-fn port_fields(src: u16, dst: u16, proto: crate::services::Proto) -> [Field; 2] {
+fn port_fields(src: u16, dst: u16, proto: crate::services::Proto, r: PortRoles) -> [Field; 2] {
     [
         field(
             "Source Port",
@@ -1111,7 +1160,7 @@ fn port_fields(src: u16, dst: u16, proto: crate::services::Proto) -> [Field; 2] 
             0,
             16,
             src.to_string(),
-            port_meaning(src, proto, "sender's"),
+            port_meaning(src, proto, "sender's", r.src_is_client == Some(true), r),
         ),
         field(
             "Destination Port",
@@ -1119,7 +1168,7 @@ fn port_fields(src: u16, dst: u16, proto: crate::services::Proto) -> [Field; 2] 
             16,
             16,
             dst.to_string(),
-            port_meaning(dst, proto, "receiver's"),
+            port_meaning(dst, proto, "receiver's", r.src_is_client == Some(false), r),
         ),
     ]
 }
@@ -1133,7 +1182,9 @@ fn flags_sentence(f: TcpFlags, has_data: bool) -> String {
     if f.syn() && !f.ack() {
         s.push("step 1 of the three-way handshake: the client asks to open a connection and announces its initial sequence number (ISN)");
     } else if f.syn() {
-        s.push("step 2 of the three-way handshake: the server accepts, acknowledges the client's SYN and announces its own ISN");
+        // RFC 9293 §3.5: the listening TCP answers the SYN; the application's accept() only
+        // takes a connection the kernel has already completed (Linux's accept queue).
+        s.push("step 2 of the three-way handshake: the server's kernel acknowledges the client's SYN and announces its own ISN, by itself (the server program's accept() only picks up the completed connection)");
     } else if f.ack() && !f.fin() && !f.rst() && !has_data {
         s.push("an acknowledgement without data: it confirms what the other side sent (step 3 of the handshake when it follows a SYN+ACK)");
     }
@@ -1165,15 +1216,31 @@ fn flags_sentence(f: TcpFlags, has_data: bool) -> String {
         .filter(|(b, _, _)| f.has(*b))
         .map(|(_, _, n)| *n)
         .collect();
-    let mut text = format!("Flags {}: {}.", names.join("+"), s.join(". "));
-    if let Some(c) = text
-        .get(7 + names.join("+").len()..)
-        .and_then(|r| r.chars().nth(2))
-    {
-        let at = 7 + names.join("+").len() + 2;
-        text.replace_range(at..at + c.len_utf8(), &c.to_uppercase().to_string());
+    let body = s.join(". ");
+    // The first letter of the first sentence in upper case ("Step 1", not "sTep 1").
+    let mut chars = body.chars();
+    let body = match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => body,
+    };
+    format!("Flags {}: {body}.", names.join("+"))
+}
+
+/// Where an announced MSS comes from. RFC 6691 §2 (and RFC 9293 §3.7.1): the MTU minus the
+/// fixed IP and TCP headers. Linux (ipv4_default_advmss) also caps IPv4's at 65535 - 40, since
+/// the 16-bit Total Length counts the headers (RFC 791 §3.1): lo's MTU 65536 would give 65496.
+/// IPv6's Payload Length leaves its header out (RFC 8200 §3), so ip6_default_advmss gives
+/// 65536 - 40 - 20 = 65476 on lo. Checked in a namespace: lo MTU 65535 gives 65495 and 65475.
+fn mss_origin(m: u16) -> String {
+    match m {
+        65495 => "65535 - 20 - 20: the most IPv4's 16-bit Total Length allows; Linux caps the \
+                  MTU minus 40 to it, which on lo (MTU 65536) would be 65496"
+            .into(),
+        65476 => "65536 - 40 - 20: an MTU of 65536 (lo's) minus the IPv6 and TCP headers".into(),
+        _ => "normally the sender's MTU minus the IP and TCP headers without options, \
+              e.g. 1500 - 20 - 20 = 1460 for IPv4 over Ethernet"
+            .into(),
     }
-    text
 }
 
 fn option_explain(o: &TcpOption<'_>) -> (&'static str, &'static str, String, String) {
@@ -1195,8 +1262,9 @@ fn option_explain(o: &TcpOption<'_>) -> (&'static str, &'static str, String, Str
             "MSS",
             format!("MSS {m}"),
             format!(
-                "kind 2: the largest segment data this side accepts, {m} bytes (the link MTU \
-                 minus the IP and TCP headers); only in SYNs (RFC 9293 §3.7.1)"
+                "kind 2: the largest segment data this side accepts, {m} bytes ({}); only in SYNs \
+                 (RFC 9293 §3.7.1)",
+                mss_origin(m)
             ),
         ),
         TcpOption::WindowScale(s) => (
@@ -1259,7 +1327,17 @@ fn tcp_header(p: &Packet<'_>, t: &decode::TcpSummary<'_>, ctx: &Context<'_>) -> 
     let f16 = t.flags.0;
     let bit = |m: u16| if f16 & m != 0 { "1" } else { "0" };
     let rel = ctx.info;
-    let [sp, dp] = port_fields(t.src_port, t.dst_port, Proto::Tcp);
+    let roles = PortRoles {
+        // Only a handshake in the file says for sure which end is the client.
+        src_is_client: rel
+            .filter(|i| matches!(i.roles, RoleBasis::Syn | RoleBasis::SynAck))
+            .map(|i| i.dir == Dir::ToServer),
+        loopback: [p.src_ip(), p.dst_ip()]
+            .iter()
+            .all(|a| a.is_some_and(|a| a.is_loopback())),
+        local_range: ctx.local_ports,
+    };
+    let [sp, dp] = port_fields(t.src_port, t.dst_port, Proto::Tcp, roles);
     let mut f = vec![
         sp,
         dp,
@@ -1583,7 +1661,7 @@ fn connection_note(
 fn udp_header(p: &Packet<'_>, u: &decode::UdpSummary) -> Header {
     use crate::services::Proto;
     let v = verify_transport(p);
-    let [sp, dp] = port_fields(u.src_port, u.dst_port, Proto::Udp);
+    let [sp, dp] = port_fields(u.src_port, u.dst_port, Proto::Udp, PortRoles::default());
     let f = vec![
         sp,
         dp,
@@ -1990,6 +2068,69 @@ mod tests {
     use super::*;
     use crate::source::Frame;
 
+    /// The first letter of the flags sentence is the one in upper case ("Step 1", not "sTep 1").
+    #[test]
+    fn flags_sentence_starts_with_a_capital() {
+        // TCP flag bits: SYN 0x02, ACK 0x10 (RFC 9293 §3.1).
+        assert!(flags_sentence(TcpFlags(0x02), false).starts_with("Flags SYN: Step 1 of"));
+        assert!(flags_sentence(TcpFlags(0x10), false).starts_with("Flags ACK: An acknowledgement"));
+        let synack = flags_sentence(TcpFlags(0x12), false);
+        assert!(
+            synack.contains("the server's kernel acknowledges"),
+            "{synack}"
+        );
+    }
+
+    /// The MSS arithmetic, measured on Linux 6.18 in a namespace (lo MTU 65536, 65535, 65000:
+    /// IPv4 65495, 65495, 64960; IPv6 65476, 65475, 64940).
+    #[test]
+    fn mss_origin_gives_the_real_arithmetic() {
+        assert!(mss_origin(65495).starts_with("65535 - 20 - 20"));
+        assert!(mss_origin(65476).starts_with("65536 - 40 - 20"));
+        assert!(mss_origin(1460).contains("1500 - 20 - 20 = 1460"));
+    }
+
+    /// A client's port is called ephemeral only when the handshake says it is the client's.
+    #[test]
+    fn a_client_port_is_ephemeral() {
+        use crate::services::Proto;
+        let r = PortRoles {
+            src_is_client: Some(true),
+            loopback: true,
+            local_range: Some(LINUX_EPHEMERAL),
+        };
+        let [sp, dp] = port_fields(44716, 7007, Proto::Tcp, r);
+        assert!(
+            sp.meaning
+                .contains("Linux's default ephemeral range (32768-60999)")
+        );
+        assert!(!dp.meaning.contains("ephemeral"), "{}", dp.meaning);
+        let other = PortRoles {
+            local_range: Some((20000, 30000)),
+            ..r
+        };
+        let [sp, _] = port_fields(20001, 7007, Proto::Tcp, other);
+        assert!(
+            sp.meaning.contains("20000-30000 on this machine"),
+            "{}",
+            sp.meaning
+        );
+        let [sp, _] = port_fields(
+            2000,
+            7007,
+            Proto::Tcp,
+            PortRoles {
+                loopback: false,
+                ..r
+            },
+        );
+        assert!(
+            sp.meaning.contains("outside Linux's default"),
+            "{}",
+            sp.meaning
+        );
+    }
+
     /// Never panic on input bytes: random frames, and a valid frame cut at every length and
     /// with every byte flipped, on every link type.
     #[test]
@@ -2060,6 +2201,7 @@ mod tests {
                     info: None,
                     tracker: &tracker,
                     scales: &scales,
+                    local_ports: None,
                 };
                 let e = explain_packet(&p, &ctx);
                 let _ = e.to_text(true);

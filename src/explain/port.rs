@@ -55,6 +55,13 @@ pub fn parse_spec(s: &str) -> Result<PortSpec, String> {
     }
 }
 
+/// This machine's net.ipv4.ip_local_port_range: where its kernel picks ephemeral ports.
+pub fn local_port_range() -> Option<(u16, u16)> {
+    let s = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").ok()?;
+    let mut it = s.split_whitespace().map(|x| x.parse::<u16>().ok());
+    Some((it.next()??, it.next()??))
+}
+
 /// What this machine says about ports right now. Tests build their own.
 #[derive(Clone, Debug, Default)]
 pub struct MachineFacts {
@@ -74,12 +81,8 @@ pub struct MachineFacts {
 impl MachineFacts {
     pub fn of_this_machine() -> MachineFacts {
         let read = |p: &str| std::fs::read_to_string(p).ok();
-        let ephemeral = read("/proc/sys/net/ipv4/ip_local_port_range").and_then(|s| {
-            let mut it = s.split_whitespace().map(|x| x.parse::<u16>().ok());
-            Some((it.next()??, it.next()??))
-        });
         MachineFacts {
-            ephemeral,
+            ephemeral: local_port_range(),
             unprivileged_start: read("/proc/sys/net/ipv4/ip_unprivileged_port_start")
                 .and_then(|s| s.trim().parse().ok()),
             etc_services: read("/etc/services").map(|t| sockets::parse_etc_services(&t)),
@@ -133,10 +136,12 @@ impl MachineFacts {
 /// The IANA range of a port (RFC 6335 §6).
 pub fn range_of(port: u16) -> (&'static str, &'static str) {
     match port {
+        // RFC 6335 §6: port 0 is reserved. As a bind() argument it means "any port": Linux's
+        // inet_bind picks a free one from ip_local_port_range (inet_csk_get_port).
         0 => (
-            "reserved (0)",
-            "Port 0 is never used on the wire: bind() to port 0 asks the kernel to pick a free \
-             ephemeral port.",
+            "reserved (0, RFC 6335 §6)",
+            "Port 0 is reserved and assigned to no service. As a bind() argument it means \
+             \"any port\": the kernel picks a free ephemeral port, and getsockname() tells which.",
         ),
         1..=1023 => (
             "well-known / system (0-1023, RFC 6335)",
@@ -302,6 +307,11 @@ impl PortExplanation<'_> {
     fn privilege(&self) -> String {
         let p = self.spec.port as u32;
         match self.facts.unprivileged_start {
+            // Linux checks CAP_NET_BIND_SERVICE only for a nonzero port below the start
+            // (`if (snum && inet_port_requires_bind_service(...))` in net/ipv4/af_inet.c).
+            _ if p == 0 => "Binding port 0 needs no privilege: the kernel picks a free \
+                            ephemeral port, never a privileged one."
+                .into(),
             Some(start) if p < start => format!(
                 "Binding it needs privilege: ports below {start} (net.ipv4.ip_unprivileged_port_start \
                  on this machine) need root or CAP_NET_BIND_SERVICE."
@@ -320,6 +330,10 @@ impl PortExplanation<'_> {
     fn ephemeral(&self) -> String {
         let p = self.spec.port;
         match self.facts.ephemeral {
+            Some((lo, hi)) if p == 0 => format!(
+                "This machine picks ephemeral ports from {lo}-{hi} \
+                 (net.ipv4.ip_local_port_range): bind() to port 0 gets one of those."
+            ),
             Some((lo, hi)) if (lo..=hi).contains(&p) => format!(
                 "This machine picks ephemeral ports from {lo}-{hi} (net.ipv4.ip_local_port_range): \
                  {p} is inside, so the kernel may give it to any connect() or bind(port 0). A \
@@ -406,7 +420,13 @@ impl PortExplanation<'_> {
         ));
         let list = self.sockets();
         let _ = writeln!(o, "\nOn this machine now");
-        if list.is_empty() {
+        if list.is_empty() && self.spec.port == 0 {
+            o.push_str(&wrap(
+                "No socket is bound to port 0: bind() replaces it with the port the kernel picks.",
+                "  ",
+                96,
+            ));
+        } else if list.is_empty() {
             let _ = writeln!(
                 o,
                 "  No socket uses port {} right now: bind() to it would succeed (given the privilege \
@@ -452,8 +472,9 @@ impl PortExplanation<'_> {
             "proto": self.spec.proto.map(|p| if p == Proto::Tcp { "tcp" } else { "udp" }),
             "range": range,
             "range_meaning": range_meaning,
-            "privileged": self.facts.unprivileged_start.map(|s| (self.spec.port as u32) < s)
-                .unwrap_or(self.spec.port < 1024),
+            "privileged": self.spec.port != 0
+                && self.facts.unprivileged_start.map(|s| (self.spec.port as u32) < s)
+                    .unwrap_or(self.spec.port < 1024),
             "privilege": self.privilege(),
             "unprivileged_port_start": self.facts.unprivileged_start,
             "ephemeral_range": self.facts.ephemeral.map(|(a, b)| json!([a, b])),
@@ -537,5 +558,27 @@ mod tests {
         assert!(range_of(22).0.starts_with("well-known"));
         assert!(range_of(1024).0.starts_with("registered"));
         assert!(range_of(49152).0.starts_with("dynamic"));
+    }
+
+    /// bind() to port 0 asks for any free ephemeral port: no privilege needed (audit item 8).
+    #[test]
+    fn port_zero_needs_no_privilege() {
+        let facts = MachineFacts {
+            ephemeral: Some((32768, 60999)),
+            unprivileged_start: Some(1024),
+            ..MachineFacts::default()
+        };
+        let e = explain(parse_spec("0").unwrap(), &facts);
+        let text = e.to_text();
+        assert!(text.contains("needs no privilege"), "{text}");
+        assert!(!text.contains("needs privilege"), "{text}");
+        assert!(
+            text.contains("the kernel picks a free ephemeral port"),
+            "{text}"
+        );
+        assert!(text.contains("gets one of those"), "{text}");
+        assert_eq!(e.to_json()["privileged"], false);
+        let e80 = explain(parse_spec("80").unwrap(), &facts);
+        assert_eq!(e80.to_json()["privileged"], true);
     }
 }

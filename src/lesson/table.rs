@@ -162,7 +162,9 @@ pub const LESSONS: &[Lesson] = &[
         look_for: &[
             "three SYNs to the same server port, from three different ephemeral client ports",
             "a connection is told apart by its four numbers: client address and port, server address and port",
-            "each connection counts its own seq and ack from 0: only the client port tells the three conversations apart",
+            // RFC 9293 §3.4.1: each connection starts from its own ISN; the views show seq and
+            // ack relative to it, as Wireshark does.
+            "the seq and ack shown are relative to each connection's own initial sequence number (ISN), so all three count from 0: only the client port tells the three conversations apart",
         ],
         try_next: &[
             "run `sockscope demo threaded --port 7009` and several `nc 127.0.0.1 7009` in other terminals",
@@ -282,7 +284,12 @@ pub const LESSONS: &[Lesson] = &[
         ],
         look_for: &[
             "TCP is the same over IPv6: the same flags, seq and ack",
-            "the SYN's MSS is smaller than over IPv4: the IPv6 header takes 40 bytes where IPv4's takes 20",
+            // Linux: IPv4's MSS is min(MTU - 40, 65535 - 40) because the 16-bit Total Length
+            // (RFC 791 §3.1) counts the headers: 65495 on lo (MTU 65536). IPv6's is MTU - 40 - 20
+            // (ip6_default_advmss): 65476; its Payload Length (RFC 8200 §3) leaves the 40-byte
+            // header out, so it is not capped below that. Checked: lo MTU 65535 gives 65495 and
+            // 65475, MTU 65000 gives 64960 and 64940.
+            "the SYN's MSS is smaller than over IPv4: with lo's MTU of 65536, IPv6's is 65536 - 40 (IPv6 header) - 20 (TCP header) = 65476, while IPv4's is capped at 65535 - 20 - 20 = 65495 by its 16-bit Total Length, which counts the headers",
         ],
         try_next: &[
             "run `sockscope demo tcp-echo --host ::1 --port 7007` and `nc -6 ::1 7007`; watch with `sockscope live 'ip6 and port 7007'`",

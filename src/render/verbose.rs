@@ -264,6 +264,9 @@ struct Checksum {
     /// Whether a wrong value is likely checksum offload (`checksum::likely_offload`); never for
     /// the IPv4 header, whose checksum the sending kernel always computes.
     likely_offload: bool,
+    /// Whether the packet never left this machine (loopback addresses or a loopback link):
+    /// there is no network card to finish an offloaded checksum.
+    loopback: bool,
 }
 
 impl Checksum {
@@ -272,6 +275,7 @@ impl Checksum {
             value: h.checksum,
             status: Some(checksum::ipv4(h)),
             likely_offload: false,
+            loopback: false,
         }
     }
 
@@ -281,6 +285,10 @@ impl Checksum {
             value,
             status: checksum::transport(p),
             likely_offload: checksum::likely_offload(p),
+            loopback: {
+                let lo = |a: Option<std::net::IpAddr>| a.is_some_and(|a| a.is_loopback());
+                lo(p.src_ip()) || lo(p.dst_ip()) || matches!(p.link, Link::Loopback { .. })
+            },
         }
     }
 }
@@ -292,7 +300,13 @@ impl fmt::Display for Checksum {
             Some(ChecksumStatus::Correct) => f.write_str(" (correct)"),
             Some(ChecksumStatus::Incorrect { expected }) => {
                 write!(f, " (incorrect, should be 0x{expected:04x})")?;
-                if self.likely_offload {
+                if self.likely_offload && self.loopback {
+                    // See below: on lo nobody finishes the checksum.
+                    f.write_str(
+                        " — loopback: Linux leaves the checksum unfinished (CHECKSUM_PARTIAL) \
+                         since lo cannot damage the bytes, and no network card exists to fill it in",
+                    )?;
+                } else if self.likely_offload {
                     f.write_str(
                         " — usually checksum offload: this host sent the packet and its network \
                          card fills the checksum in after the capture point",
@@ -300,6 +314,16 @@ impl fmt::Display for Checksum {
                 }
                 Ok(())
             }
+            // Linux's CHECKSUM_PARTIAL: the field holds the pseudo-header sum. On lo no device
+            // completes it, and the receiver takes CHECKSUM_PARTIAL as verified
+            // (skb_csum_unnecessary in include/linux/skbuff.h).
+            Some(ChecksumStatus::OffloadPlaceholder { expected }) if self.loopback => write!(
+                f,
+                " (incorrect, should be 0x{expected:04x}) — the pseudo-header sum Linux leaves \
+                 for a checksum to be finished later (CHECKSUM_PARTIAL); on loopback nothing \
+                 finishes it: no network card, lo cannot damage the bytes, and the receiver \
+                 accepts it unchecked"
+            ),
             Some(ChecksumStatus::OffloadPlaceholder { expected }) => write!(
                 f,
                 " (incorrect, should be 0x{expected:04x}) — checksum offload: the field holds \
@@ -684,6 +708,7 @@ mod tests {
             value: 0x1234,
             status: Some(status),
             likely_offload,
+            loopback: false,
         }
         .to_string()
     }
