@@ -294,7 +294,11 @@ enum Step {
         data: Range<usize>,
         options: Range<usize>,
     },
-    Skip(usize),
+    /// A block without a packet; `counted` when it was passed over unread.
+    Skip {
+        len: usize,
+        counted: bool,
+    },
 }
 
 impl Source for FileSource {
@@ -340,10 +344,10 @@ impl Source for FileSource {
                         data: &self.input.buf[base + data.start..base + data.end],
                     }));
                 }
-                Ok(Step::Skip(len)) => {
+                Ok(Step::Skip { len, counted }) => {
                     self.input.start += len;
                     self.offset += len as u64;
-                    self.skipped_blocks += 1;
+                    self.skipped_blocks += u64::from(counted);
                 }
                 Ok(Step::Need(n)) => {
                     if !self.input.fill(n).map_err(SourceError::Io)? {
@@ -425,7 +429,11 @@ fn pcap_step(
 fn pcapng_step(section: &mut Section, b: &[u8]) -> Result<Step, String> {
     match section.parse(b, MAX_RECORD) {
         Ok(Parsed::Need(n)) => Ok(Step::Need(n)),
-        Ok(Parsed::Other { len }) => Ok(Step::Skip(len)),
+        Ok(Parsed::Described { len }) => Ok(Step::Skip {
+            len,
+            counted: false,
+        }),
+        Ok(Parsed::Other { len }) => Ok(Step::Skip { len, counted: true }),
         Ok(Parsed::Packet(p)) => {
             let link = section
                 .interfaces

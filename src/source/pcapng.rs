@@ -88,7 +88,11 @@ pub enum Parsed {
     /// The slice is shorter than the block: this many bytes are needed from its start.
     Need(usize),
     Packet(PacketAt),
-    /// A block without a packet (section, interface, statistics, names, custom, unknown).
+    /// A section header or interface description, now part of the section's state.
+    Described {
+        len: usize,
+    },
+    /// A block passed over (statistics, names, decryption secrets, custom, unknown).
     Other {
         len: usize,
     },
@@ -316,7 +320,7 @@ impl Section {
                 }
                 self.big_endian = big;
                 self.interfaces.clear();
-                Ok(Parsed::Other { len: len_us })
+                Ok(Parsed::Described { len: len_us })
             }
             INTERFACE_DESCRIPTION => {
                 // link type (16 bits), reserved (16), snap length (32), options (§4.2)
@@ -347,7 +351,7 @@ impl Section {
                     }
                 }
                 self.interfaces.push(iface);
-                Ok(Parsed::Other { len: len_us })
+                Ok(Parsed::Described { len: len_us })
             }
             ENHANCED_PACKET | PACKET => {
                 // EPB: interface (32), timestamp (64), captured and original length (32 each);
