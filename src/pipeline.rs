@@ -54,6 +54,12 @@ pub fn run(
         if limits.count.is_some_and(|c| st.shown >= c) {
             break End::Done;
         }
+        // A source about to wait for input (a pipe being written to): show what is printed.
+        if source.may_wait()
+            && let Err(e) = out.flush()
+        {
+            break classify(e);
+        }
         let frame = match source.next_frame() {
             Ok(Some(f)) => f,
             Ok(None) => break End::Done,

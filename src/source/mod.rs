@@ -7,6 +7,7 @@
 pub mod live;
 pub mod memory;
 pub mod pcap;
+pub mod pcapng;
 
 use std::fmt;
 
@@ -165,6 +166,12 @@ pub enum SourceError {
 /// A stream of frames. `Ok(None)` is the clean end; an `Err` ends the stream too.
 pub trait Source {
     fn next_frame(&mut self) -> Result<Option<Frame<'_>>, SourceError>;
+
+    /// Whether the next call may have to wait for input that has not arrived yet (a capture
+    /// still being written to a pipe), so that a caller can first flush what it has printed.
+    fn may_wait(&self) -> bool {
+        false
+    }
 }
 
 #[cfg(test)]

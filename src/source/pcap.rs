@@ -1,49 +1,42 @@
-//! Capture files: pcap (µs and ns, both byte orders) and pcapng (many interfaces, if_tsresol),
-//! streamed through a bounded buffer so a file of any size is read in constant memory.
+//! Capture files: pcap (µs and ns, both byte orders) and pcapng (see [`super::pcapng`]), streamed
+//! through a bounded buffer so a file of any size is read in constant memory, and a record is
+//! delivered as soon as its bytes are there (a pipe that a capture is still being written to is
+//! shown as it grows).
 //!
-//! Framing is done by `pcap-file`'s slice parsers; this module owns the buffer, so that a damaged
-//! or cut-off file ends with a clear message after every complete record was delivered, and a
-//! malformed record can never make the reader loop (a pitfall of `pcap-file` 2.0's reader).
+//! This module owns the buffer, so that a damaged or cut-off file ends with a clear message after
+//! every complete record was delivered, and a malformed record can never make the reader loop.
 
 use std::fs::File;
 use std::io::{self, Read};
+use std::ops::Range;
 
-use pcap_file::Endianness;
-use pcap_file::pcap::{PcapParseError, PcapParser};
-use pcap_file::pcapng::PcapNgParseError;
-use pcap_file::pcapng::{Block, PcapNgParser, blocks::enhanced_packet::EnhancedPacketBlock};
-
+use super::pcapng::{self, Interface, OPT_COMMENT, Options, Parsed, Section, u32_at};
 use super::{Frame, LinkType, Source, SourceError, Timestamp};
 
-/// How much is read from the file at a time.
+/// The buffer's first size; it grows (up to [`MAX_RECORD`]) only for a record larger than it.
 const CHUNK: usize = 1 << 20;
 /// No record may be larger than this: a bigger length field means the file is damaged.
 const MAX_RECORD: usize = 64 << 20;
+/// A pcap file header, and a pcap record header (pcap-savefile(5)).
+const PCAP_HEADER: usize = 24;
+const PCAP_RECORD: usize = 16;
 
-const PCAP_MAGICS: [[u8; 4]; 4] = [
-    [0xd4, 0xc3, 0xb2, 0xa1],
-    [0xa1, 0xb2, 0xc3, 0xd4],
-    [0x4d, 0x3c, 0xb2, 0xa1],
-    [0xa1, 0xb2, 0x3c, 0x4d],
-];
+/// pcap magics: microseconds and nanoseconds, as little- and big-endian writers store them.
+const PCAP_MICRO_LE: [u8; 4] = [0xd4, 0xc3, 0xb2, 0xa1];
+const PCAP_MICRO_BE: [u8; 4] = [0xa1, 0xb2, 0xc3, 0xd4];
+const PCAP_NANO_LE: [u8; 4] = [0x4d, 0x3c, 0xb2, 0xa1];
+const PCAP_NANO_BE: [u8; 4] = [0xa1, 0xb2, 0x3c, 0x4d];
 /// The bits of the link-type field that hold the link type (pcap-savefile(5)).
 const LINKTYPE_MASK: u32 = 0x03ff_ffff;
-const PCAPNG_MAGIC: [u8; 4] = [0x0a, 0x0d, 0x0d, 0x0a];
-/// The byte-order magic of a pcapng section header, as a big-endian section writes it.
-const BYTE_ORDER_MAGIC_BE: [u8; 4] = [0x1a, 0x2b, 0x3c, 0x4d];
-/// pcapng block types that carry packets (enhanced, simple, obsolete packet block).
-const PACKET_BLOCK_TYPES: [u32; 3] = [6, 3, 2];
 
 enum Format {
     Pcap {
-        parser: PcapParser,
         link: LinkType,
-        units: u64,
+        snaplen: u32,
+        nanosecond: bool,
         big_endian: bool,
     },
-    PcapNg {
-        parser: PcapNgParser,
-    },
+    PcapNg(Section),
 }
 
 /// The kind of file being read, for messages and `-q` summaries.
@@ -56,19 +49,71 @@ pub enum FileKind {
 /// Reads frames from a pcap or pcapng stream.
 pub struct FileSource {
     path: String,
+    input: Input,
+    done: bool,
+    format: Format,
+    /// Bytes of records consumed so far, for error positions.
+    offset: u64,
+    /// The options of the last packet delivered (pcapng), as positions in the buffer.
+    last_options: Range<usize>,
+    /// Blocks that carry no packet and were passed over (pcapng: statistics, names, custom...).
+    pub skipped_blocks: u64,
+    /// pcap records whose fraction of a second was a second or more (seen in fuzzed files); it
+    /// was carried into the seconds, where tcpdump and tshark print the field as it is.
+    pub fraction_overflows: u64,
+}
+
+/// The reader and its bounded buffer: `buf[start..end]` holds bytes read but not yet used.
+struct Input {
     reader: Box<dyn Read>,
     buf: Vec<u8>,
     start: usize,
     end: usize,
     eof: bool,
-    done: bool,
-    format: Format,
-    /// Bytes of records consumed so far, for error positions.
-    offset: u64,
-    /// Frames of a pcapng block that owns its bytes are copied here.
-    scratch: Vec<u8>,
-    /// Blocks that could not be decoded and were skipped (pcapng only).
-    pub skipped_blocks: u64,
+}
+
+impl Input {
+    fn available(&self) -> &[u8] {
+        &self.buf[self.start..self.end]
+    }
+
+    /// Reads once (what the reader has, without waiting for more) so that the bytes not yet
+    /// used can reach `need`; returns false at the end of the input.
+    fn fill(&mut self, need: usize) -> io::Result<bool> {
+        if self.eof {
+            return Ok(false);
+        }
+        if self.start + need > self.buf.len() && self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        if need > self.buf.len() {
+            // Callers check `need` against MAX_RECORD first.
+            let len = need.max(self.buf.len() * 2).min(MAX_RECORD.max(need));
+            self.buf.resize(len, 0);
+        }
+        loop {
+            match self.reader.read(&mut self.buf[self.end..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(false);
+                }
+                Ok(n) => {
+                    self.end += n;
+                    return Ok(true);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Reads until `need` bytes are there or the input ends; returns how many are there.
+    fn fill_to(&mut self, need: usize) -> io::Result<usize> {
+        while self.end - self.start < need && self.fill(need)? {}
+        Ok(self.end - self.start)
+    }
 }
 
 impl FileSource {
@@ -90,139 +135,104 @@ impl FileSource {
         Self::from_reader(path, reader)
     }
 
-    /// Reads a capture from any reader; `name` is used in messages.
-    pub fn from_reader(name: &str, mut reader: Box<dyn Read>) -> Result<FileSource, SourceError> {
-        let mut buf = vec![0u8; CHUNK];
-        let mut end = 0;
-        while end < 64 {
-            match reader.read(&mut buf[end..]) {
-                Ok(0) => break,
-                Ok(n) => end += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(open_err(name, &describe_io(&e))),
-            }
-        }
-        if end == 0 {
+    /// Reads a capture from any reader; `name` is used in messages. Only the file header (pcap)
+    /// or the first section header block (pcapng) is waited for.
+    pub fn from_reader(name: &str, reader: Box<dyn Read>) -> Result<FileSource, SourceError> {
+        let mut input = Input {
+            reader,
+            buf: vec![0u8; CHUNK],
+            start: 0,
+            end: 0,
+            eof: false,
+        };
+        let io_err = |e: io::Error| open_err(name, &describe_io(&e));
+        let got = input.fill_to(4).map_err(io_err)?;
+        if got == 0 {
             return Err(open_err(
                 name,
                 "the file is empty, so it is not a capture (a pcap or pcapng file starts with a magic number)",
             ));
         }
-        let head = &buf[..end];
-        let magic: [u8; 4] = match head.get(..4) {
-            Some(m) => m.try_into().unwrap_or_default(),
-            None => {
-                return Err(open_err(
-                    name,
-                    &format!("only {end} bytes long, too short to be a capture file"),
-                ));
-            }
-        };
-        let format = if PCAP_MAGICS.contains(&magic) {
-            match PcapParser::new(head) {
-                Ok((_, parser)) => {
-                    let h = parser.header();
-                    let nanosecond = matches!(
-                        h.ts_resolution,
-                        pcap_file::pcap::PcapTsResolution::NanoSecond
-                    );
-                    Format::Pcap {
-                        link: link_type(u32::from(h.datalink)),
-                        units: if nanosecond { 1_000_000_000 } else { 1_000_000 },
-                        big_endian: matches!(h.endianness, Endianness::Big),
-                        parser,
-                    }
-                }
-                Err(PcapParseError::IncompleteBuffer(..)) => {
+        if got < 4 {
+            return Err(open_err(
+                name,
+                &format!("only {got} bytes long, too short to be a capture file"),
+            ));
+        }
+        let magic: [u8; 4] = input.buf[..4].try_into().unwrap_or_default();
+        let format = match magic {
+            PCAP_MICRO_LE | PCAP_MICRO_BE | PCAP_NANO_LE | PCAP_NANO_BE => {
+                if input.fill_to(PCAP_HEADER).map_err(io_err)? < PCAP_HEADER {
                     return Err(open_err(
                         name,
                         "the pcap file header is cut short (it needs 24 bytes)",
                     ));
                 }
-                Err(e) => return Err(open_err(name, &format!("bad pcap file header: {e}"))),
+                let big_endian = matches!(magic, PCAP_MICRO_BE | PCAP_NANO_BE);
+                let h = &input.buf[..PCAP_HEADER];
+                input.start = PCAP_HEADER;
+                // magic, version (2 × 16 bits), thiszone, sigfigs, snaplen, link type
+                Format::Pcap {
+                    link: link_type(u32_at(h, 20, big_endian)),
+                    snaplen: u32_at(h, 16, big_endian),
+                    nanosecond: matches!(magic, PCAP_NANO_LE | PCAP_NANO_BE),
+                    big_endian,
+                }
             }
-        } else if magic == PCAPNG_MAGIC {
-            // The section header may be longer than what was read so far.
-            let mut need_more = true;
-            let mut parsed = None;
-            while need_more {
-                match PcapNgParser::new(&buf[..end]) {
-                    Ok((_, parser)) => {
-                        parsed = Some(parser);
-                        need_more = false;
-                    }
-                    Err(PcapNgParseError::IncompleteBuffer(..)) if end < buf.len() => {
-                        match reader.read(&mut buf[end..]) {
-                            Ok(0) => need_more = false,
-                            Ok(n) => end += n,
-                            Err(e) => return Err(open_err(name, &describe_io(&e))),
+            m if u32::from_be_bytes(m) == pcapng::SECTION_HEADER => {
+                let mut section = Section::default();
+                loop {
+                    match section.parse(input.available(), MAX_RECORD) {
+                        Ok(Parsed::Need(n)) => {
+                            if input.fill_to(n).map_err(io_err)? < n {
+                                return Err(open_err(
+                                    name,
+                                    "the pcapng section header block is cut short",
+                                ));
+                            }
+                        }
+                        Ok(_) => break,
+                        Err(e) => {
+                            return Err(open_err(name, &format!("bad pcapng section header: {e}")));
                         }
                     }
-                    Err(PcapNgParseError::IncompleteBuffer(..)) => need_more = false,
-                    Err(e) => {
-                        return Err(open_err(name, &format!("bad pcapng section header: {e}")));
-                    }
                 }
+                // The section header stays in the buffer: the first next_frame reads it again.
+                Format::PcapNg(section)
             }
-            match parsed {
-                Some(parser) => Format::PcapNg { parser },
-                None => {
-                    return Err(open_err(
-                        name,
-                        "the pcapng section header block is cut short",
-                    ));
-                }
+            _ => {
+                return Err(open_err(
+                    name,
+                    &format!(
+                        "not a pcap or pcapng file: it starts with {:02x} {:02x} {:02x} {:02x}, where a capture starts with d4 c3 b2 a1 (pcap), 4d 3c b2 a1 (pcap, ns) or 0a 0d 0d 0a (pcapng)",
+                        magic[0], magic[1], magic[2], magic[3]
+                    ),
+                ));
             }
-        } else {
-            return Err(open_err(
-                name,
-                &format!(
-                    "not a pcap or pcapng file: it starts with {:02x} {:02x} {:02x} {:02x}, where a capture starts with d4 c3 b2 a1 (pcap), 4d 3c b2 a1 (pcap, ns) or 0a 0d 0d 0a (pcapng)",
-                    magic[0], magic[1], magic[2], magic[3]
-                ),
-            ));
         };
-        // The pcap parser consumed its 24-byte header; the pcapng parser reads its section header
-        // again as an ordinary block, which keeps its state consistent.
-        let start = match format {
-            Format::Pcap { .. } => 24,
-            Format::PcapNg { .. } => 0,
-        };
-        let mut src = FileSource {
+        Ok(FileSource {
             path: name.to_string(),
-            reader,
-            buf,
-            start,
-            end,
-            eof: false,
+            offset: input.start as u64,
+            input,
             done: false,
             format,
-            offset: start as u64,
-            scratch: Vec::new(),
+            last_options: 0..0,
             skipped_blocks: 0,
-        };
-        if let Format::PcapNg { .. } = src.format {
-            // Re-create the parser on the same bytes so that the first block (the SHB) is consumed.
-            if let Format::PcapNg { parser } = &mut src.format
-                && let Ok((rem, p)) = PcapNgParser::new(&src.buf[..src.end])
-            {
-                src.start = src.end - rem.len();
-                src.offset = src.start as u64;
-                *parser = p;
-            }
-        }
-        Ok(src)
+            fraction_overflows: 0,
+        })
     }
 
     pub fn kind(&self) -> FileKind {
         match &self.format {
             Format::Pcap {
-                units, big_endian, ..
+                nanosecond,
+                big_endian,
+                ..
             } => FileKind::Pcap {
-                nanosecond: *units == 1_000_000_000,
+                nanosecond: *nanosecond,
                 big_endian: *big_endian,
             },
-            Format::PcapNg { .. } => FileKind::PcapNg,
+            Format::PcapNg(_) => FileKind::PcapNg,
         }
     }
 
@@ -230,279 +240,220 @@ impl FileSource {
     pub fn link_type(&self) -> Option<LinkType> {
         match &self.format {
             Format::Pcap { link, .. } => Some(*link),
-            Format::PcapNg { parser } => parser
-                .interfaces()
-                .first()
-                .map(|i| link_type(u32::from(i.linktype))),
+            Format::PcapNg(s) => s.interfaces.first().map(|i| i.link),
         }
     }
 
     /// The snap length of the file (pcap) or of its first interface (pcapng).
     pub fn snaplen(&self) -> Option<u32> {
         match &self.format {
-            Format::Pcap { parser, .. } => Some(parser.header().snaplen),
-            Format::PcapNg { parser } => parser.interfaces().first().map(|i| i.snaplen),
+            Format::Pcap { snaplen, .. } => Some(*snaplen),
+            Format::PcapNg(s) => s.interfaces.first().map(|i| i.snaplen),
         }
     }
 
-    /// Reads more bytes; returns false at the end of the input.
-    fn fill(&mut self) -> Result<bool, SourceError> {
-        if self.eof {
-            return Ok(false);
-        }
-        if self.start > 0 {
-            self.buf.copy_within(self.start..self.end, 0);
-            self.end -= self.start;
-            self.start = 0;
-        }
-        if self.end == self.buf.len() {
-            if self.buf.len() >= MAX_RECORD {
-                return Err(SourceError::Truncated {
-                    path: self.path.clone(),
-                    reason: format!(
-                        "a record at byte {} claims more than {} MiB; the file is damaged there",
-                        self.offset,
-                        MAX_RECORD >> 20
-                    ),
-                });
-            }
-            let new_len = (self.buf.len() * 2).min(MAX_RECORD);
-            self.buf.resize(new_len, 0);
-        }
-        loop {
-            match self.reader.read(&mut self.buf[self.end..]) {
-                Ok(0) => {
-                    self.eof = true;
-                    return Ok(false);
-                }
-                Ok(n) => {
-                    self.end += n;
-                    return Ok(true);
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(SourceError::Io(e)),
-            }
+    /// The interfaces of the current pcapng section read so far (none for pcap).
+    pub fn interfaces(&self) -> &[Interface] {
+        match &self.format {
+            Format::Pcap { .. } => &[],
+            Format::PcapNg(s) => &s.interfaces,
         }
     }
 
-    fn truncated(&mut self, reason: String) -> SourceError {
+    /// The options of the last packet delivered (pcapng; none for pcap), valid until the next
+    /// call to `next_frame`.
+    pub fn packet_options(&self) -> Options<'_> {
+        let big = matches!(&self.format, Format::PcapNg(s) if s.big_endian);
+        Options::new(&self.input.buf[self.last_options.clone()], big)
+    }
+
+    /// The comments (`opt_comment`) of the last packet delivered: any bytes, UTF-8 or not.
+    pub fn packet_comments(&self) -> impl Iterator<Item = &[u8]> {
+        self.packet_options()
+            .filter(|(code, _)| *code == OPT_COMMENT)
+            .map(|(_, v)| v)
+    }
+
+    fn damaged(&mut self, what: String) -> SourceError {
         self.done = true;
         SourceError::Truncated {
             path: self.path.clone(),
-            reason,
+            reason: format!("damaged record at byte {}: {what}", self.offset),
         }
     }
 }
 
-/// What one parse step found, as positions in the buffer so the borrow of the buffer ends.
+/// What one parse step found, as positions in the available bytes.
 enum Step {
+    Need(usize),
     Frame {
-        consumed: usize,
+        len: usize,
         ts: Timestamp,
         link: LinkType,
         orig_len: u32,
-        data: DataAt,
+        data: Range<usize>,
+        options: Range<usize>,
     },
+    /// A block without a packet; `counted` when it was passed over unread.
     Skip {
-        consumed: usize,
+        len: usize,
+        counted: bool,
     },
-    Incomplete,
-    Bad(String),
-}
-
-enum DataAt {
-    Buf(usize, usize),
-    Scratch,
 }
 
 impl Source for FileSource {
     fn next_frame(&mut self) -> Result<Option<Frame<'_>>, SourceError> {
+        self.last_options = 0..0;
         loop {
             if self.done {
                 return Ok(None);
             }
-            let base = self.buf.as_ptr() as usize;
-            let slice = &self.buf[self.start..self.end];
+            let avail = self.input.available();
             let step = match &mut self.format {
                 Format::Pcap {
-                    parser,
                     link,
-                    units,
+                    nanosecond,
                     big_endian,
-                } => pcap_step(parser, slice, base, *link, *units, *big_endian),
-                Format::PcapNg { parser } => pcapng_step(parser, slice, base, &mut self.scratch),
+                    ..
+                } => pcap_step(
+                    avail,
+                    *link,
+                    *nanosecond,
+                    *big_endian,
+                    &mut self.fraction_overflows,
+                ),
+                Format::PcapNg(section) => pcapng_step(section, avail),
             };
             match step {
-                Step::Frame {
-                    consumed,
+                Ok(Step::Frame {
+                    len,
                     ts,
                     link,
                     orig_len,
                     data,
-                } => {
-                    self.start += consumed;
-                    self.offset += consumed as u64;
-                    let data = match data {
-                        DataAt::Buf(off, len) => &self.buf[off..off + len],
-                        DataAt::Scratch => &self.scratch[..],
-                    };
+                    options,
+                }) => {
+                    let base = self.input.start;
+                    self.input.start += len;
+                    self.offset += len as u64;
+                    self.last_options = base + options.start..base + options.end;
                     return Ok(Some(Frame {
                         ts,
                         link,
                         orig_len,
-                        data,
+                        data: &self.input.buf[base + data.start..base + data.end],
                     }));
                 }
-                Step::Skip { consumed } => {
-                    self.start += consumed;
-                    self.offset += consumed as u64;
+                Ok(Step::Skip { len, counted }) => {
+                    self.input.start += len;
+                    self.offset += len as u64;
+                    self.skipped_blocks += u64::from(counted);
                 }
-                Step::Incomplete => {
-                    if !self.fill()? {
-                        let left = self.end - self.start;
+                Ok(Step::Need(n)) => {
+                    if !self.input.fill(n).map_err(SourceError::Io)? {
                         self.done = true;
+                        let left = self.input.end - self.input.start;
                         if left == 0 {
                             return Ok(None);
                         }
-                        let offset = self.offset;
-                        return Err(self.truncated(format!(
-                            "the last record is cut short: {left} bytes remain at byte {offset}, fewer than its header announces (the file was truncated)"
-                        )));
+                        return Err(SourceError::Truncated {
+                            path: self.path.clone(),
+                            reason: format!(
+                                "the last record is cut short: {left} bytes remain at byte {}, fewer than its header announces (the file was truncated)",
+                                self.offset
+                            ),
+                        });
                     }
                 }
-                Step::Bad(reason) => {
-                    let offset = self.offset;
-                    return Err(
-                        self.truncated(format!("damaged record at byte {offset}: {reason}"))
-                    );
-                }
+                Err(what) => return Err(self.damaged(what)),
             }
+        }
+    }
+
+    fn may_wait(&self) -> bool {
+        if self.done || self.input.eof {
+            return false;
+        }
+        let avail = self.input.available();
+        match &self.format {
+            Format::Pcap { big_endian, .. } => {
+                avail.len() < PCAP_RECORD
+                    || avail.len() < PCAP_RECORD + u32_at(avail, 8, *big_endian) as usize
+            }
+            Format::PcapNg(section) => !section.complete(avail),
         }
     }
 }
 
 fn pcap_step(
-    parser: &PcapParser,
-    slice: &[u8],
-    base: usize,
+    b: &[u8],
     link: LinkType,
-    units: u64,
-    big_endian: bool,
-) -> Step {
-    // Check the captured length before asking for that many bytes: a damaged length field
-    // would otherwise make us read the rest of the file in search of the record's end.
-    if let Some(len) = slice.get(8..12) {
-        let b: [u8; 4] = len.try_into().unwrap_or_default();
-        let incl = if big_endian {
-            u32::from_be_bytes(b)
-        } else {
-            u32::from_le_bytes(b)
-        } as usize;
-        if incl > MAX_RECORD - 16 {
-            return Step::Bad(format!(
-                "its captured length {incl} is larger than any capture allows"
-            ));
-        }
+    nanosecond: bool,
+    big: bool,
+    overflows: &mut u64,
+) -> Result<Step, String> {
+    if b.len() < PCAP_RECORD {
+        return Ok(Step::Need(PCAP_RECORD));
     }
-    match parser.next_raw_packet(slice) {
-        Ok((rem, pkt)) => {
-            let consumed = slice.len() - rem.len();
-            let off = pkt.data.as_ptr() as usize - base;
-            Step::Frame {
-                consumed,
-                ts: Timestamp::from_units(pkt.ts_sec as i64, pkt.ts_frac as u64, units),
+    // seconds, micro- or nanoseconds, captured length, original length (pcap-savefile(5))
+    let incl = u32_at(b, 8, big) as usize;
+    // Checked before asking for that many bytes: a damaged length field would otherwise make
+    // us read the rest of the file in search of the record's end.
+    if incl > MAX_RECORD - PCAP_RECORD {
+        return Err(format!(
+            "its captured length {incl} is larger than any capture allows"
+        ));
+    }
+    if b.len() < PCAP_RECORD + incl {
+        return Ok(Step::Need(PCAP_RECORD + incl));
+    }
+    let units: u32 = if nanosecond { 1_000_000_000 } else { 1_000_000 };
+    let frac = u32_at(b, 4, big);
+    if frac >= units {
+        *overflows += 1;
+    }
+    Ok(Step::Frame {
+        len: PCAP_RECORD + incl,
+        ts: Timestamp::from_units(
+            i64::from(u32_at(b, 0, big)),
+            u64::from(frac),
+            u64::from(units),
+        ),
+        link,
+        orig_len: u32_at(b, 12, big),
+        data: PCAP_RECORD..PCAP_RECORD + incl,
+        options: 0..0,
+    })
+}
+
+fn pcapng_step(section: &mut Section, b: &[u8]) -> Result<Step, String> {
+    match section.parse(b, MAX_RECORD) {
+        Ok(Parsed::Need(n)) => Ok(Step::Need(n)),
+        Ok(Parsed::Described { len }) => Ok(Step::Skip {
+            len,
+            counted: false,
+        }),
+        Ok(Parsed::Other { len }) => Ok(Step::Skip { len, counted: true }),
+        Ok(Parsed::Packet(p)) => {
+            let link = section
+                .interfaces
+                .get(p.iface as usize)
+                .map_or(LinkType(u32::MAX), |i| i.link);
+            Ok(Step::Frame {
+                len: p.len,
+                ts: p.ts,
                 link,
-                orig_len: pkt.orig_len,
-                data: DataAt::Buf(off, pkt.data.len()),
-            }
+                orig_len: p.orig_len,
+                data: p.data,
+                options: p.options,
+            })
         }
-        Err(PcapParseError::IncompleteBuffer(..)) => Step::Incomplete,
-        Err(e) => Step::Bad(e.to_string()),
+        Err(e) => Err(e.to_string()),
     }
 }
 
-fn pcapng_step(
-    parser: &mut PcapNgParser,
-    slice: &[u8],
-    base: usize,
-    scratch: &mut Vec<u8>,
-) -> Step {
-    if slice.len() >= 8 {
-        // Total block length, in the section's byte order; a section header block carries its
-        // own byte order (its byte-order magic), which may differ from the previous section's.
-        let b: [u8; 4] = slice[4..8].try_into().unwrap_or_default();
-        let big = if slice[..4] == PCAPNG_MAGIC {
-            match slice.get(8..12) {
-                Some(bom) => bom == BYTE_ORDER_MAGIC_BE,
-                None => return Step::Incomplete,
-            }
-        } else {
-            matches!(parser.section().endianness, Endianness::Big)
-        };
-        let len = if big {
-            u32::from_be_bytes(b)
-        } else {
-            u32::from_le_bytes(b)
-        } as usize;
-        if len > MAX_RECORD {
-            return Step::Bad(format!("a block claims {len} bytes"));
-        }
-    }
-    match parser.next_block(slice) {
-        Ok((rem, block)) => {
-            let consumed = slice.len() - rem.len();
-            let (iface, ts, orig_len, data) = match block {
-                Block::EnhancedPacket(EnhancedPacketBlock {
-                    interface_id,
-                    timestamp,
-                    original_len,
-                    data,
-                    ..
-                }) => (interface_id, timestamp, original_len, data),
-                Block::Packet(p) => (p.interface_id as u32, p.timestamp, p.original_len, p.data),
-                Block::SimplePacket(p) => (0, std::time::Duration::ZERO, p.original_len, p.data),
-                _ => return Step::Skip { consumed },
-            };
-            let link = parser
-                .interfaces()
-                .get(iface as usize)
-                .map(|i| link_type(u32::from(i.linktype)))
-                .unwrap_or(LinkType(u32::MAX));
-            let ts = Timestamp::new(ts.as_secs() as i64, ts.subsec_nanos());
-            let data = match data {
-                std::borrow::Cow::Borrowed(d) => DataAt::Buf(d.as_ptr() as usize - base, d.len()),
-                std::borrow::Cow::Owned(d) => {
-                    scratch.clear();
-                    scratch.extend_from_slice(&d);
-                    DataAt::Scratch
-                }
-            };
-            Step::Frame {
-                consumed,
-                ts,
-                link,
-                orig_len,
-                data,
-            }
-        }
-        Err(PcapNgParseError::IncompleteBuffer(..)) => Step::Incomplete,
-        Err(e) => {
-            // A block whose content is bad but whose framing is sound is skipped, like tcpdump
-            // skips unknown blocks, unless it carries a packet: losing packets silently would
-            // mislead, so that ends the file with a message. A framing error ends it too.
-            match parser.next_raw_block(slice) {
-                Ok((rem, raw)) if !PACKET_BLOCK_TYPES.contains(&raw.type_) => Step::Skip {
-                    consumed: slice.len() - rem.len(),
-                },
-                Ok(_) => Step::Bad(format!("a packet block cannot be read: {e}")),
-                Err(_) => Step::Bad(e.to_string()),
-            }
-        }
-    }
-}
-
-/// The link type in a file header or interface block: the low 26 bits (the upper bits of the
-/// pcap field may hold an FCS length, libpcap's `LT_LINKTYPE`).
+/// The link type in a file header: the low 26 bits (the upper bits may hold an FCS length,
+/// libpcap's `LT_LINKTYPE`).
 fn link_type(field: u32) -> LinkType {
     LinkType(field & LINKTYPE_MASK)
 }
