@@ -16,7 +16,7 @@ use crate::render::json::JsonRenderer;
 use crate::render::learner::LearnerRenderer;
 use crate::render::quiet::QuietRenderer;
 use crate::render::tcpdump::TcpdumpRenderer;
-use crate::render::time::{TimeFormatter, TimeStyle};
+use crate::render::time::{TimeFormatter, TimeStyle, Zone};
 use crate::render::track_views;
 use crate::render::verbose::VerboseRenderer;
 use crate::source::{FileSource, SourceError};
@@ -54,6 +54,13 @@ pub fn main() -> i32 {
 }
 
 pub fn run(cli: Cli) -> Result<(), Failure> {
+    crate::render::time::set_process_zone(Zone::new(crate::sys::tz::local_utc_offset));
+    if !matches!(
+        &cli.command,
+        Command::Live(_) | Command::Lesson(_) | Command::Explain(_)
+    ) {
+        crate::sys::privileges::drop_all().map_err(Failure::Runtime)?; // needs no privilege
+    }
     match cli.command {
         Command::Replay(a) if a.flows || a.ladder => track_views::replay(a),
         Command::Replay(a) => replay(a),

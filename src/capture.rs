@@ -15,14 +15,13 @@ use crate::config::ViewConfig;
 use crate::decode::Packet;
 use crate::filter::{Filter, bpf};
 use crate::pipeline::{self, End, Limits};
-use crate::privileges;
 use crate::render::flows::FlowsRenderer;
 use crate::render::ladder::{LadderOptions, LadderRenderer, Layout, terminal_width};
 use crate::render::{PacketContext, Renderer};
-use crate::signals;
 use crate::source::Frame;
 use crate::source::live::SockFilter;
 use crate::source::live::{CaptureSource, KernelStats, LiveConfig, LiveSource, OpenError, iface};
+use crate::sys::{privileges, signals};
 use crate::track::{Limits as TrackLimits, Tracker};
 
 /// How a capture run shows and saves what it captures.
@@ -274,15 +273,7 @@ pub fn live(a: LiveArgs) -> Result<(), Failure> {
         ),
         None => None,
     };
-    match &account {
-        Some(u) => privileges::drop_to(u)
-            .map_err(|e| Failure::Runtime(format!("cannot drop privileges to {}: {e}", u.name)))?,
-        // Not root (a setcap binary): give up CAP_NET_RAW, the socket is open. Root that was
-        // asked to stay root (`--drop-privileges root`, or no sudo) keeps its capabilities.
-        None if privileges::euid() != 0 => privileges::clear_capabilities()
-            .map_err(|e| Failure::Runtime(format!("cannot give up capabilities: {e}")))?,
-        None => {}
-    }
+    privileges::drop_after_live_capture(account.as_ref()).map_err(Failure::Runtime)?;
     if source.buffer_bytes < lc.buffer_bytes {
         eprintln!(
             "sockscope: warning: the kernel granted a receive buffer of {} KiB, not {} KiB \

@@ -3,7 +3,9 @@
 //! The pipeline is Source → Decode → Track → Render: [`source`] yields frames, [`decode`] turns
 //! each into a plain [`decode::Packet`] summary, `track` follows conversations, and [`render`]
 //! writes one view of each packet. [`cli`] holds the clap definitions, [`config`] resolves them,
-//! [`app`] runs a command.
+//! [`app`] runs a command. [`sys`] holds every libc call, and is the only module allowed
+//! `unsafe`.
+#![deny(unsafe_code)]
 
 pub mod app;
 pub mod capture;
@@ -16,9 +18,8 @@ pub mod explain;
 pub mod filter;
 pub mod lesson;
 pub mod pipeline;
-pub mod privileges;
 pub mod render;
 pub mod services;
-pub mod signals;
 pub mod source;
+pub mod sys;
 pub mod track;

@@ -15,8 +15,20 @@ use std::io::{self, IsTerminal, Write};
 use crate::app::Failure;
 use crate::cli::{ExplainArgs, ExplainCommand};
 
+fn drop_all() -> Result<(), Failure> {
+    crate::sys::privileges::drop_all().map_err(Failure::Runtime)
+}
+
 /// Runs one `explain` subcommand and prints its answer on standard output.
 pub fn run(a: ExplainArgs) -> Result<(), Failure> {
+    // Only `port` and `ports` use privilege (root reads every process's /proc/PID/fd); they
+    // give it up once the facts are read, the others at once.
+    if !matches!(
+        a.what,
+        ExplainCommand::Port { .. } | ExplainCommand::Ports { .. }
+    ) {
+        drop_all()?;
+    }
     let text = match a.what {
         ExplainCommand::Ip { addr, json } => {
             let facts = ip::IpFacts::of_this_machine();
@@ -30,6 +42,7 @@ pub fn run(a: ExplainArgs) -> Result<(), Failure> {
         ExplainCommand::Port { port, json } => {
             let spec = port::parse_spec(&port).map_err(Failure::Usage)?;
             let facts = port::MachineFacts::of_this_machine();
+            drop_all()?;
             let e = port::explain(spec, &facts);
             if json {
                 pretty(&e.to_json())
@@ -39,6 +52,7 @@ pub fn run(a: ExplainArgs) -> Result<(), Failure> {
         }
         ExplainCommand::Ports { json } => {
             let facts = port::MachineFacts::of_this_machine();
+            drop_all()?;
             if json {
                 pretty(&port::ports_json(&facts))
             } else {

@@ -140,7 +140,9 @@ pub fn run(a: &LessonArgs) -> Result<(), Failure> {
         }
         None => free_port(lesson.host)?,
     };
-    match open_capture(port) {
+    let capture = open_capture(port);
+    crate::sys::privileges::drop_after_lesson_capture().map_err(Failure::Runtime)?;
+    match capture {
         Ok(cap) => live(lesson, a.record.as_deref(), port, cap, color),
         // Without --record, a lesson that cannot capture is still worth showing.
         Err(e) if a.record.is_none() => recorded(
@@ -257,6 +259,7 @@ fn ended(end: End, what: &str) -> Result<(), Failure> {
 
 /// Plays the bundled recording of `lesson`, after one line (`note`, on stderr) saying so.
 fn recorded(lesson: &Lesson, speed: f64, color: bool, note: &str) -> Result<(), Failure> {
+    crate::sys::privileges::drop_after_lesson_capture().map_err(Failure::Runtime)?; // no capture
     let name = recording_name(lesson);
     let path = captures_dir().join(&name);
     if !path.is_file() {

@@ -1,0 +1,22 @@
+//! The system layer: every libc and FFI call of sockscope, behind safe functions.
+//!
+//! This is the only module that may use `unsafe`; the crate root denies it everywhere else.
+//! Each `unsafe` block carries a `// SAFETY:` comment saying why it is sound. Modules by concern:
+//! [`packet`] (the AF_PACKET socket, its options, recvmmsg, BPF attach), [`signals`] (the stop
+//! flag), [`privileges`] (users, capabilities), [`tz`] (the local time zone and broken-down
+//! times), [`term`] (terminal size), [`ifaddrs`] (interface addresses), [`procfs`] (facts about
+//! this process from `/proc`), [`errno`] (error numbers), [`fd`] (waiting on descriptors, socket queue sizes) and
+//! [`process`] (signals to children, what a child inherits).
+#![allow(unsafe_code)]
+#![warn(clippy::undocumented_unsafe_blocks)]
+
+pub mod errno;
+pub mod fd;
+pub mod ifaddrs;
+pub mod packet;
+pub mod privileges;
+pub mod process;
+pub mod procfs;
+pub mod signals;
+pub mod term;
+pub mod tz;
