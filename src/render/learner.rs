@@ -137,16 +137,22 @@ pub fn write_preview(out: &mut dyn fmt::Write, payload: &[u8], max: usize) -> fm
 /// Appends a preview as [`write_preview`] writes it.
 fn push_preview(s: &mut Vec<u8>, payload: &[u8], max: usize) {
     s.push(b'"');
-    for &b in payload.iter().take(max) {
+    let mut rest = &payload[..payload.len().min(max)];
+    // Runs of printable ASCII that need no escape are copied in one go.
+    let plain = |b: &u8| (0x20..=0x7e).contains(b) && *b != b'"' && *b != b'\\';
+    while !rest.is_empty() {
+        let n = rest.iter().position(|b| !plain(b)).unwrap_or(rest.len());
+        s.extend_from_slice(&rest[..n]);
+        let Some(&b) = rest.get(n) else { break };
         match b {
             b'\r' => s.push_str("\\r"),
             b'\n' => s.push_str("\\n"),
             b'\t' => s.push_str("\\t"),
             b'"' => s.push_str("\\\""),
             b'\\' => s.push_str("\\\\"),
-            0x20..=0x7e => s.push(b),
             _ => s.push(b'.'),
         }
+        rest = &rest[n + 1..];
     }
     s.push(b'"');
     if payload.len() > max {
@@ -359,7 +365,10 @@ impl Line<'_> {
         let chars = char_count(&self.s[start..]);
         if chars < width {
             let pad = (width - chars).min(10);
-            self.s.splice(start..start, std::iter::repeat_n(b' ', pad));
+            let end = self.s.len();
+            self.s.resize(end + pad, b' ');
+            self.s.copy_within(start..end, start + pad);
+            self.s[start..start + pad].fill(b' ');
         }
     }
 
@@ -1124,6 +1133,25 @@ mod tests {
         s.clear();
         write_preview(&mut s, b"abcdef", 3).unwrap();
         assert_eq!(s, "\"abc\"…");
+    }
+
+    #[test]
+    fn pushed_previews_match_written_ones() {
+        let all: Vec<u8> = (0..=255).collect();
+        for (payload, max) in [
+            (&b"GET / HTTP/1.1\r\n\x00\"\\\t"[..], 40),
+            (b"abcdef", 3),
+            (b"", 5),
+            (b"\n\n", 1),
+            (&all[..], 300),
+            (&all[..], 100),
+        ] {
+            let mut written = String::new();
+            write_preview(&mut written, payload, max).unwrap();
+            let mut pushed = Vec::new();
+            push_preview(&mut pushed, payload, max);
+            assert_eq!(pushed, written.as_bytes());
+        }
     }
 
     #[test]
