@@ -4,6 +4,8 @@
 //! each into a plain [`decode::Packet`] summary, `track` follows conversations, and [`render`]
 //! writes one view of each packet. [`cli`] holds the clap definitions; [`cmd`] resolves them into
 //! one configuration, builds the pipeline and runs a command.
+//! [`sys`] holds every libc call, and is the only module allowed `unsafe`.
+#![deny(unsafe_code)]
 
 pub mod capture_writer;
 pub mod cli;
@@ -14,10 +16,8 @@ pub mod explain;
 pub mod filter;
 pub mod lesson;
 pub mod pipeline;
-pub mod privileges;
 pub mod render;
 pub mod services;
-pub mod signals;
 pub mod source;
 pub mod sys;
 pub mod track;

@@ -8,6 +8,14 @@ use crate::explain::{ip, packet, port};
 
 /// Runs one `explain` subcommand and prints its answer on standard output.
 pub fn run(a: ExplainArgs) -> Result<(), Error> {
+    // Only `port` and `ports` use privilege (root reads every process's /proc/PID/fd); they
+    // give it up once the facts are read, the others at once.
+    if !matches!(
+        a.what,
+        ExplainCommand::Port { .. } | ExplainCommand::Ports { .. }
+    ) {
+        drop_all()?;
+    }
     let text = match a.what {
         ExplainCommand::Ip { addr, json } => {
             let facts = ip::IpFacts::of_this_machine();
@@ -21,6 +29,7 @@ pub fn run(a: ExplainArgs) -> Result<(), Error> {
         ExplainCommand::Port { port, json } => {
             let spec = port::parse_spec(&port).map_err(Error::usage)?;
             let facts = port::MachineFacts::of_this_machine();
+            drop_all()?;
             let e = port::explain(spec, &facts);
             if json {
                 pretty(&e.to_json())
@@ -30,6 +39,7 @@ pub fn run(a: ExplainArgs) -> Result<(), Error> {
         }
         ExplainCommand::Ports { json } => {
             let facts = port::MachineFacts::of_this_machine();
+            drop_all()?;
             if json {
                 pretty(&port::ports_json(&facts))
             } else {
@@ -52,6 +62,10 @@ pub fn run(a: ExplainArgs) -> Result<(), Error> {
         }
     };
     out::stdout(text.as_bytes())
+}
+
+fn drop_all() -> Result<(), Error> {
+    crate::sys::privileges::drop_all().map_err(Error::runtime)
 }
 
 fn pretty(v: &serde_json::Value) -> String {

@@ -86,7 +86,10 @@ pub fn run(a: &LessonArgs) -> Result<(), Error> {
         }
         None => free_port(lesson.host)?,
     };
-    match open_capture(port) {
+    let capture = open_capture(port);
+    // The capture socket is open (or could not be): the demos and the parsing run without it.
+    crate::sys::privileges::drop_after_lesson_capture().map_err(Error::runtime)?;
+    match capture {
         Ok(cap) => live(lesson, a.record.as_deref(), port, cap, color),
         // Without --record, a lesson that cannot capture is still worth showing.
         Err(e) if a.record.is_none() => recorded(
@@ -181,6 +184,7 @@ fn ended(end: End, what: &str) -> Result<(), Error> {
 
 /// Plays the bundled recording of `lesson`, after one line (`note`, on stderr) saying so.
 fn recorded(lesson: &Lesson, speed: f64, color: bool, note: &str) -> Result<(), Error> {
+    crate::sys::privileges::drop_after_lesson_capture().map_err(Error::runtime)?; // no capture
     let name = recording_name(lesson);
     let path = captures_dir().join(&name);
     if !path.is_file() {

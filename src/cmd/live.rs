@@ -16,14 +16,13 @@ use crate::cli::LiveArgs;
 use crate::decode::Packet;
 use crate::filter::{Filter, bpf};
 use crate::pipeline::End;
-use crate::privileges;
 use crate::render::flows::FlowsRenderer;
 use crate::render::ladder::{LadderOptions, LadderRenderer, Layout, terminal_width};
 use crate::render::{PacketContext, Renderer};
-use crate::signals;
 use crate::source::Frame;
 use crate::source::live::sock_filter;
 use crate::source::live::{CaptureSource, KernelStats, LiveConfig, LiveSource, OpenError};
+use crate::sys::{privileges, signals};
 
 /// How a capture run shows and saves what it captures.
 pub struct CaptureOutputs {
@@ -321,15 +320,9 @@ fn drop_privileges(a: &LiveArgs, source: &LiveSource) -> Result<Option<CaptureWr
         ),
         None => None,
     };
-    match &account {
-        Some(u) => privileges::drop_to(u)
-            .map_err(|e| Error::failed(format!("cannot drop privileges to {}", u.name), e))?,
-        // Not root (a setcap binary): give up CAP_NET_RAW, the socket is open. Root that was
-        // asked to stay root (`--drop-privileges root`, or no sudo) keeps its capabilities.
-        None if privileges::euid() != 0 => privileges::clear_capabilities()
-            .map_err(|e| Error::failed("cannot give up capabilities", e))?,
-        None => {}
-    }
+    // Not root (a setcap binary): give up CAP_NET_RAW, the socket is open. Root that was asked
+    // to stay root (`--drop-privileges root`, or no sudo) keeps its capabilities.
+    privileges::drop_after_live_capture(account.as_ref()).map_err(Error::runtime)?;
     Ok(save)
 }
 

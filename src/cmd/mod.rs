@@ -23,6 +23,7 @@ use std::io;
 use clap::Parser;
 
 use crate::cli::{Cli, Command};
+use crate::render::time::Zone;
 
 /// Any error, with its chain of causes.
 pub type Cause = Box<dyn StdError + Send + Sync>;
@@ -126,6 +127,15 @@ pub fn main() -> i32 {
 
 /// Runs one parsed command line.
 pub fn run(cli: Cli) -> Result<(), Error> {
+    crate::render::time::set_process_zone(Zone::new(crate::sys::tz::local_utc_offset));
+    // Commands that open no privileged socket give up every capability at once; live, run and
+    // the lessons drop theirs once their capture socket is open, explain once it read /proc.
+    if !matches!(
+        &cli.command,
+        Command::Live(_) | Command::Lesson(_) | Command::Explain(_) | Command::Run(_)
+    ) {
+        crate::sys::privileges::drop_all().map_err(Error::runtime)?;
+    }
     match cli.command {
         Command::Replay(a) if a.flows || a.ladder => conv::replay(a),
         Command::Replay(a) => replay::run(a),

@@ -485,24 +485,18 @@ fn drain_before_close(stream: &mut TcpStream, n: &Narrator) {
 
 /// `Date:` value, RFC 9110 §5.6.7 IMF-fixdate: `Sun, 22 Nov 2026 06:00:52 GMT`.
 pub fn http_date(unix: i64) -> String {
-    // SAFETY: gmtime_r fills the tm we own.
-    let tm = unsafe {
-        let mut tm: libc::tm = std::mem::zeroed();
-        let t = unix as libc::time_t;
-        if libc::gmtime_r(&t, &mut tm).is_null() {
-            return String::new();
-        }
-        tm
+    let Some(tm) = crate::sys::tz::utc(unix) else {
+        return String::new();
     };
     format!(
         "{}, {:02} {} {} {:02}:{:02}:{:02} GMT",
-        DAYS[tm.tm_wday.clamp(0, 6) as usize],
-        tm.tm_mday,
-        MONTHS[tm.tm_mon.clamp(0, 11) as usize],
-        i64::from(tm.tm_year) + 1900,
-        tm.tm_hour,
-        tm.tm_min,
-        tm.tm_sec
+        DAYS[tm.wday.clamp(0, 6) as usize],
+        tm.mday,
+        MONTHS[tm.month0.clamp(0, 11) as usize],
+        tm.year,
+        tm.hour,
+        tm.min,
+        tm.sec
     )
 }
 

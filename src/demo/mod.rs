@@ -35,6 +35,8 @@ use socket2::{Domain, Protocol, SockRef, Socket, Type};
 
 pub use narrate::{Narrator, Transcript};
 
+use crate::sys::errno;
+
 /// How often blocked servers look at their stop flag (accept and recv wake up this often).
 pub const POLL: Duration = Duration::from_millis(100);
 
@@ -230,36 +232,40 @@ pub fn family(addr: &SocketAddr) -> &'static str {
 
 /// errno → (name, what it usually means in these demos).
 const ERRNOS: &[(i32, &str, &str)] = &[
-    (libc::ECONNRESET, "ECONNRESET", "the peer sent RST"),
+    (errno::ECONNRESET, "ECONNRESET", "the peer sent RST"),
     (
-        libc::ECONNREFUSED,
+        errno::ECONNREFUSED,
         "ECONNREFUSED",
         "nothing listens there (a SYN is answered by RST, a datagram by ICMP port unreachable)",
     ),
     (
-        libc::EPIPE,
+        errno::EPIPE,
         "EPIPE",
         "we wrote after the connection was closed",
     ),
-    (libc::ETIMEDOUT, "ETIMEDOUT", "no answer in time"),
+    (errno::ETIMEDOUT, "ETIMEDOUT", "no answer in time"),
     (
-        libc::EADDRINUSE,
+        errno::EADDRINUSE,
         "EADDRINUSE",
         "another socket already has this address: choose another --port, or 0 for any free one",
     ),
     (
-        libc::EADDRNOTAVAIL,
+        errno::EADDRNOTAVAIL,
         "EADDRNOTAVAIL",
         "this machine has no such address: use 127.0.0.1 or ::1",
     ),
     (
-        libc::EAFNOSUPPORT,
+        errno::EAFNOSUPPORT,
         "EAFNOSUPPORT",
         "this address family is not available here (IPv6 disabled?)",
     ),
-    (libc::ENETUNREACH, "ENETUNREACH", "no route to that network"),
-    (libc::EHOSTUNREACH, "EHOSTUNREACH", "no route to that host"),
-    (libc::EMFILE, "EMFILE", "out of file descriptors"),
+    (
+        errno::ENETUNREACH,
+        "ENETUNREACH",
+        "no route to that network",
+    ),
+    (errno::EHOSTUNREACH, "EHOSTUNREACH", "no route to that host"),
+    (errno::EMFILE, "EMFILE", "out of file descriptors"),
 ];
 
 /// A one-line description of a socket error with its errno name and meaning, e.g.
@@ -330,25 +336,13 @@ pub fn tcp_listener(cfg: &ServerConfig, n: &Narrator) -> io::Result<TcpListener>
     Ok(sock.into())
 }
 
-/// Waits until `fd` is readable or `timeout` passes; `Ok(true)` when readable.
+/// Waits until `fd` is readable or `timeout` passes; `Ok(true)` when readable (an interrupted
+/// wait counts as not readable).
 pub(crate) fn wait_readable(fd: &impl AsRawFd, timeout: Duration) -> io::Result<bool> {
-    let mut pfd = libc::pollfd {
-        fd: fd.as_raw_fd(),
-        events: libc::POLLIN,
-        revents: 0,
-    };
-    let ms = timeout.as_millis().min(i32::MAX as u128) as i32;
-    // SAFETY: one valid pollfd, count 1.
-    let r = unsafe { libc::poll(&mut pfd, 1, ms) };
-    if r < 0 {
-        let e = io::Error::last_os_error();
-        return if e.kind() == io::ErrorKind::Interrupted {
-            Ok(false)
-        } else {
-            Err(e)
-        };
+    match crate::sys::fd::wait_readable(fd, timeout) {
+        Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(false),
+        r => r,
     }
-    Ok(r > 0)
 }
 
 /// The accept loop's iterator: yields accepted connections until the client budget
@@ -491,7 +485,7 @@ pub fn recv_polled(
                 }
             }
             Err(e) => {
-                if e.raw_os_error() == Some(libc::ECONNRESET) {
+                if e.raw_os_error() == Some(errno::ECONNRESET) {
                     Counters::add(&counters.resets, 1);
                 }
                 n.say(format_args!("recv failed: {}", describe(&e)));
@@ -599,7 +593,7 @@ mod tests {
 
     #[test]
     fn describe_names_the_errno_and_its_meaning() {
-        let e = io::Error::from_raw_os_error(libc::ECONNRESET);
+        let e = io::Error::from_raw_os_error(errno::ECONNRESET);
         let d = describe(&e);
         assert!(d.starts_with("ECONNRESET (Connection reset by peer"), "{d}");
         assert!(d.contains("the peer sent RST"), "{d}");
@@ -637,12 +631,7 @@ mod tests {
     pub(crate) fn wait_acked(s: &TcpStream) {
         let deadline = Instant::now() + LONG;
         loop {
-            let mut queued: libc::c_int = 0;
-            // SAFETY: TIOCOUTQ writes one int.
-            assert_eq!(
-                unsafe { libc::ioctl(s.as_raw_fd(), libc::TIOCOUTQ, &mut queued) },
-                0
-            );
+            let queued = crate::sys::fd::unacked_bytes(s).unwrap();
             if queued == 0 {
                 return;
             }

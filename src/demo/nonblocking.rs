@@ -208,7 +208,7 @@ fn service(conn: &mut Conn, counters: &Counters) -> bool {
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => {
-                if e.raw_os_error() == Some(libc::ECONNRESET) {
+                if e.raw_os_error() == Some(crate::sys::errno::ECONNRESET) {
                     Counters::add(&counters.resets, 1);
                 }
                 conn.n.say(format_args!("recv failed: {}", describe(&e)));

@@ -4,6 +4,7 @@
 //! calling accept(), and new connections wait in the kernel's listen backlog until a thread is
 //! free. The client is `tcp_echo`'s line client.
 
+use crate::sys::tz::{self, Tm};
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::AtomicBool;
@@ -168,14 +169,10 @@ pub fn stamped(data: &[u8]) -> Vec<u8> {
 
 /// The local time as C's ctime() and Python's time.ctime() print it: `Sun Nov 22 06:00:52 2026`.
 pub fn ctime_now() -> String {
-    // SAFETY: time(NULL) only returns the time; localtime_r fills the tm we own.
-    unsafe {
-        let now = libc::time(std::ptr::null_mut());
-        let mut tm: libc::tm = std::mem::zeroed();
-        if libc::localtime_r(&now, &mut tm).is_null() {
-            return format!("{now}");
-        }
-        format_ctime(&tm)
+    let now = tz::now();
+    match tz::local(now) {
+        Some(tm) => format_ctime(&tm),
+        None => format!("{now}"),
     }
 }
 
@@ -187,18 +184,18 @@ pub(crate) const MONTHS: [&str; 12] = [
 ];
 
 /// Formats a broken-down time like ctime() (without its newline).
-pub fn format_ctime(tm: &libc::tm) -> String {
-    let day = usize::try_from(tm.tm_wday).ok().and_then(|d| DAYS.get(d));
-    let month = usize::try_from(tm.tm_mon).ok().and_then(|m| MONTHS.get(m));
+pub fn format_ctime(tm: &Tm) -> String {
+    let day = usize::try_from(tm.wday).ok().and_then(|d| DAYS.get(d));
+    let month = usize::try_from(tm.month0).ok().and_then(|m| MONTHS.get(m));
     format!(
         "{} {} {:2} {:02}:{:02}:{:02} {}",
         day.unwrap_or(&"???"),
         month.unwrap_or(&"???"),
-        tm.tm_mday,
-        tm.tm_hour,
-        tm.tm_min,
-        tm.tm_sec,
-        i64::from(tm.tm_year) + 1900
+        tm.mday,
+        tm.hour,
+        tm.min,
+        tm.sec,
+        tm.year
     )
 }
 
@@ -208,13 +205,8 @@ mod tests {
     use crate::demo::{POLL, spawn};
     use std::sync::atomic::Ordering;
 
-    fn utc(t: libc::time_t) -> String {
-        // SAFETY: gmtime_r fills the tm we own.
-        unsafe {
-            let mut tm: libc::tm = std::mem::zeroed();
-            assert!(!libc::gmtime_r(&t, &mut tm).is_null());
-            format_ctime(&tm)
-        }
+    fn utc(t: i64) -> String {
+        format_ctime(&tz::utc(t).unwrap())
     }
 
     #[test]

@@ -34,58 +34,16 @@ impl IpFacts {
 
 /// Every address on an interface of this machine (`getifaddrs`), or `None` when it fails.
 pub fn interfaces() -> Option<Vec<Iface>> {
-    let mut head: *mut libc::ifaddrs = std::ptr::null_mut();
-    // SAFETY: getifaddrs fills `head` with a list we free below with freeifaddrs.
-    if unsafe { libc::getifaddrs(&mut head) } != 0 {
-        return None;
-    }
-    let mut out = Vec::new();
-    let mut cur = head;
-    while !cur.is_null() {
-        // SAFETY: `cur` is a node of the list returned by getifaddrs, valid until freeifaddrs.
-        let ifa = unsafe { &*cur };
-        cur = ifa.ifa_next;
-        if ifa.ifa_addr.is_null() {
-            continue;
-        }
-        // SAFETY: ifa_name is a NUL-terminated string owned by the list.
-        let name = unsafe { std::ffi::CStr::from_ptr(ifa.ifa_name) }
-            .to_string_lossy()
-            .into_owned();
-        // SAFETY: the family says which sockaddr type the pointers hold; netmask has the
-        // same family as the address when it is not null.
-        let (addr, prefix) = unsafe {
-            match (*ifa.ifa_addr).sa_family as i32 {
-                libc::AF_INET => {
-                    let a = &*(ifa.ifa_addr as *const libc::sockaddr_in);
-                    let ip = Ipv4Addr::from(u32::from_be(a.sin_addr.s_addr));
-                    let p = if ifa.ifa_netmask.is_null() {
-                        32
-                    } else {
-                        let m = &*(ifa.ifa_netmask as *const libc::sockaddr_in);
-                        u32::from_be(m.sin_addr.s_addr).count_ones() as u8
-                    };
-                    (IpAddr::V4(ip), p)
-                }
-                libc::AF_INET6 => {
-                    let a = &*(ifa.ifa_addr as *const libc::sockaddr_in6);
-                    let ip = Ipv6Addr::from(a.sin6_addr.s6_addr);
-                    let p = if ifa.ifa_netmask.is_null() {
-                        128
-                    } else {
-                        let m = &*(ifa.ifa_netmask as *const libc::sockaddr_in6);
-                        u128::from_be_bytes(m.sin6_addr.s6_addr).count_ones() as u8
-                    };
-                    (IpAddr::V6(ip), p)
-                }
-                _ => continue,
-            }
-        };
-        out.push(Iface { name, addr, prefix });
-    }
-    // SAFETY: `head` came from getifaddrs and is freed once.
-    unsafe { libc::freeifaddrs(head) };
-    Some(out)
+    let all = crate::sys::ifaddrs::all()?;
+    Some(
+        all.into_iter()
+            .map(|a| Iface {
+                name: a.name,
+                addr: a.addr,
+                prefix: a.prefix,
+            })
+            .collect(),
+    )
 }
 
 /// A special-purpose range: (network, prefix length, name, RFC, what it is, what it means for a

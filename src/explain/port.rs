@@ -91,8 +91,7 @@ impl MachineFacts {
             users: read("/etc/passwd")
                 .map(|t| sockets::parse_passwd(&t))
                 .unwrap_or_default(),
-            // SAFETY: geteuid has no preconditions and cannot fail.
-            euid: unsafe { libc::geteuid() },
+            euid: crate::sys::procfs::euid(),
         }
     }
 

@@ -17,24 +17,18 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use crate::filter::{Filter, bpf};
 use crate::source::live::{CaptureSource, LiveConfig, LiveSource, OpenError};
 use crate::source::{FileSource, Frame, LinkType, Source, SourceError};
+use crate::sys::{process, procfs};
 
-/// The capability bit of CAP_NET_RAW (linux/capability.h): raw and packet sockets.
-const CAP_NET_RAW: u32 = 13;
+use crate::sys::privileges::CAP_NET_RAW;
 
 /// Whether this process may open packet sockets: bit [`CAP_NET_RAW`] of `CapEff` in
 /// `/proc/self/status` (root has it, and so has a binary given it with `setcap`).
 pub fn has_cap_net_raw() -> bool {
-    std::fs::read_to_string("/proc/self/status").is_ok_and(|s| cap_eff_has(&s, CAP_NET_RAW))
+    procfs::has_effective_cap(CAP_NET_RAW)
 }
 
 /// Whether the `CapEff:` line of a `/proc/<pid>/status` text has capability `bit`.
-pub fn cap_eff_has(status: &str, bit: u32) -> bool {
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("CapEff:"))
-        .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
-        .is_some_and(|mask| bit < 64 && (mask >> bit) & 1 == 1)
-}
+pub use crate::sys::procfs::cap_eff_has;
 
 /// Why a live capture could not start.
 #[derive(Debug, thiserror::Error)]
@@ -197,7 +191,7 @@ impl LiveCapture for Tcpdump {
                 )));
             }
         }
-        let pid = child.id() as libc::pid_t;
+        let pid = child.id();
         Ok(Capture {
             source: Box::new(TcpdumpSource {
                 child,
@@ -206,74 +200,16 @@ impl LiveCapture for Tcpdump {
             }),
             // SIGINT makes tcpdump write out what it has and exit, which ends its stream. The
             // process is reaped only when the source is dropped, so the pid is still ours here.
-            // SAFETY: kill() with a pid we spawned and a valid signal number.
-            stop: Box::new(move || unsafe {
-                libc::kill(pid, libc::SIGINT);
-            }),
+            stop: Box::new(move || process::interrupt(pid)),
             backend: "tcpdump",
         })
     }
 }
 
 /// With `setcap cap_net_raw+eip` on sockscope (not root), tcpdump would not inherit the
-/// capability: put it into our inheritable set (allowed, it is in our permitted set) and then
-/// into the ambient set, which is what exec hands on to a program without file capabilities.
+/// capability: [`process::hand_on_capability`] passes it on through the ambient set.
 fn raise_ambient_net_raw(cmd: &mut Command) {
-    use std::os::unix::process::CommandExt;
-    // SAFETY: between fork and exec only raw syscalls are made (async-signal-safe), on
-    // structures we own; failures (e.g. nothing to raise) are ignored, and tcpdump then says
-    // for itself that it may not capture.
-    unsafe {
-        cmd.pre_exec(|| {
-            add_inheritable(CAP_NET_RAW);
-            libc::prctl(
-                libc::PR_CAP_AMBIENT,
-                libc::PR_CAP_AMBIENT_RAISE as libc::c_ulong,
-                CAP_NET_RAW as libc::c_ulong,
-                0 as libc::c_ulong,
-                0 as libc::c_ulong,
-            );
-            Ok(())
-        });
-    }
-}
-
-/// `_LINUX_CAPABILITY_VERSION_3` (linux/capability.h): 64-bit sets as two 32-bit words.
-const CAPABILITY_VERSION_3: u32 = 0x2008_0522;
-
-/// `struct __user_cap_header_struct`.
-#[repr(C)]
-struct CapHeader {
-    version: u32,
-    pid: libc::c_int,
-}
-
-/// `struct __user_cap_data_struct`.
-#[repr(C)]
-#[derive(Clone, Copy, Default)]
-struct CapData {
-    effective: u32,
-    permitted: u32,
-    inheritable: u32,
-}
-
-/// Adds capability `bit` to this thread's inheritable set when it is permitted (capget and
-/// capset, capabilities(7)). Uses raw syscalls only, so it may run between fork and exec.
-fn add_inheritable(bit: u32) {
-    let mut header = CapHeader {
-        version: CAPABILITY_VERSION_3,
-        pid: 0,
-    };
-    let mut data = [CapData::default(); 2];
-    let (word, mask) = ((bit / 32) as usize, 1u32 << (bit % 32));
-    // SAFETY: the kernel reads the header and fills two data structs, as version 3 says.
-    let got = unsafe { libc::syscall(libc::SYS_capget, &mut header, data.as_mut_ptr()) };
-    if got != 0 || data[word].permitted & mask == 0 {
-        return;
-    }
-    data[word].inheritable |= mask;
-    // SAFETY: as above; capset only reads.
-    unsafe { libc::syscall(libc::SYS_capset, &mut header, data.as_ptr()) };
+    process::hand_on_capability(cmd, CAP_NET_RAW);
 }
 
 /// tcpdump's pcap stream. The file header arrives only with the first packet (tcpdump flushes

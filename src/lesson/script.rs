@@ -212,7 +212,7 @@ fn client(
         Script::Refused => {
             // connect() narrates its own failure (ECONNREFUSED): that is the lesson.
             match crate::demo::connect(addr, n) {
-                Err(e) if e.raw_os_error() == Some(libc::ECONNREFUSED) => Ok(tcp(1)),
+                Err(e) if e.raw_os_error() == Some(crate::sys::errno::ECONNREFUSED) => Ok(tcp(1)),
                 Err(e) => Err(format!(
                     "connect failed, but not with ECONNREFUSED: {}",
                     describe(&e)

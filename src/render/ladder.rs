@@ -58,11 +58,8 @@ impl Default for LadderOptions {
 
 /// The width of the terminal on standard output, else `COLUMNS`, else 100.
 pub fn terminal_width() -> usize {
-    // SAFETY: TIOCGWINSZ writes a `winsize` into the struct we pass; no other memory is touched.
-    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
-    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) } == 0;
-    if ok && ws.ws_col >= 40 {
-        return ws.ws_col as usize;
+    if let Some(cols) = crate::sys::term::stdout_columns().filter(|&c| c >= 40) {
+        return cols as usize;
     }
     std::env::var("COLUMNS")
         .ok()

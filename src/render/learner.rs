@@ -7,7 +7,7 @@
 //! notes dimmed, cut-short markers in red.
 
 use std::collections::HashMap;
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::io::{self, Write};
 use std::net::IpAddr;
 
@@ -135,22 +135,28 @@ pub fn write_preview(out: &mut dyn fmt::Write, payload: &[u8], max: usize) -> fm
 }
 
 /// Appends a preview as [`write_preview`] writes it.
-fn push_preview(s: &mut String, payload: &[u8], max: usize) {
-    s.push('"');
-    for &b in payload.iter().take(max) {
+fn push_preview(s: &mut Vec<u8>, payload: &[u8], max: usize) {
+    s.push(b'"');
+    let mut rest = &payload[..payload.len().min(max)];
+    // Runs of printable ASCII that need no escape are copied in one go.
+    let plain = |b: &u8| (0x20..=0x7e).contains(b) && *b != b'"' && *b != b'\\';
+    while !rest.is_empty() {
+        let n = rest.iter().position(|b| !plain(b)).unwrap_or(rest.len());
+        s.extend_from_slice(&rest[..n]);
+        let Some(&b) = rest.get(n) else { break };
         match b {
             b'\r' => s.push_str("\\r"),
             b'\n' => s.push_str("\\n"),
             b'\t' => s.push_str("\\t"),
             b'"' => s.push_str("\\\""),
             b'\\' => s.push_str("\\\\"),
-            0x20..=0x7e => s.push(b as char),
-            _ => s.push('.'),
+            _ => s.push(b'.'),
         }
+        rest = &rest[n + 1..];
     }
-    s.push('"');
+    s.push(b'"');
     if payload.len() > max {
-        s.push('…');
+        s.push_str("…");
     }
 }
 
@@ -191,9 +197,9 @@ pub struct LearnerRenderer {
     first: Option<Timestamp>,
     flows: HashMap<u32, FlowNotes, foldhash::fast::RandomState>,
     /// The line being built, reused for every packet.
-    line: String,
+    line: Vec<u8>,
     /// The note of the line being built, written last.
-    note: String,
+    note: Vec<u8>,
     /// Current widths of the growing columns ([`Col`]).
     widths: [usize; 5],
 }
@@ -207,8 +213,8 @@ impl LearnerRenderer {
             time,
             first: None,
             flows: HashMap::default(),
-            line: String::with_capacity(256),
-            note: String::with_capacity(128),
+            line: Vec::with_capacity(256),
+            note: Vec::with_capacity(128),
             widths: [
                 width::ENDPOINTS,
                 width::SEQ,
@@ -222,8 +228,8 @@ impl LearnerRenderer {
 
 /// Builds one line: cells padded to their column width, colour codes not counted.
 struct Line<'a> {
-    s: &'a mut String,
-    note: &'a mut String,
+    s: &'a mut Vec<u8>,
+    note: &'a mut Vec<u8>,
     widths: &'a mut [usize; 5],
     color: bool,
 }
@@ -232,7 +238,7 @@ struct Line<'a> {
 const SPACES: &str = "                                                                ";
 
 /// Appends `n` spaces.
-fn pad(s: &mut String, mut n: usize) {
+fn pad(s: &mut Vec<u8>, mut n: usize) {
     while n > 0 {
         let k = n.min(SPACES.len());
         s.push_str(&SPACES[..k]);
@@ -245,73 +251,75 @@ fn char_count(b: &[u8]) -> usize {
     b.iter().filter(|&&c| (c as i8) >= -0x40).count()
 }
 
-/// Appends ASCII text written by one of the `render::fmt` functions.
-fn ascii(s: &mut String, f: impl FnOnce(&mut Vec<u8>)) {
-    // SAFETY: the callers pass `render::fmt` functions (digits, addresses, hex, flag names from
-    // the flag table), which append only ASCII bytes, so the text stays valid UTF-8 (checked in
-    // debug builds).
-    let v = unsafe { s.as_mut_vec() };
-    let start = v.len();
-    f(v);
-    debug_assert!(v[start..].is_ascii());
+/// Appending text to the line, which is kept as bytes: every piece is a `&str` or ASCII from
+/// the `render::fmt` functions, so the line is UTF-8 without anything having to promise it.
+trait PushStr {
+    fn push_str(&mut self, s: &str);
+}
+
+impl PushStr for Vec<u8> {
+    #[inline]
+    fn push_str(&mut self, s: &str) {
+        self.extend_from_slice(s.as_bytes());
+    }
 }
 
 /// Appends the decimal digits of `n`.
-fn num(s: &mut String, n: u64) {
-    ascii(s, |v| push_u64(v, n))
+fn num(s: &mut Vec<u8>, n: u64) {
+    push_u64(s, n)
 }
 
 /// Appends an address as `Display` writes it.
-fn push_addr(s: &mut String, ip: IpAddr) {
+fn push_addr(s: &mut Vec<u8>, ip: IpAddr) {
     match ip {
-        IpAddr::V4(a) => ascii(s, |v| push_ipv4(v, a.octets())),
-        IpAddr::V6(a) => ascii(s, |v| push_ipv6_std(v, &a.octets())),
+        IpAddr::V4(a) => push_ipv4(s, a.octets()),
+        IpAddr::V6(a) => push_ipv6_std(s, &a.octets()),
     }
 }
 
 /// Appends an [`Endpoint`].
-fn push_endpoint(s: &mut String, ip: IpAddr, port: u16) {
+fn push_endpoint(s: &mut Vec<u8>, ip: IpAddr, port: u16) {
     match ip {
         IpAddr::V4(_) => push_addr(s, ip),
         IpAddr::V6(_) => {
-            s.push('[');
+            s.push(b'[');
             push_addr(s, ip);
-            s.push(']');
+            s.push(b']');
         }
     }
-    s.push(':');
+    s.push(b':');
     num(s, port as u64);
 }
 
 /// Appends a [`Service`]: ` (echo)` or nothing.
-fn push_service(s: &mut String, name: Option<&str>) {
+fn push_service(s: &mut Vec<u8>, name: Option<&str>) {
     if let Some(n) = name {
         s.push_str(" (");
         s.push_str(n);
-        s.push(')');
+        s.push(b')');
     }
 }
 
 /// Appends an [`Abs`]: ` (3210987654)` or nothing.
-fn push_abs(s: &mut String, n: Option<u32>) {
+fn push_abs(s: &mut Vec<u8>, n: Option<u32>) {
     if let Some(n) = n {
         s.push_str(" (");
         num(s, n as u64);
-        s.push(')');
+        s.push(b')');
     }
 }
 
 impl Line<'_> {
     /// Appends what `f` writes as a cell in `style` (when colour is on), padded with spaces to
     /// `width` characters; returns its width in characters.
-    fn put(&mut self, style: &str, width: usize, f: impl FnOnce(&mut String)) -> usize {
+    fn put(&mut self, style: &str, width: usize, f: impl FnOnce(&mut Vec<u8>)) -> usize {
         let styled = self.color && !style.is_empty();
         if styled {
             self.s.push_str(style);
         }
         let start = self.s.len();
         f(self.s);
-        let chars = char_count(&self.s.as_bytes()[start..]);
+        let chars = char_count(&self.s[start..]);
         if styled {
             self.s.push_str(sgr::RESET);
         }
@@ -333,7 +341,7 @@ impl Line<'_> {
 
     /// A cell of a growing column, written by `f`: padded to the column's width, which grows to
     /// fit it.
-    fn grow_with(&mut self, style: &str, col: Col, f: impl FnOnce(&mut String)) {
+    fn grow_with(&mut self, style: &str, col: Col, f: impl FnOnce(&mut Vec<u8>)) {
         let chars = self.put(style, 0, f);
         let w = &mut self.widths[col as usize];
         if chars > *w && chars <= width::MAX {
@@ -351,13 +359,16 @@ impl Line<'_> {
 
     /// A cell written by `f`, right-aligned in `width` characters (at most 10 spaces of
     /// padding).
-    fn right_with(&mut self, width: usize, f: impl FnOnce(&mut String)) {
+    fn right_with(&mut self, width: usize, f: impl FnOnce(&mut Vec<u8>)) {
         let start = self.s.len();
         f(self.s);
-        let chars = char_count(&self.s.as_bytes()[start..]);
+        let chars = char_count(&self.s[start..]);
         if chars < width {
-            self.s
-                .insert_str(start, &"          "[..(width - chars).min(10)]);
+            let pad = (width - chars).min(10);
+            let end = self.s.len();
+            self.s.resize(end + pad, b' ');
+            self.s.copy_within(start..end, start + pad);
+            self.s[start..start + pad].fill(b' ');
         }
     }
 
@@ -373,7 +384,7 @@ impl Line<'_> {
     }
 
     /// The note, written by `f`.
-    fn note_with(&mut self, f: impl FnOnce(&mut String)) {
+    fn note_with(&mut self, f: impl FnOnce(&mut Vec<u8>)) {
         self.note.clear();
         f(self.note);
     }
@@ -382,12 +393,12 @@ impl Line<'_> {
         if !self.note.is_empty() {
             self.gap();
             let note = std::mem::take(self.note);
-            self.put(sgr::DIM, 0, |s| s.push_str(&note));
+            self.put(sgr::DIM, 0, |s| s.extend_from_slice(&note));
             *self.note = note;
         }
-        let t = self.s.trim_end_matches(' ').len();
+        let t = self.s.iter().rposition(|&b| b != b' ').map_or(0, |i| i + 1);
         self.s.truncate(t);
-        self.s.push('\n');
+        self.s.push(b'\n');
     }
 }
 
@@ -426,7 +437,7 @@ impl Renderer for LearnerRenderer {
                 let n = since.unsigned_abs();
                 line.right_with(width::TIME, |s| {
                     if since < 0 {
-                        s.push('-');
+                        s.push(b'-');
                     }
                     let secs = n / 1_000_000_000;
                     match u64::try_from(secs) {
@@ -435,15 +446,15 @@ impl Renderer for LearnerRenderer {
                             let _ = write!(s, "{secs}");
                         }
                     }
-                    s.push('.');
+                    s.push(b'.');
                     let micros = (n % 1_000_000_000) / 1000;
-                    ascii(s, |v| push_padded(v, micros as u64, 6));
+                    push_padded(s, micros as u64, 6);
                 });
                 line.gap();
             }
             Some(tf) => {
                 let start = line.s.len();
-                ascii(line.s, |v| tf.push(v, p.ts));
+                tf.push(line.s, p.ts);
                 if line.s.len() > start {
                     // The formatter ends with a space, for tcpdump's line.
                     let end = start + line.s[start..].trim_ascii_end().len();
@@ -459,7 +470,7 @@ impl Renderer for LearnerRenderer {
             // Wireshark's analysis of the segment, in words, before the note.
             line.gap();
             line.put(sgr::RED, 0, |s| {
-                s.push('[');
+                s.push(b'[');
                 for (i, l) in t.analysis.labels().enumerate() {
                     if i > 0 {
                         s.push_str(", ");
@@ -470,11 +481,11 @@ impl Renderer for LearnerRenderer {
                         num(s, t.dup_ack_num as u64);
                     }
                 }
-                s.push(']');
+                s.push(b']');
             });
         }
         line.finish();
-        let r = out.write_all(s.as_bytes());
+        let r = out.write_all(&s);
         self.line = s;
         self.note = note;
         self.widths = widths;
@@ -701,9 +712,7 @@ impl LearnerRenderer {
         t: &TcpSummary<'_>,
     ) {
         let f = t.flags;
-        line.grow_with(sgr::BOLD, Col::Flags, |s| {
-            ascii(s, |v| push_flag_names(v, f))
-        });
+        line.grow_with(sgr::BOLD, Col::Flags, |s| push_flag_names(s, f));
         line.gap();
         let (mut rseq, rack) = match ctx.track {
             Some(tr) => (tr.rel_seq, tr.rel_ack),
@@ -727,7 +736,7 @@ impl LearnerRenderer {
             line.grow_with("", Col::Seq, |s| {
                 s.push_str("seq ");
                 num(s, rseq as u64);
-                s.push(':');
+                s.push(b':');
                 num(s, rseq.wrapping_add(len) as u64);
                 push_abs(s, abs_seq);
             });
@@ -759,7 +768,7 @@ impl LearnerRenderer {
                 line.grow_with("", Col::Win, |s| {
                     s.push_str("win ");
                     num(s, t.window as u64);
-                    s.push('×');
+                    s.push_str("×");
                     num(s, scale as u64);
                     s.push_str(" = ");
                     num(s, tr.window as u64);
@@ -787,9 +796,9 @@ impl LearnerRenderer {
                 .map(|tr| t.ack.wrapping_sub(tr.rel_ack));
             line.gap();
             line.put("", 0, |s| {
-                s.push('[');
+                s.push(b'[');
                 push_options(s, t, sack_base);
-                s.push(']');
+                s.push(b']');
             });
         }
         if len > 0 {
@@ -1020,7 +1029,7 @@ impl fmt::Display for FlagNames {
 
 /// Appends options as a learner reads them, space-separated, without the padding (`nop`, `eol`);
 /// SACK edges relative to `sack_base` when it is known.
-fn push_options(s: &mut String, t: &TcpSummary<'_>, sack_base: Option<u32>) {
+fn push_options(s: &mut Vec<u8>, t: &TcpSummary<'_>, sack_base: Option<u32>) {
     let mut sep = "";
     for o in t.options() {
         if matches!(o, TcpOption::Eol | TcpOption::Nop) {
@@ -1043,9 +1052,9 @@ fn push_options(s: &mut String, t: &TcpSummary<'_>, sack_base: Option<u32>) {
                 s.push_str("sack");
                 let base = sack_base.unwrap_or(0);
                 for (l, r) in &blocks[..count as usize] {
-                    s.push(' ');
+                    s.push(b' ');
                     num(s, l.wrapping_sub(base) as u64);
-                    s.push(':');
+                    s.push(b':');
                     num(s, r.wrapping_sub(base) as u64);
                 }
             }
@@ -1127,9 +1136,28 @@ mod tests {
     }
 
     #[test]
+    fn pushed_previews_match_written_ones() {
+        let all: Vec<u8> = (0..=255).collect();
+        for (payload, max) in [
+            (&b"GET / HTTP/1.1\r\n\x00\"\\\t"[..], 40),
+            (b"abcdef", 3),
+            (b"", 5),
+            (b"\n\n", 1),
+            (&all[..], 300),
+            (&all[..], 100),
+        ] {
+            let mut written = String::new();
+            write_preview(&mut written, payload, max).unwrap();
+            let mut pushed = Vec::new();
+            push_preview(&mut pushed, payload, max);
+            assert_eq!(pushed, written.as_bytes());
+        }
+    }
+
+    #[test]
     fn cells_pad_without_counting_colour() {
-        let mut s = String::new();
-        let (mut note, mut widths) = (String::new(), [0; 5]);
+        let mut s = Vec::new();
+        let (mut note, mut widths) = (Vec::new(), [0; 5]);
         let mut l = Line {
             s: &mut s,
             note: &mut note,
@@ -1138,6 +1166,6 @@ mod tests {
         };
         l.cell(sgr::BOLD, 6, format_args!("→ab"));
         l.cell("", 0, format_args!("|"));
-        assert_eq!(s, "\x1b[1m→ab\x1b[0m   |");
+        assert_eq!(s, "\x1b[1m→ab\x1b[0m   |".as_bytes());
     }
 }

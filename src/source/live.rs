@@ -38,7 +38,7 @@
 //! twice, because libpcap drops the outgoing copy only after the kernel counted it.
 
 pub mod iface;
-pub mod socket;
+pub use crate::sys::packet as socket;
 
 use std::io;
 use std::os::fd::RawFd;
@@ -176,8 +176,9 @@ impl LiveSource {
                 name: ni.name.clone(),
             });
         }
-        let fd = socket::open_packet_socket().map_err(|e| match e.raw_os_error() {
-            Some(libc::EPERM) | Some(libc::EACCES) => OpenError::Permission(e),
+        let fd = socket::open_packet_socket().map_err(|e| match e.kind() {
+            // EPERM and EACCES (std maps both to PermissionDenied).
+            io::ErrorKind::PermissionDenied => OpenError::Permission(e),
             _ => OpenError::Io {
                 what: "cannot open a raw packet socket",
                 err: e,

@@ -1,3 +1,25 @@
-//! The system layer: libc and FFI calls, each unsafe block with its SAFETY comment.
+//! The system layer: every libc and FFI call of sockscope, behind safe functions.
+//!
+//! This is the only module that may use `unsafe`; the crate root denies it everywhere else.
+//! Each `unsafe` block carries a `// SAFETY:` comment saying why it is sound. Modules by concern:
+//! [`packet`] (the AF_PACKET socket, its options, recvmmsg, BPF attach), [`signals`] (the stop
+//! flag), [`privileges`] (users, capabilities), [`tz`] (the local time zone and broken-down
+//! times), [`term`] (terminal size), [`ifaddrs`] (interface addresses), [`procfs`] (facts about
+//! this process from `/proc`), [`errno`] (error numbers), [`fd`] (waiting on descriptors, socket queue sizes) and
+//! [`process`] (signals to children, what a child inherits), and [`trace`] (the ptrace and
+//! seccomp tracer of `sockscope run`).
+#![allow(unsafe_code)]
+#![warn(clippy::undocumented_unsafe_blocks)]
 
+pub mod abi;
+pub mod errno;
+pub mod fd;
+pub mod ifaddrs;
+pub mod packet;
+pub mod privileges;
+pub mod process;
+pub mod procfs;
+pub mod signals;
+pub mod term;
 pub mod trace;
+pub mod tz;

@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use super::calls::{CallEvent, Phase};
+use crate::sys::abi as libc;
 use crate::sys::trace::Syscall;
 
 /// What the decoder asks the system about a stopped thread.

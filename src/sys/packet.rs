@@ -1,7 +1,8 @@
 //! The AF_PACKET socket calls pnet does not make: options, batched reads with kernel
 //! timestamps and packet direction, PACKET_STATISTICS, and SO_ATTACH_FILTER.
 //!
-//! Everything here works on a raw descriptor number. The descriptor itself belongs to pnet's
+//! The live source (`source::live`) calls these safe wrappers; everything here works on a raw
+//! descriptor number. The descriptor itself belongs to pnet's
 //! channel (it closes it when dropped); see `live.rs` for why the reads happen here.
 //! References: packet(7), socket(7), `include/uapi/linux/if_packet.h`, `net/packet/af_packet.c`.
 
@@ -201,14 +202,7 @@ pub fn hardware_type(fd: RawFd, name: &str) -> io::Result<u16> {
 /// Waits up to `timeout_ms` for a packet. `Ok(false)` on timeout; `EINTR` is an error the caller
 /// treats as "look at the stop flag".
 pub fn wait_readable(fd: RawFd, timeout_ms: i32) -> io::Result<bool> {
-    let mut p = libc::pollfd {
-        fd,
-        events: libc::POLLIN,
-        revents: 0,
-    };
-    // SAFETY: one valid pollfd.
-    let n = check(unsafe { libc::poll(&mut p, 1, timeout_ms) })?;
-    Ok(n > 0)
+    super::fd::poll_readable(fd, timeout_ms)
 }
 
 /// Room for one SCM_TIMESTAMPNS control message, 8-byte aligned: CMSG_SPACE(16) is 32.
@@ -258,6 +252,7 @@ impl Batch {
                 })
                 .collect(),
             headers: (0..slots)
+                // SAFETY: all-zero is a valid mmsghdr (null pointers, zero lengths).
                 .map(|_| unsafe { MaybeUninit::<libc::mmsghdr>::zeroed().assume_init() })
                 .collect(),
             received: vec![Received::default(); slots],

@@ -1,0 +1,12 @@
+//! The size of the terminal on standard output (TIOCGWINSZ, ioctl_tty(2)).
+
+/// The number of columns of the terminal on standard output, or `None` when standard output is
+/// not a terminal (or the terminal does not say).
+pub fn stdout_columns() -> Option<u16> {
+    // SAFETY: all-zero is a valid `winsize`.
+    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
+    // SAFETY: TIOCGWINSZ writes one `winsize` into `ws`, which outlives the call; no other
+    // memory is touched.
+    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) } == 0;
+    (ok && ws.ws_col > 0).then_some(ws.ws_col)
+}
