@@ -355,6 +355,14 @@ pub struct IcmpSummary {
     pub rest: [u8; 4],
 }
 
+impl IcmpSummary {
+    /// The identifier and sequence number, as an echo request or reply carries them
+    /// (RFC 792, RFC 4443 §4.1).
+    pub fn echo_id_seq(&self) -> (u16, u16) {
+        (be16(&self.rest[0..2]), be16(&self.rest[2..4]))
+    }
+}
+
 /// The transport layer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Transport<'a> {

@@ -1655,7 +1655,7 @@ fn icmp_header(p: &Packet<'_>, i: &decode::IcmpSummary, v6: bool) -> Header {
             "Identifier",
             32,
             16,
-            u16::from_be_bytes([i.rest[0], i.rest[1]]).to_string(),
+            i.echo_id_seq().0.to_string(),
             "matches replies to the pinging process (Linux: the socket's port for ping sockets)",
         ));
         f.push(field(
@@ -1663,7 +1663,7 @@ fn icmp_header(p: &Packet<'_>, i: &decode::IcmpSummary, v6: bool) -> Header {
             "Sequence Number",
             48,
             16,
-            u16::from_be_bytes([i.rest[2], i.rest[3]]).to_string(),
+            i.echo_id_seq().1.to_string(),
             "counts the pings: 1, 2, 3...",
         ));
     } else {
