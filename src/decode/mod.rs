@@ -242,10 +242,8 @@ pub struct Ipv6Ext {
     /// Its Next Header field (RFC 8200 §4): what follows it.
     pub next_header: u8,
     /// Its second byte: Hdr Ext Len in 8-byte units after the first 8 (RFC 8200 §4.3), reserved
-    /// in a Fragment header.
+    /// in a Fragment header (whose fields are [`Ipv6Summary::fragment`]).
     pub len_field: u8,
-    /// The fields of a Fragment header (RFC 8200 §4.5).
-    pub fragment: Option<Ipv6Fragment>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -729,10 +727,9 @@ fn decode_from_ethertype<'a>(p: &mut Packet<'a>, et: u16, d: &'a [u8], off: usiz
                         proto::AH => (exts[o + 1] as usize + 2) * 4,
                         _ => (exts[o + 1] as usize + 1) * 8,
                     };
-                    let mut fragment = None;
                     if next == proto::IPV6_FRAG && o + 8 <= exts.len() {
                         let fo = be16(&exts[o + 2..o + 4]);
-                        fragment = Some(Ipv6Fragment {
+                        s.fragment = Some(Ipv6Fragment {
                             offset: fo >> 3,
                             more: fo & 1 != 0,
                             id: u32::from_be_bytes([
@@ -742,14 +739,12 @@ fn decode_from_ethertype<'a>(p: &mut Packet<'a>, et: u16, d: &'a [u8], off: usiz
                                 exts[o + 7],
                             ]),
                         });
-                        s.fragment = fragment;
                     }
                     s.exts[s.ext_count as usize] = Ipv6Ext {
                         kind: next,
                         len: len as u16,
                         next_header: exts[o],
                         len_field: exts[o + 1],
-                        fragment,
                     };
                     s.ext_count += 1;
                     next = exts[o];

@@ -192,6 +192,7 @@ impl<'a> Iterator for TcpdumpOptions<'a> {
 }
 
 /// tcpdump's LENCHECK: `l` bytes must fit the header and must have been captured.
+#[inline]
 fn check(l: usize, hlen: usize, data: &[u8]) -> Result<(), End> {
     if l > hlen {
         Err(End::Bad)
@@ -202,7 +203,22 @@ fn check(l: usize, hlen: usize, data: &[u8]) -> Result<(), End> {
     }
 }
 
+/// An option whose value takes `n` bytes, read by `f` once they are known to be there.
+#[inline]
+fn fixed<'a>(
+    n: usize,
+    hlen: usize,
+    data: &'a [u8],
+    f: fn(&'a [u8]) -> Value<'a>,
+) -> (usize, Value<'a>, End) {
+    match check(n, hlen, data) {
+        Ok(()) => (n, f(data), End::Whole),
+        Err(e) => (n, Value::None, e),
+    }
+}
+
 /// The printer's data length for the option, its value, and how it ended.
+#[inline]
 fn read_value<'a>(
     opt: u8,
     len: usize,
@@ -211,26 +227,23 @@ fn read_value<'a>(
     hlen: usize,
     th_flags: u8,
 ) -> (usize, Value<'a>, End) {
-    let fixed = |n: usize, f: &dyn Fn(&'a [u8]) -> Value<'a>| match check(n, hlen, data) {
-        Ok(()) => (n, f(data), End::Whole),
-        Err(e) => (n, Value::None, e),
-    };
+    let fixed = |n: usize, f: fn(&'a [u8]) -> Value<'a>| fixed(n, hlen, data, f);
     match opt {
-        kind::MSS => fixed(2, &|d| Value::Number(be16(d) as u32)),
-        kind::WSCALE => fixed(1, &|d| Value::Number(d[0] as u32)),
+        kind::MSS => fixed(2, |d| Value::Number(be16(d) as u32)),
+        kind::WSCALE => fixed(1, |d| Value::Number(d[0] as u32)),
         kind::CC | kind::CC_NEW | kind::CC_ECHO | kind::ECHO | kind::ECHO_REPLY => {
-            fixed(4, &|d| Value::Number(be32(d)))
+            fixed(4, |d| Value::Number(be32(d)))
         }
-        kind::TIMESTAMP => fixed(8, &|d| Value::Timestamp {
+        kind::TIMESTAMP => fixed(8, |d| Value::Timestamp {
             val: be32(d),
             ecr: be32(&d[4..]),
         }),
-        kind::MD5 => fixed(MD5_LEN, &|d| Value::Md5(&d[..MD5_LEN])),
-        kind::SCPS => fixed(2, &|d| Value::Scps {
+        kind::MD5 => fixed(MD5_LEN, |d| Value::Md5(&d[..MD5_LEN])),
+        kind::SCPS => fixed(2, |d| Value::Scps {
             cap: d[0],
             id: d[1],
         }),
-        kind::UTO => fixed(2, &|d| Value::UserTimeout(be16(d))),
+        kind::UTO => fixed(2, |d| Value::UserTimeout(be16(d))),
         kind::EOL | kind::NOP | kind::SACK_PERMITTED => (0, Value::None, End::Whole),
         kind::SACK => sack(len - 2, data, hlen),
         kind::TCP_AO => tcp_ao(len - 2, data, hlen),

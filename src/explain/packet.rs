@@ -142,7 +142,7 @@ pub fn explain_packet(p: &Packet<'_>, ctx: &Context<'_>) -> PacketExplanation {
             headers.push(ipv6_header(h, net_off));
             let mut off = net_off + 40;
             for e in h.exts() {
-                headers.push(ext_header(e, off));
+                headers.push(ext_header(e, h.fragment, off));
                 off += e.len as usize;
             }
         }
@@ -884,7 +884,8 @@ fn ipv6_header(h: &decode::Ipv6Summary, off: usize) -> Header {
     }
 }
 
-fn ext_header(e: &decode::Ipv6Ext, off: usize) -> Header {
+/// An IPv6 extension header; `fragment` holds the fields of the packet's Fragment header.
+fn ext_header(e: &decode::Ipv6Ext, fragment: Option<decode::Ipv6Fragment>, off: usize) -> Header {
     let (kind, len, nh) = (e.kind, e.len as usize, e.next_header);
     let mut f = vec![field(
         "Next Header",
@@ -895,7 +896,7 @@ fn ext_header(e: &decode::Ipv6Ext, off: usize) -> Header {
         format!("{}: what follows this header", protocol_name(nh)),
     )];
     if kind == proto::IPV6_FRAG {
-        let frag = e.fragment.unwrap_or_default();
+        let frag = fragment.unwrap_or_default();
         let fo = frag.offset;
         f.push(field("Reserved", "Rsv", 8, 8, "0", "unused"));
         f.push(field(
