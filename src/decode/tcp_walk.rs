@@ -59,11 +59,10 @@ pub enum Value<'a> {
         val: u32,
         ecr: u32,
     },
-    /// `announced` blocks by the length byte; the first `read` of `blocks` were captured.
+    /// `announced` blocks by the length byte, and those that were captured.
     Sack {
         announced: u8,
-        blocks: [(u32, u32); 4],
-        read: u8,
+        blocks: SackBlocks<'a>,
     },
     /// A SACK whose data is no whole number of blocks.
     InvalidSack,
@@ -82,7 +81,8 @@ pub enum Value<'a> {
     },
     /// TCP-AO whose length leaves no room for the key ids.
     InvalidTcpAo,
-    Mptcp(Mptcp<'a>),
+    /// Read on demand with [`MptcpOption::read`] (the walk only checks it).
+    Mptcp(MptcpOption<'a>),
     FastOpen(FastOpen<'a>),
     /// RFC 6994 experimental option: its magic, and the Fast Open data when it is TFO's.
     Experimental {
@@ -91,6 +91,32 @@ pub enum Value<'a> {
     },
     /// Any other kind: its data bytes as far as they were read.
     Unknown(&'a [u8]),
+}
+
+/// The (left, right) edges of the SACK blocks that were captured whole (RFC 2018 §3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SackBlocks<'a>(&'a [u8]);
+
+impl<'a> SackBlocks<'a> {
+    pub fn iter(&self) -> impl Iterator<Item = (u32, u32)> + 'a {
+        self.0
+            .chunks_exact(8)
+            .map(|b| (be32(&b[..4]), be32(&b[4..])))
+    }
+}
+
+/// A Multipath TCP option from its kind byte, with the TCP flags its reading depends on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MptcpOption<'a> {
+    bytes: &'a [u8],
+    th_flags: u8,
+}
+
+impl<'a> MptcpOption<'a> {
+    /// Reads the option; `None` where tcpdump gives up before printing anything.
+    pub fn read(&self) -> Option<Mptcp<'a>> {
+        mptcp(self.bytes, self.th_flags)
+    }
 }
 
 /// One option as tcpdump reads it.
@@ -142,6 +168,7 @@ impl<'a> TcpSummary<'a> {
 impl<'a> Iterator for TcpdumpOptions<'a> {
     type Item = Walked<'a>;
 
+    #[inline]
     fn next(&mut self) -> Option<Walked<'a>> {
         if self.done || self.hlen == 0 {
             return None;
@@ -253,9 +280,13 @@ fn read_value<'a>(
                 return (datalen, Value::None, e);
             }
             // The option from its kind byte, whole (checked above).
-            match mptcp(&from_kind[..len], th_flags) {
-                Some(m) => {
-                    let end = if m.valid { End::Whole } else { End::Bad };
+            let m = MptcpOption {
+                bytes: &from_kind[..len],
+                th_flags,
+            };
+            match m.read() {
+                Some(r) => {
+                    let end = if r.valid { End::Whole } else { End::Bad };
                     (datalen, Value::Mptcp(m), end)
                 }
                 None => (datalen, Value::None, End::Bad),
@@ -304,8 +335,6 @@ fn sack(datalen: usize, data: &[u8], hlen: usize) -> (usize, Value<'_>, End) {
     if !datalen.is_multiple_of(8) {
         return (datalen, Value::InvalidSack, End::Whole);
     }
-    let mut blocks = [(0u32, 0u32); 4];
-    let mut read = 0u8;
     let mut end = End::Whole;
     let mut i = 0;
     while i < datalen {
@@ -314,16 +343,11 @@ fn sack(datalen: usize, data: &[u8], hlen: usize) -> (usize, Value<'_>, End) {
             end = e;
             break;
         }
-        if let Some(b) = blocks.get_mut(read as usize) {
-            *b = (be32(&data[i..]), be32(&data[i + 4..]));
-        }
-        read += 1;
         i += 8;
     }
     let v = Value::Sack {
         announced: (datalen / 8) as u8,
-        blocks,
-        read,
+        blocks: SackBlocks(&data[..i]),
     };
     (datalen, v, end)
 }

@@ -145,6 +145,7 @@ pub fn options(buf: &mut Vec<u8>, t: &TcpSummary<'_>, sb: SackBase) -> OptionsEn
 }
 
 /// Writes what was read of one option's value.
+#[inline]
 fn value(buf: &mut Vec<u8>, o: &WalkedOption<'_>, sb: SackBase) {
     let datalen = (o.len as usize).saturating_sub(2);
     match o.value {
@@ -160,16 +161,12 @@ fn value(buf: &mut Vec<u8>, o: &WalkedOption<'_>, sb: SackBase) {
             push_u64(buf, ecr as u64);
         }
         Value::InvalidSack => buf.extend_from_slice(b" invalid sack"),
-        Value::Sack {
-            announced,
-            blocks,
-            read,
-        } => {
+        Value::Sack { announced, blocks } => {
             buf.push(b' ');
             push_u64(buf, announced as u64);
             buf.push(b' ');
             let base = if sb.rev { sb.thseq } else { sb.thack };
-            for (s, e) in blocks.iter().take(read as usize) {
+            for (s, e) in blocks.iter() {
                 buf.push(b'{');
                 push_u64(buf, s.wrapping_sub(base) as u64);
                 buf.push(b':');
@@ -220,7 +217,11 @@ fn value(buf: &mut Vec<u8>, o: &WalkedOption<'_>, sb: SackBase) {
                 }
             }
         }
-        Value::Mptcp(m) => mptcp(buf, &m),
+        Value::Mptcp(m) => {
+            if let Some(m) = m.read() {
+                mptcp(buf, &m);
+            }
+        }
         Value::FastOpen(f) => {
             buf.push(b' ');
             fast_open(buf, f);
