@@ -168,7 +168,7 @@ impl<'a> TcpSummary<'a> {
 impl<'a> Iterator for TcpdumpOptions<'a> {
     type Item = Walked<'a>;
 
-    #[inline]
+    #[inline(always)]
     fn next(&mut self) -> Option<Walked<'a>> {
         if self.done || self.hlen == 0 {
             return None;

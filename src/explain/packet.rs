@@ -627,9 +627,8 @@ const OFFLOAD: &str = "the sending kernel leaves the checksum to the network car
 point where packets are captured, and on loopback (lo) Linux never computes it at all since the \
 bytes cannot be damaged. Wireshark and tcpdump -vv report the same; the receiver is not affected.";
 
-fn ipv4_header(h: &decode::Ipv4Summary<'_>, off: usize) -> Header {
-    let dscp = h.tos >> 2;
-    let ecn = h.tos & 3;
+/// The Flags field of an IPv4 header: its box value and what it means.
+fn ipv4_flags(h: &decode::Ipv4Summary<'_>) -> (&'static str, String) {
     let mut flags = Vec::new();
     if h.reserved_flag {
         flags.push("reserved bit set (must be 0; RFC 3514's joke \"evil bit\")");
@@ -646,7 +645,31 @@ fn ipv4_header(h: &decode::Ipv4Summary<'_>, off: usize) -> Header {
         (false, true) => "MF",
         (false, false) => "-",
     };
-    let v = checksum::ipv4(h);
+    let meaning = if flags.is_empty() {
+        "none set: may be fragmented, last fragment".to_string()
+    } else {
+        flags.join("; ")
+    };
+    (flag_short, meaning)
+}
+
+/// The verdict on an IPv4 header checksum, as its field's meaning says it.
+fn ipv4_verdict(v: ChecksumStatus) -> String {
+    match v {
+        ChecksumStatus::Correct => "correct".to_string(),
+        ChecksumStatus::Incorrect { expected }
+        | ChecksumStatus::OffloadPlaceholder { expected } => {
+            format!("wrong, should be 0x{expected:04x}")
+        }
+        _ => "not checked".to_string(),
+    }
+}
+
+/// The fields of an IPv4 header, options as one box.
+fn ipv4_fields(h: &decode::Ipv4Summary<'_>, v: ChecksumStatus) -> Vec<Field> {
+    let dscp = h.tos >> 2;
+    let ecn = h.tos & 3;
+    let (flag_short, flag_meaning) = ipv4_flags(h);
     let mut f = vec![
         field("Version", "Ver", 0, 4, "4", "IP version 4"),
         field(
@@ -698,18 +721,7 @@ fn ipv4_header(h: &decode::Ipv4Summary<'_>, off: usize) -> Header {
             h.id.to_string(),
             "numbers the datagram so that the receiver can put its fragments together",
         ),
-        field(
-            "Flags",
-            "Flg",
-            48,
-            3,
-            flag_short,
-            if flags.is_empty() {
-                "none set: may be fragmented, last fragment".to_string()
-            } else {
-                flags.join("; ")
-            },
-        ),
+        field("Flags", "Flg", 48, 3, flag_short, flag_meaning),
         field(
             "Fragment Offset",
             "Fragment Offset",
@@ -749,16 +761,7 @@ fn ipv4_header(h: &decode::Ipv4Summary<'_>, off: usize) -> Header {
             80,
             16,
             format!("0x{:04x}", h.checksum),
-            format!(
-                "covers the header only (RFC 1071); {}",
-                match v {
-                    ChecksumStatus::Correct => "correct".to_string(),
-                    ChecksumStatus::Incorrect { expected }
-                    | ChecksumStatus::OffloadPlaceholder { expected } =>
-                        format!("wrong, should be 0x{expected:04x}"),
-                    _ => "not checked".to_string(),
-                }
-            ),
+            format!("covers the header only (RFC 1071); {}", ipv4_verdict(v)),
         ),
     ];
     f.extend(addr_fields(IpAddr::V4(h.src), IpAddr::V4(h.dst), 96));
@@ -772,6 +775,12 @@ fn ipv4_header(h: &decode::Ipv4Summary<'_>, off: usize) -> Header {
             "IP options (record route, timestamps...): rare today, often dropped by routers",
         ));
     }
+    f
+}
+
+fn ipv4_header(h: &decode::Ipv4Summary<'_>, off: usize) -> Header {
+    let v = checksum::ipv4(h);
+    let f = ipv4_fields(h, v);
     let mut notes = vec![checksum_note("The IPv4 header", v, h.checksum, false)];
     if h.frag_offset != 0 || h.more_fragments {
         notes.push(
@@ -1770,73 +1779,7 @@ impl PacketExplanation {
             ));
         }
         for (n, h) in self.headers.iter().enumerate() {
-            let _ = writeln!(
-                o,
-                "\n{}. {}  ({})  bytes {}-{} of the frame, {} bytes\n",
-                n + 1,
-                h.title,
-                h.rfc,
-                h.offset,
-                h.offset + h.len.max(1) - 1,
-                h.len
-            );
-            let cells: Vec<Cell<'_>> = h
-                .fields
-                .iter()
-                .map(|f| Cell {
-                    name: f.name,
-                    short: f.short,
-                    bit_off: f.bit_off,
-                    bits: f.bits,
-                    value: &f.value,
-                })
-                .collect();
-            o.push_str(&diagram::draw(&cells, (h.len * 8) as u32));
-            if h.key == "tcp" {
-                o.push_str("a=AE C=CWR E=ECE U=URG A=ACK P=PSH R=RST S=SYN F=FIN\n");
-            }
-            o.push('\n');
-            for (i, f) in h.fields.iter().enumerate() {
-                let (s, e) = f.byte_span();
-                let at = if e - s == 1 {
-                    format!("{}", h.offset + s)
-                } else {
-                    format!("{}-{}", h.offset + s, h.offset + e - 1)
-                };
-                let bitnote = if f.bits == 1 {
-                    format!(" (bit {})", f.bit_off % 8)
-                } else if f.bits % 8 != 0 || f.bit_off % 8 != 0 {
-                    format!(" (bits {}-{})", f.bit_off % 8, (f.bit_off % 8) + f.bits - 1)
-                } else {
-                    String::new()
-                };
-                let name = format!("{:<22}", f.name);
-                let head = format!(
-                    "  {:<8} {} {:<20} ",
-                    at,
-                    paint(&name, h.field_colour(i), colour),
-                    f.value
-                );
-                let body = wrap(&format!("{}{bitnote}", f.meaning), &" ".repeat(55), 110);
-                o.push_str(head.trim_end());
-                if body.is_empty() {
-                    o.push('\n');
-                } else if f.value.chars().count() > 20 {
-                    o.push('\n');
-                    o.push_str(&body);
-                } else {
-                    o.push_str(&head[head.trim_end().len()..]);
-                    o.push_str(body.trim_start());
-                }
-            }
-            o.push_str("\n  bytes\n");
-            o.push_str(&self.marked_dump(h, colour));
-            if !h.notes.is_empty() {
-                o.push('\n');
-                for note in &h.notes {
-                    o.push_str(&wrap(note, "  ", 96));
-                }
-            }
+            o.push_str(&self.header_text(n, h, colour));
         }
         if let Some(s) = &self.stop {
             o.push('\n');
@@ -1857,6 +1800,49 @@ impl PacketExplanation {
                 &self.data[self.payload_offset..self.payload_offset + self.payload_len],
                 self.payload_offset,
             ));
+        }
+        o
+    }
+
+    /// One header: its title, diagram, fields, marked bytes and notes.
+    fn header_text(&self, n: usize, h: &Header, colour: bool) -> String {
+        let mut o = String::new();
+        let _ = writeln!(
+            o,
+            "\n{}. {}  ({})  bytes {}-{} of the frame, {} bytes\n",
+            n + 1,
+            h.title,
+            h.rfc,
+            h.offset,
+            h.offset + h.len.max(1) - 1,
+            h.len
+        );
+        let cells: Vec<Cell<'_>> = h
+            .fields
+            .iter()
+            .map(|f| Cell {
+                name: f.name,
+                short: f.short,
+                bit_off: f.bit_off,
+                bits: f.bits,
+                value: &f.value,
+            })
+            .collect();
+        o.push_str(&diagram::draw(&cells, (h.len * 8) as u32));
+        if h.key == "tcp" {
+            o.push_str("a=AE C=CWR E=ECE U=URG A=ACK P=PSH R=RST S=SYN F=FIN\n");
+        }
+        o.push('\n');
+        for (i, f) in h.fields.iter().enumerate() {
+            field_line(&mut o, h, i, f, colour);
+        }
+        o.push_str("\n  bytes\n");
+        o.push_str(&self.marked_dump(h, colour));
+        if !h.notes.is_empty() {
+            o.push('\n');
+            for note in &h.notes {
+                o.push_str(&wrap(note, "  ", 96));
+            }
         }
         o
     }
@@ -1955,6 +1941,41 @@ impl PacketExplanation {
 }
 
 /// A hex and ASCII dump, 16 bytes a line, offsets in the frame.
+/// One field's line: its bytes, name, value and meaning (with its bits when not whole bytes).
+fn field_line(o: &mut String, h: &Header, i: usize, f: &Field, colour: bool) {
+    let (s, e) = f.byte_span();
+    let at = if e - s == 1 {
+        format!("{}", h.offset + s)
+    } else {
+        format!("{}-{}", h.offset + s, h.offset + e - 1)
+    };
+    let bitnote = if f.bits == 1 {
+        format!(" (bit {})", f.bit_off % 8)
+    } else if !f.bits.is_multiple_of(8) || !f.bit_off.is_multiple_of(8) {
+        format!(" (bits {}-{})", f.bit_off % 8, (f.bit_off % 8) + f.bits - 1)
+    } else {
+        String::new()
+    };
+    let name = format!("{:<22}", f.name);
+    let head = format!(
+        "  {:<8} {} {:<20} ",
+        at,
+        paint(&name, h.field_colour(i), colour),
+        f.value
+    );
+    let body = wrap(&format!("{}{bitnote}", f.meaning), &" ".repeat(55), 110);
+    o.push_str(head.trim_end());
+    if body.is_empty() {
+        o.push('\n');
+    } else if f.value.chars().count() > 20 {
+        o.push('\n');
+        o.push_str(&body);
+    } else {
+        o.push_str(&head[head.trim_end().len()..]);
+        o.push_str(body.trim_start());
+    }
+}
+
 fn dump(b: &[u8], base: usize) -> String {
     let mut o = String::new();
     for (i, c) in b.chunks(16).enumerate() {

@@ -127,7 +127,21 @@ pub fn options(buf: &mut Vec<u8>, t: &TcpSummary<'_>, sb: SackBase) -> OptionsEn
                 push_u64(buf, o.kind as u64);
             }
         }
-        value(buf, &o, sb);
+        // The common options inline; the rest in `value`.
+        match o.value {
+            Value::None => {}
+            Value::Number(n) => {
+                buf.push(b' ');
+                push_u64(buf, n as u64);
+            }
+            Value::Timestamp { val, ecr } => {
+                buf.extend_from_slice(b" val ");
+                push_u64(buf, val as u64);
+                buf.extend_from_slice(b" ecr ");
+                push_u64(buf, ecr as u64);
+            }
+            _ => value(buf, &o, sb),
+        }
         match o.end {
             End::Bad => return bad(buf, first),
             End::Truncated => return truncated(buf),
@@ -144,22 +158,12 @@ pub fn options(buf: &mut Vec<u8>, t: &TcpSummary<'_>, sb: SackBase) -> OptionsEn
     OptionsEnd::Closed
 }
 
-/// Writes what was read of one option's value.
-#[inline]
+/// Writes what was read of the value of one of the less common options.
+#[cold]
 fn value(buf: &mut Vec<u8>, o: &WalkedOption<'_>, sb: SackBase) {
     let datalen = (o.len as usize).saturating_sub(2);
     match o.value {
-        Value::None => {}
-        Value::Number(n) => {
-            buf.push(b' ');
-            push_u64(buf, n as u64);
-        }
-        Value::Timestamp { val, ecr } => {
-            buf.extend_from_slice(b" val ");
-            push_u64(buf, val as u64);
-            buf.extend_from_slice(b" ecr ");
-            push_u64(buf, ecr as u64);
-        }
+        Value::None | Value::Number(_) | Value::Timestamp { .. } => {}
         Value::InvalidSack => buf.extend_from_slice(b" invalid sack"),
         Value::Sack { announced, blocks } => {
             buf.push(b' ');
