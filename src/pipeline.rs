@@ -107,8 +107,8 @@ fn classify(e: io::Error) -> End {
 mod tests {
     use super::*;
     use crate::decode::Packet;
+    use crate::decode::build::PacketBuilder;
     use crate::source::{LinkType, MemorySource, OwnedFrame, Timestamp};
-    use etherparse::PacketBuilder;
 
     /// Records (frame number, flow) of each packet it is shown.
     struct Seen(Vec<(u64, Option<u32>)>);

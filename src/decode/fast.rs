@@ -1,34 +1,14 @@
 //! The common case decoded by hand, without etherparse: unfragmented IPv4 or plain IPv6 with a
-//! whole TCP or UDP header. [`decode_reference`] turns it off so tests can check that both paths
-//! give the same summaries. Also the TCP and UDP headers of first fragments, and a TCP header
+//! whole TCP or UDP header. [`super::decode_reference`] skips it so tests can check that both
+//! paths give the same summaries. Also the TCP and UDP headers of first fragments, and a TCP header
 //! cut inside its options, which etherparse leaves alone.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::{
     Ipv4Summary, Ipv6Ext, Ipv6Summary, Net, Packet, TcpFlags, TcpSummary, Transport, UdpSummary,
-    be16, decode, ethertype, proto,
+    be16, be32, ethertype, proto,
 };
-use crate::source::Frame;
-
-thread_local! {
-    /// Whether [`fast_ip`] may be used (off only inside [`decode_reference`]).
-    static FAST_PATH: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
-}
-
-/// Whether the fast path may be used on this thread.
-pub(super) fn enabled() -> bool {
-    FAST_PATH.with(|f| f.get())
-}
-
-/// Decodes like [`decode`] but always through etherparse, never through the hand-written fast
-/// path for plain TCP and UDP; tests compare the two.
-pub fn decode_reference<'a>(frame: &Frame<'a>) -> Packet<'a> {
-    FAST_PATH.with(|f| f.set(false));
-    let p = decode(frame);
-    FAST_PATH.with(|f| f.set(true));
-    p
-}
 
 /// IPv4 header fields (RFC 791 §3.1).
 mod ipv4 {
@@ -43,6 +23,7 @@ mod ipv4 {
     pub const SRC: std::ops::Range<usize> = 12..16;
     pub const DST: std::ops::Range<usize> = 16..20;
     pub const MIN_LEN: usize = 20;
+    pub const RESERVED: u16 = 0x8000;
     pub const DF: u16 = 0x4000;
     pub const MF: u16 = 0x2000;
     pub const OFFSET_MASK: u16 = 0x1fff;
@@ -70,6 +51,7 @@ mod tcph {
     pub const URGENT: std::ops::Range<usize> = 18..20;
     pub const MIN_LEN: usize = 20;
     pub const FLAGS_MASK: u16 = 0x01ff;
+    pub const RESERVED_SHIFT: u16 = 9;
 }
 
 /// UDP header fields (RFC 768).
@@ -97,16 +79,13 @@ pub fn tcp_header_prefix(bytes: &[u8]) -> Option<TcpSummary<'_>> {
         seq: be32(&t[tcph::SEQ]),
         ack: be32(&t[tcph::ACK]),
         header_len: hl as u8,
+        reserved: ((of >> tcph::RESERVED_SHIFT) & 0x07) as u8,
         flags: TcpFlags(of & tcph::FLAGS_MASK),
         window: be16(&t[tcph::WINDOW]),
         checksum: be16(&t[tcph::CHECKSUM]),
         urgent: be16(&t[tcph::URGENT]),
         options: &bytes[tcph::MIN_LEN..hl.min(bytes.len())],
     })
-}
-
-fn be32(b: &[u8]) -> u32 {
-    u32::from_be_bytes([b[0], b[1], b[2], b[3]])
 }
 
 /// The common case by hand, without etherparse: an unfragmented IPv4 packet, or an IPv6 packet
@@ -138,6 +117,7 @@ pub(super) fn fast_ip<'a>(p: &mut Packet<'a>, et: u16, d: &'a [u8], off: usize) 
             tos: h[ipv4::TOS],
             total_len: total as u16,
             id: be16(&h[ipv4::ID]),
+            reserved_flag: ff & ipv4::RESERVED != 0,
             dont_fragment: ff & ipv4::DF != 0,
             more_fragments: false,
             frag_offset: 0,
@@ -205,6 +185,7 @@ pub(super) fn fast_ip<'a>(p: &mut Packet<'a>, et: u16, d: &'a [u8], off: usize) 
                 seq: be32(&t[tcph::SEQ]),
                 ack: be32(&t[tcph::ACK]),
                 header_len: hl as u8,
+                reserved: ((of >> tcph::RESERVED_SHIFT) & 0x07) as u8,
                 flags: TcpFlags(of & tcph::FLAGS_MASK),
                 window: be16(&t[tcph::WINDOW]),
                 checksum: be16(&t[tcph::CHECKSUM]),

@@ -2,7 +2,7 @@
 //! PPP-in-HDLC (RFC 1661/1662), Cisco HDLC, IP over InfiniBand (RFC 4391), ARCNET (RFC 1051,
 //! RFC 1201), and MPLS label stacks (RFC 3032) in front of the network layer.
 
-use super::{Layer, Link, Net, Packet, be16, decode_from_ethertype, ethertype, truncated};
+use super::{Layer, Link, Net, Packet, Path, be16, decode_from_ethertype, ethertype, truncated};
 
 /// PPP protocol numbers (RFC 1661 §2, IANA "PPP DLL Protocol Numbers") that carry IP.
 pub mod ppp {
@@ -84,19 +84,19 @@ impl MplsStack {
 }
 
 /// Decodes the link types of this module (see [`linktype`]).
-pub(super) fn decode<'a>(p: &mut Packet<'a>, d: &'a [u8]) {
+pub(super) fn decode<'a>(p: &mut Packet<'a>, d: &'a [u8], path: Path) {
     match p.link_type.normalized() {
-        linktype::PPP | linktype::PPP_HDLC => decode_ppp(p, d),
-        linktype::C_HDLC => decode_framed(p, d, chdlc::PROTOCOL, chdlc::HEADER_LEN),
-        linktype::IPOIB => decode_framed(p, d, ipoib::PROTOCOL, ipoib::HEADER_LEN),
-        linktype::ARCNET_BSD | linktype::ARCNET_LINUX => decode_arcnet(p, d),
+        linktype::PPP | linktype::PPP_HDLC => decode_ppp(p, d, path),
+        linktype::C_HDLC => decode_framed(p, d, chdlc::PROTOCOL, chdlc::HEADER_LEN, path),
+        linktype::IPOIB => decode_framed(p, d, ipoib::PROTOCOL, ipoib::HEADER_LEN, path),
+        linktype::ARCNET_BSD | linktype::ARCNET_LINUX => decode_arcnet(p, d, path),
         _ => {}
     }
 }
 
 /// PPP (RFC 1661): optional ff 03 framing, then a 1- or 2-byte protocol (an odd first byte
 /// means the compressed 1-byte form, RFC 1661 §6.5).
-fn decode_ppp<'a>(p: &mut Packet<'a>, d: &'a [u8]) {
+fn decode_ppp<'a>(p: &mut Packet<'a>, d: &'a [u8], path: Path) {
     let mut off = 0;
     if d.len() >= 2 && d[0] == ppp::ADDRESS && d[1] == ppp::CONTROL {
         off = 2;
@@ -128,11 +128,11 @@ fn decode_ppp<'a>(p: &mut Packet<'a>, d: &'a [u8]) {
         // Some PPP captures carry an ethertype in the protocol field.
         other => other,
     };
-    decode_from_ethertype(p, et, d, off);
+    decode_from_ethertype(p, et, d, off, path);
 }
 
 /// ARCNET, BSD or Linux framing; the system code picks IPv4, IPv6 or ARP.
-fn decode_arcnet<'a>(p: &mut Packet<'a>, d: &'a [u8]) {
+fn decode_arcnet<'a>(p: &mut Packet<'a>, d: &'a [u8], path: Path) {
     let linux = p.link_type.normalized() == linktype::ARCNET_LINUX;
     let at = if linux {
         arcnet::TYPE_LINUX
@@ -165,7 +165,7 @@ fn decode_arcnet<'a>(p: &mut Packet<'a>, d: &'a [u8]) {
         protocol: code as u16,
         header_len: header_len as u16,
     };
-    decode_from_ethertype(p, et, d, header_len);
+    decode_from_ethertype(p, et, d, header_len, path);
 }
 
 /// A fixed-length link header with an ethertype at `proto`.
@@ -174,6 +174,7 @@ fn decode_framed<'a>(
     d: &'a [u8],
     proto: std::ops::Range<usize>,
     header_len: usize,
+    path: Path,
 ) {
     if d.len() < header_len {
         p.stop = Some(truncated(Layer::Link, header_len, d.len()));
@@ -184,12 +185,12 @@ fn decode_framed<'a>(
         protocol,
         header_len: header_len as u16,
     };
-    decode_from_ethertype(p, protocol, d, header_len);
+    decode_from_ethertype(p, protocol, d, header_len, path);
 }
 
 /// Reads an MPLS label stack at `d[off..]` into `p.mpls` and decodes what follows the bottom
 /// entry: IPv4 or IPv6 by explicit-null label or by the version nibble, as tcpdump guesses.
-pub(super) fn decode_mpls<'a>(p: &mut Packet<'a>, d: &'a [u8], mut off: usize) {
+pub(super) fn decode_mpls<'a>(p: &mut Packet<'a>, d: &'a [u8], mut off: usize, path: Path) {
     loop {
         let Some(e) = d.get(off..off + mpls::ENTRY_LEN) else {
             p.net = Net::Other {
@@ -216,7 +217,7 @@ pub(super) fn decode_mpls<'a>(p: &mut Packet<'a>, d: &'a [u8], mut off: usize) {
                     return;
                 }
             };
-            decode_from_ethertype(p, et, d, off);
+            decode_from_ethertype(p, et, d, off, path);
             return;
         }
     }

@@ -11,6 +11,8 @@ mod links;
 pub mod names;
 pub mod quoted;
 pub mod tcp;
+pub mod tcp_walk;
+pub mod tunnel;
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -18,9 +20,9 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use etherparse::{EtherType, LaxNetSlice, LaxSlicedPacket, TransportSlice};
 
 use crate::source::{Frame, LinkType, Timestamp};
-pub use fast::{decode_reference, tcp_header_prefix};
+pub use fast::tcp_header_prefix;
 pub use links::{MplsStack, linktype, mpls, ppp};
-pub use tcp::{FLAG_TABLE, TcpFlags, TcpOption, TcpOptions};
+pub use tcp::{FLAG_TABLE, TcpFlags, TcpOption, TcpOptionSpans, TcpOptions};
 
 /// Ethertypes this decoder knows by name.
 pub mod ethertype {
@@ -160,6 +162,17 @@ impl EthernetSummary {
     pub fn vlans(&self) -> &[VlanTag] {
         &self.vlans[..self.vlan_count as usize]
     }
+    /// The TPID in front of tag `i` (802.1Q or 802.1ad): the ethertype field before it.
+    pub fn tpid(&self, i: usize) -> u16 {
+        match i {
+            0 => self.ether_type,
+            _ => self.vlans[i - 1].ether_type,
+        }
+    }
+    /// The ethertype after the last tag read (the outer one when there is no tag).
+    pub fn inner_ether_type(&self) -> u16 {
+        self.tpid(self.vlan_count as usize)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -206,6 +219,8 @@ pub struct Ipv4Summary<'a> {
     pub tos: u8,
     pub total_len: u16,
     pub id: u16,
+    /// The reserved flag bit (RFC 791 §3.1; RFC 3514's "evil bit"), which must be 0.
+    pub reserved_flag: bool,
     pub dont_fragment: bool,
     pub more_fragments: bool,
     /// Fragment offset in 8-byte units.
@@ -224,9 +239,14 @@ pub struct Ipv6Ext {
     pub kind: u8,
     /// Its length in bytes.
     pub len: u16,
+    /// Its Next Header field (RFC 8200 §4): what follows it.
+    pub next_header: u8,
+    /// Its second byte: Hdr Ext Len in 8-byte units after the first 8 (RFC 8200 §4.3), reserved
+    /// in a Fragment header (whose fields are [`Ipv6Summary::fragment`]).
+    pub len_field: u8,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Ipv6Fragment {
     pub offset: u16,
     pub more: bool,
@@ -297,6 +317,8 @@ pub struct TcpSummary<'a> {
     pub ack: u32,
     /// Header length in bytes (data offset × 4).
     pub header_len: u8,
+    /// The three reserved bits between the data offset and the flags (must be 0).
+    pub reserved: u8,
     pub flags: TcpFlags,
     pub window: u16,
     pub checksum: u16,
@@ -307,6 +329,10 @@ pub struct TcpSummary<'a> {
 impl<'a> TcpSummary<'a> {
     pub fn options(&self) -> TcpOptions<'a> {
         TcpOptions::new(self.options)
+    }
+    /// The options with their byte ranges in the options area, one box each.
+    pub fn option_spans(&self) -> TcpOptionSpans<'a> {
+        TcpOptionSpans::new(self.options)
     }
 }
 
@@ -325,6 +351,14 @@ pub struct IcmpSummary {
     pub checksum: u16,
     /// Bytes 4..8 of the header (identifier and sequence for echo).
     pub rest: [u8; 4],
+}
+
+impl IcmpSummary {
+    /// The identifier and sequence number, as an echo request or reply carries them
+    /// (RFC 792, RFC 4443 §4.1).
+    pub fn echo_id_seq(&self) -> (u16, u16) {
+        (be16(&self.rest[0..2]), be16(&self.rest[2..4]))
+    }
 }
 
 /// The transport layer.
@@ -419,8 +453,27 @@ impl<'a> Packet<'a> {
     }
 }
 
+/// Which decoder reads the common IPv4 and IPv6 cases.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Path {
+    /// The hand-written reader of `fast.rs` for plain TCP and UDP, etherparse for the rest.
+    Fast,
+    /// etherparse for everything: the reference the fast path is checked against.
+    Reference,
+}
+
 /// Decodes one frame. Never panics, whatever the bytes.
 pub fn decode<'a>(frame: &Frame<'a>) -> Packet<'a> {
+    decode_with(frame, Path::Fast)
+}
+
+/// Decodes like [`decode`] but always through etherparse, never through the hand-written fast
+/// path for plain TCP and UDP: the same summary type, so tests can check that both agree.
+pub fn decode_reference<'a>(frame: &Frame<'a>) -> Packet<'a> {
+    decode_with(frame, Path::Reference)
+}
+
+fn decode_with<'a>(frame: &Frame<'a>, path: Path) -> Packet<'a> {
     let mut p = Packet {
         ts: frame.ts,
         link_type: frame.link,
@@ -438,7 +491,7 @@ pub fn decode<'a>(frame: &Frame<'a>) -> Packet<'a> {
     };
     let d = frame.data;
     match frame.link.normalized() {
-        LinkType::ETHERNET => decode_ethernet(&mut p, d),
+        LinkType::ETHERNET => decode_ethernet(&mut p, d, path),
         LinkType::NULL | LinkType::LOOP => {
             if d.len() < 4 {
                 p.stop = Some(truncated(Layer::Link, 4, d.len()));
@@ -458,16 +511,16 @@ pub fn decode<'a>(frame: &Frame<'a>) -> Packet<'a> {
             // AF_INET is 2 everywhere; AF_INET6 is 10 (Linux), 24 (NetBSD, OpenBSD), 28 (FreeBSD),
             // 30 (macOS) in captures.
             match family {
-                2 => decode_from_ethertype(&mut p, ethertype::IPV4, d, 4),
-                10 | 24 | 28 | 30 => decode_from_ethertype(&mut p, ethertype::IPV6, d, 4),
+                2 => decode_from_ethertype(&mut p, ethertype::IPV4, d, 4, path),
+                10 | 24 | 28 | 30 => decode_from_ethertype(&mut p, ethertype::IPV6, d, 4, path),
                 _ => p.net = Net::Other { ether_type: 0 },
             }
         }
         LinkType::RAW => {
             p.link = Link::Raw;
             match d.first().map(|b| b >> 4) {
-                Some(4) => decode_from_ethertype(&mut p, ethertype::IPV4, d, 0),
-                Some(6) => decode_from_ethertype(&mut p, ethertype::IPV6, d, 0),
+                Some(4) => decode_from_ethertype(&mut p, ethertype::IPV4, d, 0, path),
+                Some(6) => decode_from_ethertype(&mut p, ethertype::IPV6, d, 0, path),
                 Some(_) => {
                     p.stop = Some(Stop {
                         layer: Layer::Ipv4,
@@ -479,11 +532,11 @@ pub fn decode<'a>(frame: &Frame<'a>) -> Packet<'a> {
         }
         LinkType::IPV4 => {
             p.link = Link::Raw;
-            decode_from_ethertype(&mut p, ethertype::IPV4, d, 0)
+            decode_from_ethertype(&mut p, ethertype::IPV4, d, 0, path)
         }
         LinkType::IPV6 => {
             p.link = Link::Raw;
-            decode_from_ethertype(&mut p, ethertype::IPV6, d, 0)
+            decode_from_ethertype(&mut p, ethertype::IPV6, d, 0, path)
         }
         LinkType::LINUX_SLL => {
             if d.len() < sll::HEADER_LEN {
@@ -502,7 +555,7 @@ pub fn decode<'a>(frame: &Frame<'a>) -> Packet<'a> {
                 if_index: 0,
             };
             p.link = Link::Sll(s);
-            decode_from_ethertype(&mut p, s.protocol, d, sll::HEADER_LEN);
+            decode_from_ethertype(&mut p, s.protocol, d, sll::HEADER_LEN, path);
         }
         LinkType::LINUX_SLL2 => {
             if d.len() < sll2::HEADER_LEN {
@@ -522,14 +575,14 @@ pub fn decode<'a>(frame: &Frame<'a>) -> Packet<'a> {
             };
             let _ = sll2::IF_INDEX;
             p.link = Link::Sll(s);
-            decode_from_ethertype(&mut p, s.protocol, d, sll2::HEADER_LEN);
+            decode_from_ethertype(&mut p, s.protocol, d, sll2::HEADER_LEN, path);
         }
         linktype::PPP
         | linktype::PPP_HDLC
         | linktype::C_HDLC
         | linktype::IPOIB
         | linktype::ARCNET_BSD
-        | linktype::ARCNET_LINUX => links::decode(&mut p, d),
+        | linktype::ARCNET_LINUX => links::decode(&mut p, d, path),
         _ => {}
     }
     p
@@ -537,6 +590,12 @@ pub fn decode<'a>(frame: &Frame<'a>) -> Packet<'a> {
 
 fn be16(b: &[u8]) -> u16 {
     u16::from_be_bytes([b[0], b[1]])
+}
+fn be32(b: &[u8]) -> u32 {
+    u32::from_be_bytes([b[0], b[1], b[2], b[3]])
+}
+fn be64(b: &[u8]) -> u64 {
+    u64::from_be_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
 }
 
 fn truncated(layer: Layer, needed: usize, available: usize) -> Stop {
@@ -549,7 +608,7 @@ fn truncated(layer: Layer, needed: usize, available: usize) -> Stop {
     }
 }
 
-fn decode_ethernet<'a>(p: &mut Packet<'a>, d: &'a [u8]) {
+fn decode_ethernet<'a>(p: &mut Packet<'a>, d: &'a [u8], path: Path) {
     if d.len() < 14 {
         p.stop = Some(truncated(Layer::Link, 14, d.len()));
         return;
@@ -597,15 +656,15 @@ fn decode_ethernet<'a>(p: &mut Packet<'a>, d: &'a [u8]) {
         p.net = Net::Other { ether_type: et };
         return;
     }
-    decode_from_ethertype(p, et, d, off);
+    decode_from_ethertype(p, et, d, off, path);
 }
 
 /// Decodes the network layer and below from `d[off..]`, which carries ethertype `et`.
-fn decode_from_ethertype<'a>(p: &mut Packet<'a>, et: u16, d: &'a [u8], off: usize) {
+fn decode_from_ethertype<'a>(p: &mut Packet<'a>, et: u16, d: &'a [u8], off: usize, path: Path) {
     let rest = d.get(off..).unwrap_or(&[]);
     p.net_offset = off as u32;
     if (et == ethertype::IPV4 || et == ethertype::IPV6)
-        && fast::enabled()
+        && path == Path::Fast
         && fast::fast_ip(p, et, d, off)
     {
         return;
@@ -613,7 +672,7 @@ fn decode_from_ethertype<'a>(p: &mut Packet<'a>, et: u16, d: &'a [u8], off: usiz
     match et {
         ethertype::IPV4 | ethertype::IPV6 | ethertype::ARP => {}
         ethertype::MPLS_UNICAST | ethertype::MPLS_MULTICAST => {
-            return links::decode_mpls(p, d, off);
+            return links::decode_mpls(p, d, off, path);
         }
         other => {
             p.net = Net::Other { ether_type: other };
@@ -632,6 +691,7 @@ fn decode_from_ethertype<'a>(p: &mut Packet<'a>, et: u16, d: &'a [u8], off: usiz
                     tos: h.slice()[1],
                     total_len: h.total_len(),
                     id: h.identification(),
+                    reserved_flag: h.slice()[6] & 0x80 != 0,
                     dont_fragment: h.dont_fragment(),
                     more_fragments: h.more_fragments(),
                     frag_offset: h.fragments_offset().value(),
@@ -683,6 +743,8 @@ fn decode_from_ethertype<'a>(p: &mut Packet<'a>, et: u16, d: &'a [u8], off: usiz
                     s.exts[s.ext_count as usize] = Ipv6Ext {
                         kind: next,
                         len: len as u16,
+                        next_header: exts[o],
+                        len_field: exts[o + 1],
                     };
                     s.ext_count += 1;
                     next = exts[o];
@@ -774,6 +836,7 @@ fn decode_transport<'a>(
                 seq: t.sequence_number(),
                 ack: t.acknowledgment_number(),
                 header_len: hl as u8,
+                reserved: (t.slice()[12] >> 1) & 0x07,
                 flags: TcpFlags(flags),
                 window: t.window_size(),
                 checksum: t.checksum(),
@@ -869,6 +932,13 @@ fn map_stop(err: &etherparse::err::packet::SliceError, layer: etherparse::err::L
         E::Macsec(_) => StopKind::Malformed("bad MACsec header"),
     };
     Stop { layer: our, kind }
+}
+
+/// Packet building for the unit tests of other modules, so that etherparse stays inside
+/// `decode/`.
+#[cfg(test)]
+pub(crate) mod build {
+    pub use etherparse::{PacketBuilder, TcpOptionElement};
 }
 
 #[cfg(test)]

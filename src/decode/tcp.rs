@@ -70,7 +70,19 @@ pub mod kind {
     pub const WSCALE: u8 = 3;
     pub const SACK_PERMITTED: u8 = 4;
     pub const SACK: u8 = 5;
+    pub const ECHO: u8 = 6;
+    pub const ECHO_REPLY: u8 = 7;
     pub const TIMESTAMP: u8 = 8;
+    pub const CC: u8 = 11;
+    pub const CC_NEW: u8 = 12;
+    pub const CC_ECHO: u8 = 13;
+    pub const MD5: u8 = 19;
+    pub const SCPS: u8 = 20;
+    pub const UTO: u8 = 28;
+    pub const TCP_AO: u8 = 29;
+    pub const MPTCP: u8 = 30;
+    pub const FAST_OPEN: u8 = 34;
+    pub const EXPERIMENT2: u8 = 254;
 }
 
 /// One decoded TCP option.
@@ -175,6 +187,48 @@ impl<'a> Iterator for TcpOptions<'a> {
             _ => TcpOption::Unknown { kind: k, data },
         };
         Some(opt)
+    }
+}
+
+/// The options area split into one byte range per option, each read with [`TcpOptions`]: a
+/// length byte that is impossible still gets a range (of at least one byte, never past the
+/// area), and EOL or a malformed option ends the walk. `explain packet` draws one box per range.
+#[derive(Clone, Debug)]
+pub struct TcpOptionSpans<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    done: bool,
+}
+
+impl<'a> TcpOptionSpans<'a> {
+    pub fn new(bytes: &'a [u8]) -> Self {
+        TcpOptionSpans {
+            bytes,
+            at: 0,
+            done: false,
+        }
+    }
+}
+
+impl<'a> Iterator for TcpOptionSpans<'a> {
+    type Item = (std::ops::Range<usize>, TcpOption<'a>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (b, o) = (self.bytes, self.at);
+        if self.done || o >= b.len() {
+            return None;
+        }
+        let len = match b[o] {
+            kind::EOL | kind::NOP => 1,
+            _ => b
+                .get(o + 1)
+                .map(|&l| (l as usize).clamp(1, b.len() - o))
+                .unwrap_or(1),
+        };
+        let opt = TcpOptions::new(&b[o..o + len]).next()?;
+        self.at = o + len;
+        self.done = matches!(opt, TcpOption::Eol | TcpOption::Bad { .. });
+        Some((o..o + len, opt))
     }
 }
 

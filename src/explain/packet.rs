@@ -2,10 +2,10 @@
 //! is drawn as its RFC diagram with this packet's values, each field is explained, its bytes are
 //! marked in a hex dump, checksums are verified, and TCP segments are placed in their connection.
 //!
-//! Frames are read with [`FileSource`] and decoded with [`decode::decode`]; the field layout
-//! below reads the same header bytes at the offsets the decoder found.
+//! Frames are read with [`FileSource`] and decoded with [`decode::decode`]; every value shown
+//! comes from the decoded summary (placed at the offsets the decoder found), and the window
+//! scale from the connection tracker.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
@@ -17,7 +17,7 @@ use super::ip::{IpFacts, explain as explain_ip};
 use super::wrap;
 use crate::decode::checksum::{self, ChecksumStatus};
 use crate::decode::{
-    self, FLAG_TABLE, Link, Net, Packet, TcpFlags, TcpOption, TcpOptions, Transport, names, proto,
+    self, FLAG_TABLE, Link, Net, Packet, TcpFlags, TcpOption, Transport, names, proto,
 };
 use crate::render::time::{TimeFormatter, TimeStyle};
 use crate::render::{PacketContext, Renderer, tcpdump::TcpdumpRenderer};
@@ -81,7 +81,6 @@ pub fn explain_file(file: &str, number: u64) -> Result<PacketExplanation, Failur
     }
     let mut src = FileSource::open(file).map_err(|e| Failure::Usage(e.to_string()))?;
     let mut tracker = Tracker::new();
-    let mut scales: HashMap<(u32, bool), Option<u8>> = HashMap::new();
     let mut seen = 0u64;
     loop {
         let frame = match src.next_frame() {
@@ -108,22 +107,12 @@ pub fn explain_file(file: &str, number: u64) -> Result<PacketExplanation, Failur
         };
         let p = decode::decode(&owned.as_frame());
         let info = tracker.observe(&p);
-        if let (Some(i), Some(t)) = (info, p.tcp())
-            && t.flags.syn()
-        {
-            let ws = t.options().find_map(|o| match o {
-                TcpOption::WindowScale(s) => Some(s),
-                _ => None,
-            });
-            scales.insert((i.flow, i.dir == Dir::ToServer), ws);
-        }
         if seen == number {
             let ctx = Context {
                 file,
                 number,
                 info,
                 tracker: &tracker,
-                scales: &scales,
                 local_ports: super::port::local_port_range(),
             };
             return Ok(explain_packet(&p, &ctx));
@@ -136,9 +125,8 @@ pub struct Context<'a> {
     pub file: &'a str,
     pub number: u64,
     pub info: Option<TrackInfo>,
+    /// The tracker after this packet: the connection and its window scale.
     pub tracker: &'a Tracker,
-    /// Window scale from the SYN of each (flow, towards server) direction.
-    pub scales: &'a HashMap<(u32, bool), Option<u8>>,
     /// This machine's net.ipv4.ip_local_port_range, when it could be read.
     pub local_ports: Option<(u16, u16)>,
 }
@@ -156,9 +144,8 @@ pub fn explain_packet(p: &Packet<'_>, ctx: &Context<'_>) -> PacketExplanation {
         Net::Ipv6(h) => {
             headers.push(ipv6_header(h, net_off));
             let mut off = net_off + 40;
-            let mut next = h.next_header;
             for e in h.exts() {
-                headers.push(ext_header(e.kind, off, e.len as usize, d, &mut next));
+                headers.push(ext_header(e, h.fragment, off));
                 off += e.len as usize;
             }
         }
@@ -210,16 +197,6 @@ pub fn explain_packet(p: &Packet<'_>, ctx: &Context<'_>) -> PacketExplanation {
             _ => None,
         }),
     }
-}
-
-/// Reads `n` bits (at most 128) from `b` starting at bit `off`, big-endian; missing bits are 0.
-fn bits(b: &[u8], off: u32, n: u32) -> u128 {
-    let mut v = 0u128;
-    for i in off..off + n {
-        let byte = b.get((i / 8) as usize).copied().unwrap_or(0);
-        v = (v << 1) | ((byte >> (7 - i % 8)) & 1) as u128;
-    }
-    v
 }
 
 fn field(
@@ -316,231 +293,241 @@ fn protocol_name(p: u8) -> &'static str {
 }
 
 fn link_header(p: &Packet<'_>) -> Option<Header> {
-    let d = p.data;
     match &p.link {
-        Link::Ethernet(e) => {
-            let mut f = vec![
-                field(
-                    "Destination MAC",
-                    "Dst MAC",
-                    0,
-                    48,
-                    mac(&e.dst),
-                    mac_meaning(&e.dst, true),
-                ),
-                field(
-                    "Source MAC",
-                    "Src MAC",
-                    48,
-                    48,
-                    mac(&e.src),
-                    mac_meaning(&e.src, false),
-                ),
-            ];
-            let mut off = 96;
-            for v in e.vlans() {
-                let tpid = bits(d, off, 16) as u16;
-                f.push(field(
-                    "TPID",
-                    "TPID",
-                    off,
-                    16,
-                    format!("0x{tpid:04x}"),
-                    ethertype_name(tpid),
-                ));
-                f.push(field(
-                    "PCP",
-                    "PCP",
-                    off + 16,
-                    3,
-                    v.pcp.to_string(),
-                    "priority code point: 0 best effort ... 7 highest (802.1p)",
-                ));
-                f.push(field(
-                    "DEI",
-                    "D",
-                    off + 19,
-                    1,
-                    (v.dei as u8).to_string(),
-                    "drop eligible: may be dropped first under congestion",
-                ));
-                f.push(field(
-                    "VLAN ID",
-                    "VID",
-                    off + 20,
-                    12,
-                    v.id.to_string(),
-                    "the virtual LAN this frame belongs to",
-                ));
-                off += 32;
-            }
-            let et = bits(d, off, 16) as u16;
-            f.push(field(
-                "EtherType",
-                "Type",
-                off,
-                16,
-                format!("0x{et:04x}"),
-                ethertype_name(et),
-            ));
-            Some(Header {
-                key: "ethernet",
-                title: "Ethernet II",
-                rfc: "IEEE 802.3 §3.1, RFC 894",
-                offset: 0,
-                len: (off / 8 + 2) as usize,
-                fields: f,
-                notes: vec![
-                    "The preamble before the frame and the FCS (CRC-32) after it are removed by \
-                     the card: captures do not hold them."
-                        .into(),
-                ],
-            })
-        }
-        Link::Sll(s) if s.version == 1 => {
-            let f = vec![
-                field(
-                    "Packet Type",
-                    "Type",
-                    0,
-                    16,
-                    s.packet_type.to_string(),
-                    sll_packet_type(s.packet_type),
-                ),
-                field(
-                    "ARPHRD Type",
-                    "ARPHRD",
-                    16,
-                    16,
-                    s.arphrd.to_string(),
-                    arphrd(s.arphrd),
-                ),
-                field(
-                    "Address Length",
-                    "Len",
-                    32,
-                    16,
-                    s.addr_len.to_string(),
-                    "bytes of the link-layer address that follow are used",
-                ),
-                field(
-                    "Link-layer Address",
-                    "Addr",
-                    48,
-                    64,
-                    mac(&s.addr[..(s.addr_len as usize).min(8)]),
-                    "the sender's link-layer address",
-                ),
-                field(
-                    "Protocol",
-                    "Proto",
-                    112,
-                    16,
-                    format!("0x{:04x}", s.protocol),
-                    ethertype_name(s.protocol),
-                ),
-            ];
-            Some(Header {
-                key: "sll",
-                title: "Linux cooked capture (SLL)",
-                rfc: "tcpdump.org LINKTYPE_LINUX_SLL",
-                offset: 0,
-                len: 16,
-                fields: f,
-                notes: vec![
-                    "Written by the capture, not sent on the wire: Linux makes this pseudo-header \
-                     when capturing on `any` or a device without Ethernet headers."
-                        .into(),
-                ],
-            })
-        }
-        Link::Sll(s) => {
-            let f = vec![
-                field(
-                    "Protocol",
-                    "Proto",
-                    0,
-                    16,
-                    format!("0x{:04x}", s.protocol),
-                    ethertype_name(s.protocol),
-                ),
-                field("Reserved", "Rsv", 16, 16, "0", "unused"),
-                field(
-                    "Interface Index",
-                    "ifindex",
-                    32,
-                    32,
-                    s.if_index.to_string(),
-                    "the interface the packet was captured on (see `ip link`)",
-                ),
-                field(
-                    "ARPHRD Type",
-                    "ARPHRD",
-                    64,
-                    16,
-                    s.arphrd.to_string(),
-                    arphrd(s.arphrd),
-                ),
-                field(
-                    "Packet Type",
-                    "Type",
-                    80,
-                    8,
-                    s.packet_type.to_string(),
-                    sll_packet_type(s.packet_type),
-                ),
-                field(
-                    "Address Length",
-                    "Len",
-                    88,
-                    8,
-                    s.addr_len.to_string(),
-                    "bytes of the link-layer address that follow are used",
-                ),
-                field(
-                    "Link-layer Address",
-                    "Addr",
-                    96,
-                    64,
-                    mac(&s.addr[..(s.addr_len as usize).min(8)]),
-                    "the sender's link-layer address",
-                ),
-            ];
-            Some(Header {
-                key: "sll2",
-                title: "Linux cooked capture v2 (SLL2)",
-                rfc: "tcpdump.org LINKTYPE_LINUX_SLL2",
-                offset: 0,
-                len: 20,
-                fields: f,
-                notes: vec!["Written by the capture, not sent on the wire.".into()],
-            })
-        }
-        Link::Loopback { family } => Some(Header {
-            key: "loopback",
-            title: "BSD loopback (NULL)",
-            rfc: "tcpdump.org LINKTYPE_NULL",
-            offset: 0,
-            len: 4,
-            fields: vec![field(
-                "Address Family",
-                "AF",
-                0,
-                32,
-                family.to_string(),
-                match family {
-                    2 => "AF_INET: an IPv4 packet follows",
-                    10 | 24 | 28 | 30 => "AF_INET6: an IPv6 packet follows",
-                    _ => "an address family sockscope does not decode",
-                },
-            )],
-            notes: vec![
-                "A 4-byte pseudo-header in the capturing machine's byte order: the loopback \
-                 device has no real link layer."
-                    .into(),
-            ],
-        }),
+        Link::Ethernet(e) => Some(ethernet_header(e)),
+        Link::Sll(s) if s.version == 1 => Some(sll_header(s)),
+        Link::Sll(s) => Some(sll2_header(s)),
+        Link::Loopback { family } => Some(loopback_header(*family)),
         Link::Raw | Link::Unsupported | Link::Framed { .. } => None,
+    }
+}
+
+/// Ethernet II with its 802.1Q tags (IEEE 802.1Q §9.6).
+fn ethernet_header(e: &decode::EthernetSummary) -> Header {
+    let mut f = vec![
+        field(
+            "Destination MAC",
+            "Dst MAC",
+            0,
+            48,
+            mac(&e.dst),
+            mac_meaning(&e.dst, true),
+        ),
+        field(
+            "Source MAC",
+            "Src MAC",
+            48,
+            48,
+            mac(&e.src),
+            mac_meaning(&e.src, false),
+        ),
+    ];
+    let mut off = 96;
+    for (i, v) in e.vlans().iter().enumerate() {
+        let tpid = e.tpid(i);
+        f.push(field(
+            "TPID",
+            "TPID",
+            off,
+            16,
+            format!("0x{tpid:04x}"),
+            ethertype_name(tpid),
+        ));
+        f.push(field(
+            "PCP",
+            "PCP",
+            off + 16,
+            3,
+            v.pcp.to_string(),
+            "priority code point: 0 best effort ... 7 highest (802.1p)",
+        ));
+        f.push(field(
+            "DEI",
+            "D",
+            off + 19,
+            1,
+            (v.dei as u8).to_string(),
+            "drop eligible: may be dropped first under congestion",
+        ));
+        f.push(field(
+            "VLAN ID",
+            "VID",
+            off + 20,
+            12,
+            v.id.to_string(),
+            "the virtual LAN this frame belongs to",
+        ));
+        off += 32;
+    }
+    let et = e.inner_ether_type();
+    f.push(field(
+        "EtherType",
+        "Type",
+        off,
+        16,
+        format!("0x{et:04x}"),
+        ethertype_name(et),
+    ));
+    Header {
+        key: "ethernet",
+        title: "Ethernet II",
+        rfc: "IEEE 802.3 §3.1, RFC 894",
+        offset: 0,
+        len: (off / 8 + 2) as usize,
+        fields: f,
+        notes: vec![
+            "The preamble before the frame and the FCS (CRC-32) after it are removed by \
+             the card: captures do not hold them."
+                .into(),
+        ],
+    }
+}
+
+fn sll_header(s: &decode::SllSummary) -> Header {
+    let f = vec![
+        field(
+            "Packet Type",
+            "Type",
+            0,
+            16,
+            s.packet_type.to_string(),
+            sll_packet_type(s.packet_type),
+        ),
+        field(
+            "ARPHRD Type",
+            "ARPHRD",
+            16,
+            16,
+            s.arphrd.to_string(),
+            arphrd(s.arphrd),
+        ),
+        field(
+            "Address Length",
+            "Len",
+            32,
+            16,
+            s.addr_len.to_string(),
+            "bytes of the link-layer address that follow are used",
+        ),
+        field(
+            "Link-layer Address",
+            "Addr",
+            48,
+            64,
+            mac(&s.addr[..(s.addr_len as usize).min(8)]),
+            "the sender's link-layer address",
+        ),
+        field(
+            "Protocol",
+            "Proto",
+            112,
+            16,
+            format!("0x{:04x}", s.protocol),
+            ethertype_name(s.protocol),
+        ),
+    ];
+    Header {
+        key: "sll",
+        title: "Linux cooked capture (SLL)",
+        rfc: "tcpdump.org LINKTYPE_LINUX_SLL",
+        offset: 0,
+        len: 16,
+        fields: f,
+        notes: vec![
+            "Written by the capture, not sent on the wire: Linux makes this pseudo-header \
+             when capturing on `any` or a device without Ethernet headers."
+                .into(),
+        ],
+    }
+}
+
+fn sll2_header(s: &decode::SllSummary) -> Header {
+    let f = vec![
+        field(
+            "Protocol",
+            "Proto",
+            0,
+            16,
+            format!("0x{:04x}", s.protocol),
+            ethertype_name(s.protocol),
+        ),
+        field("Reserved", "Rsv", 16, 16, "0", "unused"),
+        field(
+            "Interface Index",
+            "ifindex",
+            32,
+            32,
+            s.if_index.to_string(),
+            "the interface the packet was captured on (see `ip link`)",
+        ),
+        field(
+            "ARPHRD Type",
+            "ARPHRD",
+            64,
+            16,
+            s.arphrd.to_string(),
+            arphrd(s.arphrd),
+        ),
+        field(
+            "Packet Type",
+            "Type",
+            80,
+            8,
+            s.packet_type.to_string(),
+            sll_packet_type(s.packet_type),
+        ),
+        field(
+            "Address Length",
+            "Len",
+            88,
+            8,
+            s.addr_len.to_string(),
+            "bytes of the link-layer address that follow are used",
+        ),
+        field(
+            "Link-layer Address",
+            "Addr",
+            96,
+            64,
+            mac(&s.addr[..(s.addr_len as usize).min(8)]),
+            "the sender's link-layer address",
+        ),
+    ];
+    Header {
+        key: "sll2",
+        title: "Linux cooked capture v2 (SLL2)",
+        rfc: "tcpdump.org LINKTYPE_LINUX_SLL2",
+        offset: 0,
+        len: 20,
+        fields: f,
+        notes: vec!["Written by the capture, not sent on the wire.".into()],
+    }
+}
+
+fn loopback_header(family: u32) -> Header {
+    Header {
+        key: "loopback",
+        title: "BSD loopback (NULL)",
+        rfc: "tcpdump.org LINKTYPE_NULL",
+        offset: 0,
+        len: 4,
+        fields: vec![field(
+            "Address Family",
+            "AF",
+            0,
+            32,
+            family.to_string(),
+            match family {
+                2 => "AF_INET: an IPv4 packet follows",
+                10 | 24 | 28 | 30 => "AF_INET6: an IPv6 packet follows",
+                _ => "an address family sockscope does not decode",
+            },
+        )],
+        notes: vec![
+            "A 4-byte pseudo-header in the capturing machine's byte order: the loopback \
+             device has no real link layer."
+                .into(),
+        ],
     }
 }
 
@@ -646,12 +633,10 @@ on loopback (lo), where there is no card and the bytes cannot be damaged, nobody
 receiving kernel accepts the packet unchecked. Wireshark and tcpdump -vv report the same; the \
 receiver is not affected.";
 
-fn ipv4_header(h: &decode::Ipv4Summary<'_>, off: usize) -> Header {
-    let hb = h.header;
-    let dscp = h.tos >> 2;
-    let ecn = h.tos & 3;
+/// The Flags field of an IPv4 header: its box value and what it means.
+fn ipv4_flags(h: &decode::Ipv4Summary<'_>) -> (&'static str, String) {
     let mut flags = Vec::new();
-    if hb.get(6).is_some_and(|b| b & 0x80 != 0) {
+    if h.reserved_flag {
         flags.push("reserved bit set (must be 0; RFC 3514's joke \"evil bit\")");
     }
     if h.dont_fragment {
@@ -666,7 +651,31 @@ fn ipv4_header(h: &decode::Ipv4Summary<'_>, off: usize) -> Header {
         (false, true) => "MF",
         (false, false) => "-",
     };
-    let v = checksum::ipv4(h);
+    let meaning = if flags.is_empty() {
+        "none set: may be fragmented, last fragment".to_string()
+    } else {
+        flags.join("; ")
+    };
+    (flag_short, meaning)
+}
+
+/// The verdict on an IPv4 header checksum, as its field's meaning says it.
+fn ipv4_verdict(v: ChecksumStatus) -> String {
+    match v {
+        ChecksumStatus::Correct => "correct".to_string(),
+        ChecksumStatus::Incorrect { expected }
+        | ChecksumStatus::OffloadPlaceholder { expected } => {
+            format!("wrong, should be 0x{expected:04x}")
+        }
+        _ => "not checked".to_string(),
+    }
+}
+
+/// The fields of an IPv4 header, options as one box.
+fn ipv4_fields(h: &decode::Ipv4Summary<'_>, v: ChecksumStatus) -> Vec<Field> {
+    let dscp = h.tos >> 2;
+    let ecn = h.tos & 3;
+    let (flag_short, flag_meaning) = ipv4_flags(h);
     let mut f = vec![
         field("Version", "Ver", 0, 4, "4", "IP version 4"),
         field(
@@ -718,18 +727,7 @@ fn ipv4_header(h: &decode::Ipv4Summary<'_>, off: usize) -> Header {
             h.id.to_string(),
             "numbers the datagram so that the receiver can put its fragments together",
         ),
-        field(
-            "Flags",
-            "Flg",
-            48,
-            3,
-            flag_short,
-            if flags.is_empty() {
-                "none set: may be fragmented, last fragment".to_string()
-            } else {
-                flags.join("; ")
-            },
-        ),
+        field("Flags", "Flg", 48, 3, flag_short, flag_meaning),
         field(
             "Fragment Offset",
             "Fragment Offset",
@@ -769,16 +767,7 @@ fn ipv4_header(h: &decode::Ipv4Summary<'_>, off: usize) -> Header {
             80,
             16,
             format!("0x{:04x}", h.checksum),
-            format!(
-                "covers the header only (RFC 1071); {}",
-                match v {
-                    ChecksumStatus::Correct => "correct".to_string(),
-                    ChecksumStatus::Incorrect { expected }
-                    | ChecksumStatus::OffloadPlaceholder { expected } =>
-                        format!("wrong, should be 0x{expected:04x}"),
-                    _ => "not checked".to_string(),
-                }
-            ),
+            format!("covers the header only (RFC 1071); {}", ipv4_verdict(v)),
         ),
     ];
     f.extend(addr_fields(IpAddr::V4(h.src), IpAddr::V4(h.dst), 96));
@@ -792,6 +781,12 @@ fn ipv4_header(h: &decode::Ipv4Summary<'_>, off: usize) -> Header {
             "IP options (record route, timestamps...): rare today, often dropped by routers",
         ));
     }
+    f
+}
+
+fn ipv4_header(h: &decode::Ipv4Summary<'_>, off: usize) -> Header {
+    let v = checksum::ipv4(h);
+    let f = ipv4_fields(h, v);
     let mut notes = vec![checksum_note("The IPv4 header", v, h.checksum, false)];
     if h.frag_offset != 0 || h.more_fragments {
         notes.push(
@@ -904,9 +899,9 @@ fn ipv6_header(h: &decode::Ipv6Summary, off: usize) -> Header {
     }
 }
 
-fn ext_header(kind: u8, off: usize, len: usize, d: &[u8], next: &mut u8) -> Header {
-    let b = d.get(off..).unwrap_or(&[]);
-    let nh = b.first().copied().unwrap_or(0);
+/// An IPv6 extension header; `fragment` holds the fields of the packet's Fragment header.
+fn ext_header(e: &decode::Ipv6Ext, fragment: Option<decode::Ipv6Fragment>, off: usize) -> Header {
+    let (kind, len, nh) = (e.kind, e.len as usize, e.next_header);
     let mut f = vec![field(
         "Next Header",
         "Next Hdr",
@@ -916,7 +911,8 @@ fn ext_header(kind: u8, off: usize, len: usize, d: &[u8], next: &mut u8) -> Head
         format!("{}: what follows this header", protocol_name(nh)),
     )];
     if kind == proto::IPV6_FRAG {
-        let fo = bits(b, 16, 13) as u16;
+        let frag = fragment.unwrap_or_default();
+        let fo = frag.offset;
         f.push(field("Reserved", "Rsv", 8, 8, "0", "unused"));
         f.push(field(
             "Fragment Offset",
@@ -932,7 +928,7 @@ fn ext_header(kind: u8, off: usize, len: usize, d: &[u8], next: &mut u8) -> Head
             "M",
             31,
             1,
-            bits(b, 31, 1).to_string(),
+            (frag.more as u8).to_string(),
             "1: more fragments follow",
         ));
         f.push(field(
@@ -940,17 +936,16 @@ fn ext_header(kind: u8, off: usize, len: usize, d: &[u8], next: &mut u8) -> Head
             "Identification",
             32,
             32,
-            bits(b, 32, 32).to_string(),
+            frag.id.to_string(),
             "the same in every fragment of one packet",
         ));
     } else {
-        let hl = b.get(1).copied().unwrap_or(0);
         f.push(field(
             "Hdr Ext Len",
             "Len",
             8,
             8,
-            hl.to_string(),
+            e.len_field.to_string(),
             format!("length in 8-byte units after the first 8 bytes: {len} bytes in all"),
         ));
         if len > 2 {
@@ -964,7 +959,6 @@ fn ext_header(kind: u8, off: usize, len: usize, d: &[u8], next: &mut u8) -> Head
             ));
         }
     }
-    *next = nh;
     let notes = if kind == proto::IPV6_FRAG {
         vec![
             "Only the sender fragments in IPv6. Only the first fragment (offset 0) holds the \
@@ -1322,10 +1316,6 @@ fn option_explain(o: &TcpOption<'_>) -> (&'static str, &'static str, String, Str
 }
 
 fn tcp_header(p: &Packet<'_>, t: &decode::TcpSummary<'_>, ctx: &Context<'_>) -> Header {
-    use crate::services::Proto;
-    let off = p.transport_offset as usize;
-    let f16 = t.flags.0;
-    let bit = |m: u16| if f16 & m != 0 { "1" } else { "0" };
     let rel = ctx.info;
     let roles = PortRoles {
         // Only a handshake in the file says for sure which end is the client.
@@ -1337,8 +1327,41 @@ fn tcp_header(p: &Packet<'_>, t: &decode::TcpSummary<'_>, ctx: &Context<'_>) -> 
             .all(|a| a.is_some_and(|a| a.is_loopback())),
         local_range: ctx.local_ports,
     };
+    let mut f = tcp_numbers(t, rel, roles);
+    f.extend(tcp_control_bits(t.flags));
+    // Scaling is on only when both SYNs carried the option (RFC 7323 §2.2); then this side's
+    // window is shifted by the count from its own SYN. The tracker knows.
+    let scale = rel.and_then(|i| ctx.tracker.flow(i.flow)?.window_shift(i.dir));
+    let v = verify_transport(p);
+    f.extend(tcp_window_checksum_urgent(t, scale, v));
+    f.extend(tcp_options(t));
+    let data_len = p.payload_wire_len;
+    let mut notes = vec![flags_sentence(t.flags, data_len > 0)];
+    if let Some(i) = rel {
+        notes.push(connection_note(t, &i, data_len, ctx));
+    }
+    notes.push(checksum_note(
+        "The TCP",
+        v,
+        t.checksum,
+        checksum::likely_offload(p),
+    ));
+    Header {
+        key: "tcp",
+        title: "TCP header",
+        rfc: "RFC 9293 §3.1",
+        offset: p.transport_offset as usize,
+        len: t.header_len as usize,
+        fields: f,
+        notes,
+    }
+}
+
+/// Ports, sequence and acknowledgment numbers, data offset and the reserved bits.
+fn tcp_numbers(t: &decode::TcpSummary<'_>, rel: Option<TrackInfo>, roles: PortRoles) -> Vec<Field> {
+    use crate::services::Proto;
     let [sp, dp] = port_fields(t.src_port, t.dst_port, Proto::Tcp, roles);
-    let mut f = vec![
+    vec![
         sp,
         dp,
         field(
@@ -1393,11 +1416,16 @@ fn tcp_header(p: &Packet<'_>, t: &decode::TcpSummary<'_>, ctx: &Context<'_>) -> 
             "Rsv",
             100,
             3,
-            format!("{}", bits(p.data, (off as u32 + 12) * 8 + 4, 3)),
+            t.reserved.to_string(),
             "must be zero",
         ),
-    ];
-    // Control bits (RFC 9293 §3.1, RFC 3168, RFC 9768), one box each.
+    ]
+}
+
+/// The control bits (RFC 9293 §3.1, RFC 3168, RFC 9768), one box each.
+fn tcp_control_bits(flags: TcpFlags) -> Vec<Field> {
+    let f16 = flags.0;
+    let bit = |m: u16| if f16 & m != 0 { "1" } else { "0" };
     const BITS: [(u16, &str, &str, &str); 9] = [
         (TcpFlags::AE, "AE", "a", "Accurate ECN (RFC 9768)"),
         (
@@ -1429,131 +1457,105 @@ fn tcp_header(p: &Packet<'_>, t: &decode::TcpSummary<'_>, ctx: &Context<'_>) -> 
             "no more data from the sender (close)",
         ),
     ];
-    for (i, (m, name, short, meaning)) in BITS.iter().enumerate() {
-        f.push(field(
-            name,
-            short,
-            103 + i as u32,
-            1,
-            bit(*m),
-            format!("{}: {meaning}", if f16 & m != 0 { "set" } else { "off" }),
-        ));
-    }
-    // Scaling is on only when both SYNs carried the option (RFC 7323 §2.2); then this side's
-    // window is shifted by the count from its own SYN.
-    let scale = rel.and_then(|i| {
-        let ws = |to_server: bool| ctx.scales.get(&(i.flow, to_server)).copied().flatten();
-        ws(i.dir != Dir::ToServer)?;
-        ws(i.dir == Dir::ToServer)
-    });
-    let v = verify_transport(p);
-    f.push(field(
-        "Window",
-        "Window",
-        112,
-        16,
-        t.window.to_string(),
-        match (t.flags.syn(), scale) {
-            (false, Some(s)) => format!(
-                "receive window: the sender can take {} × 2^{s} = {} more bytes (window scale \
+    BITS.iter()
+        .enumerate()
+        .map(|(i, (m, name, short, meaning))| {
+            field(
+                name,
+                short,
+                103 + i as u32,
+                1,
+                bit(*m),
+                format!("{}: {meaning}", if f16 & m != 0 { "set" } else { "off" }),
+            )
+        })
+        .collect()
+}
+
+/// Window (scaled by `scale` when the handshake agreed one), checksum and urgent pointer.
+fn tcp_window_checksum_urgent(
+    t: &decode::TcpSummary<'_>,
+    scale: Option<u8>,
+    v: ChecksumStatus,
+) -> [Field; 3] {
+    [
+        field(
+            "Window",
+            "Window",
+            112,
+            16,
+            t.window.to_string(),
+            match (t.flags.syn(), scale) {
+                (false, Some(s)) => format!(
+                    "receive window: the sender can take {} × 2^{s} = {} more bytes (window scale \
                  {s} agreed in the SYNs)",
-                t.window,
-                (t.window as u64) << s
-            ),
-            _ => format!(
-                "receive window: the sender can take {} more bytes{}",
-                t.window,
-                if t.flags.syn() {
-                    " (never scaled in a SYN)"
-                } else {
-                    " (times 2^scale if window scaling was agreed in SYNs not in this file)"
-                }
-            ),
-        },
-    ));
-    f.push(field(
-        "Checksum",
-        "Checksum",
-        128,
-        16,
-        format!("0x{:04x}", t.checksum),
-        format!(
-            "covers a pseudo-header (addresses, protocol, length), the TCP header and the data; \
-             {}",
-            verdict_word(v)
+                    t.window,
+                    (t.window as u64) << s
+                ),
+                _ => format!(
+                    "receive window: the sender can take {} more bytes{}",
+                    t.window,
+                    if t.flags.syn() {
+                        " (never scaled in a SYN)"
+                    } else {
+                        " (times 2^scale if window scaling was agreed in SYNs not in this file)"
+                    }
+                ),
+            },
         ),
-    ));
-    f.push(field(
-        "Urgent Pointer",
-        "Urgent Pointer",
-        144,
-        16,
-        t.urgent.to_string(),
-        if t.flags.urg() {
-            "where the urgent data ends (rarely used)"
-        } else {
-            "ignored: URG is off"
-        },
-    ));
-    // Options, each in its own box at its own bytes.
-    let opts = t.options;
-    let mut o = 0usize;
-    while o < opts.len() {
-        let k = opts[o];
-        let len = match k {
-            0 | 1 => 1,
-            _ => opts
-                .get(o + 1)
-                .map(|&l| (l as usize).clamp(1, opts.len() - o))
-                .unwrap_or(1),
-        };
-        let Some(opt) = TcpOptions::new(&opts[o..o + len]).next() else {
-            break;
-        };
+        field(
+            "Checksum",
+            "Checksum",
+            128,
+            16,
+            format!("0x{:04x}", t.checksum),
+            format!(
+                "covers a pseudo-header (addresses, protocol, length), the TCP header and the data; \
+             {}",
+                verdict_word(v)
+            ),
+        ),
+        field(
+            "Urgent Pointer",
+            "Urgent Pointer",
+            144,
+            16,
+            t.urgent.to_string(),
+            if t.flags.urg() {
+                "where the urgent data ends (rarely used)"
+            } else {
+                "ignored: URG is off"
+            },
+        ),
+    ]
+}
+
+/// The options, each in its own box at its own bytes, then any padding after EOL.
+fn tcp_options(t: &decode::TcpSummary<'_>) -> Vec<Field> {
+    let mut f = Vec::new();
+    let area = t.options.len();
+    for (r, opt) in t.option_spans() {
         let (name, short, value, meaning) = option_explain(&opt);
         f.push(field(
             name,
             short,
-            ((20 + o) * 8) as u32,
-            (len * 8) as u32,
+            ((20 + r.start) * 8) as u32,
+            (r.len() * 8) as u32,
             value,
             meaning,
         ));
-        o += len;
-        if matches!(opt, TcpOption::Eol | TcpOption::Bad { .. }) {
-            if o < opts.len() {
-                f.push(field(
-                    "Padding",
-                    "Pad",
-                    ((20 + o) * 8) as u32,
-                    ((opts.len() - o) * 8) as u32,
-                    "",
-                    "zeros up to the data offset",
-                ));
-            }
-            break;
+        if matches!(opt, TcpOption::Eol | TcpOption::Bad { .. }) && r.end < area {
+            f.push(field(
+                "Padding",
+                "Pad",
+                ((20 + r.end) * 8) as u32,
+                ((area - r.end) * 8) as u32,
+                "",
+                "zeros up to the data offset",
+            ));
         }
     }
-    let data_len = p.payload_wire_len;
-    let mut notes = vec![flags_sentence(t.flags, data_len > 0)];
-    if let Some(i) = rel {
-        notes.push(connection_note(t, &i, data_len, ctx));
-    }
-    notes.push(checksum_note(
-        "The TCP",
-        v,
-        t.checksum,
-        checksum::likely_offload(p),
-    ));
-    Header {
-        key: "tcp",
-        title: "TCP header",
-        rfc: "RFC 9293 §3.1",
-        offset: off,
-        len: t.header_len as usize,
-        fields: f,
-        notes,
-    }
+    f
 }
 
 fn verdict_word(v: ChecksumStatus) -> String {
@@ -1741,7 +1743,7 @@ fn icmp_header(p: &Packet<'_>, i: &decode::IcmpSummary, v6: bool) -> Header {
             "Identifier",
             32,
             16,
-            u16::from_be_bytes([i.rest[0], i.rest[1]]).to_string(),
+            i.echo_id_seq().0.to_string(),
             "matches replies to the pinging process (Linux: the socket's port for ping sockets)",
         ));
         f.push(field(
@@ -1749,7 +1751,7 @@ fn icmp_header(p: &Packet<'_>, i: &decode::IcmpSummary, v6: bool) -> Header {
             "Sequence Number",
             48,
             16,
-            u16::from_be_bytes([i.rest[2], i.rest[3]]).to_string(),
+            i.echo_id_seq().1.to_string(),
             "counts the pings: 1, 2, 3...",
         ));
     } else {
@@ -1855,73 +1857,7 @@ impl PacketExplanation {
             ));
         }
         for (n, h) in self.headers.iter().enumerate() {
-            let _ = writeln!(
-                o,
-                "\n{}. {}  ({})  bytes {}-{} of the frame, {} bytes\n",
-                n + 1,
-                h.title,
-                h.rfc,
-                h.offset,
-                h.offset + h.len.max(1) - 1,
-                h.len
-            );
-            let cells: Vec<Cell<'_>> = h
-                .fields
-                .iter()
-                .map(|f| Cell {
-                    name: f.name,
-                    short: f.short,
-                    bit_off: f.bit_off,
-                    bits: f.bits,
-                    value: &f.value,
-                })
-                .collect();
-            o.push_str(&diagram::draw(&cells, (h.len * 8) as u32));
-            if h.key == "tcp" {
-                o.push_str("a=AE C=CWR E=ECE U=URG A=ACK P=PSH R=RST S=SYN F=FIN\n");
-            }
-            o.push('\n');
-            for (i, f) in h.fields.iter().enumerate() {
-                let (s, e) = f.byte_span();
-                let at = if e - s == 1 {
-                    format!("{}", h.offset + s)
-                } else {
-                    format!("{}-{}", h.offset + s, h.offset + e - 1)
-                };
-                let bitnote = if f.bits == 1 {
-                    format!(" (bit {})", f.bit_off % 8)
-                } else if f.bits % 8 != 0 || f.bit_off % 8 != 0 {
-                    format!(" (bits {}-{})", f.bit_off % 8, (f.bit_off % 8) + f.bits - 1)
-                } else {
-                    String::new()
-                };
-                let name = format!("{:<22}", f.name);
-                let head = format!(
-                    "  {:<8} {} {:<20} ",
-                    at,
-                    paint(&name, h.field_colour(i), colour),
-                    f.value
-                );
-                let body = wrap(&format!("{}{bitnote}", f.meaning), &" ".repeat(55), 110);
-                o.push_str(head.trim_end());
-                if body.is_empty() {
-                    o.push('\n');
-                } else if f.value.chars().count() > 20 {
-                    o.push('\n');
-                    o.push_str(&body);
-                } else {
-                    o.push_str(&head[head.trim_end().len()..]);
-                    o.push_str(body.trim_start());
-                }
-            }
-            o.push_str("\n  bytes\n");
-            o.push_str(&self.marked_dump(h, colour));
-            if !h.notes.is_empty() {
-                o.push('\n');
-                for note in &h.notes {
-                    o.push_str(&wrap(note, "  ", 96));
-                }
-            }
+            o.push_str(&self.header_text(n, h, colour));
         }
         if let Some(s) = &self.stop {
             o.push('\n');
@@ -1942,6 +1878,49 @@ impl PacketExplanation {
                 &self.data[self.payload_offset..self.payload_offset + self.payload_len],
                 self.payload_offset,
             ));
+        }
+        o
+    }
+
+    /// One header: its title, diagram, fields, marked bytes and notes.
+    fn header_text(&self, n: usize, h: &Header, colour: bool) -> String {
+        let mut o = String::new();
+        let _ = writeln!(
+            o,
+            "\n{}. {}  ({})  bytes {}-{} of the frame, {} bytes\n",
+            n + 1,
+            h.title,
+            h.rfc,
+            h.offset,
+            h.offset + h.len.max(1) - 1,
+            h.len
+        );
+        let cells: Vec<Cell<'_>> = h
+            .fields
+            .iter()
+            .map(|f| Cell {
+                name: f.name,
+                short: f.short,
+                bit_off: f.bit_off,
+                bits: f.bits,
+                value: &f.value,
+            })
+            .collect();
+        o.push_str(&diagram::draw(&cells, (h.len * 8) as u32));
+        if h.key == "tcp" {
+            o.push_str("a=AE C=CWR E=ECE U=URG A=ACK P=PSH R=RST S=SYN F=FIN\n");
+        }
+        o.push('\n');
+        for (i, f) in h.fields.iter().enumerate() {
+            field_line(&mut o, h, i, f, colour);
+        }
+        o.push_str("\n  bytes\n");
+        o.push_str(&self.marked_dump(h, colour));
+        if !h.notes.is_empty() {
+            o.push('\n');
+            for note in &h.notes {
+                o.push_str(&wrap(note, "  ", 96));
+            }
         }
         o
     }
@@ -2040,6 +2019,41 @@ impl PacketExplanation {
 }
 
 /// A hex and ASCII dump, 16 bytes a line, offsets in the frame.
+/// One field's line: its bytes, name, value and meaning (with its bits when not whole bytes).
+fn field_line(o: &mut String, h: &Header, i: usize, f: &Field, colour: bool) {
+    let (s, e) = f.byte_span();
+    let at = if e - s == 1 {
+        format!("{}", h.offset + s)
+    } else {
+        format!("{}-{}", h.offset + s, h.offset + e - 1)
+    };
+    let bitnote = if f.bits == 1 {
+        format!(" (bit {})", f.bit_off % 8)
+    } else if !f.bits.is_multiple_of(8) || !f.bit_off.is_multiple_of(8) {
+        format!(" (bits {}-{})", f.bit_off % 8, (f.bit_off % 8) + f.bits - 1)
+    } else {
+        String::new()
+    };
+    let name = format!("{:<22}", f.name);
+    let head = format!(
+        "  {:<8} {} {:<20} ",
+        at,
+        paint(&name, h.field_colour(i), colour),
+        f.value
+    );
+    let body = wrap(&format!("{}{bitnote}", f.meaning), &" ".repeat(55), 110);
+    o.push_str(head.trim_end());
+    if body.is_empty() {
+        o.push('\n');
+    } else if f.value.chars().count() > 20 {
+        o.push('\n');
+        o.push_str(&body);
+    } else {
+        o.push_str(&head[head.trim_end().len()..]);
+        o.push_str(body.trim_start());
+    }
+}
+
 fn dump(b: &[u8], base: usize) -> String {
     let mut o = String::new();
     for (i, c) in b.chunks(16).enumerate() {
@@ -2174,7 +2188,6 @@ mod tests {
             inputs.push(v);
         }
         let tracker = Tracker::new();
-        let scales = HashMap::new();
         for link in links {
             for d in &inputs {
                 let mut framed = match link {
@@ -2200,7 +2213,6 @@ mod tests {
                     number: 1,
                     info: None,
                     tracker: &tracker,
-                    scales: &scales,
                     local_ports: None,
                 };
                 let e = explain_packet(&p, &ctx);

@@ -1,11 +1,12 @@
-//! Filter tests: parse trees, exact error messages, evaluation on packets built with etherparse's
-//! PacketBuilder, and agreement of the compiled BPF program with [`Filter::matches`].
+//! Filter tests: parse trees, exact error messages, evaluation on packets built with
+//! `decode::build::PacketBuilder`, and agreement of the compiled BPF program with
+//! [`Filter::matches`].
 
 use super::bpf::{self, ACCEPT};
 use super::*;
+use crate::decode::build::PacketBuilder;
 use crate::decode::decode;
 use crate::source::{Frame, LinkType, Timestamp};
-use etherparse::PacketBuilder;
 
 // ---------------------------------------------------------------- packets
 

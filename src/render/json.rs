@@ -559,8 +559,9 @@ fn icmp(
     j.str("name", name);
     j.checksum(i.checksum, checksum::transport(p));
     if i.kind == request || i.kind == reply {
-        j.num("id", u16::from_be_bytes([i.rest[0], i.rest[1]]));
-        j.num("seq", u16::from_be_bytes([i.rest[2], i.rest[3]]));
+        let (id, seq) = i.echo_id_seq();
+        j.num("id", id);
+        j.num("seq", seq);
     } else {
         j.null("id");
         j.null("seq");

@@ -673,8 +673,7 @@ fn icmp(out: &mut dyn Write, p: &Packet<'_>, i: &IcmpSummary, v6: bool) -> io::R
     } else {
         i.kind == 8 || i.kind == 0
     };
-    let id = u16::from_be_bytes([i.rest[0], i.rest[1]]);
-    let seq = u16::from_be_bytes([i.rest[2], i.rest[3]]);
+    let (id, seq) = i.echo_id_seq();
     if echo {
         writeln!(out, "{FIELD}identifier: {id} (0x{id:04x})")?;
         writeln!(out, "{FIELD}sequence number: {seq}")?;

@@ -2,9 +2,9 @@
 //! analysis events, UDP pairing and bounded memory.
 
 use super::*;
+use crate::decode::build::{PacketBuilder, TcpOptionElement};
 use crate::decode::decode;
 use crate::source::{Frame, LinkType, Timestamp};
-use etherparse::{PacketBuilder, TcpOptionElement};
 
 /// A TCP segment between 127.0.0.1 ports. `flags` holds letters as tcpdump prints them:
 /// S, F, R, P; `ack` sets the ACK flag.

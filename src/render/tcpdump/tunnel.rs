@@ -9,71 +9,24 @@
 use std::io;
 
 use super::TcpdumpRenderer;
-use super::tcp::{be16, be32};
-use crate::decode::{Packet, decode};
+use crate::decode::tunnel::{
+    self, GeneveBody, ethertype as tet, geneve_bits, nsh_bits, port, vxlan_bits,
+};
+use crate::decode::{Packet, decode, ethertype};
 use crate::render::fmt::{push_hex, push_hex_width, push_u64};
 use crate::source::{Frame, LinkType};
 
 /// Tunnels inside tunnels are followed this deep, then `[|tunnel]` ends the line.
 const MAX_DEPTH: u8 = 4;
 
-/// UDP ports of the tunnels tcpdump recognises by port.
-pub mod port {
-    pub const VXLAN: u16 = 4789;
-    /// Overlay Transport Virtualization (draft-hasmit-otv), whose header is VXLAN's with the
-    /// reserved bytes holding an overlay id; also the port Linux once used for VXLAN.
-    pub const OTV: u16 = 8472;
-    pub const VXLAN_GPE: u16 = 4790;
-    /// Geneve is recognised by destination port only (print-udp.c).
-    pub const GENEVE: u16 = 6081;
-}
-
-/// Geneve header (RFC 8926 §3.4).
-mod geneve {
-    pub const LEN: usize = 8;
-    pub const VERSION_SHIFT: u8 = 6;
-    pub const OPTIONS_LEN_MASK: u8 = 0x3f;
-    pub const FLAGS: [(u8, u8); 2] = [(0x80, b'O'), (0x40, b'C')];
-}
-
-/// GRE header flags (RFC 2784 §2, RFC 2890 §2, RFC 1701 for routing).
-mod gre {
-    pub const CHECKSUM: u16 = 0x8000;
-    pub const ROUTING: u16 = 0x4000;
-    pub const KEY: u16 = 0x2000;
-    pub const SEQUENCE: u16 = 0x1000;
-    pub const VERSION_MASK: u16 = 0x0007;
-    pub const BASE_LEN: usize = 4;
-}
-
-/// Ethertypes a tunnel may carry.
-mod et {
-    pub use crate::decode::ethertype::{IPV4, IPV6};
-    /// Transparent Ethernet Bridging: a whole Ethernet frame.
-    pub const TEB: u16 = 0x6558;
-    pub const NSH: u16 = 0x894f;
-}
-
-/// NSH base header (RFC 8300 §2.2) and next-protocol values.
-mod nsh {
-    pub const BASE_LEN: usize = 8;
-    pub const WORD: usize = 4;
-    pub const FLAG_O: u32 = 0x2;
-    pub const NP_IPV4: u8 = 1;
-    pub const NP_IPV6: u8 = 2;
-    pub const NP_ETHERNET: u8 = 3;
-}
-
-/// VXLAN and VXLAN-GPE headers (RFC 7348 §5, draft-ietf-nvo3-vxlan-gpe).
-mod vxlan {
-    pub const LEN: usize = 8;
-    pub const FLAG_I: u8 = 0x08;
-    pub const GPE_FLAGS: [(u8, u8); 3] = [(0x08, b'I'), (0x04, b'P'), (0x01, b'O')];
-    pub const NP_IPV4: u8 = 1;
-    pub const NP_IPV6: u8 = 2;
-    pub const NP_ETHERNET: u8 = 3;
-    pub const NP_NSH: u8 = 4;
-}
+/// Geneve flag letters (print-geneve.c).
+const GENEVE_FLAGS: [(u8, u8); 2] = [(geneve_bits::FLAG_O, b'O'), (geneve_bits::FLAG_C, b'C')];
+/// VXLAN-GPE flag letters (print-vxlan-gpe.c).
+const GPE_FLAGS: [(u8, u8); 3] = [
+    (vxlan_bits::FLAG_I, b'I'),
+    (vxlan_bits::FLAG_P, b'P'),
+    (vxlan_bits::FLAG_O, b'O'),
+];
 
 /// How an inner packet starts.
 #[derive(Clone, Copy)]
@@ -130,64 +83,47 @@ impl TcpdumpRenderer {
 
     /// `GREvN[, key=0xK][, seq S], length L: ` then what GRE carries (print-gre.c without -v).
     pub(super) fn gre(&mut self, line: &mut Vec<u8>, outer: &Packet<'_>) -> io::Result<()> {
-        let b = outer.payload;
-        if b.len() < 2 {
+        let Some(g) = tunnel::gre(outer.payload) else {
             line.extend_from_slice(b"[|gre]");
             return Ok(());
-        }
-        let flags = be16(b);
-        let version = flags & gre::VERSION_MASK;
+        };
         line.extend_from_slice(b"GREv");
-        push_u64(line, version as u64);
-        if version != 0 {
+        push_u64(line, g.version as u64);
+        if g.version != 0 {
             line.extend_from_slice(b", length ");
             push_u64(line, outer.payload_wire_len as u64);
             return Ok(());
         }
-        if b.len() < gre::BASE_LEN {
+        let Some(proto) = g.protocol else {
             line.extend_from_slice(b" [|gre]");
             return Ok(());
-        }
-        let proto = be16(&b[2..]);
-        let mut o = gre::BASE_LEN;
-        if flags & (gre::CHECKSUM | gre::ROUTING) != 0 {
-            // The checksum is printed only with -v; the routing offset always.
-            let Some(off) = b.get(o + 2..o + 4) else {
-                line.extend_from_slice(b" [|gre]");
-                return Ok(());
-            };
+        };
+        // The checksum is printed only with -v; the routing offset always.
+        if let Some(off) = g.routing_offset {
             line.extend_from_slice(b", off 0x");
-            push_hex(line, be16(off) as u64);
-            o += 4;
+            push_hex(line, off as u64);
         }
-        if flags & gre::KEY != 0 {
-            let Some(k) = b.get(o..o + 4) else {
-                line.extend_from_slice(b" [|gre]");
-                return Ok(());
-            };
+        if let Some(k) = g.key {
             line.extend_from_slice(b", key=0x");
-            push_hex(line, be32(k) as u64);
-            o += 4;
+            push_hex(line, k as u64);
         }
-        if flags & gre::SEQUENCE != 0 {
-            let Some(s) = b.get(o..o + 4) else {
-                line.extend_from_slice(b" [|gre]");
-                return Ok(());
-            };
+        if let Some(s) = g.seq {
             line.extend_from_slice(b", seq ");
-            push_u64(line, be32(s) as u64);
-            o += 4;
+            push_u64(line, s as u64);
+        }
+        if g.cut {
+            line.extend_from_slice(b" [|gre]");
+            return Ok(());
         }
         line.extend_from_slice(b", length ");
         push_u64(line, outer.payload_wire_len as u64);
         line.extend_from_slice(b": ");
-        if flags & gre::ROUTING != 0 {
+        if g.routing {
             // Source routing entries (RFC 1701) are not followed.
             line.extend_from_slice(b"[|gre]");
             return Ok(());
         }
-        let rest = b.get(o..).unwrap_or(&[]);
-        self.inner_by_ethertype(line, outer, proto, rest, b"gre")
+        self.inner_by_ethertype(line, outer, proto, g.inner, b"gre")
     }
 
     /// The inner packet of a tunnel header that names it by ethertype (GRE, Geneve), or
@@ -201,10 +137,10 @@ impl TcpdumpRenderer {
         name: &[u8],
     ) -> io::Result<()> {
         let kind = match proto {
-            et::IPV4 => Inner::Ipv4,
-            et::IPV6 => Inner::Ipv6,
-            et::TEB => Inner::Ethernet,
-            et::NSH => Inner::Nsh,
+            ethertype::IPV4 => Inner::Ipv4,
+            ethertype::IPV6 => Inner::Ipv6,
+            tet::TEB => Inner::Ethernet,
+            tet::NSH => Inner::Nsh,
             _ => {
                 line.extend_from_slice(name);
                 line.extend_from_slice(b"-proto-0x");
@@ -230,119 +166,100 @@ impl TcpdumpRenderer {
         if is(port::VXLAN) || otv {
             let name: &[u8] = if otv { b"OTV" } else { b"VXLAN" };
             line.extend_from_slice(name);
-            if b.len() < vxlan::LEN {
+            let Some(v) = tunnel::vxlan(b) else {
                 line.extend_from_slice(b" [|vxlan]");
                 return Ok(true);
-            }
+            };
             line.extend_from_slice(b", flags [");
-            line.push(if b[0] & vxlan::FLAG_I != 0 {
+            line.push(if v.flags & vxlan_bits::FLAG_I != 0 {
                 b'I'
             } else {
                 b'.'
             });
             line.extend_from_slice(b"] (0x");
-            push_hex_width(line, b[0] as u64, 2);
+            push_hex_width(line, v.flags as u64, 2);
             if otv {
                 line.extend_from_slice(b"), overlay ");
-                push_u64(line, (be32(b) & 0x00ff_ffff) as u64);
+                push_u64(line, v.overlay as u64);
                 line.extend_from_slice(b", instance ");
             } else {
                 line.extend_from_slice(b"), vni ");
             }
-            push_u64(line, (be32(&b[4..]) >> 8) as u64);
+            push_u64(line, v.vni as u64);
             line.extend_from_slice(b": ");
-            self.inner(line, outer, Inner::Ethernet, &b[vxlan::LEN..])?;
+            self.inner(line, outer, Inner::Ethernet, v.inner)?;
             return Ok(true);
         }
         if dport == port::GENEVE {
-            self.geneve(line, outer, b)?;
+            self.geneve(line, outer)?;
             return Ok(true);
         }
         if is(port::VXLAN_GPE) {
-            if b.len() < vxlan::LEN {
+            let Some(v) = tunnel::vxlan(b) else {
                 line.extend_from_slice(b" [|VXLAN-GPE]");
                 return Ok(true);
-            }
+            };
             line.extend_from_slice(b"VXLAN-GPE, flags [");
-            let mut any = false;
-            for (bit, c) in vxlan::GPE_FLAGS {
-                if b[0] & bit != 0 {
-                    line.push(c);
-                    any = true;
-                }
-            }
-            if !any {
-                line.extend_from_slice(b"none");
-            }
+            flag_letters(line, &GPE_FLAGS, v.flags);
             line.extend_from_slice(b"], vni ");
-            push_u64(line, (be32(&b[4..]) >> 8) as u64);
+            push_u64(line, v.vni as u64);
             line.extend_from_slice(b": ");
-            let kind = match b[3] {
-                vxlan::NP_IPV4 => Inner::Ipv4,
-                vxlan::NP_IPV6 => Inner::Ipv6,
-                vxlan::NP_ETHERNET => Inner::Ethernet,
-                vxlan::NP_NSH => Inner::Nsh,
+            let kind = match v.next_protocol {
+                vxlan_bits::NP_IPV4 => Inner::Ipv4,
+                vxlan_bits::NP_IPV6 => Inner::Ipv6,
+                vxlan_bits::NP_ETHERNET => Inner::Ethernet,
+                vxlan_bits::NP_NSH => Inner::Nsh,
                 _ => {
                     line.extend_from_slice(b"ERROR: unknown-next-protocol");
                     return Ok(true);
                 }
             };
-            self.inner(line, outer, kind, &b[vxlan::LEN..])?;
+            self.inner(line, outer, kind, v.inner)?;
             return Ok(true);
         }
         Ok(false)
     }
 
     /// `Geneve, Flags [F], vni 0xV[, options [N bytes]]: ` then what it carries (print-geneve.c).
-    fn geneve(&mut self, line: &mut Vec<u8>, outer: &Packet<'_>, b: &[u8]) -> io::Result<()> {
+    fn geneve(&mut self, line: &mut Vec<u8>, outer: &Packet<'_>) -> io::Result<()> {
         line.extend_from_slice(b"Geneve");
-        if b.len() < geneve::LEN {
-            line.extend_from_slice(b" [|geneve]");
-            return Ok(());
-        }
-        let version = b[0] >> geneve::VERSION_SHIFT;
-        if version != 0 {
-            line.extend_from_slice(b" ERROR: unknown-version ");
-            push_u64(line, version as u64);
-            return Ok(());
-        }
-        line.extend_from_slice(b", Flags [");
-        let mut any = false;
-        for (bit, c) in geneve::FLAGS {
-            if b[1] & bit != 0 {
-                line.push(c);
-                any = true;
-            }
-        }
-        if !any {
-            line.extend_from_slice(b"none");
-        }
-        line.extend_from_slice(b"], vni 0x");
-        push_hex(line, (be32(&b[4..]) >> 8) as u64);
-        if b[7] != 0 {
-            line.extend_from_slice(b", rsvd 0x");
-            push_hex(line, b[7] as u64);
-        }
-        let opts = (b[0] & geneve::OPTIONS_LEN_MASK) as usize * 4;
-        let wire = outer.payload_wire_len as usize;
-        if wire < geneve::LEN + opts {
-            line.extend_from_slice(b" truncated-geneve - ");
-            push_u64(line, (geneve::LEN + opts - wire) as u64);
-            line.extend_from_slice(b" bytes missing");
-            return Ok(());
-        }
-        let Some(rest) = b.get(geneve::LEN + opts..) else {
+        let Some(g) = tunnel::geneve(outer.payload, outer.payload_wire_len) else {
             line.extend_from_slice(b" [|geneve]");
             return Ok(());
         };
-        if opts > 0 {
+        if g.version != 0 {
+            line.extend_from_slice(b" ERROR: unknown-version ");
+            push_u64(line, g.version as u64);
+            return Ok(());
+        }
+        line.extend_from_slice(b", Flags [");
+        flag_letters(line, &GENEVE_FLAGS, g.flags);
+        line.extend_from_slice(b"], vni 0x");
+        push_hex(line, g.vni as u64);
+        if g.reserved != 0 {
+            line.extend_from_slice(b", rsvd 0x");
+            push_hex(line, g.reserved as u64);
+        }
+        let rest = match g.body {
+            GeneveBody::Missing(n) => {
+                line.extend_from_slice(b" truncated-geneve - ");
+                push_u64(line, n as u64);
+                line.extend_from_slice(b" bytes missing");
+                return Ok(());
+            }
+            GeneveBody::Cut => {
+                line.extend_from_slice(b" [|geneve]");
+                return Ok(());
+            }
+            GeneveBody::Inner(rest) => rest,
+        };
+        if g.options_len > 0 {
             line.extend_from_slice(b", options [");
-            push_u64(line, opts as u64);
+            push_u64(line, g.options_len as u64);
             line.extend_from_slice(b" bytes]");
         }
         line.extend_from_slice(b": ");
-        let proto = be16(&b[2..]);
-        self.inner_by_ethertype(line, outer, proto, rest, b"geneve")
+        self.inner_by_ethertype(line, outer, g.protocol, rest, b"geneve")
     }
 
     /// `NSH, flags [F], service-path-id 0xSSSSSS, service-index 0xI: ` then the inner packet.
@@ -353,39 +270,37 @@ impl TcpdumpRenderer {
         b: &[u8],
     ) -> io::Result<()> {
         line.extend_from_slice(b"NSH, ");
-        if b.len() < nsh::BASE_LEN {
+        let Some(n) = tunnel::nsh(b) else {
             line.extend_from_slice(b" [|nsh]");
             return Ok(());
-        }
-        let base = be32(b);
-        if base >> 30 != 0 {
+        };
+        if n.version != 0 {
             // Only version 0 is defined; tcpdump prints nothing more.
             return Ok(());
         }
         line.extend_from_slice(b"flags [");
-        if (base >> 28) & 0x3 & nsh::FLAG_O != 0 {
+        if n.flags & nsh_bits::FLAG_O != 0 {
             line.push(b'O');
         } else {
             line.extend_from_slice(b"none");
         }
         line.extend_from_slice(b"], service-path-id 0x");
-        push_hex_width(line, (be32(&b[4..]) >> 8) as u64, 6);
+        push_hex_width(line, n.service_path_id as u64, 6);
         line.extend_from_slice(b", service-index 0x");
-        push_hex(line, b[7] as u64);
-        let words = ((base >> 16) & 0x3f) as usize;
-        if words < 2 {
+        push_hex(line, n.service_index as u64);
+        if n.words < 2 {
             line.extend_from_slice(b" (less than two headers) (invalid)");
             return Ok(());
         }
-        let Some(rest) = b.get(words * nsh::WORD..) else {
+        let Some(rest) = n.inner else {
             line.extend_from_slice(b" [|nsh]");
             return Ok(());
         };
         line.extend_from_slice(b": ");
-        let kind = match (base & 0xff) as u8 {
-            nsh::NP_IPV4 => Inner::Ipv4,
-            nsh::NP_IPV6 => Inner::Ipv6,
-            nsh::NP_ETHERNET => Inner::Ethernet,
+        let kind = match n.next_protocol {
+            nsh_bits::NP_IPV4 => Inner::Ipv4,
+            nsh_bits::NP_IPV6 => Inner::Ipv6,
+            nsh_bits::NP_ETHERNET => Inner::Ethernet,
             _ => {
                 line.extend_from_slice(b"ERROR: unknown-next-protocol");
                 return Ok(());
@@ -395,5 +310,19 @@ impl TcpdumpRenderer {
     }
 }
 
+/// Writes the letters of the set bits, or `none`.
+fn flag_letters(line: &mut Vec<u8>, table: &[(u8, u8)], v: u8) {
+    let mut any = false;
+    for (bit, c) in table {
+        if v & bit != 0 {
+            line.push(*c);
+            any = true;
+        }
+    }
+    if !any {
+        line.extend_from_slice(b"none");
+    }
+}
+
 /// The ethertype of NSH, for frames that carry it directly.
-pub const ETHERTYPE_NSH: u16 = et::NSH;
+pub const ETHERTYPE_NSH: u16 = tet::NSH;
