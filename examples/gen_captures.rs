@@ -1,8 +1,8 @@
 //! Writes the bundled `synthetic-*` captures into `captures/` (or the directory given as the
-//! first argument): `cargo run --example gen_captures`. `tests/views.rs` checks that the
+//! first argument): `cargo run --example gen_captures`. `tests/it/views.rs` checks that the
 //! committed files are exactly what this writes.
 
-#[path = "../tests/support/gen_captures.rs"]
+#[path = "../tests/it/support/gen_captures.rs"]
 mod gen_captures;
 
 use std::path::PathBuf;

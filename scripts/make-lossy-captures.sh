@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Makes the lossy captures in captures/ that tests/analysis_vs_tshark.rs compares with tshark.
+# Makes the lossy captures in captures/ that tests/it/analysis_vs_tshark.rs compares with tshark.
 #
 # Needs root (network namespaces), iproute2, nftables, ethtool, tcpdump and python3.
 # Each capture runs inside a network namespace made here and removed afterwards, on its own

@@ -11,7 +11,8 @@ use crate::render::Renderer;
 use crate::render::export::{self, ExportFormat};
 use crate::render::flows::FlowsRenderer;
 use crate::render::follow::{FollowFormat, FollowRenderer};
-use crate::render::ladder::{LadderOptions, LadderRenderer, Layout, terminal_width};
+use crate::render::ladder::{LadderOptions, LadderRenderer, Layout};
+use crate::sys::term::output_width;
 
 /// Reads `file` through `renderer` to the end (or the count), writing to standard output; only
 /// packets that match `filter` (tcpdump syntax, empty for all) reach the view.
@@ -43,7 +44,7 @@ fn run_to(
 
 fn ladder_options(cfg: &ViewConfig, ascii: bool, flow: Option<u32>) -> LadderOptions {
     LadderOptions {
-        width: terminal_width(),
+        width: output_width(),
         ascii,
         color: cfg.color,
         absolute: cfg.absolute,

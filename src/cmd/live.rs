@@ -17,11 +17,12 @@ use crate::decode::Packet;
 use crate::filter::{Filter, bpf};
 use crate::pipeline::End;
 use crate::render::flows::FlowsRenderer;
-use crate::render::ladder::{LadderOptions, LadderRenderer, Layout, terminal_width};
+use crate::render::ladder::{LadderOptions, LadderRenderer, Layout};
 use crate::render::{PacketContext, Renderer};
 use crate::source::Frame;
 use crate::source::live::sock_filter;
 use crate::source::live::{CaptureSource, KernelStats, LiveConfig, LiveSource, OpenError};
+use crate::sys::term::output_width;
 use crate::sys::{privileges, signals};
 
 /// How a capture run shows and saves what it captures.
@@ -331,7 +332,7 @@ fn drop_privileges(a: &LiveArgs, source: &LiveSource) -> Result<Option<CaptureWr
 fn conversation_view(a: &LiveArgs, cfg: &ViewConfig) -> Option<Box<dyn Renderer>> {
     if a.ladder {
         Some(Box::new(LadderRenderer::new(LadderOptions {
-            width: terminal_width(),
+            width: output_width(),
             ascii: a.ascii,
             color: cfg.color,
             absolute: cfg.absolute,

@@ -20,7 +20,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::render::Renderer;
-use crate::render::ladder::{LadderOptions, LadderRenderer, Layout, terminal_width};
+use crate::render::ladder::{LadderOptions, LadderRenderer, Layout};
+use crate::sys::term::output_width;
 use crate::track::Tracker;
 use table::{LESSONS, Lesson};
 
@@ -29,7 +30,7 @@ use table::{LESSONS, Lesson};
 /// socket calls appear right beside the segments they cause.
 pub fn view(color: bool) -> Box<dyn Renderer> {
     Box::new(LadderRenderer::new(LadderOptions {
-        width: terminal_width(),
+        width: output_width(),
         color,
         layout: Layout::Incremental,
         ..LadderOptions::default()

@@ -56,18 +56,6 @@ impl Default for LadderOptions {
     }
 }
 
-/// The width of the terminal on standard output, else `COLUMNS`, else 100.
-pub fn terminal_width() -> usize {
-    if let Some(cols) = crate::sys::term::stdout_columns().filter(|&c| c >= 40) {
-        return cols as usize;
-    }
-    std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.trim().parse::<usize>().ok())
-        .filter(|&c| c >= 40)
-        .unwrap_or(100)
-}
-
 /// One line of a conversation's diagram.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Row {

@@ -10,3 +10,16 @@ pub fn stdout_columns() -> Option<u16> {
     let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) } == 0;
     (ok && ws.ws_col > 0).then_some(ws.ws_col)
 }
+
+/// The width to draw for: the terminal on standard output, else `COLUMNS`, else 100 (narrower
+/// than 40 columns counts as not said).
+pub fn output_width() -> usize {
+    if let Some(cols) = stdout_columns().filter(|&c| c >= 40) {
+        return cols as usize;
+    }
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&c| c >= 40)
+        .unwrap_or(100)
+}

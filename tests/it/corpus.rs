@@ -1,4 +1,5 @@
-//! Robustness over tcpdump's own test corpus (`../shared/corpus/tcpdump` beside the repository):
+//! Robustness over tcpdump's own test corpus (`../shared/corpus/tcpdump` beside the repository,
+//! or `$SOCKSCOPE_SHARED/corpus/tcpdump`; see [`support::shared_dir`]):
 //! every capture file is read, decoded, tracked and rendered in every output format, in process,
 //! and must finish without a panic in under 2 s. Captures are fuzzer finds among others, so this
 //! is where a hang or an out-of-bounds slice in the reader or decoder would show.
@@ -15,12 +16,10 @@ use sockscope::pipeline::{self, End, Limits};
 use sockscope::source::{FileSource, SourceError};
 use sockscope::track::Tracker;
 
+use crate::support;
+
 /// The limit per file (all formats together).
 const LIMIT: Duration = Duration::from_secs(2);
-
-fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/tcpdump")
-}
 
 /// The view settings `sockscope replay --format F -tttt FILE` would use.
 fn view(format: Format) -> ViewConfig {
@@ -76,14 +75,10 @@ fn run_file(path: &Path) -> Vec<(Format, u64, String)> {
 
 #[test]
 fn every_corpus_file_decodes_without_panic_or_hang() {
-    let dir = corpus_dir();
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        println!(
-            "SKIP corpus test: {} is missing (the tcpdump corpus lives in shared/ beside the repository)",
-            dir.display()
-        );
+    let Some(dir) = support::corpus() else {
         return;
     };
+    let entries = std::fs::read_dir(&dir).unwrap();
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
@@ -154,11 +149,9 @@ fn every_corpus_file_decodes_without_panic_or_hang() {
 fn corpus_files_read_to_the_end_or_say_why() {
     // Files that tcpdump reads fully must not end early with us either: spot checks of
     // pcap (both byte orders), pcap-ns and pcapng with several interfaces.
-    let dir = corpus_dir();
-    if !dir.is_dir() {
-        println!("SKIP: {} is missing", dir.display());
+    let Some(dir) = support::corpus() else {
         return;
-    }
+    };
     for (file, frames) in [
         ("dns_tcp.pcap", None),
         ("tcp-handshake-nano.pcap", None),
@@ -184,11 +177,10 @@ fn corpus_files_read_to_the_end_or_say_why() {
 fn fast_path_decodes_exactly_like_etherparse() {
     use sockscope::decode::{decode, decode_reference};
     use sockscope::source::Source;
-    let dir = corpus_dir();
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        println!("SKIP: {} is missing", dir.display());
+    let Some(dir) = support::corpus() else {
         return;
     };
+    let entries = std::fs::read_dir(&dir).unwrap();
     let (mut frames, mut differ) = (0u64, Vec::new());
     for e in entries.flatten() {
         let path = e.path();

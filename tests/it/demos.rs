@@ -2,9 +2,8 @@
 //! independent clients (nc, curl, Python's socket), the HTTP server's path rules and limits,
 //! 200 concurrent clients, every teardown kind, and the CLI (port 0, Ctrl-C).
 //!
-//! Everything binds 127.0.0.1 or ::1 with port 0. IPv6 cases print a line and skip when ::1 is
-//! unavailable. nc, curl and python3 cases print a line and skip when the tool is missing,
-//! except in CI (`CI` set), where a missing tool is a failure.
+//! Everything binds 127.0.0.1 or ::1 with port 0. IPv6 cases, and the nc, curl and python3
+//! cases, need ::1 or the tool: without it they print a SKIP line, or fail when `CI` is set.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream, UdpSocket};
@@ -22,6 +21,8 @@ use sockscope::demo::{
     threaded, udp_upper,
 };
 
+use crate::support;
+
 const BIN: &str = env!("CARGO_BIN_EXE_sockscope");
 const LONG: Duration = Duration::from_secs(60);
 
@@ -31,10 +32,8 @@ const LONG: Duration = Duration::from_secs(60);
 /// 127.0.0.1:0, and [::1]:0 when this machine has IPv6 loopback.
 fn loopbacks() -> Vec<SocketAddr> {
     let mut v = vec!["127.0.0.1:0".parse().unwrap()];
-    if std::net::TcpListener::bind("[::1]:0").is_ok() {
+    if support::ipv6_loopback() {
         v.push("[::1]:0".parse().unwrap());
-    } else {
-        println!("skipping the IPv6 case: ::1 is not available on this machine");
     }
     v
 }
@@ -44,24 +43,6 @@ fn config(addr: SocketAddr, max_clients: Option<u64>) -> ServerConfig {
     c.max_clients = max_clients;
     c.backlog = 128;
     c
-}
-
-/// Whether `tool` can run; outside CI a missing tool skips the test with a printed line.
-fn have(tool: &str) -> bool {
-    let ok = Command::new(tool)
-        .arg(if tool == "nc" { "-h" } else { "--version" })
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok();
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{tool} is needed by these tests in CI: install it in .ci/run"
-        );
-        println!("skipping: {tool} is not installed");
-    }
-    ok
 }
 
 /// Runs `f` in a thread and fails the test if it takes longer than `limit` (so a broken server
@@ -294,7 +275,7 @@ fn http_pair_over_v4_and_v6() {
 
 #[test]
 fn servers_work_with_nc() {
-    if !have("nc") {
+    if !support::tool("nc") {
         return;
     }
     for any in loopbacks() {
@@ -385,7 +366,7 @@ fn python(script: &str, addr: SocketAddr, msg: &str) -> String {
 
 #[test]
 fn servers_work_with_python_sockets() {
-    if !have("python3") {
+    if !support::tool("python3") {
         return;
     }
     for any in loopbacks() {
@@ -430,7 +411,7 @@ fn curl(args: &[&str]) -> String {
 
 #[test]
 fn http_server_works_with_curl() {
-    if !have("curl") {
+    if !support::tool("curl") {
         return;
     }
     let site = Site::new();
@@ -859,7 +840,7 @@ fn cli_server_and_client_with_port_zero() {
     }
 
     // Messages from standard input, over IPv6 when available; and the http client.
-    if std::net::TcpListener::bind("[::1]:0").is_ok() {
+    if support::ipv6_loopback() {
         let (server, addr) = start_cli(&["threaded", "--once", "--host", "::1", "-q"]);
         let port = addr.port().to_string();
         let out = run_with_input(

@@ -2,7 +2,8 @@
 //! checks what `sockscope live` captured. Other programs may talk on `lo` at the same time, so
 //! every check selects the test's own packets by port.
 //!
-//! Without CAP_NET_RAW the live tests print a skip line and pass; CI runs as root.
+//! Without CAP_NET_RAW (or root, setpriv, tcpdump… where a test needs them) a test prints a
+//! SKIP line and returns, or fails when `CI` is set; CI runs as root.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream, UdpSocket};
@@ -16,23 +17,9 @@ use sockscope::decode::{Transport, decode};
 use sockscope::source::live::{CaptureSource, LiveConfig, LiveSource, SockFilter};
 use sockscope::source::{FileSource, Source, Timestamp};
 
-const BIN: &str = env!("CARGO_BIN_EXE_sockscope");
-const CAP_NET_RAW: u32 = 13;
+use crate::support::{self, cap_net_raw as can_capture};
 
-/// True when this process may open packet sockets; otherwise prints the skip line.
-fn can_capture() -> bool {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let eff = status
-        .lines()
-        .find_map(|l| l.strip_prefix("CapEff:"))
-        .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
-        .unwrap_or(0);
-    let ok = eff & (1 << CAP_NET_RAW) != 0;
-    if !ok {
-        println!("skipped: live capture needs CAP_NET_RAW (run as root or setcap)");
-    }
-    ok
-}
+const BIN: &str = env!("CARGO_BIN_EXE_sockscope");
 
 fn temp_dir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("sockscope-live-{}-{name}", std::process::id()));
@@ -253,8 +240,7 @@ fn tcp_handshake_on_ipv6_loopback_each_segment_once() {
     if !can_capture() {
         return;
     }
-    if TcpListener::bind("[::1]:0").is_err() {
-        println!("skipped: no IPv6 loopback here");
+    if !support::ipv6_loopback() {
         return;
     }
     let (file, server, _) = capture_to_file("hs6", &[], || handshake("[::1]:0"));
@@ -375,10 +361,10 @@ fn sigterm_leaves_a_complete_file_tcpdump_and_tshark_read() {
         200
     );
     for (tool, args) in [("tcpdump", vec!["-n", "-r"]), ("tshark", vec!["-n", "-r"])] {
-        let Ok(out) = Command::new(tool).args(&args).arg(&file).output() else {
-            println!("{tool} not installed: not checked");
+        if !support::tool(tool) {
             continue;
-        };
+        }
+        let out = Command::new(tool).args(&args).arg(&file).output().unwrap();
         assert!(
             out.status.success(),
             "{tool}: {}",
@@ -391,14 +377,14 @@ fn sigterm_leaves_a_complete_file_tcpdump_and_tshark_read() {
 
 #[test]
 fn timestamps_and_counts_agree_with_tcpdump() {
-    if !can_capture() {
+    if !can_capture() || !support::tool("tcpdump") {
         return;
     }
     let dir = temp_dir("tcpdump");
     let (ours, theirs) = (dir.join("ours.pcap"), dir.join("tcpdump.pcap"));
     let sink = UdpSocket::bind("127.0.0.1:0").unwrap();
     let port = sink.local_addr().unwrap().port();
-    let Ok(mut tcpdump) = Command::new("tcpdump")
+    let mut tcpdump = Command::new("tcpdump")
         .args([
             "-i",
             "lo",
@@ -414,10 +400,7 @@ fn timestamps_and_counts_agree_with_tcpdump() {
         .args(["udp", "port", &port.to_string()])
         .stderr(Stdio::piped())
         .spawn()
-    else {
-        println!("tcpdump not installed: not checked");
-        return;
-    };
+        .unwrap();
     let _tcpdump_stderr = wait_listening(&mut tcpdump);
     let live = Live::start(&["-w", ours.to_str().unwrap()], &[]);
     let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -533,8 +516,8 @@ fn as_nobody(bin: &Path, args: &[&str]) -> Command {
 
 #[test]
 fn without_cap_net_raw_the_error_says_how_to_get_it() {
-    if !can_capture() {
-        return; // needs root to become nobody
+    if !support::root("to run the binary as nobody") || !support::tool("setpriv") {
+        return;
     }
     let bin = binary_for_nobody("nocap");
     let out = as_nobody(&bin, &["live", "-c", "1"]).output().unwrap();
@@ -551,16 +534,25 @@ fn without_cap_net_raw_the_error_says_how_to_get_it() {
 
 #[test]
 fn cap_net_raw_alone_is_enough_to_capture() {
-    if !can_capture() {
+    if !can_capture()
+        || !support::root("to run the binary as nobody")
+        || !support::tool("setcap")
+        || !support::tool("setpriv")
+    {
         return;
     }
     let bin = binary_for_nobody("setcap");
     let setcap = Command::new("setcap")
         .args(["cap_net_raw+eip"])
         .arg(&bin)
-        .output();
-    if !setcap.is_ok_and(|o| o.status.success()) {
-        println!("skipped: setcap is missing or the temporary file system has no capabilities");
+        .output()
+        .unwrap();
+    let dir = bin.parent().unwrap();
+    let why = format!(
+        "setcap said: {}",
+        String::from_utf8_lossy(&setcap.stderr).trim()
+    );
+    if !support::file_capabilities(dir, setcap.status.success(), &why) {
         return;
     }
     let file = bin.with_file_name("c.pcap");
@@ -606,7 +598,7 @@ fn interfaces_lists_loopback_with_its_addresses() {
 
 #[test]
 fn sudo_user_owns_the_file_and_root_is_dropped() {
-    if !can_capture() {
+    if !can_capture() || !support::root("to become the sudo user") {
         return;
     }
     let dir = temp_dir("drop");

@@ -1,5 +1,5 @@
 //! `sockscope lesson`: the list, usage errors, every lesson played from its bundled recording
-//! (golden output, insta snapshots `lessons__recorded__<name>.snap`), the one-line notice
+//! (golden output, insta snapshots `it__lessons__recorded__<name>.snap`), the one-line notice
 //! without CAP_NET_RAW, and every lesson run live when this process may capture (root in CI):
 //! the live runs are checked by the packets they record (`--record`), not by their text.
 
@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 
 use sockscope::decode::{Transport, decode};
 use sockscope::source::{FileSource, Source};
+
+use crate::support::{self, has_cap_net_raw};
 
 /// The lessons the issue asks for, in the order of the list.
 const LESSONS: [&str; 9] = [
@@ -146,12 +148,11 @@ fn packet_times(path: &Path) -> Vec<f64> {
 }
 
 /// Runs sockscope without CAP_NET_RAW: as root, with CAP_NET_RAW dropped from the bounding
-/// set (so the child cannot have it). `None` (and a skip line) when that needs a missing
+/// set (so the child cannot have it). `None` (the test skips) when that needs a missing
 /// setpriv.
 fn run_unprivileged(args: &[&str]) -> Option<Output> {
     let mut c = if has_cap_net_raw() {
-        if Command::new("setpriv").arg("--version").output().is_err() {
-            eprintln!("skipped: setpriv (util-linux) is needed to run without CAP_NET_RAW");
+        if !support::tool("setpriv") {
             return None;
         }
         let mut c = Command::new("setpriv");
@@ -199,24 +200,6 @@ fn record_without_cap_net_raw_is_a_usage_error() {
 }
 
 // ---- live ----
-
-fn has_cap_net_raw() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            let v = s.lines().find_map(|l| l.strip_prefix("CapEff:"))?;
-            u64::from_str_radix(v.trim(), 16).ok()
-        })
-        .is_some_and(|m| m & (1 << 13) != 0)
-}
-
-/// Why live lessons cannot run here, if they cannot.
-fn live_unavailable() -> Option<&'static str> {
-    if !has_cap_net_raw() {
-        return Some("this process has no CAP_NET_RAW (run the tests as root)");
-    }
-    None
-}
 
 /// A port free for TCP and UDP on `host`, below the ephemeral range, different for each call
 /// in this process so that live tests running at once never share one.
@@ -362,8 +345,7 @@ macro_rules! live_test {
     ($test:ident, $name:literal, $host:expr, |$out:ident, $segs:ident| $check:block) => {
         #[test]
         fn $test() {
-            if let Some(why) = live_unavailable() {
-                eprintln!("skipped live lesson {}: {why}", $name);
+            if !support::cap_net_raw() || ($host == V6 && !support::ipv6_loopback()) {
                 return;
             }
             let ($out, $segs) = live($name, $host);
@@ -483,20 +465,11 @@ live_test!(live_ipv6, "ipv6", V6, |_out, segs| {
 /// ordinary user (tcpdump gets the capability through the ambient set).
 #[test]
 fn setcap_lets_an_ordinary_user_run_a_lesson_live() {
-    if let Some(why) = live_unavailable() {
-        eprintln!("skipped setcap lesson: {why}");
-        return;
-    }
-    let root = std::fs::read_to_string("/proc/self/status")
-        .is_ok_and(|s| s.lines().any(|l| l.starts_with("Uid:\t0\t")));
-    let tools = ["setcap", "setpriv"].iter().all(|t| {
-        Command::new("sh")
-            .args(["-c", &format!("command -v {t}")])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    });
-    if !root || !tools {
-        eprintln!("skipped setcap lesson: needs root, setcap (libcap2-bin) and setpriv");
+    if !support::cap_net_raw()
+        || !support::root("to run the copy as another user")
+        || !support::tool("setcap")
+        || !support::tool("setpriv")
+    {
         return;
     }
     let dir = std::env::temp_dir().join(format!("sockscope-setcap-{}", std::process::id()));
@@ -508,12 +481,12 @@ fn setcap_lets_an_ordinary_user_run_a_lesson_live() {
         .arg(&exe)
         .output()
         .unwrap();
-    if !set.status.success() {
+    let took = set.status.success();
+    if !took {
         std::fs::remove_dir_all(&dir).unwrap();
-        eprintln!(
-            "skipped setcap lesson: this file system takes no file capabilities ({})",
-            text(&set.stderr).trim()
-        );
+    }
+    let why = format!("setcap said: {}", text(&set.stderr).trim());
+    if !support::file_capabilities(&dir, took, &why) {
         return;
     }
     let port = free_port(V4).to_string();
@@ -539,8 +512,9 @@ fn setcap_lets_an_ordinary_user_run_a_lesson_live() {
     std::fs::remove_dir_all(&dir).unwrap();
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert!(out.status.success(), "{stderr}");
-    if stderr.contains("no CAP_NET_RAW") {
-        eprintln!("skipped setcap lesson: {dir:?} ignores file capabilities (mounted nosuid?)");
+    let honoured = !stderr.contains("no CAP_NET_RAW");
+    let why = "the copy ran without CAP_NET_RAW: is the file system mounted nosuid?";
+    if !support::file_capabilities(&dir, honoured, why) {
         return;
     }
     assert!(stderr.is_empty(), "not live: {stderr}");

@@ -269,7 +269,7 @@ fn the_kernel_accepts_compiled_programs() {
 
 /// On a real AF_PACKET socket on `lo` (Ethernet framing with zero MACs), the kernel runs the
 /// compiled program: only datagrams to the filtered port arrive, over IPv4 and IPv6, and each
-/// frame that arrives also passes `Filter::matches`. Needs CAP_NET_RAW; skipped without it.
+/// frame that arrives also passes `Filter::matches`. Needs CAP_NET_RAW.
 #[cfg(target_os = "linux")]
 #[test]
 fn the_kernel_filters_loopback_frames_with_the_compiled_program() {
@@ -278,17 +278,18 @@ fn the_kernel_filters_loopback_frames_with_the_compiled_program() {
     use sockscope::source::{Frame, LinkType, Timestamp};
     use std::net::UdpSocket;
 
+    if !crate::support::cap_net_raw() {
+        return;
+    }
     let eth_p_all = (libc::ETH_P_ALL as u16).to_be();
     // Protocol 0: nothing is queued until bind, so no frame slips in before the filter.
     // SAFETY: plain socket(2) call.
     let fd = unsafe { libc::socket(libc::AF_PACKET, libc::SOCK_RAW, 0) };
-    if fd < 0 {
-        eprintln!(
-            "skipped: AF_PACKET socket refused ({}); live filtering needs CAP_NET_RAW",
-            std::io::Error::last_os_error()
-        );
-        return;
-    }
+    assert!(
+        fd >= 0,
+        "AF_PACKET socket refused: {}",
+        std::io::Error::last_os_error()
+    );
     let wanted = UdpSocket::bind("127.0.0.1:0").unwrap();
     let port = wanted.local_addr().unwrap().port();
     let wanted6 = UdpSocket::bind(("::1", port)).ok();

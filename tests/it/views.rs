@@ -1,12 +1,11 @@
 //! Golden tests of every view over every bundled capture, and a check that the bundled
 //! captures are exactly what their generator writes.
 //!
-//! Snapshots live in `tests/snapshots/`; after an intended change of output, review the new
-//! ones with `cargo insta review` (or `INSTA_UPDATE=always cargo test --test views` and
+//! Snapshots live in `tests/it/snapshots/`; after an intended change of output, review the new
+//! ones with `cargo insta review` (or `INSTA_UPDATE=always cargo test --test it views::` and
 //! `git diff`).
 
-#[path = "support/gen_captures.rs"]
-mod gen_captures;
+use crate::support::gen_captures;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,7 +1,7 @@
 //! Agreement of the tracker's analysis events with tshark's `tcp.analysis.*` flags, frame by
 //! frame, on the lossy captures in `captures/` (made by `scripts/make-lossy-captures.sh`) and on
 //! a capture built here that holds every event at least once.
-//! Skipped, with a line saying so, when tshark is not installed.
+//! Needs tshark (skipped with a line saying so, or failed under `CI`, without it).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use etherparse::{PacketBuilder, TcpOptionElement};
 use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
+
+use crate::support;
 
 use sockscope::decode::decode;
 use sockscope::source::{FileSource, Source};
@@ -127,17 +129,9 @@ fn compare(file: &Path) -> Vec<String> {
     failures
 }
 
-fn have_tshark() -> bool {
-    if Command::new("tshark").arg("--version").output().is_ok() {
-        return true;
-    }
-    eprintln!("SKIP analysis_vs_tshark: tshark is not installed (CI installs it)");
-    false
-}
-
 #[test]
 fn lossy_captures_agree_with_tshark_frame_by_frame() {
-    if !have_tshark() {
+    if !support::tool("tshark") {
         return;
     }
     let files = lossy_captures();
@@ -276,7 +270,7 @@ fn synthetic_capture() -> PathBuf {
 
 #[test]
 fn synthetic_events_agree_with_tshark_frame_by_frame() {
-    if !have_tshark() {
+    if !support::tool("tshark") {
         return;
     }
     let path = synthetic_capture();

@@ -1,9 +1,11 @@
 //! tcpdump conformance must not regress: runs `../shared/tools/tcpdump-conformance.py` against
 //! the built binary (`replay --format tcpdump -tttt`) and checks the percentage it reports.
-//! Skips (with a line saying so) when python3 or the shared corpus is missing.
+//! Needs python3 and the shared directory (skipped with a line saying so, or failed under `CI`,
+//! without them).
 
-use std::path::Path;
 use std::process::Command;
+
+use crate::support;
 
 /// Reached on 2026-11-22 with tcpdump's corpus: 1180/1180 lines (100.0%) in 32 files; the
 /// test allows 0.1 below it.
@@ -11,14 +13,10 @@ const REACHED_PERCENT: f64 = 100.0;
 
 #[test]
 fn tcpdump_conformance_does_not_regress() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let tool = root.join("../shared/tools/tcpdump-conformance.py");
-    if !tool.exists() {
-        println!("SKIP conformance: {} is missing", tool.display());
+    let Some(tool) = support::shared("tools/tcpdump-conformance.py") else {
         return;
-    }
-    if Command::new("python3").arg("--version").output().is_err() {
-        println!("SKIP conformance: python3 is not installed");
+    };
+    if !support::tool("python3") {
         return;
     }
     let out = Command::new("python3")
@@ -74,12 +72,11 @@ fn summary_line_parses() {
 /// timestamps of tcpdump's expected output for the same capture (its tests run with TZ=GMT0).
 #[test]
 fn timestamp_styles_match_tcpdump() {
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/tcpdump");
-    let capture = corpus.join("tcp-handshake-nano.pcap");
-    if !capture.exists() {
-        println!("SKIP timestamps: {} is missing", capture.display());
+    let Some(corpus) = support::corpus() else {
         return;
-    }
+    };
+    let capture = corpus.join("tcp-handshake-nano.pcap");
+    assert!(capture.exists(), "{} is missing", capture.display());
     let mut checked = 0;
     for t in ["", "-t", "-tt", "-ttt", "-tttt", "-ttttt"] {
         for nano in [false, true] {

@@ -1,7 +1,7 @@
 //! Builds the bundled `synthetic-*` captures from scratch with etherparse's `PacketBuilder` and
 //! pcap-file's writers, so that every byte of `captures/` can be regenerated and checked.
 //!
-//! Shared by `examples/gen_captures.rs` (writes `captures/`) and `tests/views.rs` (regenerates
+//! Shared by `examples/gen_captures.rs` (writes `captures/`) and `tests/it/views.rs` (regenerates
 //! into a temporary directory and compares byte for byte). Values imitate Linux on `lo`:
 //! zero MACs, ISNs of full 32-bit range, windows 65495/65483 then 512 × 2^7, SYN options
 //! `mss 65495,sackOK,TS,nop,wscale 7`, `nop,nop,TS` afterwards, DF set, TTL 64.

@@ -1,7 +1,7 @@
 //! Golden tests of the flows table and the ladder: on captures built here with etherparse and
 //! pcap-file (a full connection, a mid-connection start, sequence-number wraparound, a SYN
 //! retransmission, a refused connection, a simultaneous close, UDP request/response), and on
-//! every capture bundled in `captures/`. Snapshots live in `tests/snapshots/`.
+//! every capture bundled in `captures/`. Snapshots live in `tests/it/snapshots/`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
