@@ -360,17 +360,28 @@ impl LadderRenderer {
         if self.opts.layout == Layout::Grouped {
             return Ok(());
         }
-        let handshaking = pkt.tcp().is_some_and(|t| t.flags.syn());
-        if new && handshaking && !pkt.tcp().is_some_and(|t| t.flags.ack()) {
-            // Drawn once the next segment tells a refusal (the server lane is then CLOSED,
-            // not LISTEN) or which SYN-ACK the client got.
+        // A conversation's opening SYN is drawn once its next segment tells a refusal (the
+        // server lane is then CLOSED, not LISTEN, RFC 9293 §3.10.7.1); a packet of another
+        // conversation draws it first, so that rows stay in time order.
+        let lone_syn = pkt.tcp().is_some_and(|t| t.flags.syn() && !t.flags.ack());
+        let mut others: Vec<usize> = self
+            .pending
+            .iter()
+            .copied()
+            .filter(|s| *s != slot)
+            .collect();
+        others.sort_unstable();
+        for o in others {
+            self.pending.remove(&o);
+            self.write_rows(out, o, 0, true)?;
+        }
+        if new && lone_syn {
             self.pending.insert(slot);
             return Ok(());
         }
-        let mut start = start;
-        let mut new = new;
+        let (mut start, mut new) = (start, new);
         if self.pending.contains(&slot) {
-            if handshaking {
+            if lone_syn {
                 return Ok(());
             }
             self.pending.remove(&slot);
@@ -1073,15 +1084,23 @@ fn data_notes(
     event_notes(notes, t, info, seen, len);
 }
 
-/// `28 µs` or `-` when unknown.
+/// `28 µs after the original`, or that the original was not captured.
 fn gap(ns: Option<u64>) -> String {
-    ns.map_or("-".into(), duration)
+    ns.map_or("the original not captured".into(), |n| {
+        format!("{} after the original", duration(n))
+    })
 }
 
 /// Why a segment was resent, from the timing, the duplicate ACKs and SACK blocks before it.
 fn resend_note(info: &TrackInfo, what: &str) -> String {
     match info.context.resend {
-        // RFC 6298 §5.4 (and §2.1: 1 s before any RTT sample).
+        // RFC 6298 §2.1 (1 s before any RTT sample) and §5.4.
+        Some(Resend::Timer { gap_ns, rto_ns }) if what == "SYN" => format!(
+            "the SYN is sent again, same ISN: no SYN-ACK within {} (≥ the RTO, {}), the timer fired",
+            duration(gap_ns),
+            duration(rto_ns)
+        ),
+        // RFC 6298 §5.4.
         Some(Resend::Timer { gap_ns, rto_ns }) => format!(
             "{what} resent {} after the original, ≥ the RTO ({}): the retransmission timer fired",
             duration(gap_ns),
@@ -1091,19 +1110,31 @@ fn resend_note(info: &TrackInfo, what: &str) -> String {
         Some(Resend::AnswersSyn) => "the client's SYN came again: the SYN-ACK is repeated".into(),
         // RFC 5681 §3.2.
         Some(Resend::Fast { dups, gap_ns }) => format!(
-            "fast retransmit after {dups} duplicate ACKs ({} after the original), not the timer",
+            "fast retransmit after {dups} duplicate ACKs ({}), not the timer",
             gap(gap_ns)
         ),
         // RFC 6675 §5: SACK-based loss recovery.
-        Some(Resend::Sack { dups, gap_ns }) => format!(
-            "resent {} after the original, long before the RTO: SACK loss recovery (the SACK blocks showed later bytes arrived; {dups} dup ACKs)",
-            gap(gap_ns)
+        Some(Resend::Sack {
+            dups,
+            gap_ns: Some(g),
+        }) => format!(
+            "resent {} after the original, before the RTO: SACK loss recovery, the SACK blocks showed later bytes arrived ({dups} dup ACKs)",
+            duration(g)
         ),
-        Some(Resend::Early { gap_ns, rto_ns }) => format!(
+        Some(Resend::Sack { dups, gap_ns: None }) => format!(
+            "resent after SACK blocks showed later bytes arrived ({dups} dup ACKs): SACK loss recovery; the original was not captured"
+        ),
+        Some(Resend::Early {
+            gap_ns: Some(g),
+            rto_ns,
+        }) => format!(
             "resent {} after the original, sooner than the RTO ({}), with no 3 dup ACKs or SACK seen: an early retransmission",
-            gap(gap_ns),
+            duration(g),
             duration(rto_ns)
         ),
+        Some(Resend::Early { gap_ns: None, .. }) => {
+            "resent; the original was not captured, so its timing is unknown".into()
+        }
         None => format!("the {what} is sent again"),
     }
 }
