@@ -9,7 +9,7 @@ use super::ladder::{duration, title};
 use super::{PacketContext, Renderer};
 use crate::decode::Packet;
 use crate::services::{self, Proto};
-use crate::track::{Analysis, Flow, Tracker};
+use crate::track::{Analysis, Flow, Side, Tracker};
 
 /// Tracks every packet and writes the table at the end.
 pub struct FlowsRenderer {
@@ -73,12 +73,54 @@ fn short(name: &str) -> &str {
     }
 }
 
+/// Payload bytes, retransmitted ones included and counted apart: `6000 (1448 retr.)`.
+fn bytes_cell(s: &Side) -> String {
+    if s.retransmitted_bytes > 0 {
+        format!("{} ({} retr.)", s.bytes, s.retransmitted_bytes)
+    } else {
+        s.bytes.to_string()
+    }
+}
+
+/// The handshake RTT; with a retransmitted SYN or SYN-ACK no sample (Karn's rule, RFC 6298
+/// §3) but the handshake's duration and segments.
+fn hs_cell(f: &Flow) -> String {
+    match (f.handshake_rtt_ns, f.handshake) {
+        (Some(rtt), _) => duration(rtt),
+        (None, Some(hs)) if hs.retransmitted => format!(
+            "no sample (retr.; {}, {} segs)",
+            duration(hs.duration_ns),
+            hs.segments
+        ),
+        _ => "-".into(),
+    }
+}
+
+/// `retrans 34 (6 fast)`: fast and spurious retransmissions are among the retransmissions
+/// (tshark flags them `retransmission` too).
 fn analysis_cell(f: &Flow) -> String {
+    let sub = Analysis::FAST_RETRANSMISSION | Analysis::SPURIOUS_RETRANSMISSION;
     let v: Vec<String> = Analysis::TABLE
         .iter()
         .zip(f.analysis_counts)
-        .filter(|(_, n)| *n > 0)
-        .map(|((_, name, _), n)| format!("{} {n}", short(name)))
+        .filter(|((bit, _, _), n)| *n > 0 && bit & sub == 0)
+        .map(|((bit, name, _), n)| {
+            let mut c = format!("{} {n}", short(name));
+            if *bit == Analysis::RETRANSMISSION {
+                let parts: Vec<String> = [
+                    (Analysis::FAST_RETRANSMISSION, "fast"),
+                    (Analysis::SPURIOUS_RETRANSMISSION, "spurious"),
+                ]
+                .iter()
+                .filter(|(b, _)| f.count(*b) > 0)
+                .map(|(b, w)| format!("{} {w}", f.count(*b)))
+                .collect();
+                if !parts.is_empty() {
+                    let _ = write!(c, " ({})", parts.join(", "));
+                }
+            }
+            c
+        })
         .collect();
     if v.is_empty() {
         "-".into()
@@ -118,11 +160,11 @@ pub fn write_table(out: &mut dyn Write, t: &Tracker, color: bool) -> io::Result<
             format!("{}{mark}", endpoint(f, f.client)),
             format!("{}{mark}", endpoint(f, f.server)),
             f.sides[0].segments.to_string(),
-            f.sides[0].bytes.to_string(),
+            bytes_cell(&f.sides[0]),
             f.sides[1].segments.to_string(),
-            f.sides[1].bytes.to_string(),
+            bytes_cell(&f.sides[1]),
             duration(f.duration_ns()),
-            f.handshake_rtt_ns.map_or("-".into(), duration),
+            hs_cell(f),
             if f.is_tcp() {
                 f.outcome().short().to_string()
             } else if f.udp_pairs > 0 {
@@ -183,6 +225,24 @@ pub fn write_table(out: &mut dyn Write, t: &Tracker, color: bool) -> io::Result<
         if rows.len() == 1 { "" } else { "s" },
         rows.len() - tcp
     )?;
+    if t.flows()
+        .iter()
+        .any(|f| f.sides.iter().any(|s| s.retransmitted_bytes > 0))
+    {
+        writeln!(
+            out,
+            "bytes include retransmitted ones; (N retr.): how many of them were retransmitted"
+        )?;
+    }
+    if t.flows()
+        .iter()
+        .any(|f| f.handshake.is_some_and(|h| h.retransmitted))
+    {
+        writeln!(
+            out,
+            "no sample (retr.): a SYN or SYN-ACK was retransmitted, so the handshake gives no RTT sample (Karn's rule, RFC 6298 §3); its duration and segments instead"
+        )?;
+    }
     if guessed {
         writeln!(
             out,

@@ -8,7 +8,7 @@
 //! and written one conversation after another at the end ([`Layout::Grouped`], for files: the
 //! arrows of concurrent conversations interleaved in one diagram would be hard to follow).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::net::IpAddr;
@@ -17,6 +17,7 @@ use super::{PacketContext, Renderer};
 use crate::decode::{Packet, TcpOption, TcpSummary};
 use crate::services::{self, Proto};
 use crate::source::Timestamp;
+use crate::track::notes::{DupAck, Echo, Resend};
 use crate::track::{Analysis, Dir, Endpoint, Flow, TcpState, TrackInfo, Tracker};
 
 /// How conversations are laid out.
@@ -125,10 +126,13 @@ struct Seen {
     previews: u8,
     /// Analysis events already explained in a note.
     explained: u16,
+    /// Rows (in the diagram) of the server's SYN-ACK arrows, in order.
+    synack_rows: Vec<usize>,
 }
 
-/// What each analysis event means, told beside its first occurrence in a conversation.
-const EXPLAIN: [(u16, &str); 11] = [
+/// Events whose sentence does not depend on the occurrence: told beside the first in a
+/// conversation.
+const ONCE: [(u16, &str); 6] = [
     (
         Analysis::LOST_SEGMENT,
         "a gap in seq: a segment was lost before the capture point",
@@ -138,20 +142,8 @@ const EXPLAIN: [(u16, &str); 11] = [
         "acks bytes the capture never saw: lost after it or not captured",
     ),
     (
-        Analysis::DUPLICATE_ACK,
-        "the same ack again: the receiver got data past a hole",
-    ),
-    (
-        Analysis::FAST_RETRANSMISSION,
-        "resent after duplicate ACKs, without waiting for the timer",
-    ),
-    (
         Analysis::SPURIOUS_RETRANSMISSION,
         "resent although already acknowledged: not needed",
-    ),
-    (
-        Analysis::RETRANSMISSION,
-        "resent: no ACK came in time (the retransmission timer fired)",
     ),
     (
         Analysis::OUT_OF_ORDER,
@@ -162,16 +154,8 @@ const EXPLAIN: [(u16, &str); 11] = [
         "1 byte sent to learn when the receiver's window opens",
     ),
     (
-        Analysis::WINDOW_UPDATE,
-        "only the window changed: the receiver has room again",
-    ),
-    (
         Analysis::WINDOW_FULL,
         "this segment fills the receiver's advertised window",
-    ),
-    (
-        Analysis::KEEP_ALIVE,
-        "keep-alive: an old byte resent to check the peer is there",
     ),
 ];
 
@@ -187,6 +171,11 @@ pub struct LadderRenderer {
     flows_seen: u32,
     /// Conversations beyond [`MAX_DIAGRAMS`].
     undrawn: u64,
+    /// Incremental layout: diagrams whose handshake is not drawn yet, because the next
+    /// segment decides what it was (a refusal, or which SYN-ACK the client got).
+    pending: HashSet<usize>,
+    /// Incremental layout: diagram headers written.
+    headers: u32,
 }
 
 impl LadderRenderer {
@@ -200,6 +189,8 @@ impl LadderRenderer {
             slot: HashMap::new(),
             flows_seen: 0,
             undrawn: 0,
+            pending: HashSet::new(),
+            headers: 0,
         }
     }
 
@@ -231,7 +222,7 @@ impl LadderRenderer {
             self.diagrams.push(new_diagram(&flow, &info));
         }
         let slot = *self.slot.get(&info.flow)?;
-        if self.opts.layout == Layout::Incremental {
+        if self.opts.layout == Layout::Incremental && !self.pending.contains(&slot) {
             // Written already: only the title and summary are needed at the end.
             self.diagrams[slot].rows.clear();
         }
@@ -242,8 +233,15 @@ impl LadderRenderer {
         let seen = self.seen.entry(info.flow).or_default();
         let time_ms = pkt.ts.nanos_since(first) as f64 / 1e6;
         let rows = rows_for(pkt, number, time_ms, &info, &flow, seen, self.opts.absolute);
-        let start = self.diagrams[slot].rows.len();
-        self.diagrams[slot].rows.extend(rows);
+        let d = &mut self.diagrams[slot];
+        let start = d.rows.len();
+        if pkt.tcp().is_some_and(|t| t.flags.syn() && t.flags.ack()) {
+            seen.synack_rows.push(start);
+        }
+        d.rows.extend(rows);
+        if let Some(Echo::Nth { n, .. }) = info.context.echo {
+            move_established(&mut d.rows, &mut seen.synack_rows, n as usize);
+        }
         Some((slot, start, info.new_flow))
     }
 
@@ -274,22 +272,7 @@ impl LadderRenderer {
                     }
                 }
                 if f.refused {
-                    // Nothing listened: the server end was CLOSED all along.
-                    d.initial[1] = Some(TcpState::Closed);
-                    for r in &mut d.rows {
-                        if let Row::States { server, .. } = r {
-                            *server = None;
-                        }
-                    }
-                    d.rows.retain(|r| {
-                        !matches!(
-                            r,
-                            Row::States {
-                                client: None,
-                                server: None
-                            }
-                        )
-                    });
+                    closed_server(d);
                 }
             }
         }
@@ -362,12 +345,55 @@ impl LadderRenderer {
         if self.opts.layout == Layout::Grouped {
             return Ok(());
         }
+        // A conversation's opening SYN is drawn once its next segment tells a refusal (the
+        // server lane is then CLOSED, not LISTEN, RFC 9293 §3.10.7.1); a packet of another
+        // conversation draws it first, so that rows stay in time order.
+        let lone_syn = pkt.tcp().is_some_and(|t| t.flags.syn() && !t.flags.ack());
+        let mut others: Vec<usize> = self
+            .pending
+            .iter()
+            .copied()
+            .filter(|s| *s != slot)
+            .collect();
+        others.sort_unstable();
+        for o in others {
+            self.pending.remove(&o);
+            self.write_rows(out, o, 0, true)?;
+        }
+        if new && lone_syn {
+            self.pending.insert(slot);
+            return Ok(());
+        }
+        let (mut start, mut new) = (start, new);
+        if self.pending.contains(&slot) {
+            if lone_syn {
+                return Ok(());
+            }
+            self.pending.remove(&slot);
+            (start, new) = (0, true);
+            let d = &mut self.diagrams[slot];
+            if self.tracker.flow(d.index).is_some_and(|f| f.refused) {
+                closed_server(d);
+            }
+        }
+        self.write_rows(out, slot, start, new)
+    }
+
+    /// Writes a diagram's rows from `start`, after its header when `new`.
+    fn write_rows(
+        &mut self,
+        out: &mut dyn Write,
+        slot: usize,
+        start: usize,
+        new: bool,
+    ) -> io::Result<()> {
         let st = self.style();
         let d = &self.diagrams[slot];
         if new {
-            if self.flows_seen > 1 {
+            if self.headers > 0 {
                 writeln!(out)?;
             }
+            self.headers += 1;
             st.header(out, d, &format!("#{} {}", d.index, first_title(d)))?;
         }
         // Arrows of concurrent conversations interleave: each carries its conversation's number.
@@ -406,6 +432,12 @@ impl LadderRenderer {
                 }
             }
             Layout::Incremental => {
+                let mut pending: Vec<usize> = self.pending.drain().collect();
+                pending.sort_unstable();
+                for slot in pending {
+                    self.write_rows(out, slot, 0, true)?;
+                }
+                let st = self.style();
                 writeln!(out)?;
                 for d in &self.diagrams {
                     writeln!(out, "#{} {}", d.index, d.title)?;
@@ -414,6 +446,61 @@ impl LadderRenderer {
             }
         }
         Ok(())
+    }
+}
+
+/// Nothing listened: the server end was CLOSED all along (RFC 9293 §3.10.7.1), not LISTEN.
+fn closed_server(d: &mut Diagram) {
+    d.initial[1] = Some(TcpState::Closed);
+    for r in &mut d.rows {
+        if let Row::States { server, .. } = r {
+            *server = None;
+        }
+    }
+    d.rows.retain(|r| {
+        !matches!(
+            r,
+            Row::States {
+                client: None,
+                server: None
+            }
+        )
+    });
+}
+
+/// The client's handshake ACK echoes the `n`-th SYN-ACK (RFC 7323 §3): the client was in
+/// SYN-SENT until that one, so its ESTABLISHED moves from after the first SYN-ACK to after it.
+fn move_established(rows: &mut Vec<Row>, synacks: &mut [usize], n: usize) {
+    let (Some(&first), Some(&nth)) = (synacks.first(), synacks.get(n - 1)) else {
+        return;
+    };
+    if n < 2 {
+        return;
+    }
+    let mut nth = nth;
+    if let Some(Row::States { client, server }) = rows.get_mut(first + 1)
+        && *client == Some(TcpState::Established)
+    {
+        *client = None;
+        if server.is_none() {
+            rows.remove(first + 1);
+            nth -= 1;
+            for r in synacks.iter_mut().skip(1) {
+                *r -= 1;
+            }
+        }
+    } else {
+        return;
+    }
+    match rows.get_mut(nth + 1) {
+        Some(Row::States { client, .. }) => *client = Some(TcpState::Established),
+        _ => rows.insert(
+            nth + 1,
+            Row::States {
+                client: Some(TcpState::Established),
+                server: None,
+            },
+        ),
     }
 }
 
@@ -479,6 +566,14 @@ pub fn title(f: &Flow) -> String {
     );
     if let Some(rtt) = f.handshake_rtt_ns {
         let _ = write!(s, " · handshake RTT {}", duration(rtt));
+    } else if let Some(hs) = f.handshake.filter(|h| h.retransmitted) {
+        // Karn's rule (RFC 6298 §3): no RTT sample from a retransmitted SYN or SYN-ACK.
+        let _ = write!(
+            s,
+            " · handshake {} in {} segments, no RTT sample (retransmitted)",
+            duration(hs.duration_ns),
+            hs.segments
+        );
     }
     if f.is_tcp() {
         let _ = write!(s, " · {}", f.outcome().describe());
@@ -498,14 +593,11 @@ pub fn summary(f: &Flow) -> String {
         ("client→server", &f.sides[0]),
         ("server→client", &f.sides[1]),
     ] {
-        let _ = write!(
-            s,
-            " · {name} {} {} in {} {}",
-            side.bytes,
-            plural(side.bytes, "byte"),
-            side.segments,
-            plural(side.segments, unit)
-        );
+        let _ = write!(s, " · {name} {} {}", side.bytes, plural(side.bytes, "byte"));
+        if side.retransmitted_bytes > 0 {
+            let _ = write!(s, " (incl. {} retransmitted)", side.retransmitted_bytes);
+        }
+        let _ = write!(s, " in {} {}", side.segments, plural(side.segments, unit));
     }
     if !f.is_tcp() && f.udp_pairs > 0 {
         let _ = write!(
@@ -515,16 +607,46 @@ pub fn summary(f: &Flow) -> String {
             plural(f.udp_pairs, "pair")
         );
     }
-    let events: Vec<String> = Analysis::TABLE
-        .iter()
-        .zip(f.analysis_counts)
-        .filter(|(_, n)| *n > 0)
-        .map(|((_, _, label), n)| format!("{n} {label}"))
-        .collect();
+    let events = event_counts(f);
     if !events.is_empty() {
         let _ = write!(s, " · {}", events.join(", "));
     }
     s
+}
+
+/// `34 retransmissions, 6 of them fast, 12 duplicate ACKs`: fast and spurious retransmissions
+/// are retransmissions (tshark flags them `retransmission` too), so they are not added.
+fn event_counts(f: &Flow) -> Vec<String> {
+    let mut v = Vec::new();
+    for ((bit, _, label), n) in Analysis::TABLE.iter().zip(f.analysis_counts) {
+        if n == 0 || *bit & (Analysis::FAST_RETRANSMISSION | Analysis::SPURIOUS_RETRANSMISSION) != 0
+        {
+            continue;
+        }
+        let invariable = [
+            "port numbers reused",
+            "previous segment not captured",
+            "out of order",
+            "window full",
+        ];
+        if n == 1 || invariable.contains(label) {
+            v.push(format!("{n} {label}"));
+        } else {
+            v.push(format!("{n} {label}s"));
+        }
+        if *bit == Analysis::RETRANSMISSION {
+            for (kind, word) in [
+                (Analysis::FAST_RETRANSMISSION, "fast"),
+                (Analysis::SPURIOUS_RETRANSMISSION, "spurious"),
+            ] {
+                let k = f.count(kind);
+                if k > 0 {
+                    v.push(format!("{k} of them {word}"));
+                }
+            }
+        }
+    }
+    v
 }
 
 fn plural(n: u64, word: &str) -> String {
@@ -670,7 +792,7 @@ fn rows_for(
     };
     let analysis = analysis_labels(info);
     tcp_detail(&mut detail, t, info, &flags, len, &opts, &analysis);
-    let mut notes = handshake_and_teardown_notes(t, info, f, seen, len);
+    let mut notes = handshake_and_teardown_notes(t, info, f, seen);
     data_notes(&mut notes, p, t, info, seen);
     if t.flags.syn() && !opts.is_empty() {
         notes.insert(1.min(notes.len()), opts);
@@ -732,6 +854,12 @@ fn tcp_numbers(t: &TcpSummary<'_>, info: &TrackInfo, len: u32, absolute: bool) -
     if len > 0 {
         let _ = write!(numbers, "  len {len}");
     }
+    // SACK blocks (RFC 2018 §3), numbered like the ack: the bytes that arrived past the hole.
+    if let Some((l, r, _)) = info.context.sack {
+        let _ = write!(numbers, "  sack {l}:{r}");
+    } else if let Some((l, r)) = info.context.dsack {
+        let _ = write!(numbers, "  dsack {l}:{r}");
+    }
     if info.analysis.has(Analysis::ZERO_WINDOW) || info.analysis.has(Analysis::WINDOW_UPDATE) {
         let _ = write!(numbers, "  win {}", info.window);
     }
@@ -791,7 +919,6 @@ fn handshake_and_teardown_notes(
     info: &TrackInfo,
     f: &Flow,
     seen: &mut Seen,
-    len: u32,
 ) -> Vec<String> {
     let mut notes = Vec::new();
     let sender = info.dir.sender();
@@ -803,7 +930,7 @@ fn handshake_and_teardown_notes(
             seen.syn = true;
             notes.push(format!("{who} picks ISN {}, shown as 0", t.seq));
         } else if retrans {
-            notes.push("no answer yet: the SYN is sent again, same ISN".into());
+            notes.push(resend_note(info, "SYN"));
         }
     } else if syn && ack {
         if !seen.synack {
@@ -813,6 +940,8 @@ fn handshake_and_teardown_notes(
                 info.rel_ack
             ));
             notes.push(format!("{who} picks ISN {}, shown as 0", t.seq));
+        } else if retrans {
+            notes.push(resend_note(info, "SYN-ACK"));
         }
     } else if rst {
         if !seen.rst {
@@ -822,6 +951,12 @@ fn handshake_and_teardown_notes(
                     "nothing listens on port {}: connection refused",
                     f.server.1
                 ));
+                if info.context.rst_from_closed {
+                    // RFC 9293 §3.10.7.1: <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
+                    notes.push(
+                        "sent from CLOSED: no ISN, so seq is 0; ack = the SYN's seq + 1".into(),
+                    );
+                }
             } else {
                 notes.push("RST aborts at once: no FIN exchange".into());
             }
@@ -842,14 +977,37 @@ fn handshake_and_teardown_notes(
                 notes.push(format!("{who} closes its side too"));
             }
         }
-    } else if ack && !seen.handshake_ack && f.sides[0].isn_from_syn && info.rel_ack == 1 && len == 0
-    {
+    } else if let Some(hs) = info.context.handshake.filter(|_| !seen.handshake_ack) {
         seen.handshake_ack = true;
-        let rtt = info
-            .handshake_rtt_ns
-            .map(|n| format!(", RTT {}", duration(n)))
-            .unwrap_or_default();
-        notes.push(format!("handshake done in 3 segments{rtt}"));
+        if hs.retransmitted {
+            // Karn's rule (RFC 6298 §3): a retransmitted SYN or SYN-ACK gives no RTT sample.
+            notes.push(format!(
+                "handshake done in {} and {} segments; no RTT sample (retransmitted)",
+                duration(hs.duration_ns),
+                hs.segments
+            ));
+        } else {
+            let rtt = info
+                .handshake_rtt_ns
+                .map(|n| format!(", RTT {}", duration(n)))
+                .unwrap_or_default();
+            notes.push(format!("handshake done in {} segments{rtt}", hs.segments));
+        }
+        match info.context.echo {
+            // RFC 7323 §3: TSecr echoes the TSval of the segment acknowledged.
+            Some(Echo::Nth { n, of }) => notes.push(format!(
+                "its TS echo names SYN-ACK {n} of {of}: the client was in SYN-SENT until that one{}",
+                if n > 1 {
+                    "; the earlier one never reached it"
+                } else {
+                    ""
+                }
+            )),
+            Some(Echo::Ambiguous { of }) => notes.push(format!(
+                "{of} SYN-ACKs and no timestamp echo to tell which one the client got"
+            )),
+            None => {}
+        }
     }
     for c in info.state_change.iter().flatten() {
         if c.from == TcpState::LastAck && c.to == TcpState::Closed {
@@ -908,13 +1066,136 @@ fn data_notes(
         seen.explained |= Analysis::ZERO_WINDOW;
         notes.push(format!("{who}'s buffer is full: the {other} must wait"));
     }
-    // The first event of each kind is explained (one explanation per segment).
-    if let Some((bit, why)) = EXPLAIN
-        .iter()
-        .find(|(b, _)| info.analysis.has(*b) && seen.explained & b == 0)
+    event_notes(notes, t, info, seen, len);
+}
+
+/// `28 µs after the original`, or that the original was not captured.
+fn gap(ns: Option<u64>) -> String {
+    ns.map_or("the original not captured".into(), |n| {
+        format!("{} after the original", duration(n))
+    })
+}
+
+/// Why a segment was resent, from the timing, the duplicate ACKs and SACK blocks before it.
+fn resend_note(info: &TrackInfo, what: &str) -> String {
+    match info.context.resend {
+        // RFC 6298 §2.1 (1 s before any RTT sample) and §5.4.
+        Some(Resend::Timer { gap_ns, rto_ns }) if what == "SYN" => format!(
+            "the SYN is sent again, same ISN: no SYN-ACK within {} (≥ the RTO, {}), the timer fired",
+            duration(gap_ns),
+            duration(rto_ns)
+        ),
+        // RFC 6298 §5.4.
+        Some(Resend::Timer { gap_ns, rto_ns }) => format!(
+            "{what} resent {} after the original, ≥ the RTO ({}): the retransmission timer fired",
+            duration(gap_ns),
+            duration(rto_ns)
+        ),
+        // Linux tcp_check_req: a repeated SYN is answered with the SYN-ACK again.
+        Some(Resend::AnswersSyn) => "the client's SYN came again: the SYN-ACK is repeated".into(),
+        // RFC 5681 §3.2.
+        Some(Resend::Fast { dups, gap_ns }) => format!(
+            "fast retransmit after {dups} duplicate ACKs ({}), not the timer",
+            gap(gap_ns)
+        ),
+        // RFC 6675 §5: SACK-based loss recovery.
+        Some(Resend::Sack {
+            dups,
+            gap_ns: Some(g),
+        }) => format!(
+            "resent {} after the original, before the RTO: SACK loss recovery, the SACK blocks showed later bytes arrived ({dups} dup ACKs)",
+            duration(g)
+        ),
+        Some(Resend::Sack { dups, gap_ns: None }) => format!(
+            "resent after SACK blocks showed later bytes arrived ({dups} dup ACKs): SACK loss recovery; the original was not captured"
+        ),
+        Some(Resend::Early {
+            gap_ns: Some(g),
+            rto_ns,
+        }) => format!(
+            "resent {} after the original, sooner than the RTO ({}), with no 3 dup ACKs or SACK seen: an early retransmission",
+            duration(g),
+            duration(rto_ns)
+        ),
+        Some(Resend::Early { gap_ns: None, .. }) => {
+            "resent; the original was not captured, so its timing is unknown".into()
+        }
+        None => format!("the {what} is sent again"),
+    }
+}
+
+/// Notes on the analysis events of a segment, derived from its context: each kind whose
+/// sentence depends on the occurrence is told every time; fixed sentences once per
+/// conversation.
+fn event_notes(
+    notes: &mut Vec<String>,
+    t: &TcpSummary<'_>,
+    info: &TrackInfo,
+    seen: &mut Seen,
+    len: u32,
+) {
+    let a = info.analysis;
+    let c = info.context;
+    let ack = info.rel_ack;
+    // SYNs and SYN-ACKs are told in the handshake notes.
+    if a.has(Analysis::RETRANSMISSION)
+        && !a.has(Analysis::SPURIOUS_RETRANSMISSION)
+        && !t.flags.syn()
     {
-        seen.explained |= bit;
-        notes.push((*why).to_string());
+        notes.push(resend_note(info, "segment"));
+    }
+    if let Some(d) = c.dup_ack {
+        notes.push(match (d, c.sack) {
+            // RFC 9293 §3.10.7.4: an unacceptable segment is answered by an ACK.
+            (DupAck::AnswersSyn, _) => {
+                "the same ack again: it answers the repeated SYN-ACK, no data involved".into()
+            }
+            // RFC 2018 §4: the first block holds the most recently received bytes.
+            (DupAck::Sack, Some((l, r, _))) => format!(
+                "still missing byte {ack}: SACK {l}:{r} says later bytes arrived past the hole"
+            ),
+            // RFC 5681 §2.
+            _ => {
+                format!("the same ack again: a segment arrived that did not fill the gap at {ack}")
+            }
+        });
+    } else if let Some((l, r, true)) = c.sack
+        && a.has(Analysis::WINDOW_UPDATE)
+    {
+        notes.push(format!(
+            "SACK {l}:{r} grew: more bytes arrived past the hole at {ack} (a duplicate ACK with new SACK information; the window changed too)"
+        ));
+    } else if a.has(Analysis::WINDOW_UPDATE) {
+        notes.push(if c.reopens {
+            format!(
+                "the window reopens ({} bytes): the application read",
+                info.window
+            )
+        } else {
+            format!("only the window changed, now {} bytes", info.window)
+        });
+    }
+    if let Some((l, r)) = c.dsack {
+        // RFC 2883 §4.
+        notes.push(format!("D-SACK {l}:{r}: these bytes arrived twice"));
+    }
+    if a.has(Analysis::KEEP_ALIVE) {
+        notes.push(if c.peer_window_zero {
+            // Linux's zero-window probe: no data, seq one below the next byte (tcp_xmit_probe_skb).
+            "zero-window probe: no data, seq one below the next byte, to make the receiver tell its window (tshark labels it keep-alive)".into()
+        } else {
+            // RFC 9293 §3.8.4 (RFC 1122 §4.2.3.6).
+            format!(
+                "keep-alive probe: seq one below the next byte, {}: the ACK it forces shows the peer is there",
+                if len > 0 { "one old byte" } else { "no data" }
+            )
+        });
+    }
+    for (bit, why) in ONCE {
+        if a.has(bit) && seen.explained & bit == 0 {
+            seen.explained |= bit;
+            notes.push(why.to_string());
+        }
     }
 }
 

@@ -860,7 +860,9 @@ impl LearnerRenderer {
         if f.syn() && f.ack() {
             n.syn_ack = true;
             return line.note_with(|s| {
-                s.push_str("SYN-ACK: server accepts; ack ");
+                // The kernel answers the SYN by itself; accept() later picks up the finished
+                // connection (RFC 9293 §3.5, Linux's accept queue).
+                s.push_str("SYN-ACK: the server's kernel answers; ack ");
                 num(s, tr.rel_ack as u64);
                 s.push_str(" = client ISN + 1");
             });
@@ -882,6 +884,14 @@ impl LearnerRenderer {
         }
         if n.syn_ack && !n.established && me == 0 && f.ack() {
             n.established = true;
+            if let Some(hs) = tr.context.handshake.filter(|h| h.retransmitted) {
+                // Karn's rule (RFC 6298 §3): no RTT sample from a retransmitted SYN or SYN-ACK.
+                let d = crate::render::ladder::duration(hs.duration_ns);
+                return line.note(format_args!(
+                    "handshake complete after {d} and {} segments; no RTT sample (retransmitted)",
+                    hs.segments
+                ));
+            }
             return line.note(format_args!("handshake complete"));
         }
         if n.fin == [true, true] && !n.closed && p.payload_wire_len == 0 {

@@ -11,6 +11,7 @@
 
 pub mod analysis;
 pub mod calls;
+pub mod notes;
 pub mod seq;
 pub mod sockcalls;
 pub mod state;
@@ -23,6 +24,7 @@ use crate::services::{self, Proto};
 use crate::source::Timestamp;
 pub use analysis::Analysis;
 use analysis::{DirAnalysis, Segment};
+use notes::NoteDir;
 pub use seq::SeqNumber;
 pub use state::TcpState;
 
@@ -139,7 +141,10 @@ pub struct Side {
     /// Base for relative numbers: the ISN when the SYN was seen.
     pub isn: Option<SeqNumber>,
     pub segments: u64,
+    /// Payload bytes sent, retransmissions included.
     pub bytes: u64,
+    /// Payload bytes of segments flagged `tcp.analysis.retransmission` (counted in `bytes`).
+    pub retransmitted_bytes: u32,
     /// The ISN comes from a SYN this side sent (not guessed from the first segment or an ACK).
     pub isn_from_syn: bool,
     /// Options of this side's SYN: MSS (RFC 9293 §3.7.1), window scale shift (RFC 7323 §2),
@@ -164,6 +169,7 @@ impl Default for Side {
             isn: None,
             segments: 0,
             bytes: 0,
+            retransmitted_bytes: 0,
             isn_from_syn: false,
             mss: None,
             wscale: None,
@@ -242,8 +248,11 @@ pub struct Flow {
     pub sides: [Side; 2],
     pub first_ts: Timestamp,
     pub last_ts: Timestamp,
-    /// From the client's SYN to the ACK that completes the handshake (Wireshark's iRTT).
+    /// From the client's SYN to the ACK that completes the handshake (Wireshark's iRTT);
+    /// `None` when a SYN or SYN-ACK was retransmitted (Karn's rule, RFC 6298 §3).
     pub handshake_rtt_ns: Option<u64>,
+    /// The handshake as it happened: duration, segments, retransmitted or not.
+    pub handshake: Option<notes::Handshake>,
     pub established: bool,
     pub simultaneous_open: bool,
     pub simultaneous_close: bool,
@@ -345,6 +354,8 @@ pub struct TrackInfo {
     pub window_scaled: bool,
     /// UDP: this datagram answers the previous one (sent the other way) after this delay.
     pub reply_after_ns: Option<u64>,
+    /// TCP: the facts the teaching notes are derived from.
+    pub context: notes::Context,
 }
 
 /// Memory limits of a tracker.
@@ -394,6 +405,8 @@ struct Live {
     /// that the table stays small for sweeps (one allocation per conversation, none per packet).
     flow: Box<Flow>,
     dirs: [DirAnalysis; 2],
+    /// What the notes need per direction.
+    notes: [NoteDir; 2],
     last_seen: Timestamp,
     mru_syn: Option<Timestamp>,
     first_rtt_ns: Option<u64>,
@@ -438,6 +451,7 @@ impl Live {
             window: 0,
             window_scaled: false,
             reply_after_ns: None,
+            context: notes::Context::default(),
         }
     }
 
@@ -461,7 +475,86 @@ impl Live {
         self.relative_numbers(t, info);
         self.handshake_rtt(p, t, info);
         self.analyze(p, t, window, reused, info);
+        self.note_context(p, t, window, info);
         self.step_states(p, t, info);
+    }
+
+    /// The facts behind the notes (see [`notes`]); on the ACK that completes the handshake,
+    /// the handshake's duration and segments, and Karn's rule for its RTT (RFC 6298 §3).
+    fn note_context(
+        &mut self,
+        p: &Packet<'_>,
+        t: &TcpSummary<'_>,
+        window: u32,
+        info: &mut TrackInfo,
+    ) {
+        let me = info.dir.index();
+        let peer = 1 - me;
+        let mut sack = [(0u32, 0u32); 4];
+        let mut nsack = 0;
+        let (mut tsval, mut tsecr) = (None, None);
+        for o in t.options() {
+            match o {
+                TcpOption::Sack { blocks, count } => {
+                    nsack = count as usize;
+                    sack = blocks;
+                }
+                TcpOption::Timestamp { val, ecr } => {
+                    tsval = Some(val);
+                    tsecr = Some(ecr);
+                }
+                _ => {}
+            }
+        }
+        let a = info.analysis;
+        let seg = notes::Seg {
+            seq: t.seq,
+            ack: t.ack,
+            len: p.payload_wire_len,
+            syn: t.flags.syn(),
+            fin: t.flags.fin(),
+            rst: t.flags.rst(),
+            has_ack: t.flags.ack(),
+            window,
+            ts: p.ts,
+            tsval,
+            tsecr,
+            sack: &sack[..nsack],
+            retransmission: a.has(Analysis::RETRANSMISSION),
+            duplicate_ack: a.has(Analysis::DUPLICATE_ACK),
+            window_update: a.has(Analysis::WINDOW_UPDATE),
+        };
+        let [c, s] = &mut self.notes;
+        let (fwd, rev) = if me == 0 { (c, s) } else { (s, c) };
+        let peer_isn = self.flow.sides[peer].isn;
+        let mut ctx = notes::observe(fwd, rev, &seg, peer_isn);
+        if a.has(Analysis::RETRANSMISSION) {
+            let r = &mut self.flow.sides[me].retransmitted_bytes;
+            *r = r.saturating_add(p.payload_wire_len);
+        }
+        let completes = info.dir == Dir::ToServer
+            && seg.has_ack
+            && !seg.syn
+            && !seg.rst
+            && self.flow.handshake.is_none()
+            && notes::syns(&self.notes[1]) > 0;
+        if completes && let Some(first) = notes::first_syn(&self.notes[0]) {
+            let retransmitted = notes::syns(&self.notes[0]) > 1 || notes::syns(&self.notes[1]) > 1;
+            let hs = notes::Handshake {
+                duration_ns: p.ts.nanos_since(first).max(0) as u64,
+                segments: (self.flow.sides[0].segments + self.flow.sides[1].segments) as u32,
+                retransmitted,
+            };
+            self.flow.handshake = Some(hs);
+            ctx.handshake = Some(hs);
+            ctx.echo = notes::echo(&self.notes[1], tsecr);
+            if retransmitted {
+                // Karn's rule (RFC 6298 §3): no RTT sample from a retransmitted segment.
+                self.flow.handshake_rtt_ns = None;
+                info.handshake_rtt_ns = None;
+            }
+        }
+        info.context = ctx;
     }
 
     /// Handshake options (RFC 9293 §3.7.1, RFC 7323, RFC 2018), the latest TSval, and the
@@ -516,7 +609,10 @@ impl Live {
         let seq = SeqNumber(t.seq);
         let flow = &mut *self.flow;
         if flow.sides[me].isn.is_none() {
-            flow.sides[me].isn = Some(if syn { seq } else { seq - 1 });
+            // RFC 9293 §3.10.7.1: a RST from CLOSED answering a SYN has SEQ 0 and no ISN
+            // behind it, so its number is shown as it is: 0.
+            let from_closed = t.flags.rst() && t.seq == 0 && flow.sides[peer].isn_from_syn;
+            flow.sides[me].isn = Some(if syn || from_closed { seq } else { seq - 1 });
             flow.sides[me].isn_from_syn = syn;
         }
         let base = flow.sides[me].isn.unwrap_or(seq);
@@ -811,6 +907,7 @@ impl Tracker {
                 index: i,
                 flow: Box::new(f),
                 dirs: [DirAnalysis::default(); 2],
+                notes: Default::default(),
                 last_seen: p.ts,
                 mru_syn: None,
                 first_rtt_ns: None,
@@ -869,6 +966,7 @@ fn scratch_flow(index: u32, key: FlowKey, client: (IpAddr, u16), server: (IpAddr
         first_ts: Timestamp::default(),
         last_ts: Timestamp::default(),
         handshake_rtt_ns: None,
+        handshake: None,
         established: false,
         simultaneous_open: false,
         simultaneous_close: false,

@@ -1,0 +1,388 @@
+//! The facts behind the teaching notes, derived per segment from what the conversation shows:
+//! which SYN-ACK a handshake ACK echoes (RFC 7323 §3), whether the handshake was retransmitted
+//! (Karn's rule, RFC 6298 §3), why a segment was resent (retransmission timer, RFC 6298 §5;
+//! fast retransmit, RFC 5681 §3.2; SACK-based loss recovery, RFC 6675), what a duplicate ACK
+//! answers and what its SACK blocks report (RFC 2018, RFC 2883), and a RST sent from CLOSED
+//! (RFC 9293 §3.10.7.1). The analysis flags stay Wireshark's (see `analysis`); these are the
+//! reasons the sentences give.
+
+use std::collections::VecDeque;
+
+use crate::source::Timestamp;
+
+use super::SeqNumber;
+
+/// RFC 6298 §2.1: the RTO before any RTT sample (Linux `TCP_TIMEOUT_INIT`, 1 s).
+pub const INITIAL_RTO_NS: u64 = 1_000_000_000;
+/// Linux's lower bound on the RTO (`TCP_RTO_MIN`, 200 ms); RFC 6298 §2.4 suggests 1 s.
+pub const MIN_RTO_NS: u64 = 200_000_000;
+
+/// Why a segment was sent again, as far as the capture shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resend {
+    /// At least the RTO after the original: the retransmission timer fired (RFC 6298 §5.4).
+    Timer { gap_ns: u64, rto_ns: u64 },
+    /// A SYN-ACK sent again because the client repeated its SYN (Linux `tcp_check_req`).
+    AnswersSyn,
+    /// After three or more duplicate ACKs for its first byte (RFC 5681 §3.2).
+    Fast { dups: u32, gap_ns: Option<u64> },
+    /// Sooner than the RTO, with SACK blocks showing data past the hole (RFC 6675 §5).
+    Sack { dups: u32, gap_ns: Option<u64> },
+    /// Sooner than the RTO, without three duplicate ACKs or SACK blocks seen.
+    Early { gap_ns: Option<u64>, rto_ns: u64 },
+}
+
+/// What a duplicate ACK answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DupAck {
+    /// The peer's last segment was a SYN-ACK (or SYN) again: an unacceptable segment in a
+    /// synchronized state is answered by an ACK (RFC 9293 §3.10.7.4).
+    AnswersSyn,
+    /// It carries SACK blocks: the receiver holds data past a hole (RFC 2018 §4).
+    Sack,
+    /// Neither: a segment arrived that did not move the ack (RFC 5681 §2).
+    Plain,
+}
+
+/// Which SYN-ACK the client's handshake ACK answers, when the server sent more than one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Echo {
+    /// The n-th SYN-ACK (from 1) of `of`, identified by the ACK's TSecr (RFC 7323 §3).
+    Nth { n: u8, of: u8 },
+    /// No timestamps, or no SYN-ACK's TSval matches: the capture cannot tell.
+    Ambiguous { of: u8 },
+}
+
+/// The handshake as it happened: from the first SYN to the ACK that completed it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Handshake {
+    pub duration_ns: u64,
+    /// Segments of the conversation up to and including the completing ACK.
+    pub segments: u32,
+    /// A SYN or SYN-ACK was sent more than once: no RTT sample (Karn's rule, RFC 6298 §3).
+    pub retransmitted: bool,
+}
+
+/// The facts of one segment that the notes use. Edges are relative to the ISN they number.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Context {
+    pub resend: Option<Resend>,
+    pub dup_ack: Option<DupAck>,
+    /// The first SACK block (the most recent, RFC 2018 §4), relative, and whether it reports
+    /// bytes no earlier SACK block of this direction had reported.
+    pub sack: Option<(u32, u32, bool)>,
+    /// A D-SACK block: bytes that arrived twice (RFC 2883 §4).
+    pub dsack: Option<(u32, u32)>,
+    /// On the client's ACK that completes the handshake, when several SYN-ACKs were sent.
+    pub echo: Option<Echo>,
+    /// On the ACK that completes the handshake.
+    pub handshake: Option<Handshake>,
+    /// A RST answering a SYN from CLOSED: SEQ 0, ACK the SYN's seq + 1 (RFC 9293 §3.10.7.1).
+    pub rst_from_closed: bool,
+    /// The peer's last advertised window was 0 (for probes and window updates).
+    pub peer_window_zero: bool,
+    /// This window update reopens a window that was 0.
+    pub reopens: bool,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Sent {
+    start: u32,
+    end: u32,
+    ts: Timestamp,
+    resent: bool,
+}
+
+/// What one direction remembers for the notes.
+#[derive(Clone, Debug, Default)]
+pub struct NoteDir {
+    sent: VecDeque<Sent>,
+    /// RFC 6298 §2: smoothed RTT and its variation, in ns, once sampled.
+    srtt: Option<f64>,
+    rttvar: f64,
+    /// The last ack this direction sent and how many duplicate ACKs of it followed.
+    last_ack: Option<u32>,
+    dups: u32,
+    /// The highest SACK right edge this direction reported (absolute).
+    sack_right: Option<u32>,
+    /// This direction's last segment was a SYN (with or without ACK).
+    last_syn: bool,
+    /// When and how often this direction sent its SYN (or SYN-ACK), and the TSvals.
+    syn_ts: Option<Timestamp>,
+    syn_tsvals: Vec<Option<u32>>,
+    /// When this direction last sent a SYN, and last sent one again.
+    last_syn_ts: Option<Timestamp>,
+    repeat_syn_ts: Option<Timestamp>,
+    window: Option<u32>,
+}
+
+impl NoteDir {
+    /// RFC 6298 §2: RTO = SRTT + max(G, 4·RTTVAR), at least Linux's 200 ms; 1 s before a
+    /// sample.
+    pub fn rto_ns(&self) -> u64 {
+        match self.srtt {
+            None => INITIAL_RTO_NS,
+            Some(s) => ((s + 4.0 * self.rttvar) as u64).max(MIN_RTO_NS),
+        }
+    }
+
+    /// RFC 6298 §2.2–§2.3, α = 1/8, β = 1/4.
+    fn sample(&mut self, r: f64) {
+        match self.srtt {
+            None => {
+                self.srtt = Some(r);
+                self.rttvar = r / 2.0;
+            }
+            Some(s) => {
+                self.rttvar = 0.75 * self.rttvar + 0.25 * (s - r).abs();
+                self.srtt = Some(0.875 * s + 0.125 * r);
+            }
+        }
+    }
+
+    fn original(&self, seq: u32) -> Option<&Sent> {
+        self.sent
+            .iter()
+            .find(|s| SeqNumber(s.start) <= SeqNumber(seq) && SeqNumber(seq) < SeqNumber(s.end))
+    }
+}
+
+/// The segment as the notes need it.
+#[derive(Clone, Copy, Debug)]
+pub struct Seg<'a> {
+    pub seq: u32,
+    pub ack: u32,
+    pub len: u32,
+    pub syn: bool,
+    pub fin: bool,
+    pub rst: bool,
+    pub has_ack: bool,
+    pub window: u32,
+    pub ts: Timestamp,
+    pub tsval: Option<u32>,
+    pub tsecr: Option<u32>,
+    pub sack: &'a [(u32, u32)],
+    /// Wireshark's verdicts on it.
+    pub retransmission: bool,
+    pub duplicate_ack: bool,
+    pub window_update: bool,
+}
+
+const SENT_KEPT: usize = 1024;
+
+/// Derives the context of a segment from `fwd` (its direction) and `rev`, then updates them.
+/// `peer_isn` numbers the ack and SACK edges; `client` says whether the client sent it.
+pub fn observe(
+    fwd: &mut NoteDir,
+    rev: &mut NoteDir,
+    s: &Seg<'_>,
+    peer_isn: Option<SeqNumber>,
+) -> Context {
+    let mut c = Context {
+        peer_window_zero: rev.window == Some(0),
+        ..Context::default()
+    };
+    let rel = |x: u32| peer_isn.map_or(x, |b| SeqNumber(x) - b);
+    // SACK blocks above the ack report data past a hole (RFC 2018 §4); a first block below
+    // the ack, or inside the second, is a D-SACK (RFC 2883 §4).
+    if let Some(&(l, r)) = s.sack.first() {
+        let below_ack = s.has_ack && SeqNumber(r) <= SeqNumber(s.ack);
+        let inside_next = s.sack.get(1).is_some_and(|&(l2, r2)| {
+            SeqNumber(l2) <= SeqNumber(l) && SeqNumber(r) <= SeqNumber(r2)
+        });
+        if below_ack || inside_next {
+            c.dsack = Some((rel(l), rel(r)));
+        }
+        let above: Vec<(u32, u32)> = s
+            .sack
+            .iter()
+            .copied()
+            .filter(|&(_, r)| !s.has_ack || SeqNumber(r) > SeqNumber(s.ack))
+            .collect();
+        if let Some(&(l, r)) = above.first().filter(|_| c.dsack.is_none()) {
+            let right = above
+                .iter()
+                .map(|b| b.1)
+                .fold(r, |m, x| if SeqNumber(x) > SeqNumber(m) { x } else { m });
+            let new = fwd
+                .sack_right
+                .is_none_or(|m| SeqNumber(right) > SeqNumber(m));
+            if new {
+                fwd.sack_right = Some(right);
+            }
+            c.sack = Some((rel(l), rel(r), new));
+        }
+    }
+    if s.duplicate_ack {
+        c.dup_ack = Some(if rev.last_syn {
+            DupAck::AnswersSyn
+        } else if c.sack.is_some() {
+            DupAck::Sack
+        } else {
+            DupAck::Plain
+        });
+    }
+    if s.window_update && fwd.window == Some(0) {
+        c.reopens = true;
+    }
+    if s.retransmission {
+        c.resend = Some(resend(fwd, rev, s));
+    }
+    // RFC 9293 §3.10.7.1: from CLOSED, a SYN (ACK bit off) is answered <SEQ=0><ACK=SEG.SEQ+1>.
+    c.rst_from_closed = s.rst && s.seq == 0 && rev.syn_ts.is_some() && fwd.syn_ts.is_none();
+    update(fwd, rev, s);
+    c
+}
+
+/// Why `s` was sent again (RFC 6298 §5, RFC 5681 §3.2, RFC 6675 §5).
+fn resend(fwd: &NoteDir, rev: &NoteDir, s: &Seg<'_>) -> Resend {
+    let rto_ns = fwd.rto_ns();
+    if s.syn {
+        // The client repeated its SYN after this end's last SYN-ACK.
+        if s.has_ack
+            && rev
+                .repeat_syn_ts
+                .is_some_and(|r| fwd.last_syn_ts.is_none_or(|l| r > l))
+        {
+            return Resend::AnswersSyn;
+        }
+        let gap_ns = fwd.syn_ts.map_or(0, |t| s.ts.nanos_since(t).max(0) as u64);
+        return if gap_ns >= INITIAL_RTO_NS {
+            Resend::Timer {
+                gap_ns,
+                rto_ns: INITIAL_RTO_NS,
+            }
+        } else {
+            Resend::Early {
+                gap_ns: Some(gap_ns),
+                rto_ns: INITIAL_RTO_NS,
+            }
+        };
+    }
+    let gap_ns = fwd
+        .original(s.seq)
+        .map(|o| s.ts.nanos_since(o.ts).max(0) as u64);
+    let dups = if rev.last_ack == Some(s.seq) {
+        rev.dups
+    } else {
+        0
+    };
+    if dups >= 3 {
+        return Resend::Fast { dups, gap_ns };
+    }
+    if let Some(g) = gap_ns
+        && g >= rto_ns
+    {
+        return Resend::Timer { gap_ns: g, rto_ns };
+    }
+    if rev
+        .sack_right
+        .is_some_and(|r| SeqNumber(r) > SeqNumber(s.seq))
+    {
+        return Resend::Sack { dups, gap_ns };
+    }
+    Resend::Early { gap_ns, rto_ns }
+}
+
+fn update(fwd: &mut NoteDir, rev: &mut NoteDir, s: &Seg<'_>) {
+    // RTT samples from ACKs of segments sent once (Karn's rule, RFC 6298 §3).
+    if s.has_ack {
+        let mut last = None;
+        while let Some(front) = rev.sent.front() {
+            if SeqNumber(front.end) <= SeqNumber(s.ack) {
+                last = rev.sent.pop_front();
+            } else {
+                break;
+            }
+        }
+        if let Some(o) = last
+            && !o.resent
+        {
+            rev.sample(s.ts.nanos_since(o.ts).max(0) as f64);
+        }
+        // Once the ack passes every byte SACKed, the hole is filled.
+        if s.sack.is_empty()
+            && fwd
+                .sack_right
+                .is_some_and(|r| SeqNumber(r) <= SeqNumber(s.ack))
+        {
+            fwd.sack_right = None;
+        }
+        if fwd.last_ack == Some(s.ack) && s.len == 0 && !(s.syn || s.fin || s.rst) {
+            fwd.dups += 1;
+        } else if fwd.last_ack != Some(s.ack) {
+            fwd.dups = 0;
+        }
+        fwd.last_ack = Some(s.ack);
+    }
+    let end = s
+        .seq
+        .wrapping_add(s.len)
+        .wrapping_add((s.syn || s.fin) as u32);
+    if end != s.seq {
+        if let Some(o) = fwd.sent.iter_mut().find(|o| o.start == s.seq) {
+            o.resent = true;
+        } else if fwd
+            .sent
+            .back()
+            .is_none_or(|b| SeqNumber(end) > SeqNumber(b.end))
+        {
+            if fwd.sent.len() >= SENT_KEPT {
+                fwd.sent.pop_front();
+            }
+            fwd.sent.push_back(Sent {
+                start: s.seq,
+                end,
+                ts: s.ts,
+                resent: s.retransmission,
+            });
+        }
+    }
+    if s.syn {
+        if fwd.syn_ts.is_some() {
+            fwd.repeat_syn_ts = Some(s.ts);
+        }
+        fwd.last_syn_ts = Some(s.ts);
+        fwd.syn_ts.get_or_insert(s.ts);
+        if fwd.syn_tsvals.len() < 16 {
+            fwd.syn_tsvals.push(s.tsval);
+        }
+    }
+    fwd.last_syn = s.syn;
+    if !s.syn {
+        fwd.window = Some(s.window);
+    }
+}
+
+/// Which of the server's SYN-ACKs the client's ACK answers, by its TSecr (RFC 7323 §3:
+/// TSecr echoes the TSval of the segment being acknowledged). Only when there were several.
+pub fn echo(server: &NoteDir, tsecr: Option<u32>) -> Option<Echo> {
+    let of = server.syn_tsvals.len().min(u8::MAX as usize) as u8;
+    if of < 2 {
+        return None;
+    }
+    let hits: Vec<usize> = server
+        .syn_tsvals
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| tsecr.is_some() && **v == tsecr)
+        .map(|(i, _)| i)
+        .collect();
+    Some(match hits.as_slice() {
+        [i] => Echo::Nth {
+            n: *i as u8 + 1,
+            of,
+        },
+        _ => Echo::Ambiguous { of },
+    })
+}
+
+/// How many SYNs this direction sent (SYN or SYN-ACK).
+pub fn syns(d: &NoteDir) -> usize {
+    d.syn_tsvals.len()
+}
+
+/// When this direction sent its first SYN.
+pub fn first_syn(d: &NoteDir) -> Option<Timestamp> {
+    d.syn_ts
+}
