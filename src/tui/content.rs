@@ -231,23 +231,27 @@ pub fn ladder(index: &Index, i: usize, width: usize) -> (Vec<String>, Range<usiz
         flow: Some(0),
         layout: Layout::Incremental,
     });
-    let mut text = String::new();
-    let mut mine = 0..0;
+    let mut buf = Vec::new();
     for &j in &members {
-        let mut buf = Vec::new();
         index.with_packet(j, |p, m| r.packet(&mut buf, p, &context(j, m.track)));
-        let chunk = String::from_utf8_lossy(&buf);
-        let before = text.lines().count();
-        text.push_str(&chunk);
-        if j == i {
-            // The arrow starts at its time; a conversation's first packet brings the header.
-            let skip = chunk
-                .lines()
-                .take_while(|l| !l.trim_start().starts_with(|c: char| c.is_ascii_digit()))
-                .count();
-            mine = before + skip..text.lines().count();
-        }
     }
+    // An incremental ladder holds a connection's opening SYN until the next packet shows
+    // whether anyone answers; finishing writes what is still held.
+    let _ = r.finish(&mut buf);
+    let text = String::from_utf8_lossy(&buf);
+    // One arrow a packet, in order, each starting with its time: packet `i`'s rows run from its
+    // arrow to the next one.
+    let arrows: Vec<usize> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+        .map(|(n, _)| n)
+        .collect();
+    let k = members.iter().position(|&j| j == i).unwrap_or(0);
+    let mine = match arrows.get(k) {
+        Some(&start) => start..arrows.get(k + 1).copied().unwrap_or(text.lines().count()),
+        None => 0..0,
+    };
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
     if let Some(h) = lines.first_mut()
         && let Some(rest) = h.strip_prefix("#0 ")
