@@ -181,7 +181,7 @@ mod tests {
         let keep = std::sync::Arc::clone(&got);
         let n = crate::demo::Narrator::silent()
             .with_calls(std::sync::Arc::new(move |e| keep.lock().unwrap().push(e)));
-        n.call("connect", Some(3), "3").enter();
+        drop(n.call("connect", Some(3), "3").enter());
         let mut ev = got.lock().unwrap().remove(0);
         (ev.ts_ns, ev.phase) = (ts_ns, phase);
         ev
