@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Regenerates every lesson recording (captures/lesson-<name>.pcap) from real loopback traffic.
+# Regenerates every lesson recording (captures/lesson-<name>.pcapng, with the demo's socket calls) from real loopback traffic.
 #
 # Needs root (to create a network namespace and capture in it). Each lesson runs live with
-# `sockscope lesson <name> --record captures/lesson-<name>.pcap` inside a fresh namespace of its
+# `sockscope lesson <name> --record captures/lesson-<name>.pcapng` inside a fresh namespace of its
 # own, whose only interface is its own lo, so nothing else on the machine can leak into the
 # recordings. The lesson picks its demo's usual port (7007, 7008, ...) there, as a learner would.
 #
@@ -126,7 +126,7 @@ for name in "${lessons[@]}"; do
   ns="sockscope-rec-$$-$name"
   ip netns add "$ns"
   ip -n "$ns" link set lo up
-  out="captures/lesson-$name.pcap"
+  out="captures/lesson-$name.pcapng"
   # TZ=UTC: the threaded server's replies carry a ctime() timestamp.
   if ! TZ=UTC ip netns exec "$ns" "$SOCKSCOPE" lesson "$name" --record "$out.tmp" --color never \
       >"/tmp/record-captures-$name.log" 2>&1; then

@@ -467,7 +467,7 @@ pub enum ExplainCommand {
   sockscope lesson                      (the list of lessons)
   sockscope lesson handshake            (live with CAP_NET_RAW, else the bundled recording)
   sockscope lesson echo --recorded --speed 4
-  sudo sockscope lesson reset --record reset.pcap")]
+  sudo sockscope lesson reset --record reset.pcapng")]
 pub struct LessonArgs {
     /// Which lesson; without one, the list.
     #[arg(value_name = "NAME")]
@@ -482,9 +482,14 @@ pub struct LessonArgs {
     )]
     pub speed: f64,
 
-    /// Save the live lesson's capture to FILE (pcap).
+    /// Save the live lesson's capture to FILE (pcapng, with the demo's socket calls).
     #[arg(long, value_name = "FILE")]
     pub record: Option<std::path::PathBuf>,
+
+    /// One JSON object per event, in time order: packets and the demo's socket calls
+    /// (docs/json.md).
+    #[arg(long)]
+    pub json: bool,
 
     /// Play the bundled recording even when a live capture is possible.
     #[arg(long, conflicts_with = "record")]

@@ -4,18 +4,21 @@
 
 use std::io::{self, Write};
 use std::net::{IpAddr, SocketAddr, TcpListener, UdpSocket};
-use std::path::Path;
+use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, Sender};
 
 use super::config::stdout_color;
 use super::pipeline::Pipeline;
 use super::{Error, out};
 use crate::cli::LessonArgs;
 use crate::decode::Packet;
+use crate::demo::narrate::CallSink;
 use crate::filter::Filter;
 use crate::lesson::capture::{self, Capture, CaptureError, RecordingSource};
 use crate::lesson::console::Console;
 use crate::lesson::observe::{Observer, Progress};
 use crate::lesson::table::{self, Lesson};
+use crate::lesson::timeline::{self, Event, Merged, spawn_capture};
 use crate::lesson::{
     DRAIN_MAX, captures_dir, intro, list, outro, play, recording_name, script, view,
 };
@@ -56,7 +59,7 @@ pub fn run(a: &LessonArgs) -> Result<(), Error> {
     if a.recorded {
         return recorded(
             lesson,
-            a.speed,
+            a,
             color,
             &format!("playing the recording {file} (--recorded)"),
         );
@@ -71,7 +74,7 @@ pub fn run(a: &LessonArgs) -> Result<(), Error> {
         }
         return recorded(
             lesson,
-            a.speed,
+            a,
             color,
             &format!(
                 "no CAP_NET_RAW to capture live, so this is the recording {file}; to watch it happen live: {hint}"
@@ -86,15 +89,24 @@ pub fn run(a: &LessonArgs) -> Result<(), Error> {
         }
         None => free_port(lesson.host)?,
     };
-    let capture = open_capture(port);
+    let (tx, rx) = mpsc::channel();
+    let capture = spawn_capture(
+        move || {
+            let cap = open_capture(port);
+            // This thread reads the socket and nothing else; it gives up its own capabilities.
+            crate::sys::privileges::drop_in_capture_thread().map_err(CaptureError::Failed)?;
+            cap
+        },
+        tx.clone(),
+    );
     // The capture socket is open (or could not be): the demos and the parsing run without it.
     crate::sys::privileges::drop_after_lesson_capture().map_err(Error::runtime)?;
     match capture {
-        Ok(cap) => live(lesson, a.record.as_deref(), port, cap, color),
+        Ok(cap) => live(lesson, a, port, cap, (tx, rx), color),
         // Without --record, a lesson that cannot capture is still worth showing.
         Err(e) if a.record.is_none() => recorded(
             lesson,
-            a.speed,
+            a,
             color,
             &format!("cannot capture live ({e}), so this is the recording {file}"),
         ),
@@ -183,8 +195,9 @@ fn ended(end: End, what: &str) -> Result<(), Error> {
 }
 
 /// Plays the bundled recording of `lesson`, after one line (`note`, on stderr) saying so.
-fn recorded(lesson: &Lesson, speed: f64, color: bool, note: &str) -> Result<(), Error> {
+fn recorded(lesson: &Lesson, a: &LessonArgs, color: bool, note: &str) -> Result<(), Error> {
     crate::sys::privileges::drop_after_lesson_capture().map_err(Error::runtime)?; // no capture
+    let speed = a.speed;
     let name = recording_name(lesson);
     let path = captures_dir().join(&name);
     if !path.is_file() {
@@ -206,24 +219,30 @@ fn recorded(lesson: &Lesson, speed: f64, color: bool, note: &str) -> Result<(), 
     } else {
         format!("at {speed}× its original pace")
     };
-    intro(
-        &mut out,
-        lesson,
-        &format!("Recorded: {name}, played {pace}. What the demo did:"),
-        true,
-    )
-    .map_err(output)?;
+    if !a.json {
+        intro(
+            &mut out,
+            lesson,
+            &format!(
+                "Recorded: {name}, played {pace}. Lines with » (a call starts) and « (it \
+                 returns) are the demo's socket calls, placed among the packets by their time. \
+                 What the demo did:"
+            ),
+            true,
+        )
+        .map_err(output)?;
+    }
     let progress = Progress::default();
     let mut pipeline = Pipeline::with_filter(Filter::all()).tracker(Some(Tracker::new()));
-    let mut observer = Observer {
-        view: view(color),
-        progress: &progress,
-    };
+    let mut observer = Observer::new(view(color, a.json), &progress);
     let mut sleep = std::thread::sleep;
     let mut paced = play::Paced::new(&mut file, speed, &mut sleep);
     let (_, end) = pipeline.run(&mut paced, &mut observer, &mut out);
     ended(end, &format!("cannot read {}", path.display()))?;
     let tracker = pipeline.into_tracker().unwrap_or_default();
+    if a.json {
+        return Ok(());
+    }
     outro(&mut out, lesson, &tracker, &progress.facts()).map_err(output)
 }
 
@@ -241,48 +260,52 @@ impl Drop for StopOnDrop {
 /// Runs `lesson` live on `port`: the demo in a thread, the packets shown on this one.
 fn live(
     lesson: &Lesson,
-    record: Option<&Path>,
+    a: &LessonArgs,
     port: u16,
-    cap: Capture,
+    (stop, backend): (capture::Stopper, &'static str),
+    (tx, rx): (Sender<Event>, Receiver<Event>),
     color: bool,
 ) -> Result<(), Error> {
-    let Capture {
-        source,
-        stop,
-        backend,
-    } = cap;
+    let record = a.record.as_deref();
     let stopper = StopOnDrop(Some(stop));
-    let mut source = RecordingSource::new(source, record).map_err(Error::runtime)?;
+    // Packets (from the capture's thread) and calls (from the demo's threads) in time order.
+    let merged = Box::new(Merged::new(rx));
+    let mut source = RecordingSource::new(merged, record).map_err(Error::runtime)?;
+    let calls: CallSink = Arc::new(move |ev| {
+        let _ = tx.send(Event::Call(ev));
+    });
     let addr = SocketAddr::new(lesson.host, port);
     let console = Console::stdout(color);
     let mut out = console.lines();
-    intro(
-        &mut out,
-        lesson,
-        &format!(
-            "Live: capturing on lo, port {port}, with {backend}. Lines with » are the demo's \
-             socket calls as it makes them."
-        ),
-        false,
-    )
-    .map_err(output)?;
+    if !a.json {
+        intro(
+            &mut out,
+            lesson,
+            &format!(
+                "Live: capturing on lo, port {port}, with {backend}. Lines with » (a call \
+                 starts) and « (it returns) are the demo's socket calls, stamped when they \
+                 happened and placed among the packets by their time."
+            ),
+            false,
+        )
+        .map_err(output)?;
+    }
     let progress = Progress::default();
-    let keep = move |p: &Packet<'_>| p.ports().is_some_and(|(s, d)| s == port || d == port);
+    let keep = move |p: &Packet<'_>| {
+        p.link_type == timeline::CALLS || p.ports().is_some_and(|(s, d)| s == port || d == port)
+    };
     let mut pipeline = Pipeline::keeping(keep).tracker(Some(Tracker::new()));
     let (end, demo) = std::thread::scope(|s| {
         let demo = s.spawn(|| {
             let _stop_capture = stopper;
-            let r = script::perform(lesson, addr, &console, &progress);
+            let r = script::perform(lesson, addr, calls, &progress);
             let drained = match &r {
                 Ok(expect) => progress.drain(*expect, DRAIN_MAX),
                 Err(_) => false,
             };
             (r, drained)
         });
-        let mut observer = Observer {
-            view: view(color),
-            progress: &progress,
-        };
+        let mut observer = Observer::new(view(color, a.json), &progress);
         let (_, end) = pipeline.run(&mut source, &mut observer, &mut out);
         (end, demo.join())
     });
@@ -298,7 +321,9 @@ fn live(
         .map_err(output)?;
     }
     let tracker = pipeline.into_tracker().unwrap_or_default();
-    outro(&mut out, lesson, &tracker, &progress.facts()).map_err(output)?;
+    if !a.json {
+        outro(&mut out, lesson, &tracker, &progress.facts()).map_err(output)?;
+    }
     if let Some(path) = record {
         saved.map_err(Error::runtime)?;
         writeln!(out, "Saved the capture to {}.", path.display()).map_err(output)?;

@@ -570,28 +570,8 @@ fn tuple(p: &Packet<'_>) -> Option<(SocketAddr, SocketAddr)> {
     Some((SocketAddr::new(s, sp), SocketAddr::new(d, dp)))
 }
 
-/// One call event as a JSON object (documented in docs/json.md).
+/// One call event as a JSON line (documented in docs/json.md).
 fn call_json(b: &mut Vec<u8>, ev: &CallEvent) {
-    let v = serde_json::json!({
-        "event": "call",
-        "ts": format!("{}.{:09}", ev.ts_ns / 1_000_000_000, ev.ts_ns % 1_000_000_000),
-        "ts_sec": ev.ts_ns / 1_000_000_000,
-        "ts_nsec": ev.ts_ns % 1_000_000_000,
-        "pid": ev.pid,
-        "tid": ev.tid,
-        "comm": ev.comm,
-        "call": ev.call,
-        "phase": ev.phase.name(),
-        "fd": ev.fd,
-        "args": ev.args,
-        "local": ev.local,
-        "remote": ev.remote,
-        "result": ev.result,
-        "errno": ev.errno,
-        "bytes": ev.bytes,
-        "preview": ev.preview,
-        "flow": ev.flow,
-    });
-    let _ = serde_json::to_writer(&mut *b, &v);
+    b.extend_from_slice(&crate::track::callrec::to_bytes(ev));
     b.push(b'\n');
 }

@@ -290,10 +290,20 @@ pub fn new_socket(addr: &SocketAddr, ty: Type, n: &Narrator) -> io::Result<Socke
         ("SOCK_STREAM", Protocol::TCP)
     };
     n.say(format_args!("socket({}, {tname})", family(addr)));
+    let c = n
+        .call("socket", None, format_args!("{}, {tname}", family(addr)))
+        .enter();
     // socket() only creates the kernel object: nothing goes on the wire yet.
-    Socket::new(Domain::for_address(*addr), ty, Some(proto)).inspect_err(|e| {
+    let r = Socket::new(Domain::for_address(*addr), ty, Some(proto));
+    c.done(r.as_ref().map(|s| s.as_raw_fd().into()), None);
+    r.inspect_err(|e| {
         n.say(format_args!("socket failed: {}", describe(e)));
     })
+}
+
+/// A narrated call's result as [`narrate::Call::done`] takes it: 0 on success.
+fn zero<T>(r: &io::Result<T>) -> Result<i64, &io::Error> {
+    r.as_ref().map(|_| 0)
 }
 
 /// Narrated `bind()`, with the options every demo server sets first: SO_REUSEADDR (so a
@@ -301,13 +311,20 @@ pub fn new_socket(addr: &SocketAddr, ty: Type, n: &Narrator) -> io::Result<Socke
 /// IPV6_V6ONLY (so `::` does not also take the IPv4 port). Returns the bound address.
 pub fn bind_socket(sock: &Socket, addr: &SocketAddr, n: &Narrator) -> io::Result<SocketAddr> {
     n.say("setsockopt(SO_REUSEADDR, 1)");
-    sock.set_reuse_address(true)?;
+    let fd = Some(sock.as_raw_fd());
+    let c = n.call("setsockopt", fd, "SO_REUSEADDR, 1").enter();
+    let r = sock.set_reuse_address(true);
+    c.done(zero(&r), None);
+    r?;
     if addr.is_ipv6() {
         n.say("setsockopt(IPV6_V6ONLY, 1)");
         sock.set_only_v6(true)?;
     }
     // bind() claims the local address and port; still nothing on the wire.
-    if let Err(e) = sock.bind(&(*addr).into()) {
+    let c = n.call("bind", fd, addr).addrs(Some(*addr), None).enter();
+    let r = sock.bind(&(*addr).into());
+    c.done(zero(&r), None);
+    if let Err(e) = r {
         n.say(format_args!("bind {addr} failed: {}", describe(&e)));
         return Err(e);
     }
@@ -331,7 +348,13 @@ pub fn tcp_listener(cfg: &ServerConfig, n: &Narrator) -> io::Result<TcpListener>
     // listen() turns the socket passive: from now on the kernel answers SYNs to this port with
     // SYN-ACK by itself and queues finished handshakes (up to the backlog) for accept().
     n.say(format_args!("listen backlog={}", cfg.backlog));
-    sock.listen(cfg.backlog)?;
+    let c = n
+        .call("listen", Some(sock.as_raw_fd()), cfg.backlog)
+        .addrs(sock.local_addr()?.as_socket(), None)
+        .enter();
+    let r = sock.listen(cfg.backlog);
+    c.done(zero(&r), None);
+    r?;
     sock.set_nonblocking(true)?;
     Ok(sock.into())
 }
@@ -394,8 +417,13 @@ impl<'a> Acceptor<'a> {
             }
             // accept() takes a connection whose handshake the kernel already finished
             // (SYN, SYN-ACK, ACK all happened before this call returns).
+            // Non-blocking: an attempt that finds nothing (EAGAIN) is not recorded.
+            let lfd = self.listener.as_raw_fd();
+            let c = self.n.call("accept4", Some(lfd), lfd);
             match self.listener.accept() {
                 Ok((stream, peer)) => {
+                    c.addrs(stream.local_addr().ok(), Some(peer))
+                        .done(Ok(stream.as_raw_fd().into()), None);
                     self.n.say(format_args!("accept -> {peer}"));
                     if let Some(r) = &mut self.remaining {
                         *r -= 1;
@@ -473,8 +501,11 @@ pub fn recv_polled(
         {
             return Ok(Polled::Stopped);
         }
+        // Reads time out every POLL: only the attempt that returns something is recorded.
+        let c = recv_call(stream, n);
         match stream.read(buf) {
             Ok(len) => {
+                c.done(Ok(len as i64), Some(&buf[..len]));
                 narrate_recv(len, n);
                 Counters::add(&counters.bytes_in, len as u64);
                 return Ok(Polled::Data(len));
@@ -485,6 +516,7 @@ pub fn recv_polled(
                 }
             }
             Err(e) => {
+                c.done(Err(&e), None);
                 if e.raw_os_error() == Some(errno::ECONNRESET) {
                     Counters::add(&counters.resets, 1);
                 }
@@ -493,6 +525,13 @@ pub fn recv_polled(
             }
         }
     }
+}
+
+/// The recorded `recvfrom` of a stream (not yet entered).
+fn recv_call(stream: &TcpStream, n: &Narrator) -> narrate::Call {
+    let fd = stream.as_raw_fd();
+    n.call("recvfrom", Some(fd), fd)
+        .addrs(stream.local_addr().ok(), stream.peer_addr().ok())
 }
 
 fn narrate_recv(len: usize, n: &Narrator) {
@@ -506,13 +545,16 @@ fn narrate_recv(len: usize, n: &Narrator) {
 /// Narrated blocking `recv()` for clients.
 pub fn recv(stream: &mut TcpStream, buf: &mut [u8], n: &Narrator) -> io::Result<usize> {
     loop {
+        let c = recv_call(stream, n).enter();
         match stream.read(buf) {
             Ok(len) => {
+                c.done(Ok(len as i64), Some(&buf[..len]));
                 narrate_recv(len, n);
                 return Ok(len);
             }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => c.done(Err(&e), None),
             Err(e) => {
+                c.done(Err(&e), None);
                 n.say(format_args!("recv failed: {}", describe(&e)));
                 return Err(e);
             }
@@ -524,7 +566,18 @@ pub fn recv(stream: &mut TcpStream, buf: &mut [u8], n: &Narrator) -> io::Result<
 /// merge them with others; TCP keeps no message boundaries).
 pub fn send_all(stream: &mut TcpStream, data: &[u8], n: &Narrator) -> io::Result<()> {
     n.say(format_args!("sendall {} bytes", data.len()));
-    stream.write_all(data).inspect_err(|e| {
+    let fd = stream.as_raw_fd();
+    let c = n
+        .call(
+            "sendto",
+            Some(fd),
+            format_args!("{fd}, {} bytes", data.len()),
+        )
+        .addrs(stream.local_addr().ok(), stream.peer_addr().ok())
+        .enter();
+    let r = stream.write_all(data);
+    c.done(r.as_ref().map(|()| data.len() as i64), Some(data));
+    r.inspect_err(|e| {
         n.say(format_args!("send failed: {}", describe(e)));
     })
 }
@@ -546,7 +599,16 @@ pub fn connect(addr: SocketAddr, n: &Narrator) -> io::Result<TcpStream> {
     let sock = new_socket(&addr, Type::STREAM, n)?;
     // connect() sends a SYN; it returns when the SYN-ACK arrives and our ACK is sent (the
     // three-way handshake). The kernel picks our ephemeral port here.
-    if let Err(e) = sock.connect_timeout(&addr.into(), CONNECT_TIMEOUT) {
+    let fd = sock.as_raw_fd();
+    let c = n
+        .call("connect", Some(fd), format_args!("{fd}, {addr}"))
+        .addrs(None, Some(addr))
+        .enter();
+    let r = sock.connect_timeout(&addr.into(), CONNECT_TIMEOUT);
+    let local = sock.local_addr().ok().and_then(|a| a.as_socket());
+    c.addrs(local.filter(|a| a.port() != 0), None)
+        .done(zero(&r), None);
+    if let Err(e) = r {
         n.say(format_args!("connect {addr} failed: {}", describe(&e)));
         return Err(e);
     }
@@ -561,7 +623,14 @@ pub fn connect(addr: SocketAddr, n: &Narrator) -> io::Result<TcpStream> {
 /// Narrated `shutdown(SHUT_WR)`: sends our FIN now, but the socket can still receive.
 pub fn shutdown_write(stream: &TcpStream, n: &Narrator) -> io::Result<()> {
     n.say("shutdown(SHUT_WR) (sends FIN; we can still receive)");
-    stream.shutdown(Shutdown::Write)
+    let fd = stream.as_raw_fd();
+    let c = n
+        .call("shutdown", Some(fd), format_args!("{fd}, SHUT_WR"))
+        .addrs(stream.local_addr().ok(), stream.peer_addr().ok())
+        .enter();
+    let r = stream.shutdown(Shutdown::Write);
+    c.done(zero(&r), None);
+    r
 }
 
 /// Narrated `close()`, the way `teardown` says: FIN (and half-close, whose FIN already went
@@ -569,14 +638,36 @@ pub fn shutdown_write(stream: &TcpStream, n: &Narrator) -> io::Result<()> {
 pub fn close(stream: TcpStream, teardown: Teardown, n: &Narrator) {
     if teardown == Teardown::Rst {
         n.say("setsockopt(SO_LINGER, on, 0s)");
-        if let Err(e) = SockRef::from(&stream).set_linger(Some(Duration::ZERO)) {
+        let c = n
+            .call("setsockopt", Some(stream.as_raw_fd()), "SO_LINGER, on, 0s")
+            .enter();
+        let r = SockRef::from(&stream).set_linger(Some(Duration::ZERO));
+        c.done(zero(&r), None);
+        if let Err(e) = r {
             n.say(format_args!("setsockopt failed: {}", describe(&e)));
         }
         n.say("close (sends RST)");
     } else {
         n.say("close");
     }
-    drop(stream);
+    close_fd(stream, n);
+}
+
+/// Recorded `close()` of a socket (the last descriptor: a connected TCP socket sends FIN, or
+/// RST with SO_LINGER 0).
+pub fn close_fd<S: std::os::fd::AsFd + AsRawFd>(sock: S, n: &Narrator) {
+    let fd = sock.as_raw_fd();
+    let sref = socket2::SockRef::from(&sock);
+    let (local, remote) = (sref.local_addr().ok(), sref.peer_addr().ok());
+    let c = n
+        .call("close", Some(fd), fd)
+        .addrs(
+            local.and_then(|a| a.as_socket()),
+            remote.and_then(|a| a.as_socket()),
+        )
+        .enter();
+    drop(sock);
+    c.done(Ok(0), None);
 }
 
 /// `--teardown half-close` clients: after sending, shut down writing if that is the teardown.

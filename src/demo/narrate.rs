@@ -1,11 +1,93 @@
 //! The narrator: one line per socket call (`server: bind 127.0.0.1:7007`), prefixed with the
 //! role, so a learner can match each call with the packets it causes. Shared by every demo.
+//!
+//! A narrator can also record each socket call as two timed events ([`Narrator::with_calls`]):
+//! *enter*, stamped with CLOCK_REALTIME immediately before the system call (before it can send
+//! anything), and *return*, stamped immediately after it completed. Packets carry the same
+//! clock, so a lesson orders calls and packets by these stamps, not by when a thread printed.
 
 use std::fmt;
 use std::io::{self, Write};
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
+use crate::sys::trace::now_ns;
+use crate::track::calls::{CallEvent, Phase};
+use crate::track::sockcalls::{errno_name, quote};
+
 type Sink = Arc<Mutex<Box<dyn Write + Send>>>;
+
+/// Where recorded call events go (e.g. a channel into the lesson's timeline).
+pub type CallSink = Arc<dyn Fn(CallEvent) + Send + Sync>;
+
+/// The kernel's id of the calling thread, from the `/proc/thread-self` link (`PID/task/TID`).
+fn thread_id() -> u32 {
+    thread_local! {
+        static TID: u32 = std::fs::read_link("/proc/thread-self")
+            .ok()
+            .and_then(|p| p.file_name()?.to_str()?.parse().ok())
+            .unwrap_or(0);
+    }
+    TID.with(|t| *t)
+}
+
+/// Bytes a preview shows of a send or receive.
+const PREVIEW: usize = 32;
+
+/// One socket call being made: its enter event is stamped when this is created; [`Call::done`]
+/// stamps and records the return. Dropped without `done` (a retried attempt that only timed
+/// out), it records nothing more.
+#[must_use]
+pub struct Call {
+    ev: Option<(CallEvent, CallSink)>,
+    entered: bool,
+}
+
+impl Call {
+    /// The socket's local and remote addresses, when known.
+    pub fn addrs(mut self, local: Option<SocketAddr>, remote: Option<SocketAddr>) -> Self {
+        if let Some((ev, _)) = &mut self.ev {
+            ev.local = local.map(|a| a.to_string()).or(ev.local.take());
+            ev.remote = remote.map(|a| a.to_string()).or(ev.remote.take());
+        }
+        self
+    }
+
+    /// Records the enter event now (stamped when the call was created). Calls that may be
+    /// retried quietly record it only with their return ([`Call::done`]).
+    pub fn enter(mut self) -> Self {
+        if let Some((ev, sink)) = &self.ev {
+            sink(ev.clone());
+            self.entered = true;
+        }
+        self
+    }
+
+    /// Stamps the return now and records it with the call's result (`value` of a success:
+    /// a byte count, a descriptor, 0) or its errno; `data`: the bytes a send or receive moved.
+    pub fn done(self, result: Result<i64, &io::Error>, data: Option<&[u8]>) {
+        let ts = now_ns();
+        let Some((mut ev, sink)) = self.ev else {
+            return;
+        };
+        if !self.entered {
+            sink(ev.clone());
+        }
+        ev.ts_ns = ts;
+        ev.phase = Phase::Return;
+        match result {
+            Ok(v) => ev.result = Some(v),
+            Err(e) => ev.errno = Some(e.raw_os_error().map_or("E?", errno_name)),
+        }
+        if let Some(d) = data {
+            ev.bytes = Some(d.len() as u64);
+            if !d.is_empty() {
+                ev.preview = Some(quote(&d[..d.len().min(PREVIEW)], d.len()));
+            }
+        }
+        sink(ev);
+    }
+}
 
 /// Writes narration lines for one role (`server`, `client`, `server[3]`, ...).
 ///
@@ -16,6 +98,7 @@ type Sink = Arc<Mutex<Box<dyn Write + Send>>>;
 pub struct Narrator {
     sink: Option<Sink>,
     role: Arc<str>,
+    calls: Option<CallSink>,
 }
 
 impl Narrator {
@@ -24,6 +107,7 @@ impl Narrator {
         Narrator {
             sink: Some(Arc::new(Mutex::new(out))),
             role: role.into(),
+            calls: None,
         }
     }
 
@@ -37,6 +121,7 @@ impl Narrator {
         Narrator {
             sink: None,
             role: "".into(),
+            calls: None,
         }
     }
 
@@ -52,7 +137,42 @@ impl Narrator {
         Narrator {
             sink: self.sink.clone(),
             role: role.into(),
+            calls: self.calls.clone(),
         }
+    }
+
+    /// The same narrator, also recording each socket call as timed events into `calls`
+    /// (the events' `comm` is the role).
+    pub fn with_calls(mut self, calls: CallSink) -> Self {
+        self.calls = Some(calls);
+        self
+    }
+
+    /// Starts a socket call: stamps its enter event now, immediately before the system call.
+    /// `fd`: the socket's descriptor; `args`: the arguments as a learner reads them.
+    pub fn call(&self, call: &'static str, fd: Option<i32>, args: impl fmt::Display) -> Call {
+        let ts_ns = now_ns();
+        let ev = self.calls.as_ref().map(|sink| {
+            let ev = CallEvent {
+                ts_ns,
+                pid: std::process::id(),
+                tid: thread_id(),
+                comm: self.role.to_string(),
+                call,
+                phase: Phase::Enter,
+                fd,
+                args: args.to_string(),
+                local: None,
+                remote: None,
+                result: None,
+                errno: None,
+                bytes: None,
+                preview: None,
+                flow: None,
+            };
+            (ev, Arc::clone(sink))
+        });
+        Call { ev, entered: false }
     }
 
     /// The role this narrator prefixes its lines with.

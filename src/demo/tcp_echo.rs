@@ -49,6 +49,7 @@ impl Serve for EchoServer {
         }
         // Closing the listening socket: new SYNs to this port now get RST.
         self.n.say("close (listening socket)");
+        super::close_fd(self.listener, &self.n);
         Ok(counters.snapshot())
     }
 }

@@ -7,6 +7,7 @@
 
 use std::io;
 use std::net::{SocketAddr, UdpSocket};
+use std::os::fd::AsRawFd;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -63,7 +64,7 @@ impl Serve for UpperServer {
             }
             // recvfrom() returns one whole datagram and who sent it: the sender's address is
             // the only thing that ties a reply to a request.
-            let (len, peer) = match self.sock.recv_from(&mut buf) {
+            let (len, peer) = match recv_from(&self.sock, &mut buf, n) {
                 Ok(got) => got,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock && draining => break,
                 Err(e) if is_retry(&e) => {
@@ -81,12 +82,13 @@ impl Serve for UpperServer {
             // sendto() puts one datagram on the wire, addressed to that sender. Nothing tells us
             // whether it arrives.
             n.say(format_args!("sendto {} bytes -> {peer}", reply.len()));
-            match self.sock.send_to(&reply, peer) {
+            match send_to(&self.sock, &reply, peer, n) {
                 Ok(sent) => Counters::add(&counters.bytes_out, sent as u64),
                 Err(e) => n.say(format_args!("sendto failed: {}", describe(&e))),
             }
         }
         n.say("close");
+        super::close_fd(self.sock, n);
         Ok(counters.snapshot())
     }
 }
@@ -119,7 +121,7 @@ impl UdpClient {
         let data = message.as_bytes();
         // The first sendto() binds us to an ephemeral port; no handshake, the data goes at once.
         n.say(format_args!("sendto {} bytes -> {addr}", data.len()));
-        self.sock.send_to(data, addr).inspect_err(|e| {
+        send_to(&self.sock, data, addr, n).inspect_err(|e| {
             n.say(format_args!("sendto failed: {}", describe(e)));
         })?;
         wait_reply(&self.sock, addr, &mut self.buf, self.timeout, n)
@@ -129,6 +131,7 @@ impl UdpClient {
     pub fn close(self) {
         self.n
             .say("close (nothing goes on the wire: UDP has no connection to end)");
+        super::close_fd(self.sock, &self.n);
     }
 }
 
@@ -154,6 +157,38 @@ where
     Ok(replies)
 }
 
+/// Recorded `recvfrom()`: an attempt that only timed out is not recorded.
+fn recv_from(sock: &UdpSocket, buf: &mut [u8], n: &Narrator) -> io::Result<(usize, SocketAddr)> {
+    let fd = sock.as_raw_fd();
+    let c = n.call("recvfrom", Some(fd), fd);
+    let r = sock.recv_from(buf);
+    match &r {
+        Ok((len, peer)) => c
+            .addrs(sock.local_addr().ok(), Some(*peer))
+            .done(Ok(*len as i64), Some(&buf[..*len])),
+        Err(e) if is_retry(e) => {}
+        Err(e) => c.done(Err(e), None),
+    }
+    r
+}
+
+/// Recorded `sendto()`: the kernel sends one datagram.
+fn send_to(sock: &UdpSocket, data: &[u8], to: SocketAddr, n: &Narrator) -> io::Result<usize> {
+    let fd = sock.as_raw_fd();
+    let c = n
+        .call(
+            "sendto",
+            Some(fd),
+            format_args!("{fd}, {} bytes, {to}", data.len()),
+        )
+        .addrs(sock.local_addr().ok(), Some(to))
+        .enter();
+    let r = sock.send_to(data, to);
+    c.addrs(sock.local_addr().ok(), None)
+        .done(r.as_ref().map(|&k| k as i64), Some(data));
+    r
+}
+
 fn wait_reply(
     sock: &UdpSocket,
     from: SocketAddr,
@@ -173,7 +208,7 @@ fn wait_reply(
             return Ok(None);
         }
         sock.set_read_timeout(Some(left))?;
-        match sock.recv_from(buf) {
+        match recv_from(sock, buf, n) {
             Ok((len, peer)) if peer == from => {
                 n.say(format_args!("recvfrom {len} bytes <- {peer}"));
                 return Ok(Some(String::from_utf8_lossy(&buf[..len]).into_owned()));

@@ -9,8 +9,14 @@ use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
-use pcap_file::{DataLink, Endianness};
+use std::borrow::Cow;
+
+use pcap_file::DataLink;
+use pcap_file::pcapng::PcapNgWriter;
+use pcap_file::pcapng::blocks::enhanced_packet::EnhancedPacketBlock;
+use pcap_file::pcapng::blocks::interface_description::{
+    InterfaceDescriptionBlock, InterfaceDescriptionOption, InterfaceTsResolution,
+};
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -18,6 +24,7 @@ use crate::filter::{Filter, bpf};
 use crate::source::live::{CaptureSource, LiveConfig, LiveSource, OpenError};
 use crate::source::{FileSource, Frame, LinkType, Source, SourceError};
 use crate::sys::{process, procfs};
+use crate::track::callrec;
 
 use crate::sys::privileges::CAP_NET_RAW;
 
@@ -246,8 +253,11 @@ impl Drop for TcpdumpSource {
     }
 }
 
-/// A source that also writes every frame it yields to a pcap file (microseconds, little
-/// endian, the link type of the first frame), or just passes them on.
+/// A source that also writes every frame it yields to a pcapng file, or just passes them on.
+///
+/// One interface per link type, in order of first appearance, with nanosecond timestamps:
+/// the capture's frames on `lo`, and the socket calls (LINKTYPE_USER0 frames) on the
+/// interface [`callrec::INTERFACE_NAME`] (captures/README.md).
 pub struct RecordingSource {
     inner: Box<dyn Source>,
     file: Option<PcapOut>,
@@ -256,46 +266,57 @@ pub struct RecordingSource {
 /// The snap length written in recordings (tcpdump's default).
 const SNAPLEN: u32 = 262_144;
 
-/// The file side of a [`RecordingSource`]; the header is written with the first frame, whose
-/// link type it needs.
+/// The file side of a [`RecordingSource`].
 struct PcapOut {
     path: PathBuf,
-    out: Option<BufWriter<File>>,
-    writer: Option<PcapWriter<BufWriter<File>>>,
+    writer: PcapNgWriter<BufWriter<File>>,
+    /// The interface id of each link type written so far.
+    interfaces: Vec<LinkType>,
     error: Option<String>,
 }
 
 impl PcapOut {
-    fn header(link: LinkType) -> PcapHeader {
-        PcapHeader {
+    /// The interface id for `link`, writing its description block the first time.
+    fn interface(&mut self, link: LinkType) -> Result<u32, String> {
+        if let Some(i) = self.interfaces.iter().position(|&l| l == link) {
+            return Ok(i as u32);
+        }
+        let name = if link.0 == callrec::LINKTYPE_USER0 {
+            callrec::INTERFACE_NAME
+        } else {
+            "lo"
+        };
+        let idb = InterfaceDescriptionBlock {
+            linktype: DataLink::from(link.0),
             snaplen: SNAPLEN,
-            datalink: DataLink::from(link.0),
-            endianness: Endianness::Little,
-            ..PcapHeader::default()
-        }
-    }
-
-    fn start(&mut self, link: LinkType) {
-        if let Some(out) = self.out.take() {
-            match PcapWriter::with_header(out, Self::header(link)) {
-                Ok(w) => self.writer = Some(w),
-                Err(e) => self.fail(e),
-            }
-        }
+            options: vec![
+                InterfaceDescriptionOption::IfName(Cow::Borrowed(name)),
+                InterfaceDescriptionOption::IfTsResol(InterfaceTsResolution::NANO),
+            ],
+        };
+        self.writer
+            .write_pcapng_block(idb)
+            .map_err(|e| e.to_string())?;
+        self.interfaces.push(link);
+        Ok(self.interfaces.len() as u32 - 1)
     }
 
     fn write(&mut self, f: &Frame<'_>) {
         if self.error.is_some() {
             return;
         }
-        self.start(f.link);
-        let Some(w) = &mut self.writer else { return };
-        // Microsecond resolution: the nanoseconds are rounded down, as tcpdump does.
-        let ts = Duration::new(f.ts.sec.max(0) as u64, f.ts.nsec);
-        let ts = Duration::from_micros(ts.as_micros() as u64);
-        let r = PcapPacket::new(ts, f.orig_len.max(f.data.len() as u32), f.data)
-            .map_err(|e| e.to_string())
-            .and_then(|p| w.write_packet(&p).map_err(|e| e.to_string()));
+        let r = self.interface(f.link).and_then(|id| {
+            let epb = EnhancedPacketBlock {
+                interface_id: id,
+                timestamp: Duration::new(f.ts.sec.max(0) as u64, f.ts.nsec),
+                original_len: f.orig_len.max(f.data.len() as u32),
+                data: Cow::Borrowed(f.data),
+                options: vec![],
+            };
+            self.writer
+                .write_pcapng_block(epb)
+                .map_err(|e| e.to_string())
+        });
         if let Err(e) = r {
             self.fail(e);
         }
@@ -314,10 +335,12 @@ impl RecordingSource {
             Some(path) => {
                 let f = File::create(path)
                     .map_err(|e| format!("cannot create the recording {}: {e}", path.display()))?;
+                let writer = PcapNgWriter::new(BufWriter::new(f))
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
                 Some(PcapOut {
                     path: path.to_path_buf(),
-                    out: Some(BufWriter::new(f)),
-                    writer: None,
+                    writer,
+                    interfaces: Vec::new(),
                     error: None,
                 })
             }
@@ -325,25 +348,23 @@ impl RecordingSource {
         Ok(RecordingSource { inner, file })
     }
 
-    /// Writes out the file (just a header when nothing was captured) and says whether every
-    /// frame was written.
+    /// Writes out the file (with an Ethernet interface even when nothing was captured) and says
+    /// whether every frame was written.
     pub fn finish(self) -> Result<(), String> {
         let Some(mut file) = self.file else {
             return Ok(());
         };
-        file.start(LinkType::ETHERNET);
+        if let Err(e) = file.interface(LinkType::ETHERNET) {
+            file.fail(e);
+        }
         if let Some(e) = file.error.take() {
             return Err(e);
         }
-        match file.writer.take() {
-            Some(w) => {
-                use std::io::Write;
-                w.into_inner()
-                    .flush()
-                    .map_err(|e| format!("cannot write {}: {e}", file.path.display()))
-            }
-            None => Ok(()),
-        }
+        use std::io::Write;
+        file.writer
+            .into_inner()
+            .flush()
+            .map_err(|e| format!("cannot write {}: {e}", file.path.display()))
     }
 }
 
@@ -390,7 +411,8 @@ mod tests {
                 data: vec![9; 54],
             },
         ];
-        let path = std::env::temp_dir().join(format!("sockscope-rec-{}.pcap", std::process::id()));
+        let path =
+            std::env::temp_dir().join(format!("sockscope-rec-{}.pcapng", std::process::id()));
         let mem = MemorySource::new(frames.clone());
         let mut rec = RecordingSource::new(Box::new(mem), Some(&path)).unwrap();
         let mut seen = 0;
@@ -402,7 +424,7 @@ mod tests {
         assert_eq!(seen, 2);
         let mut back = FileSource::open(path.to_str().unwrap()).unwrap();
         let f = back.next_frame().unwrap().unwrap();
-        assert_eq!(f.ts, Timestamp::new(1_700_000_000, 123_456_000));
+        assert_eq!(f.ts, Timestamp::new(1_700_000_000, 123_456_789));
         assert_eq!((f.orig_len, f.data.len()), (60, 60));
         let f = back.next_frame().unwrap().unwrap();
         assert_eq!((f.orig_len, f.data.len()), (100, 54));
@@ -413,7 +435,7 @@ mod tests {
     #[test]
     fn an_empty_recording_is_still_a_capture_file() {
         let path =
-            std::env::temp_dir().join(format!("sockscope-rec-empty-{}.pcap", std::process::id()));
+            std::env::temp_dir().join(format!("sockscope-rec-empty-{}.pcapng", std::process::id()));
         let mem = MemorySource::new(Vec::new());
         let mut rec = RecordingSource::new(Box::new(mem), Some(&path)).unwrap();
         assert!(rec.next_frame().unwrap().is_none());

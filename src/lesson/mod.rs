@@ -14,27 +14,33 @@ pub mod observe;
 pub mod play;
 pub mod script;
 pub mod table;
+pub mod timeline;
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::render::Renderer;
+use crate::render::json::JsonRenderer;
 use crate::render::ladder::{LadderOptions, LadderRenderer, Layout};
 use crate::sys::term::output_width;
 use crate::track::Tracker;
+use observe::LessonView;
 use table::{LESSONS, Lesson};
 
 /// The view lessons are shown in: the one place to change it. The ladder grows arrow by arrow
 /// as packets come (its incremental layout), with its teaching notes, so the demo's narrated
 /// socket calls appear right beside the segments they cause.
-pub fn view(color: bool) -> Box<dyn Renderer> {
-    Box::new(LadderRenderer::new(LadderOptions {
+/// `json`: one JSON object per event instead (`lesson --json`).
+pub fn view(color: bool, json: bool) -> LessonView {
+    if json {
+        return LessonView::Json(JsonRenderer::new());
+    }
+    LessonView::Ladder(Box::new(LadderRenderer::new(LadderOptions {
         width: output_width(),
         color,
         layout: Layout::Incremental,
         ..LadderOptions::default()
-    }))
+    })))
 }
 
 /// How long a live lesson waits, after its client is done, for the teardown to be captured.
@@ -56,7 +62,7 @@ pub fn captures_dir() -> PathBuf {
 
 /// The file name of a lesson's recording.
 pub fn recording_name(lesson: &Lesson) -> String {
-    format!("lesson-{}.pcap", lesson.name)
+    format!("lesson-{}.pcapng", lesson.name)
 }
 
 /// Writes the list of lessons, one line each.

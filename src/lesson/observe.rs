@@ -8,9 +8,14 @@ use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::decode::{Packet, Transport};
+use crate::render::json::JsonRenderer;
+use crate::render::ladder::LadderRenderer;
 use crate::render::learner::Endpoint;
 use crate::render::{PacketContext, Renderer};
 use crate::source::Timestamp;
+use crate::track::callrec::{self, LINKTYPE_USER0};
+use crate::track::calls::{CallEvent, Phase};
+use crate::track::sockcalls::wire_note;
 use crate::track::{Dir, TrackInfo, Tracker};
 
 /// What was seen of one conversation (indexed like the tracker's flows).
@@ -193,10 +198,87 @@ impl Progress {
     }
 }
 
-/// Wraps the lesson's view: shows each packet, then records what it says.
+/// The view a lesson is shown in (chosen by [`super::view`]).
+pub enum LessonView {
+    /// The ladder, growing arrow by arrow, with the calls between the arrows on their side.
+    Ladder(Box<LadderRenderer>),
+    /// One JSON object per event (`--json`): packets with `"event":"packet"` and today's packet
+    /// fields, calls with `"event":"call"` (docs/json.md).
+    Json(JsonRenderer),
+}
+
+/// Wraps the lesson's view: shows each event (a packet, or a socket call carried as a
+/// LINKTYPE_USER0 frame, [`crate::track::callrec`]), then records what a packet says.
 pub struct Observer<'a> {
-    pub view: Box<dyn Renderer>,
+    pub view: LessonView,
     pub progress: &'a Progress,
+    /// Packets shown (call frames are not packets: they are not numbered).
+    number: u64,
+    buf: Vec<u8>,
+}
+
+impl<'a> Observer<'a> {
+    pub fn new(view: LessonView, progress: &'a Progress) -> Self {
+        Observer {
+            view,
+            progress,
+            number: 0,
+            buf: Vec::new(),
+        }
+    }
+
+    fn call(&mut self, out: &mut dyn Write, ev: &CallEvent) -> io::Result<()> {
+        match &mut self.view {
+            LessonView::Json(_) => {
+                self.buf.clear();
+                self.buf.extend_from_slice(&callrec::to_bytes(ev));
+                self.buf.push(b'\n');
+                out.write_all(&self.buf)
+            }
+            LessonView::Ladder(l) => {
+                let ts = Timestamp::new(
+                    (ev.ts_ns / 1_000_000_000) as i64,
+                    (ev.ts_ns % 1_000_000_000) as u32,
+                );
+                let server = ev.comm.starts_with("server");
+                l.call_row(out, ts, server, &call_text(ev), &call_who(ev))
+            }
+        }
+    }
+}
+
+/// What a call row says: `» connect(3, 127.0.0.1:7007)` when it starts, `« connect = 0` (or
+/// `= -1 ECONNREFUSED`, with a preview of the bytes moved) when it returns.
+pub fn call_text(ev: &CallEvent) -> String {
+    match ev.phase {
+        Phase::Enter => format!("» {}({})", ev.call, ev.args),
+        Phase::Return => {
+            let r = match (ev.result, ev.errno) {
+                (_, Some(e)) => format!("-1 {e}"),
+                (Some(r), None) => r.to_string(),
+                _ => "?".into(),
+            };
+            match &ev.preview {
+                Some(p) => format!("« {} = {r} {p}", ev.call),
+                None => format!("« {} = {r}", ev.call),
+            }
+        }
+    }
+}
+
+/// Who made the call, and its phase: `client [pid 4242, thread 4243] enters` and, when there is
+/// one, what the call does on the wire.
+pub fn call_who(ev: &CallEvent) -> String {
+    let what = match ev.phase {
+        Phase::Enter => "enters",
+        Phase::Return => "returns",
+    };
+    let mut s = format!("{} [pid {}, thread {}] {what}", ev.comm, ev.pid, ev.tid);
+    if let Some(n) = wire_note(ev, None) {
+        s.push_str(": ");
+        s.push_str(n);
+    }
+    s
 }
 
 impl Renderer for Observer<'_> {
@@ -206,14 +288,39 @@ impl Renderer for Observer<'_> {
         pkt: &Packet<'_>,
         ctx: &PacketContext,
     ) -> io::Result<()> {
-        self.view.packet(out, pkt, ctx)?;
+        if pkt.link_type.0 == LINKTYPE_USER0 {
+            // A record that is not a call (another tool's USER0 data) is not shown.
+            if let Ok(ev) = callrec::from_bytes(pkt.data) {
+                self.call(out, &ev)?;
+                out.flush()?;
+            }
+            return Ok(());
+        }
+        self.number += 1;
+        let ctx = PacketContext {
+            number: self.number,
+            track: ctx.track,
+        };
+        match &mut self.view {
+            LessonView::Ladder(l) => l.packet(out, pkt, &ctx)?,
+            LessonView::Json(j) => {
+                self.buf.clear();
+                j.packet(&mut self.buf, pkt, &ctx)?;
+                // Today's packet object, with "event":"packet" first.
+                out.write_all(b"{\"event\":\"packet\",")?;
+                out.write_all(self.buf.get(1..).unwrap_or_default())?;
+            }
+        }
         out.flush()?;
         self.progress.note(pkt, ctx.track);
         Ok(())
     }
 
     fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
-        self.view.finish(out)
+        match &mut self.view {
+            LessonView::Ladder(l) => l.finish(out),
+            LessonView::Json(j) => j.finish(out),
+        }
     }
 }
 

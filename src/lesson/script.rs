@@ -1,6 +1,6 @@
-//! Running a lesson's demo live: its server in a thread and its client script, both narrating
-//! into the lesson's console, with a pause after each step until the capture has shown the
-//! step's packets, so each socket call appears next to the packets it causes.
+//! Running a lesson's demo live: its server in a thread and its client script, both recording
+//! their socket calls as timed events (the lesson merges them with the packets by time), with a
+//! pause after each step until the capture has shown the step's packets.
 
 use std::io;
 use std::net::SocketAddr;
@@ -10,10 +10,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use super::console::Console;
 use super::observe::{Expect, Progress};
 use super::table::{Demo, Lesson, Script};
 use crate::demo::http::{self, HttpConfig};
+use crate::demo::narrate::CallSink;
 use crate::demo::tcp_echo::LineClient;
 use crate::demo::udp_upper::UdpClient;
 use crate::demo::{
@@ -99,10 +99,12 @@ fn start_server(
 pub fn perform(
     lesson: &Lesson,
     addr: SocketAddr,
-    console: &Console,
+    calls: CallSink,
     progress: &Progress,
 ) -> Result<Expect, String> {
-    let narrator = |role: &str| Narrator::new(Box::new(console.narration()), role);
+    // The narration is the calls' timed events: text lines would be printed when a thread gets
+    // to them, out of order with the packets.
+    let narrator = |role: &str| Narrator::silent().with_role(role).with_calls(calls.clone());
     let stop = Arc::new(AtomicBool::new(false));
     let (server, site) = start_server(lesson, addr, narrator("server"), &stop)?;
     progress.settle();

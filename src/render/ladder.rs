@@ -281,6 +281,38 @@ impl LadderRenderer {
     fn style(&self) -> Style {
         Style::new(self.opts)
     }
+
+    /// Writes one socket call as a row between the lanes, on its side (`server`: beside the
+    /// server's lane, else beside the client's), with its time in the arrows' time column (the
+    /// clock starts at the first packet or call) and `who` in the notes column. In bold, not
+    /// dimmed: calls are what the learner's program did.
+    pub fn call_row(
+        &mut self,
+        out: &mut dyn Write,
+        ts: Timestamp,
+        server: bool,
+        text: &str,
+        who: &str,
+    ) -> io::Result<()> {
+        let first = *self.first_ts.get_or_insert(ts);
+        let st = self.style();
+        let bar = st.bar();
+        let room = st.inner.saturating_sub(2);
+        let text: String = text.chars().take(room).collect();
+        let gap = " ".repeat(room.saturating_sub(width(&text)));
+        let body = if server {
+            format!("{gap}{} ", st.paint(BOLD, &text))
+        } else {
+            format!(" {}{gap}", st.paint(BOLD, &text))
+        };
+        let time = format!("{:.3}", ts.nanos_since(first) as f64 / 1e6);
+        let line = format!("{time:>w$}  {bar}{body}{bar}  {who}", w = st.time_w - 2);
+        if self.opts.ascii {
+            writeln!(out, "{}", asciify(&line))
+        } else {
+            writeln!(out, "{line}")
+        }
+    }
 }
 
 impl Renderer for LadderRenderer {

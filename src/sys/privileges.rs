@@ -230,6 +230,23 @@ pub fn drop_after_lesson_capture() -> Result<(), String> {
     }
 }
 
+/// For a lesson's capture thread, right after it opened its socket. Capabilities belong to each
+/// thread (capabilities(7)): without sudo, [`drop_after_lesson_capture`] on the main thread
+/// leaves this one's, so it gives up its own here. Under sudo it keeps them for the moment: the
+/// main thread's change of user reaches every thread (glibc's setxid broadcast), and it would
+/// fail in a thread that had already given up CAP_SETUID.
+pub fn drop_in_capture_thread() -> Result<(), String> {
+    let var = |n: &str| std::env::var(n).ok();
+    match sudo_account(
+        var("SUDO_UID").as_deref(),
+        var("SUDO_GID").as_deref(),
+        euid(),
+    ) {
+        Some(_) => Ok(()),
+        None => drop_all(),
+    }
+}
+
 /// Adds capability `bit` to this thread's inheritable set when it is permitted (capget and
 /// capset, capabilities(7)). Uses raw syscalls only, so it may run between fork and exec.
 pub(super) fn add_inheritable(bit: u32) {

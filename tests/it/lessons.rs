@@ -88,7 +88,7 @@ fn a_missing_recording_names_the_file() {
     std::fs::remove_dir(&empty).unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
-    let file = empty.join("lesson-reset.pcap");
+    let file = empty.join("lesson-reset.pcapng");
     assert!(
         stderr.contains(&format!("the recording {} is missing", file.display())),
         "{stderr}"
@@ -103,7 +103,7 @@ fn recorded(name: &str) -> String {
     assert!(out.status.success(), "lesson {name}: {stderr}");
     assert_eq!(
         stderr,
-        format!("sockscope: playing the recording lesson-{name}.pcap (--recorded)\n")
+        format!("sockscope: playing the recording lesson-{name}.pcapng (--recorded)\n")
     );
     text(&out.stdout)
 }
@@ -121,7 +121,7 @@ fn every_lesson_plays_from_its_recording() {
 fn a_recording_plays_at_its_original_pace() {
     // The handshake recording spans about 0.3 s (the lesson pauses after each step); at
     // speed 1 playing it takes at least that long, at speed 0 it does not wait.
-    let span = packet_times(&captures().join("lesson-handshake.pcap"));
+    let span = packet_times(&captures().join("lesson-handshake.pcapng"));
     let span = span.last().unwrap() - span.first().unwrap();
     assert!(span > 0.2, "recording spans {span} s");
     let start = Instant::now();
@@ -180,7 +180,7 @@ fn without_cap_net_raw_one_line_says_so_and_the_recording_plays() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(
         stderr.contains("no CAP_NET_RAW")
-            && stderr.contains("lesson-refused.pcap")
+            && stderr.contains("lesson-refused.pcapng")
             && stderr.contains(&format!(
                 "sudo setcap cap_net_raw+eip {}",
                 env!("CARGO_BIN_EXE_sockscope")
@@ -234,7 +234,7 @@ struct Seg {
 fn live(name: &str, host: IpAddr) -> (String, Vec<Seg>) {
     let port = free_port(host);
     let rec = std::env::temp_dir().join(format!(
-        "sockscope-live-{name}-{}-{port}.pcap",
+        "sockscope-live-{name}-{}-{port}.pcapng",
         std::process::id()
     ));
     let mut child = sockscope()
@@ -268,6 +268,10 @@ fn live(name: &str, host: IpAddr) -> (String, Vec<Seg>) {
     let mut src = FileSource::open(rec.to_str().unwrap()).unwrap();
     let mut segs = Vec::new();
     while let Some(f) = src.next_frame().unwrap() {
+        // The demo's socket calls travel as LINKTYPE_USER0 frames beside the packets.
+        if f.link.0 == 147 {
+            continue;
+        }
         let p = decode(&f);
         let (sp, dp) = p.ports().expect("only TCP and UDP are captured");
         assert!(
@@ -360,7 +364,8 @@ live_test!(live_handshake, "handshake", V4, |out, segs| {
     // 3 for the handshake, 2 data, 2 or 3 FIN and ACKs, 0 to 2 pure ACKs of data (an ACK
     // may ride on the echo, or be delayed onto it under load).
     assert!((8..=12).contains(&segs.len()), "{segs:#?}");
-    assert!(out.contains("client: connect 127.0.0.1:"), "{out}");
+    assert!(out.contains("» connect("), "{out}");
+    assert!(out.contains("client [pid "), "{out}");
 });
 
 live_test!(live_echo, "echo", V4, |out, segs| {

@@ -24,6 +24,7 @@ mod run_trace;
 mod stdin_stream;
 mod support;
 mod sys_privileges;
+mod timeline_lessons;
 mod track_views;
 mod tui_tmux;
 mod views;
