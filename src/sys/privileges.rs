@@ -234,7 +234,8 @@ pub fn drop_after_lesson_capture() -> Result<(), String> {
 /// thread (capabilities(7)): without sudo, [`drop_after_lesson_capture`] on the main thread
 /// leaves this one's, so it gives up its own here. Under sudo it keeps them for the moment: the
 /// main thread's change of user reaches every thread (glibc's setxid broadcast), and it would
-/// fail in a thread that had already given up CAP_SETUID.
+/// fail in a thread that had already given up CAP_SETUID; it only forbids new privileges, which
+/// is per thread too (PR_SET_NO_NEW_PRIVS, prctl(2)).
 pub fn drop_in_capture_thread() -> Result<(), String> {
     let var = |n: &str| std::env::var(n).ok();
     match sudo_account(
@@ -242,7 +243,9 @@ pub fn drop_in_capture_thread() -> Result<(), String> {
         var("SUDO_GID").as_deref(),
         euid(),
     ) {
-        Some(_) => Ok(()),
+        Some(_) => {
+            forbid_new_privileges().map_err(|e| format!("cannot forbid new privileges: {e}"))
+        }
         None => drop_all(),
     }
 }
