@@ -10,6 +10,7 @@
 //! dropped beyond [`Limits::summaries`].
 
 pub mod analysis;
+pub mod callrec;
 pub mod calls;
 pub mod seq;
 pub mod sockcalls;
