@@ -490,3 +490,54 @@ fn run_ladder_names_the_programs_and_draws_calls_on_their_side() {
         "{text}"
     );
 }
+
+/// `live VIEW -c 10` on lo while a client talks to the echo server; its output. The client
+/// keeps its socket a moment: a program is found only while it holds the socket (as `ss -p`).
+const LINGERING_CLIENT: &str = "import socket, time
+s = socket.create_connection(('127.0.0.1', 1234))
+s.sendall(b'Hello World!')
+s.recv(1024)
+time.sleep(0.5)
+s.close()
+";
+
+fn live_view(dir: &PathBuf, view: &str) -> String {
+    let script = format!(
+        "ip link set lo up && python3 echo_server.py >/dev/null & {wait}; \
+         {BIN} live -i lo {view} -c 10 --color never > live.out 2>live.err & L=$!; sleep 1; \
+         python3 client.py >/dev/null; timeout 10 sh -c \"wait $L\"; wait; cat live.out live.err",
+        wait = wait_listen("04D2")
+    );
+    let tmp = std::env::temp_dir().join(format!(
+        "sockscope-live-{}-{}",
+        std::process::id(),
+        view.trim_start_matches('-')
+    ));
+    std::fs::create_dir_all(&tmp).unwrap();
+    std::fs::copy(dir.join("echo_server.py"), tmp.join("echo_server.py")).unwrap();
+    std::fs::write(tmp.join("client.py"), LINGERING_CLIENT).unwrap();
+    let out = Command::new("unshare")
+        .args(["-n", "sh", "-c", &script])
+        .env("COLUMNS", "200")
+        .current_dir(&tmp)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&tmp);
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn live_views_name_the_program_at_each_end() {
+    let test = "live_views_name_the_program_at_each_end";
+    let Some(dir) = prerequisites(test) else {
+        return;
+    };
+    for view in ["--flows", "--ladder"] {
+        let text = live_view(&dir, view);
+        assert!(
+            text.contains("python3 echo_server.py [pid ")
+                && text.contains("python3 client.py [pid "),
+            "{view}:\n{text}"
+        );
+    }
+}
