@@ -501,7 +501,7 @@ time.sleep(0.5)
 s.close()
 ";
 
-fn live_view(dir: &PathBuf, view: &str) -> String {
+fn live_view(dir: &std::path::Path, view: &str) -> String {
     let script = format!(
         "ip link set lo up && python3 echo_server.py >/dev/null & {wait}; \
          {BIN} live -i lo {view} -c 10 --color never > live.out 2>live.err & L=$!; sleep 1; \
