@@ -9,7 +9,7 @@
 #   run-calls  sockscope run --no-capture -- python3 client.py      (calls only)
 #   run-pkts   sockscope run -- python3 client.py (calls and packets; needs CAP_NET_RAW)
 # Reported: the median wall time of each case over RUNS runs, and its ratio to bare and to strace.
-# Usage: scripts/bench-run.sh [RUNS]   env: ROUNDS=2000 PORT=47998
+# Usage: scripts/bench-run.sh [RUNS]   env: ROUNDS=2000 PORT=47998 SOCKSCOPE=path/to/binary
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS="${1:-5}"
@@ -17,8 +17,11 @@ ROUNDS="${ROUNDS:-2000}"
 PORT="${PORT:-47998}"
 command -v strace >/dev/null || { echo "needs strace (apt-get install strace)" >&2; exit 2; }
 
-cargo build --release --quiet --bin sockscope
-SOCKSCOPE=target/release/sockscope
+# SOCKSCOPE=path runs that binary instead of building one.
+if [ -z "${SOCKSCOPE:-}" ]; then
+  cargo build --release --quiet --bin sockscope
+  SOCKSCOPE=target/release/sockscope
+fi
 tmp="$(mktemp -d)"
 cat > "$tmp/server.py" <<PY
 import socket

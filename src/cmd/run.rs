@@ -13,7 +13,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
 use std::time::Duration;
 
 use super::config::use_color;
@@ -39,6 +39,8 @@ use crate::track::sockcalls::{Addr, Inspect, Sock, SockCalls, wire_note};
 /// How long an event waits for earlier ones from the other thread (calls and packets come from
 /// different threads, so they arrive slightly out of order).
 const WINDOW_NS: u64 = 200_000_000;
+/// How often the merger looks for new events.
+const POLL_MS: u64 = 5;
 /// Events held at most while one input is silent.
 const CAPACITY: usize = 100_000;
 /// The snap length written in the saved file's interface descriptions.
@@ -400,10 +402,13 @@ fn merge(
             let _ = out.flush();
             break;
         }
-        match rx.recv_timeout(Duration::from_millis(20)) {
+        // Polled, not waited on: a receiver blocked on the channel would be woken by every
+        // event, a thread switch per call that the traced program pays for on a busy machine.
+        // The timeline holds events for WINDOW_NS anyway, so a few milliseconds cost nothing.
+        match rx.try_recv() {
             Ok(m) => handle(m, &mut tl, view, &mut status, &mut capture_done),
-            Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => {
+            Err(TryRecvError::Empty) => std::thread::sleep(Duration::from_millis(POLL_MS)),
+            Err(TryRecvError::Disconnected) => {
                 capture_done = true;
                 status.get_or_insert(Ok(0));
             }
