@@ -9,7 +9,13 @@
 #   run-calls  sockscope run --no-capture -- python3 client.py      (calls only)
 #   run-pkts   sockscope run -- python3 client.py (calls and packets; needs CAP_NET_RAW)
 # Reported: the median wall time of each case over RUNS runs, and its ratio to bare and to strace.
-# Usage: scripts/bench-run.sh [RUNS]   env: ROUNDS=2000 PORT=47998
+# Usage: scripts/bench-run.sh [RUNS]   env: ROUNDS=2000 PORT=47998 SOCKSCOPE=path/to/binary
+#
+# Measured (2 shared cores, load average 15-20, so each figure varies by tens of percent run to run;
+# medians of 5 interleaved runs):
+#   bare 577 ms · strace 2297 ms (3.98x bare) · run --no-capture 997 ms (0.43x strace) · run 966 ms (0.42x strace)
+#   bare 661 ms · strace 1148 ms (1.74x bare) · run --no-capture 617 ms (0.54x strace) · run 672 ms (0.59x strace)
+#     (second line: the merger polls its channel instead of being woken by each event)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS="${1:-5}"
@@ -17,8 +23,11 @@ ROUNDS="${ROUNDS:-2000}"
 PORT="${PORT:-47998}"
 command -v strace >/dev/null || { echo "needs strace (apt-get install strace)" >&2; exit 2; }
 
-cargo build --release --quiet --bin sockscope
-SOCKSCOPE=target/release/sockscope
+# SOCKSCOPE=path runs that binary instead of building one.
+if [ -z "${SOCKSCOPE:-}" ]; then
+  cargo build --release --quiet --bin sockscope
+  SOCKSCOPE=target/release/sockscope
+fi
 tmp="$(mktemp -d)"
 cat > "$tmp/server.py" <<PY
 import socket

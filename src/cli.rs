@@ -59,6 +59,14 @@ pub struct RunArgs {
     #[arg(long)]
     pub no_capture: bool,
 
+    /// Draw the conversations as ladders, the calls on their program's side.
+    #[arg(long, conflicts_with = "json")]
+    pub ladder: bool,
+
+    /// Also save the packets and the calls to FILE, as pcapng (`replay FILE` shows them again).
+    #[arg(short = 'w', long = "write", value_name = "FILE")]
+    pub write: Option<std::path::PathBuf>,
+
     /// When to use colour (also honours NO_COLOR).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,

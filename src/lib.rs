@@ -15,6 +15,7 @@ pub mod demo;
 pub mod explain;
 pub mod filter;
 pub mod lesson;
+pub mod pcapng_writer;
 pub mod pipeline;
 pub mod render;
 pub mod services;

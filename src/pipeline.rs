@@ -66,6 +66,12 @@ pub fn run(
             Err(e) => break End::SourceError(e),
         };
         st.frames += 1;
+        if let Some(ev) = call_record(&frame) {
+            if let Err(e) = render.call(out, &ev) {
+                break classify(e);
+            }
+            continue;
+        }
         st.bytes += frame.orig_len as u64;
         let pkt = decode(&frame);
         let track = tracker.as_deref_mut().and_then(|t| t.observe(&pkt));
@@ -93,6 +99,16 @@ pub fn run(
         return (st, classify(e));
     }
     (st, end)
+}
+
+/// The socket call a frame holds, when it is a call record of `run -w` (a frame of link type
+/// LINKTYPE_USER0 whose bytes are a call event's JSON object): the one place where replayed
+/// views tell calls from packets.
+pub fn call_record(frame: &crate::source::Frame<'_>) -> Option<crate::track::calls::CallEvent> {
+    if frame.link.0 != crate::track::callrec::LINKTYPE_USER0 {
+        return None;
+    }
+    crate::track::callrec::from_bytes(frame.data).ok()
 }
 
 fn classify(e: io::Error) -> End {

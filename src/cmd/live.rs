@@ -17,13 +17,15 @@ use crate::decode::Packet;
 use crate::filter::{Filter, bpf};
 use crate::pipeline::End;
 use crate::render::flows::FlowsRenderer;
-use crate::render::ladder::{LadderOptions, LadderRenderer, Layout};
+use crate::render::ladder::{LadderOptions, LadderRenderer, LaneNamer, Layout};
 use crate::render::{PacketContext, Renderer};
 use crate::source::Frame;
 use crate::source::live::sock_filter;
 use crate::source::live::{CaptureSource, KernelStats, LiveConfig, LiveSource, OpenError};
+use crate::sys::sockowners::SockOwners;
 use crate::sys::term::output_width;
 use crate::sys::{privileges, signals};
+use std::net::SocketAddr;
 
 /// How a capture run shows and saves what it captures.
 pub struct CaptureOutputs {
@@ -331,19 +333,32 @@ fn drop_privileges(a: &LiveArgs, source: &LiveSource) -> Result<Option<CaptureWr
 /// per-packet one.
 fn conversation_view(a: &LiveArgs, cfg: &ViewConfig) -> Option<Box<dyn Renderer>> {
     if a.ladder {
-        Some(Box::new(LadderRenderer::new(LadderOptions {
+        let mut l = LadderRenderer::new(LadderOptions {
             width: output_width(),
             ascii: a.ascii,
             color: cfg.color,
             absolute: cfg.absolute,
             layout: Layout::Incremental,
             ..LadderOptions::default()
-        })))
+        });
+        l.set_lane_namer(owner_namer());
+        Some(Box::new(l))
     } else if a.flows {
-        Some(Box::new(FlowsRenderer::new(cfg.color)))
+        let mut f = FlowsRenderer::new(cfg.color);
+        f.set_namer(owner_namer());
+        Some(Box::new(f))
     } else {
         None
     }
+}
+
+/// Names the program at each end of a conversation that is on this machine, from /proc's
+/// socket tables (as `ss -p`).
+pub fn owner_namer() -> LaneNamer {
+    let mut owners = SockOwners::new();
+    Box::new(move |(ip, port), (oip, oport)| {
+        owners.name(SocketAddr::new(ip, port), SocketAddr::new(oip, oport))
+    })
 }
 
 #[cfg(test)]

@@ -6,12 +6,14 @@
 //! stamped at its seccomp stop (enter, before it runs) and at its syscall-exit stop (return,
 //! after it completed), with CLOCK_REALTIME, the clock the kernel stamps packets with.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::{self, IsTerminal, Write};
 use std::net::{IpAddr, SocketAddr};
+use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
 use std::time::Duration;
 
 use super::config::use_color;
@@ -19,22 +21,31 @@ use super::{Error, out};
 use crate::cli::{ColorChoice, RunArgs};
 use crate::decode::{Packet, decode};
 use crate::filter::{Filter, bpf};
+use crate::pcapng_writer::PcapngWriter;
+use crate::render::calls::{call_line, call_text};
 use crate::render::json::JsonRenderer;
+use crate::render::ladder::{LadderOptions, LadderRenderer, Layout};
 use crate::render::learner::LearnerRenderer;
 use crate::render::time::{TimeFormatter, TimeStyle};
 use crate::render::{PacketContext, Renderer};
 use crate::source::live::{CaptureSource, LiveConfig, LiveSource, OpenError};
-use crate::source::{OwnedFrame, Source, Timestamp};
+use crate::source::{LinkType, OwnedFrame, Source, Timestamp};
+use crate::sys::term::output_width;
 use crate::sys::trace::{self, Handler, IDLE, Syscall, Tracee, procfs};
 use crate::track::Tracker;
-use crate::track::calls::{CallEvent, Phase, Timed, Timeline};
+use crate::track::callrec;
+use crate::track::calls::{CallEvent, Timed, Timeline};
 use crate::track::sockcalls::{Addr, Inspect, Sock, SockCalls, wire_note};
 
 /// How long an event waits for earlier ones from the other thread (calls and packets come from
 /// different threads, so they arrive slightly out of order).
 const WINDOW_NS: u64 = 200_000_000;
+/// How often the merger looks for new events.
+const POLL_MS: u64 = 5;
 /// Events held at most while one input is silent.
 const CAPACITY: usize = 100_000;
+/// The snap length written in the saved file's interface descriptions.
+const SNAPLEN: u32 = 262_144;
 /// After the program ended, how long packets still in flight are waited for.
 const DRAIN_MS: u64 = 50;
 
@@ -46,6 +57,8 @@ const PACKETS: usize = 1;
 enum Msg {
     Call(Box<(CallEvent, Option<(usize, Sock)>)>),
     Packet(OwnedFrame),
+    /// A traced process's program (`python3 server.py`), when first seen or after an exec.
+    Program(u32, String),
     TraceDone(Result<i32, trace::TraceError>),
     CaptureDone,
 }
@@ -114,11 +127,18 @@ impl Inspect for ProcInspect {
 struct Glue {
     dec: SockCalls,
     tx: Sender<Msg>,
+    /// Processes whose program was reported.
+    named: std::collections::HashSet<u32>,
 }
 
 impl Glue {
-    fn send(&self, e: Option<(CallEvent, Option<usize>)>) {
+    fn send(&mut self, e: Option<(CallEvent, Option<usize>)>) {
         if let Some((ev, sock)) = e {
+            // Read while the thread is stopped: the process still exists.
+            if self.named.insert(ev.pid) {
+                let p = crate::sys::sockowners::program(ev.pid, &ev.comm);
+                let _ = self.tx.send(Msg::Program(ev.pid, p));
+            }
             let snap = sock.map(|s| (s, self.dec.sockets()[s].clone()));
             let _ = self.tx.send(Msg::Call(Box::new((ev, snap))));
         }
@@ -141,6 +161,7 @@ impl Handler for Glue {
         self.dec.spawned(parent.pid, child.pid, child.tid);
     }
     fn exec(&mut self, t: Tracee) {
+        self.named.remove(&t.pid);
         self.dec.exec(&ProcInspect, t.pid, t.tid);
     }
 }
@@ -152,6 +173,7 @@ pub fn run(a: RunArgs) -> Result<(), Error> {
     let packets_progress = Arc::new(AtomicU64::new(0));
     let mut no_capture_note = None;
     let mut capture_thread = None;
+    let mut capture_link = None;
     if !a.no_capture {
         // The source is opened on its own thread (it stays there), before the program starts.
         let (open_tx, open_rx) = mpsc::channel();
@@ -160,7 +182,7 @@ pub fn run(a: RunArgs) -> Result<(), Error> {
         let p = packets_progress.clone();
         let t = std::thread::spawn(move || match open_capture(&iface, stop) {
             Ok(src) => {
-                let _ = open_tx.send(Ok(()));
+                let _ = open_tx.send(Ok(src.link_type()));
                 capture_loop(src, &tx, &p);
             }
             Err(e) => {
@@ -168,7 +190,10 @@ pub fn run(a: RunArgs) -> Result<(), Error> {
             }
         });
         match open_rx.recv() {
-            Ok(Ok(())) => capture_thread = Some(t),
+            Ok(Ok(link)) => {
+                capture_link = Some(link);
+                capture_thread = Some(t);
+            }
             Ok(Err(OpenError::Permission(_))) => {
                 no_capture_note = Some(
                     "only the calls are shown: capturing their packets needs CAP_NET_RAW \
@@ -201,6 +226,7 @@ pub fn run(a: RunArgs) -> Result<(), Error> {
             let mut glue = Glue {
                 dec: SockCalls::new(),
                 tx: tx.clone(),
+                named: Default::default(),
             };
             let r = child.run(&mut glue, &progress);
             let _ = tx.send(Msg::TraceDone(r));
@@ -230,6 +256,19 @@ pub fn run(a: RunArgs) -> Result<(), Error> {
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut view = View::new(a.json, color);
+    if a.ladder {
+        view.ladder = Some(run_ladder(color, view.owners.clone()));
+    }
+    if let Some(path) = &a.write {
+        view.saved = Some(
+            Saved::create(path, capture_link, &a.interface).map_err(|e| {
+                Error::usage(io::Error::new(
+                    e.kind(),
+                    format!("cannot write {}: {e}", path.display()),
+                ))
+            })?,
+        );
+    }
     let status = merge(
         &rx,
         &mut view,
@@ -238,7 +277,13 @@ pub fn run(a: RunArgs) -> Result<(), Error> {
         capturing.then_some(&*packets_progress),
         stop,
     );
+    if let Some(l) = &mut view.ladder {
+        let _ = l.finish(&mut out);
+    }
     let _ = out.flush();
+    if let Some(Err(e)) = view.saved.take().map(|mut s| s.file.flush()) {
+        out::warn(format!("the saved file is incomplete: {e}"));
+    }
     let _ = tracer.join();
     if let Some(t) = capture_thread {
         let _ = t.join();
@@ -358,10 +403,13 @@ fn merge(
             let _ = out.flush();
             break;
         }
-        match rx.recv_timeout(Duration::from_millis(20)) {
+        // Polled, not waited on: a receiver blocked on the channel would be woken by every
+        // event, a thread switch per call that the traced program pays for on a busy machine.
+        // The timeline holds events for WINDOW_NS anyway, so a few milliseconds cost nothing.
+        match rx.try_recv() {
             Ok(m) => handle(m, &mut tl, view, &mut status, &mut capture_done),
-            Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => {
+            Err(TryRecvError::Empty) => std::thread::sleep(Duration::from_millis(POLL_MS)),
+            Err(TryRecvError::Disconnected) => {
                 capture_done = true;
                 status.get_or_insert(Ok(0));
             }
@@ -385,11 +433,15 @@ fn handle(
             if let Some((i, s)) = snap {
                 view.learn(i, s);
             }
+            view.owners.borrow_mut().learn(&ev);
             tl.push(CALLS, Item::Call(ev));
         }
         Msg::Packet(f) => {
             let ts = ts_ns(f.ts);
             tl.push(PACKETS, Item::Packet(f, ts));
+        }
+        Msg::Program(pid, p) => {
+            view.owners.borrow_mut().programs.insert(pid, p);
         }
         Msg::TraceDone(r) => *status = Some(r),
         Msg::CaptureDone => *capture_done = true,
@@ -408,6 +460,89 @@ struct View {
     flows: HashMap<(SocketAddr, SocketAddr), u32>,
     number: u64,
     buf: Vec<u8>,
+    /// `-w FILE`: where the program's packets and calls are saved.
+    saved: Option<Saved>,
+    /// `--ladder`: the packets as arrows, the calls on their program's lane.
+    ladder: Option<LadderRenderer>,
+    /// Which traced process holds which address, for the ladder's lanes.
+    owners: Rc<RefCell<Owners>>,
+}
+
+/// The traced programs and the local addresses their calls showed.
+#[derive(Default)]
+struct Owners {
+    programs: HashMap<u32, String>,
+    by_addr: HashMap<SocketAddr, u32>,
+}
+
+impl Owners {
+    fn learn(&mut self, ev: &CallEvent) {
+        if let Some(l) = ev
+            .local
+            .as_deref()
+            .and_then(|l| l.parse::<SocketAddr>().ok())
+            && l.port() != 0
+        {
+            self.by_addr.insert(l, ev.pid);
+        }
+    }
+
+    /// `python3 server.py [pid 4242]` for a traced process holding `a` (or its port on any
+    /// address).
+    fn name(&self, a: SocketAddr) -> Option<String> {
+        let pid = self.by_addr.get(&a).or_else(|| {
+            self.by_addr
+                .iter()
+                .find(|(k, _)| k.port() == a.port() && k.ip().is_unspecified())
+                .map(|(_, p)| p)
+        })?;
+        let prog = self.programs.get(pid).map_or("?", String::as_str);
+        Some(format!("{prog} [pid {pid}]"))
+    }
+}
+
+/// The ladder of `run --ladder`: written as packets come, lanes named after their programs.
+fn run_ladder(color: bool, traced: Rc<RefCell<Owners>>) -> LadderRenderer {
+    let mut l = LadderRenderer::new(LadderOptions {
+        width: output_width(),
+        color,
+        layout: Layout::Incremental,
+        ..LadderOptions::default()
+    });
+    // The tracer's knowledge first (the programs may be gone when their packets are drawn),
+    // then /proc's socket tables for the other end when it is another local program.
+    let mut others = super::live::owner_namer();
+    l.set_lane_namer(Box::new(move |end, other| {
+        let a = SocketAddr::new(end.0, end.1);
+        traced.borrow().name(a).or_else(|| others(end, other))
+    }));
+    l
+}
+
+/// The pcapng file of `run -w`: the capture's interface, and the calls' interface whose frames
+/// are call records (see [`callrec`]).
+struct Saved {
+    file: PcapngWriter<io::BufWriter<std::fs::File>>,
+    packets: Option<u32>,
+    calls: u32,
+}
+
+impl Saved {
+    fn create(path: &std::path::Path, link: Option<LinkType>, iface: &str) -> io::Result<Saved> {
+        let f = std::fs::File::create(path)?;
+        let mut file = PcapngWriter::new(io::BufWriter::with_capacity(1 << 16, f))?;
+        let packets = match link {
+            Some(l) => Some(file.add_interface(l.0, SNAPLEN, iface)?),
+            None => None,
+        };
+        let calls =
+            file.add_interface(callrec::LINKTYPE_USER0, SNAPLEN, callrec::INTERFACE_NAME)?;
+        Ok(Saved {
+            file,
+            packets,
+            calls,
+        })
+    }
 }
 
 impl View {
@@ -430,6 +565,9 @@ impl View {
             flows: HashMap::new(),
             number: 0,
             buf: Vec::with_capacity(512),
+            saved: None,
+            ladder: None,
+            owners: Rc::default(),
         }
     }
 
@@ -452,11 +590,18 @@ impl View {
                     self.flows.insert(key, t.flow);
                     self.flows.insert((key.1, key.0), t.flow);
                 }
+                if let Some(s) = &mut self.saved
+                    && let Some(id) = s.packets
+                {
+                    s.file.write(id, ts_ns(f.ts), f.orig_len, &f.data)?;
+                }
                 let ctx = PacketContext {
                     number: self.number,
                     track,
                 };
-                if self.json {
+                if let Some(l) = &mut self.ladder {
+                    l.packet(out, &p, &ctx)
+                } else if self.json {
                     self.buf.clear();
                     self.packets.packet(&mut self.buf, &p, &ctx)?;
                     // Today's packet object, with "event":"packet" first.
@@ -507,6 +652,10 @@ impl View {
 
     fn call(&mut self, out: &mut dyn Write, mut ev: CallEvent) -> io::Result<()> {
         ev.flow = self.flow_of(&ev);
+        if let Some(s) = &mut self.saved {
+            s.file
+                .write(s.calls, ev.ts_ns, 0, &callrec::to_bytes(&ev))?;
+        }
         let datagram = ev
             .fd
             .and_then(|_| self.sock_kind(&ev))
@@ -514,33 +663,57 @@ impl View {
         let b = &mut self.buf;
         b.clear();
         if self.json {
-            call_json(b, &ev);
-        } else {
-            self.time.push(b, ts_of(ev.ts_ns));
-            let who = format!("{}[{}]", ev.comm, ev.pid);
-            let _ = match ev.phase {
-                Phase::Enter => write!(b, "{who:<18} → {}({})", ev.call, ev.args),
-                Phase::Return => {
-                    let _ = write!(b, "{who:<18} ← {} = ", ev.call);
-                    match (ev.result, ev.errno) {
-                        (_, Some(e)) => write!(b, "-1 {e}"),
-                        (Some(r), None) => write!(b, "{r}"),
-                        _ => write!(b, "?"),
-                    }
-                }
-            };
-            if let Some(p) = &ev.preview {
-                let _ = write!(b, " {p}");
-            }
-            if let (Phase::Return, Some(l), Some(r), "accept" | "accept4" | "connect") =
-                (ev.phase, &ev.local, &ev.remote, ev.call)
-            {
-                let _ = write!(b, "  ({l} ↔ {r})");
-            }
-            if let Some(n) = wire_note(&ev, datagram) {
-                let _ = write!(b, "   # {n}");
-            }
+            b.extend_from_slice(&callrec::to_bytes(&ev));
             b.push(b'\n');
+        } else if let Some(l) = &mut self.ladder {
+            let note = wire_note(&ev, datagram);
+            call_text(
+                b,
+                &CallEvent {
+                    preview: None,
+                    ..ev.clone()
+                },
+                None,
+            );
+            let full = String::from_utf8_lossy(b.trim_ascii_end()).into_owned();
+            // The call alone on its lane (its preview and note beside the lanes).
+            let text = full
+                .split("   # ")
+                .next()
+                .unwrap_or(&full)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            let side_note = match (&ev.preview, note) {
+                (Some(p), Some(n)) => Some(format!("{p}  {n}")),
+                (Some(p), None) => Some(p.clone()),
+                (None, n) => n.map(str::to_string),
+            };
+            let at = ev
+                .local
+                .as_deref()
+                .and_then(|a| a.parse::<SocketAddr>().ok());
+            let drawn = match (ev.flow, at) {
+                (Some(f), Some(at)) => l.side_row(
+                    out,
+                    f,
+                    (at.ip(), at.port()),
+                    ts_of(ev.ts_ns),
+                    &text,
+                    side_note.as_deref(),
+                )?,
+                _ => false,
+            };
+            if drawn {
+                return Ok(());
+            }
+            b.clear();
+            call_text(b, &ev, datagram);
+            let line = String::from_utf8_lossy(b).into_owned();
+            b.clear();
+            let _ = write!(b, "{:>12}{line}", "");
+        } else {
+            call_line(b, &mut self.time, &ev, datagram);
         }
         out.write_all(b)
     }
@@ -568,10 +741,4 @@ fn tuple(p: &Packet<'_>) -> Option<(SocketAddr, SocketAddr)> {
     let (sp, dp) = p.ports()?;
     let (s, d): (IpAddr, IpAddr) = (p.src_ip()?, p.dst_ip()?);
     Some((SocketAddr::new(s, sp), SocketAddr::new(d, dp)))
-}
-
-/// One call event as a JSON line (documented in docs/json.md).
-fn call_json(b: &mut Vec<u8>, ev: &CallEvent) {
-    b.extend_from_slice(&crate::track::callrec::to_bytes(ev));
-    b.push(b'\n');
 }

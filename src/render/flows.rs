@@ -5,7 +5,9 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::ladder::{duration, title};
+use std::collections::HashMap;
+
+use super::ladder::{LaneNamer, duration, title};
 use super::{PacketContext, Renderer};
 use crate::decode::Packet;
 use crate::services::{self, Proto};
@@ -15,6 +17,10 @@ use crate::track::{Analysis, Flow, Side, Tracker};
 pub struct FlowsRenderer {
     tracker: Tracker,
     pub color: bool,
+    /// Names the program at each end of a conversation when it appears (live captures).
+    namer: Option<LaneNamer>,
+    /// [client, server] program names, by conversation.
+    names: HashMap<u32, [Option<String>; 2]>,
 }
 
 impl FlowsRenderer {
@@ -22,7 +28,14 @@ impl FlowsRenderer {
         FlowsRenderer {
             tracker: Tracker::new(),
             color,
+            namer: None,
+            names: HashMap::new(),
         }
+    }
+
+    /// Names the programs at the ends of the conversations that appear from now on.
+    pub fn set_namer(&mut self, namer: LaneNamer) {
+        self.namer = Some(namer);
     }
     pub fn tracker(&self) -> &Tracker {
         &self.tracker
@@ -31,11 +44,18 @@ impl FlowsRenderer {
 
 impl Renderer for FlowsRenderer {
     fn packet(&mut self, _: &mut dyn Write, pkt: &Packet<'_>, _: &PacketContext) -> io::Result<()> {
-        self.tracker.observe(pkt);
+        let info = self.tracker.observe(pkt);
+        if let (Some(i), Some(name)) = (info, &mut self.namer)
+            && i.new_flow
+            && let Some(f) = self.tracker.flow(i.flow)
+        {
+            let ends = [name(f.client, f.server), name(f.server, f.client)];
+            self.names.insert(i.flow, ends);
+        }
         Ok(())
     }
     fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
-        write_table(out, &self.tracker, self.color)
+        write_named_table(out, &self.tracker, self.color, &self.names)
     }
 }
 
@@ -131,6 +151,20 @@ fn analysis_cell(f: &Flow) -> String {
 
 /// Writes the table of the tracker's conversations.
 pub fn write_table(out: &mut dyn Write, t: &Tracker, color: bool) -> io::Result<()> {
+    write_named_table(out, t, color, &HashMap::new())
+}
+
+/// The table, each end preceded by the program holding it when `names` knows it.
+pub fn write_named_table(
+    out: &mut dyn Write,
+    t: &Tracker,
+    color: bool,
+    names: &HashMap<u32, [Option<String>; 2]>,
+) -> io::Result<()> {
+    let named = |f: &Flow, side: usize, cell: String| match names.get(&f.index) {
+        Some(n) if n[side].is_some() => format!("{} {cell}", n[side].as_deref().unwrap_or("")),
+        _ => cell,
+    };
     let head = [
         "#",
         "proto",
@@ -157,8 +191,8 @@ pub fn write_table(out: &mut dyn Write, t: &Tracker, color: bool) -> io::Result<
         rows.push([
             f.index.to_string(),
             if f.is_tcp() { "TCP" } else { "UDP" }.into(),
-            format!("{}{mark}", endpoint(f, f.client)),
-            format!("{}{mark}", endpoint(f, f.server)),
+            named(f, 0, format!("{}{mark}", endpoint(f, f.client))),
+            named(f, 1, format!("{}{mark}", endpoint(f, f.server))),
             f.sides[0].segments.to_string(),
             bytes_cell(&f.sides[0]),
             f.sides[1].segments.to_string(),

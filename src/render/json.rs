@@ -207,6 +207,12 @@ impl JsonRenderer {
 }
 
 impl Renderer for JsonRenderer {
+    /// A recorded call: its object as `run --json` prints it (docs/json.md).
+    fn call(&mut self, out: &mut dyn Write, ev: &crate::track::calls::CallEvent) -> io::Result<()> {
+        out.write_all(&crate::track::callrec::to_bytes(ev))?;
+        out.write_all(b"\n")
+    }
+
     fn packet(
         &mut self,
         out: &mut dyn Write,

@@ -176,7 +176,13 @@ pub struct LadderRenderer {
     pending: HashSet<usize>,
     /// Incremental layout: diagram headers written.
     headers: u32,
+    /// Names the program at each end of a new conversation, for its lanes' labels.
+    namer: Option<LaneNamer>,
 }
+
+/// Names the program at one end of a conversation (given that end, then the other) when it is known (`python3 server.py
+/// [pid 4242]`); the lane is then labelled with that name and the address.
+pub type LaneNamer = Box<dyn FnMut((IpAddr, u16), (IpAddr, u16)) -> Option<String>>;
 
 impl LadderRenderer {
     pub fn new(opts: LadderOptions) -> Self {
@@ -191,7 +197,52 @@ impl LadderRenderer {
             undrawn: 0,
             pending: HashSet::new(),
             headers: 0,
+            namer: None,
         }
+    }
+
+    /// Labels the lanes of the conversations that appear from now on with their programs.
+    pub fn set_lane_namer(&mut self, namer: LaneNamer) {
+        self.namer = Some(namer);
+    }
+
+    /// Writes one row of text on the lane of the endpoint `at` of conversation `flow`, between
+    /// its arrows (incremental layout): a traced call, drawn on its program's side. Returns
+    /// false, writing nothing, when that conversation is not drawn or `at` is not one of its ends.
+    pub fn side_row(
+        &mut self,
+        out: &mut dyn Write,
+        flow: u32,
+        at: (IpAddr, u16),
+        ts: Timestamp,
+        text: &str,
+        note: Option<&str>,
+    ) -> io::Result<bool> {
+        let Some(f) = self.tracker.flow(flow) else {
+            return Ok(false);
+        };
+        let client = if at == f.client {
+            true
+        } else if at == f.server {
+            false
+        } else {
+            return Ok(false);
+        };
+        if !self.slot.contains_key(&flow) {
+            return Ok(false);
+        }
+        let first = *self.first_ts.get_or_insert(ts);
+        let time_ms = ts.nanos_since(first) as f64 / 1e6;
+        let tag = self.opts.flow.is_none().then_some(flow);
+        let st = self.style();
+        let mut buf = Vec::new();
+        st.side(&mut buf, time_ms, tag, client, text, note)?;
+        if self.opts.ascii {
+            return out
+                .write_all(asciify(&String::from_utf8_lossy(&buf)).as_bytes())
+                .map(|_| true);
+        }
+        out.write_all(&buf).map(|_| true)
     }
 
     /// The diagrams built (grouped layout), with titles and summaries once `finish` ran.
@@ -219,7 +270,21 @@ impl LadderRenderer {
                 return None;
             }
             self.slot.insert(info.flow, self.diagrams.len());
-            self.diagrams.push(new_diagram(&flow, &info));
+            let mut d = new_diagram(&flow, &info);
+            if let Some(name) = &mut self.namer {
+                let proto = if flow.is_tcp() {
+                    Proto::Tcp
+                } else {
+                    Proto::Udp
+                };
+                if let Some(n) = name(flow.client, flow.server) {
+                    d.client_label = format!("{n} {}", addr_port(flow.client, proto));
+                }
+                if let Some(n) = name(flow.server, flow.client) {
+                    d.server_label = format!("{n} {}", addr_port(flow.server, proto));
+                }
+            }
+            self.diagrams.push(d);
         }
         let slot = *self.slot.get(&info.flow)?;
         if self.opts.layout == Layout::Incremental && !self.pending.contains(&slot) {
@@ -1426,6 +1491,48 @@ impl Style {
             )?;
         }
         Ok(())
+    }
+
+    /// A row of text on one lane: on the client's, from its bar rightwards; on the server's,
+    /// ending at its bar. Text longer than the space between the bars is cut with `…`.
+    fn side(
+        &self,
+        out: &mut dyn Write,
+        time_ms: f64,
+        tag: Option<u32>,
+        client: bool,
+        text: &str,
+        note: Option<&str>,
+    ) -> io::Result<()> {
+        let bar = self.bar();
+        // Two thirds of the space between the bars, so each side's rows stay on their side.
+        let room = (self.inner * 2 / 3).max(8);
+        let mut t: String = text.chars().take(room).collect();
+        if width(text) > room && room > 0 {
+            t = text.chars().take(room - 1).collect();
+            t.push('…');
+        }
+        let cell = if client {
+            format!(" {}", pad(&t, self.inner - 1))
+        } else {
+            format!("{:>w$} ", t, w = self.inner - 1)
+        };
+        let time = match tag {
+            Some(i) => format!("#{i} {time_ms:.3}"),
+            None => format!("{time_ms:.3}"),
+        };
+        let colour = if client { CYAN } else { MAGENTA };
+        write!(
+            out,
+            "{:>w$}  {bar}{}{bar}",
+            time,
+            self.paint(colour, &cell),
+            w = self.time_w - 2
+        )?;
+        if let Some(n) = note {
+            write!(out, "  {}", self.paint(DIM, n))?;
+        }
+        writeln!(out)
     }
 
     fn paint_label(&self, label: &str, flags: &str, marks: &str) -> String {

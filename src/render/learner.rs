@@ -407,6 +407,31 @@ impl Line<'_> {
 const NOTES_KEPT: u32 = 16_384;
 
 impl Renderer for LearnerRenderer {
+    /// A recorded call: its time in the packets' time column, then `run`'s call line.
+    fn call(&mut self, out: &mut dyn Write, ev: &crate::track::calls::CallEvent) -> io::Result<()> {
+        let ts = Timestamp::new(
+            (ev.ts_ns / 1_000_000_000) as i64,
+            (ev.ts_ns % 1_000_000_000) as u32,
+        );
+        let mut b = Vec::with_capacity(128);
+        match &mut self.time {
+            Some(tf) => super::calls::call_line(&mut b, tf, ev, None),
+            None => {
+                let since = ts.nanos_since(*self.first.get_or_insert(ts));
+                let n = since.unsigned_abs();
+                let t = format!(
+                    "{}{}.{:06}",
+                    if since < 0 { "-" } else { "" },
+                    n / 1_000_000_000,
+                    (n % 1_000_000_000) / 1000
+                );
+                let _ = write!(b, "{t:>w$}  ", w = width::TIME);
+                super::calls::call_text(&mut b, ev, None);
+            }
+        }
+        out.write_all(&b)
+    }
+
     fn packet(
         &mut self,
         out: &mut dyn Write,

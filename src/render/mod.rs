@@ -1,5 +1,6 @@
 //! Views of packets: each renderer writes one view of each packet to a `&mut dyn Write`.
 
+pub mod calls;
 pub mod export;
 pub mod flows;
 pub mod fmt;
@@ -58,6 +59,15 @@ pub trait Renderer {
         pkt: &Packet<'_>,
         ctx: &PacketContext,
     ) -> io::Result<()>;
+    /// A traced socket call recorded in the capture (`run -w`), in its place among the
+    /// packets. Views that show only packets skip it.
+    fn call(
+        &mut self,
+        _out: &mut dyn Write,
+        _ev: &crate::track::calls::CallEvent,
+    ) -> io::Result<()> {
+        Ok(())
+    }
     /// Called once after the last packet.
     fn finish(&mut self, _out: &mut dyn Write) -> io::Result<()> {
         Ok(())

@@ -6,7 +6,8 @@
 //! flag), [`privileges`] (users, capabilities), [`tz`] (the local time zone and broken-down
 //! times), [`term`] (terminal size), [`ifaddrs`] (interface addresses), [`procfs`] (facts about
 //! this process from `/proc`), [`errno`] (error numbers), [`fd`] (waiting on descriptors, socket queue sizes) and
-//! [`process`] (signals to children, what a child inherits), and [`trace`] (the ptrace and
+//! [`process`] (signals to children, what a child inherits), [`sockowners`] (which
+//! process owns a socket, as `ss -p` finds it), and [`trace`] (the ptrace and
 //! seccomp tracer of `sockscope run`).
 #![allow(unsafe_code)]
 #![warn(clippy::undocumented_unsafe_blocks)]
@@ -20,6 +21,7 @@ pub mod privileges;
 pub mod process;
 pub mod procfs;
 pub mod signals;
+pub mod sockowners;
 pub mod term;
 pub mod trace;
 pub mod tz;

@@ -20,6 +20,7 @@ mod lessons;
 mod live;
 mod pcapng_reader;
 mod reader;
+mod run_seeds;
 mod run_trace;
 mod stdin_stream;
 mod support;
