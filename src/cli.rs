@@ -218,12 +218,21 @@ pub struct ReplayArgs {
     pub flows: bool,
 
     /// Instead of packet lines, the ladder diagram of each conversation (as `sockscope ladder`).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "flows")]
     pub ladder: bool,
 
     /// With --ladder: plain ASCII instead of box-drawing characters.
     #[arg(long)]
     pub ascii: bool,
+
+    /// Save the packets that pass the filter, --skip and -c to FILE (pcap; `-` for standard
+    /// output) instead of showing them; add --print to show them too.
+    #[arg(short = 'w', long = "write", value_name = "FILE", conflicts_with_all = ["flows", "ladder"])]
+    pub write: Option<std::path::PathBuf>,
+
+    /// Show packets while writing with -w.
+    #[arg(long, requires = "write")]
+    pub print: bool,
 }
 
 /// How packets are shown; shared by `replay` and `live`.

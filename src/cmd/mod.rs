@@ -14,6 +14,7 @@ pub mod out;
 pub mod pipeline;
 pub mod replay;
 pub mod run;
+pub mod tcpdump;
 pub mod tui;
 
 use std::error::Error as StdError;
@@ -114,8 +115,13 @@ pub fn chain(e: &(dyn StdError + 'static)) -> String {
 
 /// Entry point used by `main`: returns the process exit code.
 pub fn main() -> i32 {
-    let cli = Cli::parse();
-    match run(cli) {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    let r = if tcpdump::is_tcpdump_style(&args) {
+        tcpdump::run(&args)
+    } else {
+        run(Cli::parse())
+    };
+    match r {
         Ok(()) => 0,
         Err(e) => {
             out::say(&e);
