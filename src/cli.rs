@@ -9,12 +9,20 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     version,
     about = "See what your sockets do on the wire: handshakes, ports, seq/ack, data, teardown.",
     long_about = None,
-    propagate_version = true
+    propagate_version = true,
+    after_long_help = TCPDUMP_HELP
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
+
+/// The long help's word on tcpdump's own command lines (handled before clap, in cmd::tcpdump).
+const TCPDUMP_HELP: &str = "Without a subcommand, tcpdump's own flags work and print tcpdump's \
+own lines: `sockscope -nn -r FILE [FILTER]` reads a file, `sockscope -i IFACE [-c N] [-w FILE] \
+[FILTER]` captures, `sockscope -D` lists the interfaces. Supported: -n, -t..-ttttt, -S, -x, -xx, \
+-X, -XX, -A, -e, -q, -#, -l, -U, -c, -s, -B, -F, -Z, -p, -w, --immediate-mode, --number; any \
+other tcpdump flag is refused with the nearest sockscope option.";
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
@@ -42,6 +50,14 @@ pub enum Command {
     Run(RunArgs),
     /// Explore a capture interactively: packet list, field tree with its bytes, ladder, stream.
     Tui(TuiArgs),
+    /// Print the manual page (roff) to standard output: `sockscope man | man -l -`.
+    Man,
+    /// Print a shell completion script: `sockscope completions bash > ~/.local/share/bash-completion/completions/sockscope`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 /// `sockscope run [OPTIONS] -- COMMAND [ARGS...]`.

@@ -10,6 +10,7 @@ pub mod explain;
 pub mod interfaces;
 pub mod lesson;
 pub mod live;
+pub mod man;
 pub mod out;
 pub mod pipeline;
 pub mod replay;
@@ -145,6 +146,8 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Interfaces => interfaces::run(),
         Command::Run(a) => run::run(a),
         Command::Tui(a) => tui::run(&a),
+        Command::Man => man::man(),
+        Command::Completions { shell } => man::completions(shell),
     }
 }
 
