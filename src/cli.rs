@@ -95,7 +95,40 @@ pub struct FlowsArgs {
     pub filter: Vec<String>,
 
     #[command(flatten)]
-    pub view: ViewArgs,
+    pub view: ConvViewArgs,
+}
+
+/// The options every conversation view (`flows`, `ladder`) honours.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ConvViewArgs {
+    /// One JSON object per conversation per line (see docs/json.md).
+    #[arg(long)]
+    pub json: bool,
+
+    /// Read only the first N packets that pass the filter and --skip.
+    #[arg(short = 'c', long = "count", value_name = "N")]
+    pub count: Option<u64>,
+
+    /// Skip the first N packets that pass the filter.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub skip: u64,
+
+    /// When to use colour (also honours NO_COLOR).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, conflicts_with = "json")]
+    pub color: ColorChoice,
+}
+
+impl ConvViewArgs {
+    /// The per-packet view settings these stand for (count, skip, colour).
+    pub fn view(&self, absolute: bool) -> ViewArgs {
+        ViewArgs {
+            count: self.count,
+            skip: self.skip,
+            color: self.color,
+            absolute,
+            ..Default::default()
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -113,15 +146,19 @@ pub struct LadderArgs {
     pub flow: Option<u32>,
 
     /// Plain ASCII lines and arrows instead of box-drawing characters.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "json")]
     pub ascii: bool,
 
     /// Write the ladder to OUT as svg, html or mermaid instead of drawing it in the terminal.
-    #[arg(long, num_args = 2, value_names = ["FORMAT", "OUT"])]
+    #[arg(long, num_args = 2, value_names = ["FORMAT", "OUT"], conflicts_with = "json")]
     pub export: Vec<String>,
 
+    /// Absolute sequence numbers beside the relative ones.
+    #[arg(short = 'S', long = "absolute")]
+    pub absolute: bool,
+
     #[command(flatten)]
-    pub view: ViewArgs,
+    pub view: ConvViewArgs,
 }
 
 #[derive(Args, Debug)]
@@ -130,9 +167,10 @@ pub struct FollowArgs {
     #[arg(value_name = "FILE")]
     pub file: String,
 
-    /// The conversation to follow (numbered from 0 as in `sockscope flows`).
+    /// The conversation to follow (numbered from 0 as in `sockscope flows`); may be left out
+    /// when the file holds only one.
     #[arg(long, value_name = "N")]
-    pub flow: u32,
+    pub flow: Option<u32>,
 
     /// A hex dump instead of text.
     #[arg(long)]
@@ -201,11 +239,11 @@ pub struct LiveArgs {
     pub drop_privileges: Option<String>,
 
     /// Instead of packet lines, the ladder diagram, growing as packets arrive.
-    #[arg(long, conflicts_with = "flows")]
+    #[arg(long, conflicts_with_all = ["flows", "verbose", "hex", "hex_ascii", "format", "quiet", "json", "t", "nano"])]
     pub ladder: bool,
 
     /// Instead of packets, the table of conversations when the capture ends.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["verbose", "hex", "hex_ascii", "format", "quiet", "json", "t", "nano"])]
     pub flows: bool,
 
     /// With --ladder: plain ASCII instead of box-drawing characters.
@@ -229,16 +267,17 @@ pub struct ReplayArgs {
     #[command(flatten)]
     pub view: ViewArgs,
 
-    /// Instead of packets, the table of conversations (as `sockscope flows`).
-    #[arg(long)]
+    /// Instead of packets, the table of conversations (as `sockscope flows`; with --json, one
+    /// object per conversation).
+    #[arg(long, conflicts_with_all = ["verbose", "hex", "hex_ascii", "format", "quiet", "t", "nano"])]
     pub flows: bool,
 
     /// Instead of packet lines, the ladder diagram of each conversation (as `sockscope ladder`).
-    #[arg(long, conflicts_with = "flows")]
+    #[arg(long, conflicts_with_all = ["flows", "verbose", "hex", "hex_ascii", "format", "quiet", "t", "nano"])]
     pub ladder: bool,
 
     /// With --ladder: plain ASCII instead of box-drawing characters.
-    #[arg(long)]
+    #[arg(long, requires = "ladder", conflicts_with = "json")]
     pub ascii: bool,
 
     /// Save the packets that pass the filter, --skip and -c to FILE (pcap; `-` for standard
@@ -259,11 +298,11 @@ pub struct ViewArgs {
     pub format: Format,
 
     /// One JSON object per packet per line (same as --format json).
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["format", "verbose", "hex", "hex_ascii"])]
     pub json: bool,
 
     /// A tree of every header field, layer by layer (same as --format verbose).
-    #[arg(short = 'v', long = "verbose")]
+    #[arg(short = 'v', long = "verbose", conflicts_with = "format")]
     pub verbose: bool,
 
     /// Hex dump of each packet after its line (the whole frame; from the network header with
@@ -272,7 +311,7 @@ pub struct ViewArgs {
     pub hex: bool,
 
     /// Hex and ASCII dump of each packet after its line.
-    #[arg(short = 'X')]
+    #[arg(short = 'X', conflicts_with = "hex")]
     pub hex_ascii: bool,
 
     /// Timestamp style as tcpdump: -t none, -tt epoch, -ttt delta, -tttt date, -ttttt since first.
@@ -300,7 +339,7 @@ pub struct ViewArgs {
     pub skip: u64,
 
     /// Quiet: print only a summary of what was read.
-    #[arg(short = 'q', long)]
+    #[arg(short = 'q', long, conflicts_with_all = ["json", "verbose", "hex", "hex_ascii", "format"])]
     pub quiet: bool,
 
     /// When to use colour (also honours NO_COLOR).

@@ -233,3 +233,67 @@ fn man_page_and_completions() {
         let _ = std::fs::remove_file(script);
     }
 }
+
+fn capture(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("captures")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[test]
+fn conversation_views_write_json() {
+    let f = capture("lesson-concurrent.pcap");
+    let o = sockscope(&["flows", &f, "--json"]);
+    assert!(o.status.success(), "{o:?}");
+    let flows: Vec<serde_json::Value> = lines(&o)
+        .iter()
+        .map(|l| serde_json::from_str(l).expect("one object per line"))
+        .collect();
+    assert!(flows.len() >= 3, "{flows:?}");
+    for (i, f) in flows.iter().enumerate() {
+        assert_eq!(f["index"], i as u64);
+        assert!(f["client"]["port"].is_u64() && f["to_server"]["packets"].is_u64());
+    }
+    let o = sockscope(&["ladder", &f, "--flow", "1", "--json"]);
+    assert!(o.status.success(), "{o:?}");
+    let ds = lines(&o);
+    assert_eq!(ds.len(), 1);
+    let d: serde_json::Value = serde_json::from_str(&ds[0]).expect("json");
+    assert_eq!(d["index"], 1);
+    let rows = d["rows"].as_array().expect("rows");
+    assert!(rows.iter().any(|r| r["kind"] == "states"));
+    assert!(rows.iter().any(|r| r["flags"] == "SYN"));
+}
+
+#[test]
+fn conflicting_or_ignored_options_are_refused() {
+    let f = capture("lesson-echo.pcap");
+    for args in [
+        vec!["replay", &f, "--flows", "--ladder"],
+        vec!["replay", &f, "-q", "--json"],
+        vec!["replay", &f, "--json", "-x"],
+        vec!["replay", &f, "--flows", "-v"],
+        vec!["replay", &f, "--ladder", "--format", "tcpdump"],
+        vec!["flows", &f, "-v"],
+        vec!["flows", &f, "--format", "json"],
+        vec!["ladder", &f, "-x"],
+        vec!["ladder", &f, "--json", "--ascii"],
+        vec!["follow", &f, "-t"],
+    ] {
+        let o = sockscope(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+    }
+}
+
+#[test]
+fn follow_takes_the_only_conversation() {
+    let one = sockscope(&["follow", &capture("lesson-echo.pcap")]);
+    assert!(one.status.success(), "{one:?}");
+    let named = sockscope(&["follow", &capture("lesson-echo.pcap"), "--flow", "0"]);
+    assert_eq!(one.stdout, named.stdout);
+    let many = sockscope(&["follow", &capture("lesson-concurrent.pcap")]);
+    assert_eq!(many.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&many.stderr).contains("--flow N"));
+}
