@@ -9,12 +9,20 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     version,
     about = "See what your sockets do on the wire: handshakes, ports, seq/ack, data, teardown.",
     long_about = None,
-    propagate_version = true
+    propagate_version = true,
+    after_long_help = TCPDUMP_HELP
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
+
+/// The long help's word on tcpdump's own command lines (handled before clap, in cmd::tcpdump).
+const TCPDUMP_HELP: &str = "Without a subcommand, tcpdump's own flags work and print tcpdump's \
+own lines: `sockscope -nn -r FILE [FILTER]` reads a file, `sockscope -i IFACE [-c N] [-w FILE] \
+[FILTER]` captures, `sockscope -D` lists the interfaces. Supported: -n, -t..-ttttt, -S, -x, -xx, \
+-X, -XX, -A, -e, -q, -#, -l, -U, -c, -s, -B, -F, -Z, -p, -w, --immediate-mode, --number; any \
+other tcpdump flag is refused with the nearest sockscope option.";
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
@@ -42,6 +50,14 @@ pub enum Command {
     Run(RunArgs),
     /// Explore a capture interactively: packet list, field tree with its bytes, ladder, stream.
     Tui(TuiArgs),
+    /// Print the manual page (roff) to standard output: `sockscope man | man -l -`.
+    Man,
+    /// Print a shell completion script: `sockscope completions bash > ~/.local/share/bash-completion/completions/sockscope`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 /// `sockscope run [OPTIONS] -- COMMAND [ARGS...]`.
@@ -87,7 +103,40 @@ pub struct FlowsArgs {
     pub filter: Vec<String>,
 
     #[command(flatten)]
-    pub view: ViewArgs,
+    pub view: ConvViewArgs,
+}
+
+/// The options every conversation view (`flows`, `ladder`) honours.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ConvViewArgs {
+    /// One JSON object per conversation per line (see docs/json.md).
+    #[arg(long)]
+    pub json: bool,
+
+    /// Read only the first N packets that pass the filter and --skip.
+    #[arg(short = 'c', long = "count", value_name = "N")]
+    pub count: Option<u64>,
+
+    /// Skip the first N packets that pass the filter.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub skip: u64,
+
+    /// When to use colour (also honours NO_COLOR).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, conflicts_with = "json")]
+    pub color: ColorChoice,
+}
+
+impl ConvViewArgs {
+    /// The per-packet view settings these stand for (count, skip, colour).
+    pub fn view(&self, absolute: bool) -> ViewArgs {
+        ViewArgs {
+            count: self.count,
+            skip: self.skip,
+            color: self.color,
+            absolute,
+            ..Default::default()
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -105,15 +154,19 @@ pub struct LadderArgs {
     pub flow: Option<u32>,
 
     /// Plain ASCII lines and arrows instead of box-drawing characters.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "json")]
     pub ascii: bool,
 
     /// Write the ladder to OUT as svg, html or mermaid instead of drawing it in the terminal.
-    #[arg(long, num_args = 2, value_names = ["FORMAT", "OUT"])]
+    #[arg(long, num_args = 2, value_names = ["FORMAT", "OUT"], conflicts_with = "json")]
     pub export: Vec<String>,
 
+    /// Absolute sequence numbers beside the relative ones.
+    #[arg(short = 'S', long = "absolute")]
+    pub absolute: bool,
+
     #[command(flatten)]
-    pub view: ViewArgs,
+    pub view: ConvViewArgs,
 }
 
 #[derive(Args, Debug)]
@@ -122,9 +175,10 @@ pub struct FollowArgs {
     #[arg(value_name = "FILE")]
     pub file: String,
 
-    /// The conversation to follow (numbered from 0 as in `sockscope flows`).
+    /// The conversation to follow (numbered from 0 as in `sockscope flows`); may be left out
+    /// when the file holds only one.
     #[arg(long, value_name = "N")]
-    pub flow: u32,
+    pub flow: Option<u32>,
 
     /// A hex dump instead of text.
     #[arg(long)]
@@ -193,11 +247,11 @@ pub struct LiveArgs {
     pub drop_privileges: Option<String>,
 
     /// Instead of packet lines, the ladder diagram, growing as packets arrive.
-    #[arg(long, conflicts_with = "flows")]
+    #[arg(long, conflicts_with_all = ["flows", "verbose", "hex", "hex_ascii", "format", "quiet", "json", "t", "nano"])]
     pub ladder: bool,
 
     /// Instead of packets, the table of conversations when the capture ends.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["verbose", "hex", "hex_ascii", "format", "quiet", "json", "t", "nano"])]
     pub flows: bool,
 
     /// With --ladder: plain ASCII instead of box-drawing characters.
@@ -221,17 +275,27 @@ pub struct ReplayArgs {
     #[command(flatten)]
     pub view: ViewArgs,
 
-    /// Instead of packets, the table of conversations (as `sockscope flows`).
-    #[arg(long)]
+    /// Instead of packets, the table of conversations (as `sockscope flows`; with --json, one
+    /// object per conversation).
+    #[arg(long, conflicts_with_all = ["verbose", "hex", "hex_ascii", "format", "quiet", "t", "nano"])]
     pub flows: bool,
 
     /// Instead of packet lines, the ladder diagram of each conversation (as `sockscope ladder`).
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["flows", "verbose", "hex", "hex_ascii", "format", "quiet", "t", "nano"])]
     pub ladder: bool,
 
     /// With --ladder: plain ASCII instead of box-drawing characters.
-    #[arg(long)]
+    #[arg(long, requires = "ladder", conflicts_with = "json")]
     pub ascii: bool,
+
+    /// Save the packets that pass the filter, --skip and -c to FILE (pcap; `-` for standard
+    /// output) instead of showing them; add --print to show them too.
+    #[arg(short = 'w', long = "write", value_name = "FILE", conflicts_with_all = ["flows", "ladder"])]
+    pub write: Option<std::path::PathBuf>,
+
+    /// Show packets while writing with -w.
+    #[arg(long, requires = "write")]
+    pub print: bool,
 }
 
 /// How packets are shown; shared by `replay` and `live`.
@@ -242,11 +306,11 @@ pub struct ViewArgs {
     pub format: Format,
 
     /// One JSON object per packet per line (same as --format json).
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["format", "verbose", "hex", "hex_ascii"])]
     pub json: bool,
 
     /// A tree of every header field, layer by layer (same as --format verbose).
-    #[arg(short = 'v', long = "verbose")]
+    #[arg(short = 'v', long = "verbose", conflicts_with = "format")]
     pub verbose: bool,
 
     /// Hex dump of each packet after its line (the whole frame; from the network header with
@@ -255,7 +319,7 @@ pub struct ViewArgs {
     pub hex: bool,
 
     /// Hex and ASCII dump of each packet after its line.
-    #[arg(short = 'X')]
+    #[arg(short = 'X', conflicts_with = "hex")]
     pub hex_ascii: bool,
 
     /// Timestamp style as tcpdump: -t none, -tt epoch, -ttt delta, -tttt date, -ttttt since first.
@@ -283,7 +347,7 @@ pub struct ViewArgs {
     pub skip: u64,
 
     /// Quiet: print only a summary of what was read.
-    #[arg(short = 'q', long)]
+    #[arg(short = 'q', long, conflicts_with_all = ["json", "verbose", "hex", "hex_ascii", "format"])]
     pub quiet: bool,
 
     /// When to use colour (also honours NO_COLOR).

@@ -5,6 +5,7 @@
 use std::io::IsTerminal;
 
 use crate::cli::{self, ColorChoice, ViewArgs};
+use crate::render::tcpdump::extras::LineOptions;
 use crate::render::time::TimeStyle;
 use crate::render::{Format, HexDump};
 
@@ -20,6 +21,15 @@ pub struct ViewConfig {
     pub skip: u64,
     pub quiet: bool,
     pub color: bool,
+    /// The dump (`-x`, `-X`, `-A`) covers the whole frame, link header included (`-xx`, `-XX`,
+    /// `-AA`); without it, `--format tcpdump` dumps from the network header as tcpdump does.
+    pub whole_frame: bool,
+    /// tcpdump's `-A`: the packet as text after its line (instead of a hex dump).
+    pub text: bool,
+    /// tcpdump's `-#`, `-e`, `-q` (the tcpdump view only).
+    pub line: LineOptions,
+    /// Flush standard output after every packet (`-l`, `-U`, or a terminal).
+    pub flush_each: bool,
 }
 
 impl ViewConfig {
@@ -48,6 +58,10 @@ impl ViewConfig {
             skip: a.skip,
             quiet: a.quiet,
             color: stdout_color(a.color),
+            whole_frame: false,
+            text: false,
+            line: LineOptions::default(),
+            flush_each: std::io::stdout().is_terminal(),
         }
     }
 }

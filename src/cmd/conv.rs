@@ -7,11 +7,11 @@ use super::config::{ViewConfig, stdout_color};
 use super::pipeline::{Pipeline, file_end, open_file, stdout_buffer};
 use super::{Error, out};
 use crate::cli::{FlowsArgs, FollowArgs, LadderArgs, ReplayArgs, ViewArgs};
-use crate::render::Renderer;
 use crate::render::export::{self, ExportFormat};
 use crate::render::flows::FlowsRenderer;
 use crate::render::follow::{FollowFormat, FollowRenderer};
 use crate::render::ladder::{LadderOptions, LadderRenderer, Layout};
+use crate::render::{Renderer, conv_json};
 use crate::sys::term::output_width;
 
 /// Reads `file` through `renderer` to the end (or the count), writing to standard output; only
@@ -56,8 +56,9 @@ fn ladder_options(cfg: &ViewConfig, ascii: bool, flow: Option<u32>) -> LadderOpt
 pub fn replay(a: ReplayArgs) -> Result<(), Error> {
     let cfg = ViewConfig::from_args(&a.view);
     if a.flows {
-        let mut r = FlowsRenderer::new(cfg.color);
-        run(&a.file, &a.filter, &cfg, &mut r)
+        flows_view(&a.file, &a.filter, &cfg, a.view.json)
+    } else if a.view.json {
+        ladder_json(&a.file, &a.filter, &cfg, None)
     } else {
         let mut r = LadderRenderer::new(ladder_options(&cfg, a.ascii, None));
         run(&a.file, &a.filter, &cfg, &mut r)
@@ -65,9 +66,46 @@ pub fn replay(a: ReplayArgs) -> Result<(), Error> {
 }
 
 pub fn flows(a: FlowsArgs) -> Result<(), Error> {
-    let cfg = ViewConfig::from_args(&a.view);
-    let mut r = FlowsRenderer::new(cfg.color);
-    run(&a.file, &a.filter, &cfg, &mut r)
+    let cfg = ViewConfig::from_args(&a.view.view(false));
+    flows_view(&a.file, &a.filter, &cfg, a.view.json)
+}
+
+/// The table of conversations, or with `json` one object per conversation.
+fn flows_view(file: &str, filter: &[String], cfg: &ViewConfig, json: bool) -> Result<(), Error> {
+    let mut r = FlowsRenderer::new(cfg.color && !json);
+    if !json {
+        return run(file, filter, cfg, &mut r);
+    }
+    run_to(file, filter, cfg, &mut r, &mut io::sink())?;
+    let mut out = stdout_buffer();
+    let w = conv_json::write_flows(&mut out, r.tracker()).and_then(|()| out.flush());
+    quiet_pipe(w)
+}
+
+/// The diagrams as JSON, one object per conversation (only `flow` when given).
+fn ladder_json(
+    file: &str,
+    filter: &[String],
+    cfg: &ViewConfig,
+    flow: Option<u32>,
+) -> Result<(), Error> {
+    let mut opts = ladder_options(cfg, false, flow);
+    opts.color = false;
+    let mut r = LadderRenderer::new(opts);
+    run_to(file, filter, cfg, &mut r, &mut io::sink())?;
+    r.complete();
+    no_such_flow(&r, flow, file)?;
+    let mut out = stdout_buffer();
+    let w = conv_json::write_diagrams(&mut out, r.diagrams()).and_then(|()| out.flush());
+    quiet_pipe(w)
+}
+
+/// A reader gone away (`| head`) ends the output quietly; other write errors are failures.
+fn quiet_pipe(r: io::Result<()>) -> Result<(), Error> {
+    match r {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(Error::output(e)),
+        _ => Ok(()),
+    }
 }
 
 /// `--export FORMAT OUT`, checked.
@@ -99,7 +137,10 @@ fn no_such_flow(r: &LadderRenderer, flow: Option<u32>, file: &str) -> Result<(),
 }
 
 pub fn ladder(a: LadderArgs) -> Result<(), Error> {
-    let cfg = ViewConfig::from_args(&a.view);
+    let cfg = ViewConfig::from_args(&a.view.view(a.absolute));
+    if a.view.json {
+        return ladder_json(&a.file, &a.filter, &cfg, a.flow);
+    }
     let mut opts = ladder_options(&cfg, a.ascii, a.flow);
     let export = export_target(&a.export)?;
     if export.is_some() {
@@ -115,19 +156,10 @@ pub fn ladder(a: LadderArgs) -> Result<(), Error> {
     no_such_flow(&r, a.flow, &a.file)?;
     let mut buf = Vec::new();
     export::write(&mut buf, format, r.diagrams()).map_err(Error::runtime)?;
-    let write = if path == "-" {
-        let mut stdout = io::stdout().lock();
-        match stdout.write_all(&buf).and_then(|()| stdout.flush()) {
-            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(()),
-            r => r,
-        }
-    } else {
-        std::fs::write(&path, &buf)
-    };
-    write.map_err(|e| Error::failed(format!("cannot write {path}"), e))?;
     if path == "-" {
-        return Ok(());
+        return out::stdout(&buf);
     }
+    std::fs::write(&path, &buf).map_err(|e| Error::failed(format!("cannot write {path}"), e))?;
     let n = r.diagrams().len();
     out::say(format_args!(
         "wrote {path} ({n} conversation{})",
@@ -142,18 +174,47 @@ pub fn follow(a: FollowArgs) -> Result<(), Error> {
     } else {
         FollowFormat::Text
     };
-    let mut r = FollowRenderer::new(a.flow, format, stdout_color(a.color));
-    run(
-        &a.file,
-        &[],
-        &ViewConfig::from_args(&ViewArgs::default()),
-        &mut r,
-    )?;
+    let cfg = ViewConfig::from_args(&ViewArgs::default());
+    let flow = match a.flow {
+        Some(n) => n,
+        None => only_conversation(&a.file, &cfg)?,
+    };
+    let mut r = FollowRenderer::new(flow, format, stdout_color(a.color));
+    run(&a.file, &[], &cfg, &mut r)?;
     match r.found() {
         (true, _) => Ok(()),
         (false, n) => Err(Error::usage(format!(
-            "no conversation #{} in {}: it has {n}, numbered from 0 (see `sockscope flows`)",
-            a.flow, a.file
+            "no conversation #{flow} in {}: it has {n}, numbered from 0 (see `sockscope flows`)",
+            a.file
+        ))),
+    }
+}
+
+/// `follow` without `--flow`: the file's one TCP conversation (a file read twice: standard
+/// input cannot be, so it needs `--flow`).
+fn only_conversation(file: &str, cfg: &ViewConfig) -> Result<u32, Error> {
+    if file == "-" {
+        return Err(Error::usage(
+            "--flow N is needed to follow a conversation read from standard input",
+        ));
+    }
+    let mut r = FlowsRenderer::new(false);
+    run_to(file, &[], cfg, &mut r, &mut io::sink())?;
+    let tcp: Vec<u32> = r
+        .tracker()
+        .flows()
+        .iter()
+        .filter(|f| f.is_tcp())
+        .map(|f| f.index)
+        .collect();
+    match tcp[..] {
+        [n] => Ok(n),
+        [] => Err(Error::usage(format!(
+            "{file} holds no TCP conversation to follow"
+        ))),
+        _ => Err(Error::usage(format!(
+            "{file} holds {} TCP conversations: choose one with --flow N (see `sockscope flows`)",
+            tcp.len()
         ))),
     }
 }

@@ -218,6 +218,12 @@ fn open_failure(e: OpenError) -> Error {
 /// `sockscope live`.
 pub fn run(a: LiveArgs) -> Result<(), Error> {
     let cfg = ViewConfig::from_args(&a.view);
+    run_with(a, cfg)
+}
+
+/// `sockscope live` with the view already resolved (tcpdump's flags resolve more than
+/// [`crate::cli::ViewArgs`] holds).
+pub fn run_with(a: LiveArgs, cfg: ViewConfig) -> Result<(), Error> {
     let print = a.write.is_none() || a.print;
     if print && a.write.as_deref() == Some(std::path::Path::new("-")) {
         return Err(Error::usage(
@@ -252,7 +258,7 @@ pub fn run(a: LiveArgs) -> Result<(), Error> {
         print: print.then(|| {
             Box::new(io::BufWriter::with_capacity(1 << 16, stdout.lock())) as Box<dyn Write>
         }),
-        flush_each: stdout.is_terminal(),
+        flush_each: cfg.flush_each || stdout.is_terminal(),
         filter: Some(pipeline.filter().clone()),
         view: conversation_view(&a, &cfg),
     };

@@ -10,10 +10,12 @@ pub mod explain;
 pub mod interfaces;
 pub mod lesson;
 pub mod live;
+pub mod man;
 pub mod out;
 pub mod pipeline;
 pub mod replay;
 pub mod run;
+pub mod tcpdump;
 pub mod tui;
 
 use std::error::Error as StdError;
@@ -115,8 +117,13 @@ pub fn chain(e: &(dyn StdError + 'static)) -> String {
 
 /// Entry point used by `main`: returns the process exit code.
 pub fn main() -> i32 {
-    let cli = Cli::parse();
-    match run(cli) {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    let r = if tcpdump::is_tcpdump_style(&args) {
+        tcpdump::run(&args)
+    } else {
+        run(Cli::parse())
+    };
+    match r {
         Ok(()) => 0,
         Err(e) => {
             out::say(&e);
@@ -149,6 +156,8 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Interfaces => interfaces::run(),
         Command::Run(a) => run::run(a),
         Command::Tui(a) => tui::run(&a),
+        Command::Man => man::man(),
+        Command::Completions { shell } => man::completions(shell),
     }
 }
 

@@ -7,6 +7,7 @@ use std::io::{self, BufWriter, StdoutLock, Write};
 use super::Error;
 use super::config::ViewConfig;
 use super::out;
+use crate::capture_writer::CaptureWriter;
 use crate::decode::Packet;
 use crate::filter::Filter;
 use crate::pipeline::{self, End, Limits, Stats};
@@ -17,8 +18,8 @@ use crate::render::quiet::QuietRenderer;
 use crate::render::tcpdump::TcpdumpRenderer;
 use crate::render::time::{TimeFormatter, TimeStyle};
 use crate::render::verbose::VerboseRenderer;
-use crate::render::{Format, HexDump, Renderer};
-use crate::source::{FileSource, Source, SourceError};
+use crate::render::{Format, HexDump, PacketContext, Renderer};
+use crate::source::{FileSource, Frame, LinkType, Source, SourceError};
 use crate::track::{Limits as TrackLimits, Tracker};
 
 /// Which packets reach the view: a tcpdump expression, or a test of the command's own.
@@ -126,8 +127,86 @@ pub fn stdout_buffer() -> BufWriter<StdoutLock<'static>> {
     BufWriter::with_capacity(1 << 16, io::stdout().lock())
 }
 
-/// Builds the renderer for a view.
+/// Builds the renderer for a view; with `flush_each`, output is flushed after every packet.
 pub fn make_renderer(cfg: &ViewConfig) -> Box<dyn Renderer> {
+    let view = view_renderer(cfg);
+    if cfg.flush_each {
+        Box::new(Flushing(view))
+    } else {
+        view
+    }
+}
+
+/// Flushes the output after each packet (`-l`, a terminal): lines appear as packets arrive.
+struct Flushing(Box<dyn Renderer>);
+
+impl Renderer for Flushing {
+    fn packet(
+        &mut self,
+        out: &mut dyn Write,
+        p: &Packet<'_>,
+        ctx: &PacketContext,
+    ) -> io::Result<()> {
+        self.0.packet(out, p, ctx)?;
+        out.flush()
+    }
+
+    fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        self.0.finish(out)
+    }
+}
+
+/// Saves each packet to a pcap file (`-w`), and shows it too when given a view.
+pub struct Saving {
+    writer: CaptureWriter,
+    link: LinkType,
+    show: Option<Box<dyn Renderer>>,
+}
+
+impl Saving {
+    /// Saves to `writer`, a file of link type `link`.
+    pub fn new(writer: CaptureWriter, link: LinkType, show: Option<Box<dyn Renderer>>) -> Saving {
+        Saving { writer, link, show }
+    }
+}
+
+impl Renderer for Saving {
+    fn packet(
+        &mut self,
+        out: &mut dyn Write,
+        p: &Packet<'_>,
+        ctx: &PacketContext,
+    ) -> io::Result<()> {
+        if p.link_type != self.link {
+            // A pcap file has one link type (a pcapng with several interfaces may not).
+            return Err(io::Error::other(format!(
+                "packet of link type {} cannot go into a pcap file of link type {}",
+                p.link_type, self.link
+            )));
+        }
+        self.writer.write(&Frame {
+            ts: p.ts,
+            link: p.link_type,
+            orig_len: p.orig_len,
+            data: p.data,
+        })?;
+        match &mut self.show {
+            Some(v) => v.packet(out, p, ctx),
+            None => Ok(()),
+        }
+    }
+
+    fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        self.writer.flush()?;
+        match &mut self.show {
+            Some(v) => v.finish(out),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The per-packet view `cfg` names.
+fn view_renderer(cfg: &ViewConfig) -> Box<dyn Renderer> {
     let time = TimeFormatter::new(cfg.time, cfg.nano);
     if cfg.quiet {
         return Box::new(QuietRenderer::new());
@@ -138,19 +217,23 @@ pub fn make_renderer(cfg: &ViewConfig) -> Box<dyn Renderer> {
             let t = (cfg.time != TimeStyle::Clock).then_some(time);
             Box::new(LearnerRenderer::new(cfg.color, cfg.absolute, t))
         }
-        Format::Tcpdump => Box::new(TcpdumpRenderer::new(time, cfg.absolute)),
+        Format::Tcpdump => {
+            let mut r = TcpdumpRenderer::new(time, cfg.absolute);
+            r.options = cfg.line;
+            Box::new(r)
+        }
         Format::Verbose => Box::new(VerboseRenderer::new(cfg.nano)),
         Format::Json => Box::new(JsonRenderer::new()),
     };
+    let from_network = cfg.format == Format::Tcpdump && !cfg.whole_frame;
+    if cfg.text {
+        return Box::new(HexRenderer::text(view, !from_network));
+    }
     match cfg.hex {
         HexDump::None => view,
         // A dump would break one-object-per-line JSON.
         _ if cfg.format == Format::Json => view,
-        h => Box::new(HexRenderer::new(
-            view,
-            h == HexDump::HexAscii,
-            cfg.format == Format::Tcpdump,
-        )),
+        h => Box::new(HexRenderer::new(view, h == HexDump::HexAscii, from_network)),
     }
 }
 

@@ -19,6 +19,8 @@ pub struct HexRenderer {
     ascii: bool,
     /// Dump from the network header (tcpdump's `-x`) rather than the whole frame.
     from_network: bool,
+    /// Only the printable characters, as tcpdump's `-A` (no offsets, no hex).
+    text: bool,
 }
 
 impl HexRenderer {
@@ -27,6 +29,15 @@ impl HexRenderer {
             inner,
             ascii,
             from_network,
+            text: false,
+        }
+    }
+
+    /// tcpdump's `-A` (`-AA` with `whole_frame`): each packet as text after its line.
+    pub fn text(inner: Box<dyn Renderer>, whole_frame: bool) -> Self {
+        HexRenderer {
+            text: true,
+            ..HexRenderer::new(inner, false, !whole_frame)
         }
     }
 }
@@ -45,6 +56,9 @@ impl Renderer for HexRenderer {
         } else {
             p.data
         };
+        if self.text {
+            return text(out, bytes);
+        }
         dump(out, bytes, self.ascii)
     }
 
@@ -88,6 +102,30 @@ pub fn dump(out: &mut dyn Write, bytes: &[u8], ascii: bool) -> io::Result<()> {
         out.write_all(&line[..n + 1])?;
     }
     Ok(())
+}
+
+/// Writes `bytes` as tcpdump's `-A` does (print-ascii.c `ascii_print`): printable characters,
+/// tab, space and newline as they are, others as `.`; a carriage return vanishes before a
+/// newline or at the end. Nothing at all for an empty packet.
+pub fn text(out: &mut dyn Write, bytes: &[u8]) -> io::Result<()> {
+    if bytes.is_empty() {
+        return Ok(());
+    }
+    let mut s = Vec::with_capacity(bytes.len() + 1);
+    for (i, &b) in bytes.iter().enumerate() {
+        let left = bytes.len() - i - 1;
+        if b == b'\r' {
+            if left > 1 && bytes[i + 1] != b'\n' {
+                s.push(b'.');
+            }
+        } else if b.is_ascii_graphic() || matches!(b, b'\t' | b' ' | b'\n') {
+            s.push(b);
+        } else {
+            s.push(b'.');
+        }
+    }
+    s.push(b'\n');
+    out.write_all(&s)
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";

@@ -1,6 +1,7 @@
 //! Views of packets: each renderer writes one view of each packet to a `&mut dyn Write`.
 
 pub mod calls;
+pub mod conv_json;
 pub mod export;
 pub mod flows;
 pub mod fmt;

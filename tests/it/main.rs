@@ -25,6 +25,7 @@ mod run_trace;
 mod stdin_stream;
 mod support;
 mod sys_privileges;
+mod tcpdump_cli;
 mod timeline_lessons;
 mod track_views;
 mod tui_tmux;

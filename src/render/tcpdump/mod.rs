@@ -10,6 +10,7 @@
 
 mod arp;
 mod ext;
+pub mod extras;
 mod icmp;
 pub mod tcp;
 pub mod tunnel;
@@ -116,6 +117,10 @@ pub struct TcpdumpRenderer {
     stamp_sec: Option<i64>,
     /// How many tunnels deep the packet being printed is.
     depth: u8,
+    /// `-#`, `-e`, `-q`.
+    pub options: extras::LineOptions,
+    /// Packets printed so far (for `-#`).
+    printed: u64,
 }
 
 impl TcpdumpRenderer {
@@ -129,6 +134,8 @@ impl TcpdumpRenderer {
             stamp: Vec::with_capacity(32),
             stamp_sec: None,
             depth: 0,
+            options: extras::LineOptions::default(),
+            printed: 0,
         }
     }
 }
@@ -142,8 +149,20 @@ impl Renderer for TcpdumpRenderer {
     ) -> io::Result<()> {
         let mut line = std::mem::take(&mut self.line);
         line.clear();
+        self.printed += 1;
+        if self.options.number {
+            extras::number(&mut line, self.printed);
+        }
         self.timestamp(&mut line, p.ts)?;
+        let linked = self.options.link_header && extras::link_header(&mut line, p);
+        let body_at = line.len();
         self.body(&mut line, p)?;
+        if linked {
+            extras::strip_protocol(&mut line, body_at);
+        }
+        if self.options.quick {
+            extras::quick(&mut line, body_at, p);
+        }
         line.push(b'\n');
         let r = out.write_all(&line);
         self.line = line;
