@@ -59,6 +59,10 @@ pub struct RunArgs {
     #[arg(long)]
     pub no_capture: bool,
 
+    /// Calls and packets in the interactive explorer (see `tui`) instead of lines.
+    #[arg(long, conflicts_with = "json")]
+    pub tui: bool,
+
     /// When to use colour (also honours NO_COLOR).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -196,6 +200,10 @@ pub struct LiveArgs {
     #[arg(long)]
     pub ascii: bool,
 
+    /// Packets in the interactive explorer (see `tui`) as they come, instead of lines.
+    #[arg(long, conflicts_with_all = ["write", "ladder", "flows"])]
+    pub tui: bool,
+
     #[command(flatten)]
     pub view: ViewArgs,
 }
@@ -224,6 +232,10 @@ pub struct ReplayArgs {
     /// With --ladder: plain ASCII instead of box-drawing characters.
     #[arg(long)]
     pub ascii: bool,
+
+    /// Packets in the interactive explorer (see `tui`) as they come, instead of lines.
+    #[arg(long, conflicts_with_all = ["write", "ladder", "flows"])]
+    pub tui: bool,
 }
 
 /// How packets are shown; shared by `replay` and `live`.
@@ -489,6 +501,10 @@ pub struct LessonArgs {
     /// Play the bundled recording even when a live capture is possible.
     #[arg(long, conflicts_with = "record")]
     pub recorded: bool,
+
+    /// Explore the lesson's recording in the interactive explorer (see `tui`).
+    #[arg(long, conflicts_with = "record")]
+    pub tui: bool,
 
     /// The port the lesson's server uses (live only). Default: a free one; with --record, the
     /// demo's usual port (7007 for tcp-echo ...) when it is free.

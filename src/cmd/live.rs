@@ -243,6 +243,15 @@ pub fn run(a: LiveArgs) -> Result<(), Error> {
         ));
     }
 
+    if a.tui {
+        return super::tui::live(
+            &mut source,
+            pipeline.filter(),
+            &a.interface,
+            cfg.color,
+            stop,
+        );
+    }
     let stdout = io::stdout();
     let outputs = CaptureOutputs {
         save,

@@ -230,6 +230,8 @@ pub fn run(a: RunArgs) -> Result<(), Error> {
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut view = View::new(a.json, color);
+    let ui = super::tui::start_for_run(a.tui, color)?;
+    view.tui = ui.as_ref().map(|u| u.0.clone());
     let status = merge(
         &rx,
         &mut view,
@@ -239,6 +241,8 @@ pub fn run(a: RunArgs) -> Result<(), Error> {
         stop,
     );
     let _ = out.flush();
+    drop(view);
+    super::tui::wait_for_run(ui, &status)?;
     let _ = tracer.join();
     if let Some(t) = capture_thread {
         let _ = t.join();
@@ -408,6 +412,8 @@ struct View {
     flows: HashMap<(SocketAddr, SocketAddr), u32>,
     number: u64,
     buf: Vec<u8>,
+    /// `--tui`: the explorer takes the program's calls and packets instead of `out`.
+    tui: Option<crate::tui::live::Feed>,
 }
 
 impl View {
@@ -430,6 +436,7 @@ impl View {
             flows: HashMap::new(),
             number: 0,
             buf: Vec::with_capacity(512),
+            tui: None,
         }
     }
 
@@ -438,6 +445,16 @@ impl View {
     }
 
     fn item(&mut self, out: &mut dyn Write, item: Item) -> io::Result<()> {
+        if let Some(feed) = &self.tui {
+            match item {
+                Item::Call(ev) => feed.send(crate::tui::index::Event::Call(ev)),
+                Item::Packet(f, _) if self.ours(&decode(&f.as_frame())) => {
+                    feed.send(crate::tui::index::Event::Packet(f))
+                }
+                Item::Packet(..) => true,
+            };
+            return Ok(());
+        }
         match item {
             Item::Call(ev) => self.call(out, ev),
             Item::Packet(f, _) => {
