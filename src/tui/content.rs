@@ -91,7 +91,7 @@ fn call_row(i: usize, ev: &CallEvent, base: Option<Timestamp>) -> Row {
         d.unsigned_abs() / 1_000_000_000,
         d.unsigned_abs() % 1_000_000_000 / 1000
     );
-    let text = format!("{time:>10}  » {}", call_text(ev));
+    let text = format!("{time:>9}  » {}", call_text(ev));
     Row {
         number: i as u64 + 1,
         spans: vec![(

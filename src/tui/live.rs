@@ -88,7 +88,7 @@ impl Feed {
 }
 
 /// The explorer's end: takes events for up to [`PUMP`] per frame.
-struct Taker {
+pub struct Taker {
     rx: Receiver<Event>,
     shared: Arc<Shared>,
     kernel: bool,
@@ -133,17 +133,11 @@ impl Input for Taker {
 /// kernel counts will come (a live capture). Returns the producer's end and the thread, which
 /// ends with the terminal restored when the user quits (`q`, Ctrl-C, SIGTERM).
 pub fn start(name: &str, color: bool, kernel: bool) -> io::Result<Explorer> {
-    let (tx, rx) = std::sync::mpsc::sync_channel(CHANNEL);
-    let shared = Arc::new(Shared::default());
-    let mut taker = Taker {
-        rx,
-        shared: Arc::clone(&shared),
-        kernel,
-    };
+    let (feed, mut taker) = channel(kernel);
     let mut app = App::new(Index::in_memory(), name, color, false);
     app.tail = true;
     app.live = Some(LiveStatus::default());
-    let done = Arc::clone(&shared);
+    let done = Arc::clone(&feed.shared);
     let ui = std::thread::Builder::new()
         .name("explorer".into())
         .spawn(move || {
@@ -151,5 +145,17 @@ pub fn start(name: &str, color: bool, kernel: bool) -> io::Result<Explorer> {
             done.closed.store(true, Ordering::Relaxed);
             r
         })?;
-    Ok((Feed { tx, shared }, ui))
+    Ok((feed, ui))
+}
+
+/// The two ends, without a terminal (tests).
+pub fn channel(kernel: bool) -> (Feed, Taker) {
+    let (tx, rx) = std::sync::mpsc::sync_channel(CHANNEL);
+    let shared = Arc::new(Shared::default());
+    let taker = Taker {
+        rx,
+        shared: Arc::clone(&shared),
+        kernel,
+    };
+    (Feed { tx, shared }, taker)
 }
