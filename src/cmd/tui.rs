@@ -98,12 +98,12 @@ pub fn live(
     filter: &Filter,
     name: &str,
     color: bool,
-    stop: &AtomicBool,
+    stop: &'static AtomicBool,
 ) -> Result<(), Error> {
     if !std::io::stdout().is_terminal() {
         return Err(Error::usage("--tui needs a terminal on standard output"));
     }
-    let (feed, ui) = crate::tui::live::start(name, color, true)
+    let (feed, ui) = crate::tui::live::start(name, color, true, Some(stop))
         .map_err(|e| Error::failed("cannot start the explorer", e))?;
     let (captured, end) = capture_into(source, filter, &feed, stop);
     let kernel = source.kernel_stats().unwrap_or_default();
@@ -174,7 +174,7 @@ pub fn start_for_run(tui: bool, color: bool) -> Result<Option<Explorer>, Error> 
     if !std::io::stdout().is_terminal() {
         return Err(Error::usage("--tui needs a terminal on standard output"));
     }
-    crate::tui::live::start("run", color, false)
+    crate::tui::live::start("run", color, false, None)
         .map(Some)
         .map_err(|e| Error::failed("cannot start the explorer", e))
 }

@@ -130,9 +130,15 @@ impl Input for Taker {
 }
 
 /// Starts the explorer on its own thread over an empty in-memory index; `kernel` says whether
-/// kernel counts will come (a live capture). Returns the producer's end and the thread, which
-/// ends with the terminal restored when the user quits (`q`, Ctrl-C, SIGTERM).
-pub fn start(name: &str, color: bool, kernel: bool) -> io::Result<Explorer> {
+/// kernel counts will come (a live capture), `stop` is set when the explorer ends (it stops a
+/// capture waiting for packets). Returns the producer's end and the thread, which ends with
+/// the terminal restored when the user quits (`q`, Ctrl-C, SIGTERM).
+pub fn start(
+    name: &str,
+    color: bool,
+    kernel: bool,
+    stop: Option<&'static AtomicBool>,
+) -> io::Result<Explorer> {
     let (feed, mut taker) = channel(kernel);
     let mut app = App::new(Index::in_memory(), name, color, false);
     app.tail = true;
@@ -143,6 +149,9 @@ pub fn start(name: &str, color: bool, kernel: bool) -> io::Result<Explorer> {
         .spawn(move || {
             let r = term::run(app, &mut taker);
             done.closed.store(true, Ordering::Relaxed);
+            if let Some(s) = stop {
+                s.store(true, Ordering::SeqCst);
+            }
             r
         })?;
     Ok((feed, ui))
