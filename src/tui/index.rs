@@ -24,6 +24,70 @@ const PCAP_RECORD_HEADER: u64 = 16;
 /// How many frames the reading thread sends at a time.
 const BATCH: usize = 4096;
 
+/// A growing list kept in fixed chunks: growing never copies what is there, so a million
+/// records never need twice their memory for a moment, as a doubling `Vec` does.
+pub struct Chunked<T> {
+    chunks: Vec<Vec<T>>,
+    len: usize,
+}
+
+/// Records per chunk.
+const CHUNK: usize = 1 << 16;
+
+impl<T: Copy> Chunked<T> {
+    pub fn new() -> Self {
+        Chunked {
+            chunks: Vec::new(),
+            len: 0,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn get(&self, i: usize) -> Option<&T> {
+        self.chunks.get(i / CHUNK)?.get(i % CHUNK)
+    }
+
+    pub fn push(&mut self, v: T) {
+        if self.chunks.last().is_none_or(|c| c.len() == CHUNK) {
+            self.chunks.push(Vec::with_capacity(CHUNK));
+        }
+        if let Some(c) = self.chunks.last_mut() {
+            c.push(v);
+            self.len += 1;
+        }
+    }
+
+    pub fn extend(&mut self, vs: impl IntoIterator<Item = T>) {
+        for v in vs {
+            self.push(v);
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &T> {
+        self.chunks.iter().flatten()
+    }
+}
+
+impl<T: Copy> Default for Chunked<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Copy> std::ops::Index<usize> for Chunked<T> {
+    type Output = T;
+    fn index(&self, i: usize) -> &T {
+        &self.chunks[i / CHUNK][i % CHUNK]
+    }
+}
+
 /// What the explorer keeps per packet besides its offset.
 #[derive(Clone, Copy, Debug)]
 pub struct Meta {
@@ -65,8 +129,8 @@ pub struct Batch {
 /// Offsets and metadata of every packet, in capture order.
 pub struct Index {
     store: Store,
-    pub offsets: Vec<u64>,
-    pub meta: Vec<Meta>,
+    pub offsets: Chunked<u64>,
+    pub meta: Chunked<Meta>,
     /// The tracker used by [`Index::append`] (frames added one at a time, live).
     tracker: Tracker,
     /// Socket calls (`run`), in the order they were appended.
@@ -83,8 +147,8 @@ impl Index {
     pub fn in_memory() -> Index {
         Index {
             store: Store::Memory(Vec::new()),
-            offsets: Vec::new(),
-            meta: Vec::new(),
+            offsets: Chunked::new(),
+            meta: Chunked::new(),
             tracker: Tracker::new(),
             calls: Vec::new(),
             ends: HashMap::new(),
@@ -170,12 +234,12 @@ impl Index {
                 arena.extend_from_slice(&b.bytes);
                 self.offsets.extend(b.offsets.iter().map(|o| o + base));
             }
-            Store::File(_) => self.offsets.extend_from_slice(&b.offsets),
+            Store::File(_) => self.offsets.extend(b.offsets.iter().copied()),
         }
         if !b.meta.is_empty() {
             self.first_packet.get_or_insert(self.meta.len());
         }
-        self.meta.extend_from_slice(&b.meta);
+        self.meta.extend(b.meta.iter().copied());
     }
 
     /// The captured bytes of packet `i` (0-based), read back from the store.
@@ -250,8 +314,8 @@ pub fn open(path: &str) -> Result<(Index, Receiver<Batch>), SourceError> {
     Ok((
         Index {
             store,
-            offsets: Vec::new(),
-            meta: Vec::new(),
+            offsets: Chunked::new(),
+            meta: Chunked::new(),
             tracker: Tracker::new(),
             calls: Vec::new(),
             ends: HashMap::new(),

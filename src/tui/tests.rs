@@ -349,3 +349,13 @@ fn full_channel_sheds_and_counts() {
     );
     assert!(s.contains("capture ended"), "{s}");
 }
+
+/// What the index keeps per packet (besides the tracker's state while indexing): an offset
+/// and a [`super::index::Meta`]; printed for the memory figure.
+#[test]
+fn per_packet_record_size() {
+    let meta = std::mem::size_of::<super::index::Meta>();
+    let track = std::mem::size_of::<crate::track::TrackInfo>();
+    println!("per packet: 8-byte offset + {meta}-byte record ({track} of it the tracker's view)");
+    assert!(meta < 160, "{meta}");
+}
