@@ -228,9 +228,13 @@ pub fn run(a: RunArgs) -> Result<(), Error> {
     }
     let color = use_color(a.color, io::stdout().is_terminal()) && a.color != ColorChoice::Never;
     let stdout = io::stdout();
-    let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    let mut view = View::new(a.json, color);
     let ui = super::tui::start_for_run(a.tui, color)?;
+    // With --tui the explorer writes to the terminal: standard output stays unlocked.
+    let mut out: Box<dyn Write> = match ui {
+        Some(_) => Box::new(io::sink()),
+        None => Box::new(io::BufWriter::with_capacity(1 << 16, stdout.lock())),
+    };
+    let mut view = View::new(a.json, color);
     view.tui = ui.as_ref().map(|u| u.0.clone());
     let status = merge(
         &rx,

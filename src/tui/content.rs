@@ -381,6 +381,10 @@ pub fn follow(index: &Index, i: usize) -> Vec<String> {
 
 fn not_in_conversation(index: &Index, i: usize) -> String {
     match index.meta.get(i) {
+        Some(_) if index.call(i).is_some() => format!(
+            "row {} is a socket call whose socket has no conversation among the packets seen",
+            i + 1
+        ),
         Some(_) => format!("frame {} is not part of a TCP or UDP conversation", i + 1),
         None => "no packet selected".to_string(),
     }
