@@ -83,6 +83,10 @@ pub struct RunArgs {
     #[arg(short = 'w', long = "write", value_name = "FILE")]
     pub write: Option<std::path::PathBuf>,
 
+    /// Calls and packets in the interactive explorer (see `tui`) instead of lines.
+    #[arg(long, conflicts_with = "json")]
+    pub tui: bool,
+
     /// When to use colour (also honours NO_COLOR).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -258,6 +262,10 @@ pub struct LiveArgs {
     #[arg(long)]
     pub ascii: bool,
 
+    /// Packets in the interactive explorer (see `tui`) as they come, instead of lines.
+    #[arg(long, conflicts_with_all = ["write", "ladder", "flows"])]
+    pub tui: bool,
+
     #[command(flatten)]
     pub view: ViewArgs,
 }
@@ -296,6 +304,10 @@ pub struct ReplayArgs {
     /// Show packets while writing with -w.
     #[arg(long, requires = "write")]
     pub print: bool,
+
+    /// Packets in the interactive explorer (see `tui`) as they come, instead of lines.
+    #[arg(long, conflicts_with_all = ["write", "ladder", "flows"])]
+    pub tui: bool,
 }
 
 /// How packets are shown; shared by `replay` and `live`.
@@ -566,6 +578,10 @@ pub struct LessonArgs {
     /// Play the bundled recording even when a live capture is possible.
     #[arg(long, conflicts_with = "record")]
     pub recorded: bool,
+
+    /// Explore the lesson's recording in the interactive explorer (see `tui`).
+    #[arg(long, conflicts_with = "record")]
+    pub tui: bool,
 
     /// The port the lesson's server uses (live only). Default: a free one; with --record, the
     /// demo's usual port (7007 for tcp-echo ...) when it is free.

@@ -56,6 +56,10 @@ pub fn run(a: &LessonArgs) -> Result<(), Error> {
     }
     let color = stdout_color(a.color);
     let file = recording_name(lesson);
+    if a.tui {
+        let path = captures_dir().join(&file);
+        return super::tui::lesson(&path.to_string_lossy(), &file, a.color);
+    }
     if a.recorded {
         return recorded(
             lesson,

@@ -252,6 +252,15 @@ pub fn run_with(a: LiveArgs, cfg: ViewConfig) -> Result<(), Error> {
         ));
     }
 
+    if a.tui {
+        return super::tui::live(
+            &mut source,
+            pipeline.filter(),
+            &a.interface,
+            cfg.color,
+            stop,
+        );
+    }
     let stdout = io::stdout();
     let outputs = CaptureOutputs {
         save,

@@ -254,7 +254,12 @@ pub fn run(a: RunArgs) -> Result<(), Error> {
     }
     let color = use_color(a.color, io::stdout().is_terminal()) && a.color != ColorChoice::Never;
     let stdout = io::stdout();
-    let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let ui = super::tui::start_for_run(a.tui, color)?;
+    // With --tui the explorer writes to the terminal: standard output stays unlocked.
+    let mut out: Box<dyn Write> = match ui {
+        Some(_) => Box::new(io::sink()),
+        None => Box::new(io::BufWriter::with_capacity(1 << 16, stdout.lock())),
+    };
     let mut view = View::new(a.json, color);
     if a.ladder {
         view.ladder = Some(run_ladder(color, view.owners.clone()));
@@ -269,6 +274,7 @@ pub fn run(a: RunArgs) -> Result<(), Error> {
             })?,
         );
     }
+    view.tui = ui.as_ref().map(|u| u.0.clone());
     let status = merge(
         &rx,
         &mut view,
@@ -284,6 +290,8 @@ pub fn run(a: RunArgs) -> Result<(), Error> {
     if let Some(Err(e)) = view.saved.take().map(|mut s| s.file.flush()) {
         out::warn(format!("the saved file is incomplete: {e}"));
     }
+    drop(view);
+    super::tui::wait_for_run(ui, &status)?;
     let _ = tracer.join();
     if let Some(t) = capture_thread {
         let _ = t.join();
@@ -466,6 +474,8 @@ struct View {
     ladder: Option<LadderRenderer>,
     /// Which traced process holds which address, for the ladder's lanes.
     owners: Rc<RefCell<Owners>>,
+    /// `--tui`: the explorer takes the program's calls and packets instead of `out`.
+    tui: Option<crate::tui::live::Feed>,
 }
 
 /// The traced programs and the local addresses their calls showed.
@@ -568,6 +578,7 @@ impl View {
             saved: None,
             ladder: None,
             owners: Rc::default(),
+            tui: None,
         }
     }
 
@@ -576,6 +587,16 @@ impl View {
     }
 
     fn item(&mut self, out: &mut dyn Write, item: Item) -> io::Result<()> {
+        if let Some(feed) = &self.tui {
+            match item {
+                Item::Call(ev) => feed.send(crate::tui::index::Event::Call(ev)),
+                Item::Packet(f, _) if self.ours(&decode(&f.as_frame())) => {
+                    feed.send(crate::tui::index::Event::Packet(f))
+                }
+                Item::Packet(..) => true,
+            };
+            return Ok(());
+        }
         match item {
             Item::Call(ev) => self.call(out, ev),
             Item::Packet(f, _) => {

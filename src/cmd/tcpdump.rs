@@ -377,6 +377,7 @@ pub fn run(args: &[OsString]) -> Result<(), Error> {
         flows: false,
         ascii: false,
         view: a.view(),
+        tui: false,
     };
     super::live::run_with(live, cfg)
 }

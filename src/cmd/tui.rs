@@ -1,34 +1,53 @@
 //! The glue of `sockscope tui FILE`: resolves the colour choice, opens the index, runs the
-//! terminal loop (or, hidden `--bench`, measures the time to the first screen).
+//! terminal loop (or, hidden `--bench`, measures the time to the first screen); and of
+//! `live --tui` (the capture loop feeding the explorer's thread).
 
 use std::io::IsTerminal;
-use std::time::Instant;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use super::Error;
 use super::config::use_color;
-use crate::cli::TuiArgs;
-use crate::tui::index;
+use super::live::CaptureSummary;
+use super::{Error, out};
+use crate::cli::{ColorChoice, TuiArgs};
+use crate::decode::decode;
+use crate::filter::Filter;
+use crate::source::SourceError;
+use crate::source::live::CaptureSource;
+use crate::tui::index::{self, Event};
+use crate::tui::live::{Explorer, Feed};
 use crate::tui::model::App;
 use crate::tui::term;
 use crate::tui::view::{self, Areas};
 
 pub fn run(a: &TuiArgs) -> Result<(), Error> {
+    explore(&a.file, &a.file, a.color, a.bench)
+}
+
+/// `sockscope lesson NAME --tui`: the lesson's recording in the explorer (it has no calls; a
+/// live lesson is not shown in the explorer yet).
+pub fn lesson(path: &str, title: &str, color: ColorChoice) -> Result<(), Error> {
+    crate::sys::privileges::drop_after_lesson_capture().map_err(Error::runtime)?; // no capture
+    explore(path, &format!("lesson recording {title}"), color, false)
+}
+
+fn explore(path: &str, title: &str, color: ColorChoice, bench_only: bool) -> Result<(), Error> {
     let start = Instant::now();
-    let (index, batches) = index::open(&a.file).map_err(Error::usage)?;
-    if a.bench {
-        return bench(App::new(index, &a.file, false, false), &batches, start);
+    let (index, batches) = index::open(path).map_err(Error::usage)?;
+    if bench_only {
+        return bench(App::new(index, title, false, false), &batches, start);
     }
     if !std::io::stdout().is_terminal() {
         return Err(Error::usage(
             "tui needs a terminal on standard output (use `replay` for a pipe or a file)",
         ));
     }
-    let color = use_color(a.color, true);
-    let app = App::new(index, &a.file, color, false);
-    term::run(app, &batches).map_err(|e| Error::failed("terminal", e))
+    let color = use_color(color, true);
+    let app = App::new(index, title, color, false);
+    term::run(app, &mut { batches }).map_err(|e| Error::failed("terminal", e))
 }
 
 /// Draws to an off-screen 160×48 terminal: the first screen as soon as the first frames are
@@ -59,7 +78,7 @@ fn bench(
     let indexed = start.elapsed();
     app.key(crate::tui::model::Key::End);
     draw(&mut app)?;
-    super::out::say(format_args!(
+    out::say(format_args!(
         "first screen after {:.1} ms ({} packets indexed then); whole file indexed ({} packets) after {:.1} ms; last packet drawn after {:.1} ms",
         first.as_secs_f64() * 1e3,
         app.index.len().min(4096),
@@ -68,4 +87,111 @@ fn bench(
         start.elapsed().as_secs_f64() * 1e3
     ));
     Ok(())
+}
+
+/// `sockscope live --tui`: the socket is open and privileges are dropped. The capture stays on
+/// this thread, as in `live`, and hands each matching frame to the explorer's thread without
+/// ever waiting for it; the kernel's counts go along every [`STATS_EVERY`]. Prints `live`'s
+/// counts (and the frames the explorer shed) once the terminal is restored.
+pub fn live(
+    source: &mut dyn CaptureSource,
+    filter: &Filter,
+    name: &str,
+    color: bool,
+    stop: &'static AtomicBool,
+) -> Result<(), Error> {
+    if !std::io::stdout().is_terminal() {
+        return Err(Error::usage("--tui needs a terminal on standard output"));
+    }
+    let (feed, ui) = crate::tui::live::start(name, color, true, Some(stop))
+        .map_err(|e| Error::failed("cannot start the explorer", e))?;
+    let (captured, end) = capture_into(source, filter, &feed, stop);
+    let kernel = source.kernel_stats().unwrap_or_default();
+    feed.kernel(kernel);
+    let shed = feed.shed();
+    drop(feed);
+    let shown = ui
+        .join()
+        .map_err(|_| Error::runtime("the explorer stopped"))?;
+    let summary = CaptureSummary { captured, kernel };
+    out::stderr(&summary.report());
+    out::stderr(&format!(
+        "{shed} packet{} shed by the explorer\n",
+        if shed == 1 { "" } else { "s" }
+    ));
+    shown.map_err(|e| Error::failed("terminal", e))?;
+    end.map_or(Ok(()), |e| Err(Error::failed("capture failed", e)))
+}
+
+/// How often the kernel's counts are read while packets come.
+const STATS_EVERY: Duration = Duration::from_millis(200);
+
+/// The capture loop of `live --tui`: until the source ends or the explorer does. Returns the
+/// frames that matched the filter (handed over or shed) and the capture's error, if any.
+pub fn capture_into(
+    source: &mut dyn CaptureSource,
+    filter: &Filter,
+    feed: &Feed,
+    stop: &AtomicBool,
+) -> (u64, Option<SourceError>) {
+    let mut captured = 0;
+    let mut last = Instant::now();
+    let end = loop {
+        if feed.closed() {
+            stop.store(true, Ordering::SeqCst);
+        }
+        let f = match source.next_frame() {
+            Ok(Some(f)) => f,
+            Ok(None) => break None,
+            Err(e) => break Some(e),
+        };
+        if filter.is_empty() || filter.matches(&decode(&f)) {
+            captured += 1;
+            if !feed.send(Event::Packet(f.to_owned_frame())) {
+                stop.store(true, Ordering::SeqCst);
+            }
+        }
+        if last.elapsed() >= STATS_EVERY {
+            last = Instant::now();
+            if let Ok(k) = source.kernel_stats() {
+                feed.kernel(k);
+            }
+        }
+    };
+    let why = match &end {
+        Some(e) => format!("capture failed: {e}"),
+        None => "capture ended".to_string(),
+    };
+    feed.end(why);
+    (captured, end)
+}
+
+/// `run --tui`: the explorer on its own thread, fed by `run`'s merger.
+pub fn start_for_run(tui: bool, color: bool) -> Result<Option<Explorer>, Error> {
+    if !tui {
+        return Ok(None);
+    }
+    if !std::io::stdout().is_terminal() {
+        return Err(Error::usage("--tui needs a terminal on standard output"));
+    }
+    crate::tui::live::start("run", color, false, None)
+        .map(Some)
+        .map_err(|e| Error::failed("cannot start the explorer", e))
+}
+
+/// `run --tui`, once the program ended: says so in the status line and waits until the user
+/// quits the explorer.
+pub fn wait_for_run<E: std::fmt::Display>(
+    ui: Option<Explorer>,
+    status: &Result<i32, E>,
+) -> Result<(), Error> {
+    let Some((feed, ui)) = ui else { return Ok(()) };
+    feed.end(match status {
+        Ok(code) => format!("the program exited with status {code}"),
+        Err(e) => format!("tracing failed: {e}"),
+    });
+    drop(feed);
+    ui.join()
+        .map_err(|_| Error::runtime("the explorer stopped"))?
+        .map_err(|e| Error::failed("terminal", e))
 }

@@ -119,6 +119,16 @@ pub struct Frame<'a> {
 }
 
 impl<'a> Frame<'a> {
+    /// A copy that owns its bytes (to hand to another thread).
+    pub fn to_owned_frame(&self) -> OwnedFrame {
+        OwnedFrame {
+            ts: self.ts,
+            link: self.link,
+            orig_len: self.orig_len,
+            data: self.data.to_vec(),
+        }
+    }
+
     /// A frame captured in full: `orig_len` is `data.len()` (packets built in memory).
     pub fn whole(ts: Timestamp, link: LinkType, data: &'a [u8]) -> Self {
         Frame {

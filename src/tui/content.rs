@@ -13,6 +13,7 @@ use crate::render::verbose::VerboseRenderer;
 use crate::render::{PacketContext, Renderer};
 use crate::source::Timestamp;
 use crate::track::Dir;
+use crate::track::calls::{CallEvent, Phase};
 
 /// Packets of one conversation drawn on the ladder or followed, at most (each is decoded).
 pub const MAX_CONVERSATION: usize = 5000;
@@ -24,6 +25,8 @@ pub struct Mark {
     pub bold: bool,
     pub dim: bool,
     pub analysis: bool,
+    /// A socket call's row (`run`).
+    pub call: bool,
 }
 
 /// One row of the packet list.
@@ -39,20 +42,28 @@ pub struct Row {
     pub analysis: bool,
 }
 
-/// Learner rows for the packets `which` (indexes into `index`, in capture order).
+/// Learner rows for the packets `which` (indexes into `index`, in capture order); a socket
+/// call gets a row of its own, marked `»`.
 pub fn rows(index: &Index, which: &[usize]) -> Vec<Row> {
     // Colour on: its codes say where the note and the analysis are. Times count from the
     // capture's first packet, as in `replay`, so the renderer sees that packet first.
     let mut r = LearnerRenderer::new(true, false, None);
     let mut sink = Vec::new();
-    if which.first().is_some_and(|&i| i != 0) {
-        index.with_packet(0, |p, m| {
-            let _ = r.packet(&mut sink, p, &context(0, m.track));
+    let first = index.first_packet;
+    if let Some(f) = first
+        && which.iter().find(|&&i| index.call(i).is_none()) != Some(&f)
+    {
+        index.with_packet(f, |p, m| {
+            let _ = r.packet(&mut sink, p, &context(f, m.track));
         });
     }
     which
         .iter()
         .map(|&i| {
+            if let Some(ev) = index.call(i) {
+                let base = first.and_then(|f| index.meta.get(f)).map(|m| m.ts);
+                return call_row(i, ev, base);
+            }
             index
                 .with_packet(i, |p, m| {
                     sink.clear();
@@ -66,6 +77,50 @@ pub fn rows(index: &Index, which: &[usize]) -> Vec<Row> {
                 .unwrap_or_default()
         })
         .collect()
+}
+
+/// A call's row: its time from the first packet (as the packets' rows count it; negative
+/// before it), then `» comm[pid] → call(args)` at its enter or `← call = result` at its return.
+fn call_row(i: usize, ev: &CallEvent, base: Option<Timestamp>) -> Row {
+    let ns = ev.ts_ns as i128;
+    let base = base.map_or(ns, |b| b.sec as i128 * 1_000_000_000 + b.nsec as i128);
+    let d = ns - base;
+    let sign = if d < 0 { "-" } else { " " };
+    let time = format!(
+        "{sign}{}.{:06}",
+        d.unsigned_abs() / 1_000_000_000,
+        d.unsigned_abs() % 1_000_000_000 / 1000
+    );
+    let text = format!("{time:>9}  » {}", call_text(ev));
+    Row {
+        number: i as u64 + 1,
+        spans: vec![(
+            text,
+            Mark {
+                call: true,
+                ..Mark::default()
+            },
+        )],
+        ..Row::default()
+    }
+}
+
+/// `comm[pid] → connect(3, 127.0.0.1:7007)` or `comm[pid] ← connect = 0`, as `run` prints them.
+pub fn call_text(ev: &CallEvent) -> String {
+    let who = format!("{}[{}]", ev.comm, ev.pid);
+    let mut t = match ev.phase {
+        Phase::Enter => format!("{who} → {}({})", ev.call, ev.args),
+        Phase::Return => match (ev.result, ev.errno) {
+            (_, Some(e)) => format!("{who} ← {} = -1 {e}", ev.call),
+            (Some(r), None) => format!("{who} ← {} = {r}", ev.call),
+            _ => format!("{who} ← {} = ?", ev.call),
+        },
+    };
+    if let Some(p) = &ev.preview {
+        t.push(' ');
+        t.push_str(p);
+    }
+    t
 }
 
 fn context(i: usize, track: Option<crate::track::TrackInfo>) -> PacketContext {
@@ -124,10 +179,10 @@ pub struct TreeLine {
 /// is written in UTC instead of the local time zone.
 pub fn tree(index: &Index, i: usize, utc: bool) -> (Vec<TreeLine>, Vec<u8>) {
     let mut v = VerboseRenderer::new(false);
-    if i != 0 {
+    if let Some(f) = index.first_packet.filter(|&f| f != i) {
         // The tree counts time from the capture's first packet, so the view sees it first.
         let mut sink = Vec::new();
-        index.with_packet(0, |p, m| v.packet(&mut sink, p, &context(0, m.track)));
+        index.with_packet(f, |p, m| v.packet(&mut sink, p, &context(f, m.track)));
     }
     index
         .with_packet(i, |p, m| {
@@ -203,12 +258,16 @@ pub fn utc_time(ts: Timestamp) -> String {
 
 /// The packets of packet `i`'s conversation, in capture order, and where `i` is among them.
 fn conversation(index: &Index, i: usize) -> Option<(Vec<usize>, usize)> {
-    let flow = index.meta.get(i)?.track?.flow;
+    let flow = index.flow_of(i)?;
+    let calls = !index.calls.is_empty();
     let members: Vec<usize> = index
         .meta
         .iter()
         .enumerate()
-        .filter(|(_, m)| m.track.is_some_and(|t| t.flow == flow))
+        .filter(|&(j, m)| match m.track {
+            Some(t) => t.flow == flow,
+            None => calls && index.flow_of(j) == Some(flow),
+        })
         .map(|(j, _)| j)
         .take(MAX_CONVERSATION)
         .collect();
@@ -221,7 +280,7 @@ pub fn ladder(index: &Index, i: usize, width: usize) -> (Vec<String>, Range<usiz
     let Some((members, _)) = conversation(index, i) else {
         return (vec![not_in_conversation(index, i)], 0..0);
     };
-    let flow = index.meta[i].track.map_or(0, |t| t.flow);
+    let flow = index.flow_of(i).unwrap_or(0);
     let mut r = LadderRenderer::new(LadderOptions {
         width,
         ascii: false,
@@ -231,20 +290,35 @@ pub fn ladder(index: &Index, i: usize, width: usize) -> (Vec<String>, Range<usiz
         flow: Some(0),
         layout: Layout::Incremental,
     });
-    let mut buf = Vec::new();
+    let mut text = String::new();
+    let base = members
+        .iter()
+        .find(|&&j| index.call(j).is_none())
+        .map(|&j| index.meta[j].ts);
     for &j in &members {
-        index.with_packet(j, |p, m| r.packet(&mut buf, p, &context(j, m.track)));
+        let mut buf = Vec::new();
+        match index.call(j) {
+            Some(ev) => buf = ladder_call(index, ev, base, &text).into_bytes(),
+            None => {
+                index.with_packet(j, |p, m| r.packet(&mut buf, p, &context(j, m.track)));
+            }
+        }
+        text.push_str(&String::from_utf8_lossy(&buf));
     }
     // An incremental ladder holds a connection's opening SYN until the next packet shows
     // whether anyone answers; finishing writes what is still held.
+    let mut buf = Vec::new();
     let _ = r.finish(&mut buf);
-    let text = String::from_utf8_lossy(&buf);
-    // One arrow a packet, in order, each starting with its time: packet `i`'s rows run from its
-    // arrow to the next one.
+    text.push_str(&String::from_utf8_lossy(&buf));
+    // One row a packet or call, in order, each starting with its time (a call may come before
+    // the first packet: a negative time): packet `i`'s rows run from its own to the next one.
     let arrows: Vec<usize> = text
         .lines()
         .enumerate()
-        .filter(|(_, l)| l.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+        .filter(|(_, l)| {
+            l.trim_start()
+                .starts_with(|c: char| c.is_ascii_digit() || c == '-')
+        })
         .map(|(n, _)| n)
         .collect();
     let k = members.iter().position(|&j| j == i).unwrap_or(0);
@@ -253,12 +327,46 @@ pub fn ladder(index: &Index, i: usize, width: usize) -> (Vec<String>, Range<usiz
         None => 0..0,
     };
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
-    if let Some(h) = lines.first_mut()
+    if let Some(h) = lines.iter_mut().find(|l| l.starts_with("#0 "))
         && let Some(rest) = h.strip_prefix("#0 ")
     {
         *h = format!("#{flow} {rest}");
     }
     (lines, mine)
+}
+
+/// A call's line on the ladder: its time in milliseconds from the conversation's first packet
+/// (as the arrows'), then `» call` on the caller's side: by the client's lane on the left, past
+/// the server's on the right (found in the lines drawn so far).
+fn ladder_call(index: &Index, ev: &CallEvent, base: Option<Timestamp>, drawn: &str) -> String {
+    let base = base.map_or(ev.ts_ns as i128, |b| {
+        b.sec as i128 * 1_000_000_000 + b.nsec as i128
+    });
+    let us = (ev.ts_ns as i128 - base) / 1000;
+    let sign = if us < 0 { "-" } else { "" };
+    let time = format!(
+        "{sign}{}.{:03}",
+        us.unsigned_abs() / 1000,
+        us.unsigned_abs() % 1000
+    );
+    let client = index.call_flow(ev).is_none_or(|f| f.1);
+    let right_lane = drawn
+        .lines()
+        .filter_map(|l| {
+            l.chars()
+                .collect::<Vec<_>>()
+                .iter()
+                .rposition(|&c| c == '│')
+        })
+        .max()
+        .unwrap_or(0);
+    let at = if client { 13 } else { right_lane + 3 };
+    let head = format!("{time:>11}");
+    format!(
+        "{head}{}» {}\n",
+        " ".repeat(at.saturating_sub(head.chars().count())),
+        call_text(ev)
+    )
 }
 
 /// The followed stream of packet `i`'s conversation.
@@ -280,6 +388,10 @@ pub fn follow(index: &Index, i: usize) -> Vec<String> {
 
 fn not_in_conversation(index: &Index, i: usize) -> String {
     match index.meta.get(i) {
+        Some(_) if index.call(i).is_some() => format!(
+            "row {} is a socket call whose socket has no conversation among the packets seen",
+            i + 1
+        ),
         Some(_) => format!("frame {} is not part of a TCP or UDP conversation", i + 1),
         None => "no packet selected".to_string(),
     }

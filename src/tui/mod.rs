@@ -11,6 +11,7 @@
 pub mod content;
 pub mod fields;
 pub mod index;
+pub mod live;
 pub mod model;
 pub mod term;
 pub mod view;

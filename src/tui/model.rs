@@ -5,9 +5,10 @@
 use std::collections::HashSet;
 
 use super::content::{self, TreeLine};
-use super::index::{Batch, Index};
+use super::index::{Batch, Event, Index};
 use crate::filter::Filter;
 use crate::source::Frame;
+use crate::source::live::KernelStats;
 
 /// The panes, in Tab order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,6 +43,15 @@ pub enum Key {
     BackTab,
     Esc,
     Backspace,
+}
+
+/// A running input's counts, for the status line.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LiveStatus {
+    /// The capture's kernel counts, when the input is a live capture.
+    pub kernel: Option<KernelStats>,
+    /// Packets the explorer shed because it was behind (never the capture's).
+    pub shed: u64,
 }
 
 /// The selected packet's panes, made once per selection.
@@ -88,7 +98,12 @@ pub struct App {
     pub paused: Option<usize>,
     /// Reading ended (`Some`), with an error message when it ended badly.
     pub done: Option<Option<String>>,
+    /// A running input (`live`, `run`): its counts.
+    pub live: Option<LiveStatus>,
     pub quit: bool,
+    /// A filter being applied: the next item to test, and the packet to select once the
+    /// filtered list reaches it. The list fills in steps between frames ([`App::work`]).
+    pub filtering: Option<(usize, Option<usize>)>,
     /// Rows the list showed last time, for PgUp/PgDn and clicks.
     pub list_height: usize,
     details: Option<Details>,
@@ -117,8 +132,10 @@ impl App {
             tail: false,
             paused: None,
             done: None,
+            live: None,
             quit: false,
             list_height: 10,
+            filtering: None,
             details: None,
         }
     }
@@ -155,6 +172,16 @@ impl App {
         self.appended(before);
     }
 
+    /// Appends a frame or a call (`live`, `run`).
+    pub fn push(&mut self, e: Event) {
+        let before = self.index.len();
+        match e {
+            Event::Packet(f) => self.index.append(&f.as_frame()),
+            Event::Call(c) => self.index.append_call(c),
+        }
+        self.appended(before);
+    }
+
     /// Appends a batch read from a file.
     pub fn append_batch(&mut self, b: Batch) {
         let before = self.index.len();
@@ -166,49 +193,84 @@ impl App {
     }
 
     fn appended(&mut self, before: usize) {
-        if let (Some(f), Some(shown)) = (&self.filter, &mut self.shown) {
-            for i in before..self.index.len() {
-                if self.index.with_packet(i, |p, _| f.matches(p)) == Some(true) {
-                    shown.push(i);
-                }
-            }
+        // While a filter is being applied, its steps reach the new items too.
+        if self.filtering.is_none() {
+            self.filter_items(before, self.index.len());
         }
         if self.tail && self.paused.is_none() && !self.is_empty() {
             self.select(self.len() - 1);
         }
     }
 
-    /// Tries a filter: keeps it and re-filters the index when it parses, else keeps its error.
+    /// Adds the items `from..to` that the filter keeps to the shown list. Socket calls are
+    /// always kept: the filter speaks of packets.
+    fn filter_items(&mut self, from: usize, to: usize) {
+        if let (Some(f), Some(shown)) = (&self.filter, &mut self.shown) {
+            for i in from..to {
+                if self.index.call(i).is_some()
+                    || self.index.with_packet(i, |p, _| f.matches(p)) == Some(true)
+                {
+                    shown.push(i);
+                }
+            }
+        }
+    }
+
+    /// Tries a filter: keeps it when it parses and starts re-filtering the index (the first
+    /// step at once, the rest between frames), else keeps its error.
     pub fn apply_filter(&mut self, expr: &str) {
         let current = self.selected_packet();
         if expr.trim().is_empty() {
             self.filter = None;
             self.shown = None;
             self.filter_error = None;
-        } else {
-            match Filter::parse(expr) {
-                Ok(f) => {
-                    let shown = (0..self.index.len())
-                        .filter(|&i| self.index.with_packet(i, |p, _| f.matches(p)) == Some(true))
-                        .collect();
-                    self.shown = Some(shown);
-                    self.filter = Some(f);
-                    self.filter_error = None;
-                }
-                Err(e) => {
-                    self.filter_error = Some(e.to_string());
-                    return;
-                }
+            self.filtering = None;
+            self.top = 0;
+            self.select(current.unwrap_or(0));
+            return;
+        }
+        match Filter::parse(expr) {
+            Ok(f) => {
+                self.shown = Some(Vec::new());
+                self.filter = Some(f);
+                self.filter_error = None;
+                self.filtering = Some((0, current));
+                self.top = 0;
+                self.selected = 0;
+                self.work();
+            }
+            Err(e) => self.filter_error = Some(e.to_string()),
+        }
+    }
+
+    /// Goes on with a filter being applied for a few milliseconds; returns whether it did
+    /// anything (the screen then changed).
+    pub fn work(&mut self) -> bool {
+        const STEP: usize = 2048;
+        const BUDGET: std::time::Duration = std::time::Duration::from_millis(20);
+        let Some((mut at, mut keep)) = self.filtering else {
+            return false;
+        };
+        let start = std::time::Instant::now();
+        while at < self.index.len() && start.elapsed() < BUDGET {
+            let to = (at + STEP).min(self.index.len());
+            self.filter_items(at, to);
+            at = to;
+        }
+        let finished = at >= self.index.len();
+        // Keep the selected packet when it is still shown, else the first after it.
+        if let (Some(c), Some(shown)) = (keep, &self.shown) {
+            let k = shown.partition_point(|&i| i < c);
+            if k < shown.len() || finished {
+                keep = None;
+                self.select(k.min(self.len().saturating_sub(1)));
             }
         }
-        // Keep the selected packet when it is still shown, else the first after it.
-        let k = match (&self.shown, current) {
-            (Some(v), Some(c)) => v.partition_point(|&i| i < c),
-            (None, Some(c)) => c,
-            _ => 0,
-        };
-        self.top = 0;
-        self.select(k.min(self.len().saturating_sub(1)));
+        self.filtering = (!finished).then_some((at, keep));
+        if finished && self.tail && self.paused.is_none() && !self.is_empty() {
+            self.select(self.len() - 1);
+        }
+        true
     }
 
     /// Selects the `k`th shown packet and scrolls the list to it.

@@ -48,8 +48,30 @@ fn setup() -> io::Result<Terminal<CrosstermBackend<Stdout>>> {
     Terminal::new(CrosstermBackend::new(io::stdout()))
 }
 
+/// Where the explorer's packets come from: called before each frame, it takes what has
+/// arrived without waiting and says whether anything changed.
+pub trait Input {
+    fn pump(&mut self, app: &mut App) -> bool;
+}
+
+/// A file being indexed on another thread.
+impl Input for Receiver<Batch> {
+    fn pump(&mut self, app: &mut App) -> bool {
+        let mut changed = false;
+        loop {
+            match self.try_recv() {
+                Ok(b) => {
+                    app.append_batch(b);
+                    changed = true;
+                }
+                Err(TryRecvError::Empty | TryRecvError::Disconnected) => return changed,
+            }
+        }
+    }
+}
+
 /// Runs the explorer until `q` or SIGTERM; the terminal is restored in every case.
-pub fn run(mut app: App, batches: &Receiver<Batch>) -> io::Result<()> {
+pub fn run(mut app: App, input: &mut dyn Input) -> io::Result<()> {
     let term = Arc::new(AtomicBool::new(false));
     signal_hook::flag::register(signal_hook::consts::SIGTERM, Arc::clone(&term))?;
     let mut t = match setup() {
@@ -59,7 +81,7 @@ pub fn run(mut app: App, batches: &Receiver<Batch>) -> io::Result<()> {
             return Err(e);
         }
     };
-    let r = event_loop(&mut t, &mut app, batches, &term);
+    let r = event_loop(&mut t, &mut app, input, &term);
     restore();
     r
 }
@@ -67,24 +89,15 @@ pub fn run(mut app: App, batches: &Receiver<Batch>) -> io::Result<()> {
 fn event_loop(
     t: &mut Terminal<CrosstermBackend<Stdout>>,
     app: &mut App,
-    batches: &Receiver<Batch>,
+    input: &mut dyn Input,
     term: &AtomicBool,
 ) -> io::Result<()> {
     let mut areas = Areas::default();
     let mut dirty = true;
     let mut last = Instant::now() - FRAME;
-    let mut reading = true;
     loop {
-        while reading {
-            match batches.try_recv() {
-                Ok(b) => {
-                    app.append_batch(b);
-                    dirty = true;
-                }
-                Err(TryRecvError::Empty) => break,
-                Err(TryRecvError::Disconnected) => reading = false,
-            }
-        }
+        dirty |= input.pump(app);
+        dirty |= app.work();
         if dirty && last.elapsed() >= FRAME {
             t.draw(|f| view::draw(f, app, &mut areas))?;
             dirty = false;
@@ -106,6 +119,11 @@ fn event_loop(
             Event::Key(k) if k.kind != KeyEventKind::Release => {
                 if k.modifiers.contains(KeyModifiers::CONTROL) && k.code == KeyCode::Char('c') {
                     return Ok(());
+                }
+                if k.modifiers.contains(KeyModifiers::CONTROL) && k.code == KeyCode::Char('l') {
+                    // Redraw everything (another program wrote on the screen).
+                    t.clear()?;
+                    continue;
                 }
                 if let Some(key) = key_of(k.code) {
                     app.key(key);

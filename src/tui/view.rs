@@ -48,7 +48,7 @@ pub const HELP: [(&str, &str); 17] = [
     ),
     ("mouse click", "select a packet or a tree line"),
     ("?", "this help (Esc or ? closes it)"),
-    ("q", "quit"),
+    ("q  Ctrl-L", "quit · redraw the screen"),
     ("", ""),
     (
         "list marks",
@@ -60,7 +60,7 @@ pub const HELP: [(&str, &str); 17] = [
     ),
     (
         "colours",
-        "cyan client→server · yellow server→client (--color, NO_COLOR)",
+        "cyan client→server · yellow server→client · magenta » socket call (--color, NO_COLOR)",
     ),
 ];
 
@@ -158,6 +158,9 @@ fn mark_style(m: Mark, color: bool) -> Style {
         if m.analysis {
             s = s.fg(Color::Red);
         }
+        if m.call {
+            s = s.fg(Color::Magenta);
+        }
     }
     s
 }
@@ -207,10 +210,14 @@ fn draw_list(f: &mut Frame<'_>, app: &mut App, r: Rect) {
     if let Some(fl) = &app.filter {
         title.push_str(&format!(" · filter: {}", fl.expr()));
     }
+    if let Some((at, _)) = app.filtering {
+        let n = app.index.len().max(1);
+        title.push_str(&format!(" · filtering {}%", at * 100 / n));
+    }
     if app.paused.is_some() {
         title.push_str(" · PAUSED");
     }
-    if app.is_empty() && app.done.is_some() {
+    if app.is_empty() && app.done.is_some() && app.filtering.is_none() {
         let msg = if app.filter.is_some() {
             "no packet matches the filter"
         } else {
@@ -410,16 +417,46 @@ fn draw_status(f: &mut Frame<'_>, app: &App, r: Rect) {
             );
         }
     } else {
-        let reading = match &app.done {
-            None => format!("reading… {} packets · ", app.index.len()),
-            Some(Some(e)) => format!("{e} · "),
-            Some(None) => String::new(),
+        let reading = match (&app.done, &app.live) {
+            (None, Some(_)) => String::new(),
+            (None, None) => format!("reading… {} packets · ", app.index.len()),
+            (Some(Some(e)), _) => format!("{e} · "),
+            (Some(None), _) => String::new(),
+        };
+        let reading = match &app.live {
+            Some(l) => format!("{}{reading}", live_status(app, l)),
+            None => reading,
         };
         lines.push(Line::raw(format!(
             "{reading}? help  / filter  Tab pane  Enter fold  l ladder  f follow  n note  q quit"
         )));
     }
     f.render_widget(Paragraph::new(lines), r);
+}
+
+/// `live · 120 packets · kernel: 130 received, 0 dropped · 0 shed · ` (the kernel's counts only
+/// for a capture; shed: packets the explorer let go because it was behind).
+fn live_status(app: &App, l: &super::model::LiveStatus) -> String {
+    let what = if app.index.calls.is_empty() {
+        "packets"
+    } else {
+        "packets and calls"
+    };
+    let mut s = format!("{} {what}", app.index.len());
+    if let Some(k) = l.kernel {
+        s.push_str(&format!(
+            " · kernel: {} received, {} dropped",
+            k.received, k.dropped
+        ));
+    }
+    s.push_str(&format!(" · {} shed", l.shed));
+    if app.paused.is_some() {
+        s.push_str(" · paused (space resumes)");
+    } else if !app.tail {
+        s.push_str(" · G follows");
+    }
+    s.push_str(" · ");
+    s
 }
 
 fn draw_help(f: &mut Frame<'_>, area: Rect) {
