@@ -227,7 +227,7 @@ impl<'a> Observer<'a> {
         }
     }
 
-    fn call(&mut self, out: &mut dyn Write, ev: &CallEvent) -> io::Result<()> {
+    fn show_call(&mut self, out: &mut dyn Write, ev: &CallEvent) -> io::Result<()> {
         match &mut self.view {
             LessonView::Json(_) => {
                 self.buf.clear();
@@ -282,6 +282,13 @@ pub fn call_who(ev: &CallEvent) -> String {
 }
 
 impl Renderer for Observer<'_> {
+    /// The pipeline hands call records (the demo's timed calls) here, in their place among the
+    /// packets.
+    fn call(&mut self, out: &mut dyn Write, ev: &CallEvent) -> io::Result<()> {
+        self.show_call(out, ev)?;
+        out.flush()
+    }
+
     fn packet(
         &mut self,
         out: &mut dyn Write,
@@ -291,7 +298,7 @@ impl Renderer for Observer<'_> {
         if pkt.link_type.0 == LINKTYPE_USER0 {
             // A record that is not a call (another tool's USER0 data) is not shown.
             if let Ok(ev) = callrec::from_bytes(pkt.data) {
-                self.call(out, &ev)?;
+                self.show_call(out, &ev)?;
                 out.flush()?;
             }
             return Ok(());
