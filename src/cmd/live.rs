@@ -339,7 +339,7 @@ fn conversation_view(a: &LiveArgs, cfg: &ViewConfig) -> Option<Box<dyn Renderer>
             ..LadderOptions::default()
         })))
     } else if a.flows {
-        Some(Box::new(FlowsRenderer::new(cfg.color)))
+        Some(Box::new(FlowsRenderer::bounded(cfg.color)))
     } else {
         None
     }

@@ -17,7 +17,7 @@ use super::{PacketContext, Renderer};
 use crate::decode::{Packet, TcpOption, TcpSummary};
 use crate::services::{self, Proto};
 use crate::source::Timestamp;
-use crate::track::{Analysis, Dir, Endpoint, Flow, TcpState, TrackInfo, Tracker};
+use crate::track::{Analysis, Dir, Endpoint, Flow, Limits, TcpState, TrackInfo, Tracker};
 
 /// How conversations are laid out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -203,9 +203,14 @@ pub struct LadderRenderer {
 
 impl LadderRenderer {
     pub fn new(opts: LadderOptions) -> Self {
+        // One conversation asked for: only its summary is kept, whatever the file's size.
+        let tracker = match opts.flow {
+            Some(i) => Tracker::with_limits(Limits::single(i)),
+            None => Tracker::new(),
+        };
         LadderRenderer {
             opts,
-            tracker: Tracker::new(),
+            tracker,
             first_ts: None,
             seen: HashMap::new(),
             diagrams: Vec::new(),

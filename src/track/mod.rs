@@ -11,10 +11,12 @@
 
 pub mod analysis;
 pub mod calls;
+pub mod record;
 pub mod seq;
 pub mod sockcalls;
 pub mod state;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -23,6 +25,8 @@ use crate::services::{self, Proto};
 use crate::source::Timestamp;
 pub use analysis::Analysis;
 use analysis::{DirAnalysis, Segment};
+use record::EventCounts;
+pub use record::FlowRecord;
 pub use seq::SeqNumber;
 pub use state::TcpState;
 
@@ -358,9 +362,32 @@ pub struct Limits {
     pub closed_linger_ns: u64,
     /// Any conversation is forgotten after this long without packets.
     pub idle_ns: u64,
+    /// Keep a compact [`FlowRecord`] of every conversation (at most 128 bytes each), for
+    /// [`Tracker::summaries`]: a table of all conversations of a file.
+    pub records: bool,
+    /// Keep the summary of this conversation whatever `summaries` says (a view of one).
+    pub pinned: Option<u32>,
 }
 
 impl Limits {
+    /// For a table of every conversation: compact records of each instead of summaries.
+    pub fn records() -> Self {
+        Limits {
+            summaries: 0,
+            records: true,
+            ..Limits::default()
+        }
+    }
+
+    /// For a view of the one conversation numbered `index`: no other summary is kept.
+    pub fn single(index: u32) -> Self {
+        Limits {
+            summaries: 0,
+            pinned: Some(index),
+            ..Limits::default()
+        }
+    }
+
     /// For per-packet views that stream a file (learner, JSON, verbose, quiet): only the
     /// conversations in progress matter, so few are kept and no summaries beyond a handful.
     /// About 1 KiB a conversation: this keeps `replay` under 50 MB whatever the file size.
@@ -380,6 +407,8 @@ impl Default for Limits {
             summaries: 200_000,
             closed_linger_ns: 60_000_000_000,
             idle_ns: 600_000_000_000,
+            records: false,
+            pinned: None,
         }
     }
 }
@@ -671,6 +700,25 @@ pub struct Tracker {
     limits: Limits,
     observed: u64,
     evicted: u64,
+    /// With [`Limits::records`]: one record per conversation, by index.
+    records: Vec<FlowRecord>,
+    /// Analysis counts of the records that have any.
+    events: Vec<EventCounts>,
+    /// With [`Limits::pinned`]: that conversation's summary, once seen.
+    pinned: Option<Flow>,
+}
+
+/// Writes the record of a conversation the tracker stops following.
+fn retire(records: &mut [FlowRecord], events: &mut Vec<EventCounts>, live: &Live) {
+    let Some(r) = records.get_mut(live.index as usize) else {
+        return;
+    };
+    let f = &*live.flow;
+    let at = f.analysis_counts.iter().any(|&n| n > 0).then(|| {
+        events.push(f.analysis_counts);
+        (events.len() - 1) as u32
+    });
+    *r = FlowRecord::of(f, at, false);
 }
 
 impl Tracker {
@@ -691,7 +739,38 @@ impl Tracker {
     }
 
     pub fn flow(&self, i: u32) -> Option<&Flow> {
+        if let Some(f) = &self.pinned
+            && f.index == i
+        {
+            return Some(f);
+        }
         self.flows.get(i.checked_sub(self.base)? as usize)
+    }
+
+    /// Conversations seen, kept or not.
+    pub fn conversations(&self) -> u32 {
+        self.next_index
+    }
+
+    /// Every conversation's summary in order of first appearance: from the records with
+    /// [`Limits::records`] (all of them; see [`FlowRecord`] for what a finished one keeps),
+    /// else the summaries still kept.
+    pub fn summaries(&self) -> impl Iterator<Item = Cow<'_, Flow>> {
+        let kept = (!self.limits.records).then(|| self.flows.iter().map(Cow::Borrowed));
+        let recorded = self.limits.records.then(|| {
+            self.records.iter().zip(0u32..).map(|(r, i)| {
+                if r.is_live()
+                    && let Some(l) = self.index.get(&r.key())
+                    && l.index == i
+                {
+                    return Cow::Borrowed(&*l.flow);
+                }
+                Cow::Owned(r.expand(i, &self.events))
+            })
+        });
+        kept.into_iter()
+            .flatten()
+            .chain(recorded.into_iter().flatten())
     }
 
     /// Summaries dropped to bound memory (the oldest conversations).
@@ -719,6 +798,14 @@ impl Tracker {
             && let Some(live) = self.index.get(&key)
         {
             summary.clone_from(&live.flow);
+        }
+        if self.limits.pinned == Some(info.flow)
+            && let Some(live) = self.index.get(&key)
+        {
+            match &mut self.pinned {
+                Some(f) => f.clone_from(&live.flow),
+                None => self.pinned = Some((*live.flow).clone()),
+            }
         }
         Some(info)
     }
@@ -766,8 +853,8 @@ impl Tracker {
         let reused = f.sides[sender_side]
             .isn
             .is_some_and(|isn| isn != SeqNumber(t.seq));
-        if reused {
-            self.index.remove(key);
+        if reused && let Some(old) = self.index.remove(key) {
+            retire(&mut self.records, &mut self.events, &old);
         }
         reused
     }
@@ -795,8 +882,13 @@ impl Tracker {
             f.sides[1].state = s;
             f.established = roles.guessed();
         }
-        self.flows.push(f.clone());
-        if self.flows.len() > self.limits.summaries.max(1) {
+        if self.limits.records {
+            self.records.push(FlowRecord::of(&f, None, true));
+        }
+        if self.limits.summaries > 0 {
+            self.flows.push(f.clone());
+        }
+        if self.flows.len() > self.limits.summaries {
             // Drop the oldest half at once so the cost is amortised.
             let n = self.flows.len() / 2;
             self.flows.drain(..n);
@@ -824,9 +916,14 @@ impl Tracker {
     fn sweep(&mut self, now: Timestamp) {
         let lim = self.limits;
         let before = self.index.len();
+        let (records, events) = (&mut self.records, &mut self.events);
         self.index.retain(|_, l| {
             let idle = now.nanos_since(l.last_seen).max(0) as u64;
-            !(idle >= lim.idle_ns || (l.closed && idle >= lim.closed_linger_ns))
+            let keep = !(idle >= lim.idle_ns || (l.closed && idle >= lim.closed_linger_ns));
+            if !keep {
+                retire(records, events, l);
+            }
+            keep
         });
         self.evicted += (before - self.index.len()) as u64;
     }
@@ -839,9 +936,11 @@ impl Tracker {
         let cut = *cut;
         let before = self.index.len();
         let mut budget = n;
+        let (records, events) = (&mut self.records, &mut self.events);
         self.index.retain(|_, l| {
             if budget > 0 && l.last_seen <= cut {
                 budget -= 1;
+                retire(records, events, l);
                 false
             } else {
                 true
