@@ -706,6 +706,14 @@ pub struct Tracker {
     events: Vec<EventCounts>,
     /// With [`Limits::pinned`]: that conversation's summary, once seen.
     pinned: Option<Flow>,
+    /// No conversation can expire before this time (nanoseconds since the epoch), so sweeps
+    /// before it would remove nothing and are skipped: a lower bound of every live
+    /// conversation's deadline, kept by the last sweep and by each packet since.
+    quiet_until: Option<i128>,
+}
+
+fn epoch_ns(t: Timestamp) -> i128 {
+    t.nanos_since(Timestamp::default())
 }
 
 /// Writes the record of a conversation the tracker stops following.
@@ -822,6 +830,10 @@ impl Tracker {
         if self.observed.is_multiple_of(SWEEP_EVERY) {
             self.sweep(p.ts);
         }
+        // This packet's conversation expires at the earliest a linger after it.
+        let soonest =
+            epoch_ns(p.ts) + self.limits.closed_linger_ns.min(self.limits.idle_ns) as i128;
+        self.quiet_until = Some(self.quiet_until.map_or(soonest, |q| q.min(soonest)));
         let (key, _) = FlowKey::of(protocol, (src, sp), (dst, dp));
         let tcp = p.tcp();
         let reused = tcp.is_some_and(|t| self.forget_reused(&key, t, (src, sp)));
@@ -915,16 +927,30 @@ impl Tracker {
     /// Forgets closed conversations after a while, and any after a long silence.
     fn sweep(&mut self, now: Timestamp) {
         let lim = self.limits;
+        let now_ns = epoch_ns(now);
+        if self.quiet_until.is_some_and(|q| now_ns < q) {
+            return;
+        }
+        let linger = lim.closed_linger_ns.min(lim.idle_ns) as i128;
+        let mut quiet = now_ns + linger;
         let before = self.index.len();
         let (records, events) = (&mut self.records, &mut self.events);
         self.index.retain(|_, l| {
             let idle = now.nanos_since(l.last_seen).max(0) as u64;
             let keep = !(idle >= lim.idle_ns || (l.closed && idle >= lim.closed_linger_ns));
-            if !keep {
+            if keep {
+                let wait = if l.closed {
+                    linger
+                } else {
+                    lim.idle_ns as i128
+                };
+                quiet = quiet.min(epoch_ns(l.last_seen) + wait);
+            } else {
                 retire(records, events, l);
             }
             keep
         });
+        self.quiet_until = Some(quiet);
         self.evicted += (before - self.index.len()) as u64;
     }
 
