@@ -40,7 +40,7 @@ run_case() {
   for _ in $(seq 100); do grep -q "listening on" "$tmp/err" && break; sleep 0.05; done
   local sent=0 k floods=()
   for ((k = 0; k < senders; k++)); do
-    "$FLOOD" --seconds "$SECS" --rate "$rate" --port "$PORT" >"$tmp/sent$k" &
+    "$FLOOD" --seconds "$SECS" --rate "$rate" --port $((PORT + k)) >"$tmp/sent$k" &
     floods+=($!)
   done
   wait "${floods[@]}"
@@ -52,7 +52,7 @@ run_case() {
   wait "$pid" || true
   local infile="-"
   if [ "$file" != "-" ]; then
-    infile="$(tcpdump -n -r "$file" "udp dst port $PORT" 2>/dev/null | wc -l)"
+    infile="$(tcpdump -n -r "$file" "udp dst portrange $PORT-$((PORT + senders - 1))" 2>/dev/null | wc -l)"
     rm -f "$file"
   fi
   local cap rec drop
