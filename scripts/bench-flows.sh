@@ -71,7 +71,7 @@ measure() {
   local name=$1
   shift
   /usr/bin/time -o "$tmp/t" -f "%e %U %S %M" "$@" >"$tmp/$name.out" 2>/dev/null || true
-  awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }' "$tmp/t" >>"$tmp/$name"
+  grep -v "^Command" "$tmp/t" | awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }' >>"$tmp/$name"
 }
 median() { # FILE COLUMN
   sort -g -k"$2" "$1" | awk -v c="$2" '{ v[NR] = $c } END { print v[int((NR + 1) / 2)] }'
@@ -91,7 +91,7 @@ for n in "${sizes[@]}"; do
     fi
   done
   measure ladder "$bin" ladder --flow $((n / 2)) "$file"
-  measure follow "$bin" follow $((n / 2)) "$file"
+  measure follow "$bin" follow --flow $((n / 2)) "$file"
   rows=$(grep -cE '^ *[0-9]+  (TCP|UDP)' "$tmp/flows.out" || true)
   fw=$(median "$tmp/flows" 1) fc=$(median "$tmp/flows" 2) fm=$(median "$tmp/flows" 3)
   rss[$n]=$fm
