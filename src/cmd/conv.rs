@@ -202,8 +202,7 @@ fn only_conversation(file: &str, cfg: &ViewConfig) -> Result<u32, Error> {
     run_to(file, &[], cfg, &mut r, &mut io::sink())?;
     let tcp: Vec<u32> = r
         .tracker()
-        .flows()
-        .iter()
+        .summaries()
         .filter(|f| f.is_tcp())
         .map(|f| f.index)
         .collect();

@@ -359,7 +359,7 @@ fn conversation_view(a: &LiveArgs, cfg: &ViewConfig) -> Option<Box<dyn Renderer>
         l.set_lane_namer(owner_namer());
         Some(Box::new(l))
     } else if a.flows {
-        let mut f = FlowsRenderer::new(cfg.color);
+        let mut f = FlowsRenderer::bounded(cfg.color);
         f.set_namer(owner_namer());
         Some(Box::new(f))
     } else {

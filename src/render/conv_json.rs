@@ -42,8 +42,8 @@ pub fn flow(f: &Flow) -> Value {
 
 /// Every conversation of `t`, one object per line.
 pub fn write_flows(out: &mut dyn Write, t: &Tracker) -> io::Result<()> {
-    for f in t.flows() {
-        writeln!(out, "{}", flow(f))?;
+    for f in t.summaries() {
+        writeln!(out, "{}", flow(&f))?;
     }
     Ok(())
 }

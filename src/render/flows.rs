@@ -11,7 +11,7 @@ use super::ladder::{LaneNamer, duration, title};
 use super::{PacketContext, Renderer};
 use crate::decode::Packet;
 use crate::services::{self, Proto};
-use crate::track::{Analysis, Flow, Side, Tracker};
+use crate::track::{Analysis, Flow, Limits, Side, Tracker};
 
 /// Tracks every packet and writes the table at the end.
 pub struct FlowsRenderer {
@@ -24,7 +24,18 @@ pub struct FlowsRenderer {
 }
 
 impl FlowsRenderer {
+    /// Lists every conversation: a compact record of each (at most 128 bytes) is kept.
     pub fn new(color: bool) -> Self {
+        FlowsRenderer {
+            tracker: Tracker::with_limits(Limits::records()),
+            color,
+            namer: None,
+            names: HashMap::new(),
+        }
+    }
+    /// Keeps at most the tracker's default number of summaries, the oldest dropped beyond
+    /// (for a capture that may never end).
+    pub fn bounded(color: bool) -> Self {
         FlowsRenderer {
             tracker: Tracker::new(),
             color,
@@ -179,16 +190,15 @@ pub fn write_named_table(
         "outcome",
         "analysis",
     ];
-    let mut rows: Vec<[String; 12]> = Vec::new();
-    let mut guessed = false;
-    for f in t.flows() {
+    // Two passes over the conversations, formatting each row twice, so that no more than one
+    // row's strings exist at a time: the first measures the columns.
+    let row = |f: &Flow| -> [String; 12] {
         let mark = if f.is_tcp() && f.roles.guessed() {
-            guessed = true;
             "*"
         } else {
             ""
         };
-        rows.push([
+        [
             f.index.to_string(),
             if f.is_tcp() { "TCP" } else { "UDP" }.into(),
             named(f, 0, format!("{}{mark}", endpoint(f, f.client))),
@@ -207,16 +217,20 @@ pub fn write_named_table(
                 "-".into()
             },
             analysis_cell(f),
-        ]);
-    }
-    if rows.is_empty() {
-        return writeln!(out, "no TCP or UDP conversation in the capture");
-    }
+        ]
+    };
     let mut w = head.map(|h| h.chars().count());
-    for r in &rows {
-        for (i, c) in r.iter().enumerate() {
+    let (mut rows, mut tcp, mut guessed) = (0usize, 0usize, false);
+    for f in t.summaries() {
+        rows += 1;
+        tcp += usize::from(f.is_tcp());
+        guessed |= f.is_tcp() && f.roles.guessed();
+        for (i, c) in row(&f).iter().enumerate() {
             w[i] = w[i].max(c.chars().count());
         }
+    }
+    if rows == 0 {
+        return writeln!(out, "no TCP or UDP conversation in the capture");
     }
     // Numbers right-aligned, text left-aligned; the last column is not padded.
     let right = [
@@ -247,20 +261,18 @@ pub fn write_named_table(
     } else {
         writeln!(out, "{h}")?;
     }
-    for r in &rows {
-        writeln!(out, "{}", line(r))?;
+    for f in t.summaries() {
+        writeln!(out, "{}", line(&row(&f)))?;
     }
-    let tcp = t.flows().iter().filter(|f| f.is_tcp()).count();
     writeln!(out)?;
     writeln!(
         out,
         "{} conversation{}: {tcp} TCP, {} UDP · bytes are payload bytes · hs RTT: SYN to the ACK that completes the handshake",
-        rows.len(),
-        if rows.len() == 1 { "" } else { "s" },
-        rows.len() - tcp
+        rows,
+        if rows == 1 { "" } else { "s" },
+        rows - tcp
     )?;
-    if t.flows()
-        .iter()
+    if t.summaries()
         .any(|f| f.sides.iter().any(|s| s.retransmitted_bytes > 0))
     {
         writeln!(
@@ -268,8 +280,7 @@ pub fn write_named_table(
             "bytes include retransmitted ones; (N retr.): how many of them were retransmitted"
         )?;
     }
-    if t.flows()
-        .iter()
+    if t.summaries()
         .any(|f| f.handshake.is_some_and(|h| h.retransmitted))
     {
         writeln!(
@@ -295,8 +306,7 @@ pub fn write_named_table(
 
 /// One line per conversation, as the ladder titles them (for `ladder --list`-like uses).
 pub fn titles(t: &Tracker) -> Vec<String> {
-    t.flows()
-        .iter()
-        .map(|f| format!("#{} {}", f.index, title(f)))
+    t.summaries()
+        .map(|f| format!("#{} {}", f.index, title(&f)))
         .collect()
 }

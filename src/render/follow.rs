@@ -9,7 +9,7 @@ use std::io::{self, Write};
 
 use super::{PacketContext, Renderer};
 use crate::decode::Packet;
-use crate::track::{Dir, SeqNumber, Tracker};
+use crate::track::{Dir, Limits, SeqNumber, Tracker};
 
 /// Text with non-printable bytes escaped, or a hex dump.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,7 +54,7 @@ impl FollowRenderer {
             flow,
             format,
             color,
-            tracker: Tracker::new(),
+            tracker: Tracker::with_limits(Limits::single(flow)),
             streams: Default::default(),
             found: false,
             last: None,
@@ -64,7 +64,7 @@ impl FollowRenderer {
 
     /// Whether the conversation was in the capture, and how many conversations there were.
     pub fn found(&self) -> (bool, usize) {
-        (self.found, self.tracker.flows().len())
+        (self.found, self.tracker.conversations() as usize)
     }
 
     fn chunk(&mut self, out: &mut dyn Write, dir: Dir, bytes: &[u8]) -> io::Result<()> {

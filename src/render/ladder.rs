@@ -18,7 +18,7 @@ use crate::decode::{Packet, TcpOption, TcpSummary};
 use crate::services::{self, Proto};
 use crate::source::Timestamp;
 use crate::track::notes::{DupAck, Echo, Resend};
-use crate::track::{Analysis, Dir, Endpoint, Flow, TcpState, TrackInfo, Tracker};
+use crate::track::{Analysis, Dir, Endpoint, Flow, Limits, TcpState, TrackInfo, Tracker};
 
 /// How conversations are laid out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -186,9 +186,14 @@ pub type LaneNamer = Box<dyn FnMut((IpAddr, u16), (IpAddr, u16)) -> Option<Strin
 
 impl LadderRenderer {
     pub fn new(opts: LadderOptions) -> Self {
+        // One conversation asked for: only its summary is kept, whatever the file's size.
+        let tracker = match opts.flow {
+            Some(i) => Tracker::with_limits(Limits::single(i)),
+            None => Tracker::new(),
+        };
         LadderRenderer {
             opts,
-            tracker: Tracker::new(),
+            tracker,
             first_ts: None,
             seen: HashMap::new(),
             diagrams: Vec::new(),

@@ -22,7 +22,12 @@
 //! with a 430,000/s loopback flood on a quiet machine, and dropped 1.5% of a 355,000/s flood on
 //! a busy one (`PNET=1 scripts/bench-live.sh`).
 //!
-//! So we do the minimum ourselves on the descriptor pnet configured: `recvmmsg(2)` with
+//! So we do the minimum ourselves on the descriptor pnet configured. We read from a TPACKET_V3
+//! memory-mapped ring (`sys::ring`), as libpcap does: the kernel writes packets with their
+//! receive time and direction into blocks shared with us and hands a block over when it is
+//! full or [`RING_TIMEOUT_MS`] after its first packet; there is no system call per packet or
+//! batch, only a `poll` when the ring is empty. Where the ring cannot be set up, the fallback is
+//! `recvmmsg(2)` with
 //! MSG_TRUNC, reading up to [`BATCH`] queued packets per syscall, each with its `sll_pkttype`
 //! and its SCM_TIMESTAMPNS control message (the kernel's receive time, in nanoseconds; the same
 //! `skb->tstamp` tcpdump's ring reports, so the two agree to the nanosecond). Batching leaves
@@ -73,6 +78,16 @@ pub const BATCH: usize = 64;
 pub const STOP_CHECK_MS: i32 = 100;
 /// After the stop flag is set, packets already queued are delivered for at most this long.
 pub const DRAIN_MS: u64 = 100;
+/// The ring's block timeout: a block with even one packet is handed over this long after its
+/// first packet, so a lone packet shows within milliseconds.
+pub const RING_TIMEOUT_MS: u32 = 8;
+
+/// How packets are read: the memory-mapped ring, or recvmmsg batches where the ring cannot be
+/// set up.
+enum Reader {
+    Ring(crate::sys::ring::Ring),
+    Batch { batch: socket::Batch, next: usize },
+}
 
 /// What to open.
 #[derive(Clone, Debug)]
@@ -147,8 +162,8 @@ pub struct LiveSource {
     _channel: (Box<dyn DataLinkSender>, Box<dyn DataLinkReceiver>),
     link: LinkType,
     loopback: bool,
-    batch: socket::Batch,
-    next: usize,
+    reader: Reader,
+    snaplen: usize,
     stop: &'static AtomicBool,
     idle: Option<Box<dyn FnMut()>>,
     /// Set when the stop flag is first seen: the end of the drain.
@@ -185,15 +200,15 @@ impl LiveSource {
             },
         })?;
         match Self::setup(fd, cfg, &ni) {
-            Ok((link, buffer_bytes)) => {
+            Ok((link, buffer_bytes, reader)) => {
                 let channel = Self::bind_with_pnet(fd, cfg, &ni)?;
                 Ok(LiveSource {
                     fd,
                     _channel: channel,
                     link,
                     loopback: ni.is_loopback(),
-                    batch: socket::Batch::new(BATCH, cfg.snaplen.max(1) as usize),
-                    next: 0,
+                    reader,
+                    snaplen: cfg.snaplen.max(1) as usize,
                     stop,
                     idle: None,
                     drain_until: None,
@@ -214,7 +229,7 @@ impl LiveSource {
         fd: RawFd,
         cfg: &LiveConfig,
         ni: &NetworkInterface,
-    ) -> Result<(LinkType, usize), OpenError> {
+    ) -> Result<(LinkType, usize, Reader), OpenError> {
         let io = |what| move |err| OpenError::Io { what, err };
         let hw =
             socket::hardware_type(fd, &ni.name).map_err(io("cannot read the hardware type"))?;
@@ -228,10 +243,22 @@ impl LiveSource {
                 });
             }
         };
-        let granted = socket::set_receive_buffer(fd, cfg.buffer_bytes)
-            .map_err(io("cannot set the receive buffer (SO_RCVBUF)"))?;
-        socket::enable_timestamps(fd)
-            .map_err(io("cannot enable kernel timestamps (SO_TIMESTAMPNS)"))?;
+        let snaplen = cfg.snaplen.max(1) as usize;
+        let ring = crate::sys::ring::Ring::new(fd, cfg.buffer_bytes, snaplen, RING_TIMEOUT_MS);
+        let (granted, reader) = match ring {
+            Ok(ring) => {
+                let (size, n) = ring.geometry();
+                (size * n, Reader::Ring(ring))
+            }
+            Err(_) => {
+                let granted = socket::set_receive_buffer(fd, cfg.buffer_bytes)
+                    .map_err(io("cannot set the receive buffer (SO_RCVBUF)"))?;
+                socket::enable_timestamps(fd)
+                    .map_err(io("cannot enable kernel timestamps (SO_TIMESTAMPNS)"))?;
+                let batch = socket::Batch::new(BATCH, snaplen);
+                (granted, Reader::Batch { batch, next: 0 })
+            }
+        };
         if ni.is_loopback() {
             // Failure (kernel < 4.20) is fine: the reader skips outgoing copies itself.
             let _ = socket::ignore_outgoing(fd);
@@ -240,7 +267,7 @@ impl LiveSource {
             socket::attach_filter(fd, prog)
                 .map_err(io("the kernel refused the BPF filter (SO_ATTACH_FILTER)"))?;
         }
-        Ok((link, granted))
+        Ok((link, granted, reader))
     }
 
     /// pnet binds the socket to the interface (ETH_P_ALL), sets promiscuous mode, non-blocking.
@@ -277,9 +304,23 @@ impl LiveSource {
     /// queue is drained, then `prog` replaces it, so no unfiltered packet is ever delivered.
     pub fn attach_filter(&mut self, prog: &[SockFilter]) -> io::Result<()> {
         socket::attach_filter(self.fd, &socket::REJECT_ALL)?;
-        self.next = 0;
-        while self.batch.fill(self.fd)? > 0 {}
-        self.next = self.batch.len();
+        match &mut self.reader {
+            Reader::Ring(ring) => {
+                // A block the kernel is still filling is handed over by its timeout: wait for
+                // it (no packet enters while the reject-all program is attached).
+                let until = Instant::now() + Duration::from_millis(3 * u64::from(RING_TIMEOUT_MS));
+                ring.discard_all();
+                while Instant::now() < until {
+                    let _ = socket::wait_readable(self.fd, RING_TIMEOUT_MS as i32);
+                    ring.discard_all();
+                }
+            }
+            Reader::Batch { batch, next } => {
+                *next = 0;
+                while batch.fill(self.fd)? > 0 {}
+                *next = batch.len();
+            }
+        }
         // Whatever the drained packets counted is not part of this capture.
         socket::take_stats(self.fd)?;
         self.stats = KernelStats::default();
@@ -289,6 +330,35 @@ impl LiveSource {
     /// The descriptor, for callers that want to set more options.
     pub fn raw_fd(&self) -> RawFd {
         self.fd
+    }
+
+    /// The frame the reader found ready.
+    fn take(&mut self) -> Frame<'_> {
+        match &mut self.reader {
+            Reader::Ring(ring) => {
+                let f = ring.take().expect("a ready ring has a frame");
+                Frame {
+                    ts: f.ts,
+                    link: self.link,
+                    orig_len: f.wire_len,
+                    data: &f.data[..f.data.len().min(self.snaplen)],
+                }
+            }
+            Reader::Batch { batch, next } => {
+                let (r, data) = batch.get(*next);
+                *next += 1;
+                let ts = r.ts.unwrap_or_else(|| {
+                    self.clock_stamped += 1;
+                    Self::clock_now()
+                });
+                Frame {
+                    ts,
+                    link: self.link,
+                    orig_len: r.wire_len,
+                    data,
+                }
+            }
+        }
     }
 
     fn clock_now() -> Timestamp {
@@ -313,33 +383,38 @@ impl Source for LiveSource {
                     return Ok(None);
                 }
             }
-            while self.next < self.batch.len() {
-                let i = self.next;
-                self.next += 1;
-                let (r, _) = self.batch.get(i);
-                if self.loopback && r.pkttype == socket::PACKET_OUTGOING {
-                    continue;
-                }
-                let ts = match r.ts {
-                    Some(ts) => ts,
-                    None => {
-                        self.clock_stamped += 1;
-                        Self::clock_now()
+            let skip = self.loopback.then_some(socket::PACKET_OUTGOING);
+            let ready = match &mut self.reader {
+                Reader::Ring(ring) => ring.ready(skip),
+                Reader::Batch { batch, next } => {
+                    while *next < batch.len() && skip == Some(batch.get(*next).0.pkttype) {
+                        *next += 1;
                     }
-                };
-                let (_, data) = self.batch.get(i);
-                return Ok(Some(Frame {
-                    ts,
-                    link: self.link,
-                    orig_len: r.wire_len,
-                    data,
-                }));
-            }
-            self.next = 0;
-            if self.batch.fill(self.fd).map_err(SourceError::Io)? > 0 {
-                continue;
+                    if *next == batch.len() {
+                        *next = 0;
+                        if batch.fill(self.fd).map_err(SourceError::Io)? > 0 {
+                            continue;
+                        }
+                    }
+                    *next < batch.len()
+                }
+            };
+            if ready {
+                return Ok(Some(self.take()));
             }
             if stopping {
+                // The ring hands a block over at most RING_TIMEOUT_MS after its first packet:
+                // wait that long (twice, for the timer's slack) for the packets already in it.
+                let grace = Duration::from_millis(2 * u64::from(RING_TIMEOUT_MS));
+                let started = self
+                    .drain_until
+                    .map(|u| u - Duration::from_millis(DRAIN_MS));
+                if matches!(self.reader, Reader::Ring(_))
+                    && started.is_some_and(|t| t.elapsed() < grace)
+                {
+                    let _ = socket::wait_readable(self.fd, RING_TIMEOUT_MS as i32);
+                    continue;
+                }
                 return Ok(None);
             }
             // Nothing queued: let the outputs catch up, then wait.

@@ -2,7 +2,8 @@
 //!
 //! This is the only module that may use `unsafe`; the crate root denies it everywhere else.
 //! Each `unsafe` block carries a `// SAFETY:` comment saying why it is sound. Modules by concern:
-//! [`packet`] (the AF_PACKET socket, its options, recvmmsg, BPF attach), [`signals`] (the stop
+//! [`packet`] (the AF_PACKET socket, its options, recvmmsg, BPF attach), [`ring`] (its
+//! TPACKET_V3 memory-mapped receive ring), [`signals`] (the stop
 //! flag), [`privileges`] (users, capabilities), [`tz`] (the local time zone and broken-down
 //! times), [`term`] (terminal size), [`ifaddrs`] (interface addresses), [`procfs`] (facts about
 //! this process from `/proc`), [`errno`] (error numbers), [`fd`] (waiting on descriptors, socket queue sizes) and
@@ -20,6 +21,7 @@ pub mod packet;
 pub mod privileges;
 pub mod process;
 pub mod procfs;
+pub mod ring;
 pub mod signals;
 pub mod sockowners;
 pub mod term;

@@ -68,6 +68,16 @@ fn check(rc: libc::c_int) -> io::Result<libc::c_int> {
     }
 }
 
+/// setsockopt(2) with a value of any plain type (for the ring's options).
+pub(super) fn set_option<T>(
+    fd: RawFd,
+    level: libc::c_int,
+    name: libc::c_int,
+    val: &T,
+) -> io::Result<()> {
+    setsockopt(fd, level, name, val)
+}
+
 fn setsockopt<T>(fd: RawFd, level: libc::c_int, name: libc::c_int, val: &T) -> io::Result<()> {
     // SAFETY: `val` points to a live T of the size we pass.
     check(unsafe {
@@ -154,23 +164,21 @@ pub fn attach_filter(fd: RawFd, prog: &[SockFilter]) -> io::Result<()> {
 
 /// Reads and resets the kernel's counters (PACKET_STATISTICS zeroes them on every read).
 pub fn take_stats(fd: RawFd) -> io::Result<KernelStats> {
-    #[repr(C)]
-    struct TpacketStats {
-        tp_packets: libc::c_uint,
-        tp_drops: libc::c_uint,
-    }
-    let mut st = TpacketStats {
+    // `tpacket_stats_v3` with a TPACKET_V3 ring; the kernel writes only the first two fields
+    // (`tpacket_stats`) otherwise.
+    let mut st = libc::tpacket_stats_v3 {
         tp_packets: 0,
         tp_drops: 0,
+        tp_freeze_q_cnt: 0,
     };
-    let mut len = mem::size_of::<TpacketStats>() as libc::socklen_t;
+    let mut len = mem::size_of::<libc::tpacket_stats_v3>() as libc::socklen_t;
     // SAFETY: st and len are valid for the kernel to write.
     check(unsafe {
         libc::getsockopt(
             fd,
             libc::SOL_PACKET,
             PACKET_STATISTICS,
-            (&mut st as *mut TpacketStats).cast(),
+            (&mut st as *mut libc::tpacket_stats_v3).cast(),
             &mut len,
         )
     })?;

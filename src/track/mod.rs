@@ -13,10 +13,12 @@ pub mod analysis;
 pub mod callrec;
 pub mod calls;
 pub mod notes;
+pub mod record;
 pub mod seq;
 pub mod sockcalls;
 pub mod state;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -26,6 +28,8 @@ use crate::source::Timestamp;
 pub use analysis::Analysis;
 use analysis::{DirAnalysis, Segment};
 use notes::NoteDir;
+use record::EventCounts;
+pub use record::FlowRecord;
 pub use seq::SeqNumber;
 pub use state::TcpState;
 
@@ -370,9 +374,32 @@ pub struct Limits {
     pub closed_linger_ns: u64,
     /// Any conversation is forgotten after this long without packets.
     pub idle_ns: u64,
+    /// Keep a compact [`FlowRecord`] of every conversation (at most 128 bytes each), for
+    /// [`Tracker::summaries`]: a table of all conversations of a file.
+    pub records: bool,
+    /// Keep the summary of this conversation whatever `summaries` says (a view of one).
+    pub pinned: Option<u32>,
 }
 
 impl Limits {
+    /// For a table of every conversation: compact records of each instead of summaries.
+    pub fn records() -> Self {
+        Limits {
+            summaries: 0,
+            records: true,
+            ..Limits::default()
+        }
+    }
+
+    /// For a view of the one conversation numbered `index`: no other summary is kept.
+    pub fn single(index: u32) -> Self {
+        Limits {
+            summaries: 0,
+            pinned: Some(index),
+            ..Limits::default()
+        }
+    }
+
     /// For per-packet views that stream a file (learner, JSON, verbose, quiet): only the
     /// conversations in progress matter, so few are kept and no summaries beyond a handful.
     /// About 1 KiB a conversation: this keeps `replay` under 50 MB whatever the file size.
@@ -392,6 +419,8 @@ impl Default for Limits {
             summaries: 200_000,
             closed_linger_ns: 60_000_000_000,
             idle_ns: 600_000_000_000,
+            records: false,
+            pinned: None,
         }
     }
 }
@@ -768,6 +797,33 @@ pub struct Tracker {
     limits: Limits,
     observed: u64,
     evicted: u64,
+    /// With [`Limits::records`]: one record per conversation, by index.
+    records: Vec<FlowRecord>,
+    /// Analysis counts of the records that have any.
+    events: Vec<EventCounts>,
+    /// With [`Limits::pinned`]: that conversation's summary, once seen.
+    pinned: Option<Flow>,
+    /// No conversation can expire before this time (nanoseconds since the epoch), so sweeps
+    /// before it would remove nothing and are skipped: a lower bound of every live
+    /// conversation's deadline, kept by the last sweep and by each packet since.
+    quiet_until: Option<i128>,
+}
+
+fn epoch_ns(t: Timestamp) -> i128 {
+    t.nanos_since(Timestamp::default())
+}
+
+/// Writes the record of a conversation the tracker stops following.
+fn retire(records: &mut [FlowRecord], events: &mut Vec<EventCounts>, live: &Live) {
+    let Some(r) = records.get_mut(live.index as usize) else {
+        return;
+    };
+    let f = &*live.flow;
+    let at = f.analysis_counts.iter().any(|&n| n > 0).then(|| {
+        events.push(EventCounts::of(f));
+        (events.len() - 1) as u32
+    });
+    *r = FlowRecord::of(f, at, false);
 }
 
 impl Tracker {
@@ -788,7 +844,38 @@ impl Tracker {
     }
 
     pub fn flow(&self, i: u32) -> Option<&Flow> {
+        if let Some(f) = &self.pinned
+            && f.index == i
+        {
+            return Some(f);
+        }
         self.flows.get(i.checked_sub(self.base)? as usize)
+    }
+
+    /// Conversations seen, kept or not.
+    pub fn conversations(&self) -> u32 {
+        self.next_index
+    }
+
+    /// Every conversation's summary in order of first appearance: from the records with
+    /// [`Limits::records`] (all of them; see [`FlowRecord`] for what a finished one keeps),
+    /// else the summaries still kept.
+    pub fn summaries(&self) -> impl Iterator<Item = Cow<'_, Flow>> {
+        let kept = (!self.limits.records).then(|| self.flows.iter().map(Cow::Borrowed));
+        let recorded = self.limits.records.then(|| {
+            self.records.iter().zip(0u32..).map(|(r, i)| {
+                if r.is_live()
+                    && let Some(l) = self.index.get(&r.key())
+                    && l.index == i
+                {
+                    return Cow::Borrowed(&*l.flow);
+                }
+                Cow::Owned(r.expand(i, &self.events))
+            })
+        });
+        kept.into_iter()
+            .flatten()
+            .chain(recorded.into_iter().flatten())
     }
 
     /// Summaries dropped to bound memory (the oldest conversations).
@@ -817,6 +904,14 @@ impl Tracker {
         {
             summary.clone_from(&live.flow);
         }
+        if self.limits.pinned == Some(info.flow)
+            && let Some(live) = self.index.get(&key)
+        {
+            match &mut self.pinned {
+                Some(f) => f.clone_from(&live.flow),
+                None => self.pinned = Some((*live.flow).clone()),
+            }
+        }
         Some(info)
     }
 
@@ -832,6 +927,10 @@ impl Tracker {
         if self.observed.is_multiple_of(SWEEP_EVERY) {
             self.sweep(p.ts);
         }
+        // This packet's conversation expires at the earliest a linger after it.
+        let soonest =
+            epoch_ns(p.ts) + self.limits.closed_linger_ns.min(self.limits.idle_ns) as i128;
+        self.quiet_until = Some(self.quiet_until.map_or(soonest, |q| q.min(soonest)));
         let (key, _) = FlowKey::of(protocol, (src, sp), (dst, dp));
         let tcp = p.tcp();
         let reused = tcp.is_some_and(|t| self.forget_reused(&key, t, (src, sp)));
@@ -863,8 +962,8 @@ impl Tracker {
         let reused = f.sides[sender_side]
             .isn
             .is_some_and(|isn| isn != SeqNumber(t.seq));
-        if reused {
-            self.index.remove(key);
+        if reused && let Some(old) = self.index.remove(key) {
+            retire(&mut self.records, &mut self.events, &old);
         }
         reused
     }
@@ -892,8 +991,13 @@ impl Tracker {
             f.sides[1].state = s;
             f.established = roles.guessed();
         }
-        self.flows.push(f.clone());
-        if self.flows.len() > self.limits.summaries.max(1) {
+        if self.limits.records {
+            self.records.push(FlowRecord::of(&f, None, true));
+        }
+        if self.limits.summaries > 0 {
+            self.flows.push(f.clone());
+        }
+        if self.flows.len() > self.limits.summaries {
             // Drop the oldest half at once so the cost is amortised.
             let n = self.flows.len() / 2;
             self.flows.drain(..n);
@@ -921,11 +1025,30 @@ impl Tracker {
     /// Forgets closed conversations after a while, and any after a long silence.
     fn sweep(&mut self, now: Timestamp) {
         let lim = self.limits;
+        let now_ns = epoch_ns(now);
+        if self.quiet_until.is_some_and(|q| now_ns < q) {
+            return;
+        }
+        let linger = lim.closed_linger_ns.min(lim.idle_ns) as i128;
+        let mut quiet = now_ns + linger;
         let before = self.index.len();
+        let (records, events) = (&mut self.records, &mut self.events);
         self.index.retain(|_, l| {
             let idle = now.nanos_since(l.last_seen).max(0) as u64;
-            !(idle >= lim.idle_ns || (l.closed && idle >= lim.closed_linger_ns))
+            let keep = !(idle >= lim.idle_ns || (l.closed && idle >= lim.closed_linger_ns));
+            if keep {
+                let wait = if l.closed {
+                    linger
+                } else {
+                    lim.idle_ns as i128
+                };
+                quiet = quiet.min(epoch_ns(l.last_seen) + wait);
+            } else {
+                retire(records, events, l);
+            }
+            keep
         });
+        self.quiet_until = Some(quiet);
         self.evicted += (before - self.index.len()) as u64;
     }
 
@@ -937,9 +1060,11 @@ impl Tracker {
         let cut = *cut;
         let before = self.index.len();
         let mut budget = n;
+        let (records, events) = (&mut self.records, &mut self.events);
         self.index.retain(|_, l| {
             if budget > 0 && l.last_seen <= cut {
                 budget -= 1;
+                retire(records, events, l);
                 false
             } else {
                 true

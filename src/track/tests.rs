@@ -486,6 +486,7 @@ fn memory_is_bounded() {
         summaries: 1000,
         closed_linger_ns: 1,
         idle_ns: 10_000_000_000,
+        ..Limits::default()
     });
     for i in 0..5000u32 {
         let port = 1024 + (i % 60000) as u16;

@@ -19,6 +19,7 @@ mod layout_cmd;
 mod lessons;
 mod live;
 mod pcapng_reader;
+mod perf_ring;
 mod reader;
 mod run_seeds;
 mod run_trace;
