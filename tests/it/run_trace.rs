@@ -239,3 +239,28 @@ fn the_exit_status_is_the_programs() {
         .unwrap();
     assert_eq!(out.status.code(), Some(7));
 }
+
+#[test]
+fn under_sudo_the_program_runs_as_the_sudo_user() {
+    if !crate::support::root("to run the traced program as another user") {
+        return;
+    }
+    let out = Command::new(BIN)
+        .args(["run", "--no-capture", "--", "id", "-u"])
+        .env("SUDO_UID", "65534")
+        .env("SUDO_GID", "65534")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.lines().any(|l| l == "65534"), "{text}");
+    // Without sudo's variables, root stays root.
+    let out = Command::new(BIN)
+        .args(["run", "--no-capture", "--", "id", "-u"])
+        .env_remove("SUDO_UID")
+        .env_remove("SUDO_GID")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.lines().any(|l| l == "0"), "{text}");
+}
