@@ -538,7 +538,7 @@ fn run_ladder(color: bool, traced: Rc<RefCell<Owners>>) -> LadderRenderer {
 /// are call records (see [`callrec`]).
 struct Saved {
     file: PcapngWriter<io::BufWriter<std::fs::File>>,
-    packets: Option<u32>,
+    packets: Option<(u32, LinkType)>,
     calls: u32,
 }
 
@@ -547,7 +547,7 @@ impl Saved {
         let f = std::fs::File::create(path)?;
         let mut file = PcapngWriter::new(io::BufWriter::with_capacity(1 << 16, f))?;
         let packets = match link {
-            Some(l) => Some(file.add_interface(l.0, SNAPLEN, iface)?),
+            Some(l) => Some((file.add_interface(l.0, SNAPLEN, iface)?, l)),
             None => None,
         };
         let calls =
@@ -607,8 +607,11 @@ impl View {
                     self.flows.insert(key, t.flow);
                     self.flows.insert((key.1, key.0), t.flow);
                 }
+                // One interface description for the packets: frames of another link type (a
+                // tun interface beside lo) cannot be written on it.
                 if let Some(s) = &mut self.saved
-                    && let Some(id) = s.packets
+                    && let Some((id, link)) = s.packets
+                    && link == f.link
                 {
                     s.file.write(id, ts_ns(f.ts), f.orig_len, &f.data)?;
                 }
