@@ -600,10 +600,20 @@ and poll/select/epoll when they wait on sockets) interleaved with its packets, i
 order: a call's enter is stamped before it can send anything, its return after it completed.
 
 Only socket-related system calls stop the program (a seccomp filter, as `strace --seccomp-bpf`); \
-threads, forks and exec are followed. Packets are captured on lo (see -i) and only those of the \
-program's sockets are shown; that needs CAP_NET_RAW (run as root), else the calls alone are \
-shown. The program runs with no_new_privs, so set-user-ID programs gain no privileges. sockscope \
-exits with the program's exit status once it and every process it started have ended.
+threads, forks and exec are followed.
+
+Packets are captured on lo (see -i) and, once a connection's local address is on another \
+interface, on that interface too. Only the program's connections are captured, filtered in the \
+kernel: a BPF filter made of the ports learned from its calls (bind, connect, accept, \
+getsockname, sendto) replaces the capture's filter each time a port is learned, while the \
+program is stopped in the call, so a connect's SYN is let through. Packets of the same ports \
+from other programs are then left out by sockscope itself. Capturing needs CAP_NET_RAW (run as \
+root), else the calls alone are shown. At the end, tcpdump's counts go to stderr (captured, \
+received by filter, dropped by kernel).
+
+Under sudo the program runs as the user who ran sudo (SUDO_UID, SUDO_GID), not as root. It runs \
+with no_new_privs, so set-user-ID programs gain no privileges. sockscope exits with the \
+program's exit status once it and every process it started have ended.
 
 Example: sockscope run -- sh -c 'python3 echo_server.py & sleep 0.3; python3 echo_client.py'";
 /// `sockscope tui FILE`: the interactive explorer.

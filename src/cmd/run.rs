@@ -1,10 +1,15 @@
 //! `sockscope run -- COMMAND [ARGS...]`: runs a program under the tracer and shows its socket
 //! calls and its packets on one timeline, in timestamp order.
 //!
+//! Which packets are captured, and how, is in [`capture`].
+//!
 //! Three threads: the tracer (ptrace must be driven from the thread that started the program),
 //! the capture, and this one, which merges both through a [`Timeline`] and prints. Each call is
 //! stamped at its seccomp stop (enter, before it runs) and at its syscall-exit stop (return,
 //! after it completed), with CLOCK_REALTIME, the clock the kernel stamps packets with.
+
+#[path = "run_capture.rs"]
+mod capture;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -20,7 +25,6 @@ use super::config::use_color;
 use super::{Error, out};
 use crate::cli::{ColorChoice, RunArgs};
 use crate::decode::{Packet, decode};
-use crate::filter::{Filter, bpf};
 use crate::pcapng_writer::PcapngWriter;
 use crate::render::calls::{call_line, call_text};
 use crate::render::json::JsonRenderer;
@@ -28,7 +32,7 @@ use crate::render::ladder::{LadderOptions, LadderRenderer, Layout};
 use crate::render::learner::LearnerRenderer;
 use crate::render::time::{TimeFormatter, TimeStyle};
 use crate::render::{PacketContext, Renderer};
-use crate::source::live::{CaptureSource, LiveConfig, LiveSource, OpenError};
+use crate::source::live::{CaptureSource, LiveSource, OpenError};
 use crate::source::{LinkType, OwnedFrame, Source, Timestamp};
 use crate::sys::term::output_width;
 use crate::sys::trace::{self, Handler, IDLE, Syscall, Tracee, procfs};
@@ -129,10 +133,28 @@ struct Glue {
     tx: Sender<Msg>,
     /// Processes whose program was reported.
     named: std::collections::HashSet<u32>,
+    /// The captures, whose filter follows the sockets' addresses.
+    captures: Option<Arc<capture::Captures>>,
+    /// Each socket's addresses as last given to the captures.
+    watched: HashMap<usize, (Option<SocketAddr>, Option<SocketAddr>)>,
 }
 
 impl Glue {
+    /// Gives the captures the addresses of the event's socket when they changed. The thread is
+    /// still stopped: a connect's SYN cannot leave before its filter is in place.
+    fn watch(&mut self, e: &Option<(CallEvent, Option<usize>)>) {
+        let (Some(c), Some((_, Some(i)))) = (&self.captures, e) else {
+            return;
+        };
+        let s = &self.dec.sockets()[*i];
+        let now = (s.local_ip(), s.remote_ip());
+        if self.watched.insert(*i, now) != Some(now) {
+            c.learn(s);
+        }
+    }
+
     fn send(&mut self, e: Option<(CallEvent, Option<usize>)>) {
+        self.watch(&e);
         if let Some((ev, sock)) = e {
             // Read while the thread is stopped: the process still exists.
             if self.named.insert(ev.pid) {
@@ -170,50 +192,44 @@ impl Handler for Glue {
 pub fn run(a: RunArgs) -> Result<(), Error> {
     let stop: &'static AtomicBool = Box::leak(Box::new(AtomicBool::new(false)));
     let (tx, rx) = mpsc::channel();
-    let packets_progress = Arc::new(AtomicU64::new(0));
     let mut no_capture_note = None;
-    let mut capture_thread = None;
+    let mut captures = None;
     let mut capture_link = None;
     if !a.no_capture {
-        // The source is opened on its own thread (it stays there), before the program starts.
-        let (open_tx, open_rx) = mpsc::channel();
-        let iface = a.interface.clone();
-        let tx = tx.clone();
-        let p = packets_progress.clone();
-        let t = std::thread::spawn(move || match open_capture(&iface, stop) {
-            Ok(src) => {
-                let _ = open_tx.send(Ok(src.link_type()));
-                capture_loop(src, &tx, &p);
-            }
-            Err(e) => {
-                let _ = open_tx.send(Err(e));
-            }
-        });
-        match open_rx.recv() {
-            Ok(Ok(link)) => {
+        // Opened before the program starts; more interfaces join as its connections use them.
+        let c = capture::Captures::new(stop, tx.clone());
+        match c.open(&a.interface) {
+            Ok(link) => {
                 capture_link = Some(link);
-                capture_thread = Some(t);
+                captures = Some(c);
             }
-            Ok(Err(OpenError::Permission(_))) => {
+            Err(OpenError::Permission(_)) => {
                 no_capture_note = Some(
                     "only the calls are shown: capturing their packets needs CAP_NET_RAW \
                      (run as root, or once: sudo setcap cap_net_raw+eip $(command -v sockscope))",
                 );
             }
-            Ok(Err(e)) => return Err(Error::usage(e)),
-            Err(_) => return Err(Error::runtime("the capture thread ended")),
+            Err(e) => return Err(Error::usage(e)),
         }
     }
-    let capturing = capture_thread.is_some();
     let calls_progress = Arc::new(AtomicU64::new(IDLE));
     let (ready_tx, ready_rx) = mpsc::channel();
+    // Under sudo the program runs as the user who ran it (its files, its home), not as root.
+    let var = |n: &str| std::env::var(n).ok();
+    let user = crate::sys::privileges::sudo_account(
+        var("SUDO_UID").as_deref(),
+        var("SUDO_GID").as_deref(),
+        crate::sys::privileges::euid(),
+    )
+    .map(|a| (a.uid, a.gid));
     let tracer = {
         let tx = tx.clone();
         let argv = a.command.clone();
         let progress = calls_progress.clone();
+        let captures = captures.clone();
         std::thread::spawn(move || {
             let traced: Vec<Syscall> = Syscall::all().collect();
-            let child = match trace::spawn(&argv, &traced) {
+            let child = match trace::spawn(&argv, &traced, user) {
                 Ok(c) => {
                     let _ = ready_tx.send(Ok(c.pid()));
                     c
@@ -227,6 +243,8 @@ pub fn run(a: RunArgs) -> Result<(), Error> {
                 dec: SockCalls::new(),
                 tx: tx.clone(),
                 named: Default::default(),
+                captures,
+                watched: HashMap::new(),
             };
             let r = child.run(&mut glue, &progress);
             let _ = tx.send(Msg::TraceDone(r));
@@ -242,8 +260,8 @@ pub fn run(a: RunArgs) -> Result<(), Error> {
     if let Err(e) = started {
         stop.store(true, Ordering::SeqCst);
         let _ = tracer.join();
-        if let Some(t) = capture_thread {
-            let _ = t.join();
+        if let Some(c) = &captures {
+            c.join();
         }
         return Err(trace_failure(e));
     }
@@ -280,7 +298,7 @@ pub fn run(a: RunArgs) -> Result<(), Error> {
         &mut view,
         &mut out,
         &calls_progress,
-        capturing.then_some(&*packets_progress),
+        captures.as_deref(),
         stop,
     );
     if let Some(l) = &mut view.ladder {
@@ -293,8 +311,14 @@ pub fn run(a: RunArgs) -> Result<(), Error> {
     drop(view);
     super::tui::wait_for_run(ui, &status)?;
     let _ = tracer.join();
-    if let Some(t) = capture_thread {
-        let _ = t.join();
+    if let Some(c) = &captures {
+        c.join();
+        // tcpdump's counts: "received by filter" counts what the kernel filter let through.
+        let summary = super::live::CaptureSummary {
+            captured: view.shown,
+            kernel: c.stats(),
+        };
+        out::stderr(&summary.report());
     }
     match status {
         Ok(0) => Ok(()),
@@ -322,18 +346,7 @@ fn ignore_interrupts() {
     );
 }
 
-fn open_capture(iface: &str, stop: &'static AtomicBool) -> Result<LiveSource, OpenError> {
-    let mut src = LiveSource::open(&LiveConfig::new(iface), stop)?;
-    // TCP and UDP only, in the kernel; which of them belong to the program is decided here.
-    if let Ok(f) = Filter::parse("tcp or udp")
-        && let Some(prog) = bpf::compile(&f, src.link_type())
-    {
-        let _ = src.attach_filter(&crate::source::live::sock_filter(&prog));
-    }
-    Ok(src)
-}
-
-fn capture_loop(mut src: LiveSource, tx: &Sender<Msg>, progress: &Arc<AtomicU64>) {
+fn capture_loop(src: &mut LiveSource, tx: &Sender<Msg>, progress: &Arc<AtomicU64>) {
     let idle = progress.clone();
     src.set_idle_hook(Box::new(move || idle.store(IDLE, Ordering::SeqCst)));
     while let Ok(Some(f)) = src.next_frame() {
@@ -349,7 +362,6 @@ fn capture_loop(mut src: LiveSource, tx: &Sender<Msg>, progress: &Arc<AtomicU64>
         }
     }
     progress.store(IDLE, Ordering::SeqCst);
-    let _ = tx.send(Msg::CaptureDone);
 }
 
 /// The watermark an input's progress gives: a time before which nothing more will come.
@@ -366,7 +378,7 @@ fn merge(
     view: &mut View,
     out: &mut dyn Write,
     calls: &AtomicU64,
-    packets: Option<&AtomicU64>,
+    packets: Option<&capture::Captures>,
     stop: &'static AtomicBool,
 ) -> Result<i32, trace::TraceError> {
     let inputs = if packets.is_some() { 2 } else { 1 };
@@ -377,9 +389,9 @@ fn merge(
     loop {
         let now = trace::now_ns();
         let cm = mark(calls, now);
-        let pm = packets.map(|p| mark(p, now));
+        let pm = packets.map(|p| p.mark(now));
         while let Ok(m) = rx.try_recv() {
-            handle(m, &mut tl, view, &mut status, &mut capture_done);
+            handle(m, &mut tl, view, &mut status, &mut capture_done, packets);
         }
         if status.is_none() {
             tl.advance(CALLS, cm);
@@ -403,7 +415,7 @@ fn merge(
         }
         if status.is_some() && capture_done {
             while let Ok(m) = rx.try_recv() {
-                handle(m, &mut tl, view, &mut status, &mut capture_done);
+                handle(m, &mut tl, view, &mut status, &mut capture_done, packets);
             }
             while let Some(item) = tl.flush() {
                 out_ok &= view.item(out, item).is_ok();
@@ -415,7 +427,7 @@ fn merge(
         // event, a thread switch per call that the traced program pays for on a busy machine.
         // The timeline holds events for WINDOW_NS anyway, so a few milliseconds cost nothing.
         match rx.try_recv() {
-            Ok(m) => handle(m, &mut tl, view, &mut status, &mut capture_done),
+            Ok(m) => handle(m, &mut tl, view, &mut status, &mut capture_done, packets),
             Err(TryRecvError::Empty) => std::thread::sleep(Duration::from_millis(POLL_MS)),
             Err(TryRecvError::Disconnected) => {
                 capture_done = true;
@@ -434,6 +446,7 @@ fn handle(
     view: &mut View,
     status: &mut Option<Result<i32, trace::TraceError>>,
     capture_done: &mut bool,
+    captures: Option<&capture::Captures>,
 ) {
     match m {
         Msg::Call(c) => {
@@ -452,7 +465,7 @@ fn handle(
             view.owners.borrow_mut().programs.insert(pid, p);
         }
         Msg::TraceDone(r) => *status = Some(r),
-        Msg::CaptureDone => *capture_done = true,
+        Msg::CaptureDone => *capture_done = captures.is_none_or(|c| c.all_done()),
     }
 }
 
@@ -467,6 +480,8 @@ struct View {
     /// Conversation index of each (local, remote) pair seen in packets.
     flows: HashMap<(SocketAddr, SocketAddr), u32>,
     number: u64,
+    /// Packets of the program shown (or saved).
+    shown: u64,
     buf: Vec<u8>,
     /// `-w FILE`: where the program's packets and calls are saved.
     saved: Option<Saved>,
@@ -533,7 +548,7 @@ fn run_ladder(color: bool, traced: Rc<RefCell<Owners>>) -> LadderRenderer {
 /// are call records (see [`callrec`]).
 struct Saved {
     file: PcapngWriter<io::BufWriter<std::fs::File>>,
-    packets: Option<u32>,
+    packets: Option<(u32, LinkType)>,
     calls: u32,
 }
 
@@ -542,7 +557,7 @@ impl Saved {
         let f = std::fs::File::create(path)?;
         let mut file = PcapngWriter::new(io::BufWriter::with_capacity(1 << 16, f))?;
         let packets = match link {
-            Some(l) => Some(file.add_interface(l.0, SNAPLEN, iface)?),
+            Some(l) => Some((file.add_interface(l.0, SNAPLEN, iface)?, l)),
             None => None,
         };
         let calls =
@@ -574,6 +589,7 @@ impl View {
             socks: HashMap::new(),
             flows: HashMap::new(),
             number: 0,
+            shown: 0,
             buf: Vec::with_capacity(512),
             saved: None,
             ladder: None,
@@ -606,13 +622,17 @@ impl View {
                 if !self.ours(&p) {
                     return Ok(());
                 }
+                self.shown += 1;
                 let track = self.tracker.observe(&p);
                 if let (Some(t), Some(key)) = (track, tuple(&p)) {
                     self.flows.insert(key, t.flow);
                     self.flows.insert((key.1, key.0), t.flow);
                 }
+                // One interface description for the packets: frames of another link type (a
+                // tun interface beside lo) cannot be written on it.
                 if let Some(s) = &mut self.saved
-                    && let Some(id) = s.packets
+                    && let Some((id, link)) = s.packets
+                    && link == f.link
                 {
                     s.file.write(id, ts_ns(f.ts), f.orig_len, &f.data)?;
                 }

@@ -93,6 +93,24 @@ pub fn drop_to(who: &Account) -> io::Result<()> {
     forbid_new_privileges()
 }
 
+/// In a freshly forked child, before exec: becomes `uid` and `gid`, with `gid` as its only
+/// supplementary group. Raw system calls only, which are async-signal-safe: glibc's setuid
+/// takes locks that a thread lost in the fork may hold. They change this thread's ids, the
+/// only thread of the child. Leaving uid 0 also clears the capabilities (capabilities(7)).
+pub fn become_in_child(uid: u32, gid: u32) -> io::Result<()> {
+    let groups = [gid as libc::gid_t];
+    // SAFETY: plain system calls; `groups` is a valid array of one gid for the call.
+    let failed = unsafe {
+        libc::syscall(libc::SYS_setgroups, 1 as libc::c_long, groups.as_ptr()) != 0
+            || libc::syscall(libc::SYS_setresgid, gid, gid, gid) != 0
+            || libc::syscall(libc::SYS_setresuid, uid, uid, uid) != 0
+    };
+    if failed {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 /// `struct __user_cap_header_struct` and `__user_cap_data_struct` (include/uapi/linux/capability.h).
 #[repr(C)]
 struct CapHeader {

@@ -239,3 +239,142 @@ fn the_exit_status_is_the_programs() {
         .unwrap();
     assert_eq!(out.status.code(), Some(7));
 }
+
+#[test]
+fn under_sudo_the_program_runs_as_the_sudo_user() {
+    if !crate::support::root("to run the traced program as another user") {
+        return;
+    }
+    let out = Command::new(BIN)
+        .args(["run", "--no-capture", "--", "id", "-u"])
+        .env("SUDO_UID", "65534")
+        .env("SUDO_GID", "65534")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.lines().any(|l| l == "65534"), "{text}");
+    // Without sudo's variables, root stays root.
+    let out = Command::new(BIN)
+        .args(["run", "--no-capture", "--", "id", "-u"])
+        .env_remove("SUDO_UID")
+        .env_remove("SUDO_GID")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.lines().any(|l| l == "0"), "{text}");
+}
+
+/// tcpdump's "N packets received by filter" line of the run's standard error.
+fn received_by_filter(stderr: &str) -> u64 {
+    stderr
+        .lines()
+        .find_map(|l| l.strip_suffix(" packets received by filter"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count in:\n{stderr}"))
+}
+
+#[test]
+fn the_kernel_filter_lets_only_the_programs_ports_through() {
+    let Some(dir) = prerequisites("the_kernel_filter_lets_only_the_programs_ports_through") else {
+        return;
+    };
+    // A busy unrelated flow in the same namespace: UDP to port 9999, 2,000 datagrams a second.
+    let noise = "python3 -c \"import socket, time\ns = socket.socket(socket.AF_INET, \
+        socket.SOCK_DGRAM)\nend = time.time() + 30\nwhile time.time() < end:\n    \
+        s.sendto(b'x' * 20, ('127.0.0.1', 9999)); time.sleep(0.0005)\" & sleep 0.3; ";
+    let inner = format!(
+        "ip link set lo up && {noise}{BIN} run --json -- sh -c {}; s=$?; kill $!; exit $s",
+        shell_quote(ECHO)
+    );
+    let out = Command::new("unshare")
+        .args(["-n", "sh", "-c", &inner])
+        .current_dir(&dir)
+        .output()
+        .expect("unshare runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let packets: Vec<Value> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|e| e["event"] == "packet")
+        .collect();
+    assert!(packets.len() >= 10, "{text}");
+    // Every packet the kernel let through is one of the program's: the noise never reached
+    // the capture socket.
+    assert_eq!(
+        received_by_filter(&err),
+        packets.len() as u64,
+        "{err}\n{}",
+        dump(&packets)
+    );
+}
+
+#[test]
+fn a_connection_over_a_veth_pair_is_captured_on_its_interface() {
+    let Some(_) = prerequisites("a_connection_over_a_veth_pair_is_captured_on_its_interface")
+    else {
+        return;
+    };
+    let id = std::process::id();
+    let (a, b) = (format!("ssrA{id}"), format!("ssrB{id}"));
+    let ip = |args: &str| {
+        Command::new("ip")
+            .args(args.split_whitespace())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    let setup = [
+        format!("netns add {a}"),
+        format!("netns add {b}"),
+        format!("link add ssa{id} netns {a} type veth peer name ssb{id} netns {b}"),
+        format!("-n {a} addr add 10.77.0.1/24 dev ssa{id}"),
+        format!("-n {b} addr add 10.77.0.2/24 dev ssb{id}"),
+        format!("-n {a} link set ssa{id} up"),
+        format!("-n {b} link set ssb{id} up"),
+        format!("-n {a} link set lo up"),
+        format!("-n {b} link set lo up"),
+    ];
+    let ok = setup.iter().all(|c| ip(c));
+    let server = "import socket\ns = socket.socket()\ns.bind(('10.77.0.2', 7007))\ns.listen()\n\
+        c, _ = s.accept()\nc.sendall(c.recv(100))\nc.close()";
+    let client = "import socket, time\nfor i in range(100):\n    try:\n        \
+        s = socket.create_connection(('10.77.0.2', 7007)); break\n    except OSError:\n        \
+        time.sleep(0.05)\ns.sendall(b'hello')\ns.recv(100)\ns.close()";
+    let out = ok.then(|| {
+        let mut srv = Command::new("ip")
+            .args(["netns", "exec", &b, "python3", "-c", server])
+            .spawn()
+            .expect("ip netns exec runs");
+        let out = Command::new("ip")
+            .args(["netns", "exec", &a, BIN, "run", "--json", "--"])
+            .args(["python3", "-c", client])
+            .output()
+            .expect("ip netns exec runs");
+        let _ = srv.wait();
+        out
+    });
+    ip(&format!("netns del {a}"));
+    ip(&format!("netns del {b}"));
+    let out = out.expect("the veth pair between two namespaces is set up");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let ev: Vec<Value> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .collect();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let connect = position(&ev, "connect enter", |e| is_call(e, "connect", "enter"));
+    let syn = position(&ev, "SYN", |e| {
+        e["event"] == "packet"
+            && e["transport"]["flags"] == "SYN"
+            && e["transport"]["dst_port"] == 7007
+            && e["net"]["dst"] == "10.77.0.2"
+    });
+    assert!(connect < syn, "{}", dump(&ev));
+}

@@ -352,9 +352,15 @@ pub struct Traced {
 const STAGE_TRACEME: u8 = 1;
 const STAGE_SECCOMP: u8 = 2;
 const STAGE_EXEC: u8 = 3;
+const STAGE_USER: u8 = 4;
 
-/// Starts `argv` stopped under the tracer, with the seccomp filter for `traced`.
-pub fn spawn(argv: &[OsString], traced: &[Syscall]) -> Result<Traced, TraceError> {
+/// Starts `argv` stopped under the tracer, with the seccomp filter for `traced`; as the user
+/// `(uid, gid)` when given (the user who ran sudo), else as this process's user.
+pub fn spawn(
+    argv: &[OsString],
+    traced: &[Syscall],
+    user: Option<(u32, u32)>,
+) -> Result<Traced, TraceError> {
     check_kernel()?;
     let scope = yama_scope();
     if scope == Some(3) {
@@ -406,7 +412,7 @@ pub fn spawn(argv: &[OsString], traced: &[Syscall]) -> Result<Traced, TraceError
     }
     if pid == 0 {
         // SAFETY: in the child, see above; `prog` and `ptrs` outlive these calls.
-        unsafe { child(fds[1], &prog, &ptrs) }
+        unsafe { child(fds[1], &prog, &ptrs, user) }
     }
     // SAFETY: closing our copy of the write end, which we own.
     unsafe { libc::close(fds[1]) };
@@ -441,11 +447,17 @@ pub fn spawn(argv: &[OsString], traced: &[Syscall]) -> Result<Traced, TraceError
     Ok(t)
 }
 
-/// The child's side: become a tracee, stop, install the filter, exec. Never returns.
+/// The child's side: become a tracee, stop, become `user`, install the filter, exec. Never
+/// returns.
 ///
 /// # Safety
 /// Called only in a freshly forked child; `prog` and `argv` must be valid and NUL-terminated.
-unsafe fn child(report: i32, prog: &libc::sock_fprog, argv: &[*const libc::c_char]) -> ! {
+unsafe fn child(
+    report: i32,
+    prog: &libc::sock_fprog,
+    argv: &[*const libc::c_char],
+    user: Option<(u32, u32)>,
+) -> ! {
     let fail = |stage: u8| -> ! {
         let e = io::Error::last_os_error().raw_os_error().unwrap_or(0);
         let mut msg = [0u8; 5];
@@ -463,6 +475,13 @@ unsafe fn child(report: i32, prog: &libc::sock_fprog, argv: &[*const libc::c_cha
             fail(STAGE_TRACEME);
         }
         libc::raise(libc::SIGSTOP);
+        // The program runs as the user who ran sudo, not as root; the tracer keeps root's
+        // right to trace it (CAP_SYS_PTRACE).
+        if let Some((uid, gid)) = user
+            && crate::sys::privileges::become_in_child(uid, gid).is_err()
+        {
+            fail(STAGE_USER);
+        }
         // Needed to install a filter without CAP_SYS_ADMIN (seccomp(2)); it also means a
         // set-user-ID program run under the tracer gains no privileges.
         if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 {
@@ -696,6 +715,10 @@ impl Traced {
             STAGE_TRACEME => TraceError::Permission { scope, err },
             STAGE_SECCOMP => TraceError::Io {
                 what: "cannot install the seccomp filter",
+                err,
+            },
+            STAGE_USER => TraceError::Io {
+                what: "cannot run the program as the user who ran sudo (SUDO_UID, SUDO_GID)",
                 err,
             },
             _ => TraceError::Exec {
