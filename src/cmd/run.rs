@@ -308,6 +308,7 @@ pub fn run(a: RunArgs) -> Result<(), Error> {
     if let Some(Err(e)) = view.saved.take().map(|mut s| s.file.flush()) {
         out::warn(format!("the saved file is incomplete: {e}"));
     }
+    let shown = view.shown;
     drop(view);
     super::tui::wait_for_run(ui, &status)?;
     let _ = tracer.join();
@@ -315,7 +316,7 @@ pub fn run(a: RunArgs) -> Result<(), Error> {
         c.join();
         // tcpdump's counts: "received by filter" counts what the kernel filter let through.
         let summary = super::live::CaptureSummary {
-            captured: view.shown,
+            captured: shown,
             kernel: c.stats(),
         };
         out::stderr(&summary.report());
