@@ -122,6 +122,9 @@ pub struct Batch {
     pub meta: Vec<Meta>,
     /// The frames' bytes, when the store is memory (offsets are relative to this).
     pub bytes: Vec<u8>,
+    /// Socket calls recorded in the file (lesson recordings, `run -w`); a call's `meta.call`
+    /// counts from the first of them.
+    pub calls: Vec<CallEvent>,
     /// Reading ended: `Some(None)` at the clean end, `Some(Some(message))` on an error.
     pub end: Option<Option<String>>,
 }
@@ -236,10 +239,15 @@ impl Index {
             }
             Store::File(_) => self.offsets.extend(b.offsets.iter().copied()),
         }
-        if !b.meta.is_empty() {
-            self.first_packet.get_or_insert(self.meta.len());
+        if let Some(k) = b.meta.iter().position(|m| m.call.is_none()) {
+            self.first_packet.get_or_insert(self.meta.len() + k);
         }
-        self.meta.extend(b.meta.iter().copied());
+        let base = self.calls.len() as u32;
+        self.meta.extend(b.meta.iter().map(|m| Meta {
+            call: m.call.map(|c| c + base),
+            ..*m
+        }));
+        self.calls.extend(b.calls);
     }
 
     /// The captured bytes of packet `i` (0-based), read back from the store.
@@ -333,7 +341,11 @@ fn read_all(mut source: FileSource, by_offset: bool, tx: &Sender<Batch>) {
     let end = loop {
         match source.next_frame() {
             Ok(Some(frame)) => {
-                let track = tracker.observe(&decode::decode(&frame));
+                let call = crate::pipeline::call_record(&frame);
+                let track = match call {
+                    Some(_) => None,
+                    None => tracker.observe(&decode::decode(&frame)),
+                };
                 if by_offset {
                     batch.offsets.push(pos + PCAP_RECORD_HEADER);
                     pos += PCAP_RECORD_HEADER + frame.data.len() as u64;
@@ -341,7 +353,12 @@ fn read_all(mut source: FileSource, by_offset: bool, tx: &Sender<Batch>) {
                     batch.offsets.push(batch.bytes.len() as u64);
                     batch.bytes.extend_from_slice(frame.data);
                 }
-                batch.meta.push(meta_of(&frame, track));
+                let mut m = meta_of(&frame, track);
+                if let Some(ev) = call {
+                    m.call = Some(batch.calls.len() as u32);
+                    batch.calls.push(ev);
+                }
+                batch.meta.push(m);
                 if batch.offsets.len() >= BATCH
                     && tx.send(std::mem::replace(&mut batch, new_batch())).is_err()
                 {
@@ -361,6 +378,7 @@ fn new_batch() -> Batch {
         offsets: Vec::with_capacity(BATCH),
         meta: Vec::with_capacity(BATCH),
         bytes: Vec::new(),
+        calls: Vec::new(),
         end: None,
     }
 }

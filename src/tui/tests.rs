@@ -361,3 +361,20 @@ fn per_packet_record_size() {
     // A packed form of it would bring this back down; the limit keeps it from growing further.
     assert!(meta <= 192, "{meta}");
 }
+
+/// A lesson recording carries the demo's socket calls: they become rows of their own, in
+/// their place among the packets (the first event is the server's `socket` call).
+#[test]
+fn recorded_calls_are_rows_in_time_order() {
+    let app = open("lesson-handshake.pcapng");
+    let idx = &app.index;
+    assert!(!idx.calls.is_empty(), "no call rows");
+    assert!(idx.call(0).is_some_and(|c| c.call == "socket"));
+    let packets = (0..idx.len()).filter(|&i| idx.call(i).is_none()).count();
+    assert!(packets >= 10, "{packets} packets");
+    let ts: Vec<_> = (0..idx.len()).map(|i| idx.meta[i].ts).collect();
+    assert!(
+        ts.windows(2).all(|w| w[0] <= w[1]),
+        "rows out of time order"
+    );
+}
