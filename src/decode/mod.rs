@@ -5,8 +5,11 @@
 //! early (snap length, malformed header) the layers decoded so far are kept and [`Packet::stop`]
 //! says where and why, the way tcpdump prints `[|tcp]`.
 
+pub mod arp;
 pub mod checksum;
 mod fast;
+pub mod icmp;
+pub mod ipv6_ext;
 mod links;
 pub mod names;
 pub mod quoted;
