@@ -23,7 +23,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use etherparse::{EtherType, LaxNetSlice, LaxSlicedPacket, TransportSlice};
 
 use crate::source::{Frame, LinkType, Timestamp};
-pub use fast::tcp_header_prefix;
+pub use fast::{tcp_claimed_header_len, tcp_header_prefix};
 pub use links::{MplsStack, linktype, mpls, ppp};
 pub use tcp::{FLAG_TABLE, TcpFlags, TcpOption, TcpOptionSpans, TcpOptions};
 
