@@ -63,6 +63,15 @@ mod udph {
     pub const LEN: usize = 8;
 }
 
+/// The header length a TCP header's data offset claims (RFC 9293 §3.1: 32-bit words), 0 when
+/// that byte was not captured; for reporting a header too short to be one.
+pub fn tcp_claimed_header_len(bytes: &[u8]) -> u32 {
+    bytes
+        .get(tcph::OFFSET_FLAGS.start)
+        .map(|b| (b >> 4) as u32 * 4)
+        .unwrap_or(0)
+}
+
 /// The fixed part of a TCP header and whatever of its options was captured, when at least the
 /// 20 fixed bytes were: for printing a header that the snap length cut inside its options (as
 /// tcpdump does) where [`decode`] stopped with a [`Transport::Partial`].

@@ -5,8 +5,11 @@
 //! early (snap length, malformed header) the layers decoded so far are kept and [`Packet::stop`]
 //! says where and why, the way tcpdump prints `[|tcp]`.
 
+pub mod arp;
 pub mod checksum;
 mod fast;
+pub mod icmp;
+pub mod ipv6_ext;
 mod links;
 pub mod names;
 pub mod quoted;
@@ -20,7 +23,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use etherparse::{EtherType, LaxNetSlice, LaxSlicedPacket, TransportSlice};
 
 use crate::source::{Frame, LinkType, Timestamp};
-pub use fast::tcp_header_prefix;
+pub use fast::{tcp_claimed_header_len, tcp_header_prefix};
 pub use links::{MplsStack, linktype, mpls, ppp};
 pub use tcp::{FLAG_TABLE, TcpFlags, TcpOption, TcpOptionSpans, TcpOptions};
 

@@ -947,8 +947,7 @@ impl LearnerRenderer {
 
     fn icmp(&mut self, line: &mut Line<'_>, p: &Packet<'_>, i: &IcmpSummary, v6: bool) {
         let name = names::icmp(v6, i.kind, i.code);
-        let id = u16::from_be_bytes([i.rest[0], i.rest[1]]);
-        let seq = u16::from_be_bytes([i.rest[2], i.rest[3]]);
+        let (id, seq) = i.echo_id_seq();
         let (req, rep) = if v6 { (128, 129) } else { (8, 0) };
         if i.kind == req || i.kind == rep {
             line.cell(

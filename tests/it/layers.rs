@@ -6,6 +6,8 @@
 //! - `unsafe` appears only under `src/sys/`, and the crate denies `unsafe_code` elsewhere;
 //! - etherparse appears only under `src/decode/` (and in unit-test files, `tests.rs`, which may
 //!   build fixture packets with its `PacketBuilder`: that is not decoding);
+//! - renderers (`src/render/`) read no header fields out of packet bytes: decode/ does (a
+//!   heuristic looking for big-endian readers and payload indexing);
 //! - every source file opens with a `//!` line.
 //!
 //! Comments and string literals are blanked before looking, so prose about a rule never breaks
@@ -344,6 +346,31 @@ fn etherparse_appears_only_under_src_decode() {
         })
         .collect();
     report("etherparse appears only under src/decode/", &offences);
+}
+
+/// Ways of reading header fields out of packet bytes: the decoder's job, not a renderer's.
+const BYTE_READERS: &[&str] = &["be16", "be32", "be64", "from_be_bytes", "payload.get"];
+
+#[test]
+fn renderers_read_no_header_bytes() {
+    // A heuristic: renderers format what decode/ read; render/fmt.rs turns addresses into text
+    // (IPv6 groups), which is formatting, and unit-test files build fixtures.
+    let offences: Vec<String> = sources()
+        .iter()
+        .filter(|f| f.path.starts_with("src/render/"))
+        .filter(|f| f.path != "src/render/fmt.rs" && !f.path.ends_with("/tests.rs"))
+        .flat_map(|f| {
+            BYTE_READERS.iter().flat_map(move |needle| {
+                lines_with(&f.code, needle).into_iter().map(move |line| {
+                    format!(
+                        "{}:{line}: `{needle}` reads packet bytes in a renderer",
+                        f.path
+                    )
+                })
+            })
+        })
+        .collect();
+    report("renderers read no header bytes", &offences);
 }
 
 #[test]

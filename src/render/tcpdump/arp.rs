@@ -1,19 +1,10 @@
 //! ARP (RFC 826) on the tcpdump line (print-arp.c without -v), for any hardware address length:
 //! `ARP, Request who-has A [(HW)] tell B, length N`, `ARP, Reply A is-at HW, length N`.
 
-use super::tcp::be16;
-use crate::decode::{Packet, ethertype};
-use crate::render::fmt::{push_hex_bytes, push_hex_width, push_ipv4, push_u64};
+use std::net::Ipv4Addr;
 
-/// Field positions (RFC 826): hardware type, protocol type, their address lengths, operation.
-const HRD: std::ops::Range<usize> = 0..2;
-const PRO: std::ops::Range<usize> = 2..4;
-const HLN: usize = 4;
-const PLN: usize = 5;
-const OP: std::ops::Range<usize> = 6..8;
-const ADDRS: usize = 8;
-/// An old ethertype for trailer-encapsulated IP, which ARP may name (RFC 893).
-const ETHERTYPE_TRAIL: u16 = 0x1000;
+use crate::decode::{Packet, arp as decode_arp, ethertype};
+use crate::render::fmt::{push_hex_bytes, push_hex_width, push_ipv4, push_u64};
 
 /// Operation names (`arpop_values`).
 const OPS: [(u16, &str); 7] = [
@@ -36,98 +27,85 @@ fn linkaddr(line: &mut Vec<u8>, a: &[u8]) {
     }
 }
 
-fn ip(line: &mut Vec<u8>, a: &[u8]) {
-    push_ipv4(line, [a[0], a[1], a[2], a[3]]);
+fn ip(line: &mut Vec<u8>, a: Ipv4Addr) {
+    push_ipv4(line, a.octets());
 }
 
 /// Writes the ARP line (without a newline).
 pub fn arp(line: &mut Vec<u8>, p: &Packet<'_>) {
-    let a = p.data.get(p.net_offset as usize..).unwrap_or(&[]);
-    let length = (p.orig_len as usize).saturating_sub(p.net_offset as usize);
     line.extend_from_slice(b"ARP, ");
-    let Some(fixed) = a.get(..ADDRS) else {
+    let Some(a) = decode_arp::read(p) else {
         line.extend_from_slice(b"[|ARP]");
         return;
     };
-    let (hrd, pro, hln, pln) = (
-        be16(&fixed[HRD]),
-        be16(&fixed[PRO]),
-        fixed[HLN] as usize,
-        fixed[PLN] as usize,
-    );
-    let op = be16(&fixed[OP]);
-    let need = ADDRS + 2 * (hln + pln);
-    let Some(body) = a.get(ADDRS..need) else {
-        line.extend_from_slice(b"[|ARP]");
-        return;
-    };
-    if (pro != ethertype::IPV4 && pro != ETHERTYPE_TRAIL) || pln != 4 || hln == 0 {
-        match hrd {
+    let length = decode_arp::wire_len(p);
+    let Some((spa, tpa)) = a.ipv4() else {
+        match a.hw_type {
             1 => line.extend_from_slice(b"Ethernet"),
-            _ => {
+            hrd => {
                 line.extend_from_slice(b"Unknown Hardware (");
                 push_u64(line, hrd as u64);
                 line.push(b')');
             }
         }
         line.extend_from_slice(b" (len ");
-        push_u64(line, hln as u64);
+        push_u64(line, a.sender_hw.len() as u64);
         line.extend_from_slice(b"), ");
-        match pro {
+        match a.proto_type {
             ethertype::IPV4 => line.extend_from_slice(b"IPv4"),
-            _ => {
+            pro => {
                 line.extend_from_slice(b"Unknown Protocol (0x");
                 push_hex_width(line, pro as u64, 4);
                 line.push(b')');
             }
         }
         line.extend_from_slice(b" (len ");
-        push_u64(line, pln as u64);
+        push_u64(line, a.sender_proto.len() as u64);
         line.push(b')');
-    } else {
-        let (sha, rest) = body.split_at(hln);
-        let (spa, rest) = rest.split_at(pln);
-        let (tha, tpa) = rest.split_at(hln);
-        match OPS.iter().find(|(n, _)| *n == op) {
-            Some((_, name)) => line.extend_from_slice(name.as_bytes()),
-            None => {
-                line.extend_from_slice(b"Unknown (");
-                push_u64(line, op as u64);
+        line.extend_from_slice(b", length ");
+        push_u64(line, length as u64);
+        return;
+    };
+    let (sha, tha, op) = (a.sender_hw, a.target_hw, a.operation);
+    match OPS.iter().find(|(n, _)| *n == op) {
+        Some((_, name)) => line.extend_from_slice(name.as_bytes()),
+        None => {
+            line.extend_from_slice(b"Unknown (");
+            push_u64(line, op as u64);
+            line.push(b')');
+        }
+    }
+    line.push(b' ');
+    match op {
+        1 => {
+            line.extend_from_slice(b"who-has ");
+            ip(line, tpa);
+            if tha.iter().any(|b| *b != 0) {
+                line.extend_from_slice(b" (");
+                linkaddr(line, tha);
                 line.push(b')');
             }
+            line.extend_from_slice(b" tell ");
+            ip(line, spa);
         }
-        line.push(b' ');
-        match op {
-            1 => {
-                line.extend_from_slice(b"who-has ");
-                ip(line, tpa);
-                if tha.iter().any(|b| *b != 0) {
-                    line.extend_from_slice(b" (");
-                    linkaddr(line, tha);
-                    line.push(b')');
-                }
-                line.extend_from_slice(b" tell ");
-                ip(line, spa);
-            }
-            2 => {
-                ip(line, spa);
-                line.extend_from_slice(b" is-at ");
-                linkaddr(line, sha);
-            }
-            3 => {
-                line.extend_from_slice(b"who-is ");
-                linkaddr(line, tha);
-                line.extend_from_slice(b" tell ");
-                linkaddr(line, sha);
-            }
-            4 => {
-                linkaddr(line, tha);
-                line.extend_from_slice(b" at ");
-                ip(line, tpa);
-            }
-            // tcpdump dumps other operations in hex, on lines of their own.
-            _ => return,
+        2 => {
+            ip(line, spa);
+            line.extend_from_slice(b" is-at ");
+            linkaddr(line, sha);
         }
+        3 => {
+            line.extend_from_slice(b"who-is ");
+            linkaddr(line, tha);
+            line.extend_from_slice(b" tell ");
+            linkaddr(line, sha);
+        }
+        4 => {
+            linkaddr(line, tha);
+            line.extend_from_slice(b" at ");
+            ip(line, tpa);
+        }
+        // tcpdump dumps other operations in hex, on lines of their own.
+        _ => return,
     }
     line.extend_from_slice(b", length ");
     push_u64(line, length as u64);

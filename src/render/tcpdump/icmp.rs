@@ -3,7 +3,9 @@
 //! port) of the datagram it returns, redirects, router advertisements, time exceeded, parameter
 //! problems, time stamps, address masks, neighbor discovery and multicast listener messages.
 
-use super::tcp::{be16, be32};
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use crate::decode::icmp::{Icmp, Icmp6};
 use crate::decode::proto;
 use crate::render::fmt::{push_hex_width, push_ipv4, push_ipv6, push_u64, push_u64_width};
 
@@ -22,11 +24,6 @@ mod ty {
     pub const EXT_ECHO: u8 = 42;
     pub const EXT_ECHO_REPLY: u8 = 43;
 }
-
-/// Where the returned datagram starts in an error message, and its fields.
-const INNER: usize = 8;
-const INNER_PROTO: usize = INNER + 9;
-const INNER_DST: std::ops::Range<usize> = INNER + 16..INNER + 20;
 
 /// Names of the types without more to print (`icmp2str`); others are `type-#N`.
 const NAMES: [(u8, &str); 5] = [
@@ -60,8 +57,8 @@ const REDIRECT: [&str; 4] = [
     "redirect-tos %s to host ",
 ];
 
-fn addr(line: &mut Vec<u8>, b: &[u8]) {
-    push_ipv4(line, [b[0], b[1], b[2], b[3]]);
+fn addr(line: &mut Vec<u8>, a: Ipv4Addr) {
+    push_ipv4(line, a.octets());
 }
 
 /// Milliseconds since midnight UTC as `HH:MM:SS.mmm` (RFC 792 time stamps).
@@ -106,24 +103,22 @@ pub fn icmp(line: &mut Vec<u8>, m: &[u8], len: u32) {
 
 /// The text after `ICMP `; false when the bytes it needs were not captured.
 fn body(line: &mut Vec<u8>, m: &[u8]) -> bool {
-    let Some(&kind) = m.first() else {
-        return false;
-    };
-    let code = m.get(1).copied().unwrap_or(0);
-    let need = |r: std::ops::Range<usize>| m.get(r);
+    body_of(line, Icmp::new(m)).is_some()
+}
+
+fn body_of(line: &mut Vec<u8>, m: Icmp<'_>) -> Option<()> {
+    let kind = m.kind()?;
+    let code = m.code();
     line.extend_from_slice(b"ICMP ");
     match kind {
         ty::ECHO | ty::ECHO_REPLY => {
-            let Some(idseq) = need(4..8) else {
-                return false;
-            };
+            let (id, seq) = m.id_seq()?;
             let what = if kind == ty::ECHO { "request" } else { "reply" };
-            echo(line, "echo ", what, be16(idseq), be16(&idseq[2..]));
+            echo(line, "echo ", what, id, seq);
         }
         ty::UNREACH => {
-            let Some(dst) = need(INNER_DST) else {
-                return false;
-            };
+            let dst = m.quoted_dst()?;
+            let inner_proto = m.quoted_protocol()?;
             match code {
                 0 | 1 => {
                     line.extend_from_slice(if code == 0 { b"net " } else { b"host " });
@@ -133,17 +128,13 @@ fn body(line: &mut Vec<u8>, m: &[u8]) -> bool {
                 2 => {
                     addr(line, dst);
                     line.extend_from_slice(b" protocol ");
-                    push_u64(line, m[INNER_PROTO] as u64);
+                    push_u64(line, inner_proto as u64);
                     line.extend_from_slice(b" unreachable");
                 }
                 3 => {
-                    let hlen = (m[INNER] & 0x0f) as usize * 4;
-                    let Some(dport) = need(INNER + hlen + 2..INNER + hlen + 4) else {
-                        return false;
-                    };
-                    let dport = be16(dport) as u64;
+                    let dport = m.quoted_dst_port()? as u64;
                     addr(line, dst);
-                    match m[INNER_PROTO] {
+                    match inner_proto {
                         proto::TCP => line.extend_from_slice(b" tcp port "),
                         proto::UDP => line.extend_from_slice(b" udp port "),
                         p => {
@@ -156,12 +147,9 @@ fn body(line: &mut Vec<u8>, m: &[u8]) -> bool {
                     line.extend_from_slice(b" unreachable");
                 }
                 4 => {
-                    let Some(mtu) = need(6..8) else {
-                        return false;
-                    };
+                    let mtu = m.next_hop_mtu()?;
                     addr(line, dst);
                     line.extend_from_slice(b" unreachable - need to frag");
-                    let mtu = be16(mtu);
                     if mtu != 0 {
                         line.extend_from_slice(b" (mtu ");
                         push_u64(line, mtu as u64);
@@ -182,9 +170,7 @@ fn body(line: &mut Vec<u8>, m: &[u8]) -> bool {
             }
         }
         ty::REDIRECT => {
-            let (Some(dst), Some(gw)) = (need(INNER_DST), need(4..8)) else {
-                return false;
-            };
+            let (dst, gw) = (m.quoted_dst()?, m.gateway()?);
             match REDIRECT.get(code as usize) {
                 Some(f) => {
                     let (a, b) = f.split_once("%s").unwrap_or((f, ""));
@@ -203,11 +189,9 @@ fn body(line: &mut Vec<u8>, m: &[u8]) -> bool {
             addr(line, gw);
         }
         ty::ROUTER_ADVERT => {
-            let Some(h) = need(4..8) else {
-                return false;
-            };
+            let ra = m.router_advert()?;
             line.extend_from_slice(b"router advertisement lifetime ");
-            let life = be16(&h[2..]) as u64;
+            let life = ra.lifetime as u64;
             if life < 60 {
                 push_u64(line, life);
             } else if life < 3600 {
@@ -221,31 +205,25 @@ fn body(line: &mut Vec<u8>, m: &[u8]) -> bool {
                 line.push(b':');
                 push_u64_width(line, life % 60, 2);
             }
-            let (num, size) = (h[0] as usize, h[1]);
             line.push(b' ');
-            push_u64(line, num as u64);
+            push_u64(line, ra.num_addrs as u64);
             line.push(b':');
-            if size != 2 {
+            if ra.entry_size != 2 {
                 line.extend_from_slice(b" [size ");
-                push_u64(line, size as u64);
+                push_u64(line, ra.entry_size as u64);
                 line.push(b']');
-            } else {
-                for i in 0..num {
-                    let Some(e) = need(8 + 8 * i..16 + 8 * i) else {
-                        return false;
-                    };
-                    line.extend_from_slice(b" {");
-                    addr(line, e);
-                    line.push(b' ');
-                    push_u64(line, be32(&e[4..]) as u64);
-                    line.push(b'}');
-                }
+            }
+            for e in ra.entries() {
+                let e = e?;
+                line.extend_from_slice(b" {");
+                addr(line, e.address);
+                line.push(b' ');
+                push_u64(line, e.preference as u64);
+                line.push(b'}');
             }
         }
         ty::TIME_EXCEEDED => {
-            if need(INNER_DST).is_none() {
-                return false;
-            }
+            m.quoted_dst()?;
             match code {
                 0 => line.extend_from_slice(b"time exceeded in-transit"),
                 1 => line.extend_from_slice(b"ip reassembly time exceeded"),
@@ -260,52 +238,42 @@ fn body(line: &mut Vec<u8>, m: &[u8]) -> bool {
                 line.extend_from_slice(b"parameter problem - code ");
                 push_u64(line, code as u64);
             } else {
-                let Some(p) = need(4..5) else {
-                    return false;
-                };
+                let p = m.pointer()?;
                 line.extend_from_slice(b"parameter problem - octet ");
-                push_u64(line, p[0] as u64);
+                push_u64(line, p as u64);
             }
         }
         ty::MASK_REPLY => {
-            let Some(mask) = need(8..12) else {
-                return false;
-            };
+            let mask = m.mask()?;
             line.extend_from_slice(b"address mask is 0x");
-            push_hex_width(line, be32(mask) as u64, 8);
+            push_hex_width(line, mask as u64, 8);
         }
         ty::TSTAMP | ty::TSTAMP_REPLY => {
-            let Some(idseq) = need(4..8) else {
-                return false;
-            };
+            let (id, seq) = m.id_seq()?;
             line.extend_from_slice(if kind == ty::TSTAMP {
                 b"time stamp query id "
             } else {
                 b"time stamp reply id "
             });
-            push_u64(line, be16(idseq) as u64);
+            push_u64(line, id as u64);
             line.extend_from_slice(b" seq ");
-            push_u64(line, be16(&idseq[2..]) as u64);
+            push_u64(line, seq as u64);
             if kind == ty::TSTAMP_REPLY {
-                let Some(t) = need(8..20) else {
-                    return false;
-                };
-                for (i, label) in [": org ", ", recv ", ", xmit "].iter().enumerate() {
+                let t = m.timestamps()?;
+                for (label, t) in [": org ", ", recv ", ", xmit "].iter().zip(t) {
                     line.extend_from_slice(label.as_bytes());
-                    ms_of_day(line, be32(&t[4 * i..]));
+                    ms_of_day(line, t);
                 }
             }
         }
         ty::EXT_ECHO | ty::EXT_ECHO_REPLY => {
-            let Some(idseq) = need(4..7) else {
-                return false;
-            };
+            let (id, seq) = m.ext_id_seq()?;
             let what = if kind == ty::EXT_ECHO {
                 "request"
             } else {
                 "reply"
             };
-            echo(line, "extended echo ", what, be16(idseq), idseq[2] as u16);
+            echo(line, "extended echo ", what, id, seq as u16);
         }
         _ => match NAMES.iter().find(|(k, _)| *k == kind) {
             Some((_, n)) => line.extend_from_slice(n.as_bytes()),
@@ -315,7 +283,7 @@ fn body(line: &mut Vec<u8>, m: &[u8]) -> bool {
             }
         },
     }
-    true
+    Some(())
 }
 
 /// ICMPv6 message types (RFC 4443, RFC 4861, RFC 2710, RFC 3810 and others tcpdump names).
@@ -393,48 +361,8 @@ const PARAM6: [&str; 4] = [
     ", incomplete header chain - octet ",
 ];
 
-/// Where the returned IPv6 datagram starts in an error message, and its addresses.
-const INNER6_SRC: std::ops::Range<usize> = 8 + 8..8 + 24;
-const INNER6_DST: std::ops::Range<usize> = 8 + 24..8 + 40;
-
-fn addr6(line: &mut Vec<u8>, b: &[u8]) {
-    let mut a = [0u8; 16];
-    a.copy_from_slice(&b[..16]);
-    push_ipv6(line, &a);
-}
-
-/// The protocol and destination port of the datagram an ICMPv6 error returns, walking its
-/// extension headers as tcpdump's `get_upperlayer` does.
-fn upper_layer(m: &[u8]) -> Option<(u8, u16)> {
-    let mut next = *m.get(8 + 6)?;
-    let mut at = 8 + 40;
-    loop {
-        match next {
-            proto::TCP | proto::UDP => {
-                let port = m.get(at + 2..at + 4)?;
-                return Some((next, be16(port)));
-            }
-            proto::HOPOPT | proto::IPV6_OPTS | proto::IPV6_ROUTE => {
-                let h = m.get(at..at + 2)?;
-                next = h[0];
-                at += (h[1] as usize + 1) * 8;
-            }
-            proto::IPV6_FRAG => {
-                let h = m.get(at..at + 4)?;
-                if be16(&h[2..]) & 0xfff8 != 0 {
-                    return None;
-                }
-                next = h[0];
-                at += 8;
-            }
-            proto::AH => {
-                let h = m.get(at..at + 2)?;
-                next = h[0];
-                at += (h[1] as usize + 2) * 4;
-            }
-            _ => return None,
-        }
-    }
+fn addr6(line: &mut Vec<u8>, a: Ipv6Addr) {
+    push_ipv6(line, &a.octets());
 }
 
 /// Writes `ICMP6, ..., length N` (print-icmp6.c without -v); ` [|icmp6]` where tcpdump runs out
@@ -453,11 +381,15 @@ pub fn icmp6(line: &mut Vec<u8>, m: &[u8], len: u32) {
 /// The text from `ICMP6, `; `Some(false)` when tcpdump prints no length (it dumps the rest in
 /// hex on further lines), `None` when captured bytes ran out.
 fn body6(line: &mut Vec<u8>, m: &[u8], len: u32) -> Option<bool> {
+    body6_of(line, Icmp6::new(m), len)
+}
+
+fn body6_of(line: &mut Vec<u8>, m: Icmp6<'_>, len: u32) -> Option<bool> {
     if len == 0 {
         line.extend_from_slice(b"ICMP6, length 0 (invalid)");
         return Some(false);
     }
-    let kind = *m.first()?;
+    let kind = m.kind()?;
     line.extend_from_slice(b"ICMP6, ");
     match NAMES6.iter().find(|(k, _)| *k == kind) {
         Some((_, n)) => line.extend_from_slice(n.as_bytes()),
@@ -468,7 +400,7 @@ fn body6(line: &mut Vec<u8>, m: &[u8], len: u32) -> Option<bool> {
             return Some(true);
         }
     }
-    let code = *m.get(1)?;
+    let code = m.code()?;
     match kind {
         ty6::DST_UNREACH => {
             line.extend_from_slice(b", ");
@@ -483,18 +415,18 @@ fn body6(line: &mut Vec<u8>, m: &[u8], len: u32) -> Option<bool> {
             match code {
                 0 | 1 | 3 => {
                     line.push(b' ');
-                    addr6(line, m.get(INNER6_DST)?);
+                    addr6(line, m.quoted_dst()?);
                 }
                 2 => {
                     line.push(b' ');
-                    addr6(line, m.get(INNER6_DST)?);
+                    addr6(line, m.quoted_dst()?);
                     line.extend_from_slice(b", source address ");
-                    addr6(line, m.get(INNER6_SRC)?);
+                    addr6(line, m.quoted_src()?);
                 }
                 4 => {
-                    let (p, port) = upper_layer(m)?;
+                    let (p, port) = m.quoted_upper_layer()?;
                     line.extend_from_slice(b", ");
-                    addr6(line, m.get(INNER6_DST)?);
+                    addr6(line, m.quoted_dst()?);
                     line.extend_from_slice(if p == proto::TCP {
                         b" tcp port "
                     } else {
@@ -507,12 +439,12 @@ fn body6(line: &mut Vec<u8>, m: &[u8], len: u32) -> Option<bool> {
         }
         ty6::PACKET_TOO_BIG => {
             line.extend_from_slice(b", mtu ");
-            push_u64(line, be32(m.get(4..8)?) as u64);
+            push_u64(line, m.word()? as u64);
         }
         ty6::TIME_EXCEEDED => match code {
             0 => {
                 line.extend_from_slice(b" for ");
-                addr6(line, m.get(INNER6_DST)?);
+                addr6(line, m.quoted_dst()?);
             }
             1 => line.extend_from_slice(b" (reassembly)"),
             _ => {
@@ -522,11 +454,11 @@ fn body6(line: &mut Vec<u8>, m: &[u8], len: u32) -> Option<bool> {
             }
         },
         ty6::PARAM_PROBLEM => {
-            m.get(INNER6_DST)?;
+            m.quoted_dst()?;
             match PARAM6.get(code as usize) {
                 Some(c) => {
                     line.extend_from_slice(c.as_bytes());
-                    push_u64(line, be32(m.get(4..8)?) as u64);
+                    push_u64(line, m.word()? as u64);
                 }
                 None => {
                     line.extend_from_slice(b", code-#");
@@ -535,16 +467,16 @@ fn body6(line: &mut Vec<u8>, m: &[u8], len: u32) -> Option<bool> {
             }
         }
         ty6::ECHO_REQUEST | ty6::ECHO_REPLY => {
-            let idseq = m.get(4..8)?;
+            let (id, seq) = m.id_seq()?;
             line.extend_from_slice(b", id ");
-            push_u64(line, be16(idseq) as u64);
+            push_u64(line, id as u64);
             line.extend_from_slice(b", seq ");
-            push_u64(line, be16(&idseq[2..]) as u64);
+            push_u64(line, seq as u64);
         }
         ty6::MLD_QUERY if len >= 28 => {
             line.extend_from_slice(b" v2 [gaddr ");
-            addr6(line, m.get(8..24)?);
-            let sources = be16(m.get(26..28)?) as u32;
+            addr6(line, m.target()?);
+            let sources = m.query_sources()? as u32;
             if sources > 0 {
                 if len < 28 + sources * 16 {
                     line.extend_from_slice(b" [invalid number of sources]");
@@ -564,23 +496,23 @@ fn body6(line: &mut Vec<u8>, m: &[u8], len: u32) -> Option<bool> {
         ty6::MLD_QUERY | ty6::MLD_REPORT | ty6::MLD_DONE => {
             // tcpdump prints these right after the name, without a separator.
             line.extend_from_slice(b"max resp delay: ");
-            push_u64(line, be16(m.get(4..6)?) as u64);
+            push_u64(line, m.half_word()? as u64);
             line.extend_from_slice(b" addr: ");
-            addr6(line, m.get(8..24)?);
+            addr6(line, m.target()?);
         }
         ty6::NEIGHBOR_SOLICIT => {
             line.extend_from_slice(b", who has ");
-            addr6(line, m.get(8..24)?);
+            addr6(line, m.target()?);
         }
         ty6::NEIGHBOR_ADVERT => {
             line.extend_from_slice(b", tgt is ");
-            addr6(line, m.get(8..24)?);
+            addr6(line, m.target()?);
         }
         ty6::REDIRECT => {
             line.extend_from_slice(b", ");
-            addr6(line, m.get(24..40)?);
+            addr6(line, m.redirect_dst()?);
             line.extend_from_slice(b" to ");
-            addr6(line, m.get(8..24)?);
+            addr6(line, m.target()?);
         }
         ty6::MLDV2_REPORT => {
             if len < 8 {
@@ -589,7 +521,7 @@ fn body6(line: &mut Vec<u8>, m: &[u8], len: u32) -> Option<bool> {
                 line.push(b']');
             } else {
                 line.extend_from_slice(b", ");
-                push_u64(line, be16(m.get(6..8)?) as u64);
+                push_u64(line, m.records()? as u64);
                 line.extend_from_slice(b" group record(s)");
             }
         }
@@ -606,7 +538,7 @@ fn body6(line: &mut Vec<u8>, m: &[u8], len: u32) -> Option<bool> {
         }
         ty6::HA_DISCOVERY_REQUEST | ty6::MOBILE_PREFIX_SOLICIT => {
             line.extend_from_slice(b", id 0x");
-            push_hex_width(line, be16(m.get(4..6)?) as u64, 4);
+            push_hex_width(line, m.half_word()? as u64, 4);
         }
         _ => {}
     }

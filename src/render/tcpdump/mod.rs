@@ -350,7 +350,7 @@ impl TcpdumpRenderer {
                     Some(s)
                         if matches!(s.kind, StopKind::Malformed(_)) && s.layer == Layer::Tcp =>
                     {
-                        let hl = p.payload.get(12).map(|b| (b >> 4) as u32 * 4).unwrap_or(0);
+                        let hl = crate::decode::tcp_claimed_header_len(p.payload);
                         w!(
                             line,
                             " tcp {} [bad hdr length {hl} - too short, < 20]",

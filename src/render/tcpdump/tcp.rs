@@ -87,13 +87,6 @@ pub enum OptionsEnd {
     Truncated,
 }
 
-pub(super) fn be16(b: &[u8]) -> u16 {
-    u16::from_be_bytes([b[0], b[1]])
-}
-pub(super) fn be32(b: &[u8]) -> u32 {
-    u32::from_be_bytes([b[0], b[1], b[2], b[3]])
-}
-
 /// Writes `, options [...]` for the options of `t` as the decoder walked them the way
 /// print-tcp.c does: a mismatch with the length byte adds `[len N]`, and a length that cannot be
 /// right ends the line with `[bad opt]`.
