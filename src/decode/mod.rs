@@ -6,7 +6,9 @@
 //! says where and why, the way tcpdump prints `[|tcp]`.
 
 pub mod checksum;
+pub mod dns;
 mod fast;
+pub mod http;
 mod links;
 pub mod names;
 pub mod quoted;
