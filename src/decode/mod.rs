@@ -5,6 +5,7 @@
 //! early (snap length, malformed header) the layers decoded so far are kept and [`Packet::stop`]
 //! says where and why, the way tcpdump prints `[|tcp]`.
 
+pub mod app;
 pub mod checksum;
 pub mod dns;
 mod fast;

@@ -1432,12 +1432,18 @@ fn host_names_resolve_to_every_address_once_at_parse_time() {
             mask: [0xff; 16].into(),
         },
     });
-    assert_eq!(f.root, Node::Or(b(host4(Dir::Either, [10, 0, 0, 1])), b(v6)));
+    assert_eq!(
+        f.root,
+        Node::Or(b(host4(Dir::Either, [10, 0, 0, 1])), b(v6))
+    );
     // `ip host NAME` keeps the IPv4 addresses only.
     let f = Filter::parse_resolving("ip src host both.example", &fake_hosts).unwrap();
     assert!(matches!(f.root, Node::Prim(Prim::Net { arp: false, .. })));
     let e = Filter::parse_resolving("host nowhere.example", &fake_hosts).unwrap_err();
-    assert!(e.to_string().contains("unknown host `nowhere.example`"), "{e}");
+    assert!(
+        e.to_string().contains("unknown host `nowhere.example`"),
+        "{e}"
+    );
     // Without a resolver the core looks nothing up and says so.
     let e = Filter::parse("host both.example").unwrap_err();
     assert!(e.to_string().contains("does not look up host names"), "{e}");
