@@ -7,6 +7,14 @@ use crate::decode::dns::{self, rtype};
 use crate::decode::http::{self, Kind};
 use crate::render::fmt::{push_ipv4, push_ipv6};
 
+/// The one-line note of an application message.
+pub fn note(out: &mut Vec<u8>, a: &crate::decode::app::App<'_>) {
+    match a {
+        crate::decode::app::App::Dns(d) => dns_note(out, d),
+        crate::decode::app::App::Http(h) => http_note(out, h),
+    }
+}
+
 /// `query A example.com.` or `response A example.com.: 93.184.216.34 (1 answer)`, with the
 /// response code when it is not NOERROR (RFC 1035 §4.1.1).
 pub fn dns_note(out: &mut Vec<u8>, s: &dns::Summary<'_>) {
