@@ -37,7 +37,8 @@ impl Pipeline {
     /// Only packets matching `filter` (tcpdump's syntax, its words as given; none for all).
     /// A wrong expression is a usage error.
     pub fn new(filter: &[String]) -> Result<Pipeline, Error> {
-        let filter = Filter::parse(&filter.join(" ")).map_err(Error::usage)?;
+        let filter =
+            Filter::parse_resolving(&filter.join(" "), &resolve_host).map_err(Error::usage)?;
         Ok(Pipeline::with_filter(filter))
     }
 
@@ -254,4 +255,17 @@ pub fn file_end(end: End) -> Result<(), Error> {
         End::SourceError(e) => Err(Error::runtime(e)),
         End::Output(e) => Err(Error::output(e)),
     }
+}
+
+/// Every address of a host name, as tcpdump looks one up when it compiles `host NAME`:
+/// getaddrinfo (so /etc/hosts, then DNS), each address once, in the order given.
+pub fn resolve_host(name: &str) -> Result<Vec<std::net::IpAddr>, String> {
+    use std::net::ToSocketAddrs as _;
+    let mut out: Vec<std::net::IpAddr> = Vec::new();
+    for a in (name, 0u16).to_socket_addrs().map_err(|e| e.to_string())? {
+        if !out.contains(&a.ip()) {
+            out.push(a.ip());
+        }
+    }
+    Ok(out)
 }

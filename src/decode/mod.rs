@@ -5,9 +5,12 @@
 //! early (snap length, malformed header) the layers decoded so far are kept and [`Packet::stop`]
 //! says where and why, the way tcpdump prints `[|tcp]`.
 
+pub mod app;
 pub mod arp;
 pub mod checksum;
+pub mod dns;
 mod fast;
+pub mod http;
 pub mod icmp;
 pub mod ipv6_ext;
 mod links;

@@ -8,7 +8,8 @@
 //!
 //! What is understood (pcap-filter(7) for what learners type):
 //! - protocols: `tcp udp icmp icmp6 arp ip ip6`;
-//! - `[ip|ip6] [src|dst|src or dst|src and dst] host ADDR` (IPv4 or IPv6, no name lookup),
+//! - `[ip|ip6] [src|dst|src or dst|src and dst] host ADDR|NAME` (IPv4 or IPv6; a name only
+//!   through [`Filter::parse_resolving`], which looks it up once with the resolver it is given),
 //!   `net A/LEN`, `net A mask M`, `net 10.1` (tcpdump's short form), likewise with `src`/`dst`;
 //!   without `ip`/`ip6`, an IPv4 host or net also matches ARP sender/target addresses;
 //! - `[tcp|udp] [src|dst|…] port N|SERVICE`, `portrange A-B` (first fragments only);
@@ -30,7 +31,7 @@
 //! tightest, and reading a byte the capture does not hold (`tcp[100]` on a short packet) rejects
 //! the packet whatever the rest of the expression says.
 //!
-//! Not supported: host names, MAC addresses (`ether host`), `vlan`, `proto N`, `gateway`,
+//! Not supported: MAC addresses (`ether host`), `vlan`, `proto N`, `gateway`,
 //! `broadcast`/`multicast`, SCTP ports, `arp[…]` loads.
 
 pub mod bpf;
@@ -45,6 +46,7 @@ use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use crate::decode::Packet;
+pub use parser::Resolver;
 
 /// A parsed filter expression.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,7 +59,17 @@ impl Filter {
     /// Parses `expr` (tcpdump's pcap-filter syntax). An empty or blank expression matches every
     /// packet.
     pub fn parse(expr: &str) -> Result<Filter, FilterError> {
-        let root = parser::parse(expr)?;
+        let root = parser::parse(expr, None)?;
+        Ok(Filter {
+            expr: expr.to_string(),
+            root,
+        })
+    }
+
+    /// As [`Filter::parse`], with host names in `host NAME` looked up once, here, by `resolve`
+    /// (tcpdump resolves them when it compiles the filter; all addresses of the name count).
+    pub fn parse_resolving(expr: &str, resolve: Resolver<'_>) -> Result<Filter, FilterError> {
+        let root = parser::parse(expr, Some(resolve))?;
         Ok(Filter {
             expr: expr.to_string(),
             root,

@@ -165,13 +165,18 @@ struct Quals<'a> {
     kind: Kind,
 }
 
-pub(crate) fn parse(expr: &str) -> Result<Node, FilterError> {
+/// Looks up the addresses of a host name for `host NAME` (the core does no I/O: the command
+/// layer passes one in).
+pub type Resolver<'r> = &'r dyn Fn(&str) -> Result<Vec<IpAddr>, String>;
+
+pub(crate) fn parse(expr: &str, resolve: Option<Resolver<'_>>) -> Result<Node, FilterError> {
     let toks = lex(expr)?;
     let mut p = Parser {
         expr,
         toks,
         pos: 0,
         last: None,
+        resolve,
     };
     if p.peek().tok == Tok::End {
         return Ok(Node::True);
@@ -193,6 +198,7 @@ struct Parser<'a> {
     toks: Vec<Token<'a>>,
     pos: usize,
     last: Option<Quals<'a>>,
+    resolve: Option<Resolver<'a>>,
 }
 
 type PResult<T> = Result<T, FilterError>;
@@ -700,6 +706,11 @@ impl<'a> Parser<'a> {
         };
         let dir = q.dir;
         match q.kind {
+            Kind::Host
+                if w.parse::<IpAddr>().is_err() && !w.contains('/') && self.resolve.is_some() =>
+            {
+                self.host_name(t, w, dir, family)
+            }
             Kind::Host => {
                 let addr: IpAddr = w.parse().map_err(|_| {
                     let hint = if w.contains('/') {
@@ -770,6 +781,45 @@ impl<'a> Parser<'a> {
                 }))
             }
         }
+    }
+
+    /// `host NAME` as libpcap compiles it: every address the name resolves to (of the family
+    /// asked for, if any), each tested like `host ADDR`, joined with `or`.
+    fn host_name(&self, t: Token<'_>, w: &str, dir: Dir, family: Option<Family>) -> PResult<Node> {
+        let Some(resolve) = self.resolve else {
+            return Err(self.err(t, format!("cannot look up `{w}`")));
+        };
+        let addrs = resolve(w).map_err(|why| self.err(t, format!("unknown host `{w}`: {why}")))?;
+        let mut node: Option<Node> = None;
+        for addr in addrs {
+            let net = match (addr, family) {
+                (IpAddr::V4(a), None | Some(Family::V4)) => IpNet::V4 {
+                    addr: a,
+                    mask: v4_mask(32),
+                },
+                (IpAddr::V6(a), None | Some(Family::V6)) => IpNet::V6 {
+                    addr: a,
+                    mask: v6_mask(128),
+                },
+                _ => continue,
+            };
+            let prim = Node::Prim(Prim::Net {
+                dir,
+                net,
+                arp: family.is_none(),
+            });
+            node = Some(match node {
+                None => prim,
+                Some(n) => Node::Or(Box::new(n), Box::new(prim)),
+            });
+        }
+        node.ok_or_else(|| {
+            let fam = match family {
+                Some(Family::V6) => "IPv6 ",
+                _ => "IPv4 ",
+            };
+            self.err(t, format!("unknown host `{w}`: it has no {fam}address"))
+        })
     }
 
     fn check_family(&self, t: Token<'_>, addr: IpAddr, family: Option<Family>) -> PResult<()> {

@@ -1410,3 +1410,41 @@ fn compiled_programs_never_drop_a_corrupted_frame_that_matches() {
     }
     assert!(dropped.is_empty(), "{dropped:#?}");
 }
+
+// ---------------------------------------------------------------- host names
+
+/// A resolver that knows one name, as /etc/hosts might list it: an IPv4 and an IPv6 address.
+fn fake_hosts(name: &str) -> Result<Vec<std::net::IpAddr>, String> {
+    match name {
+        "both.example" => Ok(vec![[10, 0, 0, 1].into(), std::net::IpAddr::from(DB8_1)]),
+        _ => Err("Name or service not known".into()),
+    }
+}
+
+#[test]
+fn host_names_resolve_to_every_address_once_at_parse_time() {
+    let f = Filter::parse_resolving("host both.example", &fake_hosts).unwrap();
+    let v6 = Node::Prim(Prim::Net {
+        dir: Dir::Either,
+        arp: true,
+        net: IpNet::V6 {
+            addr: DB8_1.into(),
+            mask: [0xff; 16].into(),
+        },
+    });
+    assert_eq!(
+        f.root,
+        Node::Or(b(host4(Dir::Either, [10, 0, 0, 1])), b(v6))
+    );
+    // `ip host NAME` keeps the IPv4 addresses only.
+    let f = Filter::parse_resolving("ip src host both.example", &fake_hosts).unwrap();
+    assert!(matches!(f.root, Node::Prim(Prim::Net { arp: false, .. })));
+    let e = Filter::parse_resolving("host nowhere.example", &fake_hosts).unwrap_err();
+    assert!(
+        e.to_string().contains("unknown host `nowhere.example`"),
+        "{e}"
+    );
+    // Without a resolver the core looks nothing up and says so.
+    let e = Filter::parse("host both.example").unwrap_err();
+    assert!(e.to_string().contains("does not look up host names"), "{e}");
+}

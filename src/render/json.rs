@@ -240,6 +240,7 @@ impl Renderer for JsonRenderer {
         link(&mut j, p);
         net(&mut j, p);
         transport(&mut j, p);
+        application(&mut j, p);
         j.num("payload_len", p.payload_wire_len);
         j.num("payload_captured", p.payload.len());
         match ctx.track {
@@ -296,6 +297,60 @@ impl Renderer for JsonRenderer {
         }
         j.w.extend_from_slice(b"}\n");
         out.write_all(&self.line)
+    }
+}
+
+/// `"dns": {…}` or `"http": {…}` when the payload starts an application message (docs/json.md).
+fn application(j: &mut J<'_>, p: &Packet<'_>) {
+    use crate::decode::app::App;
+    match crate::decode::app::of(p) {
+        Some(App::Dns(d)) => {
+            let h = &d.header;
+            j.open("dns");
+            j.num("id", h.id);
+            j.bool("response", h.is_response());
+            j.num("opcode", h.opcode());
+            j.num("rcode", h.rcode());
+            j.num("questions", h.qdcount);
+            j.num("answers", h.ancount);
+            j.num("authority", h.nscount);
+            j.num("additional", h.arcount);
+            match d.question {
+                Some((name, t, _)) => {
+                    let mut n = Vec::new();
+                    name.push(&mut n);
+                    j.str("qname", &String::from_utf8_lossy(&n));
+                    j.quoted("qtype", |b| crate::decode::dns::push_type(b, t));
+                }
+                None => {
+                    j.null("qname");
+                    j.null("qtype");
+                }
+            }
+            match d.answer {
+                Some((t, data, at)) => {
+                    let mut a = Vec::new();
+                    crate::render::app::answer(&mut a, d.msg, t, data, at);
+                    j.str("first_answer", &String::from_utf8_lossy(&a));
+                }
+                None => j.null("first_answer"),
+            }
+            j.close();
+        }
+        Some(App::Http(s)) => {
+            j.open("http");
+            j.str("first_line", &String::from_utf8_lossy(s.first_line));
+            j.num("headers", s.headers);
+            j.bool("headers_complete", s.headers_complete);
+            match s.content_length {
+                Some(n) => j.num("content_length", n),
+                None => j.null("content_length"),
+            }
+            j.bool("chunked", s.chunked);
+            j.num("body_in_segment", s.body_in_segment);
+            j.close();
+        }
+        None => {}
     }
 }
 

@@ -489,6 +489,12 @@ impl Renderer for LearnerRenderer {
             }
         }
         self.body(&mut line, p, ctx);
+        // The application message, when nothing else is noted (render::app).
+        if line.note.is_empty()
+            && let Some(a) = crate::decode::app::of(p)
+        {
+            line.note_with(|n| crate::render::app::note(n, &a));
+        }
         if let Some(t) = ctx.track
             && !t.analysis.is_empty()
         {

@@ -1,5 +1,6 @@
 //! Views of packets: each renderer writes one view of each packet to a `&mut dyn Write`.
 
+pub mod app;
 pub mod calls;
 pub mod conv_json;
 pub mod export;

@@ -123,6 +123,9 @@ impl Renderer for VerboseRenderer {
             )?,
             Transport::None => {}
         }
+        if let Some(a) = crate::decode::app::of(p) {
+            application(out, &a)?;
+        }
         if !matches!(p.transport, Transport::None | Transport::Partial { .. })
             && p.payload_wire_len > 0
         {
@@ -696,6 +699,57 @@ fn icmp(out: &mut dyn Write, p: &Packet<'_>, i: &IcmpSummary, v6: bool) -> io::R
         }
     }
     Ok(())
+}
+
+/// The application message the packet starts (DNS, HTTP/1.x), one level under the transport.
+fn application(out: &mut dyn Write, a: &crate::decode::app::App<'_>) -> io::Result<()> {
+    use crate::decode::app::App;
+    let mut note = Vec::new();
+    match a {
+        App::Dns(d) => {
+            crate::render::app::dns_note(&mut note, d);
+            let h = &d.header;
+            let note = note.strip_prefix(b"DNS ").unwrap_or(&note);
+            writeln!(out, "Domain Name System: {}", String::from_utf8_lossy(note))?;
+            writeln!(
+                out,
+                "{FIELD}id 0x{:04x}, flags 0x{:04x}: {} question(s), {} answer(s), {} authority, {} additional",
+                h.id, h.flags, h.qdcount, h.ancount, h.nscount, h.arcount
+            )
+        }
+        App::Http(s) => {
+            crate::render::app::http_note(&mut note, s);
+            writeln!(
+                out,
+                "Hypertext Transfer Protocol: {}",
+                String::from_utf8_lossy(&note)
+            )?;
+            writeln!(
+                out,
+                "{FIELD}header fields: {}{}",
+                s.headers,
+                if s.headers_complete {
+                    ""
+                } else {
+                    " (header section continues in a later segment)"
+                }
+            )?;
+            if let Some(n) = s.content_length {
+                writeln!(out, "{FIELD}Content-Length: {n}")?;
+            }
+            if s.chunked {
+                writeln!(out, "{FIELD}Transfer-Encoding: chunked")?;
+            }
+            if s.headers_complete {
+                writeln!(
+                    out,
+                    "{FIELD}body bytes in this segment: {}",
+                    s.body_in_segment
+                )?;
+            }
+            Ok(())
+        }
+    }
 }
 
 #[cfg(test)]

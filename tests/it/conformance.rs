@@ -8,8 +8,10 @@ use std::process::Command;
 use crate::support;
 
 /// Reached on 2026-11-22 with tcpdump's corpus: 1180/1180 lines (100.0%) in 32 files; the
-/// test allows 0.1 below it.
-const REACHED_PERCENT: f64 = 100.0;
+/// test allows 0.1 below it. Since 2026-11-30, 1177/1180 (99.7%): the three lines whose segments
+/// carry the AE bit (0x100) print `Flags [S.UW]`/`[.U]` as the installed tcpdump 4.99 does,
+/// where the corpus's expected output (a newer tcpdump) appends `e` (issue 12 point 5).
+const REACHED_PERCENT: f64 = 99.7;
 
 #[test]
 fn tcpdump_conformance_does_not_regress() {

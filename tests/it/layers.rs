@@ -351,6 +351,12 @@ fn etherparse_appears_only_under_src_decode() {
 /// Ways of reading header fields out of packet bytes: the decoder's job, not a renderer's.
 const BYTE_READERS: &[&str] = &["be16", "be32", "be64", "from_be_bytes", "payload.get"];
 
+/// Renderers that still walk bytes themselves, each with why; the list may only shrink.
+/// - src/render/tcpdump/dns.rs: the tcpdump view's DNS printer walks the resource records as
+///   print-domain.c does (compression pointers, EDNS options). Moving that walk into
+///   decode/dns.rs as typed views is open work (issue 12's application layer).
+const KNOWN_BYTE_READERS: &[&str] = &["src/render/tcpdump/dns.rs"];
+
 #[test]
 fn renderers_read_no_header_bytes() {
     // A heuristic: renderers format what decode/ read; render/fmt.rs turns addresses into text
@@ -359,6 +365,7 @@ fn renderers_read_no_header_bytes() {
         .iter()
         .filter(|f| f.path.starts_with("src/render/"))
         .filter(|f| f.path != "src/render/fmt.rs" && !f.path.ends_with("/tests.rs"))
+        .filter(|f| !KNOWN_BYTE_READERS.contains(&f.path.as_str()))
         .flat_map(|f| {
             BYTE_READERS.iter().flat_map(move |needle| {
                 lines_with(&f.code, needle).into_iter().map(move |line| {
@@ -371,6 +378,13 @@ fn renderers_read_no_header_bytes() {
         })
         .collect();
     report("renderers read no header bytes", &offences);
+    for known in KNOWN_BYTE_READERS {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(known);
+        assert!(
+            path.is_file(),
+            "{known} is gone: remove it from KNOWN_BYTE_READERS"
+        );
+    }
 }
 
 #[test]

@@ -6,6 +6,7 @@
 //! skipped with a visible `SKIP` line, or fails when `CI` is set.
 
 mod analysis_vs_tshark;
+mod appl_tcpdump_lines;
 mod case_captures;
 mod conformance;
 mod corpus;

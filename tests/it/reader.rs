@@ -360,7 +360,10 @@ fn binary_exit_codes_and_messages() {
     f.truncate(f.len() - 5);
     let (code, out, err) = run_binary("cut.pcap", Some(&f));
     assert_eq!(code, 0, "{err}");
-    assert_eq!(out, "IP 10.0.0.1.12345 > 10.0.0.2.53: UDP, length 4\n");
+    assert_eq!(
+        out,
+        "IP 10.0.0.1.12345 > 10.0.0.2.53: domain [length 4 < 12] (invalid)\n"
+    );
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("warning") && err.contains("cut.pcap"), "{err}");
     let _ = std::fs::remove_dir_all(

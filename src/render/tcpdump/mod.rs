@@ -9,8 +9,10 @@
 //! hot path allocates nothing.
 
 mod arp;
+mod dns;
 mod ext;
 pub mod extras;
+mod http;
 mod icmp;
 pub mod tcp;
 pub mod tunnel;
@@ -303,6 +305,9 @@ impl TcpdumpRenderer {
             Transport::Udp(u) => {
                 addrs.pair_ports(line, u.src_port, u.dst_port);
                 line.extend_from_slice(b": ");
+                if u.length >= 8 && self.udp_application(line, p, u) {
+                    return Ok(());
+                }
                 if u.length >= 8 && self.udp_tunnel(line, p, u.src_port, u.dst_port)? {
                     return Ok(());
                 }
@@ -384,7 +389,9 @@ impl TcpdumpRenderer {
                     proto::IPIP => self.ip_in_ip(line, p, false),
                     proto::IPV6_IN_IP => self.ip_in_ip(line, p, true),
                     proto::GRE => self.gre(line, p),
-                    _ => w!(line, "ip-proto-{protocol} {}", p.payload_wire_len),
+                    // print-ip.c's ip_demux_print starts with a space of its own after the
+                    // "SRC > DST: " of ip_print: two spaces in all.
+                    _ => w!(line, " ip-proto-{protocol} {}", p.payload_wire_len),
                 }
             }
             Transport::None => {
@@ -500,8 +507,59 @@ impl TcpdumpRenderer {
             line.extend_from_slice(b") < header length(");
             push_u64(line, hlen as u64);
             line.extend_from_slice(b")] [|tcp]");
+            return;
+        }
+        if length > 0 {
+            let data = transport_bytes(p).get(hlen as usize..).unwrap_or(&[]);
+            tcp_application(line, t.src_port, t.dst_port, data, length);
         }
     }
+}
+
+/// The application printers print-tcp.c calls after `length N`, by port, for the ones this
+/// view has (HTTP, DNS); ports print-tcp.c tries first are left alone.
+fn tcp_application(line: &mut Vec<u8>, sport: u16, dport: u16, data: &[u8], length: u32) {
+    let is = |p: u16| sport == p || dport == p;
+    // telnet, SMTP, whois, BGP, PPTP, Redis, SSH, BEEP, OpenFlow, FTP (NetBIOS and SMB only
+    // in builds with ENABLE_SMB, which Debian's 4.99 is not).
+    const EARLIER: [u16; 11] = [23, 25, 43, 179, 1723, 6379, 22, 10288, 6633, 6653, 21];
+    if EARLIER.iter().any(|&p| is(p)) {
+        return;
+    }
+    if is(crate::decode::http::PORT) || is(crate::decode::http::PORT_ALT) {
+        http::http(line, data, length as usize);
+    } else if is(554) || is(8554) {
+        // RTSP comes before DNS in print-tcp.c; this view does not print it.
+    } else if is(crate::decode::dns::PORT) {
+        dns::domain(line, data, length, true, false);
+    }
+}
+
+impl TcpdumpRenderer {
+    /// DNS on port 53 (tried first by print-udp.c) and multicast DNS on 5353 (tried after
+    /// ports this view does not decode, which keep `UDP, length N`).
+    fn udp_application(&mut self, line: &mut Vec<u8>, p: &Packet<'_>, u: &UdpSummary) -> bool {
+        let is = |port: u16| u.src_port == port || u.dst_port == port;
+        let mdns = !is(crate::decode::dns::PORT) && is(crate::decode::dns::MDNS_PORT);
+        if !is(crate::decode::dns::PORT) && (!mdns || udp_tried_before_mdns(u)) {
+            return false;
+        }
+        let length = p.payload_wire_len.min(u.length as u32 - 8);
+        let data = transport_bytes(p).get(8..).unwrap_or(&[]);
+        dns::domain(line, data, length, false, mdns);
+        true
+    }
+}
+
+/// print-udp.c's ports tried before multicast DNS (BOOTP, TFTP, Kerberos, NTP, NetBIOS, SNMP,
+/// PTP, Cisco Auto-RP, ISAKMP, syslog, RIP, RIPng, timed, DHCPv6, LDP, AODV, OLSR, LMP,
+/// Kerberos-sec, lwres).
+fn udp_tried_before_mdns(u: &UdpSummary) -> bool {
+    const PORTS: [u16; 25] = [
+        67, 68, 69, 88, 123, 137, 138, 161, 162, 319, 320, 496, 500, 514, 520, 521, 525, 546, 547,
+        646, 654, 698, 701, 750, 921,
+    ];
+    PORTS.contains(&u.src_port) || PORTS.contains(&u.dst_port)
 }
 
 /// `UDP, length N` as print-udp.c computes it: the UDP length field, checked against what the

@@ -55,11 +55,13 @@ pub fn option_name(k: u8) -> Option<&'static str> {
 /// Writes `Flags [..]` (`none` when no flag is set).
 pub fn flags(buf: &mut Vec<u8>, f: TcpFlags) {
     buf.extend_from_slice(b"Flags [");
-    if f.0 == 0 {
+    if f.0 & 0xff == 0 {
         buf.extend_from_slice(b"none");
     }
+    // tcpdump 4.99 prints only the eight flags of byte 13; the AE bit (RFC 9768, tshark's
+    // tcp.flags.ae) is left out rather than shown as a letter.
     for (bit, c, _) in FLAG_TABLE {
-        if f.has(bit) {
+        if f.has(bit) && bit != TcpFlags::AE {
             buf.push(c as u8);
         }
     }

@@ -83,7 +83,7 @@ fn mptcp_capable_and_dss() {
     let l = line(LinkType::RAW, &ipv4(6, &tcp(ACK, &dss, b"x"), 0));
     assert!(
         l.ends_with(
-            "options [mptcp 20 dss ack 3386645601 seq 2976985014 subseq 1 len 1 csum 0x9e91], length 1"
+            "options [mptcp 20 dss ack 3386645601 seq 2976985014 subseq 1 len 1 csum 0x9e91], length 1: HTTP"
         ),
         "{l}"
     );
@@ -106,13 +106,13 @@ fn fast_open_experimental_and_bad_options() {
 
 #[test]
 fn udp_length_checks() {
-    let udp = [0x30, 0x39, 0, 53, 0, 12, 0, 0, 1, 2, 3, 4];
+    let udp = [0x30, 0x39, 0, 54, 0, 12, 0, 0, 1, 2, 3, 4];
     let l = line(LinkType::RAW, &ipv4(17, &udp, 0));
-    assert_eq!(l, "IP 10.0.0.1.12345 > 10.0.0.2.53: UDP, length 4");
+    assert_eq!(l, "IP 10.0.0.1.12345 > 10.0.0.2.54: UDP, length 4");
     // the UDP length claims more than the IP datagram holds
-    let udp = [0x30, 0x39, 0, 53, 0, 100, 0, 0, 1, 2, 3, 4];
+    let udp = [0x30, 0x39, 0, 54, 0, 100, 0, 0, 1, 2, 3, 4];
     let l = line(LinkType::RAW, &ipv4(17, &udp, 0));
-    assert_eq!(l, "IP 10.0.0.1.12345 > 10.0.0.2.53: UDP, bad length 92 > 4");
+    assert_eq!(l, "IP 10.0.0.1.12345 > 10.0.0.2.54: UDP, bad length 92 > 4");
 }
 
 #[test]
@@ -274,7 +274,7 @@ fn geneve_and_first_fragments() {
     let l = line(LinkType::RAW, &f);
     assert_eq!(
         l,
-        "IP 10.0.0.1.12345 > 10.0.0.2.80: Flags [S], seq 100:104, win 4096, length 4"
+        "IP 10.0.0.1.12345 > 10.0.0.2.80: Flags [S], seq 100:104, win 4096, length 4: HTTP"
     );
 }
 
@@ -437,10 +437,10 @@ fn icmp_port_unreachable_and_truncated_ip() {
         "IP 10.0.0.1 > 10.0.0.2: ICMP type-#77, length 8"
     );
     // the IP header claims 10 bytes more than the frame holds
-    let udp = [0x30, 0x39, 0, 53, 0, 12, 0, 0, 1, 2, 3, 4];
+    let udp = [0x30, 0x39, 0, 54, 0, 12, 0, 0, 1, 2, 3, 4];
     assert_eq!(
         line(LinkType::RAW, &ipv4(17, &udp, 10)),
-        "IP truncated-ip - 10 bytes missing! 10.0.0.1.12345 > 10.0.0.2.53: UDP, length 4"
+        "IP truncated-ip - 10 bytes missing! 10.0.0.1.12345 > 10.0.0.2.54: UDP, length 4"
     );
 }
 
