@@ -7,79 +7,11 @@
 //! tests): without them a test prints a visible skip line and passes, or fails when CI is set.
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::Command;
 
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_sockscope");
-
-/// The seed programs: `../shared/seed-programs` beside the crate (CI and the main checkout),
-/// else SOCKSCOPE_SEED_PROGRAMS, else /work/shared/seed-programs.
-fn seed_dir() -> Option<PathBuf> {
-    let rel = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/seed-programs");
-    [
-        Some(rel),
-        std::env::var_os("SOCKSCOPE_SEED_PROGRAMS").map(PathBuf::from),
-        Some(PathBuf::from("/work/shared/seed-programs")),
-    ]
-    .into_iter()
-    .flatten()
-    .find(|d| d.join("echo_server.py").is_file())
-}
-
-/// Whether the prerequisites are there; if not, fails under CI and prints a skip line otherwise.
-fn prerequisites(test: &str) -> Option<PathBuf> {
-    let ok = |cmd: &str, args: &[&str]| {
-        Command::new(cmd)
-            .args(args)
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    let missing = if !ok("python3", &["-c", "pass"]) {
-        Some("python3")
-    } else if !ok("unshare", &["-n", "ip", "link", "set", "lo", "up"]) {
-        Some("root (a network namespace with unshare -n and ip)")
-    } else {
-        None
-    };
-    let dir = seed_dir();
-    let missing = missing.or(dir.is_none().then_some("the seed programs"));
-    if let Some(m) = missing {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{test}: {m} missing, and CI is set"
-        );
-        let _ = writeln!(std::io::stderr(), "SKIP {test}: needs {m}");
-        return None;
-    }
-    dir
-}
-
-/// Runs `sockscope run --json -- sh -c SCRIPT` in a new network namespace; the events and the
-/// exit status.
-fn run_json(dir: &PathBuf, script: &str) -> (Vec<Value>, i32) {
-    let inner = format!(
-        "ip link set lo up && exec {BIN} run --json -- sh -c {}",
-        shell_quote(script)
-    );
-    let out = Command::new("unshare")
-        .args(["-n", "sh", "-c", &inner])
-        .current_dir(dir)
-        .output()
-        .expect("unshare runs");
-    let text = String::from_utf8_lossy(&out.stdout);
-    let events = text
-        .lines()
-        .filter(|l| l.starts_with('{'))
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON {l}: {e}")))
-        .collect();
-    (events, out.status.code().unwrap_or(-1))
-}
-
-fn shell_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "'\\''"))
-}
+use super::run_trace::{BIN, prerequisites, run_json, shell_quote};
 
 /// Skips (or fails under CI) when `tool` is missing.
 fn have(test: &str, tool: &str) -> bool {

@@ -12,11 +12,11 @@ use std::process::Command;
 
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_sockscope");
+pub(super) const BIN: &str = env!("CARGO_BIN_EXE_sockscope");
 
 /// The seed programs: `../shared/seed-programs` beside the crate (CI and the main checkout),
 /// else SOCKSCOPE_SEED_PROGRAMS, else /work/shared/seed-programs.
-fn seed_dir() -> Option<PathBuf> {
+pub(super) fn seed_dir() -> Option<PathBuf> {
     let rel = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/seed-programs");
     [
         Some(rel),
@@ -29,7 +29,7 @@ fn seed_dir() -> Option<PathBuf> {
 }
 
 /// Whether the prerequisites are there; if not, fails under CI and prints a skip line otherwise.
-fn prerequisites(test: &str) -> Option<PathBuf> {
+pub(super) fn prerequisites(test: &str) -> Option<PathBuf> {
     let ok = |cmd: &str, args: &[&str]| {
         Command::new(cmd)
             .args(args)
@@ -50,7 +50,7 @@ fn prerequisites(test: &str) -> Option<PathBuf> {
             std::env::var_os("CI").is_none(),
             "{test}: {m} missing, and CI is set"
         );
-        let _ = writeln!(std::io::stderr(), "skipped: {test} needs {m}");
+        let _ = writeln!(std::io::stderr(), "SKIP {test}: needs {m}");
         return None;
     }
     dir
@@ -58,7 +58,7 @@ fn prerequisites(test: &str) -> Option<PathBuf> {
 
 /// Runs `sockscope run --json -- sh -c SCRIPT` in a new network namespace; the events and the
 /// exit status.
-fn run_json(dir: &PathBuf, script: &str) -> (Vec<Value>, i32) {
+pub(super) fn run_json(dir: &PathBuf, script: &str) -> (Vec<Value>, i32) {
     let inner = format!(
         "ip link set lo up && exec {BIN} run --json -- sh -c {}",
         shell_quote(script)
@@ -77,7 +77,7 @@ fn run_json(dir: &PathBuf, script: &str) -> (Vec<Value>, i32) {
     (events, out.status.code().unwrap_or(-1))
 }
 
-fn shell_quote(s: &str) -> String {
+pub(super) fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
 }
 
