@@ -47,6 +47,12 @@ const METHODS: [&[u8]; 9] = [
 
 /// Reads the message that starts `b`, if it starts with a request or status line.
 pub fn parse(b: &[u8]) -> Option<Summary<'_>> {
+    // A start line begins with a version (a response) or a method and a space (a request):
+    // anything else is rejected before the payload is searched for the end of the line.
+    let word = b.iter().take(9).position(|&c| c == b' ')?;
+    if !(METHODS.contains(&&b[..word]) || b.starts_with(b"HTTP/1.")) {
+        return None;
+    }
     let eol = b.iter().position(|&c| c == b'\n')?;
     let first_line = b[..eol].strip_suffix(b"\r").unwrap_or(&b[..eol]);
     let kind = start_line(first_line)?;
