@@ -11,7 +11,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use super::run_trace::{BIN, prerequisites, run_json, shell_quote};
+use super::run_trace::{BIN, dump, is_call, position, prerequisites, run_json, shell_quote};
 
 /// Skips (or fails under CI) when `tool` is missing.
 fn have(test: &str, tool: &str) -> bool {
@@ -35,35 +35,6 @@ fn wait_listen(hex_port: &str) -> String {
         "i=0; while [ $i -lt 200 ] && ! grep -q ':{hex_port} 00000000:0000 0A' /proc/net/tcp; do \
          sleep 0.05; i=$((i+1)); done"
     )
-}
-
-fn position(ev: &[Value], what: &str, f: impl Fn(&Value) -> bool) -> usize {
-    ev.iter()
-        .position(f)
-        .unwrap_or_else(|| panic!("no {what} in:\n{}", dump(ev)))
-}
-
-fn dump(ev: &[Value]) -> String {
-    ev.iter()
-        .map(|e| match e["event"].as_str() {
-            Some("call") => format!(
-                "{} call {} {} {}({}) = {} {}",
-                e["ts"], e["pid"], e["phase"], e["call"], e["args"], e["result"], e["errno"]
-            ),
-            _ => format!(
-                "{} packet {}:{} {}",
-                e["ts"],
-                e["transport"]["src_port"],
-                e["transport"]["dst_port"],
-                e["transport"]["flags"]
-            ),
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-fn is_call(e: &Value, call: &str, phase: &str) -> bool {
-    e["event"] == "call" && e["call"] == call && e["phase"] == phase
 }
 
 fn returns(e: &Value, call: &str) -> bool {

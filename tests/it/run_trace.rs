@@ -86,13 +86,13 @@ const ECHO: &str = "python3 echo_server.py & \
     i=0; while [ $i -lt 200 ] && ! grep -q ':04D2 00000000:0000 0A' /proc/net/tcp; do \
     sleep 0.05; i=$((i+1)); done; python3 echo_client.py; wait";
 
-fn position(ev: &[Value], what: &str, f: impl Fn(&Value) -> bool) -> usize {
+pub(super) fn position(ev: &[Value], what: &str, f: impl Fn(&Value) -> bool) -> usize {
     ev.iter()
         .position(f)
         .unwrap_or_else(|| panic!("no {what} in:\n{}", dump(ev)))
 }
 
-fn dump(ev: &[Value]) -> String {
+pub(super) fn dump(ev: &[Value]) -> String {
     ev.iter()
         .map(|e| match e["event"].as_str() {
             Some("call") => format!(
@@ -111,7 +111,7 @@ fn dump(ev: &[Value]) -> String {
         .join("\n")
 }
 
-fn is_call(e: &Value, call: &str, phase: &str) -> bool {
+pub(super) fn is_call(e: &Value, call: &str, phase: &str) -> bool {
     e["event"] == "call" && e["call"] == call && e["phase"] == phase
 }
 

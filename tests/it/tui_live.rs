@@ -35,15 +35,7 @@ fn can_capture() -> bool {
     eff & (1 << CAP_NET_RAW) != 0
 }
 
-fn tmux(socket: &str, args: &[&str]) -> String {
-    let out = Command::new("tmux")
-        .arg("-L")
-        .arg(socket)
-        .args(args)
-        .output()
-        .expect("run tmux");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use super::tui_tmux::tmux;
 
 /// Waits until the pane shows `what`.
 fn wait_for(socket: &str, what: &str) -> String {
@@ -107,20 +99,5 @@ fn live_tui_shows_the_syn() {
     assert!(!end.contains("Packets "), "{end}");
     assert!(end.contains("packets captured"), "{end}");
     assert!(end.contains("0 packets shed by the explorer"), "{end}");
-    let alt = tmux(
-        socket,
-        &[
-            "display-message",
-            "-p",
-            "-t",
-            "t",
-            "#{alternate_on} #{cursor_flag}",
-        ],
-    );
-    let _ = tmux(socket, &["kill-server"]);
-    assert_eq!(
-        alt.trim(),
-        "0 1",
-        "alternate screen on / cursor hidden after quitting"
-    );
+    super::tui_tmux::assert_terminal_restored(socket);
 }

@@ -8,7 +8,7 @@ use std::process::Command;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-fn tmux(socket: &str, args: &[&str]) -> String {
+pub(super) fn tmux(socket: &str, args: &[&str]) -> String {
     let out = Command::new("tmux")
         .arg("-L")
         .arg(socket)
@@ -106,6 +106,11 @@ fn explore_handshake_in_tmux() {
     let end = wait_for(socket, "EXIT=0", false);
     // Back on the normal screen: the explorer's frame is gone, the cursor visible.
     assert!(!end.contains("Packets "), "{end}");
+    assert_terminal_restored(socket);
+}
+
+/// After quitting: the alternate screen is off and the cursor shown; ends the tmux server.
+pub(super) fn assert_terminal_restored(socket: &str) {
     let alt = tmux(
         socket,
         &[
