@@ -148,6 +148,27 @@ pub struct Segment {
     pub ts: Timestamp,
 }
 
+impl Segment {
+    /// The segment `t` of packet `p`, with its window already scaled.
+    pub fn of(
+        p: &crate::decode::Packet<'_>,
+        t: &crate::decode::TcpSummary<'_>,
+        window: u32,
+    ) -> Self {
+        Segment {
+            seq: t.seq,
+            ack: t.ack,
+            len: p.payload_wire_len,
+            syn: t.flags.syn(),
+            fin: t.flags.fin(),
+            rst: t.flags.rst(),
+            has_ack: t.flags.ack(),
+            window,
+            ts: p.ts,
+        }
+    }
+}
+
 /// What one direction remembers between segments (Wireshark's `tcp_flow_t` and
 /// `tcp_analyze_seq_info`). Numbers are absolute; 0 means "not seen yet".
 #[derive(Clone, Copy, Debug, Default)]

@@ -538,15 +538,7 @@ impl Live {
         }
         let a = info.analysis;
         let seg = notes::Seg {
-            seq: t.seq,
-            ack: t.ack,
-            len: p.payload_wire_len,
-            syn: t.flags.syn(),
-            fin: t.flags.fin(),
-            rst: t.flags.rst(),
-            has_ack: t.flags.ack(),
-            window,
-            ts: p.ts,
+            base: Segment::of(p, t, window),
             tsval,
             tsecr,
             sack: &sack[..nsack],
@@ -685,17 +677,7 @@ impl Live {
         reused: bool,
         info: &mut TrackInfo,
     ) {
-        let seg = Segment {
-            seq: t.seq,
-            ack: t.ack,
-            len: p.payload_wire_len,
-            syn: t.flags.syn(),
-            fin: t.flags.fin(),
-            rst: t.flags.rst(),
-            has_ack: t.flags.ack(),
-            window,
-            ts: p.ts,
-        };
+        let seg = Segment::of(p, t, window);
         let (fwd, rev) = if info.dir.index() == 0 {
             let [a, b] = &mut self.dirs;
             (a, b)

@@ -150,15 +150,8 @@ impl NoteDir {
 /// The segment as the notes need it.
 #[derive(Clone, Copy, Debug)]
 pub struct Seg<'a> {
-    pub seq: u32,
-    pub ack: u32,
-    pub len: u32,
-    pub syn: bool,
-    pub fin: bool,
-    pub rst: bool,
-    pub has_ack: bool,
-    pub window: u32,
-    pub ts: Timestamp,
+    /// The numbers and flags, as the analysis reads them.
+    pub base: super::analysis::Segment,
     pub tsval: Option<u32>,
     pub tsecr: Option<u32>,
     pub sack: &'a [(u32, u32)],
@@ -166,6 +159,13 @@ pub struct Seg<'a> {
     pub retransmission: bool,
     pub duplicate_ack: bool,
     pub window_update: bool,
+}
+
+impl std::ops::Deref for Seg<'_> {
+    type Target = super::analysis::Segment;
+    fn deref(&self) -> &Self::Target {
+        &self.base
+    }
 }
 
 const SENT_KEPT: usize = 1024;
