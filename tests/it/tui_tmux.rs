@@ -83,7 +83,9 @@ fn explore_handshake_in_tmux() {
             &script,
         ],
     );
-    wait_for(socket, "lesson-handshake.pcap", false);
+    // Wait for the whole recording to be indexed: a key pressed while the list is still empty
+    // (the first frame can be drawn before the indexing thread's first batch) moves nothing.
+    wait_for(socket, "Packets 1/10 ·", false);
     // The SYN-ACK is the second packet; then to the tree, down to TCP, unfold it.
     keys(socket, &["j", "Tab", "j", "j", "j", "Enter"]);
     wait_for(socket, "▾ Transmission Control Protocol", false);
