@@ -1,6 +1,8 @@
 //! Agreement of the tracker's analysis events with tshark's `tcp.analysis.*` flags, frame by
-//! frame, on the lossy captures in `captures/` (made by `scripts/make-lossy-captures.sh`) and on
-//! a capture built here that holds every event at least once.
+//! frame, on every bundled capture in `captures/` (the lossy ones made by
+//! `scripts/make-lossy-captures.sh`, the case and lesson recordings made by
+//! `scripts/record-captures.sh`, the synthetic ones) and on a capture built here that holds every
+//! event at least once.
 //! Needs tshark (skipped with a line saying so, or failed under `CI`, without it).
 
 use std::collections::BTreeMap;
@@ -36,7 +38,7 @@ const FLAGS: [&str; 15] = [
     "reused_ports",
 ];
 
-fn lossy_captures() -> Vec<PathBuf> {
+fn bundled_captures() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures");
     let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
         .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
@@ -44,7 +46,7 @@ fn lossy_captures() -> Vec<PathBuf> {
     v.retain(|p| {
         p.file_name()
             .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with("lossy-") && n.ends_with(".pcap"))
+            .is_some_and(|n| n.ends_with(".pcap") || n.ends_with(".pcapng"))
     });
     v.sort();
     v
@@ -130,12 +132,15 @@ fn compare(file: &Path) -> Vec<String> {
 }
 
 #[test]
-fn lossy_captures_agree_with_tshark_frame_by_frame() {
+fn bundled_captures_agree_with_tshark_frame_by_frame() {
     if !support::tool("tshark") {
         return;
     }
-    let files = lossy_captures();
-    assert!(!files.is_empty(), "captures/lossy-*.pcap are missing");
+    let files = bundled_captures();
+    assert!(
+        files.iter().any(|f| f.to_string_lossy().contains("lossy-")),
+        "captures/lossy-*.pcap are missing"
+    );
     let failures: Vec<String> = files.iter().flat_map(|f| compare(f)).collect();
     assert!(
         failures.is_empty(),
