@@ -39,7 +39,7 @@ use crate::sys::trace::{self, Handler, IDLE, Syscall, Tracee, procfs};
 use crate::track::Tracker;
 use crate::track::callrec;
 use crate::track::calls::{CallEvent, Timed, Timeline};
-use crate::track::sockcalls::{Addr, Inspect, Sock, SockCalls, wire_note};
+use crate::track::sockcalls::{Inspect, Sock, SockCalls, wire_note};
 
 /// How long an event waits for earlier ones from the other thread (calls and packets come from
 /// different threads, so they arrive slightly out of order).
@@ -698,24 +698,19 @@ impl View {
             s.file
                 .write(s.calls, ev.ts_ns, 0, &callrec::to_bytes(&ev))?;
         }
-        let datagram = ev
-            .fd
-            .and_then(|_| self.sock_kind(&ev))
-            .or_else(|| (ev.call == "socket").then(|| ev.args.contains("SOCK_DGRAM")));
         let b = &mut self.buf;
         b.clear();
         if self.json {
             b.extend_from_slice(&callrec::to_bytes(&ev));
             b.push(b'\n');
         } else if let Some(l) = &mut self.ladder {
-            let note = wire_note(&ev, datagram);
+            let note = wire_note(&ev);
             call_text(
                 b,
                 &CallEvent {
                     preview: None,
                     ..ev.clone()
                 },
-                None,
             );
             let full = String::from_utf8_lossy(b.trim_ascii_end()).into_owned();
             // The call alone on its lane (its preview and note beside the lanes).
@@ -750,31 +745,14 @@ impl View {
                 return Ok(());
             }
             b.clear();
-            call_text(b, &ev, datagram);
+            call_text(b, &ev);
             let line = String::from_utf8_lossy(b).into_owned();
             b.clear();
             let _ = write!(b, "{:>12}{line}", "");
         } else {
-            call_line(b, &mut self.time, &ev, datagram);
+            call_line(b, &mut self.time, &ev);
         }
         out.write_all(b)
-    }
-
-    /// Whether the call's socket is a datagram one, from what the tracer reported.
-    fn sock_kind(&self, ev: &CallEvent) -> Option<bool> {
-        // The socket whose addresses the event names; any socket of this pid with the same
-        // local address has the same kind.
-        let local = ev.local.as_deref();
-        let remote = ev.remote.as_deref();
-        self.socks
-            .values()
-            .find(|s| {
-                let l = s.local.as_ref().map(Addr::to_string);
-                let r = s.remote.as_ref().map(Addr::to_string);
-                (local.is_some() && l.as_deref() == local)
-                    || (remote.is_some() && r.as_deref() == remote)
-            })
-            .map(|s| s.datagram)
     }
 }
 

@@ -274,7 +274,7 @@ pub fn call_who(ev: &CallEvent) -> String {
         Phase::Return => "returns",
     };
     let mut s = format!("{} [pid {}, thread {}] {what}", ev.comm, ev.pid, ev.tid);
-    if let Some(n) = wire_note(ev, None) {
+    if let Some(n) = wire_note(ev) {
         s.push_str(": ");
         s.push_str(n);
     }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
-use super::calls::{CallEvent, Phase};
+use super::calls::{CallEvent, Family, Phase, Proto};
 use crate::sys::abi as libc;
 use crate::sys::trace::Syscall;
 
@@ -241,6 +241,14 @@ impl SockCalls {
             None => call == Syscall::Socket && !family_shown(a[0] as i32),
         };
         let mut ev = self.event(pid, tid, ts_ns, call, Phase::Enter, fd, sock, text.clone());
+        if call == Syscall::Socket {
+            // The socket does not exist yet: its kind is in the arguments.
+            let (family, ty) = (a[0] as i32, a[1] as i32 & 0xf);
+            ev.family = family_of(family);
+            ev.proto = (matches!(family, libc::AF_INET | libc::AF_INET6)
+                && matches!(ty, libc::SOCK_STREAM | libc::SOCK_DGRAM))
+            .then(|| Proto::of_ip(ty == libc::SOCK_DGRAM));
+        }
         self.set_comm(sys, &mut ev);
         self.pending.insert(
             tid,
@@ -542,6 +550,8 @@ impl SockCalls {
             bytes: None,
             preview: None,
             flow: None,
+            proto: s.filter(|s| s.is_ip()).map(|s| Proto::of_ip(s.datagram)),
+            family: s.and_then(|s| family_of(s.family)),
         }
     }
 
@@ -549,6 +559,16 @@ impl SockCalls {
     pub fn set_comm(&mut self, sys: &dyn Inspect, ev: &mut CallEvent) {
         let c = self.comms.entry(ev.tid).or_insert_with(|| sys.comm(ev.tid));
         ev.comm.clone_from(c);
+    }
+}
+
+/// The [`Family`] of a socket's `AF_` constant, for the ones calls are shown for.
+fn family_of(f: i32) -> Option<Family> {
+    match f {
+        libc::AF_INET => Some(Family::Inet),
+        libc::AF_INET6 => Some(Family::Inet6),
+        libc::AF_UNIX => Some(Family::Unix),
+        _ => None,
     }
 }
 
@@ -792,10 +812,10 @@ pub fn errno_name(e: i32) -> &'static str {
 }
 
 /// One true sentence about what the call does on the wire, for the learner view; `None` when
-/// there is nothing to add. `tcp`: the socket is a TCP one (`None` when not known).
-pub fn wire_note(ev: &CallEvent, datagram: Option<bool>) -> Option<&'static str> {
-    let tcp = datagram == Some(false);
-    let udp = datagram == Some(true);
+/// there is nothing to add. The TCP and UDP sentences need the event's `proto`.
+pub fn wire_note(ev: &CallEvent) -> Option<&'static str> {
+    let tcp = ev.proto == Some(Proto::Tcp);
+    let udp = ev.proto == Some(Proto::Udp);
     match (ev.phase, ev.call, ev.errno) {
         // RFC 9293 §3.5: the active open sends SYN; connect returns once the SYN-ACK came
         // (and the kernel's ACK was sent).
@@ -831,7 +851,7 @@ pub fn wire_note(ev: &CallEvent, datagram: Option<bool>) -> Option<&'static str>
         (Phase::Enter, "accept" | "accept4", _) if tcp => Some(
             "accept: waits for a connection whose handshake the kernel completed; nothing is sent",
         ),
-        (Phase::Enter, "sendto" | "sendmsg" | "write" | "writev", _) if tcp => {
+        (Phase::Enter, "sendto" | "sendmsg" | "write" | "writev" | "sendfile", _) if tcp => {
             Some("send: copies the bytes to the kernel's send buffer; TCP sends them as segments")
         }
         (Phase::Enter, "sendto" | "sendmsg" | "write" | "writev", _) if udp => {
