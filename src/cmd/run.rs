@@ -101,8 +101,8 @@ impl Inspect for ProcInspect {
         procfs::fd_socket(pid, fd)
     }
     fn socket_row(&self, pid: u32, inode: u64) -> Option<(bool, SocketAddr, SocketAddr)> {
-        use crate::explain::sockets::parse_table;
         use crate::services::Proto;
+        use crate::sys::procfs::parse_table;
         for (table, proto, v6) in [
             ("tcp", Proto::Tcp, false),
             ("tcp6", Proto::Tcp, true),
