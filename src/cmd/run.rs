@@ -28,7 +28,7 @@ use crate::decode::{Packet, decode};
 use crate::pcapng_writer::PcapngWriter;
 use crate::render::calls::{call_line, call_text};
 use crate::render::json::JsonRenderer;
-use crate::render::ladder::{LadderOptions, LadderRenderer, Layout};
+use crate::render::ladder::{CallLane, LadderOptions, LadderRenderer, Layout};
 use crate::render::learner::LearnerRenderer;
 use crate::render::time::{TimeFormatter, TimeStyle};
 use crate::render::{PacketContext, Renderer};
@@ -731,11 +731,13 @@ impl View {
                 .as_deref()
                 .and_then(|a| a.parse::<SocketAddr>().ok());
             let drawn = match (ev.flow, at) {
-                (Some(f), Some(at)) => l.side_row(
+                (Some(flow), Some(at)) => l.call_row(
                     out,
-                    f,
-                    (at.ip(), at.port()),
                     ts_of(ev.ts_ns),
+                    CallLane::Endpoint {
+                        flow,
+                        at: (at.ip(), at.port()),
+                    },
                     &text,
                     side_note.as_deref(),
                 )?,
