@@ -25,6 +25,7 @@ mod reader;
 mod run_seeds;
 mod run_trace;
 mod runx3_call_sentences;
+mod runx3_wildcard;
 mod stdin_stream;
 mod support;
 mod sys_privileges;
