@@ -28,7 +28,7 @@ use crate::decode::{Packet, decode};
 use crate::pcapng_writer::PcapngWriter;
 use crate::render::calls::{call_line, call_text};
 use crate::render::json::JsonRenderer;
-use crate::render::ladder::{LadderOptions, LadderRenderer, Layout};
+use crate::render::ladder::{CallLane, LadderOptions, LadderRenderer, Layout};
 use crate::render::learner::LearnerRenderer;
 use crate::render::time::{TimeFormatter, TimeStyle};
 use crate::render::{PacketContext, Renderer};
@@ -39,7 +39,7 @@ use crate::sys::trace::{self, Handler, IDLE, Syscall, Tracee, procfs};
 use crate::track::Tracker;
 use crate::track::callrec;
 use crate::track::calls::{CallEvent, Timed, Timeline};
-use crate::track::sockcalls::{Addr, Inspect, Sock, SockCalls, wire_note};
+use crate::track::sockcalls::{Inspect, Sock, SockCalls, wire_note};
 
 /// How long an event waits for earlier ones from the other thread (calls and packets come from
 /// different threads, so they arrive slightly out of order).
@@ -101,8 +101,8 @@ impl Inspect for ProcInspect {
         procfs::fd_socket(pid, fd)
     }
     fn socket_row(&self, pid: u32, inode: u64) -> Option<(bool, SocketAddr, SocketAddr)> {
-        use crate::explain::sockets::parse_table;
         use crate::services::Proto;
+        use crate::sys::procfs::parse_table;
         for (table, proto, v6) in [
             ("tcp", Proto::Tcp, false),
             ("tcp6", Proto::Tcp, true),
@@ -698,24 +698,19 @@ impl View {
             s.file
                 .write(s.calls, ev.ts_ns, 0, &callrec::to_bytes(&ev))?;
         }
-        let datagram = ev
-            .fd
-            .and_then(|_| self.sock_kind(&ev))
-            .or_else(|| (ev.call == "socket").then(|| ev.args.contains("SOCK_DGRAM")));
         let b = &mut self.buf;
         b.clear();
         if self.json {
             b.extend_from_slice(&callrec::to_bytes(&ev));
             b.push(b'\n');
         } else if let Some(l) = &mut self.ladder {
-            let note = wire_note(&ev, datagram);
+            let note = wire_note(&ev);
             call_text(
                 b,
                 &CallEvent {
                     preview: None,
                     ..ev.clone()
                 },
-                None,
             );
             let full = String::from_utf8_lossy(b.trim_ascii_end()).into_owned();
             // The call alone on its lane (its preview and note beside the lanes).
@@ -736,11 +731,13 @@ impl View {
                 .as_deref()
                 .and_then(|a| a.parse::<SocketAddr>().ok());
             let drawn = match (ev.flow, at) {
-                (Some(f), Some(at)) => l.side_row(
+                (Some(flow), Some(at)) => l.call_row(
                     out,
-                    f,
-                    (at.ip(), at.port()),
                     ts_of(ev.ts_ns),
+                    CallLane::Endpoint {
+                        flow,
+                        at: (at.ip(), at.port()),
+                    },
                     &text,
                     side_note.as_deref(),
                 )?,
@@ -750,31 +747,14 @@ impl View {
                 return Ok(());
             }
             b.clear();
-            call_text(b, &ev, datagram);
+            call_text(b, &ev);
             let line = String::from_utf8_lossy(b).into_owned();
             b.clear();
             let _ = write!(b, "{:>12}{line}", "");
         } else {
-            call_line(b, &mut self.time, &ev, datagram);
+            call_line(b, &mut self.time, &ev);
         }
         out.write_all(b)
-    }
-
-    /// Whether the call's socket is a datagram one, from what the tracer reported.
-    fn sock_kind(&self, ev: &CallEvent) -> Option<bool> {
-        // The socket whose addresses the event names; any socket of this pid with the same
-        // local address has the same kind.
-        let local = ev.local.as_deref();
-        let remote = ev.remote.as_deref();
-        self.socks
-            .values()
-            .find(|s| {
-                let l = s.local.as_ref().map(Addr::to_string);
-                let r = s.remote.as_ref().map(Addr::to_string);
-                (local.is_some() && l.as_deref() == local)
-                    || (remote.is_some() && r.as_deref() == remote)
-            })
-            .map(|s| s.datagram)
     }
 }
 

@@ -1,6 +1,8 @@
 //! The captures of `sockscope run`: one socket on loopback (or `-i`), one more on each interface
-//! that holds a traced connection's local address, all sharing one kernel filter built from the
-//! ports the tracer learned from the program's calls.
+//! that holds a traced connection's local address (and, once a traced socket is bound to the
+//! wildcard address 0.0.0.0 or ::, on every interface with an address, so that a listener's
+//! first SYN from another host is captured), all sharing one kernel filter built from the ports
+//! the tracer learned from the program's calls.
 //!
 //! # The kernel filter
 //! Every capture socket starts with a reject-all program, attached before the socket is bound,
@@ -187,6 +189,18 @@ impl Captures {
                 }
             }
         }
+        // A wildcard address (0.0.0.0, ::) takes connections and datagrams on every interface:
+        // capture on each interface that has an address now, while the thread is stopped at
+        // its bind, so that the first SYN from another host is seen, not only the packets after
+        // an accept names the interface.
+        if let Some(l) = sock.local_ip().filter(|l| l.ip().is_unspecified()) {
+            for name in interfaces_for(l.ip()) {
+                let seen = self.state().ifaces.contains(&name);
+                if !seen && let Err(e) = self.open(&name) {
+                    super::out::warn(format!("cannot capture on {name}: {e}"));
+                }
+            }
+        }
         // The local address, or for a connect or sendto not bound yet the address the kernel
         // will pick: the source address of the route to the destination.
         let local = sock
@@ -261,6 +275,20 @@ fn route_source(to: SocketAddr) -> Option<IpAddr> {
     let s = UdpSocket::bind(any).ok()?;
     s.connect(to).ok()?;
     Some(s.local_addr().ok()?.ip())
+}
+
+/// The interfaces a socket bound to the wildcard address `any` can be reached on: each one with
+/// an address other than loopback, of the same family (`::` also takes IPv4 unless the socket
+/// is IPV6_V6ONLY, which the tracer does not know, so both families count for it).
+fn interfaces_for(any: IpAddr) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for a in crate::sys::ifaddrs::all().unwrap_or_default() {
+        let fits = any.is_ipv6() || a.addr.is_ipv4();
+        if fits && !a.addr.is_loopback() && !names.contains(&a.name) {
+            names.push(a.name);
+        }
+    }
+    names
 }
 
 /// The interface holding the address `ip`.

@@ -16,6 +16,7 @@ use std::ffi::OsStr;
 use std::fs::File;
 use std::io::{self, Read};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::os::fd::AsRawFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -323,7 +324,7 @@ impl Serve for HttpServer {
         let cfg = self.cfg;
         let limits = (self.max_clients, cfg.max_threads.max(1));
         Ok(run_threads(
-            &self.listener,
+            self.listener,
             &self.n,
             (stop, counters),
             limits,
@@ -464,9 +465,16 @@ fn drain_before_close(stream: &mut TcpStream, n: &Narrator) {
     let mut sink = [0u8; 4096];
     let mut total = 0usize;
     while Instant::now() < until && total < 1 << 20 {
+        // Reads time out every POLL: only the attempts that return something are recorded.
+        let c = super::recv_call(stream, n);
         match stream.read(&mut sink) {
-            Ok(0) => break,
-            Ok(len) => total += len,
+            Ok(len) => {
+                c.done(Ok(len as i64), Some(&sink[..len]));
+                if len == 0 {
+                    break;
+                }
+                total += len;
+            }
             Err(e)
                 if matches!(
                     e.kind(),
@@ -475,7 +483,10 @@ fn drain_before_close(stream: &mut TcpStream, n: &Narrator) {
             {
                 std::thread::sleep(POLL / 10);
             }
-            Err(_) => break,
+            Err(e) => {
+                c.done(Err(&e), None);
+                break;
+            }
         }
     }
     if total > 0 {
@@ -617,7 +628,17 @@ fn respond(
         // HEAD gets the same head and no body. For GET, copy the file to the socket (std uses
         // sendfile() here: the kernel copies file to socket without our buffers).
         n.say(format_args!("sendall {len} bytes (the file)"));
-        let sent = io::copy(&mut file.by_ref().take(len), stream)?;
+        let fd = stream.as_raw_fd();
+        let c = super::socket_call(
+            stream,
+            n,
+            "sendfile",
+            format_args!("{fd}, file, {len} bytes"),
+        )
+        .enter();
+        let r = io::copy(&mut file.by_ref().take(len), stream);
+        c.done(r.as_ref().map(|&sent| sent as i64), None);
+        let sent = r?;
         Counters::add(&counters.bytes_out, sent);
         if sent < len {
             n.say("the file shrank while being sent: close");

@@ -36,6 +36,7 @@ use socket2::{Domain, Protocol, SockRef, Socket, Type};
 pub use narrate::{Narrator, Transcript};
 
 use crate::sys::errno;
+use crate::track::calls::Proto;
 
 /// How often blocked servers look at their stop flag (accept and recv wake up this often).
 pub const POLL: Duration = Duration::from_millis(100);
@@ -292,6 +293,10 @@ pub fn new_socket(addr: &SocketAddr, ty: Type, n: &Narrator) -> io::Result<Socke
     n.say(format_args!("socket({}, {tname})", family(addr)));
     let c = n
         .call("socket", None, format_args!("{}, {tname}", family(addr)))
+        .kind(
+            Proto::of_ip(ty == Type::DGRAM),
+            crate::track::calls::Family::of(addr),
+        )
         .enter();
     // socket() only creates the kernel object: nothing goes on the wire yet.
     let r = Socket::new(Domain::for_address(*addr), ty, Some(proto));
@@ -527,11 +532,24 @@ pub fn recv_polled(
     }
 }
 
+/// A recorded call on a connected socket (not yet entered), with the socket's local and
+/// remote addresses. The addresses are read before the enter stamp is taken.
+pub(crate) fn socket_call<S: std::os::fd::AsFd + AsRawFd>(
+    sock: &S,
+    n: &Narrator,
+    call: &'static str,
+    args: impl std::fmt::Display,
+) -> narrate::Call {
+    let sref = SockRef::from(sock);
+    let local = sref.local_addr().ok().and_then(|a| a.as_socket());
+    let remote = sref.peer_addr().ok().and_then(|a| a.as_socket());
+    n.call(call, Some(sock.as_raw_fd()), args)
+        .addrs(local, remote)
+}
+
 /// The recorded `recvfrom` of a stream (not yet entered).
-fn recv_call(stream: &TcpStream, n: &Narrator) -> narrate::Call {
-    let fd = stream.as_raw_fd();
-    n.call("recvfrom", Some(fd), fd)
-        .addrs(stream.local_addr().ok(), stream.peer_addr().ok())
+pub(crate) fn recv_call<S: std::os::fd::AsFd + AsRawFd>(stream: &S, n: &Narrator) -> narrate::Call {
+    socket_call(stream, n, "recvfrom", stream.as_raw_fd())
 }
 
 fn narrate_recv(len: usize, n: &Narrator) {
@@ -566,20 +584,22 @@ pub fn recv(stream: &mut TcpStream, buf: &mut [u8], n: &Narrator) -> io::Result<
 /// merge them with others; TCP keeps no message boundaries).
 pub fn send_all(stream: &mut TcpStream, data: &[u8], n: &Narrator) -> io::Result<()> {
     n.say(format_args!("sendall {} bytes", data.len()));
-    let fd = stream.as_raw_fd();
-    let c = n
-        .call(
-            "sendto",
-            Some(fd),
-            format_args!("{fd}, {} bytes", data.len()),
-        )
-        .addrs(stream.local_addr().ok(), stream.peer_addr().ok())
-        .enter();
+    let c = send_call(stream, data.len(), n).enter();
     let r = stream.write_all(data);
     c.done(r.as_ref().map(|()| data.len() as i64), Some(data));
     r.inspect_err(|e| {
         n.say(format_args!("send failed: {}", describe(e)));
     })
+}
+
+/// The recorded `sendto` of `len` bytes on a stream (not yet entered).
+pub(crate) fn send_call<S: std::os::fd::AsFd + AsRawFd>(
+    stream: &S,
+    len: usize,
+    n: &Narrator,
+) -> narrate::Call {
+    let fd = stream.as_raw_fd();
+    socket_call(stream, n, "sendto", format_args!("{fd}, {len} bytes"))
 }
 
 /// [`send_all`] that also counts the bytes in `counters`.
@@ -624,10 +644,7 @@ pub fn connect(addr: SocketAddr, n: &Narrator) -> io::Result<TcpStream> {
 pub fn shutdown_write(stream: &TcpStream, n: &Narrator) -> io::Result<()> {
     n.say("shutdown(SHUT_WR) (sends FIN; we can still receive)");
     let fd = stream.as_raw_fd();
-    let c = n
-        .call("shutdown", Some(fd), format_args!("{fd}, SHUT_WR"))
-        .addrs(stream.local_addr().ok(), stream.peer_addr().ok())
-        .enter();
+    let c = socket_call(stream, n, "shutdown", format_args!("{fd}, SHUT_WR")).enter();
     let r = stream.shutdown(Shutdown::Write);
     c.done(zero(&r), None);
     r
@@ -656,16 +673,7 @@ pub fn close(stream: TcpStream, teardown: Teardown, n: &Narrator) {
 /// Recorded `close()` of a socket (the last descriptor: a connected TCP socket sends FIN, or
 /// RST with SO_LINGER 0).
 pub fn close_fd<S: std::os::fd::AsFd + AsRawFd>(sock: S, n: &Narrator) {
-    let fd = sock.as_raw_fd();
-    let sref = socket2::SockRef::from(&sock);
-    let (local, remote) = (sref.local_addr().ok(), sref.peer_addr().ok());
-    let c = n
-        .call("close", Some(fd), fd)
-        .addrs(
-            local.and_then(|a| a.as_socket()),
-            remote.and_then(|a| a.as_socket()),
-        )
-        .enter();
+    let c = socket_call(&sock, n, "close", sock.as_raw_fd()).enter();
     drop(sock);
     c.done(Ok(0), None);
 }

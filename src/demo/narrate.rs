@@ -11,8 +11,9 @@ use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
+use crate::sys::abi as libc;
 use crate::sys::trace::now_ns;
-use crate::track::calls::{CallEvent, Phase};
+use crate::track::calls::{CallEvent, Family, Phase, Proto};
 use crate::track::sockcalls::{errno_name, quote};
 
 type Sink = Arc<Mutex<Box<dyn Write + Send>>>;
@@ -29,6 +30,23 @@ fn thread_id() -> u32 {
             .unwrap_or(0);
     }
     TID.with(|t| *t)
+}
+
+/// A call record's protocol and family from a socket's domain and type.
+fn kind_of((domain, ty): (i32, i32)) -> (Option<Proto>, Option<Family>) {
+    let family = match domain {
+        libc::AF_INET => Some(Family::Inet),
+        libc::AF_INET6 => Some(Family::Inet6),
+        libc::AF_UNIX => Some(Family::Unix),
+        _ => None,
+    };
+    let ip = matches!(family, Some(Family::Inet | Family::Inet6));
+    let proto = match ty {
+        libc::SOCK_STREAM if ip => Some(Proto::Tcp),
+        libc::SOCK_DGRAM if ip => Some(Proto::Udp),
+        _ => None,
+    };
+    (proto, family)
 }
 
 /// Bytes a preview shows of a send or receive.
@@ -49,6 +67,14 @@ impl Call {
         if let Some((ev, _)) = &mut self.ev {
             ev.local = local.map(|a| a.to_string()).or(ev.local.take());
             ev.remote = remote.map(|a| a.to_string()).or(ev.remote.take());
+        }
+        self
+    }
+
+    /// The socket's protocol and family, when the call has no socket yet (`socket()`).
+    pub fn kind(mut self, proto: Proto, family: Family) -> Self {
+        if let Some((ev, _)) = &mut self.ev {
+            (ev.proto, ev.family) = (Some(proto), Some(family));
         }
         self
     }
@@ -150,7 +176,12 @@ impl Narrator {
 
     /// Starts a socket call: stamps its enter event now, immediately before the system call.
     /// `fd`: the socket's descriptor; `args`: the arguments as a learner reads them.
+    /// The socket's protocol and family are read from `fd` first, before the stamp.
     pub fn call(&self, call: &'static str, fd: Option<i32>, args: impl fmt::Display) -> Call {
+        let kind = match (&self.calls, fd) {
+            (Some(_), Some(fd)) => crate::sys::fd::socket_kind(fd).map_or((None, None), kind_of),
+            _ => (None, None),
+        };
         let ts_ns = now_ns();
         let ev = self.calls.as_ref().map(|sink| {
             let ev = CallEvent {
@@ -169,6 +200,8 @@ impl Narrator {
                 bytes: None,
                 preview: None,
                 flow: None,
+                proto: kind.0,
+                family: kind.1,
             };
             (ev, Arc::clone(sink))
         });

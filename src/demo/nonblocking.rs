@@ -19,7 +19,8 @@ use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
 
 use super::threaded::stamped;
-use super::{Counters, Narrator, POLL, Serve, ServeStats, ServerConfig, describe};
+use super::{Counters, Narrator, POLL, Serve, ServeStats, ServerConfig, describe, is_retry};
+use std::os::fd::AsRawFd;
 
 pub use super::tcp_echo::{LineClient, client};
 
@@ -89,11 +90,19 @@ impl Serve for NonblockingServer {
             // poll() is the one place this thread blocks: until some socket is ready, or POLL
             // passes so we can look at the stop flag.
             let wait = if draining { Duration::ZERO } else { POLL };
+            // Only a wait that finds sockets ready is recorded (the others only timed out).
+            let c = self
+                .n
+                .call("epoll_wait", None, format_args!("{} ms", wait.as_millis()));
             if let Err(e) = poll.poll(&mut events, Some(wait)) {
                 if e.kind() == io::ErrorKind::Interrupted {
                     continue;
                 }
+                c.done(Err(&e), None);
                 return Err(e);
+            }
+            if !events.is_empty() {
+                c.done(Ok(events.iter().count() as i64), None);
             }
             if events.is_empty() && draining {
                 break;
@@ -114,7 +123,8 @@ impl Serve for NonblockingServer {
                 if service(conn, &counters) {
                     let conn = conns.remove(&token).expect("present");
                     conn.n.say("close");
-                    // Dropping the socket closes it: our FIN goes out.
+                    // Our FIN goes out.
+                    super::close_fd(conn.stream, &conn.n);
                 } else {
                     // Readable while replies fit; writable while replies wait.
                     let mut interest = Interest::READABLE;
@@ -132,7 +142,12 @@ impl Serve for NonblockingServer {
             self.n
                 .say(format_args!("close {} client sockets", conns.len()));
         }
+        for (_, conn) in conns {
+            super::close_fd(conn.stream, &conn.n);
+        }
+        // Closing the listening socket: new SYNs to this port now get RST.
         self.n.say("close (listening socket)");
+        super::close_fd(self.listener, &self.n);
         Ok(counters.snapshot())
     }
 }
@@ -151,16 +166,22 @@ impl NonblockingServer {
                 poll.registry().deregister(&mut self.listener)?;
                 return Ok(false);
             }
-            // Readiness said a connection is queued, so this accept() does not block.
+            // Readiness said a connection is queued, so this accept() does not block. The
+            // attempt that finds the queue empty (EAGAIN) is not recorded.
+            let lfd = self.listener.as_raw_fd();
+            let c = self.n.call("accept4", Some(lfd), lfd);
             let (mut stream, peer) = match self.listener.accept() {
                 Ok(got) => got,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(true),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
+                    c.done(Err(&e), None);
                     self.n.say(format_args!("accept failed: {}", describe(&e)));
                     return Ok(true);
                 }
             };
+            c.addrs(stream.local_addr().ok(), Some(peer))
+                .done(Ok(stream.as_raw_fd().into()), None);
             self.n.say(format_args!("accept -> {peer}"));
             Counters::add(&counters.clients, 1);
             if conns.len() >= self.max_conns {
@@ -169,6 +190,7 @@ impl NonblockingServer {
                     conns.len()
                 ));
                 Counters::add(&counters.refused, 1);
+                super::close_fd(stream, &self.n);
                 continue;
             }
             let token = Token(*next);
@@ -195,7 +217,15 @@ fn service(conn: &mut Conn, counters: &Counters) -> bool {
     let mut buf = [0u8; 4096];
     // Readiness is edge-triggered: read until WouldBlock, or the next poll() will not tell again.
     while !conn.peer_closed && conn.out.len() < OUT_LIMIT {
-        match conn.stream.read(&mut buf) {
+        // The read that finds nothing more (EAGAIN) is not recorded.
+        let c = super::recv_call(&conn.stream, &conn.n);
+        let r = conn.stream.read(&mut buf);
+        match &r {
+            Ok(len) => c.done(Ok(*len as i64), Some(&buf[..*len])),
+            Err(e) if is_retry(e) => {}
+            Err(e) => c.done(Err(e), None),
+        }
+        match r {
             Ok(0) => {
                 super::narrate_recv(0, &conn.n);
                 conn.peer_closed = true;
@@ -218,7 +248,14 @@ fn service(conn: &mut Conn, counters: &Counters) -> bool {
     }
     // send() takes what fits in the socket's send buffer; the rest waits for "writable".
     while !conn.out.is_empty() {
-        match conn.stream.write(&conn.out) {
+        let c = super::send_call(&conn.stream, conn.out.len(), &conn.n);
+        let r = conn.stream.write(&conn.out);
+        match &r {
+            Ok(sent) => c.done(Ok(*sent as i64), Some(&conn.out[..*sent])),
+            Err(e) if is_retry(e) => {}
+            Err(e) => c.done(Err(e), None),
+        }
+        match r {
             Ok(sent) => {
                 conn.n.say(format_args!("send {sent} bytes"));
                 Counters::add(&counters.bytes_out, sent as u64);
@@ -257,6 +294,46 @@ mod tests {
         let stats = h.join().unwrap().unwrap();
         assert_eq!((stats.clients, stats.resets), (2, 1));
         assert!(t.text().contains("server[2]: recv 3 bytes"), "{}", t.text());
+    }
+
+    #[test]
+    fn records_its_calls_as_timed_events() {
+        use crate::track::calls::{Phase, Proto};
+        let got = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let keep = Arc::clone(&got);
+        let n = Narrator::silent()
+            .with_role("server")
+            .with_calls(Arc::new(move |e| keep.lock().unwrap().push(e)));
+        let mut cfg = ServerConfig::new("127.0.0.1:0".parse().unwrap());
+        cfg.max_clients = Some(1);
+        let (addr, h) = spawn(bind(&cfg, 8, n).unwrap(), Arc::default());
+        let mut a = LineClient::connect(addr, Narrator::silent()).unwrap();
+        assert!(a.exchange("hi").unwrap().ends_with("] hi"));
+        a.finish(Teardown::Fin).unwrap();
+        h.join().unwrap().unwrap();
+        let evs = got.lock().unwrap();
+        for call in ["epoll_wait", "accept4", "recvfrom", "sendto", "close"] {
+            let of: Vec<_> = evs.iter().filter(|e| e.call == call).collect();
+            assert!(of.len() >= 2, "{call}: {evs:#?}");
+            // Each enter is followed by its return, stamped no earlier.
+            for pair in of.chunks(2) {
+                assert_eq!(
+                    (pair[0].phase, pair[1].phase),
+                    (Phase::Enter, Phase::Return)
+                );
+                assert!(pair[0].ts_ns <= pair[1].ts_ns);
+            }
+            if call != "epoll_wait" {
+                assert!(of.iter().all(|e| e.proto == Some(Proto::Tcp)), "{of:#?}");
+            }
+        }
+        let eof = evs
+            .iter()
+            .find(|e| e.call == "recvfrom" && e.result == Some(0));
+        assert!(
+            eof.is_some(),
+            "the client's FIN is read as 0 bytes: {evs:#?}"
+        );
     }
 
     #[test]

@@ -76,7 +76,7 @@ impl Serve for ThreadedServer {
     fn serve(self, stop: Arc<AtomicBool>, counters: Arc<Counters>) -> io::Result<ServeStats> {
         let limits = (self.max_clients, self.max_threads);
         Ok(run_threads(
-            &self.listener,
+            self.listener,
             &self.n,
             (stop, counters),
             limits,
@@ -97,7 +97,7 @@ impl<F: Fn(TcpStream, &Narrator, &AtomicBool, &Counters) + Send + Sync + 'static
 /// `handler`, until `stop` (and the drain: the connections already queued are still served);
 /// then waits for the client threads to finish.
 pub(crate) fn run_threads(
-    listener: &TcpListener,
+    listener: TcpListener,
     n: &Narrator,
     (stop, counters): (Arc<AtomicBool>, Arc<Counters>),
     (max_clients, max_threads): (Option<u64>, usize),
@@ -105,7 +105,7 @@ pub(crate) fn run_threads(
 ) -> ServeStats {
     let handler = Arc::new(handler);
     let active: Active = Arc::default();
-    let mut clients = Acceptor::new(listener, n, &stop, max_clients);
+    let mut clients = Acceptor::new(&listener, n, &stop, max_clients);
     let mut id = 0u64;
     loop {
         // At the limit, do not accept: the next handshakes complete in the kernel and wait.
@@ -141,7 +141,9 @@ pub(crate) fn run_threads(
     }
     // Let the client threads finish (they notice the stop flag within POLL, then drain).
     wait_active(&active, |c| c == 0);
+    // Closing the listening socket: new SYNs to this port now get RST.
     n.say("close (listening socket)");
+    super::close_fd(listener, n);
     counters.snapshot()
 }
 

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::decode::{Packet, Transport};
 use crate::render::json::JsonRenderer;
-use crate::render::ladder::LadderRenderer;
+use crate::render::ladder::{CallLane, LadderRenderer};
 use crate::render::learner::Endpoint;
 use crate::render::{PacketContext, Renderer};
 use crate::source::Timestamp;
@@ -240,8 +240,11 @@ impl<'a> Observer<'a> {
                     (ev.ts_ns / 1_000_000_000) as i64,
                     (ev.ts_ns % 1_000_000_000) as u32,
                 );
-                let server = ev.comm.starts_with("server");
-                l.call_row(out, ts, server, &call_text(ev), &call_who(ev))
+                let lane = CallLane::Side {
+                    server: ev.comm.starts_with("server"),
+                };
+                l.call_row(out, ts, lane, &call_text(ev), Some(&call_who(ev)))
+                    .map(drop)
             }
         }
     }
@@ -274,7 +277,7 @@ pub fn call_who(ev: &CallEvent) -> String {
         Phase::Return => "returns",
     };
     let mut s = format!("{} [pid {}, thread {}] {what}", ev.comm, ev.pid, ev.tid);
-    if let Some(n) = wire_note(ev, None) {
+    if let Some(n) = wire_note(ev) {
         s.push_str(": ");
         s.push_str(n);
     }

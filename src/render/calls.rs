@@ -9,14 +9,8 @@ use crate::source::Timestamp;
 use crate::track::calls::{CallEvent, Phase};
 use crate::track::sockcalls::wire_note;
 
-/// Appends the line of `ev` (with its newline) to `b`; `datagram`: whether the call's socket
-/// is a datagram one, when known.
-pub fn call_line(
-    b: &mut Vec<u8>,
-    time: &mut TimeFormatter,
-    ev: &CallEvent,
-    datagram: Option<bool>,
-) {
+/// Appends the line of `ev` (with its newline) to `b`.
+pub fn call_line(b: &mut Vec<u8>, time: &mut TimeFormatter, ev: &CallEvent) {
     time.push(
         b,
         Timestamp::new(
@@ -24,11 +18,11 @@ pub fn call_line(
             (ev.ts_ns % 1_000_000_000) as u32,
         ),
     );
-    call_text(b, ev, datagram);
+    call_text(b, ev);
 }
 
 /// The line of `ev` after its time column.
-pub fn call_text(b: &mut Vec<u8>, ev: &CallEvent, datagram: Option<bool>) {
+pub fn call_text(b: &mut Vec<u8>, ev: &CallEvent) {
     let who = format!("{}[{}]", ev.comm, ev.pid);
     let _ = match ev.phase {
         Phase::Enter => write!(b, "{who:<18} → {}({})", ev.call, ev.args),
@@ -49,7 +43,7 @@ pub fn call_text(b: &mut Vec<u8>, ev: &CallEvent, datagram: Option<bool>) {
     {
         let _ = write!(b, "  ({l} ↔ {r})");
     }
-    if let Some(n) = wire_note(ev, datagram) {
+    if let Some(n) = wire_note(ev) {
         let _ = write!(b, "   # {n}");
     }
     b.push(b'\n');

@@ -211,45 +211,6 @@ impl LadderRenderer {
         self.namer = Some(namer);
     }
 
-    /// Writes one row of text on the lane of the endpoint `at` of conversation `flow`, between
-    /// its arrows (incremental layout): a traced call, drawn on its program's side. Returns
-    /// false, writing nothing, when that conversation is not drawn or `at` is not one of its ends.
-    pub fn side_row(
-        &mut self,
-        out: &mut dyn Write,
-        flow: u32,
-        at: (IpAddr, u16),
-        ts: Timestamp,
-        text: &str,
-        note: Option<&str>,
-    ) -> io::Result<bool> {
-        let Some(f) = self.tracker.flow(flow) else {
-            return Ok(false);
-        };
-        let client = if at == f.client {
-            true
-        } else if at == f.server {
-            false
-        } else {
-            return Ok(false);
-        };
-        if !self.slot.contains_key(&flow) {
-            return Ok(false);
-        }
-        let first = *self.first_ts.get_or_insert(ts);
-        let time_ms = ts.nanos_since(first) as f64 / 1e6;
-        let tag = self.opts.flow.is_none().then_some(flow);
-        let st = self.style();
-        let mut buf = Vec::new();
-        st.side(&mut buf, time_ms, tag, client, text, note)?;
-        if self.opts.ascii {
-            return out
-                .write_all(asciify(&String::from_utf8_lossy(&buf)).as_bytes())
-                .map(|_| true);
-        }
-        out.write_all(&buf).map(|_| true)
-    }
-
     /// The diagrams built (grouped layout), with titles and summaries once `finish` ran.
     pub fn diagrams(&self) -> &[Diagram] {
         &self.diagrams
@@ -352,18 +313,36 @@ impl LadderRenderer {
         Style::new(self.opts)
     }
 
-    /// Writes one socket call as a row between the lanes, on its side (`server`: beside the
-    /// server's lane, else beside the client's), with its time in the arrows' time column (the
-    /// clock starts at the first packet or call) and `who` in the notes column. In bold, not
-    /// dimmed: calls are what the learner's program did.
+    /// Writes one socket call as a row between the lanes, beside the lane of the side that
+    /// made it ([`CallLane`]), with its time in the arrows' time column (the clock starts at the
+    /// first packet or call; tagged `#N` like the arrows when several conversations are drawn)
+    /// and `note` in the notes column. In bold, not dimmed: calls are what the learner's
+    /// program did. Returns false, writing nothing, when the call's lane is not drawn.
     pub fn call_row(
         &mut self,
         out: &mut dyn Write,
         ts: Timestamp,
-        server: bool,
+        lane: CallLane,
         text: &str,
-        who: &str,
-    ) -> io::Result<()> {
+        note: Option<&str>,
+    ) -> io::Result<bool> {
+        let (server, tag) = match lane {
+            CallLane::Side { server } => (server, None),
+            CallLane::Endpoint { flow, at } => {
+                let Some(f) = self.tracker.flow(flow) else {
+                    return Ok(false);
+                };
+                let server = match at {
+                    _ if at == f.client => false,
+                    _ if at == f.server => true,
+                    _ => return Ok(false),
+                };
+                if !self.slot.contains_key(&flow) {
+                    return Ok(false);
+                }
+                (server, self.opts.flow.is_none().then_some(flow))
+            }
+        };
         let first = *self.first_ts.get_or_insert(ts);
         let st = self.style();
         let bar = st.bar();
@@ -375,14 +354,31 @@ impl LadderRenderer {
         } else {
             format!(" {}{gap}", st.paint(BOLD, &text))
         };
-        let time = format!("{:.3}", ts.nanos_since(first) as f64 / 1e6);
-        let line = format!("{time:>w$}  {bar}{body}{bar}  {who}", w = st.time_w - 2);
-        if self.opts.ascii {
-            writeln!(out, "{}", asciify(&line))
-        } else {
-            writeln!(out, "{line}")
+        let ms = ts.nanos_since(first) as f64 / 1e6;
+        let time = match tag {
+            Some(i) => format!("#{i} {ms:.3}"),
+            None => format!("{ms:.3}"),
+        };
+        let mut line = format!("{time:>w$}  {bar}{body}{bar}", w = st.time_w - 2);
+        if let Some(n) = note {
+            line.push_str("  ");
+            line.push_str(n);
         }
+        if self.opts.ascii {
+            line = asciify(&line);
+        }
+        writeln!(out, "{line}").map(|()| true)
     }
+}
+
+/// Beside which lane a socket call's row goes ([`LadderRenderer::call_row`]).
+#[derive(Clone, Copy, Debug)]
+pub enum CallLane {
+    /// The client's or the server's side, by the role that made the call (a lesson's demo).
+    Side { server: bool },
+    /// The lane of the endpoint `at` of conversation `flow` (a traced program's socket): drawn
+    /// only when that conversation is and `at` is one of its ends.
+    Endpoint { flow: u32, at: (IpAddr, u16) },
 }
 
 impl Renderer for LadderRenderer {
@@ -1500,46 +1496,6 @@ impl Style {
 
     /// A row of text on one lane: on the client's, from its bar rightwards; on the server's,
     /// ending at its bar. Text longer than the space between the bars is cut with `…`.
-    fn side(
-        &self,
-        out: &mut dyn Write,
-        time_ms: f64,
-        tag: Option<u32>,
-        client: bool,
-        text: &str,
-        note: Option<&str>,
-    ) -> io::Result<()> {
-        let bar = self.bar();
-        // Two thirds of the space between the bars, so each side's rows stay on their side.
-        let room = (self.inner * 2 / 3).max(8);
-        let mut t: String = text.chars().take(room).collect();
-        if width(text) > room && room > 0 {
-            t = text.chars().take(room - 1).collect();
-            t.push('…');
-        }
-        let cell = if client {
-            format!(" {}", pad(&t, self.inner - 1))
-        } else {
-            format!("{:>w$} ", t, w = self.inner - 1)
-        };
-        let time = match tag {
-            Some(i) => format!("#{i} {time_ms:.3}"),
-            None => format!("{time_ms:.3}"),
-        };
-        let colour = if client { CYAN } else { MAGENTA };
-        write!(
-            out,
-            "{:>w$}  {bar}{}{bar}",
-            time,
-            self.paint(colour, &cell),
-            w = self.time_w - 2
-        )?;
-        if let Some(n) = note {
-            write!(out, "  {}", self.paint(DIM, n))?;
-        }
-        writeln!(out)
-    }
-
     fn paint_label(&self, label: &str, flags: &str, marks: &str) -> String {
         if !self.opts.color {
             return label.to_string();

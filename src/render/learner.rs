@@ -415,7 +415,7 @@ impl Renderer for LearnerRenderer {
         );
         let mut b = Vec::with_capacity(128);
         match &mut self.time {
-            Some(tf) => super::calls::call_line(&mut b, tf, ev, None),
+            Some(tf) => super::calls::call_line(&mut b, tf, ev),
             None => {
                 let since = ts.nanos_since(*self.first.get_or_insert(ts));
                 let n = since.unsigned_abs();
@@ -426,7 +426,7 @@ impl Renderer for LearnerRenderer {
                     (n % 1_000_000_000) / 1000
                 );
                 let _ = write!(b, "{t:>w$}  ", w = width::TIME);
-                super::calls::call_text(&mut b, ev, None);
+                super::calls::call_text(&mut b, ev);
             }
         }
         out.write_all(&b)

@@ -38,3 +38,26 @@ pub fn unacked_bytes(fd: &impl AsRawFd) -> io::Result<usize> {
     }
     Ok(queued.max(0) as usize)
 }
+
+/// The address family (`AF_INET`, `AF_INET6`, `AF_UNIX` …) and type (`SOCK_STREAM`,
+/// `SOCK_DGRAM` …) of socket `fd` (getsockopt SO_DOMAIN and SO_TYPE, socket(7)); `None` when
+/// `fd` is not a socket.
+pub fn socket_kind(fd: RawFd) -> Option<(i32, i32)> {
+    let get = |opt: libc::c_int| {
+        let mut v: libc::c_int = 0;
+        let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+        // SAFETY: getsockopt writes at most `len` bytes (one int) into `v`, and `len` into
+        // `len`; both outlive the call. Any descriptor number is safe to ask about.
+        let rc = unsafe {
+            libc::getsockopt(
+                fd,
+                libc::SOL_SOCKET,
+                opt,
+                (&mut v as *mut libc::c_int).cast(),
+                &mut len,
+            )
+        };
+        (rc == 0).then_some(v)
+    };
+    Some((get(libc::SO_DOMAIN)?, get(libc::SO_TYPE)?))
+}

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use crate::explain::sockets::{owners, read_all};
+use crate::sys::procfs::{owners, read_all};
 
 /// The shortest time between two reads of the tables.
 pub const REFRESH_MS: u64 = 50;

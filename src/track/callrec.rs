@@ -9,7 +9,7 @@ use std::sync::{Mutex, OnceLock};
 
 use serde_json::{Value, json};
 
-use super::calls::{CallEvent, Phase};
+use super::calls::{CallEvent, Family, Phase, Proto};
 
 /// LINKTYPE_USER0 (tcpdump.org link-layer header types): the link type of call records.
 pub const LINKTYPE_USER0: u32 = 147;
@@ -47,6 +47,8 @@ pub fn to_json(ev: &CallEvent) -> Value {
         "bytes": ev.bytes,
         "preview": ev.preview,
         "flow": ev.flow,
+        "proto": ev.proto.map(Proto::name),
+        "family": ev.family.map(Family::name),
     })
 }
 
@@ -90,6 +92,15 @@ pub fn from_bytes(b: &[u8]) -> Result<CallEvent, CallRecError> {
         bytes: v.get("bytes").and_then(Value::as_u64),
         preview: s("preview"),
         flow: v.get("flow").and_then(Value::as_u64).map(|n| n as u32),
+        // Absent from records written before they were kept: unknown.
+        proto: v
+            .get("proto")
+            .and_then(Value::as_str)
+            .and_then(Proto::from_name),
+        family: v
+            .get("family")
+            .and_then(Value::as_str)
+            .and_then(Family::from_name),
     })
 }
 
@@ -130,6 +141,8 @@ mod tests {
             bytes: None,
             preview: Some("\"hi\\n\"".into()),
             flow: Some(0),
+            proto: Some(Proto::Tcp),
+            family: Some(Family::Inet),
         }
     }
 
@@ -149,6 +162,17 @@ mod tests {
         enter.phase = Phase::Enter;
         (enter.errno, enter.local, enter.fd) = (None, None, None);
         assert_eq!(from_bytes(&to_bytes(&enter)).unwrap(), enter);
+    }
+
+    #[test]
+    fn a_record_without_proto_and_family_still_reads() {
+        // As the recordings made before the two keys were written.
+        let old = br#"{"event":"call","ts_sec":1,"ts_nsec":2,"pid":1,"tid":1,"call":"connect","phase":"enter","fd":3}"#;
+        let ev = from_bytes(old).unwrap();
+        assert_eq!((ev.call, ev.proto, ev.family), ("connect", None, None));
+        let text = String::from_utf8(to_bytes(&event())).unwrap();
+        assert!(text.contains(r#""proto":"tcp""#), "{text}");
+        assert!(text.contains(r#""family":"ipv4""#), "{text}");
     }
 
     #[test]

@@ -27,6 +27,62 @@ impl Phase {
     }
 }
 
+/// The transport protocol of a call's socket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Proto {
+    Tcp,
+    Udp,
+}
+
+impl Proto {
+    /// The name in call records and JSON: `tcp`, `udp`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Proto::Tcp => "tcp",
+            Proto::Udp => "udp",
+        }
+    }
+    pub fn from_name(s: &str) -> Option<Self> {
+        [Proto::Tcp, Proto::Udp].into_iter().find(|p| p.name() == s)
+    }
+    /// The protocol of an IP socket: UDP for a datagram socket, TCP for a stream one.
+    pub fn of_ip(datagram: bool) -> Self {
+        if datagram { Proto::Udp } else { Proto::Tcp }
+    }
+}
+
+/// The address family of a call's socket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    Inet,
+    Inet6,
+    Unix,
+}
+
+impl Family {
+    /// The name in call records and JSON: `ipv4`, `ipv6`, `unix`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Inet => "ipv4",
+            Family::Inet6 => "ipv6",
+            Family::Unix => "unix",
+        }
+    }
+    pub fn from_name(s: &str) -> Option<Self> {
+        [Family::Inet, Family::Inet6, Family::Unix]
+            .into_iter()
+            .find(|f| f.name() == s)
+    }
+    /// The family of an IP socket address.
+    pub fn of(addr: &std::net::SocketAddr) -> Self {
+        if addr.is_ipv4() {
+            Family::Inet
+        } else {
+            Family::Inet6
+        }
+    }
+}
+
 /// One half of a socket call made by a traced program.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CallEvent {
@@ -57,6 +113,10 @@ pub struct CallEvent {
     pub preview: Option<String>,
     /// The conversation index the call's socket belongs to, when known.
     pub flow: Option<u32>,
+    /// The socket's transport protocol (TCP or UDP) and address family, when known (calls
+    /// recorded before these were kept have neither).
+    pub proto: Option<Proto>,
+    pub family: Option<Family>,
 }
 
 /// An item with a timestamp, as the timeline orders it.

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
-use super::calls::{CallEvent, Phase};
+use super::calls::{CallEvent, Family, Phase, Proto};
 use crate::sys::abi as libc;
 use crate::sys::trace::Syscall;
 
@@ -49,6 +49,8 @@ pub struct Sock {
     pub family: i32,
     /// SOCK_DGRAM (UDP for the IP families).
     pub datagram: bool,
+    /// TCP or UDP, for an IP socket of either (not a raw or ICMP one).
+    pub proto: Option<Proto>,
     pub inode: Option<u64>,
     pub local: Option<Addr>,
     pub remote: Option<Addr>,
@@ -241,6 +243,11 @@ impl SockCalls {
             None => call == Syscall::Socket && !family_shown(a[0] as i32),
         };
         let mut ev = self.event(pid, tid, ts_ns, call, Phase::Enter, fd, sock, text.clone());
+        if call == Syscall::Socket {
+            // The socket does not exist yet: its kind is in the arguments.
+            ev.family = family_of(a[0] as i32);
+            ev.proto = ip_proto(a[0] as i32, a[1] as i32 & 0xf, a[2]);
+        }
         self.set_comm(sys, &mut ev);
         self.pending.insert(
             tid,
@@ -274,9 +281,11 @@ impl SockCalls {
         match p.call {
             Syscall::Socket if ok => {
                 let inode = sys.fd_socket(pid, ret as i32).flatten();
+                let (family, ty, protocol) = (p.args[0] as i32, p.args[1] as i32 & 0xf, p.args[2]);
                 let s = self.new_sock(Sock {
-                    family: p.args[0] as i32,
-                    datagram: p.args[1] as i32 & 0xf == libc::SOCK_DGRAM,
+                    family,
+                    datagram: ty == libc::SOCK_DGRAM,
+                    proto: ip_proto(family, ty, protocol),
                     inode,
                     ..Sock::default()
                 });
@@ -291,6 +300,7 @@ impl SockCalls {
                 let s = self.new_sock(Sock {
                     family: listener.family,
                     datagram: false,
+                    proto: listener.proto,
                     inode,
                     local: None,
                     remote,
@@ -429,6 +439,8 @@ impl SockCalls {
                         let s = self.new_sock(Sock {
                             family,
                             datagram,
+                            // Found in /proc/net/tcp* or udp*.
+                            proto: (family != libc::AF_UNIX).then(|| Proto::of_ip(datagram)),
                             inode: Some(inode),
                             ..Sock::default()
                         });
@@ -542,6 +554,8 @@ impl SockCalls {
             bytes: None,
             preview: None,
             flow: None,
+            proto: s.and_then(|s| s.proto),
+            family: s.and_then(|s| family_of(s.family)),
         }
     }
 
@@ -549,6 +563,30 @@ impl SockCalls {
     pub fn set_comm(&mut self, sys: &dyn Inspect, ev: &mut CallEvent) {
         let c = self.comms.entry(ev.tid).or_insert_with(|| sys.comm(ev.tid));
         ev.comm.clone_from(c);
+    }
+}
+
+/// The [`Family`] of a socket's `AF_` constant, for the ones calls are shown for.
+fn family_of(f: i32) -> Option<Family> {
+    match f {
+        libc::AF_INET => Some(Family::Inet),
+        libc::AF_INET6 => Some(Family::Inet6),
+        libc::AF_UNIX => Some(Family::Unix),
+        _ => None,
+    }
+}
+
+/// TCP or UDP for a socket(family, type, protocol) of an IP family: a stream socket with
+/// protocol 0 or IPPROTO_TCP, a datagram one with 0 or IPPROTO_UDP; `None` for anything else
+/// (raw sockets, ICMP datagram sockets, other families).
+fn ip_proto(family: i32, ty: i32, protocol: u64) -> Option<Proto> {
+    if !matches!(family, libc::AF_INET | libc::AF_INET6) {
+        return None;
+    }
+    match (ty, protocol) {
+        (libc::SOCK_STREAM, 0 | 6) => Some(Proto::Tcp),
+        (libc::SOCK_DGRAM, 0 | 17) => Some(Proto::Udp),
+        _ => None,
     }
 }
 
@@ -792,10 +830,10 @@ pub fn errno_name(e: i32) -> &'static str {
 }
 
 /// One true sentence about what the call does on the wire, for the learner view; `None` when
-/// there is nothing to add. `tcp`: the socket is a TCP one (`None` when not known).
-pub fn wire_note(ev: &CallEvent, datagram: Option<bool>) -> Option<&'static str> {
-    let tcp = datagram == Some(false);
-    let udp = datagram == Some(true);
+/// there is nothing to add. The TCP and UDP sentences need the event's `proto`.
+pub fn wire_note(ev: &CallEvent) -> Option<&'static str> {
+    let tcp = ev.proto == Some(Proto::Tcp);
+    let udp = ev.proto == Some(Proto::Udp);
     match (ev.phase, ev.call, ev.errno) {
         // RFC 9293 §3.5: the active open sends SYN; connect returns once the SYN-ACK came
         // (and the kernel's ACK was sent).
@@ -831,7 +869,7 @@ pub fn wire_note(ev: &CallEvent, datagram: Option<bool>) -> Option<&'static str>
         (Phase::Enter, "accept" | "accept4", _) if tcp => Some(
             "accept: waits for a connection whose handshake the kernel completed; nothing is sent",
         ),
-        (Phase::Enter, "sendto" | "sendmsg" | "write" | "writev", _) if tcp => {
+        (Phase::Enter, "sendto" | "sendmsg" | "write" | "writev" | "sendfile", _) if tcp => {
             Some("send: copies the bytes to the kernel's send buffer; TCP sends them as segments")
         }
         (Phase::Enter, "sendto" | "sendmsg" | "write" | "writev", _) if udp => {
@@ -910,6 +948,22 @@ mod tests {
         assert_eq!(quote(b"Hello World!", 12), "\"Hello World!\"");
         assert_eq!(quote(b"hi\r\n", 4), "\"hi\\r\\n\"");
         assert_eq!(quote(&[b'x'; 40], 40), format!("\"{}\"…", "x".repeat(32)));
+    }
+
+    #[test]
+    fn only_tcp_and_udp_sockets_have_a_proto() {
+        assert_eq!(
+            ip_proto(libc::AF_INET, libc::SOCK_STREAM, 0),
+            Some(Proto::Tcp)
+        );
+        assert_eq!(
+            ip_proto(libc::AF_INET6, libc::SOCK_DGRAM, 17),
+            Some(Proto::Udp)
+        );
+        // ping's ICMP datagram socket (IPPROTO_ICMP 1), a raw socket, a Unix stream socket.
+        assert_eq!(ip_proto(libc::AF_INET, libc::SOCK_DGRAM, 1), None);
+        assert_eq!(ip_proto(libc::AF_INET, libc::SOCK_RAW, 6), None);
+        assert_eq!(ip_proto(libc::AF_UNIX, libc::SOCK_STREAM, 0), None);
     }
 
     #[test]

@@ -275,6 +275,8 @@ fn connect(ts_ns: u64, phase: crate::track::calls::Phase) -> crate::track::calls
         bytes: None,
         preview: None,
         flow: None,
+        proto: Some(crate::track::calls::Proto::Tcp),
+        family: Some(crate::track::calls::Family::Inet),
     }
 }
 

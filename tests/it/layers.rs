@@ -4,6 +4,8 @@
 //!   layers above it (`lesson`, `demo`, `explain`), nor clap; it reads no environment variable,
 //!   exits no process and asks no terminal;
 //! - `unsafe` appears only under `src/sys/`, and the crate denies `unsafe_code` elsewhere;
+//! - the system layer (`src/sys/`) imports nothing above the core (`cmd`, `lesson`, `demo`,
+//!   `explain` …): those use it, not the other way round;
 //! - etherparse appears only under `src/decode/` (and in unit-test files, `tests.rs`, which may
 //!   build fixture packets with its `PacketBuilder`: that is not decoding);
 //! - renderers (`src/render/`) read no header fields out of packet bytes: decode/ does (a
@@ -302,6 +304,24 @@ fn the_core_uses_no_command_clap_environment_exit_or_terminal() {
         "the core imports neither cmd/cli/app, lesson, demo, explain nor clap, and reads no \
          environment, exits nothing and asks no terminal",
         &core_offences(&sources()),
+    );
+}
+
+#[test]
+fn the_system_layer_uses_nothing_above_the_core() {
+    let offences: Vec<String> = sources()
+        .iter()
+        .filter(|f| f.path.starts_with("src/sys/"))
+        .flat_map(|f| {
+            crate_modules(&f.code)
+                .into_iter()
+                .filter(|(_, m)| ABOVE_CORE.contains(&m.as_str()))
+                .map(move |(line, m)| format!("{}:{line}: imports crate::{m}", f.path))
+        })
+        .collect();
+    report(
+        "src/sys/ imports neither the commands nor lesson, demo or explain (they use sys)",
+        &offences,
     );
 }
 

@@ -24,6 +24,8 @@ mod perf_ring;
 mod reader;
 mod run_seeds;
 mod run_trace;
+mod runx3_call_sentences;
+mod runx3_wildcard;
 mod stdin_stream;
 mod support;
 mod sys_privileges;

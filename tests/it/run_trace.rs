@@ -317,26 +317,8 @@ fn a_connection_over_a_veth_pair_is_captured_on_its_interface() {
     else {
         return;
     };
-    let id = std::process::id();
-    let (a, b) = (format!("ssrA{id}"), format!("ssrB{id}"));
-    let ip = |args: &str| {
-        Command::new("ip")
-            .args(args.split_whitespace())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    let setup = [
-        format!("netns add {a}"),
-        format!("netns add {b}"),
-        format!("link add ssa{id} netns {a} type veth peer name ssb{id} netns {b}"),
-        format!("-n {a} addr add 10.77.0.1/24 dev ssa{id}"),
-        format!("-n {b} addr add 10.77.0.2/24 dev ssb{id}"),
-        format!("-n {a} link set ssa{id} up"),
-        format!("-n {b} link set ssb{id} up"),
-        format!("-n {a} link set lo up"),
-        format!("-n {b} link set lo up"),
-    ];
-    let ok = setup.iter().all(|c| ip(c));
+    let pair = VethPair::new("ssr");
+    let (a, b, ok) = (pair.a.clone(), pair.b.clone(), pair.ok);
     let server = "import socket\ns = socket.socket()\ns.bind(('10.77.0.2', 7007))\ns.listen()\n\
         c, _ = s.accept()\nc.sendall(c.recv(100))\nc.close()";
     let client = "import socket, time\nfor i in range(100):\n    try:\n        \
@@ -355,8 +337,7 @@ fn a_connection_over_a_veth_pair_is_captured_on_its_interface() {
         let _ = srv.wait();
         out
     });
-    ip(&format!("netns del {a}"));
-    ip(&format!("netns del {b}"));
+    drop(pair);
     let out = out.expect("the veth pair between two namespaces is set up");
     let text = String::from_utf8_lossy(&out.stdout);
     let ev: Vec<Value> = text
@@ -377,4 +358,49 @@ fn a_connection_over_a_veth_pair_is_captured_on_its_interface() {
             && e["net"]["dst"] == "10.77.0.2"
     });
     assert!(connect < syn, "{}", dump(&ev));
+}
+
+/// Two network namespaces joined by a veth pair: `a` has 10.77.0.1/24, `b` 10.77.0.2/24, each
+/// with its `lo` up. Both namespaces are deleted when this is dropped.
+pub(super) struct VethPair {
+    pub a: String,
+    pub b: String,
+    /// Whether every step of the setup succeeded.
+    pub ok: bool,
+}
+
+impl VethPair {
+    /// Namespaces named `<prefix>A<pid>` and `<prefix>B<pid>`.
+    pub(super) fn new(prefix: &str) -> VethPair {
+        let id = std::process::id();
+        let (a, b) = (format!("{prefix}A{id}"), format!("{prefix}B{id}"));
+        let setup = [
+            format!("netns add {a}"),
+            format!("netns add {b}"),
+            format!("link add {prefix}a{id} netns {a} type veth peer name {prefix}b{id} netns {b}"),
+            format!("-n {a} addr add 10.77.0.1/24 dev {prefix}a{id}"),
+            format!("-n {b} addr add 10.77.0.2/24 dev {prefix}b{id}"),
+            format!("-n {a} link set {prefix}a{id} up"),
+            format!("-n {b} link set {prefix}b{id} up"),
+            format!("-n {a} link set lo up"),
+            format!("-n {b} link set lo up"),
+        ];
+        let ok = setup.iter().all(|c| ip(c));
+        VethPair { a, b, ok }
+    }
+}
+
+impl Drop for VethPair {
+    fn drop(&mut self) {
+        ip(&format!("netns del {}", self.a));
+        ip(&format!("netns del {}", self.b));
+    }
+}
+
+/// Runs `ip ARGS…`; whether it succeeded.
+fn ip(args: &str) -> bool {
+    Command::new("ip")
+        .args(args.split_whitespace())
+        .status()
+        .is_ok_and(|s| s.success())
 }

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 /// Whether this process may capture (CAP_NET_RAW in CapEff); without it the test is skipped,
 /// or fails when CI is set.
-fn can_capture() -> bool {
+pub(crate) fn can_capture() -> bool {
     let ok = std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
@@ -43,6 +43,8 @@ struct Ev {
     ts: u64,
     /// Calls: `client connect enter`, `server recvfrom return`; packets: `c>s SYN`, `s>c DATA`.
     label: String,
+    /// The client port of the connection the event belongs to, when known.
+    conn: Option<u64>,
     result: Option<i64>,
     errno: Option<String>,
 }
@@ -77,15 +79,36 @@ fn lesson(name: &str) -> Vec<Ev> {
             remote.rsplit(':').next()?.parse::<u64>().ok()
         })
         .expect("a client call names the server's address");
+    let port = |v: &Value, key: &str| {
+        v.get(key)?
+            .as_str()?
+            .rsplit(':')
+            .next()?
+            .parse::<u64>()
+            .ok()
+    };
+    // Each client role's own port (from any of its calls that names it).
+    let mut client_ports = std::collections::HashMap::new();
+    for v in &lines {
+        if let (Some(comm), Some(p)) = (v["comm"].as_str(), port(v, "local"))
+            && comm.starts_with("client")
+        {
+            client_ports.insert(comm.to_string(), p);
+        }
+    }
     let mut evs = Vec::new();
-    let mut seen_synack = false;
-    let mut handshake_ack = false;
+    let mut seen_synack = std::collections::HashSet::new();
+    let mut handshake_ack = std::collections::HashSet::new();
     for v in &lines {
         let ts = v["ts_sec"].as_u64().unwrap() * 1_000_000_000 + v["ts_nsec"].as_u64().unwrap();
+        let conn;
         let label = if v["event"] == "call" {
-            let role = if v["comm"].as_str().unwrap().starts_with("server") {
+            let comm = v["comm"].as_str().unwrap();
+            let role = if comm.starts_with("server") {
+                conn = port(v, "remote");
                 "server"
             } else {
+                conn = client_ports.get(comm).copied();
                 "client"
             };
             format!(
@@ -99,8 +122,10 @@ fn lesson(name: &str) -> Vec<Ev> {
                 continue;
             }
             let dir = if t["dst_port"].as_u64() == Some(server_port) {
+                conn = t["src_port"].as_u64();
                 "c>s"
             } else {
+                conn = t["dst_port"].as_u64();
                 "s>c"
             };
             let f = t["flag_bits"].as_u64().unwrap();
@@ -108,7 +133,7 @@ fn lesson(name: &str) -> Vec<Ev> {
             let what = if f & RST != 0 {
                 "RST"
             } else if f & SYN != 0 && f & ACK != 0 {
-                seen_synack = true;
+                seen_synack.insert(conn);
                 "SYN-ACK"
             } else if f & SYN != 0 {
                 "SYN"
@@ -116,8 +141,7 @@ fn lesson(name: &str) -> Vec<Ev> {
                 "FIN"
             } else if data {
                 "DATA"
-            } else if seen_synack && !handshake_ack && dir == "c>s" {
-                handshake_ack = true;
+            } else if seen_synack.contains(&conn) && dir == "c>s" && handshake_ack.insert(conn) {
                 "HANDSHAKE-ACK"
             } else {
                 "ACK"
@@ -127,6 +151,7 @@ fn lesson(name: &str) -> Vec<Ev> {
         evs.push(Ev {
             ts,
             label,
+            conn,
             result: v["result"].as_i64(),
             errno: v["errno"].as_str().map(str::to_string),
         });
@@ -320,4 +345,67 @@ fn an_rst_close_makes_the_peers_recv_fail_after_the_rst() {
         e.label == "server recvfrom return" && e.errno.as_deref() == Some("ECONNRESET")
     });
     before(&evs, rst, reset, "the server's recv fails after the RST");
+}
+
+/// The events of each connection (by client port), in order of their first SYN.
+fn connections(evs: &[Ev]) -> Vec<Vec<Ev>> {
+    let mut ports: Vec<u64> = Vec::new();
+    for e in evs {
+        if let (Some(p), "c>s SYN") = (e.conn, e.label.as_str())
+            && !ports.contains(&p)
+        {
+            ports.push(p);
+        }
+    }
+    ports
+        .iter()
+        .map(|&p| evs.iter().filter(|e| e.conn == Some(p)).cloned().collect())
+        .collect()
+}
+
+/// `side`'s close enter comes before its own FIN.
+fn close_before_fin(evs: &[Ev], side: &str) {
+    let dir = if side == "client" { "c>s" } else { "s>c" };
+    let enter = first(evs, &format!("{side} close enter"));
+    let fin = first(evs, &format!("{dir} FIN"));
+    before(
+        evs,
+        enter,
+        fin,
+        &format!("{side}'s close enter before its FIN"),
+    );
+}
+
+#[test]
+fn the_concurrent_lesson_orders_every_connection_with_both_sides_calls() {
+    if !can_capture() {
+        return;
+    }
+    let evs = lesson("concurrent");
+    let conns = connections(&evs);
+    assert_eq!(conns.len(), 3, "{:#?}", labels(&evs));
+    for c in &conns {
+        handshake(c);
+        data(c);
+        fin(c, "client", "close");
+        close_before_fin(c, "server");
+    }
+}
+
+#[test]
+fn the_http_lesson_orders_the_servers_calls_too() {
+    if !can_capture() {
+        return;
+    }
+    let evs = lesson("http");
+    handshake(&evs);
+    data(&evs);
+    // The body leaves by sendfile: its enter comes before the body's segment.
+    let sendfile = first(&evs, "server sendfile enter");
+    let body = at(&evs, "a second data segment from the server", |e| {
+        e.label == "s>c DATA" && e.ts > evs[first(&evs, "s>c DATA")].ts
+    });
+    before(&evs, sendfile, body, "sendfile enter before the body");
+    close_before_fin(&evs, "client");
+    close_before_fin(&evs, "server");
 }
