@@ -545,26 +545,29 @@ pub enum ExplainCommand {
     },
 }
 
-/// `sockscope lesson [NAME] [--speed X] [--record FILE] [--recorded] [--port P]`.
+/// `sockscope lesson [NAME] [--speed X | --step] [--record FILE] [--recorded] [--port P]`.
 #[derive(Args, Debug)]
 #[command(after_help = "Examples:
   sockscope lesson                      (the list of lessons)
   sockscope lesson handshake            (live with CAP_NET_RAW, else the bundled recording)
   sockscope lesson echo --recorded --speed 4
+  sockscope lesson handshake --step      (Enter or space before each event)
   sudo sockscope lesson reset --record reset.pcapng")]
 pub struct LessonArgs {
     /// Which lesson; without one, the list.
     #[arg(value_name = "NAME")]
     pub name: Option<String>,
 
-    /// Playback speed of a recording: 2 is twice as fast, 0 shows everything at once.
-    #[arg(
-        long,
-        value_name = "X",
-        default_value_t = 1.0,
-        allow_negative_numbers = true
-    )]
-    pub speed: f64,
+    /// Pace of a recorded lesson: 1 is about a second per event (the default when standard
+    /// output is a terminal; otherwise everything comes at once), 2 twice as fast, `max` (or
+    /// 0) without pauses.
+    #[arg(long, value_name = "X", allow_negative_numbers = true)]
+    pub speed: Option<String>,
+
+    /// Wait for Enter (or space, on a terminal) before each event, live or recorded; with
+    /// standard input not a terminal, read one line per event.
+    #[arg(long, conflicts_with_all = ["speed", "json", "tui"])]
+    pub step: bool,
 
     /// Save the live lesson's capture to FILE (pcapng, with the demo's socket calls).
     #[arg(long, value_name = "FILE")]

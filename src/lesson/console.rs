@@ -40,6 +40,13 @@ impl Console {
         self.prefixed(NARRATION, self.color)
     }
 
+    /// Writes `bytes` as they are, no newline added (a prompt, or the codes that erase it).
+    pub fn raw(&self, bytes: &[u8]) -> io::Result<()> {
+        let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
+        out.write_all(bytes)?;
+        out.flush()
+    }
+
     fn prefixed(&self, prefix: &'static str, dim: bool) -> Lines {
         Lines {
             console: self.clone(),

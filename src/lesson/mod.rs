@@ -4,7 +4,7 @@
 //!
 //! Live when the process has CAP_NET_RAW (capture backend: [`capture::LiveCapture`]); otherwise,
 //! or with `--recorded`, the lesson plays its bundled recording `captures/lesson-<name>.pcap` at
-//! its original pace. The lessons themselves are data ([`table::LESSONS`]); the view they are
+//! a teaching pace, or a key at a time ([`play`]). The lessons themselves are data ([`table::LESSONS`]); the view they are
 //! shown in is chosen in one place ([`view`]). The command (`crate::cmd::lesson`) picks live or
 //! recorded and runs the pipeline.
 

@@ -1,0 +1,91 @@
+//! A class can follow a lesson: `lesson --step` waits for one line (a key on a terminal) per
+//! event; calls stand out from notes with colour on; the time column never moves the lanes;
+//! the ladder and the learner view fit 80 columns (`--width`).
+
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+fn sockscope() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_sockscope"));
+    c.env("TZ", "UTC")
+        .env_remove("NO_COLOR")
+        .env_remove("COLUMNS");
+    c
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8(b.to_vec()).expect("output is UTF-8")
+}
+
+/// The event rows of a lesson's output: its time column ends with two spaces and a lane bar.
+fn events(out: &str) -> usize {
+    out.lines()
+        .filter(|l| l.chars().nth(12) == Some('│'))
+        .filter(|l| !l.trim_start().starts_with('│'))
+        .count()
+}
+
+/// Waits (at most 20 s) until `f` holds for the output so far.
+fn wait_for(buf: &Mutex<Vec<u8>>, f: impl Fn(&str) -> bool) -> String {
+    let start = Instant::now();
+    loop {
+        let s = String::from_utf8_lossy(&buf.lock().unwrap()).into_owned();
+        if f(&s) || start.elapsed() > Duration::from_secs(20) {
+            return s;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn step_shows_one_event_per_line_of_input_then_the_rest_at_its_end() {
+    let mut child = sockscope()
+        .args(["lesson", "handshake", "--recorded", "--step"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("sockscope runs");
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let buf = Arc::new(Mutex::new(Vec::new()));
+    let reader = {
+        let buf = buf.clone();
+        std::thread::spawn(move || {
+            let mut b = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut b) {
+                if n == 0 {
+                    break;
+                }
+                buf.lock().unwrap().extend_from_slice(&b[..n]);
+            }
+        })
+    };
+    // Before any input: the intro and the line that says what continues, no event.
+    let out = wait_for(&buf, |s| s.contains("Step by step"));
+    assert!(
+        out.contains("each line read from standard input shows the next event"),
+        "{out}"
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(events(&text(&buf.lock().unwrap())), 0);
+    stdin.write_all(b"\n\n\n").unwrap();
+    stdin.flush().unwrap();
+    wait_for(&buf, |s| events(s) >= 3);
+    std::thread::sleep(Duration::from_millis(300));
+    let out = text(&buf.lock().unwrap());
+    assert_eq!(events(&out), 3, "{out}");
+    // The end of input: the rest comes without pauses.
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+    reader.join().unwrap();
+    let out = text(&buf.lock().unwrap());
+    assert!(out.contains("What happened:"), "{out}");
+    let all = sockscope()
+        .args(["lesson", "handshake", "--recorded", "--speed", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(events(&out), events(&text(&all.stdout)));
+}
