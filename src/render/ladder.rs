@@ -354,8 +354,8 @@ impl LadderRenderer {
 
     /// Writes one socket call as a row between the lanes, on its side (`server`: beside the
     /// server's lane, else beside the client's), with its time in the arrows' time column (the
-    /// clock starts at the first packet or call) and `who` in the notes column. In bold, not
-    /// dimmed: calls are what the learner's program did.
+    /// clock starts at the first packet or call) and `who` in the notes column. In the calls'
+    /// own style ([`CALL`]), not dimmed: calls are what the learner's program did.
     pub fn call_row(
         &mut self,
         out: &mut dyn Write,
@@ -371,9 +371,9 @@ impl LadderRenderer {
         let text: String = text.chars().take(room).collect();
         let gap = " ".repeat(room.saturating_sub(width(&text)));
         let body = if server {
-            format!("{gap}{} ", st.paint(BOLD, &text))
+            format!("{gap}{} ", st.paint(CALL, &text))
         } else {
-            format!(" {}{gap}", st.paint(BOLD, &text))
+            format!(" {}{gap}", st.paint(CALL, &text))
         };
         let time = format!("{:.3}", ts.nanos_since(first) as f64 / 1e6);
         let line = format!("{time:>w$}  {bar}{body}{bar}  {who}", w = st.time_w - 2);
@@ -1328,6 +1328,7 @@ const RED: &str = "\x1b[31m";
 const BOLD: &str = "\x1b[1m";
 const DIM: &str = "\x1b[2m";
 const RESET: &str = "\x1b[0m";
+use super::calls::CALL;
 
 impl Style {
     fn new(opts: LadderOptions) -> Style {

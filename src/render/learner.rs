@@ -415,7 +415,15 @@ impl Renderer for LearnerRenderer {
         );
         let mut b = Vec::with_capacity(128);
         match &mut self.time {
-            Some(tf) => super::calls::call_line(&mut b, tf, ev, None),
+            Some(tf) => {
+                // `call_line`, with the time's end known.
+                tf.push(&mut b, ts);
+                let from = b.len();
+                super::calls::call_text(&mut b, ev, None);
+                if self.color {
+                    super::calls::paint_call(&mut b, from);
+                }
+            }
             None => {
                 let since = ts.nanos_since(*self.first.get_or_insert(ts));
                 let n = since.unsigned_abs();
@@ -426,7 +434,11 @@ impl Renderer for LearnerRenderer {
                     (n % 1_000_000_000) / 1000
                 );
                 let _ = write!(b, "{t:>w$}  ", w = width::TIME);
+                let from = b.len();
                 super::calls::call_text(&mut b, ev, None);
+                if self.color {
+                    super::calls::paint_call(&mut b, from);
+                }
             }
         }
         out.write_all(&b)

@@ -89,3 +89,54 @@ fn step_shows_one_event_per_line_of_input_then_the_rest_at_its_end() {
         .unwrap();
     assert_eq!(events(&out), events(&text(&all.stdout)));
 }
+
+/// The first `n` lines of `sockscope ARGS` (stdout), which must succeed.
+fn head(args: &[&str], n: usize) -> String {
+    let out = sockscope().args(args).output().expect("sockscope runs");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    s.lines().take(n).map(|l| format!("{l}\n")).collect()
+}
+
+const CALL: &str = "\x1b[1;32m";
+const DIM: &str = "\x1b[2m";
+
+#[test]
+fn calls_have_their_own_style_and_are_not_dimmed() {
+    let lesson = head(
+        &[
+            "lesson",
+            "handshake",
+            "--recorded",
+            "--speed",
+            "0",
+            "--color",
+            "always",
+        ],
+        30,
+    );
+    let replay = head(
+        &[
+            "replay",
+            "captures/lesson-handshake.pcapng",
+            "--color",
+            "always",
+        ],
+        16,
+    );
+    for (view, out) in [("lesson", &lesson), ("replay", &replay)] {
+        let calls: Vec<&str> = out.lines().filter(|l| l.contains(CALL)).collect();
+        assert!(calls.len() >= 8, "{view}: {out}");
+        for l in calls {
+            assert!(!l.contains(&format!("{DIM}{CALL}")), "{view}: {l}");
+            // Without colour the marker sets it apart.
+            let call = l.split(CALL).nth(1).unwrap_or_default();
+            assert!(
+                ["» ", "« ", "→ ", "← "].iter().any(|m| call.contains(m)),
+                "{view}: {l}"
+            );
+        }
+    }
+    insta::assert_snapshot!("calls_color_lesson", lesson);
+    insta::assert_snapshot!("calls_color_replay", replay);
+}
