@@ -375,7 +375,7 @@ impl LadderRenderer {
         } else {
             format!(" {}{gap}", st.paint(CALL, &text))
         };
-        let time = format!("{:.3}", ts.nanos_since(first) as f64 / 1e6);
+        let time = time_cell(None, ts.nanos_since(first) as f64 / 1e6, st.time_w - 2);
         let line = format!("{time:>w$}  {bar}{body}{bar}  {who}", w = st.time_w - 2);
         if self.opts.ascii {
             writeln!(out, "{}", asciify(&line))
@@ -1468,10 +1468,7 @@ impl Style {
                 bar
             ),
         };
-        let time = match tag {
-            Some(i) => format!("#{i} {:.3}", a.time_ms),
-            None => format!("{:.3}", a.time_ms),
-        };
+        let time = time_cell(tag, a.time_ms, self.time_w - 2);
         let note_w = self
             .opts
             .width
@@ -1523,10 +1520,7 @@ impl Style {
         } else {
             format!("{:>w$} ", t, w = self.inner - 1)
         };
-        let time = match tag {
-            Some(i) => format!("#{i} {time_ms:.3}"),
-            None => format!("{time_ms:.3}"),
-        };
+        let time = time_cell(tag, time_ms, self.time_w - 2);
         let colour = if client { CYAN } else { MAGENTA };
         write!(
             out,
@@ -1564,6 +1558,25 @@ impl Style {
     }
 }
 
+/// The time column's text: the conversation's tag (`#2 `) when there is one, and the time in
+/// milliseconds with three decimals, or fewer when that would not fit in `w` columns (past
+/// 1000 ms with a tag, past 10 s, ...), then whole seconds marked `s`: the column never grows,
+/// so the lanes never move.
+fn time_cell(tag: Option<u32>, ms: f64, w: usize) -> String {
+    let tag = tag.map_or(String::new(), |i| format!("#{i} "));
+    for d in (0..=3).rev() {
+        let s = format!("{tag}{ms:.d$}");
+        if width(&s) <= w {
+            return s;
+        }
+    }
+    let s = format!("{tag}{:.0}s", ms / 1e3);
+    if width(&s) <= w {
+        return s;
+    }
+    format!("{:.0}s", ms / 1e3)
+}
+
 fn width(s: &str) -> usize {
     s.chars().count()
 }
@@ -1594,4 +1607,26 @@ fn wrap(s: &str, w: usize) -> Vec<String> {
         lines.push(cur);
     }
     lines
+}
+
+#[cfg(test)]
+mod time_column_tests {
+    use super::time_cell;
+
+    #[test]
+    fn the_time_column_never_grows() {
+        assert_eq!(time_cell(None, 154.2021, 10), "154.202");
+        assert_eq!(time_cell(Some(0), 154.2021, 10), "#0 154.202");
+        assert_eq!(time_cell(Some(0), 1014.1304, 10), "#0 1014.13");
+        assert_eq!(time_cell(None, 21014.1304, 10), "21014.130");
+        assert_eq!(time_cell(Some(3), 21014.1304, 10), "#3 21014.1");
+        assert_eq!(time_cell(Some(12), 21014.1304, 10), "#12 21014");
+        assert_eq!(time_cell(Some(12), 3_600_000.0, 10), "#12 3600s");
+        assert_eq!(time_cell(Some(1234), 360_000_000.0, 10), "360000s");
+        for ms in [0.0, 999.9996, 1000.0, 9999.9, 10_000.0, 123_456.7, 9e9] {
+            for tag in [None, Some(0), Some(99), Some(99_999)] {
+                assert!(time_cell(tag, ms, 10).chars().count() <= 10, "{tag:?} {ms}");
+            }
+        }
+    }
 }

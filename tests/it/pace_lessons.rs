@@ -140,3 +140,71 @@ fn calls_have_their_own_style_and_are_not_dimmed() {
     insta::assert_snapshot!("calls_color_lesson", lesson);
     insta::assert_snapshot!("calls_color_replay", replay);
 }
+
+/// `captures/case-syn-loss.pcap` (the client's SYN retransmitted after 1 s) with every packet
+/// after the first `shift` seconds later, written into `dir` as `name`.
+fn shifted_syn_loss(dir: &std::path::Path, name: &str, shift: u32) -> std::path::PathBuf {
+    let mut b = std::fs::read("captures/case-syn-loss.pcap").unwrap();
+    assert_eq!(&b[..4], &[0xd4, 0xc3, 0xb2, 0xa1], "a little-endian pcap");
+    let mut at = 24;
+    let mut n = 0;
+    while at + 16 <= b.len() {
+        if n > 0 {
+            let sec = u32::from_le_bytes(b[at..at + 4].try_into().unwrap()) + shift;
+            b[at..at + 4].copy_from_slice(&sec.to_le_bytes());
+        }
+        let len = u32::from_le_bytes(b[at + 8..at + 12].try_into().unwrap()) as usize;
+        at += 16 + len;
+        n += 1;
+    }
+    let path = dir.join(name);
+    std::fs::write(&path, b).unwrap();
+    path
+}
+
+/// Every row with a time has its first lane bar at column 12 (after the 10-column time and two
+/// spaces).
+fn lanes_stay(out: &str) {
+    let mut rows = 0;
+    for l in out.lines() {
+        let time: String = l.chars().take(10).collect();
+        if time.trim().is_empty() || !l.contains('│') || !time.chars().any(|c| c.is_ascii_digit())
+        {
+            continue;
+        }
+        rows += 1;
+        assert_eq!(l.chars().position(|c| c == '│'), Some(12), "{l}\n{out}");
+    }
+    assert!(rows >= 8, "{out}");
+}
+
+#[test]
+fn the_time_column_never_moves_the_lanes_past_1000_ms_and_10_s() {
+    let dir = std::env::temp_dir().join(format!("sockscope-pace-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for shift in [0, 20] {
+        // The lesson's ladder (tagged rows, `#0 1014.130` is one column too wide at 3
+        // decimals) and the ladder command.
+        shifted_syn_loss(&dir, "lesson-handshake.pcapng", shift);
+        let out = sockscope()
+            .args(["lesson", "handshake", "--recorded", "--speed", "0"])
+            .env("SOCKSCOPE_CAPTURES", &dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let lesson = text(&out.stdout);
+        assert!(lesson.contains(if shift == 0 {
+            "#0 1014.13"
+        } else {
+            "#0 21014.1"
+        }));
+        lanes_stay(&lesson);
+        let file = shifted_syn_loss(&dir, "syn-loss.pcap", shift);
+        let ladder = head(&["ladder", file.to_str().unwrap()], 60);
+        lanes_stay(&ladder);
+        if shift > 0 {
+            insta::assert_snapshot!("time_column_past_10_s", lesson);
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
