@@ -128,6 +128,11 @@ pub struct ConvViewArgs {
     /// When to use colour (also honours NO_COLOR).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, conflicts_with = "json")]
     pub color: ColorChoice,
+
+    /// Keep every line within N columns (default: the terminal's width; piped output is not
+    /// wrapped, and is drawn 100 columns wide or $COLUMNS).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(40..))]
+    pub width: Option<u16>,
 }
 
 impl ConvViewArgs {
@@ -138,6 +143,7 @@ impl ConvViewArgs {
             skip: self.skip,
             color: self.color,
             absolute,
+            width: self.width,
             ..Default::default()
         }
     }
@@ -365,6 +371,11 @@ pub struct ViewArgs {
     /// When to use colour (also honours NO_COLOR).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+
+    /// Keep the learner view's lines within N columns, dropping the columns that matter
+    /// least (default: the terminal's width; piped output keeps whole lines).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(40..))]
+    pub width: Option<u16>,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]

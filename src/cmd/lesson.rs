@@ -311,7 +311,10 @@ fn recorded(
         writeln!(out, "{}", s.help()).map_err(output)?;
     }
     let mut pipeline = Pipeline::with_filter(Filter::all()).tracker(Some(Tracker::new()));
-    let mut observer = Observer::new(view(color, a.json), &progress);
+    let mut observer = Observer::new(
+        view(color, a.json, super::config::fit_width(None)),
+        &progress,
+    );
     let mut before = gate(pace, steps.as_mut());
     let mut paced = play::Paced::new(&mut file, &mut *before);
     let (_, end) = pipeline.run(&mut paced, &mut observer, &mut out);
@@ -390,7 +393,10 @@ fn live(
             };
             (r, drained)
         });
-        let mut observer = Observer::new(view(color, a.json), &progress);
+        let mut observer = Observer::new(
+            view(color, a.json, super::config::fit_width(None)),
+            &progress,
+        );
         let (_, end) = pipeline.run(&mut paced, &mut observer, &mut out);
         (end, demo.join())
     });

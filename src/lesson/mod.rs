@@ -30,15 +30,17 @@ use table::{LESSONS, Lesson};
 /// The view lessons are shown in: the one place to change it. The ladder grows arrow by arrow
 /// as packets come (its incremental layout), with its teaching notes, so the demo's narrated
 /// socket calls appear right beside the segments they cause.
-/// `json`: one JSON object per event instead (`lesson --json`).
-pub fn view(color: bool, json: bool) -> LessonView {
+/// `json`: one JSON object per event instead (`lesson --json`). `fit`: the width to keep every
+/// line within (a terminal's), if any.
+pub fn view(color: bool, json: bool, fit: Option<usize>) -> LessonView {
     if json {
         return LessonView::Json(JsonRenderer::new());
     }
     LessonView::Ladder(Box::new(LadderRenderer::new(LadderOptions {
-        width: output_width(),
+        width: fit.unwrap_or_else(output_width),
         color,
         layout: Layout::Incremental,
+        fit: fit.is_some(),
         ..LadderOptions::default()
     })))
 }

@@ -42,6 +42,11 @@ pub struct LadderOptions {
     /// Only this conversation.
     pub flow: Option<u32>,
     pub layout: Layout,
+    /// Every line within `width` (the width of a terminal, or one asked for): notes, titles,
+    /// summaries and the calls' notes wrap inside their column. Off, the layout is the same
+    /// but notes may run up to two columns past and titles and summaries are not wrapped
+    /// (a pipe or a file has no width to keep to).
+    pub fit: bool,
 }
 
 impl Default for LadderOptions {
@@ -53,6 +58,7 @@ impl Default for LadderOptions {
             absolute: false,
             flow: None,
             layout: Layout::Grouped,
+            fit: false,
         }
     }
 }
@@ -376,7 +382,16 @@ impl LadderRenderer {
             format!(" {}{gap}", st.paint(CALL, &text))
         };
         let time = time_cell(None, ts.nanos_since(first) as f64 / 1e6, st.time_w - 2);
-        let line = format!("{time:>w$}  {bar}{body}{bar}  {who}", w = st.time_w - 2);
+        let mut whos = st.note_lines(who).into_iter();
+        let mut line = format!(
+            "{time:>w$}  {bar}{body}{bar}  {}",
+            whos.next().unwrap_or_default(),
+            w = st.time_w - 2
+        );
+        for more in whos {
+            line.push('\n');
+            line.push_str(&st.blank_row(&more));
+        }
         if self.opts.ascii {
             writeln!(out, "{}", asciify(&line))
         } else {
@@ -520,7 +535,9 @@ impl LadderRenderer {
                         st.row(out, r, None)?;
                     }
                     writeln!(out)?;
-                    writeln!(out, "{}", st.dim(&d.summary))?;
+                    for l in st.fitted(&d.summary, 0) {
+                        writeln!(out, "{}", st.dim(&l))?;
+                    }
                 }
                 if self.diagrams.is_empty() {
                     writeln!(out, "no TCP or UDP conversation to draw")?;
@@ -542,8 +559,12 @@ impl LadderRenderer {
                 let st = self.style();
                 writeln!(out)?;
                 for d in &self.diagrams {
-                    writeln!(out, "#{} {}", d.index, d.title)?;
-                    writeln!(out, "   {}", st.dim(&d.summary))?;
+                    for l in st.fitted(&format!("#{} {}", d.index, d.title), 0) {
+                        writeln!(out, "{l}")?;
+                    }
+                    for l in st.fitted(&d.summary, 3) {
+                        writeln!(out, "   {}", st.dim(&l))?;
+                    }
                 }
             }
         }
@@ -1359,8 +1380,58 @@ impl Style {
         if self.opts.ascii { "|" } else { "│" }
     }
 
+    /// `text` as lines for a row that starts `indent` columns in: wrapped to the width when
+    /// fitting, else whole.
+    fn fitted(&self, text: &str, indent: usize) -> Vec<String> {
+        if self.opts.fit {
+            self.wrap(text, self.opts.width.saturating_sub(indent).max(16))
+        } else {
+            vec![text.to_string()]
+        }
+    }
+
+    /// [`wrap`], and when fitting, a word longer than `w` (a payload preview) cut into pieces.
+    fn wrap(&self, s: &str, w: usize) -> Vec<String> {
+        let lines = wrap(s, w);
+        if !self.opts.fit || lines.iter().all(|l| width(l) <= w) {
+            return lines;
+        }
+        let chars: Vec<char> = lines.join(" ").chars().collect();
+        chars.chunks(w.max(1)).map(|c| c.iter().collect()).collect()
+    }
+
+    /// The width of the notes column.
+    fn note_width(&self) -> usize {
+        // A row is the time, two spaces, the lanes (two bars around `inner`), two spaces and
+        // the note: the note gets the rest. Without `fit`, as before (two columns more).
+        let used = self.time_w + self.inner + if self.opts.fit { 4 } else { 2 };
+        self.opts.width.saturating_sub(used).max(24)
+    }
+
+    /// A note's lines in the notes column: wrapped when fitting, else whole.
+    fn note_lines(&self, note: &str) -> Vec<String> {
+        if self.opts.fit {
+            self.wrap(note, self.note_width())
+        } else {
+            vec![note.to_string()]
+        }
+    }
+
+    /// A row with empty lanes and `note` in the notes column.
+    fn blank_row(&self, note: &str) -> String {
+        let bar = self.bar();
+        format!(
+            "{:w$}{bar}{}{bar}  {note}",
+            "",
+            " ".repeat(self.inner),
+            w = self.time_w
+        )
+    }
+
     fn header(&self, out: &mut dyn Write, d: &Diagram, title: &str) -> io::Result<()> {
-        writeln!(out, "{}", self.paint(BOLD, title))?;
+        for t in self.fitted(title, 0) {
+            writeln!(out, "{}", self.paint(BOLD, &t))?;
+        }
         writeln!(out)?;
         let left = pad(&d.client_label, self.inner + 1);
         writeln!(
@@ -1469,12 +1540,8 @@ impl Style {
             ),
         };
         let time = time_cell(tag, a.time_ms, self.time_w - 2);
-        let note_w = self
-            .opts
-            .width
-            .saturating_sub(self.time_w + self.inner + 2)
-            .max(24);
-        let mut lines = notes.iter().flat_map(|n| wrap(n, note_w));
+        let note_w = self.note_width();
+        let mut lines = notes.iter().flat_map(|n| self.wrap(n, note_w));
         let first = lines.next();
         write!(out, "{:>w$}  {shaft}", time, w = self.time_w - 2)?;
         if let Some(n) = first {

@@ -208,3 +208,56 @@ fn the_time_column_never_moves_the_lanes_past_1000_ms_and_10_s() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The widest line, in characters.
+fn widest(out: &str) -> usize {
+    out.lines().map(|l| l.chars().count()).max().unwrap_or(0)
+}
+
+#[test]
+fn ladder_and_learner_fit_80_columns_and_the_default_width() {
+    for width in ["80", "100"] {
+        let w: usize = width.parse().unwrap();
+        let ladder = head(
+            &["ladder", "captures/case-syn-loss.pcap", "--width", width],
+            400,
+        );
+        assert!(widest(&ladder) <= w, "{ladder}");
+        lanes_stay(&ladder);
+        let learner = head(
+            &["replay", "captures/case-syn-loss.pcap", "--width", width],
+            400,
+        );
+        assert!(widest(&learner) <= w, "{learner}");
+        // One row per packet.
+        assert_eq!(learner.lines().count(), 11, "{learner}");
+        insta::assert_snapshot!(format!("ladder_width_{width}"), ladder);
+        insta::assert_snapshot!(format!("learner_width_{width}"), learner);
+    }
+    // Every bundled capture fits, drawn at 80 columns.
+    for f in std::fs::read_dir("captures").unwrap() {
+        let p = f.unwrap().path();
+        let name = p.to_str().unwrap().to_string();
+        if !(name.ends_with(".pcap") || name.ends_with(".pcapng")) || name.contains("truncated") {
+            continue;
+        }
+        for view in ["ladder", "replay"] {
+            let out = sockscope()
+                .args([view, &name, "--width", "80"])
+                .output()
+                .unwrap();
+            let out = text(&out.stdout);
+            assert!(widest(&out) <= 80, "{view} {name}: {out}");
+        }
+    }
+}
+
+#[test]
+fn piped_output_without_width_is_as_before() {
+    // No --width and no terminal: whole lines (the learner view) and the 100-column layout
+    // (the ladder), as the existing snapshots have them.
+    let learner = head(&["replay", "captures/case-syn-loss.pcap"], 400);
+    assert!(widest(&learner) > 200, "{learner}");
+    let ladder = head(&["ladder", "captures/case-syn-loss.pcap"], 400);
+    assert!(widest(&ladder) > 100, "{ladder}");
+}
