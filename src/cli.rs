@@ -575,6 +575,11 @@ pub struct LessonArgs {
     #[arg(long, value_name = "X", allow_negative_numbers = true)]
     pub speed: Option<String>,
 
+    /// Keep the ladder within N columns (default: the terminal's width; piped output is drawn
+    /// 100 columns wide or $COLUMNS, titles whole).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(40..))]
+    pub width: Option<u16>,
+
     /// Wait for Enter (or space, on a terminal) before each event, live or recorded; with
     /// standard input not a terminal, read one line per event.
     #[arg(long, conflicts_with_all = ["speed", "json", "tui"])]

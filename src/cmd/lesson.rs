@@ -312,7 +312,11 @@ fn recorded(
     }
     let mut pipeline = Pipeline::with_filter(Filter::all()).tracker(Some(Tracker::new()));
     let mut observer = Observer::new(
-        view(color, a.json, super::config::fit_width(None)),
+        view(
+            color,
+            a.json,
+            super::config::fit_width(a.width.map(usize::from)),
+        ),
         &progress,
     );
     let mut before = gate(pace, steps.as_mut());
@@ -394,7 +398,11 @@ fn live(
             (r, drained)
         });
         let mut observer = Observer::new(
-            view(color, a.json, super::config::fit_width(None)),
+            view(
+                color,
+                a.json,
+                super::config::fit_width(a.width.map(usize::from)),
+            ),
             &progress,
         );
         let (_, end) = pipeline.run(&mut paced, &mut observer, &mut out);
