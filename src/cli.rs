@@ -128,6 +128,11 @@ pub struct ConvViewArgs {
     /// When to use colour (also honours NO_COLOR).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, conflicts_with = "json")]
     pub color: ColorChoice,
+
+    /// Keep every line within N columns (default: the terminal's width; piped output is not
+    /// wrapped, and is drawn 100 columns wide or $COLUMNS).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(40..))]
+    pub width: Option<u16>,
 }
 
 impl ConvViewArgs {
@@ -138,6 +143,7 @@ impl ConvViewArgs {
             skip: self.skip,
             color: self.color,
             absolute,
+            width: self.width,
             ..Default::default()
         }
     }
@@ -365,6 +371,11 @@ pub struct ViewArgs {
     /// When to use colour (also honours NO_COLOR).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+
+    /// Keep the learner view's lines within N columns, dropping the columns that matter
+    /// least (default: the terminal's width; piped output keeps whole lines).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(40..))]
+    pub width: Option<u16>,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -545,26 +556,34 @@ pub enum ExplainCommand {
     },
 }
 
-/// `sockscope lesson [NAME] [--speed X] [--record FILE] [--recorded] [--port P]`.
+/// `sockscope lesson [NAME] [--speed X | --step] [--record FILE] [--recorded] [--port P]`.
 #[derive(Args, Debug)]
 #[command(after_help = "Examples:
   sockscope lesson                      (the list of lessons)
   sockscope lesson handshake            (live with CAP_NET_RAW, else the bundled recording)
   sockscope lesson echo --recorded --speed 4
+  sockscope lesson handshake --step      (Enter or space before each event)
   sudo sockscope lesson reset --record reset.pcapng")]
 pub struct LessonArgs {
     /// Which lesson; without one, the list.
     #[arg(value_name = "NAME")]
     pub name: Option<String>,
 
-    /// Playback speed of a recording: 2 is twice as fast, 0 shows everything at once.
-    #[arg(
-        long,
-        value_name = "X",
-        default_value_t = 1.0,
-        allow_negative_numbers = true
-    )]
-    pub speed: f64,
+    /// Pace of a recorded lesson: 1 is about a second per event (the default when standard
+    /// output is a terminal; otherwise everything comes at once), 2 twice as fast, `max` (or
+    /// 0) without pauses.
+    #[arg(long, value_name = "X", allow_negative_numbers = true)]
+    pub speed: Option<String>,
+
+    /// Keep the ladder within N columns (default: the terminal's width; piped output is drawn
+    /// 100 columns wide or $COLUMNS, titles whole).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(40..))]
+    pub width: Option<u16>,
+
+    /// Wait for Enter (or space, on a terminal) before each event, live or recorded; with
+    /// standard input not a terminal, read one line per event.
+    #[arg(long, conflicts_with_all = ["speed", "json", "tui"])]
+    pub step: bool,
 
     /// Save the live lesson's capture to FILE (pcapng, with the demo's socket calls).
     #[arg(long, value_name = "FILE")]

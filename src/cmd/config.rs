@@ -30,6 +30,9 @@ pub struct ViewConfig {
     pub line: LineOptions,
     /// Flush standard output after every packet (`-l`, `-U`, or a terminal).
     pub flush_each: bool,
+    /// The width the ladder and the learner view keep to: `--width`, else the terminal's on
+    /// standard output; `None` for a pipe or a file (lines as long as they come).
+    pub width: Option<usize>,
 }
 
 impl ViewConfig {
@@ -62,8 +65,19 @@ impl ViewConfig {
             text: false,
             line: LineOptions::default(),
             flush_each: std::io::stdout().is_terminal(),
+            width: fit_width(a.width.map(usize::from)),
         }
     }
+}
+
+/// The width to keep to: `--width N`, else the terminal's on standard output (40 columns or
+/// more), else none.
+pub fn fit_width(asked: Option<usize>) -> Option<usize> {
+    asked.or_else(|| {
+        crate::sys::term::stdout_columns()
+            .filter(|&c| c >= 40)
+            .map(usize::from)
+    })
 }
 
 /// The core's name for a `--format` value.

@@ -44,12 +44,13 @@ fn run_to(
 
 fn ladder_options(cfg: &ViewConfig, ascii: bool, flow: Option<u32>) -> LadderOptions {
     LadderOptions {
-        width: output_width(),
+        width: cfg.width.unwrap_or_else(output_width),
         ascii,
         color: cfg.color,
         absolute: cfg.absolute,
         flow,
         layout: Layout::Grouped,
+        fit: cfg.width.is_some(),
     }
 }
 

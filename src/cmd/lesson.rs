@@ -2,7 +2,7 @@
 //! pipeline: the capture (or the recording, paced) into the lesson's view, with the demo's
 //! narration in between ([`crate::lesson`] has the lessons, their script and their view).
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::net::{IpAddr, SocketAddr, TcpListener, UdpSocket};
 use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, Sender};
@@ -17,13 +17,14 @@ use crate::filter::Filter;
 use crate::lesson::capture::{self, Capture, CaptureError, RecordingSource};
 use crate::lesson::console::Console;
 use crate::lesson::observe::{Observer, Progress};
+use crate::lesson::play::{Keys, Pace, Stepper};
 use crate::lesson::table::{self, Lesson};
 use crate::lesson::timeline::{self, Event, Merged, spawn_capture};
 use crate::lesson::{
     DRAIN_MAX, captures_dir, intro, list, outro, play, recording_name, script, view,
 };
 use crate::pipeline::End;
-use crate::source::{FileSource, SourceError};
+use crate::source::{FileSource, SourceError, Timestamp};
 use crate::track::Tracker;
 
 fn unknown(name: &str) -> Error {
@@ -48,12 +49,7 @@ pub fn run(a: &LessonArgs) -> Result<(), Error> {
         return Ok(());
     };
     let lesson = table::find(name).ok_or_else(|| unknown(name))?;
-    if !(a.speed.is_finite() && a.speed >= 0.0) {
-        return Err(Error::usage(format!(
-            "--speed must be a number of 0 or more (1 the original pace, 0 no pauses), not {}",
-            a.speed
-        )));
-    }
+    let pace = pace(a)?;
     let color = stdout_color(a.color);
     let file = recording_name(lesson);
     if a.tui {
@@ -64,7 +60,7 @@ pub fn run(a: &LessonArgs) -> Result<(), Error> {
         return recorded(
             lesson,
             a,
-            color,
+            (color, pace),
             &format!("playing the recording {file} (--recorded)"),
         );
     }
@@ -79,7 +75,7 @@ pub fn run(a: &LessonArgs) -> Result<(), Error> {
         return recorded(
             lesson,
             a,
-            color,
+            (color, pace),
             &format!(
                 "no CAP_NET_RAW to capture live, so this is the recording {file}; to watch it happen live: {hint}"
             ),
@@ -106,15 +102,90 @@ pub fn run(a: &LessonArgs) -> Result<(), Error> {
     // The capture socket is open (or could not be): the demos and the parsing run without it.
     crate::sys::privileges::drop_after_lesson_capture().map_err(Error::runtime)?;
     match capture {
-        Ok(cap) => live(lesson, a, port, cap, (tx, rx), color),
+        Ok(cap) => live(lesson, a, port, cap, (tx, rx), (color, pace)),
         // Without --record, a lesson that cannot capture is still worth showing.
         Err(e) if a.record.is_none() => recorded(
             lesson,
             a,
-            color,
+            (color, pace),
             &format!("cannot capture live ({e}), so this is the recording {file}"),
         ),
         Err(e) => Err(Error::runtime(StartError(e))),
+    }
+}
+
+/// How the lesson plays (`--step`, `--speed`): at the teaching pace when standard output is
+/// a terminal, else (a pipe, a file, a test) without pauses unless `--speed` or `--step` asks,
+/// as colour is only for a terminal unless `--color` asks.
+fn pace(a: &LessonArgs) -> Result<Pace, Error> {
+    if a.step {
+        return Ok(Pace::Step);
+    }
+    let Some(s) = a.speed.as_deref() else {
+        return Ok(if io::stdout().is_terminal() {
+            Pace::Teaching(1.0)
+        } else {
+            Pace::Full
+        });
+    };
+    match s.trim().parse::<f64>() {
+        _ if s.trim() == "max" => Ok(Pace::Full),
+        Ok(0.0) => Ok(Pace::Full),
+        Ok(x) if x.is_finite() && x > 0.0 => Ok(Pace::Teaching(x)),
+        _ => Err(Error::usage(format!(
+            "--speed must be a number of 0 or more, or max (1: about a second per event, 2: \
+             twice as fast, max or 0: no pauses), not {s}"
+        ))),
+    }
+}
+
+/// How the recorded intro says it plays.
+fn pace_words(pace: Pace, speed: Option<&str>) -> String {
+    match (pace, speed) {
+        (Pace::Step, _) => "one event at a time (--step)".into(),
+        (Pace::Full, Some(s)) => format!("without pauses (--speed {s})"),
+        (Pace::Full, None) => {
+            "without pauses (the output is not a terminal; --speed 1 paces it)".into()
+        }
+        (Pace::Teaching(1.0), _) => {
+            "at a teaching pace, about a second per event (--speed changes it)".into()
+        }
+        (Pace::Teaching(x), _) => format!(
+            "at {x}× the teaching pace, about {:.2} s per event",
+            play::TEACHING.as_secs_f64() / x
+        ),
+    }
+}
+
+/// The stepper of `--step`: keys from the terminal on standard input, else lines; a prompt
+/// while it waits when standard output is a terminal.
+fn stepper<'a>(console: &Console, progress: Option<&'a Progress>) -> Stepper<'a> {
+    let keys = if io::stdin().is_terminal() {
+        Keys::Terminal
+    } else {
+        play::stdin_lines()
+    };
+    let prompt = io::stdout().is_terminal().then(|| console.clone());
+    Stepper::new(keys, prompt, progress)
+}
+
+/// What [`play::Paced`] asks before each event, for `pace`.
+fn gate<'a>(
+    pace: Pace,
+    stepper: Option<&'a mut Stepper<'_>>,
+) -> Box<dyn FnMut(Option<Timestamp>, Timestamp) -> bool + 'a> {
+    match (pace, stepper) {
+        (Pace::Step, Some(s)) => Box::new(move |_, _| {
+            s.wait();
+            true
+        }),
+        (Pace::Teaching(x), _) => Box::new(move |prev, now| {
+            if let Some(p) = prev {
+                std::thread::sleep(play::teaching_gap(p, now, x));
+            }
+            true
+        }),
+        _ => Box::new(|_, _| true),
     }
 }
 
@@ -199,9 +270,13 @@ fn ended(end: End, what: &str) -> Result<(), Error> {
 }
 
 /// Plays the bundled recording of `lesson`, after one line (`note`, on stderr) saying so.
-fn recorded(lesson: &Lesson, a: &LessonArgs, color: bool, note: &str) -> Result<(), Error> {
+fn recorded(
+    lesson: &Lesson,
+    a: &LessonArgs,
+    (color, pace): (bool, Pace),
+    note: &str,
+) -> Result<(), Error> {
     crate::sys::privileges::drop_after_lesson_capture().map_err(Error::runtime)?; // no capture
-    let speed = a.speed;
     let name = recording_name(lesson);
     let path = captures_dir().join(&name);
     if !path.is_file() {
@@ -216,19 +291,13 @@ fn recorded(lesson: &Lesson, a: &LessonArgs, color: bool, note: &str) -> Result<
     out::say(note);
     let console = Console::stdout(color);
     let mut out = console.lines();
-    let pace = if speed == 0.0 {
-        "without pauses (--speed 0)".to_string()
-    } else if speed == 1.0 {
-        "at its original pace".to_string()
-    } else {
-        format!("at {speed}× its original pace")
-    };
+    let words = pace_words(pace, a.speed.as_deref());
     if !a.json {
         intro(
             &mut out,
             lesson,
             &format!(
-                "Recorded: {name}, played {pace}. Lines with » (a call starts) and « (it \
+                "Recorded: {name}, played {words}. Lines with » (a call starts) and « (it \
                  returns) are the demo's socket calls, placed among the packets by their time. \
                  What the demo did:"
             ),
@@ -237,10 +306,21 @@ fn recorded(lesson: &Lesson, a: &LessonArgs, color: bool, note: &str) -> Result<
         .map_err(output)?;
     }
     let progress = Progress::default();
+    let mut steps = (pace == Pace::Step).then(|| stepper(&console, None));
+    if let Some(s) = &steps {
+        writeln!(out, "{}", s.help()).map_err(output)?;
+    }
     let mut pipeline = Pipeline::with_filter(Filter::all()).tracker(Some(Tracker::new()));
-    let mut observer = Observer::new(view(color, a.json), &progress);
-    let mut sleep = std::thread::sleep;
-    let mut paced = play::Paced::new(&mut file, speed, &mut sleep);
+    let mut observer = Observer::new(
+        view(
+            color,
+            a.json,
+            super::config::fit_width(a.width.map(usize::from)),
+        ),
+        &progress,
+    );
+    let mut before = gate(pace, steps.as_mut());
+    let mut paced = play::Paced::new(&mut file, &mut *before);
     let (_, end) = pipeline.run(&mut paced, &mut observer, &mut out);
     ended(end, &format!("cannot read {}", path.display()))?;
     let tracker = pipeline.into_tracker().unwrap_or_default();
@@ -268,7 +348,7 @@ fn live(
     port: u16,
     (stop, backend): (capture::Stopper, &'static str),
     (tx, rx): (Sender<Event>, Receiver<Event>),
-    color: bool,
+    (color, pace): (bool, Pace),
 ) -> Result<(), Error> {
     let record = a.record.as_deref();
     let stopper = StopOnDrop(Some(stop));
@@ -295,6 +375,14 @@ fn live(
         .map_err(output)?;
     }
     let progress = Progress::default();
+    // Live, only --step waits: the events come at the pace they happen.
+    let pace = if pace == Pace::Step { pace } else { Pace::Full };
+    let mut steps = (pace == Pace::Step).then(|| stepper(&console, Some(&progress)));
+    if let Some(s) = &steps {
+        writeln!(out, "{}", s.help()).map_err(output)?;
+    }
+    let mut before = gate(pace, steps.as_mut());
+    let mut paced = play::Paced::new(&mut source, &mut *before);
     let keep = move |p: &Packet<'_>| {
         p.link_type == timeline::CALLS || p.ports().is_some_and(|(s, d)| s == port || d == port)
     };
@@ -309,10 +397,19 @@ fn live(
             };
             (r, drained)
         });
-        let mut observer = Observer::new(view(color, a.json), &progress);
-        let (_, end) = pipeline.run(&mut source, &mut observer, &mut out);
+        let mut observer = Observer::new(
+            view(
+                color,
+                a.json,
+                super::config::fit_width(a.width.map(usize::from)),
+            ),
+            &progress,
+        );
+        let (_, end) = pipeline.run(&mut paced, &mut observer, &mut out);
         (end, demo.join())
     });
+    drop(before);
+    drop(steps);
     let saved = source.finish();
     ended(end, "the live capture failed")?;
     let (result, drained) = demo.map_err(|_| Error::runtime("the demo panicked"))?;

@@ -349,11 +349,12 @@ fn drop_privileges(a: &LiveArgs, source: &LiveSource) -> Result<Option<CaptureWr
 fn conversation_view(a: &LiveArgs, cfg: &ViewConfig) -> Option<Box<dyn Renderer>> {
     if a.ladder {
         let mut l = LadderRenderer::new(LadderOptions {
-            width: output_width(),
+            width: cfg.width.unwrap_or_else(output_width),
             ascii: a.ascii,
             color: cfg.color,
             absolute: cfg.absolute,
             layout: Layout::Incremental,
+            fit: cfg.width.is_some(),
             ..LadderOptions::default()
         });
         l.set_lane_namer(owner_namer());

@@ -216,7 +216,7 @@ fn view_renderer(cfg: &ViewConfig) -> Box<dyn Renderer> {
         Format::Learner => {
             // Without -t the learner view counts from the first packet; -t… picks tcpdump's.
             let t = (cfg.time != TimeStyle::Clock).then_some(time);
-            Box::new(LearnerRenderer::new(cfg.color, cfg.absolute, t))
+            Box::new(LearnerRenderer::new(cfg.color, cfg.absolute, t).fit(cfg.width))
         }
         Format::Tcpdump => {
             let mut r = TcpdumpRenderer::new(time, cfg.absolute);

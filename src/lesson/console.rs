@@ -7,8 +7,9 @@ use std::sync::{Arc, Mutex};
 /// Where narration lines start: they stand out from the packet lines between them.
 pub const NARRATION: &str = "  » ";
 
-/// SGR codes (ECMA-48) for narration when colour is on: dimmed, like the learner view's notes.
-const DIM: &str = "\x1b[2m";
+/// SGR codes (ECMA-48) for narration when colour is on: the socket calls' own style, never
+/// dimmed like notes (the narration says what the demo's program does).
+use crate::render::calls::CALL as STYLE;
 const RESET: &str = "\x1b[0m";
 
 /// Standard output (or any writer), shared by all the lesson's threads.
@@ -35,29 +36,36 @@ impl Console {
         self.prefixed("", false)
     }
 
-    /// A writer for narration: complete lines, each after [`NARRATION`], dimmed with colour.
+    /// A writer for narration: complete lines, each after [`NARRATION`], in the calls' style with colour.
     pub fn narration(&self) -> Lines {
         self.prefixed(NARRATION, self.color)
     }
 
-    fn prefixed(&self, prefix: &'static str, dim: bool) -> Lines {
+    /// Writes `bytes` as they are, no newline added (a prompt, or the codes that erase it).
+    pub fn raw(&self, bytes: &[u8]) -> io::Result<()> {
+        let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
+        out.write_all(bytes)?;
+        out.flush()
+    }
+
+    fn prefixed(&self, prefix: &'static str, styled: bool) -> Lines {
         Lines {
             console: self.clone(),
             prefix,
-            dim,
+            styled,
             buf: Vec::new(),
         }
     }
 
-    fn put(&self, prefix: &str, dim: bool, line: &[u8]) -> io::Result<()> {
+    fn put(&self, prefix: &str, styled: bool, line: &[u8]) -> io::Result<()> {
         let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
         let text = line.strip_suffix(b"\n").unwrap_or(line);
-        if dim && !text.is_empty() {
-            out.write_all(DIM.as_bytes())?;
+        if styled && !text.is_empty() {
+            out.write_all(STYLE.as_bytes())?;
         }
         out.write_all(prefix.as_bytes())?;
         out.write_all(text)?;
-        if dim && !text.is_empty() {
+        if styled && !text.is_empty() {
             out.write_all(RESET.as_bytes())?;
         }
         out.write_all(b"\n")?;
@@ -69,7 +77,7 @@ impl Console {
 pub struct Lines {
     console: Console,
     prefix: &'static str,
-    dim: bool,
+    styled: bool,
     buf: Vec<u8>,
 }
 
@@ -79,7 +87,7 @@ impl Write for Lines {
         while let Some(end) = self.buf.iter().position(|&b| b == b'\n') {
             let line: Vec<u8> = self.buf.drain(..=end).collect();
             let prefix = if line == b"\n" { "" } else { self.prefix };
-            self.console.put(prefix, self.dim, &line)?;
+            self.console.put(prefix, self.styled, &line)?;
         }
         Ok(data.len())
     }
@@ -93,7 +101,7 @@ impl Drop for Lines {
     fn drop(&mut self) {
         if !self.buf.is_empty() {
             let rest = std::mem::take(&mut self.buf);
-            let _ = self.console.put(self.prefix, self.dim, &rest);
+            let _ = self.console.put(self.prefix, self.styled, &rest);
         }
     }
 }
@@ -121,11 +129,11 @@ mod tests {
     }
 
     #[test]
-    fn narration_is_dimmed_with_colour() {
+    fn narration_is_styled_as_calls_with_colour() {
         let t = Transcript::default();
         let c = Console::new(Box::new(t.clone()), true);
         writeln!(c.narration(), "client: close").unwrap();
         writeln!(c.lines(), "packet").unwrap();
-        assert_eq!(t.text(), "\x1b[2m  » client: close\x1b[0m\npacket\n");
+        assert_eq!(t.text(), "\x1b[1;32m  » client: close\x1b[0m\npacket\n");
     }
 }

@@ -4,7 +4,7 @@
 //!
 //! Live when the process has CAP_NET_RAW (capture backend: [`capture::LiveCapture`]); otherwise,
 //! or with `--recorded`, the lesson plays its bundled recording `captures/lesson-<name>.pcap` at
-//! its original pace. The lessons themselves are data ([`table::LESSONS`]); the view they are
+//! a teaching pace, or a key at a time ([`play`]). The lessons themselves are data ([`table::LESSONS`]); the view they are
 //! shown in is chosen in one place ([`view`]). The command (`crate::cmd::lesson`) picks live or
 //! recorded and runs the pipeline.
 
@@ -30,15 +30,17 @@ use table::{LESSONS, Lesson};
 /// The view lessons are shown in: the one place to change it. The ladder grows arrow by arrow
 /// as packets come (its incremental layout), with its teaching notes, so the demo's narrated
 /// socket calls appear right beside the segments they cause.
-/// `json`: one JSON object per event instead (`lesson --json`).
-pub fn view(color: bool, json: bool) -> LessonView {
+/// `json`: one JSON object per event instead (`lesson --json`). `fit`: the width to keep every
+/// line within (a terminal's), if any.
+pub fn view(color: bool, json: bool, fit: Option<usize>) -> LessonView {
     if json {
         return LessonView::Json(JsonRenderer::new());
     }
     LessonView::Ladder(Box::new(LadderRenderer::new(LadderOptions {
-        width: output_width(),
+        width: fit.unwrap_or_else(output_width),
         color,
         layout: Layout::Incremental,
+        fit: fit.is_some(),
         ..LadderOptions::default()
     })))
 }

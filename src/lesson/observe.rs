@@ -86,6 +86,10 @@ pub struct Facts {
     pub last: Option<Timestamp>,
     /// When the last packet was shown (for the waits).
     pub last_shown: Option<Instant>,
+    /// Time spent waiting for the class (`--step`) so far, and since when it waits now: the
+    /// waits below do not count it.
+    pub paused: Duration,
+    pub paused_since: Option<Instant>,
 }
 
 impl Facts {
@@ -157,11 +161,29 @@ impl Progress {
         self.lock().clone()
     }
 
-    /// Waits until `done(facts)` holds and no packet has come for [`QUIET`], or `max` passes.
-    /// Returns whether `done` held.
+    /// Marks the start (`true`) or the end of a wait for the class (`--step`): while the
+    /// packets wait to be shown, the time does not count against [`Progress::wait_until`].
+    pub fn pause(&self, on: bool) {
+        let mut f = self.lock();
+        match (on, f.paused_since) {
+            (true, None) => f.paused_since = Some(Instant::now()),
+            (false, Some(t)) => {
+                f.paused += t.elapsed();
+                f.paused_since = None;
+            }
+            _ => {}
+        }
+        drop(f);
+        self.changed.notify_all();
+    }
+
+    /// Waits until `done(facts)` holds and no packet has come for [`QUIET`], or `max` passes
+    /// (not counting the time the lesson waited for the class). Returns whether `done` held.
     pub fn wait_until(&self, max: Duration, done: impl Fn(&Facts) -> bool) -> bool {
         let start = Instant::now();
         let mut facts = self.lock();
+        let paused = |f: &Facts| f.paused + f.paused_since.map_or(Duration::ZERO, |t| t.elapsed());
+        let paused_before = paused(&facts);
         loop {
             let ok = done(&facts);
             let quiet_since = facts.last_shown.map_or(start, |t| t.max(start));
@@ -169,7 +191,8 @@ impl Progress {
             if ok && quiet >= QUIET {
                 return true;
             }
-            let left = max.saturating_sub(start.elapsed());
+            let waited = paused(&facts).saturating_sub(paused_before);
+            let left = max.saturating_sub(start.elapsed().saturating_sub(waited));
             if left.is_zero() {
                 return ok;
             }

@@ -9,6 +9,28 @@ use crate::source::Timestamp;
 use crate::track::calls::{CallEvent, Phase};
 use crate::track::sockcalls::wire_note;
 
+/// SGR codes (ECMA-48) for a socket call when colour is on: bold green, a style of its own.
+/// Calls are what the learner's program did; they stand out from the dimmed notes and from
+/// the packets' colours (cyan, yellow or magenta by direction). Without colour their marker
+/// (`→`/`←` here, `»`/`«` on the ladder) sets them apart.
+pub const CALL: &str = "\x1b[1;32m";
+const RESET: &str = "\x1b[0m";
+
+/// Paints the call line in `b` from byte `from` (after its time column) up to its note
+/// (`   # ...`) or its end, in [`CALL`].
+pub fn paint_call(b: &mut Vec<u8>, from: usize) {
+    let end = b.len() - usize::from(b.last() == Some(&b'\n'));
+    let stop = b[from..end]
+        .windows(5)
+        .position(|w| w == b"   # ")
+        .map_or(end, |i| from + i);
+    if stop <= from {
+        return;
+    }
+    b.splice(stop..stop, RESET.bytes());
+    b.splice(from..from, CALL.bytes());
+}
+
 /// Appends the line of `ev` (with its newline) to `b`.
 pub fn call_line(b: &mut Vec<u8>, time: &mut TimeFormatter, ev: &CallEvent) {
     time.push(

@@ -42,6 +42,11 @@ pub struct LadderOptions {
     /// Only this conversation.
     pub flow: Option<u32>,
     pub layout: Layout,
+    /// Every line within `width` (the width of a terminal, or one asked for): notes, titles,
+    /// summaries and the calls' notes wrap inside their column. Off, the layout is the same
+    /// but notes may run up to two columns past and titles and summaries are not wrapped
+    /// (a pipe or a file has no width to keep to).
+    pub fit: bool,
 }
 
 impl Default for LadderOptions {
@@ -53,6 +58,7 @@ impl Default for LadderOptions {
             absolute: false,
             flow: None,
             layout: Layout::Grouped,
+            fit: false,
         }
     }
 }
@@ -316,8 +322,9 @@ impl LadderRenderer {
     /// Writes one socket call as a row between the lanes, beside the lane of the side that
     /// made it ([`CallLane`]), with its time in the arrows' time column (the clock starts at the
     /// first packet or call; tagged `#N` like the arrows when several conversations are drawn)
-    /// and `note` in the notes column. In bold, not dimmed: calls are what the learner's
-    /// program did. Returns false, writing nothing, when the call's lane is not drawn.
+    /// and `note` in the notes column, wrapped inside it. In the calls' own style ([`CALL`]),
+    /// not dimmed: calls are what the learner's program did. Returns false, writing nothing,
+    /// when the call's lane is not drawn.
     pub fn call_row(
         &mut self,
         out: &mut dyn Write,
@@ -350,19 +357,20 @@ impl LadderRenderer {
         let text: String = text.chars().take(room).collect();
         let gap = " ".repeat(room.saturating_sub(width(&text)));
         let body = if server {
-            format!("{gap}{} ", st.paint(BOLD, &text))
+            format!("{gap}{} ", st.paint(CALL, &text))
         } else {
-            format!(" {}{gap}", st.paint(BOLD, &text))
+            format!(" {}{gap}", st.paint(CALL, &text))
         };
-        let ms = ts.nanos_since(first) as f64 / 1e6;
-        let time = match tag {
-            Some(i) => format!("#{i} {ms:.3}"),
-            None => format!("{ms:.3}"),
-        };
+        let time = time_cell(tag, ts.nanos_since(first) as f64 / 1e6, st.time_w - 2);
         let mut line = format!("{time:>w$}  {bar}{body}{bar}", w = st.time_w - 2);
         if let Some(n) = note {
+            let mut notes = st.note_lines(n).into_iter();
             line.push_str("  ");
-            line.push_str(n);
+            line.push_str(&notes.next().unwrap_or_default());
+            for more in notes {
+                line.push('\n');
+                line.push_str(&st.blank_row(&more));
+            }
         }
         if self.opts.ascii {
             line = asciify(&line);
@@ -516,7 +524,9 @@ impl LadderRenderer {
                         st.row(out, r, None)?;
                     }
                     writeln!(out)?;
-                    writeln!(out, "{}", st.dim(&d.summary))?;
+                    for l in st.fitted(&d.summary, 0) {
+                        writeln!(out, "{}", st.dim(&l))?;
+                    }
                 }
                 if self.diagrams.is_empty() {
                     writeln!(out, "no TCP or UDP conversation to draw")?;
@@ -538,8 +548,12 @@ impl LadderRenderer {
                 let st = self.style();
                 writeln!(out)?;
                 for d in &self.diagrams {
-                    writeln!(out, "#{} {}", d.index, d.title)?;
-                    writeln!(out, "   {}", st.dim(&d.summary))?;
+                    for l in st.fitted(&format!("#{} {}", d.index, d.title), 0) {
+                        writeln!(out, "{l}")?;
+                    }
+                    for l in st.fitted(&d.summary, 3) {
+                        writeln!(out, "   {}", st.dim(&l))?;
+                    }
                 }
             }
         }
@@ -1324,6 +1338,7 @@ const RED: &str = "\x1b[31m";
 const BOLD: &str = "\x1b[1m";
 const DIM: &str = "\x1b[2m";
 const RESET: &str = "\x1b[0m";
+use super::calls::CALL;
 
 impl Style {
     fn new(opts: LadderOptions) -> Style {
@@ -1354,8 +1369,58 @@ impl Style {
         if self.opts.ascii { "|" } else { "│" }
     }
 
+    /// `text` as lines for a row that starts `indent` columns in: wrapped to the width when
+    /// fitting, else whole.
+    fn fitted(&self, text: &str, indent: usize) -> Vec<String> {
+        if self.opts.fit {
+            self.wrap(text, self.opts.width.saturating_sub(indent).max(16))
+        } else {
+            vec![text.to_string()]
+        }
+    }
+
+    /// [`wrap`], and when fitting, a word longer than `w` (a payload preview) cut into pieces.
+    fn wrap(&self, s: &str, w: usize) -> Vec<String> {
+        let lines = wrap(s, w);
+        if !self.opts.fit || lines.iter().all(|l| width(l) <= w) {
+            return lines;
+        }
+        let chars: Vec<char> = lines.join(" ").chars().collect();
+        chars.chunks(w.max(1)).map(|c| c.iter().collect()).collect()
+    }
+
+    /// The width of the notes column.
+    fn note_width(&self) -> usize {
+        // A row is the time, two spaces, the lanes (two bars around `inner`), two spaces and
+        // the note: the note gets the rest. Without `fit`, as before (two columns more).
+        let used = self.time_w + self.inner + if self.opts.fit { 4 } else { 2 };
+        self.opts.width.saturating_sub(used).max(24)
+    }
+
+    /// A note's lines in the notes column: wrapped when fitting, else whole.
+    fn note_lines(&self, note: &str) -> Vec<String> {
+        if self.opts.fit {
+            self.wrap(note, self.note_width())
+        } else {
+            vec![note.to_string()]
+        }
+    }
+
+    /// A row with empty lanes and `note` in the notes column.
+    fn blank_row(&self, note: &str) -> String {
+        let bar = self.bar();
+        format!(
+            "{:w$}{bar}{}{bar}  {note}",
+            "",
+            " ".repeat(self.inner),
+            w = self.time_w
+        )
+    }
+
     fn header(&self, out: &mut dyn Write, d: &Diagram, title: &str) -> io::Result<()> {
-        writeln!(out, "{}", self.paint(BOLD, title))?;
+        for t in self.fitted(title, 0) {
+            writeln!(out, "{}", self.paint(BOLD, &t))?;
+        }
         writeln!(out)?;
         let left = pad(&d.client_label, self.inner + 1);
         writeln!(
@@ -1463,16 +1528,9 @@ impl Style {
                 bar
             ),
         };
-        let time = match tag {
-            Some(i) => format!("#{i} {:.3}", a.time_ms),
-            None => format!("{:.3}", a.time_ms),
-        };
-        let note_w = self
-            .opts
-            .width
-            .saturating_sub(self.time_w + self.inner + 2)
-            .max(24);
-        let mut lines = notes.iter().flat_map(|n| wrap(n, note_w));
+        let time = time_cell(tag, a.time_ms, self.time_w - 2);
+        let note_w = self.note_width();
+        let mut lines = notes.iter().flat_map(|n| self.wrap(n, note_w));
         let first = lines.next();
         write!(out, "{:>w$}  {shaft}", time, w = self.time_w - 2)?;
         if let Some(n) = first {
@@ -1519,6 +1577,25 @@ impl Style {
     }
 }
 
+/// The time column's text: the conversation's tag (`#2 `) when there is one, and the time in
+/// milliseconds with three decimals, or fewer when that would not fit in `w` columns (past
+/// 1000 ms with a tag, past 10 s, ...), then whole seconds marked `s`: the column never grows,
+/// so the lanes never move.
+fn time_cell(tag: Option<u32>, ms: f64, w: usize) -> String {
+    let tag = tag.map_or(String::new(), |i| format!("#{i} "));
+    for d in (0..=3).rev() {
+        let s = format!("{tag}{ms:.d$}");
+        if width(&s) <= w {
+            return s;
+        }
+    }
+    let s = format!("{tag}{:.0}s", ms / 1e3);
+    if width(&s) <= w {
+        return s;
+    }
+    format!("{:.0}s", ms / 1e3)
+}
+
 fn width(s: &str) -> usize {
     s.chars().count()
 }
@@ -1549,4 +1626,26 @@ fn wrap(s: &str, w: usize) -> Vec<String> {
         lines.push(cur);
     }
     lines
+}
+
+#[cfg(test)]
+mod time_column_tests {
+    use super::time_cell;
+
+    #[test]
+    fn the_time_column_never_grows() {
+        assert_eq!(time_cell(None, 154.2021, 10), "154.202");
+        assert_eq!(time_cell(Some(0), 154.2021, 10), "#0 154.202");
+        assert_eq!(time_cell(Some(0), 1014.1304, 10), "#0 1014.13");
+        assert_eq!(time_cell(None, 21014.1304, 10), "21014.130");
+        assert_eq!(time_cell(Some(3), 21014.1304, 10), "#3 21014.1");
+        assert_eq!(time_cell(Some(12), 21014.1304, 10), "#12 21014");
+        assert_eq!(time_cell(Some(12), 3_600_000.0, 10), "#12 3600s");
+        assert_eq!(time_cell(Some(1234), 360_000_000.0, 10), "360000s");
+        for ms in [0.0, 999.9996, 1000.0, 9999.9, 10_000.0, 123_456.7, 9e9] {
+            for tag in [None, Some(0), Some(99), Some(99_999)] {
+                assert!(time_cell(tag, ms, 10).chars().count() <= 10, "{tag:?} {ms}");
+            }
+        }
+    }
 }

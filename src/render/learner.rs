@@ -202,6 +202,8 @@ pub struct LearnerRenderer {
     note: Vec<u8>,
     /// Current widths of the growing columns ([`Col`]).
     widths: [usize; 5],
+    /// The width every line keeps to, when there is one ([`LearnerRenderer::fit`]).
+    fit: Option<usize>,
 }
 
 impl LearnerRenderer {
@@ -222,7 +224,48 @@ impl LearnerRenderer {
                 width::WIN,
                 width::FLAGS,
             ],
+            fit: None,
         }
+    }
+
+    /// Keeps every line within `width` columns (a terminal's): the endpoints' column starts as
+    /// narrow as its cells, the window is left out unless it is zero, TCP options are left out except
+    /// SACK blocks (the ladder and `-v` show them), and what still does not fit is cut,
+    /// marked with `…`. Each packet stays on one row.
+    pub fn fit(mut self, width: Option<usize>) -> Self {
+        self.fit = width;
+        if width.is_some() {
+            self.widths[Col::Endpoints as usize] = 0;
+        }
+        self
+    }
+}
+
+/// Cuts `s` (a line without its newline, maybe with SGR codes) to `w` visible characters, the
+/// last one `…` when something was cut; colour is reset after the cut.
+fn cut_visible(s: &mut Vec<u8>, w: usize, color: bool) {
+    if char_count(s) <= w {
+        return;
+    }
+    let (mut seen, mut i, mut in_sgr) = (0, 0, false);
+    while i < s.len() {
+        let b = s[i];
+        if in_sgr {
+            in_sgr = !b.is_ascii_alphabetic();
+        } else if b == 0x1b {
+            in_sgr = true;
+        } else if (b as i8) >= -0x40 {
+            if seen == w.saturating_sub(1) {
+                break;
+            }
+            seen += 1;
+        }
+        i += 1;
+    }
+    s.truncate(i);
+    s.push_str("…");
+    if color {
+        s.push_str(sgr::RESET);
     }
 }
 
@@ -232,6 +275,7 @@ struct Line<'a> {
     note: &'a mut Vec<u8>,
     widths: &'a mut [usize; 5],
     color: bool,
+    fit: Option<usize>,
 }
 
 /// Spaces for padding, copied in one go.
@@ -398,6 +442,9 @@ impl Line<'_> {
         }
         let t = self.s.iter().rposition(|&b| b != b' ').map_or(0, |i| i + 1);
         self.s.truncate(t);
+        if let Some(w) = self.fit {
+            cut_visible(self.s, w, self.color);
+        }
         self.s.push(b'\n');
     }
 }
@@ -415,7 +462,15 @@ impl Renderer for LearnerRenderer {
         );
         let mut b = Vec::with_capacity(128);
         match &mut self.time {
-            Some(tf) => super::calls::call_line(&mut b, tf, ev),
+            Some(tf) => {
+                // `call_line`, with the time's end known.
+                tf.push(&mut b, ts);
+                let from = b.len();
+                super::calls::call_text(&mut b, ev);
+                if self.color {
+                    super::calls::paint_call(&mut b, from);
+                }
+            }
             None => {
                 let since = ts.nanos_since(*self.first.get_or_insert(ts));
                 let n = since.unsigned_abs();
@@ -426,8 +481,19 @@ impl Renderer for LearnerRenderer {
                     (n % 1_000_000_000) / 1000
                 );
                 let _ = write!(b, "{t:>w$}  ", w = width::TIME);
+                let from = b.len();
                 super::calls::call_text(&mut b, ev);
+                if self.color {
+                    super::calls::paint_call(&mut b, from);
+                }
             }
+        }
+        if let Some(w) = self.fit
+            && b.last() == Some(&b'\n')
+        {
+            b.pop();
+            cut_visible(&mut b, w, self.color);
+            b.push(b'\n');
         }
         out.write_all(&b)
     }
@@ -456,6 +522,7 @@ impl Renderer for LearnerRenderer {
             note: &mut note,
             widths: &mut widths,
             color: self.color,
+            fit: self.fit,
         };
         match &mut self.time {
             None => {
@@ -791,9 +858,15 @@ impl LearnerRenderer {
         } else {
             line.grow_with("", Col::Ack, |_| {});
         }
-        line.gap();
+        // Fitting a width, the window is left out unless it is zero (the receiver is not
+        // reading, RFC 9293 §3.8.6.2).
+        let win = self.fit.is_none() || t.window == 0;
+        if win {
+            line.gap();
+        }
         // The window in bytes once the scale agreed in the SYNs is known (RFC 7323 §2).
         match ctx.track {
+            _ if !win => {}
             Some(tr) if tr.window_scaled && t.window > 0 && tr.window / t.window as u32 > 1 => {
                 let scale = tr.window / t.window as u32;
                 line.grow_with("", Col::Win, |s| {
@@ -818,7 +891,12 @@ impl LearnerRenderer {
         // (the timestamps that Linux puts in every segment would only add noise).
         let shown = |o: &TcpOption<'_>| !matches!(o, TcpOption::Nop | TcpOption::Eol);
         let notable = |o: &TcpOption<'_>| shown(o) && !matches!(o, TcpOption::Timestamp { .. });
-        if (f.syn() && t.options().any(|o| shown(&o))) || t.options().any(|o| notable(&o)) {
+        // Fitting a width, only SACK blocks: they say which bytes are missing.
+        let notable = |o: &TcpOption<'_>| {
+            notable(o) && (self.fit.is_none() || matches!(o, TcpOption::Sack { .. }))
+        };
+        let syn_options = f.syn() && self.fit.is_none() && t.options().any(|o| shown(&o));
+        if syn_options || t.options().any(|o| notable(&o)) {
             // SACK edges number the other side's bytes, like the ack: shown relative to the same
             // base, so that `ack 1449 sack 2897:4345` reads as "missing 1449 to 2896".
             let sack_base = ctx
@@ -1203,6 +1281,7 @@ mod tests {
             note: &mut note,
             widths: &mut widths,
             color: true,
+            fit: None,
         };
         l.cell(sgr::BOLD, 6, format_args!("→ab"));
         l.cell("", 0, format_args!("|"));

@@ -289,6 +289,7 @@ pub fn ladder(index: &Index, i: usize, width: usize) -> (Vec<String>, Range<usiz
         // Only this conversation's packets are given: to the ladder's tracker it is the first.
         flow: Some(0),
         layout: Layout::Incremental,
+        fit: false,
     });
     let mut text = String::new();
     let base = members

@@ -19,6 +19,7 @@ mod layers;
 mod layout_cmd;
 mod lessons;
 mod live;
+mod pace_lessons;
 mod pcapng_reader;
 mod perf_ring;
 mod reader;
