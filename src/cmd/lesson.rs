@@ -20,8 +20,9 @@ use crate::lesson::observe::{Observer, Progress};
 use crate::lesson::play::{Keys, Pace, Stepper};
 use crate::lesson::table::{self, Lesson};
 use crate::lesson::timeline::{self, Event, Merged, spawn_capture};
+use crate::lesson::trials::{self, Prepared};
 use crate::lesson::{
-    DRAIN_MAX, captures_dir, intro, list, outro, play, recording_name, script, view,
+    DRAIN_MAX, captures_dir, intro, list, netlab, outro, play, recording_name, script, view,
 };
 use crate::pipeline::End;
 use crate::source::{FileSource, SourceError, Timestamp};
@@ -89,20 +90,34 @@ pub fn run(a: &LessonArgs) -> Result<(), Error> {
         }
         None => free_port(lesson.host)?,
     };
+    // The loss, flow-control and raw-socket lessons run in a network namespace of their own.
+    if let Some(lab) = netlab::lab(lesson)
+        && let Err(why) = netlab::enter(lab, port)
+    {
+        if a.record.is_some() {
+            return Err(Error::runtime(why));
+        }
+        let note = format!("{why}, so this is the recording {file}; run as root to see it live");
+        return recorded(lesson, a, (color, pace), &note);
+    }
+    let filter = netlab::capture_filter(lesson, port);
     let (tx, rx) = mpsc::channel();
     let capture = spawn_capture(
         move || {
-            let cap = open_capture(port);
+            let cap = open_capture(&filter);
             // This thread reads the socket and nothing else; it gives up its own capabilities.
             crate::sys::privileges::drop_in_capture_thread().map_err(CaptureError::Failed)?;
             cap
         },
         tx.clone(),
     );
+    // Raw sockets are opened now, while the process may.
+    let prepared = trials::prepare(lesson.script, &script::narrator(&call_sink(&tx), "client"))
+        .map_err(Error::runtime)?;
     // The capture socket is open (or could not be): the demos and the parsing run without it.
     crate::sys::privileges::drop_after_lesson_capture().map_err(Error::runtime)?;
     match capture {
-        Ok(cap) => live(lesson, a, port, cap, (tx, rx), (color, pace)),
+        Ok(cap) => live(lesson, a, port, cap, (tx, rx), (color, pace), prepared),
         // Without --record, a lesson that cannot capture is still worth showing.
         Err(e) if a.record.is_none() => recorded(
             lesson,
@@ -189,10 +204,18 @@ fn gate<'a>(
     }
 }
 
-fn open_capture(port: u16) -> Result<Capture, CaptureError> {
-    match capture::default_backend().open(port) {
+/// The demo's socket calls, as events of the lesson's one stream.
+fn call_sink(tx: &Sender<Event>) -> CallSink {
+    let tx = tx.clone();
+    Arc::new(move |ev| {
+        let _ = tx.send(Event::Call(ev));
+    })
+}
+
+fn open_capture(filter: &str) -> Result<Capture, CaptureError> {
+    match capture::default_backend().open(filter) {
         Err(CaptureError::Unavailable(why)) => match capture::fallback_backend() {
-            Some(b) => b.open(port),
+            Some(b) => b.open(filter),
             None => Err(CaptureError::Unavailable(why)),
         },
         r => r,
@@ -349,15 +372,15 @@ fn live(
     (stop, backend): (capture::Stopper, &'static str),
     (tx, rx): (Sender<Event>, Receiver<Event>),
     (color, pace): (bool, Pace),
+    prepared: Prepared,
 ) -> Result<(), Error> {
     let record = a.record.as_deref();
     let stopper = StopOnDrop(Some(stop));
     // Packets (from the capture's thread) and calls (from the demo's threads) in time order.
     let merged = Box::new(Merged::new(rx));
     let mut source = RecordingSource::new(merged, record).map_err(Error::runtime)?;
-    let calls: CallSink = Arc::new(move |ev| {
-        let _ = tx.send(Event::Call(ev));
-    });
+    let calls = call_sink(&tx);
+    drop(tx);
     let addr = SocketAddr::new(lesson.host, port);
     let console = Console::stdout(color);
     let mut out = console.lines();
@@ -383,14 +406,17 @@ fn live(
     }
     let mut before = gate(pace, steps.as_mut());
     let mut paced = play::Paced::new(&mut source, &mut *before);
+    let icmp = netlab::lab(lesson).is_some_and(|l| l.icmp);
     let keep = move |p: &Packet<'_>| {
-        p.link_type == timeline::CALLS || p.ports().is_some_and(|(s, d)| s == port || d == port)
+        p.link_type == timeline::CALLS
+            || p.ports().is_some_and(|(s, d)| s == port || d == port)
+            || (icmp && matches!(p.transport, crate::decode::Transport::Icmpv4(_)))
     };
     let mut pipeline = Pipeline::keeping(keep).tracker(Some(Tracker::new()));
     let (end, demo) = std::thread::scope(|s| {
         let demo = s.spawn(|| {
             let _stop_capture = stopper;
-            let r = script::perform(lesson, addr, calls, &progress);
+            let r = script::perform(lesson, addr, calls, &progress, prepared);
             let drained = match &r {
                 Ok(expect) => progress.drain(*expect, DRAIN_MAX),
                 Err(_) => false,

@@ -66,10 +66,11 @@ pub struct Capture {
 /// A way to capture the loopback traffic of one port, live.
 ///
 /// Contract: `open` returns only once the capture is running, so that every packet sent after
-/// it returns is captured; the source yields only packets to or from `port` (TCP or UDP, IPv4
-/// or IPv6) on the loopback interface; after [`Capture::stop`] the source ends soon.
+/// it returns is captured; the source yields only packets on the loopback interface that match
+/// `filter` (`port N`, or `icmp or port N`: `crate::lesson::netlab::capture_filter`); after
+/// [`Capture::stop`] the source ends soon.
 pub trait LiveCapture {
-    fn open(&self, port: u16) -> Result<Capture, CaptureError>;
+    fn open(&self, filter: &str) -> Result<Capture, CaptureError>;
 }
 
 /// The backend lessons use: sockscope's own AF_PACKET capture.
@@ -88,12 +89,11 @@ pub fn fallback_backend() -> Option<Box<dyn LiveCapture>> {
 pub struct AfPacket;
 
 impl LiveCapture for AfPacket {
-    fn open(&self, port: u16) -> Result<Capture, CaptureError> {
-        let filter = Filter::parse(&format!("port {port}"))
-            .map_err(|e| CaptureError::Failed(e.to_string()))?;
+    fn open(&self, expr: &str) -> Result<Capture, CaptureError> {
+        let filter = Filter::parse(expr).map_err(|e| CaptureError::Failed(e.to_string()))?;
         // lo has Ethernet framing (zero MAC addresses) on AF_PACKET.
         let prog = bpf::compile(&filter, LinkType::ETHERNET).ok_or_else(|| {
-            CaptureError::Unavailable(format!("`port {port}` does not compile to BPF"))
+            CaptureError::Unavailable(format!("`{expr}` does not compile to BPF"))
         })?;
         let mut cfg = LiveConfig::new("lo");
         cfg.promiscuous = false;
@@ -130,13 +130,13 @@ pub struct Tcpdump;
 const TCPDUMP_READY: Duration = Duration::from_secs(20);
 
 impl LiveCapture for Tcpdump {
-    fn open(&self, port: u16) -> Result<Capture, CaptureError> {
+    fn open(&self, filter: &str) -> Result<Capture, CaptureError> {
         let mut cmd = Command::new("tcpdump");
         // -p: lo needs no promiscuous mode. -U: write each packet as it comes.
         // --immediate-mode: hand packets over at once instead of when a kernel buffer block
         // fills or times out (which would delay them by up to a second).
         cmd.args(["-i", "lo", "-p", "-n", "-U", "--immediate-mode", "-w", "-"])
-            .arg(format!("port {port}"))
+            .arg(filter)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());

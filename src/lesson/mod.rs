@@ -10,11 +10,14 @@
 
 pub mod capture;
 pub mod console;
+pub mod netlab;
 pub mod observe;
 pub mod play;
 pub mod script;
 pub mod table;
 pub mod timeline;
+pub mod trials;
+pub mod wire;
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};

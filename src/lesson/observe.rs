@@ -335,6 +335,20 @@ impl Renderer for Observer<'_> {
             track: ctx.track,
         };
         match &mut self.view {
+            // The ladder draws conversations (TCP, UDP); an ICMP message (the raw-socket
+            // lesson's echo) gets a row of its own on the side of its sender.
+            LessonView::Ladder(l) if ctx.track.is_none() && icmp_row(pkt).is_some() => {
+                if let Some((reply, text)) = icmp_row(pkt) {
+                    let who = format!("packet {} · {} bytes on the wire", ctx.number, pkt.orig_len);
+                    l.call_row(
+                        out,
+                        pkt.ts,
+                        CallLane::Side { server: reply },
+                        &text,
+                        Some(&who),
+                    )?;
+                }
+            }
             LessonView::Ladder(l) => l.packet(out, pkt, &ctx)?,
             LessonView::Json(j) => {
                 self.buf.clear();
@@ -355,6 +369,23 @@ impl Renderer for Observer<'_> {
             LessonView::Json(j) => j.finish(out),
         }
     }
+}
+
+/// An ICMPv4 message as a lesson row: whether it is an echo reply (drawn on the answering
+/// side), and `ICMP echo request  id 0x5353 seq 1` (RFC 792: the identifier and sequence
+/// number of an echo or echo reply; other messages by their name only).
+fn icmp_row(pkt: &Packet<'_>) -> Option<(bool, String)> {
+    let Transport::Icmpv4(m) = &pkt.transport else {
+        return None;
+    };
+    let name = crate::decode::names::icmpv4(m.kind, m.code);
+    let text = if matches!(m.kind, 0 | 8) {
+        let (id, seq) = m.echo_id_seq();
+        format!("ICMP {name}  id {id:#06x} seq {seq}")
+    } else {
+        format!("ICMP {name}")
+    };
+    Some((m.kind == 0, text))
 }
 
 fn plural(n: u64, one: &str, many: &str) -> String {
@@ -444,6 +475,11 @@ pub fn summary(out: &mut dyn Write, tracker: &Tracker, facts: &Facts) -> io::Res
         let who = ["client", "server"];
         let end = match (fx.rst, fx.first_fin) {
             _ if fx.refused => "no connection existed, so there was nothing to end".to_string(),
+            // RFC 9293 §3.10.7.4: a RST aborts; queued data is discarded. Without data, the
+            // clause would claim what did not happen.
+            (Some(r), None) if up.bytes + down.bytes == 0 => {
+                format!("RST from the {}: aborted, without FINs", who[r])
+            }
             (Some(r), None) => format!(
                 "RST from the {}: aborted, without FINs; unread data is thrown away",
                 who[r]

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use super::observe::{Expect, Progress};
 use super::table::{Demo, Lesson, Script};
+use super::trials::{self, Prepared};
 use crate::demo::http::{self, HttpConfig};
 use crate::demo::narrate::CallSink;
 use crate::demo::tcp_echo::LineClient;
@@ -94,21 +95,33 @@ fn start_server(
     Ok((Some(server), None))
 }
 
+/// A silent narrator for `role` that records its socket calls into `calls`.
+pub fn narrator(calls: &CallSink, role: &str) -> Narrator {
+    Narrator::silent().with_role(role).with_calls(calls.clone())
+}
+
 /// Runs the lesson's server and client against `addr`, narrating into `console`. Returns what
-/// the capture should wait for before it stops.
+/// the capture should wait for before it stops. `prepared`: what the lesson opened while it
+/// still had its privileges ([`trials::prepare`]).
 pub fn perform(
     lesson: &Lesson,
     addr: SocketAddr,
     calls: CallSink,
     progress: &Progress,
+    prepared: Prepared,
 ) -> Result<Expect, String> {
     // The narration is the calls' timed events: text lines would be printed when a thread gets
     // to them, out of order with the packets.
-    let narrator = |role: &str| Narrator::silent().with_role(role).with_calls(calls.clone());
+    let narrator = |role: &str| narrator(&calls, role);
     let stop = Arc::new(AtomicBool::new(false));
     let (server, site) = start_server(lesson, addr, narrator("server"), &stop)?;
     progress.settle();
-    let result = client(lesson.script, addr, &narrator("client"), progress);
+    let result = match lesson.script {
+        Script::Loss | Script::FlowControl | Script::RawSocket => {
+            trials::run(lesson.script, addr, &narrator("client"), progress, prepared)
+        }
+        script => client(script, addr, &narrator("client"), progress),
+    };
     progress.settle();
     // Every server has a client budget and ends by itself; the flag is for a client that
     // failed half-way.
@@ -210,6 +223,9 @@ fn client(
                 r.body.len()
             ));
             Ok(tcp(1))
+        }
+        Script::Loss | Script::FlowControl | Script::RawSocket => {
+            Err("this lesson runs its own server (trials)".into())
         }
         Script::Refused => {
             // connect() narrates its own failure (ECONNREFUSED): that is the lesson.

@@ -38,6 +38,12 @@ pub enum Script {
     HttpGet { path: &'static str },
     /// One connect() to a port where nothing listens.
     Refused,
+    /// Eight small segments in a row, the third dropped (`crate::lesson::trials`).
+    Loss,
+    /// A receiver that does not read while 24 KiB come (`crate::lesson::trials`).
+    FlowControl,
+    /// An ICMP echo and a TCP SYN built by hand on raw sockets (`crate::lesson::trials`).
+    RawSocket,
 }
 
 /// One lesson.
@@ -296,6 +302,93 @@ pub const LESSONS: &[Lesson] = &[
             "sockscope replay captures/lesson-ipv6.pcap -v - every header field, the IPv6 ones too",
         ],
     },
+    Lesson {
+        name: "loss",
+        summary: "a segment lost on the way: duplicate ACKs, SACK, fast retransmit",
+        demo: Demo::Nothing,
+        host: V4,
+        usual_port: 7010,
+        script: Script::Loss,
+        steps: &[
+            "the lesson runs in a network namespace of its own, where an nftables rule drops the third data segment sent to the server after the capture saw it",
+            "server: socket(), bind(), listen(), accept(), then recv() until the client closes",
+            "lo's MTU there is 252: 252 - 20 (IPv4) - 20 (TCP) - 12 (timestamp option) leaves 200 bytes of data per segment",
+            "client: connect(), then one send() of 1600 bytes (\"part 1 of 8 ...\" to \"part 8 of 8 ...\"): TCP sends eight 200-byte segments in a row; then close()",
+        ],
+        look_for: &[
+            "the third segment (seq 401:601) is in the capture, but the rule dropped it before the server's TCP got it",
+            // RFC 5681 §2 (duplicate ACK), RFC 2018 §4 (SACK blocks report what arrived).
+            "each segment past the hole is answered by a duplicate ACK: ack stays at 401, the first byte still missing, while its SACK block grows with the bytes that did arrive",
+            // RFC 5681 §3.2 (fast retransmit), RFC 6675 §5 (SACK-based loss recovery), RFC
+            // 6298 §5 (the timer it did not wait for).
+            "the client resends only the missing 200 bytes, after the duplicate ACKs and long before its retransmission timer could fire: a fast retransmit, the SACK blocks telling it which bytes were missing",
+            // RFC 9293 §3.10.7.4: data is delivered to the user in sequence.
+            "one ACK then covers all 1600 bytes; the server's recv() never returns bytes past the hole before it is filled: TCP hands the application its bytes in order",
+        ],
+        try_next: &[
+            "sockscope lesson flow-control - the receiver, not the network, holds the sender back",
+            "sockscope ladder captures/lesson-loss.pcapng -S - the SACK blocks in absolute sequence numbers",
+        ],
+    },
+    Lesson {
+        name: "flow-control",
+        summary: "a receiver that does not read: the window fills, hits zero, is probed, reopens",
+        demo: Demo::Nothing,
+        host: V4,
+        usual_port: 7011,
+        script: Script::FlowControl,
+        steps: &[
+            "the lesson runs in a network namespace of its own, with lo's MTU set to 1500 as on Ethernet",
+            "server: socket(), setsockopt(SO_RCVBUF, 4096) (Linux doubles it), bind(), listen(), accept(); then it does not read for 2 s",
+            "client: connect(), one send() of 24 KiB",
+            "server: after 2 s, recv() until the client closes; client: close()",
+        ],
+        look_for: &[
+            // RFC 9293 §3.8.6: the window is the free space of the receive buffer.
+            "win shrinks as unread data fills the server's receive buffer; [window full] marks a segment that fills the window the server offered",
+            "win 0 [zero window]: the buffer is full because the application does not read; the client must stop sending",
+            // RFC 9293 §3.8.6.1 (zero-window probing); RFC 6298 §5.5 doubling, as Linux's
+            // persist timer does.
+            "the client's persist timer sends zero-window probes, each later than the last: no data, seq one below the next byte, so that the server answers with its window (still 0)",
+            "once the server's recv() reads, a window update (win > 0) reopens the window and the rest flows, a few segments per recv()",
+            "send() returned long before the bytes were delivered: it only copied them into the client's send buffer",
+        ],
+        try_next: &[
+            "sockscope lesson loss - when the network, not the receiver, loses data",
+            "sockscope replay captures/case-zero-window.pcap - the same story recorded by tcpdump",
+        ],
+    },
+    Lesson {
+        name: "raw-socket",
+        summary: "SOCK_RAW: an ICMP echo and a TCP SYN built by hand, and why it needs CAP_NET_RAW",
+        demo: Demo::Nothing,
+        host: V4,
+        usual_port: 7012,
+        script: Script::RawSocket,
+        steps: &[
+            "the lesson runs in a network namespace of its own; while it still has its privileges it opens socket(AF_INET, SOCK_RAW, IPPROTO_ICMP) and socket(AF_INET, SOCK_RAW, IPPROTO_RAW)",
+            "server: socket(), bind(), listen() - it never calls accept()",
+            "client: sendto() an ICMP echo request it built (type 8, id 0x5353, seq 1, 20 bytes of data) on the ICMP socket, then recvfrom() on it until the echo reply comes",
+            "client: sendto() a whole IPv4 packet it built, header and all: a TCP SYN to the server's port, from a port no socket uses",
+            "client: socket(SOCK_RAW) once more, now that the lesson has given up its privileges",
+        ],
+        look_for: &[
+            // raw(7): without IP_HDRINCL the kernel writes the IP header; received packets
+            // include it.
+            "the ICMP socket's sendto() carries only the ICMP message (28 bytes: an 8-byte header and 20 of data) and the kernel adds the IP header; its recvfrom() returns whole IP packets (48 bytes, starting 45: IPv4 with a 20-byte header)",
+            // RFC 792: the echo reply returns the identifier, sequence number and data.
+            "the echo reply has the request's identifier (0x5353) and sequence number (1): the kernel's ICMP answered it, no program did",
+            "the raw socket read two packets: its own request, looped back on lo, then the reply: a raw ICMP socket gets a copy of every ICMP packet the host receives (raw(7))",
+            // RFC 9293 §3.10.7.1: a segment with ACK to a closed port gets <SEQ=SEG.ACK><CTL=RST>.
+            "the hand-made SYN came from a port where no socket exists: the listener's kernel answered SYN-ACK, and the kernel, finding no socket for that SYN-ACK, answered RST, seq = the SYN-ACK's ack; the client lane's states are inferred from the packets, no socket ever had them",
+            // capabilities(7): CAP_NET_RAW covers SOCK_RAW and AF_PACKET sockets.
+            "raw sockets read other programs' packets and write any header (a SYN from a port never bound), and packet capture sees everything on an interface: so both need CAP_NET_RAW; after the lesson gave it up, socket(SOCK_RAW) failed with EPERM",
+        ],
+        try_next: &[
+            "sockscope replay captures/lesson-raw-socket.pcapng -v - every header field of the hand-made SYN and of the kernel's answers",
+            "run `ping -c 1 127.0.0.1` while `sockscope live icmp` watches: ping's echo is the same message",
+        ],
+    },
 ];
 
 /// The lesson called `name`.
@@ -327,7 +420,9 @@ mod tests {
                 Script::Datagrams { .. } => l.demo == Demo::UdpUpper,
                 Script::Concurrent { .. } => l.demo == Demo::Threaded,
                 Script::HttpGet { .. } => l.demo == Demo::Http,
-                Script::Refused => l.demo == Demo::Nothing,
+                Script::Refused | Script::Loss | Script::FlowControl | Script::RawSocket => {
+                    l.demo == Demo::Nothing
+                }
             };
             assert!(fits, "{}: script and demo do not match", l.name);
         }

@@ -7,7 +7,8 @@
 //! flag), [`privileges`] (users, capabilities), [`tz`] (the local time zone and broken-down
 //! times), [`term`] (terminal size), [`ifaddrs`] (interface addresses), [`procfs`] (facts about
 //! this process from `/proc`), [`errno`] (error numbers), [`fd`] (waiting on descriptors, socket queue sizes) and
-//! [`process`] (signals to children, what a child inherits), [`sockowners`] (which
+//! [`process`] (signals to children, what a child inherits), [`netns`] (a lesson's own network
+//! namespace), [`rawsock`] (raw IPv4 sockets), [`sockowners`] (which
 //! process owns a socket, as `ss -p` finds it), and [`trace`] (the ptrace and
 //! seccomp tracer of `sockscope run`).
 #![allow(unsafe_code)]
@@ -17,10 +18,12 @@ pub mod abi;
 pub mod errno;
 pub mod fd;
 pub mod ifaddrs;
+pub mod netns;
 pub mod packet;
 pub mod privileges;
 pub mod process;
 pub mod procfs;
+pub mod rawsock;
 pub mod ring;
 pub mod signals;
 pub mod sockowners;

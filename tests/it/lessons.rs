@@ -16,7 +16,7 @@ use sockscope::source::{FileSource, Source};
 use crate::support::{self, has_cap_net_raw};
 
 /// The lessons the issue asks for, in the order of the list.
-const LESSONS: [&str; 9] = [
+const LESSONS: [&str; 12] = [
     "handshake",
     "echo",
     "udp",
@@ -26,6 +26,9 @@ const LESSONS: [&str; 9] = [
     "reset",
     "half-close",
     "ipv6",
+    "loss",
+    "flow-control",
+    "raw-socket",
 ];
 
 fn sockscope() -> Command {

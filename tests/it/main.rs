@@ -18,6 +18,7 @@ mod ladder_export;
 mod layers;
 mod layout_cmd;
 mod lessons;
+mod lessons2_netlab;
 mod live;
 mod pace_lessons;
 mod pcapng_reader;

@@ -77,6 +77,7 @@ const PACKAGES: &[(&str, &str)] = &[
     ("chromium", "chromium"),
     ("strace", "strace"),
     ("tmux", "tmux"),
+    ("nft", "nftables"),
 ];
 
 /// The first executable file called `name` in a directory of `PATH`.
