@@ -858,8 +858,8 @@ impl LearnerRenderer {
         } else {
             line.grow_with("", Col::Ack, |_| {});
         }
-        // Fitting a width, the window is left out unless it is zero (the receiver is not
-        // reading, RFC 9293 §3.8.6.2).
+        // Fitting a width, the window is left out unless it is zero (a zero window stops the
+        // sender until the window opens, RFC 9293 §3.8.6).
         let win = self.fit.is_none() || t.window == 0;
         if win {
             line.gap();
@@ -891,7 +891,8 @@ impl LearnerRenderer {
         // (the timestamps that Linux puts in every segment would only add noise).
         let shown = |o: &TcpOption<'_>| !matches!(o, TcpOption::Nop | TcpOption::Eol);
         let notable = |o: &TcpOption<'_>| shown(o) && !matches!(o, TcpOption::Timestamp { .. });
-        // Fitting a width, only SACK blocks: they say which bytes are missing.
+        // Fitting a width, only SACK blocks: they say which bytes arrived past a hole
+        // (RFC 2018 §3).
         let notable = |o: &TcpOption<'_>| {
             notable(o) && (self.fit.is_none() || matches!(o, TcpOption::Sack { .. }))
         };
