@@ -11,6 +11,7 @@ use crate::render::export::{self, ExportFormat};
 use crate::render::flows::FlowsRenderer;
 use crate::render::follow::{FollowFormat, FollowRenderer};
 use crate::render::ladder::{LadderOptions, LadderRenderer, Layout};
+use crate::render::ladder_window::Window;
 use crate::render::{Renderer, conv_json};
 use crate::sys::term::output_width;
 
@@ -53,6 +54,22 @@ fn ladder_options(cfg: &ViewConfig, ascii: bool, flow: Option<u32>) -> LadderOpt
     }
 }
 
+/// A ladder of `cfg`'s window (`--skip`, `-c`), and the settings to read the file with: every
+/// packet up to the window's end goes to the ladder, which tracks those before the window
+/// without drawing them (as the per-packet views' tracker does).
+fn windowed_ladder(cfg: &ViewConfig, opts: LadderOptions) -> (LadderRenderer, ViewConfig) {
+    let mut r = LadderRenderer::new(opts);
+    let window = Window {
+        skip: cfg.skip,
+        count: cfg.count,
+    };
+    r.set_window(window);
+    let mut read = cfg.clone();
+    read.skip = 0;
+    read.count = window.reads();
+    (r, read)
+}
+
 pub fn replay(a: ReplayArgs) -> Result<(), Error> {
     let cfg = ViewConfig::from_args(&a.view);
     if a.flows {
@@ -60,8 +77,8 @@ pub fn replay(a: ReplayArgs) -> Result<(), Error> {
     } else if a.view.json {
         ladder_json(&a.file, &a.filter, &cfg, None)
     } else {
-        let mut r = LadderRenderer::new(ladder_options(&cfg, a.ascii, None));
-        run(&a.file, &a.filter, &cfg, &mut r)
+        let (mut r, read) = windowed_ladder(&cfg, ladder_options(&cfg, a.ascii, None));
+        run(&a.file, &a.filter, &read, &mut r)
     }
 }
 
@@ -91,8 +108,8 @@ fn ladder_json(
 ) -> Result<(), Error> {
     let mut opts = ladder_options(cfg, false, flow);
     opts.color = false;
-    let mut r = LadderRenderer::new(opts);
-    run_to(file, filter, cfg, &mut r, &mut io::sink())?;
+    let (mut r, read) = windowed_ladder(cfg, opts);
+    run_to(file, filter, &read, &mut r, &mut io::sink())?;
     r.complete();
     no_such_flow(&r, flow, file)?;
     let mut out = stdout_buffer();
@@ -146,12 +163,12 @@ pub fn ladder(a: LadderArgs) -> Result<(), Error> {
     if export.is_some() {
         opts.color = false;
     }
-    let mut r = LadderRenderer::new(opts);
+    let (mut r, read) = windowed_ladder(&cfg, opts);
     let Some((format, path)) = export else {
-        run(&a.file, &a.filter, &cfg, &mut r)?;
+        run(&a.file, &a.filter, &read, &mut r)?;
         return no_such_flow(&r, a.flow, &a.file);
     };
-    run_to(&a.file, &a.filter, &cfg, &mut r, &mut io::sink())?;
+    run_to(&a.file, &a.filter, &read, &mut r, &mut io::sink())?;
     r.complete();
     no_such_flow(&r, a.flow, &a.file)?;
     let mut buf = Vec::new();

@@ -13,6 +13,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::net::IpAddr;
 
+use super::ladder_window::{self, Place, Window, WindowState};
 use super::{PacketContext, Renderer};
 use crate::decode::{Packet, TcpOption, TcpSummary};
 use crate::services::{self, Proto};
@@ -178,6 +179,8 @@ pub struct LadderRenderer {
     headers: u32,
     /// Names the program at each end of a new conversation, for its lanes' labels.
     namer: Option<LaneNamer>,
+    /// Grouped layout: only this window of the packets is drawn (`--skip`, `-c`).
+    window: Option<WindowState>,
 }
 
 /// Names the program at one end of a conversation (given that end, then the other) when it is known (`python3 server.py
@@ -203,7 +206,14 @@ impl LadderRenderer {
             pending: HashSet::new(),
             headers: 0,
             namer: None,
+            window: None,
         }
+    }
+
+    /// Draws only `window` of the packets given (grouped layout); every packet is still
+    /// tracked, so the window's states and numbers are the full ladder's.
+    pub fn set_window(&mut self, window: Window) {
+        self.window = Some(WindowState::new(window));
     }
 
     /// Labels the lanes of the conversations that appear from now on with their programs.
@@ -263,13 +273,17 @@ impl LadderRenderer {
     /// diagram, the index of its first row, and whether it opened the conversation.
     pub fn add(&mut self, pkt: &Packet<'_>, number: u64) -> Option<(usize, usize, bool)> {
         let first = *self.first_ts.get_or_insert(pkt.ts);
+        let place = self.window.as_mut().map_or(Place::In, |w| w.offer(number));
         let info = self.tracker.observe(pkt)?;
-        if self.opts.flow.is_some_and(|f| f != info.flow) {
+        if self.opts.flow.is_some_and(|f| f != info.flow) || place == Place::After {
             return None;
         }
         let flow = self.tracker.flow(info.flow)?.clone();
         if info.new_flow {
             self.flows_seen += 1;
+            if let Some(w) = &mut self.window {
+                w.opened(info.flow, number);
+            }
             if self.diagrams.len() >= MAX_DIAGRAMS {
                 self.undrawn += 1;
                 return None;
@@ -296,11 +310,19 @@ impl LadderRenderer {
             // Written already: only the title and summary are needed at the end.
             self.diagrams[slot].rows.clear();
         }
+        let seen = self.seen.entry(info.flow).or_default();
+        if place == Place::Before && self.diagrams[slot].rows.len() >= ladder_window::KEEP * 2 {
+            // Before the window, old rows can only become the diagram's initial states; the
+            // recent ones stay, for a handshake ACK that moves ESTABLISHED among them.
+            let n = self.diagrams[slot].rows.len() - ladder_window::KEEP;
+            ladder_window::fold(&mut self.diagrams[slot], n);
+            seen.synack_rows.retain(|r| *r >= n);
+            seen.synack_rows.iter_mut().for_each(|r| *r -= n);
+        }
         if self.diagrams[slot].rows.len() >= MAX_ROWS {
             self.diagrams[slot].elided += 1;
             return None;
         }
-        let seen = self.seen.entry(info.flow).or_default();
         let time_ms = pkt.ts.nanos_since(first) as f64 / 1e6;
         let rows = rows_for(pkt, number, time_ms, &info, &flow, seen, self.opts.absolute);
         let d = &mut self.diagrams[slot];
@@ -317,10 +339,19 @@ impl LadderRenderer {
 
     /// Fills in titles and summaries from the tracker's final view of each conversation.
     pub fn complete(&mut self) {
+        if let Some(w) = &self.window {
+            w.cut(&mut self.diagrams);
+            self.slot = (self.diagrams.iter().enumerate())
+                .map(|(i, d)| (d.index, i))
+                .collect();
+        }
         for d in &mut self.diagrams {
             if let Some(f) = self.tracker.flow(d.index) {
                 d.title = title(f);
                 d.summary = summary(f);
+                if let Some(note) = self.window.as_ref().and_then(|w| w.note(d)) {
+                    d.summary.push_str(&note);
+                }
                 if d.elided > 0 {
                     let _ = write!(
                         d.summary,

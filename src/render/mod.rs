@@ -10,6 +10,7 @@ pub mod follow;
 pub mod hex;
 pub mod json;
 pub mod ladder;
+pub mod ladder_window;
 pub mod learner;
 pub mod quiet;
 pub mod tcpdump;

@@ -13,6 +13,7 @@ mod corpus;
 mod decode_agree;
 mod demos;
 mod explain;
+mod exports_ladder_window;
 mod filter;
 mod ladder_export;
 mod layers;
