@@ -14,6 +14,7 @@ mod decode_agree;
 mod demos;
 mod explain;
 mod exports_ladder_window;
+mod exports_mermaid;
 mod filter;
 mod ladder_export;
 mod layers;
