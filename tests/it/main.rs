@@ -13,6 +13,7 @@ mod corpus;
 mod decode_agree;
 mod demos;
 mod explain;
+mod exports_html;
 mod exports_ladder_window;
 mod exports_mermaid;
 mod filter;
