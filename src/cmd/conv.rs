@@ -95,7 +95,10 @@ fn flows_view(file: &str, filter: &[String], cfg: &ViewConfig, json: bool) -> Re
     }
     run_to(file, filter, cfg, &mut r, &mut io::sink())?;
     let mut out = stdout_buffer();
-    let w = conv_json::write_flows(&mut out, r.tracker()).and_then(|()| out.flush());
+    let mut listed = r.tracker().summaries().filter(|f| r.listed(f.index));
+    let w = listed
+        .try_for_each(|f| writeln!(out, "{}", conv_json::flow(&f)))
+        .and_then(|()| out.flush());
     quiet_pipe(w)
 }
 

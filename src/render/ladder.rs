@@ -284,8 +284,12 @@ impl LadderRenderer {
             if let Some(w) = &mut self.window {
                 w.opened(info.flow, number);
             }
+        }
+        // A conversation's first drawn packet: it may have begun with packets the filter hid.
+        let created = !self.slot.contains_key(&info.flow);
+        if created {
             if self.diagrams.len() >= MAX_DIAGRAMS {
-                self.undrawn += 1;
+                self.undrawn += u64::from(info.new_flow);
                 return None;
             }
             self.slot.insert(info.flow, self.diagrams.len());
@@ -334,7 +338,7 @@ impl LadderRenderer {
         if let Some(Echo::Nth { n, .. }) = info.context.echo {
             move_established(&mut d.rows, &mut seen.synack_rows, n as usize);
         }
-        Some((slot, start, info.new_flow))
+        Some((slot, start, created))
     }
 
     /// Fills in titles and summaries from the tracker's final view of each conversation.
@@ -429,6 +433,26 @@ impl Renderer for LadderRenderer {
             return out.write_all(asciify(&String::from_utf8_lossy(&buf)).as_bytes());
         }
         self.packet_lines(out, pkt, ctx)
+    }
+
+    /// Tracked, not drawn; in a drawn conversation (grouped layout), the states it changed
+    /// are drawn, so that the lanes stay true.
+    fn hidden(&mut self, pkt: &Packet<'_>, ctx: &PacketContext) {
+        let Some(info) = self.tracker.observe(pkt) else {
+            return;
+        };
+        if info.new_flow
+            && let Some(w) = &mut self.window
+        {
+            w.opened(info.flow, ctx.number);
+        }
+        if self.opts.layout == Layout::Grouped
+            && let Some(&slot) = self.slot.get(&info.flow)
+            && let Some(row) = states_row(&info)
+            && self.diagrams[slot].rows.len() < MAX_ROWS
+        {
+            self.diagrams[slot].rows.push(row);
+        }
     }
 
     fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {

@@ -3,33 +3,14 @@
 //! check that every window's arrows, notes and states are those the full ladder shows for the
 //! same frames.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
 use serde_json::Value;
 
-fn capture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("captures")
-        .join(name)
-}
+use super::exports_mermaid::capture;
 
-/// Runs `sockscope ladder FILE ARGS…` (100 columns, no colour) and returns standard output.
+/// `sockscope ladder FILE ARGS…` (100 columns, no colour): standard output.
 fn ladder(file: &str, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_sockscope"))
-        .arg("ladder")
-        .arg(capture(file))
-        .args(args)
-        .env("COLUMNS", "100")
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    let path = capture(file);
+    super::exports_mermaid::ladder(&[&[path.to_str().unwrap()], args].concat()).0
 }
 
 /// `ladder --json ARGS…`, one value per diagram.

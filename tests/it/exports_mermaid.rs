@@ -22,17 +22,23 @@ pub fn dir(name: &str) -> PathBuf {
     d
 }
 
-/// `sockscope ladder ARGS…`: its standard output and standard error.
-pub fn ladder(args: &[&str]) -> (String, String) {
+/// `sockscope ARGS…` (100 columns, no colour), which must succeed: its standard output and
+/// standard error.
+pub fn sockscope(args: &[&str]) -> (String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_sockscope"))
-        .arg("ladder")
         .args(args)
         .env("NO_COLOR", "1")
+        .env("COLUMNS", "100")
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "ladder {args:?}: {err}");
+    assert!(out.status.success(), "sockscope {args:?}: {err}");
     (String::from_utf8(out.stdout).unwrap(), err)
+}
+
+/// `sockscope ladder ARGS…`.
+pub fn ladder(args: &[&str]) -> (String, String) {
+    sockscope(&[&["ladder"], args].concat())
 }
 
 /// Segments per conversation of `file`, from `ladder --json`.

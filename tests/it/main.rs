@@ -16,6 +16,7 @@ mod explain;
 mod exports_html;
 mod exports_ladder_window;
 mod exports_mermaid;
+mod exports_numbering;
 mod filter;
 mod ladder_export;
 mod layers;
