@@ -115,6 +115,12 @@ impl Renderer for FlowsRenderer {
             return write_named_table(out, &self.tracker, self.color, &self.names);
         }
         let listed = |f: &Flow| self.listed(f.index);
+        if !self.tracker.summaries().any(|f| listed(&f)) {
+            return writeln!(
+                out,
+                "no TCP or UDP conversation has a packet that passed the filter (and --skip)"
+            );
+        }
         write_listed_table(out, &self.tracker, self.color, &self.names, &listed)?;
         writeln!(
             out,

@@ -137,6 +137,10 @@ fn conversation_numbers_agree_between_views_and_filters() {
     assert_eq!(ladder_index, index);
     let from_packets: BTreeSet<u64> = packets().values().map(|p| p.0).collect();
     assert_eq!(from_packets, index.iter().copied().collect());
+    assert_eq!(
+        run("flows", &["port 1"]),
+        "no TCP or UDP conversation has a packet that passed the filter (and --skip)\n"
+    );
     let quiet = run("replay", &["-q"]);
     for f in &flows {
         let n = f["index"].as_u64().unwrap();
