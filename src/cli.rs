@@ -364,6 +364,11 @@ pub struct ViewArgs {
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub skip: u64,
 
+    /// Each packet's frame number first (tcpdump's -#): its place in the file from 1, as
+    /// tshark's frame.number, `explain packet --frame` and the ladder's frames count.
+    #[arg(short = '#', long = "number")]
+    pub number: bool,
+
     /// Quiet: print only a summary of what was read.
     #[arg(short = 'q', long, conflicts_with_all = ["json", "verbose", "hex", "hex_ascii", "format"])]
     pub quiet: bool,

@@ -75,19 +75,21 @@ pub fn run(
         st.bytes += frame.orig_len as u64;
         let pkt = decode(&frame);
         let track = tracker.as_deref_mut().and_then(|t| t.observe(&pkt));
-        if let Some(f) = filter
-            && !f(&pkt)
-        {
-            continue;
-        }
-        st.matched += 1;
-        if st.matched <= limits.skip {
-            continue;
-        }
         let ctx = PacketContext {
             number: st.frames,
             track,
         };
+        if let Some(f) = filter
+            && !f(&pkt)
+        {
+            render.hidden(&pkt, &ctx);
+            continue;
+        }
+        st.matched += 1;
+        if st.matched <= limits.skip {
+            render.hidden(&pkt, &ctx);
+            continue;
+        }
         if let Err(e) = render.packet(out, &pkt, &ctx) {
             break classify(e);
         }
@@ -126,8 +128,8 @@ mod tests {
     use crate::decode::build::PacketBuilder;
     use crate::source::{LinkType, MemorySource, OwnedFrame, Timestamp};
 
-    /// Records (frame number, flow) of each packet it is shown.
-    struct Seen(Vec<(u64, Option<u32>)>);
+    /// Records (frame number, flow) of each packet it is shown, and the numbers of those hidden.
+    struct Seen(Vec<(u64, Option<u32>)>, Vec<u64>);
     impl Renderer for Seen {
         fn packet(
             &mut self,
@@ -137,6 +139,9 @@ mod tests {
         ) -> io::Result<()> {
             self.0.push((ctx.number, ctx.track.map(|t| t.flow)));
             Ok(())
+        }
+        fn hidden(&mut self, _: &Packet<'_>, ctx: &PacketContext) {
+            self.1.push(ctx.number);
         }
     }
 
@@ -160,7 +165,7 @@ mod tests {
         let frames = [1000, 2000, 1000, 3000, 2000].map(udp).to_vec();
         let mut src = MemorySource::new(frames);
         let mut tracker = Tracker::new();
-        let mut seen = Seen(Vec::new());
+        let mut seen = Seen(Vec::new(), Vec::new());
         let not_port_1000 = |p: &Packet<'_>| p.ports().map(|(s, _)| s != 1000).unwrap_or(true);
         let (st, end) = run(
             &mut src,
@@ -176,6 +181,8 @@ mod tests {
         assert!(matches!(end, End::Done));
         // matches are frames 2, 4, 5; skip 1 → frame 4 (flow 2) is the one shown.
         assert_eq!(seen.0, vec![(4, Some(2))]);
+        // Filtered out (1, 3) or skipped (2): hidden, for views that track themselves.
+        assert_eq!(seen.1, vec![1, 2, 3]);
         assert_eq!((st.frames, st.matched, st.shown), (4, 2, 1));
     }
 }

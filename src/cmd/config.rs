@@ -63,7 +63,10 @@ impl ViewConfig {
             color: stdout_color(a.color),
             whole_frame: false,
             text: false,
-            line: LineOptions::default(),
+            line: LineOptions {
+                number: a.number,
+                ..LineOptions::default()
+            },
             flush_each: std::io::stdout().is_terminal(),
             width: fit_width(a.width.map(usize::from)),
         }

@@ -10,7 +10,8 @@ use crate::cli::{FlowsArgs, FollowArgs, LadderArgs, ReplayArgs, ViewArgs};
 use crate::render::export::{self, ExportFormat};
 use crate::render::flows::FlowsRenderer;
 use crate::render::follow::{FollowFormat, FollowRenderer};
-use crate::render::ladder::{LadderOptions, LadderRenderer, Layout};
+use crate::render::ladder::{Diagram, LadderOptions, LadderRenderer, Layout};
+use crate::render::ladder_window::Window;
 use crate::render::{Renderer, conv_json};
 use crate::sys::term::output_width;
 
@@ -54,6 +55,22 @@ fn ladder_options(cfg: &ViewConfig, ascii: bool, flow: Option<u32>) -> LadderOpt
     }
 }
 
+/// A ladder of `cfg`'s window (`--skip`, `-c`), and the settings to read the file with: every
+/// packet up to the window's end goes to the ladder, which tracks those before the window
+/// without drawing them (as the per-packet views' tracker does).
+fn windowed_ladder(cfg: &ViewConfig, opts: LadderOptions) -> (LadderRenderer, ViewConfig) {
+    let mut r = LadderRenderer::new(opts);
+    let window = Window {
+        skip: cfg.skip,
+        count: cfg.count,
+    };
+    r.set_window(window);
+    let mut read = cfg.clone();
+    read.skip = 0;
+    read.count = window.reads();
+    (r, read)
+}
+
 pub fn replay(a: ReplayArgs) -> Result<(), Error> {
     let cfg = ViewConfig::from_args(&a.view);
     if a.flows {
@@ -61,8 +78,8 @@ pub fn replay(a: ReplayArgs) -> Result<(), Error> {
     } else if a.view.json {
         ladder_json(&a.file, &a.filter, &cfg, None)
     } else {
-        let mut r = LadderRenderer::new(ladder_options(&cfg, a.ascii, None));
-        run(&a.file, &a.filter, &cfg, &mut r)
+        let (mut r, read) = windowed_ladder(&cfg, ladder_options(&cfg, a.ascii, None));
+        run(&a.file, &a.filter, &read, &mut r)
     }
 }
 
@@ -79,7 +96,10 @@ fn flows_view(file: &str, filter: &[String], cfg: &ViewConfig, json: bool) -> Re
     }
     run_to(file, filter, cfg, &mut r, &mut io::sink())?;
     let mut out = stdout_buffer();
-    let w = conv_json::write_flows(&mut out, r.tracker()).and_then(|()| out.flush());
+    let mut listed = r.tracker().summaries().filter(|f| r.listed(f.index));
+    let w = listed
+        .try_for_each(|f| writeln!(out, "{}", conv_json::flow(&f)))
+        .and_then(|()| out.flush());
     quiet_pipe(w)
 }
 
@@ -92,8 +112,8 @@ fn ladder_json(
 ) -> Result<(), Error> {
     let mut opts = ladder_options(cfg, false, flow);
     opts.color = false;
-    let mut r = LadderRenderer::new(opts);
-    run_to(file, filter, cfg, &mut r, &mut io::sink())?;
+    let (mut r, read) = windowed_ladder(cfg, opts);
+    run_to(file, filter, &read, &mut r, &mut io::sink())?;
     r.complete();
     no_such_flow(&r, flow, file)?;
     let mut out = stdout_buffer();
@@ -147,26 +167,67 @@ pub fn ladder(a: LadderArgs) -> Result<(), Error> {
     if export.is_some() {
         opts.color = false;
     }
-    let mut r = LadderRenderer::new(opts);
+    let (mut r, read) = windowed_ladder(&cfg, opts);
     let Some((format, path)) = export else {
-        run(&a.file, &a.filter, &cfg, &mut r)?;
+        run(&a.file, &a.filter, &read, &mut r)?;
         return no_such_flow(&r, a.flow, &a.file);
     };
-    run_to(&a.file, &a.filter, &cfg, &mut r, &mut io::sink())?;
+    run_to(&a.file, &a.filter, &read, &mut r, &mut io::sink())?;
     r.complete();
     no_such_flow(&r, a.flow, &a.file)?;
-    let mut buf = Vec::new();
-    export::write(&mut buf, format, r.diagrams()).map_err(Error::runtime)?;
-    if path == "-" {
-        return out::stdout(&buf);
+    let files = export_files(format, &path, r.diagrams());
+    let mut written = Vec::new();
+    for (file, diagrams) in &files {
+        let mut buf = Vec::new();
+        export::write(&mut buf, format, diagrams).map_err(Error::runtime)?;
+        if file == "-" {
+            return out::stdout(&buf);
+        }
+        std::fs::write(file, &buf).map_err(|e| Error::failed(format!("cannot write {file}"), e))?;
+        written.push(file.as_str());
     }
-    std::fs::write(&path, &buf).map_err(|e| Error::failed(format!("cannot write {path}"), e))?;
     let n = r.diagrams().len();
+    let each = if files.len() > 1 {
+        ", one diagram per file"
+    } else {
+        ""
+    };
     out::say(format_args!(
-        "wrote {path} ({n} conversation{})",
+        "wrote {} ({n} conversation{}{each})",
+        written.join(", "),
         if n == 1 { "" } else { "s" }
     ));
     Ok(())
+}
+
+/// The files an export writes, each with its diagrams. Mermaid draws one diagram per text, so
+/// several conversations exported as Mermaid go one per file, named after `path` with the
+/// conversation's number before the extension (`ladder.mmd` → `ladder-0.mmd`, `ladder-1.mmd`),
+/// unless `path` is a Markdown file (`.md`) or standard output (`-`): then one document with a
+/// fenced `mermaid` block per conversation. SVG and HTML hold every diagram in one file.
+fn export_files<'a>(
+    format: ExportFormat,
+    path: &str,
+    diagrams: &'a [Diagram],
+) -> Vec<(String, &'a [Diagram])> {
+    let markdown = path == "-" || path.to_ascii_lowercase().ends_with(".md");
+    if format != ExportFormat::Mermaid || diagrams.len() < 2 || markdown {
+        return vec![(path.to_string(), diagrams)];
+    }
+    let p = std::path::Path::new(path);
+    let stem = p
+        .file_stem()
+        .map_or(String::new(), |s| s.to_string_lossy().into_owned());
+    let ext = p
+        .extension()
+        .map_or(String::new(), |e| format!(".{}", e.to_string_lossy()));
+    diagrams
+        .chunks(1)
+        .map(|d| {
+            let name = format!("{stem}-{}{ext}", d[0].index);
+            (p.with_file_name(name).to_string_lossy().into_owned(), d)
+        })
+        .collect()
 }
 
 pub fn follow(a: FollowArgs) -> Result<(), Error> {

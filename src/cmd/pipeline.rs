@@ -14,6 +14,7 @@ use crate::pipeline::{self, End, Limits, Stats};
 use crate::render::hex::HexRenderer;
 use crate::render::json::JsonRenderer;
 use crate::render::learner::LearnerRenderer;
+use crate::render::numbered::Numbered;
 use crate::render::quiet::QuietRenderer;
 use crate::render::tcpdump::TcpdumpRenderer;
 use crate::render::time::{TimeFormatter, TimeStyle};
@@ -225,6 +226,12 @@ fn view_renderer(cfg: &ViewConfig) -> Box<dyn Renderer> {
         }
         Format::Verbose => Box::new(VerboseRenderer::new(cfg.nano)),
         Format::Json => Box::new(JsonRenderer::new()),
+    };
+    // tcpdump's -# for the views that have no number of their own (the tcpdump view prints its
+    // own; JSON has `number`).
+    let view: Box<dyn Renderer> = match cfg.format {
+        Format::Learner if cfg.line.number => Box::new(Numbered::new(view)),
+        _ => view,
     };
     let from_network = cfg.format == Format::Tcpdump && !cfg.whole_frame;
     if cfg.text {

@@ -21,6 +21,9 @@ pub struct FlowsRenderer {
     namer: Option<LaneNamer>,
     /// [client, server] program names, by conversation.
     names: HashMap<u32, [Option<String>; 2]>,
+    /// One bit per conversation number: which had a packet shown (not hidden by the filter or
+    /// `--skip`); `None` while no packet was hidden (then every conversation is listed).
+    shown: Option<Vec<u64>>,
 }
 
 impl FlowsRenderer {
@@ -31,6 +34,7 @@ impl FlowsRenderer {
             color,
             namer: None,
             names: HashMap::new(),
+            shown: None,
         }
     }
     /// Keeps at most the tracker's default number of summaries, the oldest dropped beyond
@@ -41,6 +45,7 @@ impl FlowsRenderer {
             color,
             namer: None,
             names: HashMap::new(),
+            shown: None,
         }
     }
 
@@ -51,11 +56,39 @@ impl FlowsRenderer {
     pub fn tracker(&self) -> &Tracker {
         &self.tracker
     }
+
+    /// Whether conversation `index` is listed: every one, unless the filter or `--skip` hid
+    /// packets; then those with a packet shown (numbered as in the whole capture).
+    pub fn listed(&self, index: u32) -> bool {
+        match &self.shown {
+            None => true,
+            Some(bits) => bits
+                .get((index / 64) as usize)
+                .is_some_and(|w| w & (1 << (index % 64)) != 0),
+        }
+    }
+
+    fn mark_shown(&mut self, index: u32) {
+        if let Some(bits) = &mut self.shown {
+            set_bit(bits, index);
+        }
+    }
+}
+
+fn set_bit(bits: &mut Vec<u64>, index: u32) {
+    let (word, bit) = ((index / 64) as usize, index % 64);
+    if word >= bits.len() {
+        bits.resize(word + 1, 0);
+    }
+    bits[word] |= 1 << bit;
 }
 
 impl Renderer for FlowsRenderer {
     fn packet(&mut self, _: &mut dyn Write, pkt: &Packet<'_>, _: &PacketContext) -> io::Result<()> {
         let info = self.tracker.observe(pkt);
+        if let Some(i) = info {
+            self.mark_shown(i.flow);
+        }
         if let (Some(i), Some(name)) = (info, &mut self.namer)
             && i.new_flow
             && let Some(f) = self.tracker.flow(i.flow)
@@ -65,8 +98,34 @@ impl Renderer for FlowsRenderer {
         }
         Ok(())
     }
+    fn hidden(&mut self, pkt: &Packet<'_>, _: &PacketContext) {
+        if self.shown.is_none() {
+            // Every conversation seen so far had its packets shown.
+            let mut bits = Vec::new();
+            for f in self.tracker.summaries() {
+                set_bit(&mut bits, f.index);
+            }
+            self.shown = Some(bits);
+        }
+        self.tracker.observe(pkt);
+    }
+
     fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
-        write_named_table(out, &self.tracker, self.color, &self.names)
+        if self.shown.is_none() {
+            return write_named_table(out, &self.tracker, self.color, &self.names);
+        }
+        let listed = |f: &Flow| self.listed(f.index);
+        if !self.tracker.summaries().any(|f| listed(&f)) {
+            return writeln!(
+                out,
+                "no TCP or UDP conversation has a packet that passed the filter (and --skip)"
+            );
+        }
+        write_listed_table(out, &self.tracker, self.color, &self.names, &listed)?;
+        writeln!(
+            out,
+            "listed: the conversations with a packet that passed the filter (and --skip), numbered as in the whole capture; their counts include every packet of theirs read"
+        )
     }
 }
 
@@ -172,6 +231,17 @@ pub fn write_named_table(
     color: bool,
     names: &HashMap<u32, [Option<String>; 2]>,
 ) -> io::Result<()> {
+    write_listed_table(out, t, color, names, &|_| true)
+}
+
+/// [`write_named_table`] of the conversations `listed` keeps.
+pub fn write_listed_table(
+    out: &mut dyn Write,
+    t: &Tracker,
+    color: bool,
+    names: &HashMap<u32, [Option<String>; 2]>,
+    listed: &dyn Fn(&Flow) -> bool,
+) -> io::Result<()> {
     let named = |f: &Flow, side: usize, cell: String| match names.get(&f.index) {
         Some(n) if n[side].is_some() => format!("{} {cell}", n[side].as_deref().unwrap_or("")),
         _ => cell,
@@ -221,7 +291,7 @@ pub fn write_named_table(
     };
     let mut w = head.map(|h| h.chars().count());
     let (mut rows, mut tcp, mut guessed) = (0usize, 0usize, false);
-    for f in t.summaries() {
+    for f in t.summaries().filter(|f| listed(f)) {
         rows += 1;
         tcp += usize::from(f.is_tcp());
         guessed |= f.is_tcp() && f.roles.guessed();
@@ -261,7 +331,7 @@ pub fn write_named_table(
     } else {
         writeln!(out, "{h}")?;
     }
-    for f in t.summaries() {
+    for f in t.summaries().filter(|f| listed(f)) {
         writeln!(out, "{}", line(&row(&f)))?;
     }
     writeln!(out)?;
@@ -273,6 +343,7 @@ pub fn write_named_table(
         rows - tcp
     )?;
     if t.summaries()
+        .filter(|f| listed(f))
         .any(|f| f.sides.iter().any(|s| s.retransmitted_bytes > 0))
     {
         writeln!(
@@ -281,6 +352,7 @@ pub fn write_named_table(
         )?;
     }
     if t.summaries()
+        .filter(|f| listed(f))
         .any(|f| f.handshake.is_some_and(|h| h.retransmitted))
     {
         writeln!(

@@ -13,6 +13,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::net::IpAddr;
 
+use super::ladder_window::{self, Place, Window, WindowState};
 use super::{PacketContext, Renderer};
 use crate::decode::{Packet, TcpOption, TcpSummary};
 use crate::services::{self, Proto};
@@ -184,6 +185,8 @@ pub struct LadderRenderer {
     headers: u32,
     /// Names the program at each end of a new conversation, for its lanes' labels.
     namer: Option<LaneNamer>,
+    /// Grouped layout: only this window of the packets is drawn (`--skip`, `-c`).
+    window: Option<WindowState>,
 }
 
 /// Names the program at one end of a conversation (given that end, then the other) when it is known (`python3 server.py
@@ -209,7 +212,14 @@ impl LadderRenderer {
             pending: HashSet::new(),
             headers: 0,
             namer: None,
+            window: None,
         }
+    }
+
+    /// Draws only `window` of the packets given (grouped layout); every packet is still
+    /// tracked, so the window's states and numbers are the full ladder's.
+    pub fn set_window(&mut self, window: Window) {
+        self.window = Some(WindowState::new(window));
     }
 
     /// Labels the lanes of the conversations that appear from now on with their programs.
@@ -230,15 +240,23 @@ impl LadderRenderer {
     /// diagram, the index of its first row, and whether it opened the conversation.
     pub fn add(&mut self, pkt: &Packet<'_>, number: u64) -> Option<(usize, usize, bool)> {
         let first = *self.first_ts.get_or_insert(pkt.ts);
+        let place = self.window.as_mut().map_or(Place::In, |w| w.offer(number));
         let info = self.tracker.observe(pkt)?;
-        if self.opts.flow.is_some_and(|f| f != info.flow) {
+        if self.opts.flow.is_some_and(|f| f != info.flow) || place == Place::After {
             return None;
         }
         let flow = self.tracker.flow(info.flow)?.clone();
         if info.new_flow {
             self.flows_seen += 1;
+            if let Some(w) = &mut self.window {
+                w.opened(info.flow, number);
+            }
+        }
+        // A conversation's first drawn packet: it may have begun with packets the filter hid.
+        let created = !self.slot.contains_key(&info.flow);
+        if created {
             if self.diagrams.len() >= MAX_DIAGRAMS {
-                self.undrawn += 1;
+                self.undrawn += u64::from(info.new_flow);
                 return None;
             }
             self.slot.insert(info.flow, self.diagrams.len());
@@ -263,11 +281,19 @@ impl LadderRenderer {
             // Written already: only the title and summary are needed at the end.
             self.diagrams[slot].rows.clear();
         }
+        let seen = self.seen.entry(info.flow).or_default();
+        if place == Place::Before && self.diagrams[slot].rows.len() >= ladder_window::KEEP * 2 {
+            // Before the window, old rows can only become the diagram's initial states; the
+            // recent ones stay, for a handshake ACK that moves ESTABLISHED among them.
+            let n = self.diagrams[slot].rows.len() - ladder_window::KEEP;
+            ladder_window::fold(&mut self.diagrams[slot], n);
+            seen.synack_rows.retain(|r| *r >= n);
+            seen.synack_rows.iter_mut().for_each(|r| *r -= n);
+        }
         if self.diagrams[slot].rows.len() >= MAX_ROWS {
             self.diagrams[slot].elided += 1;
             return None;
         }
-        let seen = self.seen.entry(info.flow).or_default();
         let time_ms = pkt.ts.nanos_since(first) as f64 / 1e6;
         let rows = rows_for(pkt, number, time_ms, &info, &flow, seen, self.opts.absolute);
         let d = &mut self.diagrams[slot];
@@ -279,15 +305,24 @@ impl LadderRenderer {
         if let Some(Echo::Nth { n, .. }) = info.context.echo {
             move_established(&mut d.rows, &mut seen.synack_rows, n as usize);
         }
-        Some((slot, start, info.new_flow))
+        Some((slot, start, created))
     }
 
     /// Fills in titles and summaries from the tracker's final view of each conversation.
     pub fn complete(&mut self) {
+        if let Some(w) = &self.window {
+            w.cut(&mut self.diagrams);
+            self.slot = (self.diagrams.iter().enumerate())
+                .map(|(i, d)| (d.index, i))
+                .collect();
+        }
         for d in &mut self.diagrams {
             if let Some(f) = self.tracker.flow(d.index) {
                 d.title = title(f);
                 d.summary = summary(f);
+                if let Some(note) = self.window.as_ref().and_then(|w| w.note(d)) {
+                    d.summary.push_str(&note);
+                }
                 if d.elided > 0 {
                     let _ = write!(
                         d.summary,
@@ -402,6 +437,26 @@ impl Renderer for LadderRenderer {
             return out.write_all(asciify(&String::from_utf8_lossy(&buf)).as_bytes());
         }
         self.packet_lines(out, pkt, ctx)
+    }
+
+    /// Tracked, not drawn; in a drawn conversation (grouped layout), the states it changed
+    /// are drawn, so that the lanes stay true.
+    fn hidden(&mut self, pkt: &Packet<'_>, ctx: &PacketContext) {
+        let Some(info) = self.tracker.observe(pkt) else {
+            return;
+        };
+        if info.new_flow
+            && let Some(w) = &mut self.window
+        {
+            w.opened(info.flow, ctx.number);
+        }
+        if self.opts.layout == Layout::Grouped
+            && let Some(&slot) = self.slot.get(&info.flow)
+            && let Some(row) = states_row(&info)
+            && self.diagrams[slot].rows.len() < MAX_ROWS
+        {
+            self.diagrams[slot].rows.push(row);
+        }
     }
 
     fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {

@@ -10,7 +10,9 @@ pub mod follow;
 pub mod hex;
 pub mod json;
 pub mod ladder;
+pub mod ladder_window;
 pub mod learner;
+pub mod numbered;
 pub mod quiet;
 pub mod tcpdump;
 pub mod time;
@@ -70,6 +72,11 @@ pub trait Renderer {
     ) -> io::Result<()> {
         Ok(())
     }
+    /// A packet the filter or `--skip` keeps out of the view. Views that follow conversations
+    /// themselves (flows, ladder) track it, so that their conversation numbers, states and
+    /// relative numbers are the whole capture's, as the per-packet views' are (the pipeline
+    /// tracks every packet) and as tshark's `tcp.stream` is.
+    fn hidden(&mut self, _pkt: &Packet<'_>, _ctx: &PacketContext) {}
     /// Called once after the last packet.
     fn finish(&mut self, _out: &mut dyn Write) -> io::Result<()> {
         Ok(())

@@ -28,6 +28,8 @@ struct Conv {
     /// [client → server, server → client]: packets and payload bytes.
     packets: [u64; 2],
     bytes: [u64; 2],
+    /// Of those bytes, the retransmitted ones (counted as `flows` counts them).
+    retransmitted: [u64; 2],
 }
 
 /// Counts everything and prints it in `finish`.
@@ -108,6 +110,7 @@ impl Renderer for QuietRenderer {
                         server,
                         packets: [0; 2],
                         bytes: [0; 2],
+                        retransmitted: [0; 2],
                     });
                 }
             }
@@ -115,6 +118,10 @@ impl Renderer for QuietRenderer {
                 let d = (t.dir == Dir::ToClient) as usize;
                 c.packets[d] += 1;
                 c.bytes[d] += p.payload_wire_len as u64;
+                // The tracker's rule for a side's retransmitted bytes (tcp.analysis.retransmission).
+                if t.analysis.has(crate::track::Analysis::RETRANSMISSION) {
+                    c.retransmitted[d] += p.payload_wire_len as u64;
+                }
             }
         }
         Ok(())
@@ -179,7 +186,8 @@ impl Renderer for QuietRenderer {
             let svc = services::name(c.server.1, pr);
             write!(
                 out,
-                "  {} {} → {}",
+                "  #{} {} {} → {}",
+                c.flow,
                 proto_name(c.protocol),
                 Endpoint(c.client.0, c.client.1),
                 Endpoint(c.server.0, c.server.1)
@@ -187,17 +195,24 @@ impl Renderer for QuietRenderer {
             if let Some(n) = svc {
                 write!(out, " ({n})")?;
             }
+            let side = |d: usize| {
+                let mut t = format!(
+                    "{} packet{}, {} payload byte{}",
+                    c.packets[d],
+                    s(c.packets[d]),
+                    c.bytes[d],
+                    s(c.bytes[d])
+                );
+                if c.retransmitted[d] > 0 {
+                    t.push_str(&format!(" (incl. {} retransmitted)", c.retransmitted[d]));
+                }
+                t
+            };
             writeln!(
                 out,
-                ": client→server {} packet{}, {} byte{}; server→client {} packet{}, {} byte{}",
-                c.packets[0],
-                s(c.packets[0]),
-                c.bytes[0],
-                s(c.bytes[0]),
-                c.packets[1],
-                s(c.packets[1]),
-                c.bytes[1],
-                s(c.bytes[1])
+                ": client→server {}; server→client {}",
+                side(0),
+                side(1)
             )?;
         }
         if self.conversations > MAX_LISTED as u64 {

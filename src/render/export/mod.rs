@@ -1,5 +1,6 @@
 //! Exports of the ladder for slides and handouts: a self-contained SVG, an HTML page (the SVG,
-//! a legend and per-packet details on hover), and a Mermaid `sequenceDiagram`.
+//! a legend and per-packet details on hover or click, zoomable), and Mermaid `sequenceDiagram`s
+//! (one per conversation).
 
 pub mod html;
 pub mod mermaid;
@@ -29,12 +30,15 @@ impl ExportFormat {
     }
 }
 
-/// Writes `diagrams` in `format`.
+/// Writes `diagrams` in `format`. Mermaid draws one diagram per text: one conversation is a
+/// `sequenceDiagram`, several a Markdown document with one fenced block each (to have one file
+/// per conversation, call this once per diagram).
 pub fn write(out: &mut dyn Write, format: ExportFormat, diagrams: &[Diagram]) -> io::Result<()> {
-    match format {
-        ExportFormat::Svg => svg::write(out, diagrams),
-        ExportFormat::Html => html::write(out, diagrams),
-        ExportFormat::Mermaid => mermaid::write(out, diagrams),
+    match (format, diagrams) {
+        (ExportFormat::Svg, _) => svg::write(out, diagrams),
+        (ExportFormat::Html, _) => html::write(out, diagrams),
+        (ExportFormat::Mermaid, [d]) => mermaid::write(out, d),
+        (ExportFormat::Mermaid, _) => mermaid::write_markdown(out, diagrams),
     }
 }
 
