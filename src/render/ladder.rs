@@ -18,7 +18,7 @@ use super::{PacketContext, Renderer};
 use crate::decode::{Packet, TcpOption, TcpSummary};
 use crate::services::{self, Proto};
 use crate::source::Timestamp;
-use crate::track::notes::{DupAck, Echo, Resend};
+use crate::track::notes::{DupAck, Echo, Point, Resend, TeachSeg};
 use crate::track::{Analysis, Dir, Endpoint, Flow, Limits, TcpState, TrackInfo, Tracker};
 
 /// How conversations are laid out.
@@ -135,6 +135,12 @@ struct Seen {
     explained: u16,
     /// Rows (in the diagram) of the server's SYN-ACK arrows, in order.
     synack_rows: Vec<usize>,
+    /// The teaching points' memory of the conversation.
+    teach: crate::track::notes::Teach,
+    /// The hole a duplicate ACK with SACK blocks was explained for.
+    hole_told: Option<u32>,
+    /// The UDP checksum's rule was told.
+    udp_checksum: bool,
 }
 
 /// Events whose sentence does not depend on the occurrence: told beside the first in a
@@ -961,6 +967,7 @@ fn rows_for(
     tcp_detail(&mut detail, t, info, &flags, len, &opts, &analysis);
     let mut notes = handshake_and_teardown_notes(t, info, f, seen);
     data_notes(&mut notes, p, t, info, seen);
+    teaching_points(&mut notes, p, t, info, f, seen);
     if t.flags.syn() && !opts.is_empty() {
         notes.insert(1.min(notes.len()), opts);
     }
@@ -984,6 +991,27 @@ fn udp_notes(p: &Packet<'_>, info: &TrackInfo, seen: &mut Seen) -> Vec<String> {
     if !seen.udp {
         seen.udp = true;
         notes.push("UDP: no connection, no handshake".into());
+    }
+    if let crate::decode::Transport::Udp(u) = &p.transport
+        && !seen.udp_checksum
+    {
+        match (&p.net, u.checksum) {
+            // RFC 8200 §8.1: an IPv6 sender must compute the UDP checksum.
+            (crate::decode::Net::Ipv6(_), _) => {
+                seen.udp_checksum = true;
+                notes.push(
+                    "over IPv6 the UDP checksum is mandatory (IPv4 lets a sender skip it)".into(),
+                );
+            }
+            // RFC 768: an all-zero checksum means the sender computed none; only IPv4 allows it.
+            (crate::decode::Net::Ipv4(_), 0) => {
+                seen.udp_checksum = true;
+                notes.push(
+                    "checksum 0: the sender computed none, which UDP allows over IPv4 only".into(),
+                );
+            }
+            _ => {}
+        }
     }
     if let Some(ns) = info.reply_after_ns {
         notes.push(format!("reply after {}", duration(ns)));
@@ -1096,6 +1124,9 @@ fn handshake_and_teardown_notes(
         if !seen.syn {
             seen.syn = true;
             notes.push(format!("{who} picks ISN {}, shown as 0", t.seq));
+            if sender == Endpoint::Client {
+                notes.push(ports_note(f));
+            }
         } else if retrans {
             notes.push(resend_note(info, "SYN"));
         }
@@ -1160,6 +1191,14 @@ fn handshake_and_teardown_notes(
                 .unwrap_or_default();
             notes.push(format!("handshake done in {} segments{rtt}", hs.segments));
         }
+        if sender == Endpoint::Client && f.roles == crate::track::RoleBasis::Syn {
+            // RFC 9293 §3.5: the client is ESTABLISHED on the SYN-ACK (connect() returns);
+            // the server's kernel completes the handshake by itself and queues the connection
+            // for accept() (Linux's accept queue).
+            notes.push(
+                "connect() returned on the SYN-ACK; the server's kernel completes the connection by itself, and accept() only hands it over".into(),
+            );
+        }
         match info.context.echo {
             // RFC 7323 §3: TSecr echoes the TSval of the segment acknowledged.
             Some(Echo::Nth { n, of }) => notes.push(format!(
@@ -1178,7 +1217,12 @@ fn handshake_and_teardown_notes(
     }
     for c in info.state_change.iter().flatten() {
         if c.from == TcpState::LastAck && c.to == TcpState::Closed {
-            notes.push(format!("the {who} now waits 2·MSL in TIME-WAIT"));
+            // RFC 9293 §3.6 and §3.10.7.4: the end that closed first waits 2·MSL in TIME-WAIT
+            // so that a lost last ACK can be repeated and old duplicates die out; Linux waits
+            // TCP_TIMEWAIT_LEN, 60 s.
+            notes.push(format!(
+                "the {who} closed first, so it waits 2·MSL in TIME-WAIT (60 s on Linux): a lost last ACK can still be repeated, late segments die out"
+            ));
         }
     }
     notes
@@ -1231,9 +1275,67 @@ fn data_notes(
     }
     if info.analysis.has(Analysis::ZERO_WINDOW) && seen.explained & Analysis::ZERO_WINDOW == 0 {
         seen.explained |= Analysis::ZERO_WINDOW;
-        notes.push(format!("{who}'s buffer is full: the {other} must wait"));
+        // RFC 9293 §3.8.6: the window is the room left in the receive buffer; it reaches 0
+        // when the receiving application does not read what arrived.
+        notes.push(format!(
+            "{who}'s receive buffer is full: its application is not reading, so the {other} must wait"
+        ));
     }
     event_notes(notes, t, info, seen, len);
+}
+
+/// The first duplicate ACK of a hole: which bytes are missing (from the ack to the lowest SACK
+/// block above it) and which arrived past it (every block, RFC 2018 §3), numbered like the ack.
+fn sack_hole_note(t: &TcpSummary<'_>, ack: u32) -> String {
+    let base = t.ack.wrapping_sub(ack);
+    let mut blocks: Vec<(u32, u32)> = Vec::new();
+    for o in t.options() {
+        if let TcpOption::Sack { blocks: b, count } = o {
+            blocks.extend(
+                b[..count as usize]
+                    .iter()
+                    .map(|&(l, r)| (l.wrapping_sub(base), r.wrapping_sub(base)))
+                    .filter(|&(l, _)| l > ack),
+            );
+        }
+    }
+    blocks.sort_unstable();
+    let hole_end = blocks.first().map_or(ack, |b| b.0);
+    let arrived: Vec<String> = blocks
+        .iter()
+        .map(|(l, r)| format!("{l} to {}", r.wrapping_sub(1)))
+        .collect();
+    // RFC 6675 §4 (NextSeg): a SACK sender resends only bytes no SACK block covers.
+    format!(
+        "the hole: bytes {ack} to {} are missing; bytes {} arrived past it (SACK), so the sender need resend only what no block covers",
+        hole_end.wrapping_sub(1),
+        arrived.join(", ")
+    )
+}
+
+/// `1 byte`, `2 bytes`.
+fn bytes(n: u32) -> String {
+    if n == 1 {
+        "1 byte".into()
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+/// The first SYN's ports: the client's ephemeral one, the server's fixed one, the 4-tuple.
+fn ports_note(f: &Flow) -> String {
+    let (c, sv) = (f.client.1, f.server.1);
+    // RFC 6056 §2, RFC 6335 §6: the kernel picks a client port from the ephemeral range at
+    // connect() (Linux net.ipv4.ip_local_port_range, 32768-60999 by default).
+    let client = if crate::track::notes::LINUX_EPHEMERAL.contains(&c) {
+        format!("client port {c}: ephemeral (Linux's range 32768-60999)")
+    } else {
+        format!("client port {c}")
+    };
+    // RFC 9293 §3.2: the socket pair (both addresses and ports) identifies the connection.
+    format!(
+        "{client}; {sv}: the server's fixed port; both addresses and ports (the 4-tuple) name this connection"
+    )
 }
 
 /// `28 µs after the original`, or that the original was not captured.
@@ -1318,6 +1420,10 @@ fn event_notes(
                 "the same ack again: it answers the repeated SYN-ACK, no data involved".into()
             }
             // RFC 2018 §4: the first block holds the most recently received bytes.
+            (DupAck::Sack, Some(_)) if seen.hole_told != Some(ack) => {
+                seen.hole_told = Some(ack);
+                sack_hole_note(t, ack)
+            }
             (DupAck::Sack, Some((l, r, _))) => format!(
                 "still missing byte {ack}: SACK {l}:{r} says later bytes arrived past the hole"
             ),
@@ -1363,6 +1469,116 @@ fn event_notes(
             seen.explained |= bit;
             notes.push(why.to_string());
         }
+    }
+}
+
+/// The teaching points this segment shows (`track::notes::Teach`), worded; each cites beside
+/// it what it follows.
+fn teaching_points(
+    notes: &mut Vec<String>,
+    p: &Packet<'_>,
+    t: &TcpSummary<'_>,
+    info: &TrackInfo,
+    f: &Flow,
+    seen: &mut Seen,
+) {
+    let (mut mss, mut sack) = (None, false);
+    for o in t.options() {
+        match o {
+            TcpOption::Mss(m) => mss = Some(m),
+            TcpOption::Sack { .. } => sack = true,
+            _ => {}
+        }
+    }
+    let mut base = crate::track::analysis::Segment::of(p, t, info.window);
+    (base.seq, base.ack) = (info.rel_seq, info.rel_ack);
+    let seg = TeachSeg {
+        base,
+        from: info.dir.index(),
+        retransmission: info.analysis.has(Analysis::RETRANSMISSION),
+        options_len: t.header_len.saturating_sub(20),
+        mss,
+        sack,
+        psh: t.flags.psh(),
+        payload: p.payload,
+        rtt_ns: f.handshake_rtt_ns,
+    };
+    let who = info.dir.sender().name();
+    let other = if info.dir.sender() == Endpoint::Client {
+        "server"
+    } else {
+        "client"
+    };
+    for point in seen.teach.observe(&seg) {
+        notes.push(match point {
+            // RFC 9293 §3.8.6.3 (RFC 1122 §4.2.3.2): an ACK may wait, less than 0.5 s, for
+            // data to ride on; Linux's delayed-ACK timer is at least 40 ms.
+            Point::DelayedAck { after_ns } => format!(
+                "a delayed ACK: the {who} waited {} for data of its own to carry it",
+                duration(after_ns)
+            ),
+            // RFC 9293 §3.8.6.3: the ack rides on a data segment.
+            Point::Piggyback { acked } => format!(
+                "ack {acked} rides on this data: a piggybacked ACK, no separate segment"
+            ),
+            // RFC 1122 §4.2.3.4 (RFC 896): Nagle's algorithm.
+            Point::Nagle {
+                len,
+                after_ack_ns,
+                waited_ns,
+            } => format!(
+                "{} sent {} after the ACK, after {} of silence: Nagle's algorithm held them until the small segment before was acknowledged, and small writes made meanwhile leave together (TCP_NODELAY turns it off)",
+                bytes(len),
+                duration(after_ack_ns),
+                duration(waited_ns)
+            ),
+            // Linux tcp_nagle_check (Minshall's variant of RFC 1122 §4.2.3.4).
+            Point::NoDelay { outstanding } => format!(
+                "another small segment while the last one ({}) is unacknowledged: Nagle's algorithm would have held it, so it is off (TCP_NODELAY)",
+                bytes(outstanding)
+            ),
+            // RFC 6691 §2, RFC 9293 §3.7.1: the MSS counts no options; RFC 7323 §3: the
+            // timestamp option takes 10 bytes, 12 with its two NOPs.
+            Point::FullSize {
+                mss,
+                options,
+                sack,
+            } => {
+                let what = match (options, sack) {
+                    (0, _) => String::new(),
+                    (12, false) => " less 12 bytes of timestamp option".into(),
+                    (o, true) => format!(" less {o} bytes of options (timestamps and SACK blocks)"),
+                    (o, false) => format!(" less {o} bytes of options"),
+                };
+                format!("a full-sized segment: the {other}'s MSS {mss}{what}")
+            }
+            // RFC 9293 §3.6: a FIN says "no more data from me"; Linux answers data arriving
+            // after close() with RST, so an ACK of it shows the end still reads.
+            Point::HalfClose => format!(
+                "the {who} acknowledges data sent after its FIN: it had only shut down its sending side (shutdown(SHUT_WR), a half-close)"
+            ),
+            Point::CloseOrHalfClose => format!(
+                "no data followed the {other}'s FIN: on the wire, shutdown(SHUT_WR) and close() look the same"
+            ),
+            // RFC 9293 §3.6 (abort), RFC 2525 §2.17; Linux tcp_close sends RST when received
+            // data is unread, or with SO_LINGER 0.
+            Point::Abort { received } if received > 0 => format!(
+                "an abortive close: close() sends RST, not FIN, while received data is unread ({} came in) or with SO_LINGER 0; no TIME-WAIT",
+                bytes(received)
+            ),
+            Point::Abort { .. } => {
+                "an abortive close (such as close() with SO_LINGER 0): no FIN, no TIME-WAIT".into()
+            }
+            // RFC 9112 §9.3: HTTP/1.1 connections persist unless "close" is signalled.
+            Point::HttpReuse => {
+                "a second request on the same connection: HTTP/1.1 keeps it open, no new handshake".into()
+            }
+            // RFC 1945 §1.3, RFC 9112 §9.3: without keep-alive, an HTTP/1.0 server closes
+            // after each response.
+            Point::Http10Close => {
+                "HTTP/1.0 without keep-alive: the server closes after its response".into()
+            }
+        });
     }
 }
 

@@ -386,3 +386,321 @@ pub fn syns(d: &NoteDir) -> usize {
 pub fn first_syn(d: &NoteDir) -> Option<Timestamp> {
     d.syn_ts
 }
+
+/// Linux's default ephemeral port range (`net.ipv4.ip_local_port_range`, 32768–60999).
+pub const LINUX_EPHEMERAL: std::ops::RangeInclusive<u16> = 32768..=60999;
+
+/// A pure ACK this long after the data it acknowledges, beyond the handshake RTT, was held by
+/// the receiver: Linux's delayed-ACK timer starts at 40 ms (`TCP_DELACK_MIN`).
+const DELAYED_ACK_MIN_NS: u64 = 20_000_000;
+/// RFC 9293 §3.8.6.3: an ACK must not be delayed by more than 0.5 s.
+const DELAYED_ACK_MAX_NS: u64 = 500_000_000;
+/// A segment this soon after the ACK that cleared the outstanding data was waiting for it.
+const RIGHT_AFTER_NS: u64 = 1_000_000;
+/// ... after a silence at least this long.
+const NAGLE_WAIT_NS: u64 = 10_000_000;
+
+/// A teaching point a segment shows, with what its sentence needs. Each is derived from the
+/// conversation so far (see [`Teach::observe`]); the renderer words it and says it once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Point {
+    /// A pure ACK of the peer's data sent `after_ns` after that data with nothing else sent
+    /// either way between, well beyond the handshake RTT (RFC 9293 §3.8.6.3, RFC 1122 §4.2.3.2).
+    DelayedAck { after_ns: u64 },
+    /// A data segment whose ack acknowledges new bytes of the peer: a piggybacked ACK
+    /// (RFC 9293 §3.8.6.3).
+    Piggyback { acked: u32 },
+    /// A small segment sent right after a pure ACK acknowledged everything outstanding, after a
+    /// silence, its previous segment small too: Nagle's algorithm (RFC 1122 §4.2.3.4, RFC 896).
+    Nagle {
+        len: u32,
+        after_ack_ns: u64,
+        waited_ns: u64,
+    },
+    /// A small segment sent while an earlier small one is unacknowledged and the window is
+    /// wide open: Nagle's algorithm is off (TCP_NODELAY; Linux `tcp_nagle_check`).
+    NoDelay { outstanding: u32 },
+    /// A segment as large as the MSS allows: the peer's MSS less this segment's options
+    /// (RFC 6691 §2, RFC 9293 §3.7.1; tshark `tcp.len`, `tcp.hdr_len`, `tcp.options.mss_val`).
+    FullSize { mss: u16, options: u8, sack: bool },
+    /// The first FIN's sender acknowledged data sent after its FIN: it had only shut down
+    /// its sending side (RFC 9293 §3.6; Linux resets data arriving after close()).
+    HalfClose,
+    /// The second FIN, and no data followed the first: shutdown(SHUT_WR) and close() send the
+    /// same FIN (RFC 9293 §3.6).
+    CloseOrHalfClose,
+    /// A RST from an end that had not sent a FIN: an abortive close; `received` bytes had come
+    /// from the peer (RFC 9293 §3.6, RFC 2525 §2.17; Linux `tcp_close`).
+    Abort { received: u32 },
+    /// A second HTTP/1.1 request on the same connection (RFC 9112 §9.3).
+    HttpReuse,
+    /// The server closes first after answering an HTTP/1.0 request without keep-alive
+    /// (RFC 1945 §1.3, RFC 9112 §9.3).
+    Http10Close,
+}
+
+/// What one direction showed so far, in numbers relative to its ISN.
+#[derive(Clone, Copy, Debug, Default)]
+struct TeachDir {
+    mss: Option<u16>,
+    /// The end of the data sent (relative), and the highest ack received for it.
+    next: u32,
+    acked: u32,
+    /// The last ack this direction sent.
+    ack_sent: u32,
+    /// When this direction last sent anything, and its last new data and whether it was small.
+    last_tx: Option<Timestamp>,
+    last_data: Option<Timestamp>,
+    last_small: bool,
+    /// The end of the last small segment sent.
+    small_end: Option<u32>,
+    /// When a pure ACK of the peer last acknowledged everything this direction had sent.
+    cleared: Option<Timestamp>,
+    window: u32,
+    fin: Option<u32>,
+    data_after_peer_fin: Option<u32>,
+    full_size_told: Option<u8>,
+    nodelay_told: bool,
+    /// The smallest size (payload plus options) of a data segment this direction sent without
+    /// PSH: one cut inside a write, so as large as the sender's own segment size allowed.
+    cut: Option<u32>,
+}
+
+/// The teaching points' memory of one conversation; kept by the renderer that prints them,
+/// so nothing is computed for views that print no notes.
+#[derive(Clone, Debug, Default)]
+pub struct Teach {
+    dirs: [TeachDir; 2],
+    piggyback_told: bool,
+    delayed_told: bool,
+    nagle_told: bool,
+    http_requests: u32,
+    http_version: Option<[u8; 3]>,
+    http_keep_alive: bool,
+    http_response: bool,
+}
+
+/// One segment as the teaching points read it: its numbers relative to each side's ISN.
+#[derive(Clone, Copy, Debug)]
+pub struct TeachSeg<'a> {
+    pub base: super::analysis::Segment,
+    /// 0: client → server, 1: server → client.
+    pub from: usize,
+    pub retransmission: bool,
+    /// TCP header length minus 20.
+    pub options_len: u8,
+    /// The MSS option of a SYN.
+    pub mss: Option<u16>,
+    /// It carries SACK blocks.
+    pub sack: bool,
+    /// Its PSH flag.
+    pub psh: bool,
+    pub payload: &'a [u8],
+    /// The handshake RTT, once known.
+    pub rtt_ns: Option<u64>,
+}
+
+impl std::ops::Deref for TeachSeg<'_> {
+    type Target = super::analysis::Segment;
+    fn deref(&self) -> &Self::Target {
+        &self.base
+    }
+}
+
+fn since(a: Timestamp, b: Timestamp) -> u64 {
+    a.nanos_since(b).max(0) as u64
+}
+
+impl Teach {
+    /// The teaching points `s` shows, given the conversation before it; then remembers it.
+    pub fn observe(&mut self, s: &TeachSeg<'_>) -> Vec<Point> {
+        let mut out = Vec::new();
+        let (me, peer) = (s.from, 1 - s.from);
+        let d = self.dirs[me];
+        let p = self.dirs[peer];
+        let new_data = s.len > 0 && !s.retransmission && SeqNumber(s.seq) >= SeqNumber(d.next);
+        let acks_new = s.has_ack && !s.syn && SeqNumber(s.ack) > SeqNumber(d.ack_sent);
+        if s.syn {
+            self.dirs[me].mss = s.mss;
+        }
+        // A pure ACK that acknowledges all the peer's data, nothing sent since that data.
+        if acks_new
+            && s.len == 0
+            && !(s.syn || s.fin || s.rst)
+            && !self.delayed_told
+            && s.ack == p.next
+            && let (Some(t), Some(rtt)) = (p.last_data, s.rtt_ns)
+            && d.last_tx.is_none_or(|x| x < t)
+            && p.last_tx == Some(t)
+        {
+            let after = since(s.ts, t);
+            if after >= rtt + DELAYED_ACK_MIN_NS && after <= DELAYED_ACK_MAX_NS {
+                self.delayed_told = true;
+                out.push(Point::DelayedAck { after_ns: after });
+            }
+        }
+        if acks_new
+            && new_data
+            && !self.piggyback_told
+            && d.ack_sent > 0
+            && SeqNumber(d.ack_sent) < SeqNumber(p.next)
+        {
+            self.piggyback_told = true;
+            out.push(Point::Piggyback { acked: s.ack });
+        }
+        if new_data && !s.syn {
+            // The segment size the peer's MSS allows, less this segment's options (RFC 6691 §2).
+            if let Some(m) = p.mss
+                && s.len + s.options_len as u32 == m as u32
+                && d.full_size_told != Some(s.options_len)
+            {
+                self.dirs[me].full_size_told = Some(s.options_len);
+                out.push(Point::FullSize {
+                    mss: m,
+                    options: s.options_len,
+                    sack: s.sack,
+                });
+            }
+            // Linux marks PSH on the last segment of each write (`tcp_push`), so a data
+            // segment without PSH was cut inside a write at the size the sender sends: the
+            // peer's MSS, or less when the path's MTU is smaller (Linux still advertises at
+            // least `net.ipv4.route.min_adv_mss`, 256). "Small" is below that size, so
+            // segments of one write cut to a small MTU are not mistaken for small writes.
+            let size = s.len + s.options_len as u32;
+            if !s.psh && !s.fin {
+                let c = &mut self.dirs[me].cut;
+                *c = Some(c.map_or(size, |c| c.min(size)));
+            }
+            let cut = self.dirs[me].cut;
+            let small = p
+                .mss
+                .is_some_and(|m| size < cut.map_or(m as u32, |c| c.min(m as u32)));
+            if small && d.last_small && !self.nagle_told {
+                if let (Some(c), Some(t)) = (d.cleared, d.last_data)
+                    && c > t
+                    && since(s.ts, c) <= RIGHT_AFTER_NS
+                    && since(c, t) >= NAGLE_WAIT_NS
+                {
+                    self.nagle_told = true;
+                    out.push(Point::Nagle {
+                        len: s.len,
+                        after_ack_ns: since(s.ts, c),
+                        waited_ns: since(c, t),
+                    });
+                }
+                // Linux's Nagle test (Minshall's variant): a small segment waits while an
+                // earlier small one is unacknowledged, unless TCP_NODELAY is set. Only with a
+                // window far wider than what is in flight, so the window did not cut it short.
+                let in_flight = d.next.wrapping_sub(d.acked).saturating_add(s.len);
+                if let Some(e) = d.small_end
+                    && SeqNumber(e) > SeqNumber(d.acked)
+                    && !d.nodelay_told
+                    && in_flight.saturating_mul(2) <= p.window
+                {
+                    self.dirs[me].nodelay_told = true;
+                    out.push(Point::NoDelay {
+                        outstanding: e.wrapping_sub(d.acked),
+                    });
+                }
+            }
+            let dm = &mut self.dirs[me];
+            dm.last_data = Some(s.ts);
+            dm.last_small = small;
+            if small {
+                dm.small_end = Some(s.seq.wrapping_add(s.len));
+            }
+            if p.fin.is_some() {
+                dm.data_after_peer_fin = Some(s.seq.wrapping_add(s.len));
+            }
+            self.http(s, &mut out);
+        }
+        // The first FIN's sender acknowledges data sent after its FIN: a half-close.
+        if s.has_ack
+            && !s.rst
+            && d.fin.is_some()
+            && let Some(e) = p.data_after_peer_fin
+            && SeqNumber(s.ack) >= SeqNumber(e)
+        {
+            self.dirs[peer].data_after_peer_fin = None;
+            out.push(Point::HalfClose);
+        }
+        if s.fin && d.fin.is_none() {
+            if p.fin.is_some() && d.data_after_peer_fin.is_none() && p.data_after_peer_fin.is_none()
+            {
+                out.push(Point::CloseOrHalfClose);
+            }
+            if me == 1
+                && p.fin.is_none()
+                && self.http_response
+                && self.http_version == Some(*b"1.0")
+                && !self.http_keep_alive
+            {
+                out.push(Point::Http10Close);
+            }
+        }
+        // Only from an end that had acknowledged the peer's SYN (its ack moved past 0): a
+        // RST answering a SYN-ACK that no socket asked for (RFC 9293 §3.10.7.1) is no close.
+        if s.rst && d.fin.is_none() && d.last_tx.is_some() && d.ack_sent > 0 {
+            out.push(Point::Abort {
+                received: p.next.saturating_sub(1),
+            });
+        }
+        self.update(s);
+        out
+    }
+
+    /// HTTP/1.x start lines (RFC 9112 §3, §4; tshark `http.request.version`).
+    fn http(&mut self, s: &TeachSeg<'_>, out: &mut Vec<Point>) {
+        let Some(h) = crate::decode::http::parse(s.payload) else {
+            return;
+        };
+        match h.kind {
+            crate::decode::http::Kind::Request { version, .. } if s.from == 0 => {
+                self.http_requests += 1;
+                let v = version
+                    .strip_prefix(b"HTTP/")
+                    .and_then(|v| v.try_into().ok());
+                if self.http_requests == 2 && self.http_version == Some(*b"1.1") {
+                    out.push(Point::HttpReuse);
+                }
+                self.http_version = v;
+                // RFC 9112 §9.3: "Connection: keep-alive" asks an HTTP/1.0 server to persist.
+                self.http_keep_alive = s
+                    .payload
+                    .windows(10)
+                    .any(|w| w.eq_ignore_ascii_case(b"keep-alive"));
+            }
+            crate::decode::http::Kind::Response { .. } if s.from == 1 => {
+                self.http_response = true;
+            }
+            _ => {}
+        }
+    }
+
+    fn update(&mut self, s: &TeachSeg<'_>) {
+        let (me, peer) = (s.from, 1 - s.from);
+        let end = s.seq.wrapping_add(s.len);
+        let p = &mut self.dirs[peer];
+        if s.has_ack && SeqNumber(s.ack) > SeqNumber(p.acked) {
+            p.acked = s.ack;
+            if s.len == 0 && !(s.syn || s.fin || s.rst) && SeqNumber(s.ack) >= SeqNumber(p.next) {
+                p.cleared = Some(s.ts);
+            }
+        }
+        let d = &mut self.dirs[me];
+        if s.len > 0 && SeqNumber(end) > SeqNumber(d.next) {
+            d.next = end;
+        }
+        if s.syn {
+            d.next = 1;
+        }
+        if s.has_ack && SeqNumber(s.ack) > SeqNumber(d.ack_sent) {
+            d.ack_sent = s.ack;
+        }
+        if s.fin && d.fin.is_none() {
+            d.fin = Some(end);
+        }
+        d.last_tx = Some(s.ts);
+        d.window = s.window;
+    }
+}

@@ -36,6 +36,7 @@ mod stdin_stream;
 mod support;
 mod sys_privileges;
 mod tcpdump_cli;
+mod teach_points;
 mod timeline_lessons;
 mod track_views;
 mod tui_live;
