@@ -61,12 +61,16 @@ pub fn rows(index: &Index, which: &[usize]) -> Vec<Row> {
         .iter()
         .map(|&i| {
             if let Some(ev) = index.call(i) {
-                let base = first.and_then(|f| index.meta.get(f)).map(|m| m.ts);
+                let base = first.and_then(|f| index.meta(f)).map(|m| m.ts);
                 return call_row(i, ev, base);
             }
             index
                 .with_packet(i, |p, m| {
                     sink.clear();
+                    // What `replay`'s view remembered of the conversation before this packet.
+                    if let Some(t) = m.track {
+                        r.recall(t.flow, t.dir, m.notes);
+                    }
                     let _ = r.packet(&mut sink, p, &context(i, m.track));
                     let mut row = parse_sgr(String::from_utf8_lossy(&sink).trim_end());
                     row.number = i as u64 + 1;
@@ -131,7 +135,7 @@ fn context(i: usize, track: Option<crate::track::TrackInfo>) -> PacketContext {
 }
 
 /// Splits a learner line at its SGR codes (ECMA-48 `ESC [ n m`).
-fn parse_sgr(line: &str) -> Row {
+pub(super) fn parse_sgr(line: &str) -> Row {
     let mut row = Row::default();
     let mut mark = Mark::default();
     let mut rest = line;
@@ -260,15 +264,11 @@ pub fn utc_time(ts: Timestamp) -> String {
 fn conversation(index: &Index, i: usize) -> Option<(Vec<usize>, usize)> {
     let flow = index.flow_of(i)?;
     let calls = !index.calls.is_empty();
-    let members: Vec<usize> = index
-        .meta
-        .iter()
-        .enumerate()
-        .filter(|&(j, m)| match m.track {
-            Some(t) => t.flow == flow,
+    let members: Vec<usize> = (0..index.len())
+        .filter(|&j| match index.packet_flow(j) {
+            Some(f) => f == flow,
             None => calls && index.flow_of(j) == Some(flow),
         })
-        .map(|(j, _)| j)
         .take(MAX_CONVERSATION)
         .collect();
     let at = members.iter().position(|&j| j == i)?;
@@ -294,7 +294,8 @@ pub fn ladder(index: &Index, i: usize, width: usize) -> (Vec<String>, Range<usiz
     let base = members
         .iter()
         .find(|&&j| index.call(j).is_none())
-        .map(|&j| index.meta[j].ts);
+        .and_then(|&j| index.meta(j))
+        .map(|m| m.ts);
     for &j in &members {
         let mut buf = Vec::new();
         match index.call(j) {
@@ -387,7 +388,7 @@ pub fn follow(index: &Index, i: usize) -> Vec<String> {
 }
 
 fn not_in_conversation(index: &Index, i: usize) -> String {
-    match index.meta.get(i) {
+    match index.meta(i) {
         Some(_) if index.call(i).is_some() => format!(
             "row {} is a socket call whose socket has no conversation among the packets seen",
             i + 1
