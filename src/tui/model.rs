@@ -107,6 +107,9 @@ pub struct App {
     /// Rows the list showed last time, for PgUp/PgDn and clicks.
     pub list_height: usize,
     details: Option<Details>,
+    /// Keys pressed while a file's first frames were still being read: they act once those
+    /// arrive, so that none is lost on the still-empty list.
+    pending: Vec<Key>,
 }
 
 impl App {
@@ -137,6 +140,7 @@ impl App {
             list_height: 10,
             filtering: None,
             details: None,
+            pending: Vec::new(),
         }
     }
 
@@ -199,6 +203,11 @@ impl App {
         }
         if self.tail && self.paused.is_none() && !self.is_empty() {
             self.select(self.len() - 1);
+        }
+        if !self.pending.is_empty() && (!self.is_empty() || self.done.is_some()) {
+            for k in std::mem::take(&mut self.pending) {
+                self.key(k);
+            }
         }
     }
 
@@ -355,6 +364,12 @@ impl App {
 
     /// Handles one key.
     pub fn key(&mut self, key: Key) {
+        // A file whose first frames are still being read: the key waits for them (`q` does not).
+        let reading = self.live.is_none() && self.done.is_none() && self.index.is_empty();
+        if reading && key != Key::Char('q') {
+            self.pending.push(key);
+            return;
+        }
         if let Some(t) = &mut self.typing {
             match key {
                 Key::Char(c) => t.push(c),

@@ -445,3 +445,18 @@ fn row_notes_are_replays_from_any_first_row() {
     }
     assert!(noted > 100, "only {noted} notes");
 }
+
+/// Keys pressed before the indexing thread's first frames arrive act once they do: `j` twice
+/// on the still-empty list selects the third packet.
+#[test]
+fn keys_before_the_first_frames_wait_for_them() {
+    let path = format!("{}/captures/lesson-echo.pcap", env!("CARGO_MANIFEST_DIR"));
+    let (index, batches) = index::open(&path).expect("open capture");
+    let mut app = App::new(index, "echo", false, true);
+    keys(&mut app, &[Key::Char('j'), Key::Char('j')]);
+    assert_eq!(app.selected, 0);
+    while app.done.is_none() {
+        app.append_batch(batches.recv().expect("a batch"));
+    }
+    assert_eq!(app.selected, 2);
+}
