@@ -30,6 +30,7 @@ mod sys_privileges;
 mod tcpdump_cli;
 mod timeline_lessons;
 mod track_views;
+mod tui_lesson;
 mod tui_live;
 mod tui_tmux;
 mod views;
