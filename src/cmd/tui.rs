@@ -82,8 +82,9 @@ fn bench(
     let indexed = start.elapsed();
     app.key(crate::tui::model::Key::End);
     draw(&mut app)?;
+    let (extras, whole) = app.index.aside();
     out::say(format_args!(
-        "first screen after {:.1} ms ({} packets indexed then); whole file indexed ({} packets) after {:.1} ms; last packet drawn after {:.1} ms",
+        "first screen after {:.1} ms ({} packets indexed then); whole file indexed ({} packets) after {:.1} ms; last packet drawn after {:.1} ms; {extras} records with occasional facts aside, {whole} kept whole",
         first.as_secs_f64() * 1e3,
         app.index.len().min(4096),
         app.index.len(),

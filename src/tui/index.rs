@@ -16,8 +16,10 @@ use crate::render::{PacketContext, Renderer};
 use crate::source::pcap::FileKind;
 use crate::source::{FileSource, Frame, LinkType, Source, SourceError, Timestamp};
 use crate::track::calls::CallEvent;
-use crate::track::notes::Context;
-use crate::track::{Analysis, Dir, Limits, RoleBasis, TcpState, TrackInfo, Tracker};
+use crate::track::notes::{Context, Handshake};
+use crate::track::{
+    Analysis, Dir, Endpoint, Limits, RoleBasis, StateChange, TcpState, TrackInfo, Tracker,
+};
 
 /// pcap-savefile(5): a 24-byte file header, then per record a 16-byte header and the captured
 /// bytes, nothing in between. Only this layout lets an offset be computed without a parser.
@@ -110,12 +112,14 @@ pub struct Meta {
 }
 
 /// The record kept per item: the offset of its bytes and the few fields of [`Meta`] that
-/// cannot be read back from them (the length captured comes from the next offset). An item
-/// whose [`Meta`] this cannot hold exactly (a time past 2262, a rare tracker fact such as a
-/// state change, a handshake or a duplicate ACK's count) also has its whole [`Meta`] in
-/// [`Index::rare`].
+/// cannot be read back from them (the length captured comes from the next offset). The
+/// tracker's occasional facts (a handshake's times, a UDP reply's delay, a duplicate ACK's
+/// count) are in [`Index::extras`]; an item whose [`Meta`] neither can hold exactly (a time
+/// past 2262, most teaching context) has its whole [`Meta`] in [`Index::rare`].
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Item {
+    /// The offset (bits 0–47), the state changes (bits 48–59, [`pack_changes`]) and whether
+    /// the item has an [`Extra`] (bit 60).
     off: u64,
     /// Nanoseconds since the Unix epoch.
     ts_ns: i64,
@@ -137,6 +141,67 @@ pub struct Item {
     bits: u8,
     /// Position of its link type in [`Index::links`].
     link: u8,
+}
+
+/// The bits of [`Item::off`] that hold the offset, and the flag of an item with an [`Extra`].
+const OFFSET: u64 = (1 << 48) - 1;
+const HAS_EXTRA: u64 = 1 << 60;
+
+/// The tracker's occasional facts about one item, kept aside in [`Index::extras`].
+#[derive(Clone, Copy, Debug, Default)]
+struct Extra {
+    /// The handshake's RTT (TCP) or the reply's delay (UDP).
+    delay_ns: u64,
+    /// The handshake as it happened ([`Handshake`]), on the ACK that completed it.
+    handshake_ns: u64,
+    handshake_segments: u32,
+    dup_ack_num: u32,
+    /// Which of them there are: [`extra`].
+    flags: u8,
+}
+
+/// The flags of [`Extra::flags`].
+mod extra {
+    pub const RTT: u8 = 1;
+    pub const REPLY: u8 = 2;
+    pub const HANDSHAKE: u8 = 4;
+    pub const RESENT: u8 = 8;
+}
+
+/// A packet's state changes in 12 bits, 6 a change: present, whose (0 the client), and the
+/// state it left (a position in [`STATES`]); the state it entered is the one
+/// [`TrackInfo::states`] gives for that endpoint.
+fn pack_changes(t: &TrackInfo) -> u64 {
+    let mut b = 0;
+    for (k, c) in t.state_change.iter().enumerate() {
+        if let Some(c) = c {
+            let who = u64::from(c.endpoint == Endpoint::Server);
+            b |= (1 | who << 1 | state_code(c.from) << 2) << (6 * k);
+        }
+    }
+    b
+}
+
+fn unpack_changes(b: u64, states: [TcpState; 2]) -> [Option<StateChange>; 2] {
+    let one = |c: u64| {
+        (c & 1 != 0).then(|| {
+            let server = c & 2 != 0;
+            StateChange {
+                endpoint: if server {
+                    Endpoint::Server
+                } else {
+                    Endpoint::Client
+                },
+                from: STATES[(c >> 2 & 15).min(10) as usize],
+                to: states[usize::from(server)],
+            }
+        })
+    };
+    [one(b & 63), one(b >> 6 & 63)]
+}
+
+fn state_code(s: TcpState) -> u64 {
+    STATES.iter().position(|&x| x == s).unwrap_or(0) as u64
 }
 
 /// The flags of [`Item::bits`].
@@ -171,8 +236,8 @@ const ROLES: [RoleBasis; 4] = [
     RoleBasis::Port,
 ];
 
-/// The compact record of `m` (whose bytes start at `off`), and whether it holds all of `m`.
-fn pack(m: &Meta, off: u64, links: &mut Vec<LinkType>) -> Item {
+/// The compact record of `m` (whose bytes start at `off`), and its occasional facts.
+fn pack(m: &Meta, off: u64, links: &mut Vec<LinkType>) -> (Item, Option<Extra>) {
     let link = match links.iter().position(|&l| l == m.link) {
         Some(k) => k,
         None => {
@@ -181,7 +246,7 @@ fn pack(m: &Meta, off: u64, links: &mut Vec<LinkType>) -> Item {
         }
     };
     let mut it = Item {
-        off,
+        off: off & OFFSET,
         ts_ns: m
             .ts
             .sec
@@ -196,8 +261,9 @@ fn pack(m: &Meta, off: u64, links: &mut Vec<LinkType>) -> Item {
         bits: if m.call.is_some() { bits::CALL } else { 0 },
         ..Item::default()
     };
+    let mut extra = None;
     if let Some(t) = m.track {
-        let state = |s: TcpState| STATES.iter().position(|&x| x == s).unwrap_or(0) as u8;
+        let state = |s: TcpState| state_code(s) as u8;
         let roles = ROLES.iter().position(|&r| r == t.roles).unwrap_or(0) as u8;
         it.flow = t.flow;
         it.rel_seq = t.rel_seq;
@@ -214,13 +280,40 @@ fn pack(m: &Meta, off: u64, links: &mut Vec<LinkType>) -> Item {
             | if t.new_flow { bits::NEW_FLOW } else { 0 }
             | if t.window_scaled { bits::SCALED } else { 0 }
             | roles << bits::ROLES;
+        it.off |= pack_changes(&t) << 48;
+        let mut x = Extra {
+            dup_ack_num: t.dup_ack_num,
+            ..Extra::default()
+        };
+        if let Some(ns) = t.handshake_rtt_ns {
+            (x.delay_ns, x.flags) = (ns, extra::RTT);
+        }
+        if let Some(ns) = t.reply_after_ns {
+            (x.delay_ns, x.flags) = (ns, x.flags | extra::REPLY);
+        }
+        if let Some(h) = t.context.handshake {
+            x.handshake_ns = h.duration_ns;
+            x.handshake_segments = h.segments;
+            x.flags |= extra::HANDSHAKE | if h.retransmitted { extra::RESENT } else { 0 };
+        }
+        if x.flags != 0 || x.dup_ack_num != 0 {
+            it.off |= HAS_EXTRA;
+            extra = Some(x);
+        }
     }
-    it
+    (it, extra)
 }
 
-/// The [`Meta`] a compact record holds, with `caplen` bytes captured.
-fn unpack(it: &Item, caplen: u32, links: &[LinkType]) -> Meta {
+/// The [`Meta`] a compact record (and its occasional facts) holds, with `caplen` bytes
+/// captured.
+fn unpack(it: &Item, x: Option<&Extra>, caplen: u32, links: &[LinkType]) -> Meta {
     let has = |b: u8| it.bits & b != 0;
+    let x = x.copied().unwrap_or_default();
+    let delay = |f: u8| (x.flags & f != 0).then_some(x.delay_ns);
+    let states = [
+        STATES[usize::from(it.states & 15).min(10)],
+        STATES[usize::from(it.states >> 4).min(10)],
+    ];
     let track = has(bits::TRACKED).then(|| TrackInfo {
         flow: it.flow,
         dir: if has(bits::TO_CLIENT) {
@@ -233,17 +326,21 @@ fn unpack(it: &Item, caplen: u32, links: &[LinkType]) -> Meta {
         rel_ack: it.rel_ack,
         new_flow: has(bits::NEW_FLOW),
         analysis: Analysis(it.analysis),
-        dup_ack_num: 0,
-        state_change: [None, None],
-        states: [
-            STATES[usize::from(it.states & 15).min(10)],
-            STATES[usize::from(it.states >> 4).min(10)],
-        ],
-        handshake_rtt_ns: None,
+        dup_ack_num: x.dup_ack_num,
+        state_change: unpack_changes(it.off >> 48, states),
+        states,
+        handshake_rtt_ns: delay(extra::RTT),
         window: it.window,
         window_scaled: has(bits::SCALED),
-        reply_after_ns: None,
-        context: Context::default(),
+        reply_after_ns: delay(extra::REPLY),
+        context: Context {
+            handshake: (x.flags & extra::HANDSHAKE != 0).then_some(Handshake {
+                duration_ns: x.handshake_ns,
+                segments: x.handshake_segments,
+                retransmitted: x.flags & extra::RESENT != 0,
+            }),
+            ..Context::default()
+        },
     });
     Meta {
         ts: Timestamp::new(
@@ -364,6 +461,8 @@ pub struct Index {
     tail: u64,
     /// The link types seen ([`Item::link`]).
     links: Vec<LinkType>,
+    /// The occasional facts of the items that have some, in order of item.
+    extras: Vec<(u32, Extra)>,
     /// The whole [`Meta`] of the items whose record cannot hold it.
     rare: HashMap<u32, Meta>,
     /// What [`Index::append`] remembers (frames added one at a time, live).
@@ -384,6 +483,7 @@ impl Index {
             items: Chunked::new(),
             tail: 0,
             links: Vec::new(),
+            extras: Vec::new(),
             rare: HashMap::new(),
             follow: Follow::new(),
             calls: Vec::new(),
@@ -407,11 +507,14 @@ impl Index {
 
     /// Keeps item `m`, whose bytes start at `off`.
     fn push(&mut self, m: &Meta, off: u64) {
-        let mut it = pack(m, off, &mut self.links);
+        let (mut it, x) = pack(m, off, &mut self.links);
         let n = self.items.len() as u32;
-        if unpack(&it, m.caplen, &self.links) != *m {
+        if unpack(&it, x.as_ref(), m.caplen, &self.links) != *m {
             it.bits |= bits::RARE;
+            it.off &= OFFSET;
             self.rare.insert(n, *m);
+        } else if let Some(x) = x {
+            self.extras.push((n, x));
         }
         if m.call.is_none() {
             self.first_packet.get_or_insert(n as usize);
@@ -426,10 +529,24 @@ impl Index {
             return self.rare.get(&(i as u32)).copied();
         }
         let next = match self.items.get(i + 1) {
-            Some(n) => n.off - self.store.gap(),
+            Some(n) => (n.off & OFFSET) - self.store.gap(),
             None => self.tail,
         };
-        Some(unpack(it, next.saturating_sub(it.off) as u32, &self.links))
+        let x = match it.off & HAS_EXTRA {
+            0 => None,
+            _ => self
+                .extras
+                .binary_search_by_key(&(i as u32), |e| e.0)
+                .ok()
+                .map(|k| &self.extras[k].1),
+        };
+        let caplen = next.saturating_sub(it.off & OFFSET) as u32;
+        Some(unpack(it, x, caplen, &self.links))
+    }
+
+    /// How many items have occasional facts kept aside, and how many their whole [`Meta`].
+    pub fn aside(&self) -> (usize, usize) {
+        (self.extras.len(), self.rare.len())
     }
 
     /// Every item's [`Meta`], in order.
@@ -537,7 +654,7 @@ impl Index {
         let (Some(it), Some(m)) = (self.items.get(i), self.meta(i)) else {
             return Vec::new();
         };
-        let off = it.off;
+        let off = it.off & OFFSET;
         match &self.store {
             Store::Memory(arena) => arena
                 .get(off as usize..off as usize + m.caplen as usize)

@@ -350,9 +350,9 @@ fn full_channel_sheds_and_counts() {
     assert!(s.contains("capture ended"), "{s}");
 }
 
-/// What the index keeps per packet (besides the tracker's state while indexing and the rare
-/// items whose whole record is kept aside): one compact record, offset included; printed for
-/// the memory figure.
+/// What the index keeps per packet (besides the tracker's state while indexing, and aside
+/// the occasional facts of some items, 32 bytes each): one compact record, offset included;
+/// printed for the memory figure.
 #[test]
 fn per_packet_record_size() {
     let item = std::mem::size_of::<super::index::Item>();
