@@ -275,12 +275,45 @@ fn conversation(index: &Index, i: usize) -> Option<(Vec<usize>, usize)> {
     Some((members, at))
 }
 
-/// The ladder of packet `i`'s conversation, `width` columns wide, and the lines of `i`'s arrow.
-pub fn ladder(index: &Index, i: usize, width: usize) -> (Vec<String>, Range<usize>) {
+/// A ladder as drawn: for a conversation's members at a width, its lines and where each
+/// member's rows start. Kept between selections: a live capture that follows its tail moves
+/// the selection at every frame, and a conversation's first members do not change.
+#[derive(Default)]
+pub struct Drawn {
+    flow: u32,
+    width: usize,
+    members: Vec<usize>,
+    lines: Vec<String>,
+    arrows: Vec<usize>,
+}
+
+/// The ladder of packet `i`'s conversation, `width` columns wide, and the lines of `i`'s
+/// arrow; drawn again only when `kept` is another conversation's, width's or set of members.
+pub fn ladder_kept(
+    index: &Index,
+    i: usize,
+    width: usize,
+    kept: &mut Option<Drawn>,
+) -> (Vec<String>, Range<usize>) {
     let Some((members, _)) = conversation(index, i) else {
         return (vec![not_in_conversation(index, i)], 0..0);
     };
     let flow = index.flow_of(i).unwrap_or(0);
+    let d = match kept.take() {
+        Some(d) if d.flow == flow && d.width == width && d.members == members => d,
+        _ => draw_ladder(index, members, flow, width),
+    };
+    let k = d.members.iter().position(|&j| j == i);
+    let mine = match k.and_then(|k| Some((k, *d.arrows.get(k)?))) {
+        Some((k, start)) => start..d.arrows.get(k + 1).copied().unwrap_or(d.lines.len()),
+        None => 0..0,
+    };
+    let lines = d.lines.clone();
+    *kept = Some(d);
+    (lines, mine)
+}
+
+fn draw_ladder(index: &Index, members: Vec<usize>, flow: u32, width: usize) -> Drawn {
     let mut r = LadderRenderer::new(LadderOptions {
         width,
         ascii: false,
@@ -322,18 +355,19 @@ pub fn ladder(index: &Index, i: usize, width: usize) -> (Vec<String>, Range<usiz
         })
         .map(|(n, _)| n)
         .collect();
-    let k = members.iter().position(|&j| j == i).unwrap_or(0);
-    let mine = match arrows.get(k) {
-        Some(&start) => start..arrows.get(k + 1).copied().unwrap_or(text.lines().count()),
-        None => 0..0,
-    };
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
     if let Some(h) = lines.iter_mut().find(|l| l.starts_with("#0 "))
         && let Some(rest) = h.strip_prefix("#0 ")
     {
         *h = format!("#{flow} {rest}");
     }
-    (lines, mine)
+    Drawn {
+        flow,
+        width,
+        members,
+        lines,
+        arrows,
+    }
 }
 
 /// A call's line on the ladder: its time in milliseconds from the conversation's first packet

@@ -560,7 +560,8 @@ impl Index {
         let Store::Memory(arena) = &mut self.store else {
             return;
         };
-        if let (Some(t), Some(p)) = (m.track, p)
+        // A conversation's ends are those of its first packet.
+        if let (Some(t), Some(p)) = (m.track.filter(|t| t.new_flow), p)
             && let (Some((sp, dp)), Some(s), Some(d)) = (p.ports(), p.src_ip(), p.dst_ip())
         {
             let (src, dst) = (SocketAddr::new(s, sp), SocketAddr::new(d, dp));

@@ -107,6 +107,8 @@ pub struct App {
     /// Rows the list showed last time, for PgUp/PgDn and clicks.
     pub list_height: usize,
     details: Option<Details>,
+    /// The last ladder drawn, for the next selection in the same conversation.
+    drawn: Option<content::Drawn>,
     /// Keys pressed while a file's first frames were still being read: they act once those
     /// arrive, so that none is lost on the still-empty list.
     pending: Vec<Key>,
@@ -140,6 +142,7 @@ impl App {
             list_height: 10,
             filtering: None,
             details: None,
+            drawn: None,
             pending: Vec::new(),
         }
     }
@@ -319,7 +322,8 @@ impl App {
             Aux::Ladder
                 if ladder_width > 0 && d.ladder.as_ref().is_none_or(|l| l.0 != ladder_width) =>
             {
-                let (lines, mine) = content::ladder(&self.index, i, ladder_width);
+                let (lines, mine) =
+                    content::ladder_kept(&self.index, i, ladder_width, &mut self.drawn);
                 d.ladder = Some((ladder_width, lines, mine));
             }
             Aux::Follow if d.follow.is_none() => {
