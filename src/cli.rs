@@ -603,7 +603,8 @@ pub struct LessonArgs {
     #[arg(long, conflicts_with = "record")]
     pub recorded: bool,
 
-    /// Explore the lesson's recording in the interactive explorer (see `tui`).
+    /// Watch the lesson in the interactive explorer (see `tui`): live with CAP_NET_RAW, its
+    /// socket calls among the packets; else its recording.
     #[arg(long, conflicts_with = "record")]
     pub tui: bool,
 

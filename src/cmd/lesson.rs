@@ -53,10 +53,6 @@ pub fn run(a: &LessonArgs) -> Result<(), Error> {
     let pace = pace(a)?;
     let color = stdout_color(a.color);
     let file = recording_name(lesson);
-    if a.tui {
-        let path = captures_dir().join(&file);
-        return super::tui::lesson(&path.to_string_lossy(), &file, a.color);
-    }
     if a.recorded {
         return recorded(
             lesson,
@@ -299,6 +295,11 @@ fn recorded(
     (color, pace): (bool, Pace),
     note: &str,
 ) -> Result<(), Error> {
+    if a.tui {
+        let file = recording_name(lesson);
+        let path = captures_dir().join(&file);
+        return super::tui::lesson(&path.to_string_lossy(), &file, a.color);
+    }
     crate::sys::privileges::drop_after_lesson_capture().map_err(Error::runtime)?; // no capture
     let name = recording_name(lesson);
     let path = captures_dir().join(&name);
@@ -382,9 +383,14 @@ fn live(
     let calls = call_sink(&tx);
     drop(tx);
     let addr = SocketAddr::new(lesson.host, port);
+    // `--tui`: the explorer shows the lesson instead of its view and narration.
+    let ui = match a.tui {
+        true => Some(super::tui::start_for_lesson(lesson.name, a.color)?),
+        false => None,
+    };
     let console = Console::stdout(color);
     let mut out = console.lines();
-    if !a.json {
+    if !a.json && ui.is_none() {
         intro(
             &mut out,
             lesson,
@@ -423,23 +429,39 @@ fn live(
             };
             (r, drained)
         });
-        let mut observer = Observer::new(
-            view(
-                color,
-                a.json,
-                super::config::fit_width(a.width.map(usize::from)),
-            ),
-            &progress,
-        );
-        let (_, end) = pipeline.run(&mut paced, &mut observer, &mut out);
+        let mut shown: Box<dyn crate::render::Renderer + '_> = match &ui {
+            Some((feed, _)) => Box::new(super::tui::LessonFeed::new(feed.clone(), &progress)),
+            None => Box::new(Observer::new(
+                view(
+                    color,
+                    a.json,
+                    super::config::fit_width(a.width.map(usize::from)),
+                ),
+                &progress,
+            )),
+        };
+        let (_, end) = pipeline.run(&mut paced, shown.as_mut(), &mut out);
         (end, demo.join())
     });
     drop(before);
     drop(steps);
     let saved = source.finish();
+    let tui = ui.is_some();
+    if let Some(ui) = ui {
+        let why = match &demo {
+            Ok((Ok(_), true)) => "the lesson ended".to_string(),
+            Ok((Ok(_), false)) => format!(
+                "the lesson ended; the capture stopped after {} s without seeing every packet of the teardown",
+                DRAIN_MAX.as_secs()
+            ),
+            Ok((Err(e), _)) => format!("the lesson's demo failed: {e}"),
+            Err(_) => "the demo panicked".to_string(),
+        };
+        super::tui::wait_for_quit(ui, why)?;
+    }
     ended(end, "the live capture failed")?;
     let (result, drained) = demo.map_err(|_| Error::runtime("the demo panicked"))?;
-    if result.is_ok() && !drained {
+    if result.is_ok() && !drained && !tui {
         writeln!(
             out,
             "(the capture stopped after {} s without seeing every packet of the teardown)",
@@ -448,7 +470,7 @@ fn live(
         .map_err(output)?;
     }
     let tracker = pipeline.into_tracker().unwrap_or_default();
-    if !a.json {
+    if !a.json && !tui {
         outro(&mut out, lesson, &tracker, &progress.facts()).map_err(output)?;
     }
     if let Some(path) = record {

@@ -2,7 +2,7 @@
 //! terminal loop (or, hidden `--bench`, measures the time to the first screen); and of
 //! `live --tui` (the capture loop feeding the explorer's thread).
 
-use std::io::IsTerminal;
+use std::io::{self, IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -13,10 +13,14 @@ use super::config::use_color;
 use super::live::CaptureSummary;
 use super::{Error, out};
 use crate::cli::{ColorChoice, TuiArgs};
-use crate::decode::decode;
+use crate::decode::{Packet, decode};
 use crate::filter::Filter;
+use crate::lesson::observe::Progress;
+use crate::render::{PacketContext, Renderer};
+use crate::source::OwnedFrame;
 use crate::source::SourceError;
 use crate::source::live::CaptureSource;
+use crate::track::calls::CallEvent;
 use crate::tui::index::{self, Event};
 use crate::tui::live::{Explorer, Feed};
 use crate::tui::model::App;
@@ -27,8 +31,8 @@ pub fn run(a: &TuiArgs) -> Result<(), Error> {
     explore(&a.file, &a.file, a.color, a.bench)
 }
 
-/// `sockscope lesson NAME --tui`: the lesson's recording in the explorer (it has no calls; a
-/// live lesson is not shown in the explorer yet).
+/// `sockscope lesson NAME --tui` without a live capture: the lesson's recording in the
+/// explorer, its socket calls as rows among the packets.
 pub fn lesson(path: &str, title: &str, color: ColorChoice) -> Result<(), Error> {
     crate::sys::privileges::drop_after_lesson_capture().map_err(Error::runtime)?; // no capture
     explore(path, &format!("lesson recording {title}"), color, false)
@@ -78,8 +82,9 @@ fn bench(
     let indexed = start.elapsed();
     app.key(crate::tui::model::Key::End);
     draw(&mut app)?;
+    let (extras, whole) = app.index.aside();
     out::say(format_args!(
-        "first screen after {:.1} ms ({} packets indexed then); whole file indexed ({} packets) after {:.1} ms; last packet drawn after {:.1} ms",
+        "first screen after {:.1} ms ({} packets indexed then); whole file indexed ({} packets) after {:.1} ms; last packet drawn after {:.1} ms; {extras} records with occasional facts aside, {whole} kept whole",
         first.as_secs_f64() * 1e3,
         app.index.len().min(4096),
         app.index.len(),
@@ -171,12 +176,74 @@ pub fn start_for_run(tui: bool, color: bool) -> Result<Option<Explorer>, Error> 
     if !tui {
         return Ok(None);
     }
+    start_fed("run", color).map(Some)
+}
+
+/// The explorer on its own thread, fed as things happen (`run --tui`, a live lesson).
+fn start_fed(name: &str, color: bool) -> Result<Explorer, Error> {
     if !std::io::stdout().is_terminal() {
         return Err(Error::usage("--tui needs a terminal on standard output"));
     }
-    crate::tui::live::start("run", color, false, None)
-        .map(Some)
+    crate::tui::live::start(name, color, false, None)
         .map_err(|e| Error::failed("cannot start the explorer", e))
+}
+
+/// `lesson NAME --tui`, live: the explorer on its own thread, and the view that feeds it.
+pub fn start_for_lesson(title: &str, color: ColorChoice) -> Result<Explorer, Error> {
+    start_fed(&format!("live lesson {title}"), use_color(color, true))
+}
+
+/// The view of a live lesson in the explorer: every packet and socket call the lesson's
+/// pipeline hands over goes to the explorer's thread, and the lesson hears of every packet as
+/// its own view tells it (its demo waits for the packets of each step).
+pub struct LessonFeed<'a> {
+    feed: Feed,
+    progress: &'a Progress,
+    /// False once the explorer has ended (the lesson goes on without it).
+    open: bool,
+}
+
+impl<'a> LessonFeed<'a> {
+    pub fn new(feed: Feed, progress: &'a Progress) -> Self {
+        LessonFeed {
+            feed,
+            progress,
+            open: true,
+        }
+    }
+}
+
+impl Renderer for LessonFeed<'_> {
+    fn packet(&mut self, _: &mut dyn Write, p: &Packet<'_>, ctx: &PacketContext) -> io::Result<()> {
+        self.progress.note(p, ctx.track);
+        if self.open {
+            self.open = self.feed.send(Event::Packet(OwnedFrame {
+                ts: p.ts,
+                link: p.link_type,
+                orig_len: p.orig_len,
+                data: p.data.to_vec(),
+            }));
+        }
+        Ok(())
+    }
+
+    fn call(&mut self, _: &mut dyn Write, ev: &CallEvent) -> io::Result<()> {
+        if self.open {
+            self.open = self.feed.send(Event::Call(ev.clone()));
+        }
+        Ok(())
+    }
+}
+
+/// Once a fed explorer's input ended: says `why` in its status line and waits until the user
+/// quits it.
+pub fn wait_for_quit(ui: Explorer, why: String) -> Result<(), Error> {
+    let (feed, ui) = ui;
+    feed.end(why);
+    drop(feed);
+    ui.join()
+        .map_err(|_| Error::runtime("the explorer stopped"))?
+        .map_err(|e| Error::failed("terminal", e))
 }
 
 /// `run --tui`, once the program ended: says so in the status line and waits until the user
@@ -185,13 +252,12 @@ pub fn wait_for_run<E: std::fmt::Display>(
     ui: Option<Explorer>,
     status: &Result<i32, E>,
 ) -> Result<(), Error> {
-    let Some((feed, ui)) = ui else { return Ok(()) };
-    feed.end(match status {
-        Ok(code) => format!("the program exited with status {code}"),
-        Err(e) => format!("tracing failed: {e}"),
-    });
-    drop(feed);
-    ui.join()
-        .map_err(|_| Error::runtime("the explorer stopped"))?
-        .map_err(|e| Error::failed("terminal", e))
+    let Some(ui) = ui else { return Ok(()) };
+    wait_for_quit(
+        ui,
+        match status {
+            Ok(code) => format!("the program exited with status {code}"),
+            Err(e) => format!("tracing failed: {e}"),
+        },
+    )
 }

@@ -269,6 +269,65 @@ fn cut_visible(s: &mut Vec<u8>, w: usize, color: bool) {
     }
 }
 
+/// What the view remembers of a conversation just before one of its packets, as far as that
+/// packet's line depends on it: what [`LearnerRenderer::memo`] takes and
+/// [`LearnerRenderer::recall`] gives back, so that a view drawing a packet without those before
+/// it (the terminal explorer) writes the note `replay` writes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Memo {
+    /// SYN, SYN-ACK, established, FIN from the client, FIN from the server, closed (bits 0–5),
+    /// then the datagrams seen from the client and from the server, 2 bits each, at most 3
+    /// (the notes only ask whether there were none or one).
+    pub bits: u16,
+    /// The highest relative ack the packet's sender had sent.
+    pub acked: u32,
+}
+
+impl LearnerRenderer {
+    /// What the view remembers of conversation `flow` before a packet going `dir`.
+    pub fn memo(&self, flow: u32, dir: Dir) -> Memo {
+        let Some(n) = self.flows.get(&flow) else {
+            return Memo::default();
+        };
+        let flags = [
+            n.syn,
+            n.syn_ack,
+            n.established,
+            n.fin[0],
+            n.fin[1],
+            n.closed,
+        ];
+        let mut bits = flags
+            .iter()
+            .enumerate()
+            .fold(0u16, |b, (i, &f)| b | (u16::from(f) << i));
+        for (k, &d) in n.datagrams.iter().enumerate() {
+            bits |= (d.min(3) as u16) << (6 + 2 * k);
+        }
+        Memo {
+            bits,
+            acked: n.acked[(dir == Dir::ToClient) as usize],
+        }
+    }
+
+    /// Makes the view remember conversation `flow` as `m` says, before a packet going `dir`.
+    pub fn recall(&mut self, flow: u32, dir: Dir, m: Memo) {
+        let bit = |i: u32| m.bits & (1 << i) != 0;
+        let mut acked = [0; 2];
+        acked[(dir == Dir::ToClient) as usize] = m.acked;
+        let n = FlowNotes {
+            syn: bit(0),
+            syn_ack: bit(1),
+            established: bit(2),
+            fin: [bit(3), bit(4)],
+            closed: bit(5),
+            acked,
+            datagrams: [u64::from(m.bits >> 6 & 3), u64::from(m.bits >> 8 & 3)],
+        };
+        self.flows.insert(flow, n);
+    }
+}
+
 /// Builds one line: cells padded to their column width, colour codes not counted.
 struct Line<'a> {
     s: &'a mut Vec<u8>,

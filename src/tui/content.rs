@@ -61,12 +61,16 @@ pub fn rows(index: &Index, which: &[usize]) -> Vec<Row> {
         .iter()
         .map(|&i| {
             if let Some(ev) = index.call(i) {
-                let base = first.and_then(|f| index.meta.get(f)).map(|m| m.ts);
+                let base = first.and_then(|f| index.meta(f)).map(|m| m.ts);
                 return call_row(i, ev, base);
             }
             index
                 .with_packet(i, |p, m| {
                     sink.clear();
+                    // What `replay`'s view remembered of the conversation before this packet.
+                    if let Some(t) = m.track {
+                        r.recall(t.flow, t.dir, m.notes);
+                    }
                     let _ = r.packet(&mut sink, p, &context(i, m.track));
                     let mut row = parse_sgr(String::from_utf8_lossy(&sink).trim_end());
                     row.number = i as u64 + 1;
@@ -131,7 +135,7 @@ fn context(i: usize, track: Option<crate::track::TrackInfo>) -> PacketContext {
 }
 
 /// Splits a learner line at its SGR codes (ECMA-48 `ESC [ n m`).
-fn parse_sgr(line: &str) -> Row {
+pub(super) fn parse_sgr(line: &str) -> Row {
     let mut row = Row::default();
     let mut mark = Mark::default();
     let mut rest = line;
@@ -260,27 +264,56 @@ pub fn utc_time(ts: Timestamp) -> String {
 fn conversation(index: &Index, i: usize) -> Option<(Vec<usize>, usize)> {
     let flow = index.flow_of(i)?;
     let calls = !index.calls.is_empty();
-    let members: Vec<usize> = index
-        .meta
-        .iter()
-        .enumerate()
-        .filter(|&(j, m)| match m.track {
-            Some(t) => t.flow == flow,
+    let members: Vec<usize> = (0..index.len())
+        .filter(|&j| match index.packet_flow(j) {
+            Some(f) => f == flow,
             None => calls && index.flow_of(j) == Some(flow),
         })
-        .map(|(j, _)| j)
         .take(MAX_CONVERSATION)
         .collect();
     let at = members.iter().position(|&j| j == i)?;
     Some((members, at))
 }
 
-/// The ladder of packet `i`'s conversation, `width` columns wide, and the lines of `i`'s arrow.
-pub fn ladder(index: &Index, i: usize, width: usize) -> (Vec<String>, Range<usize>) {
+/// A ladder as drawn: for a conversation's members at a width, its lines and where each
+/// member's rows start. Kept between selections: a live capture that follows its tail moves
+/// the selection at every frame, and a conversation's first members do not change.
+#[derive(Default)]
+pub struct Drawn {
+    flow: u32,
+    width: usize,
+    members: Vec<usize>,
+    lines: Vec<String>,
+    arrows: Vec<usize>,
+}
+
+/// The ladder of packet `i`'s conversation, `width` columns wide, and the lines of `i`'s
+/// arrow; drawn again only when `kept` is another conversation's, width's or set of members.
+pub fn ladder_kept(
+    index: &Index,
+    i: usize,
+    width: usize,
+    kept: &mut Option<Drawn>,
+) -> (Vec<String>, Range<usize>) {
     let Some((members, _)) = conversation(index, i) else {
         return (vec![not_in_conversation(index, i)], 0..0);
     };
     let flow = index.flow_of(i).unwrap_or(0);
+    let d = match kept.take() {
+        Some(d) if d.flow == flow && d.width == width && d.members == members => d,
+        _ => draw_ladder(index, members, flow, width),
+    };
+    let k = d.members.iter().position(|&j| j == i);
+    let mine = match k.and_then(|k| Some((k, *d.arrows.get(k)?))) {
+        Some((k, start)) => start..d.arrows.get(k + 1).copied().unwrap_or(d.lines.len()),
+        None => 0..0,
+    };
+    let lines = d.lines.clone();
+    *kept = Some(d);
+    (lines, mine)
+}
+
+fn draw_ladder(index: &Index, members: Vec<usize>, flow: u32, width: usize) -> Drawn {
     let mut r = LadderRenderer::new(LadderOptions {
         width,
         ascii: false,
@@ -295,7 +328,8 @@ pub fn ladder(index: &Index, i: usize, width: usize) -> (Vec<String>, Range<usiz
     let base = members
         .iter()
         .find(|&&j| index.call(j).is_none())
-        .map(|&j| index.meta[j].ts);
+        .and_then(|&j| index.meta(j))
+        .map(|m| m.ts);
     for &j in &members {
         let mut buf = Vec::new();
         match index.call(j) {
@@ -322,18 +356,19 @@ pub fn ladder(index: &Index, i: usize, width: usize) -> (Vec<String>, Range<usiz
         })
         .map(|(n, _)| n)
         .collect();
-    let k = members.iter().position(|&j| j == i).unwrap_or(0);
-    let mine = match arrows.get(k) {
-        Some(&start) => start..arrows.get(k + 1).copied().unwrap_or(text.lines().count()),
-        None => 0..0,
-    };
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
     if let Some(h) = lines.iter_mut().find(|l| l.starts_with("#0 "))
         && let Some(rest) = h.strip_prefix("#0 ")
     {
         *h = format!("#{flow} {rest}");
     }
-    (lines, mine)
+    Drawn {
+        flow,
+        width,
+        members,
+        lines,
+        arrows,
+    }
 }
 
 /// A call's line on the ladder: its time in milliseconds from the conversation's first packet
@@ -388,7 +423,7 @@ pub fn follow(index: &Index, i: usize) -> Vec<String> {
 }
 
 fn not_in_conversation(index: &Index, i: usize) -> String {
-    match index.meta.get(i) {
+    match index.meta(i) {
         Some(_) if index.call(i).is_some() => format!(
             "row {} is a socket call whose socket has no conversation among the packets seen",
             i + 1

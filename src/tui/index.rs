@@ -11,10 +11,15 @@ use std::os::unix::fs::FileExt;
 use std::sync::mpsc::{Receiver, Sender};
 
 use crate::decode::{self, Packet};
+use crate::render::learner::{LearnerRenderer, Memo};
+use crate::render::{PacketContext, Renderer};
 use crate::source::pcap::FileKind;
 use crate::source::{FileSource, Frame, LinkType, Source, SourceError, Timestamp};
 use crate::track::calls::CallEvent;
-use crate::track::{Dir, TrackInfo, Tracker};
+use crate::track::notes::{Context, Handshake};
+use crate::track::{
+    Analysis, Dir, Endpoint, Limits, RoleBasis, StateChange, TcpState, TrackInfo, Tracker,
+};
 
 /// pcap-savefile(5): a 24-byte file header, then per record a 16-byte header and the captured
 /// bytes, nothing in between. Only this layout lets an offset be computed without a parser.
@@ -88,8 +93,9 @@ impl<T: Copy> std::ops::Index<usize> for Chunked<T> {
     }
 }
 
-/// What the explorer keeps per packet besides its offset.
-#[derive(Clone, Copy, Debug)]
+/// What the explorer knows of one item (a packet, or a socket call), as [`Index::meta`] gives
+/// it back from the compact record it keeps.
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Meta {
     pub ts: Timestamp,
     pub link: LinkType,
@@ -98,8 +104,262 @@ pub struct Meta {
     /// The conversation tracker's view (direction, relative numbers, analysis), computed once
     /// in capture order so a row can be drawn alone.
     pub track: Option<TrackInfo>,
+    /// What the learner view remembered of the packet's conversation just before it, so that
+    /// a row drawn alone has the note `replay` writes.
+    pub notes: Memo,
     /// A socket call rather than a packet: its position in [`Index::calls`].
     pub call: Option<u32>,
+}
+
+/// The record kept per item: the offset of its bytes and the few fields of [`Meta`] that
+/// cannot be read back from them (the length captured comes from the next offset). The
+/// tracker's occasional facts (a handshake's times, a UDP reply's delay, a duplicate ACK's
+/// count) are in [`Index::extras`]; an item whose [`Meta`] neither can hold exactly (a time
+/// past 2262, most teaching context) has its whole [`Meta`] in [`Index::rare`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Item {
+    /// The offset (bits 0–47), the state changes (bits 48–59, [`pack_changes`]) and whether
+    /// the item has an [`Extra`] (bit 60).
+    off: u64,
+    /// Nanoseconds since the Unix epoch.
+    ts_ns: i64,
+    orig_len: u32,
+    /// The conversation, or the call's position in [`Index::calls`].
+    flow: u32,
+    rel_seq: u32,
+    rel_ack: u32,
+    window: u32,
+    /// The learner's memo ([`Memo::acked`]).
+    acked: u32,
+    analysis: u16,
+    /// The learner's memo ([`Memo::bits`]).
+    notes: u16,
+    /// The TCP states of client and server, 4 bits each (positions in [`STATES`]).
+    states: u8,
+    /// [`bits`]: tracked, direction, first of its conversation, window scaled, call, rare;
+    /// the two top bits say how the roles were decided (positions in [`ROLES`]).
+    bits: u8,
+    /// Position of its link type in [`Index::links`].
+    link: u8,
+}
+
+/// The bits of [`Item::off`] that hold the offset, and the flag of an item with an [`Extra`].
+const OFFSET: u64 = (1 << 48) - 1;
+const HAS_EXTRA: u64 = 1 << 60;
+
+/// The tracker's occasional facts about one item, kept aside in [`Index::extras`].
+#[derive(Clone, Copy, Debug, Default)]
+struct Extra {
+    /// The handshake's RTT (TCP) or the reply's delay (UDP).
+    delay_ns: u64,
+    /// The handshake as it happened ([`Handshake`]), on the ACK that completed it.
+    handshake_ns: u64,
+    handshake_segments: u32,
+    dup_ack_num: u32,
+    /// Which of them there are: [`extra`].
+    flags: u8,
+}
+
+/// The flags of [`Extra::flags`].
+mod extra {
+    pub const RTT: u8 = 1;
+    pub const REPLY: u8 = 2;
+    pub const HANDSHAKE: u8 = 4;
+    pub const RESENT: u8 = 8;
+}
+
+/// A packet's state changes in 12 bits, 6 a change: present, whose (0 the client), and the
+/// state it left (a position in [`STATES`]); the state it entered is the one
+/// [`TrackInfo::states`] gives for that endpoint.
+fn pack_changes(t: &TrackInfo) -> u64 {
+    let mut b = 0;
+    for (k, c) in t.state_change.iter().enumerate() {
+        if let Some(c) = c {
+            let who = u64::from(c.endpoint == Endpoint::Server);
+            b |= (1 | who << 1 | state_code(c.from) << 2) << (6 * k);
+        }
+    }
+    b
+}
+
+fn unpack_changes(b: u64, states: [TcpState; 2]) -> [Option<StateChange>; 2] {
+    let one = |c: u64| {
+        (c & 1 != 0).then(|| {
+            let server = c & 2 != 0;
+            StateChange {
+                endpoint: if server {
+                    Endpoint::Server
+                } else {
+                    Endpoint::Client
+                },
+                from: STATES[(c >> 2 & 15).min(10) as usize],
+                to: states[usize::from(server)],
+            }
+        })
+    };
+    [one(b & 63), one(b >> 6 & 63)]
+}
+
+fn state_code(s: TcpState) -> u64 {
+    STATES.iter().position(|&x| x == s).unwrap_or(0) as u64
+}
+
+/// The flags of [`Item::bits`].
+mod bits {
+    pub const TRACKED: u8 = 1;
+    pub const TO_CLIENT: u8 = 2;
+    pub const NEW_FLOW: u8 = 4;
+    pub const SCALED: u8 = 8;
+    pub const CALL: u8 = 16;
+    pub const RARE: u8 = 32;
+    pub const ROLES: u32 = 6;
+}
+
+const STATES: [TcpState; 11] = [
+    TcpState::Closed,
+    TcpState::Listen,
+    TcpState::SynSent,
+    TcpState::SynReceived,
+    TcpState::Established,
+    TcpState::FinWait1,
+    TcpState::FinWait2,
+    TcpState::CloseWait,
+    TcpState::Closing,
+    TcpState::LastAck,
+    TcpState::TimeWait,
+];
+
+const ROLES: [RoleBasis; 4] = [
+    RoleBasis::Syn,
+    RoleBasis::SynAck,
+    RoleBasis::FirstPacket,
+    RoleBasis::Port,
+];
+
+/// The compact record of `m` (whose bytes start at `off`), and its occasional facts.
+fn pack(m: &Meta, off: u64, links: &mut Vec<LinkType>) -> (Item, Option<Extra>) {
+    let link = match links.iter().position(|&l| l == m.link) {
+        Some(k) => k,
+        None => {
+            links.push(m.link);
+            links.len() - 1
+        }
+    };
+    let mut it = Item {
+        off: off & OFFSET,
+        ts_ns: m
+            .ts
+            .sec
+            .checked_mul(1_000_000_000)
+            .and_then(|n| n.checked_add(i64::from(m.ts.nsec)))
+            .unwrap_or(0),
+        orig_len: m.orig_len,
+        flow: m.call.unwrap_or(0),
+        acked: m.notes.acked,
+        notes: m.notes.bits,
+        link: u8::try_from(link).unwrap_or(0),
+        bits: if m.call.is_some() { bits::CALL } else { 0 },
+        ..Item::default()
+    };
+    let mut extra = None;
+    if let Some(t) = m.track {
+        let state = |s: TcpState| state_code(s) as u8;
+        let roles = ROLES.iter().position(|&r| r == t.roles).unwrap_or(0) as u8;
+        it.flow = t.flow;
+        it.rel_seq = t.rel_seq;
+        it.rel_ack = t.rel_ack;
+        it.window = t.window;
+        it.analysis = t.analysis.0;
+        it.states = state(t.states[0]) | state(t.states[1]) << 4;
+        it.bits |= bits::TRACKED
+            | if t.dir == Dir::ToClient {
+                bits::TO_CLIENT
+            } else {
+                0
+            }
+            | if t.new_flow { bits::NEW_FLOW } else { 0 }
+            | if t.window_scaled { bits::SCALED } else { 0 }
+            | roles << bits::ROLES;
+        it.off |= pack_changes(&t) << 48;
+        let mut x = Extra {
+            dup_ack_num: t.dup_ack_num,
+            ..Extra::default()
+        };
+        if let Some(ns) = t.handshake_rtt_ns {
+            (x.delay_ns, x.flags) = (ns, extra::RTT);
+        }
+        if let Some(ns) = t.reply_after_ns {
+            (x.delay_ns, x.flags) = (ns, x.flags | extra::REPLY);
+        }
+        if let Some(h) = t.context.handshake {
+            x.handshake_ns = h.duration_ns;
+            x.handshake_segments = h.segments;
+            x.flags |= extra::HANDSHAKE | if h.retransmitted { extra::RESENT } else { 0 };
+        }
+        if x.flags != 0 || x.dup_ack_num != 0 {
+            it.off |= HAS_EXTRA;
+            extra = Some(x);
+        }
+    }
+    (it, extra)
+}
+
+/// The [`Meta`] a compact record (and its occasional facts) holds, with `caplen` bytes
+/// captured.
+fn unpack(it: &Item, x: Option<&Extra>, caplen: u32, links: &[LinkType]) -> Meta {
+    let has = |b: u8| it.bits & b != 0;
+    let x = x.copied().unwrap_or_default();
+    let delay = |f: u8| (x.flags & f != 0).then_some(x.delay_ns);
+    let states = [
+        STATES[usize::from(it.states & 15).min(10)],
+        STATES[usize::from(it.states >> 4).min(10)],
+    ];
+    let track = has(bits::TRACKED).then(|| TrackInfo {
+        flow: it.flow,
+        dir: if has(bits::TO_CLIENT) {
+            Dir::ToClient
+        } else {
+            Dir::ToServer
+        },
+        roles: ROLES[usize::from(it.bits >> bits::ROLES)],
+        rel_seq: it.rel_seq,
+        rel_ack: it.rel_ack,
+        new_flow: has(bits::NEW_FLOW),
+        analysis: Analysis(it.analysis),
+        dup_ack_num: x.dup_ack_num,
+        state_change: unpack_changes(it.off >> 48, states),
+        states,
+        handshake_rtt_ns: delay(extra::RTT),
+        window: it.window,
+        window_scaled: has(bits::SCALED),
+        reply_after_ns: delay(extra::REPLY),
+        context: Context {
+            handshake: (x.flags & extra::HANDSHAKE != 0).then_some(Handshake {
+                duration_ns: x.handshake_ns,
+                segments: x.handshake_segments,
+                retransmitted: x.flags & extra::RESENT != 0,
+            }),
+            ..Context::default()
+        },
+    });
+    Meta {
+        ts: Timestamp::new(
+            it.ts_ns.div_euclid(1_000_000_000),
+            it.ts_ns.rem_euclid(1_000_000_000) as u32,
+        ),
+        link: links
+            .get(usize::from(it.link))
+            .copied()
+            .unwrap_or(LinkType::ETHERNET),
+        caplen,
+        orig_len: it.orig_len,
+        track,
+        notes: Memo {
+            bits: it.notes,
+            acked: it.acked,
+        },
+        call: has(bits::CALL).then_some(it.flow),
+    }
 }
 
 /// An event of a live explorer: a captured frame or a traced program's socket call.
@@ -116,10 +376,22 @@ enum Store {
     Memory(Vec<u8>),
 }
 
+impl Store {
+    /// Bytes between one frame's data and the next one's (a pcap record header).
+    fn gap(&self) -> u64 {
+        match self {
+            Store::File(_) => PCAP_RECORD_HEADER,
+            Store::Memory(_) => 0,
+        }
+    }
+}
+
 /// Frames read by the indexing thread, to append to an [`Index`].
 pub struct Batch {
     pub offsets: Vec<u64>,
     pub meta: Vec<Meta>,
+    /// Where the last frame's data ends (relative to `bytes` when the store is memory).
+    pub tail: u64,
     /// The frames' bytes, when the store is memory (offsets are relative to this).
     pub bytes: Vec<u8>,
     /// Socket calls recorded in the file (lesson recordings, `run -w`); a call's `meta.call`
@@ -129,13 +401,72 @@ pub struct Batch {
     pub end: Option<Option<String>>,
 }
 
+/// What is remembered along the items, to track and note the next one (frames appended one
+/// at a time, live, or read by the indexing thread).
+struct Follow {
+    tracker: Tracker,
+    learner: LearnerRenderer,
+    sink: Vec<u8>,
+    frames: u64,
+}
+
+impl Follow {
+    fn new() -> Follow {
+        Follow {
+            // As `replay` follows conversations, so that the rows say what it says.
+            tracker: Tracker::with_limits(Limits::streaming()),
+            learner: LearnerRenderer::new(false, false, None),
+            sink: Vec::new(),
+            frames: 0,
+        }
+    }
+
+    /// Tracks a frame and shows it to a learner view, as `replay` does: returns its [`Meta`]
+    /// (a call record's is a call's, with its event).
+    fn next<'f>(&mut self, frame: &'f Frame<'_>) -> (Meta, Option<CallEvent>, Option<Packet<'f>>) {
+        self.frames += 1;
+        let mut m = Meta {
+            ts: frame.ts,
+            link: frame.link,
+            caplen: frame.data.len() as u32,
+            orig_len: frame.orig_len,
+            track: None,
+            notes: Memo::default(),
+            call: None,
+        };
+        if let Some(ev) = crate::pipeline::call_record(frame) {
+            m.call = Some(0);
+            return (m, Some(ev), None);
+        }
+        let p = decode::decode(frame);
+        m.track = self.tracker.observe(&p);
+        if let Some(t) = m.track {
+            m.notes = self.learner.memo(t.flow, t.dir);
+        }
+        self.sink.clear();
+        let ctx = PacketContext {
+            number: self.frames,
+            track: m.track,
+        };
+        let _ = self.learner.packet(&mut self.sink, &p, &ctx);
+        (m, None, Some(p))
+    }
+}
+
 /// Offsets and metadata of every packet, in capture order.
 pub struct Index {
     store: Store,
-    pub offsets: Chunked<u64>,
-    pub meta: Chunked<Meta>,
-    /// The tracker used by [`Index::append`] (frames added one at a time, live).
-    tracker: Tracker,
+    items: Chunked<Item>,
+    /// Where the last item's data ends.
+    tail: u64,
+    /// The link types seen ([`Item::link`]).
+    links: Vec<LinkType>,
+    /// The occasional facts of the items that have some, in order of item.
+    extras: Vec<(u32, Extra)>,
+    /// The whole [`Meta`] of the items whose record cannot hold it.
+    rare: HashMap<u32, Meta>,
+    /// What [`Index::append`] remembers (frames added one at a time, live).
+    follow: Follow,
     /// Socket calls (`run`), in the order they were appended.
     pub calls: Vec<CallEvent>,
     /// Appended frames: each (source, destination) pair's conversation and whether the source
@@ -146,46 +477,102 @@ pub struct Index {
 }
 
 impl Index {
-    /// An empty index whose frames are kept in memory (live capture, tests).
-    pub fn in_memory() -> Index {
+    fn with_store(store: Store) -> Index {
         Index {
-            store: Store::Memory(Vec::new()),
-            offsets: Chunked::new(),
-            meta: Chunked::new(),
-            tracker: Tracker::new(),
+            store,
+            items: Chunked::new(),
+            tail: 0,
+            links: Vec::new(),
+            extras: Vec::new(),
+            rare: HashMap::new(),
+            follow: Follow::new(),
             calls: Vec::new(),
             ends: HashMap::new(),
             first_packet: None,
         }
     }
 
+    /// An empty index whose frames are kept in memory (live capture, tests).
+    pub fn in_memory() -> Index {
+        Index::with_store(Store::Memory(Vec::new()))
+    }
+
     pub fn len(&self) -> usize {
-        self.offsets.len()
+        self.items.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.offsets.is_empty()
+        self.items.is_empty()
+    }
+
+    /// Keeps item `m`, whose bytes start at `off`.
+    fn push(&mut self, m: &Meta, off: u64) {
+        let (mut it, x) = pack(m, off, &mut self.links);
+        let n = self.items.len() as u32;
+        if unpack(&it, x.as_ref(), m.caplen, &self.links) != *m {
+            it.bits |= bits::RARE;
+            it.off &= OFFSET;
+            self.rare.insert(n, *m);
+        } else if let Some(x) = x {
+            self.extras.push((n, x));
+        }
+        if m.call.is_none() {
+            self.first_packet.get_or_insert(n as usize);
+        }
+        self.items.push(it);
+    }
+
+    /// What is known of item `i`.
+    pub fn meta(&self, i: usize) -> Option<Meta> {
+        let it = self.items.get(i)?;
+        if it.bits & bits::RARE != 0 {
+            return self.rare.get(&(i as u32)).copied();
+        }
+        let next = match self.items.get(i + 1) {
+            Some(n) => (n.off & OFFSET) - self.store.gap(),
+            None => self.tail,
+        };
+        let x = match it.off & HAS_EXTRA {
+            0 => None,
+            _ => self
+                .extras
+                .binary_search_by_key(&(i as u32), |e| e.0)
+                .ok()
+                .map(|k| &self.extras[k].1),
+        };
+        let caplen = next.saturating_sub(it.off & OFFSET) as u32;
+        Some(unpack(it, x, caplen, &self.links))
+    }
+
+    /// How many items have occasional facts kept aside, and how many their whole [`Meta`].
+    pub fn aside(&self) -> (usize, usize) {
+        (self.extras.len(), self.rare.len())
+    }
+
+    /// Every item's [`Meta`], in order.
+    pub fn metas(&self) -> impl Iterator<Item = Meta> + '_ {
+        (0..self.len()).filter_map(|i| self.meta(i))
     }
 
     /// Appends one frame (live capture, tests): tracks it and copies its bytes.
     pub fn append(&mut self, frame: &Frame<'_>) {
-        let p = decode::decode(frame);
-        let track = self.tracker.observe(&p);
+        let (m, _, p) = self.follow.next(frame);
         let Store::Memory(arena) = &mut self.store else {
             return;
         };
-        if let (Some(t), Some((sp, dp)), Some(s), Some(d)) =
-            (track, p.ports(), p.src_ip(), p.dst_ip())
+        // A conversation's ends are those of its first packet.
+        if let (Some(t), Some(p)) = (m.track.filter(|t| t.new_flow), p)
+            && let (Some((sp, dp)), Some(s), Some(d)) = (p.ports(), p.src_ip(), p.dst_ip())
         {
             let (src, dst) = (SocketAddr::new(s, sp), SocketAddr::new(d, dp));
             let client = t.dir == Dir::ToServer;
             self.ends.insert((src, dst), (t.flow, client));
             self.ends.insert((dst, src), (t.flow, !client));
         }
-        self.first_packet.get_or_insert(self.offsets.len());
-        self.offsets.push(arena.len() as u64);
+        let off = arena.len() as u64;
         arena.extend_from_slice(frame.data);
-        self.meta.push(meta_of(frame, track));
+        self.tail = arena.len() as u64;
+        self.push(&m, off);
     }
 
     /// Appends a socket call (`run`): a row of its own, with no bytes.
@@ -194,22 +581,27 @@ impl Index {
             (ev.ts_ns / 1_000_000_000) as i64,
             (ev.ts_ns % 1_000_000_000) as u32,
         );
-        self.offsets.push(0);
-        self.meta.push(Meta {
+        let m = Meta {
             ts,
             link: LinkType::ETHERNET,
             caplen: 0,
             orig_len: 0,
             track: None,
+            notes: Memo::default(),
             call: Some(self.calls.len() as u32),
-        });
+        };
+        self.push(&m, self.tail + self.store.gap());
+        self.tail += self.store.gap();
         self.calls.push(ev);
     }
 
     /// The call at item `i`, when it is one.
     pub fn call(&self, i: usize) -> Option<&CallEvent> {
-        let k = self.meta.get(i)?.call?;
-        self.calls.get(k as usize)
+        let it = self.items.get(i)?;
+        if it.bits & bits::CALL == 0 {
+            return None;
+        }
+        self.calls.get(self.meta(i)?.call? as usize)
     }
 
     /// The conversation of a call's socket, once a packet of it was seen, and whether the
@@ -220,41 +612,50 @@ impl Index {
         self.ends.get(&(l, r)).copied()
     }
 
+    /// The conversation item `i` belongs to, when it is a packet (read from its record alone).
+    pub fn packet_flow(&self, i: usize) -> Option<u32> {
+        let it = self.items.get(i)?;
+        (it.bits & (bits::TRACKED | bits::CALL) == bits::TRACKED).then_some(it.flow)
+    }
+
     /// The conversation item `i` belongs to (a packet's, or its call's socket's).
     pub fn flow_of(&self, i: usize) -> Option<u32> {
-        let m = self.meta.get(i)?;
-        match m.call {
-            Some(_) => self.call_flow(self.call(i)?).map(|f| f.0),
-            None => m.track.map(|t| t.flow),
+        match self.call(i) {
+            Some(ev) => self.call_flow(ev).map(|f| f.0),
+            None => self.packet_flow(i),
         }
     }
 
     /// Appends a batch from the indexing thread.
     pub fn append_batch(&mut self, b: Batch) {
-        match &mut self.store {
+        let base = match &mut self.store {
             Store::Memory(arena) => {
                 let base = arena.len() as u64;
                 arena.extend_from_slice(&b.bytes);
-                self.offsets.extend(b.offsets.iter().map(|o| o + base));
+                base
             }
-            Store::File(_) => self.offsets.extend(b.offsets.iter().copied()),
+            Store::File(_) => 0,
+        };
+        let calls = self.calls.len() as u32;
+        for (m, &off) in b.meta.iter().zip(&b.offsets) {
+            let m = Meta {
+                call: m.call.map(|c| c + calls),
+                ..*m
+            };
+            self.push(&m, off + base);
         }
-        if let Some(k) = b.meta.iter().position(|m| m.call.is_none()) {
-            self.first_packet.get_or_insert(self.meta.len() + k);
+        if !b.offsets.is_empty() {
+            self.tail = b.tail + base;
         }
-        let base = self.calls.len() as u32;
-        self.meta.extend(b.meta.iter().map(|m| Meta {
-            call: m.call.map(|c| c + base),
-            ..*m
-        }));
         self.calls.extend(b.calls);
     }
 
     /// The captured bytes of packet `i` (0-based), read back from the store.
     pub fn bytes(&self, i: usize) -> Vec<u8> {
-        let (Some(&off), Some(m)) = (self.offsets.get(i), self.meta.get(i)) else {
+        let (Some(it), Some(m)) = (self.items.get(i), self.meta(i)) else {
             return Vec::new();
         };
+        let off = it.off & OFFSET;
         match &self.store {
             Store::Memory(arena) => arena
                 .get(off as usize..off as usize + m.caplen as usize)
@@ -272,7 +673,7 @@ impl Index {
 
     /// Runs `f` on packet `i`, decoded from its bytes.
     pub fn with_packet<R>(&self, i: usize, f: impl FnOnce(&Packet<'_>, &Meta) -> R) -> Option<R> {
-        let m = self.meta.get(i).filter(|m| m.call.is_none())?;
+        let m = self.meta(i).filter(|m| m.call.is_none())?;
         let data = self.bytes(i);
         let frame = Frame {
             ts: m.ts,
@@ -280,18 +681,7 @@ impl Index {
             orig_len: m.orig_len,
             data: &data,
         };
-        Some(f(&decode::decode(&frame), m))
-    }
-}
-
-fn meta_of(frame: &Frame<'_>, track: Option<TrackInfo>) -> Meta {
-    Meta {
-        ts: frame.ts,
-        link: frame.link,
-        caplen: frame.data.len() as u32,
-        orig_len: frame.orig_len,
-        track,
-        call: None,
+        Some(f(&decode::decode(&frame), &m))
     }
 }
 
@@ -319,41 +709,27 @@ pub fn open(path: &str) -> Result<(Index, Receiver<Batch>), SourceError> {
             }
         })
         .map_err(SourceError::Io)?;
-    Ok((
-        Index {
-            store,
-            offsets: Chunked::new(),
-            meta: Chunked::new(),
-            tracker: Tracker::new(),
-            calls: Vec::new(),
-            ends: HashMap::new(),
-            first_packet: None,
-        },
-        rx,
-    ))
+    Ok((Index::with_store(store), rx))
 }
 
 /// Reads every frame once: decode, track, and record where its bytes are.
 fn read_all(mut source: FileSource, by_offset: bool, tx: &Sender<Batch>) {
-    let mut tracker = Tracker::new();
+    let mut follow = Follow::new();
     let mut pos = PCAP_FILE_HEADER;
     let mut batch = new_batch();
     let end = loop {
         match source.next_frame() {
             Ok(Some(frame)) => {
-                let call = crate::pipeline::call_record(&frame);
-                let track = match call {
-                    Some(_) => None,
-                    None => tracker.observe(&decode::decode(&frame)),
-                };
+                let (mut m, call, _) = follow.next(&frame);
                 if by_offset {
                     batch.offsets.push(pos + PCAP_RECORD_HEADER);
                     pos += PCAP_RECORD_HEADER + frame.data.len() as u64;
+                    batch.tail = pos;
                 } else {
                     batch.offsets.push(batch.bytes.len() as u64);
                     batch.bytes.extend_from_slice(frame.data);
+                    batch.tail = batch.bytes.len() as u64;
                 }
-                let mut m = meta_of(&frame, track);
                 if let Some(ev) = call {
                     m.call = Some(batch.calls.len() as u32);
                     batch.calls.push(ev);
@@ -377,6 +753,7 @@ fn new_batch() -> Batch {
     Batch {
         offsets: Vec::with_capacity(BATCH),
         meta: Vec::with_capacity(BATCH),
+        tail: 0,
         bytes: Vec::new(),
         calls: Vec::new(),
         end: None,

@@ -107,6 +107,11 @@ pub struct App {
     /// Rows the list showed last time, for PgUp/PgDn and clicks.
     pub list_height: usize,
     details: Option<Details>,
+    /// The last ladder drawn, for the next selection in the same conversation.
+    drawn: Option<content::Drawn>,
+    /// Keys pressed while a file's first frames were still being read: they act once those
+    /// arrive, so that none is lost on the still-empty list.
+    pending: Vec<Key>,
 }
 
 impl App {
@@ -137,6 +142,8 @@ impl App {
             list_height: 10,
             filtering: None,
             details: None,
+            drawn: None,
+            pending: Vec::new(),
         }
     }
 
@@ -199,6 +206,11 @@ impl App {
         }
         if self.tail && self.paused.is_none() && !self.is_empty() {
             self.select(self.len() - 1);
+        }
+        if !self.pending.is_empty() && (!self.is_empty() || self.done.is_some()) {
+            for k in std::mem::take(&mut self.pending) {
+                self.key(k);
+            }
         }
     }
 
@@ -310,7 +322,8 @@ impl App {
             Aux::Ladder
                 if ladder_width > 0 && d.ladder.as_ref().is_none_or(|l| l.0 != ladder_width) =>
             {
-                let (lines, mine) = content::ladder(&self.index, i, ladder_width);
+                let (lines, mine) =
+                    content::ladder_kept(&self.index, i, ladder_width, &mut self.drawn);
                 d.ladder = Some((ladder_width, lines, mine));
             }
             Aux::Follow if d.follow.is_none() => {
@@ -355,6 +368,12 @@ impl App {
 
     /// Handles one key.
     pub fn key(&mut self, key: Key) {
+        // A file whose first frames are still being read: the key waits for them (`q` does not).
+        let reading = self.live.is_none() && self.done.is_none() && self.index.is_empty();
+        if reading && key != Key::Char('q') {
+            self.pending.push(key);
+            return;
+        }
         if let Some(t) = &mut self.typing {
             match key {
                 Key::Char(c) => t.push(c),

@@ -96,7 +96,8 @@ fn event_loop(
     let mut dirty = true;
     let mut last = Instant::now() - FRAME;
     loop {
-        dirty |= input.pump(app);
+        let busy = input.pump(app);
+        dirty |= busy;
         dirty |= app.work();
         if dirty && last.elapsed() >= FRAME {
             t.draw(|f| view::draw(f, app, &mut areas))?;
@@ -106,8 +107,12 @@ fn event_loop(
         if app.quit || term.load(Ordering::Relaxed) {
             return Ok(());
         }
-        let wait = if dirty {
-            FRAME
+        // While events come, only look for a key between two pumps: waiting a frame here
+        // (as when idle) would leave the input's channel to fill and shed packets.
+        let wait = if busy {
+            Duration::from_millis(1)
+        } else if dirty {
+            FRAME.saturating_sub(last.elapsed())
         } else {
             Duration::from_millis(100)
         };

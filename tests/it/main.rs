@@ -39,6 +39,7 @@ mod tcpdump_cli;
 mod teach_points;
 mod timeline_lessons;
 mod track_views;
+mod tui_lesson;
 mod tui_live;
 mod tui_tmux;
 mod views;

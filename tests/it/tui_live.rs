@@ -39,13 +39,18 @@ use super::tui_tmux::tmux;
 
 /// Waits until the pane shows `what`.
 fn wait_for(socket: &str, what: &str) -> String {
+    wait_for_within(socket, what, 15)
+}
+
+/// Waits until the pane shows `what`, at most `secs` seconds.
+pub(super) fn wait_for_within(socket: &str, what: &str, secs: u64) -> String {
     let start = Instant::now();
     loop {
         let screen = tmux(socket, &["capture-pane", "-p", "-t", "t"]);
         if screen.contains(what) {
             return screen;
         }
-        if start.elapsed() > Duration::from_secs(15) {
+        if start.elapsed() > Duration::from_secs(secs) {
             let _ = tmux(socket, &["kill-server"]);
             panic!("never saw {what:?}; the screen:\n{screen}");
         }
@@ -70,22 +75,7 @@ fn live_tui_shows_the_syn() {
         "{bin} live --tui --color never -i lo --drop-privileges root 'tcp port {port}'; \
          echo EXIT=$?; sleep 30"
     );
-    tmux(
-        socket,
-        &[
-            "new-session",
-            "-d",
-            "-s",
-            "t",
-            "-x",
-            "160",
-            "-y",
-            "40",
-            "sh",
-            "-c",
-            &script,
-        ],
-    );
+    super::tui_tmux::start(socket, (160, 40), &script);
     wait_for(socket, "kernel:");
     let client = TcpStream::connect(("127.0.0.1", port)).unwrap();
     let (_server, _) = listener.accept().unwrap();

@@ -8,6 +8,27 @@ use std::process::Command;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
+/// Starts a tmux server on `socket` with one `width`×`height` window running `script` in sh.
+pub(super) fn start(socket: &str, (width, height): (u16, u16), script: &str) {
+    let (w, h) = (width.to_string(), height.to_string());
+    tmux(
+        socket,
+        &[
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            &w,
+            "-y",
+            &h,
+            "sh",
+            "-c",
+            script,
+        ],
+    );
+}
+
 pub(super) fn tmux(socket: &str, args: &[&str]) -> String {
     let out = Command::new("tmux")
         .arg("-L")
@@ -67,22 +88,7 @@ fn explore_handshake_in_tmux() {
     let socket = socket.as_str();
     // A shell that runs the explorer, then prints the terminal modes it finds when it ends.
     let script = format!("{bin} tui --color never {capture}; echo EXIT=$?; sleep 30");
-    tmux(
-        socket,
-        &[
-            "new-session",
-            "-d",
-            "-s",
-            "t",
-            "-x",
-            "120",
-            "-y",
-            "40",
-            "sh",
-            "-c",
-            &script,
-        ],
-    );
+    start(socket, (120, 40), &script);
     // Wait for the whole recording to be indexed: a key pressed while the list is still empty
     // (the first frame can be drawn before the indexing thread's first batch) moves nothing.
     wait_for(socket, "Packets 1/10 ·", false);
