@@ -26,6 +26,7 @@ mod arch;
 mod arch;
 
 pub mod procfs;
+mod table;
 
 use std::collections::HashMap;
 use std::ffi::{CString, OsString};
