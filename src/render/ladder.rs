@@ -1155,6 +1155,21 @@ fn handshake_and_teardown_notes(
                         "sent from CLOSED: no ISN, so seq is 0; ack = the SYN's seq + 1".into(),
                     );
                 }
+            } else if sender == Endpoint::Client
+                && seen.synack
+                && !seen.handshake_ack
+                && !seen.data[0]
+                && info.rel_seq == 1
+            {
+                // RFC 9293 §3.10.7.1: a segment for no connection is answered from CLOSED,
+                // an ACK-bearing one with <SEQ=SEG.ACK><CTL=RST>. A client socket in SYN-SENT
+                // would have answered the SYN-ACK with its ACK instead (§3.10.7.3).
+                notes.push(
+                    "RST with seq = the SYN-ACK's ack: no socket on the client's side owns this \
+                     connection (its SYN did not come from one), so the kernel answers from \
+                     CLOSED; the client was never ESTABLISHED"
+                        .into(),
+                );
             } else {
                 notes.push("RST aborts at once: no FIN exchange".into());
             }
