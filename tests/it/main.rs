@@ -27,6 +27,7 @@ mod run_trace;
 mod stdin_stream;
 mod support;
 mod sys_privileges;
+mod tcpd3_any;
 mod tcpdump_cli;
 mod timeline_lessons;
 mod track_views;

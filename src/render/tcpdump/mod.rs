@@ -123,6 +123,8 @@ pub struct TcpdumpRenderer {
     pub options: extras::LineOptions,
     /// Packets printed so far (for `-#`).
     printed: u64,
+    /// Interface names of SLL2 packets.
+    interfaces: extras::InterfaceNames,
 }
 
 impl TcpdumpRenderer {
@@ -138,6 +140,7 @@ impl TcpdumpRenderer {
             depth: 0,
             options: extras::LineOptions::default(),
             printed: 0,
+            interfaces: extras::InterfaceNames::default(),
         }
     }
 }
@@ -156,7 +159,12 @@ impl Renderer for TcpdumpRenderer {
             extras::number(&mut line, self.printed);
         }
         self.timestamp(&mut line, p.ts)?;
-        let linked = self.options.link_header && extras::link_header(&mut line, p);
+        let linked = match &p.link {
+            Link::Sll(s) if s.version == 2 => {
+                extras::sll2_prefix(&mut line, s, p, &mut self.interfaces, &self.options)
+            }
+            _ => self.options.link_header && extras::link_header(&mut line, p),
+        };
         let body_at = line.len();
         self.body(&mut line, p)?;
         if linked {
