@@ -23,11 +23,6 @@ const WITH_VALUE: &str = "crwisBFZ";
 /// listed in [`REFUSED_WITH_VALUE`] too, so their value is not read as more flags.
 const REFUSED: &[(char, &str)] = &[
     (
-        'v',
-        "tcpdump's verbose decode is not implemented; `sockscope replay -v FILE` shows every \
-         header field as a tree",
-    ),
-    (
         'A',
         "-AA is not implemented; -A prints from the network header, -XX dumps the whole frame",
     ),
@@ -99,6 +94,8 @@ pub struct TcpdumpArgs {
     pub count: Option<u64>,
     pub number: bool,
     pub quick: bool,
+    /// `-v` (once: `-vv` and more are refused).
+    pub verbose: u8,
     pub user: Option<String>,
     pub immediate: bool,
     pub no_promiscuous: bool,
@@ -241,6 +238,13 @@ impl TcpdumpArgs {
                 a.flag(c)?
             }
         }
+        if a.verbose > 1 {
+            return Err(Error::usage(format!(
+                "tcpdump's -{} is not supported: -v prints tcpdump's IP header fields and \
+                 checksums; `sockscope replay -v FILE` shows every header field as a tree",
+                "v".repeat(a.verbose as usize)
+            )));
+        }
         Ok(a)
     }
 
@@ -257,6 +261,7 @@ impl TcpdumpArgs {
             'l' | 'U' => self.line_buffered = true,
             '#' => self.number = true,
             'q' => self.quick = true,
+            'v' => self.verbose += 1,
             'D' => self.list_interfaces = true,
             'p' => self.no_promiscuous = true,
             c => return Err(refused(c)),
@@ -340,6 +345,7 @@ impl TcpdumpArgs {
         cfg.line.number = self.number;
         cfg.line.link_header = self.link_header;
         cfg.line.quick = self.quick;
+        cfg.line.verbose = self.verbose > 0;
         cfg.flush_each = cfg.flush_each || self.line_buffered;
         cfg
     }
@@ -447,8 +453,9 @@ mod tests {
 
     #[test]
     fn combined_flags_and_attached_values() {
-        let a = parse("-nnvX -c5 -s0 -r x.pcap tcp port 80").unwrap_err();
-        assert!(a.to_string().contains("-v"), "{a}");
+        let a = parse("-nnvvX -c5 -s0 -r x.pcap tcp port 80").unwrap_err();
+        assert!(a.to_string().contains("-vv is not supported"), "{a}");
+        assert_eq!(parse("-nnvX -r x.pcap").unwrap().verbose, 1);
         let a = parse("-nnXe -c5 -s0 -r x.pcap tcp port 80").unwrap();
         assert_eq!(a.numeric, 2);
         assert_eq!(a.big_x, 1);

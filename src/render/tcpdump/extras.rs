@@ -18,6 +18,8 @@ pub struct LineOptions {
     pub link_header: bool,
     /// `-q`: less protocol information (`tcp N`).
     pub quick: bool,
+    /// `-v`: the IP header's fields and the checksums ([`super::vflag`]).
+    pub verbose: bool,
 }
 
 /// tcpdump's names of the ethertypes it prints with `-e` (print-ether.c, `ethertype_values`).

@@ -16,6 +16,7 @@ mod http;
 mod icmp;
 pub mod tcp;
 pub mod tunnel;
+pub mod vflag;
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -167,11 +168,15 @@ impl Renderer for TcpdumpRenderer {
         };
         let body_at = line.len();
         self.body(&mut line, p)?;
-        if linked {
-            extras::strip_protocol(&mut line, body_at);
-        }
         if self.options.quick {
             extras::quick(&mut line, body_at, p);
+        }
+        if self.options.verbose && vflag::supported(p) {
+            let quoted = vflag::quoted_datagram(p).map(|q| self.quoted(q));
+            vflag::apply(&mut line, body_at, p, quoted);
+        }
+        if linked {
+            extras::strip_protocol(&mut line, body_at);
         }
         line.push(b'\n');
         let r = out.write_all(&line);
@@ -236,6 +241,30 @@ impl TcpdumpRenderer {
         fmt::push_u64_width(line, frac, width);
         line.push(b' ');
         Ok(())
+    }
+
+    /// `-v`'s form of the datagram an ICMP error quotes, as print-icmp.c prints it: decoded as
+    /// an IP packet as long as its own header says (only its start was quoted).
+    fn quoted(&mut self, bytes: &[u8]) -> Vec<u8> {
+        let frame = crate::source::Frame {
+            ts: Timestamp::new(0, 0),
+            link: crate::source::LinkType::RAW,
+            orig_len: bytes.len() as u32,
+            data: bytes,
+        };
+        let mut q = crate::decode::decode(&frame);
+        if let Net::Ipv4(h) = &q.net {
+            q.orig_len = q.orig_len.max(h.total_len as u32);
+        }
+        let mut out = Vec::new();
+        if self.body(&mut out, &q).is_ok() && vflag::supported(&q) {
+            vflag::apply(&mut out, 0, &q, None);
+        }
+        // With -e, print-ip.c leaves out `IP ` here too.
+        if self.options.link_header {
+            extras::strip_protocol(&mut out, 0);
+        }
+        out
     }
 
     fn body(&mut self, line: &mut Vec<u8>, p: &Packet<'_>) -> io::Result<()> {
