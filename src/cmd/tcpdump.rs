@@ -101,6 +101,8 @@ pub struct TcpdumpArgs {
     pub no_promiscuous: bool,
     pub filter_file: Option<PathBuf>,
     pub print: bool,
+    /// `--pcapng`: `-w` writes pcapng.
+    pub pcapng: bool,
     pub nano: bool,
     pub filter: Vec<String>,
 }
@@ -186,6 +188,7 @@ impl TcpdumpArgs {
                     "immediate-mode" => a.immediate = true,
                     "list-interfaces" => a.list_interfaces = true,
                     "print" => a.print = true,
+                    "pcapng" => a.pcapng = true,
                     "nano" => a.nano = true,
                     "micro" => a.nano = false,
                     "no-promiscuous-mode" => a.no_promiscuous = true,
@@ -359,13 +362,22 @@ pub fn run(args: &[OsString]) -> Result<(), Error> {
     }
     let filter = a.filter_words()?;
     let cfg = a.config();
+    if a.pcapng && (a.read.is_none() || a.write.is_none()) {
+        return Err(Error::usage(
+            "--pcapng applies to -r FILE -w OUT (a live capture's -w writes pcap)",
+        ));
+    }
     if let Some(file) = &a.read {
         if a.interface.is_some() {
             return Err(Error::usage(
                 "-r reads a file and -i captures live: give one of them",
             ));
         }
-        return super::replay::run_config(file, &filter, &cfg, a.write.as_deref(), a.print);
+        let write = a.write.as_deref().map(|path| super::replay::Write {
+            path,
+            pcapng: a.pcapng,
+        });
+        return super::replay::run_config(file, &filter, &cfg, write, a.print);
     }
     let live = LiveArgs {
         interface: a.interface.clone().unwrap_or_else(default_interface),

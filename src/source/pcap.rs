@@ -56,12 +56,19 @@ pub struct FileSource {
     offset: u64,
     /// The options of the last packet delivered (pcapng), as positions in the buffer.
     last_options: Range<usize>,
+    /// The last frame delivered: its interface (pcapng), time, link type, length on the wire
+    /// and bytes (positions in the buffer, valid until the next read).
+    last: Option<LastFrame>,
     /// Blocks that carry no packet and were passed over (pcapng: statistics, names, custom...).
     pub skipped_blocks: u64,
     /// pcap records whose fraction of a second was a second or more (seen in fuzzed files); it
     /// was carried into the seconds, where tcpdump and tshark print the field as it is.
     pub fraction_overflows: u64,
 }
+
+/// Where the last frame delivered is: interface (pcapng), time, link type, length on the wire,
+/// and the positions of its bytes in the buffer.
+type LastFrame = (Option<u32>, Timestamp, LinkType, u32, Range<usize>);
 
 /// The reader and its bounded buffer: `buf[start..end]` holds bytes read but not yet used.
 struct Input {
@@ -217,6 +224,7 @@ impl FileSource {
             done: false,
             format,
             last_options: 0..0,
+            last: None,
             skipped_blocks: 0,
             fraction_overflows: 0,
         })
@@ -267,6 +275,24 @@ impl FileSource {
         Options::new(&self.input.buf[self.last_options.clone()], big)
     }
 
+    /// The interface the last packet delivered was captured on (pcapng; `None` for pcap).
+    pub fn packet_interface(&self) -> Option<&Interface> {
+        let (iface, ..) = self.last.as_ref()?;
+        self.interfaces().get((*iface)? as usize)
+    }
+
+    /// The last frame delivered again, until the next call to `next_frame` (for a reader that
+    /// also wants [`FileSource::packet_interface`] and the comments of each frame).
+    pub fn last_frame(&self) -> Option<Frame<'_>> {
+        let (_, ts, link, orig_len, data) = self.last.clone()?;
+        Some(Frame {
+            ts,
+            link,
+            orig_len,
+            data: &self.input.buf[data],
+        })
+    }
+
     /// The comments (`opt_comment`) of the last packet delivered: any bytes, UTF-8 or not.
     pub fn packet_comments(&self) -> impl Iterator<Item = &[u8]> {
         self.packet_options()
@@ -288,6 +314,8 @@ enum Step {
     Need(usize),
     Frame {
         len: usize,
+        /// The pcapng interface (none in pcap).
+        iface: Option<u32>,
         ts: Timestamp,
         link: LinkType,
         orig_len: u32,
@@ -304,6 +332,7 @@ enum Step {
 impl Source for FileSource {
     fn next_frame(&mut self) -> Result<Option<Frame<'_>>, SourceError> {
         self.last_options = 0..0;
+        self.last = None;
         loop {
             if self.done {
                 return Ok(None);
@@ -327,6 +356,7 @@ impl Source for FileSource {
             match step {
                 Ok(Step::Frame {
                     len,
+                    iface,
                     ts,
                     link,
                     orig_len,
@@ -337,6 +367,8 @@ impl Source for FileSource {
                     self.input.start += len;
                     self.offset += len as u64;
                     self.last_options = base + options.start..base + options.end;
+                    let at = base + data.start..base + data.end;
+                    self.last = Some((iface, ts, link, orig_len, at));
                     return Ok(Some(Frame {
                         ts,
                         link,
@@ -414,6 +446,7 @@ fn pcap_step(
     }
     Ok(Step::Frame {
         len: PCAP_RECORD + incl,
+        iface: None,
         ts: Timestamp::from_units(
             i64::from(u32_at(b, 0, big)),
             u64::from(frac),
@@ -441,6 +474,7 @@ fn pcapng_step(section: &mut Section, b: &[u8]) -> Result<Step, String> {
                 .map_or(LinkType(u32::MAX), |i| i.link);
             Ok(Step::Frame {
                 len: p.len,
+                iface: Some(p.iface),
                 ts: p.ts,
                 link,
                 orig_len: p.orig_len,

@@ -28,6 +28,7 @@ mod stdin_stream;
 mod support;
 mod sys_privileges;
 mod tcpd3_any;
+mod tcpd3_pcapng_out;
 mod tcpd3_verbose;
 mod tcpdump_cli;
 mod timeline_lessons;

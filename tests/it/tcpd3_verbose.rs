@@ -19,7 +19,8 @@ fn captures() -> Vec<PathBuf> {
     v
 }
 
-fn stdout(prog: &str, args: &[&str]) -> String {
+/// What `prog args` printed (with TZ=UTC); it must succeed.
+pub fn stdout(prog: &str, args: &[&str]) -> String {
     let o = Command::new(prog)
         .args(args)
         .env("TZ", "UTC")
