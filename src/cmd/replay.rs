@@ -14,6 +14,7 @@ use crate::capture_writer::CaptureWriter;
 use crate::cli::ReplayArgs;
 use crate::render::Renderer;
 use crate::source::LinkType;
+use crate::sys::signals;
 
 pub fn run(a: ReplayArgs) -> Result<(), Error> {
     let cfg = ViewConfig::from_args(&a.view);
@@ -50,7 +51,11 @@ pub fn run_config(
     if show {
         pipeline = pipeline.tracking_for(cfg);
     }
-    let source = open_file(file)?;
+    let mut source = open_file(file)?;
+    // SIGINT or SIGTERM ends the reading (of a FIFO or pipe, say) as the end of the file
+    // would: what was read is shown, then the views' summaries (`-q`).
+    let stop = signals::install().map_err(|e| Error::failed("cannot handle signals", e))?;
+    source.stop_on(stop);
     let snaplen = source
         .snaplen()
         .filter(|s| *s > 0)
@@ -65,7 +70,6 @@ pub fn run_config(
         let _ = out.flush();
         return file_end(end);
     }
-    let mut source = source;
     let mut view: Box<dyn Renderer> = match write.map(|w| w.path) {
         None => make_renderer(cfg),
         Some(path) => {

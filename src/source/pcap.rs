@@ -9,6 +9,7 @@
 use std::fs::File;
 use std::io::{self, Read};
 use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::pcapng::{self, Interface, OPT_COMMENT, Options, Parsed, Section, u32_at};
 use super::{Frame, LinkType, Source, SourceError, Timestamp};
@@ -77,9 +78,16 @@ struct Input {
     start: usize,
     end: usize,
     eof: bool,
+    /// Ends the reading when set (by a signal handler): a read interrupted by the signal
+    /// returns, and the reader reports the end of the input.
+    stop: Option<&'static AtomicBool>,
 }
 
 impl Input {
+    fn stopped(&self) -> bool {
+        self.stop.is_some_and(|s| s.load(Ordering::Relaxed))
+    }
+
     fn available(&self) -> &[u8] {
         &self.buf[self.start..self.end]
     }
@@ -110,7 +118,11 @@ impl Input {
                     self.end += n;
                     return Ok(true);
                 }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                    if self.stopped() {
+                        return Ok(false);
+                    }
+                }
                 Err(e) => return Err(e),
             }
         }
@@ -151,6 +163,7 @@ impl FileSource {
             start: 0,
             end: 0,
             eof: false,
+            stop: None,
         };
         let io_err = |e: io::Error| open_err(name, &describe_io(&e));
         let got = input.fill_to(4).map_err(io_err)?;
@@ -275,6 +288,14 @@ impl FileSource {
         Options::new(&self.input.buf[self.last_options.clone()], big)
     }
 
+    /// Ends the reading once `flag` is set (SIGINT or SIGTERM): the frames read so far were
+    /// delivered, a read waiting for more input (a pipe, a FIFO) returns when the signal
+    /// interrupts it, and [`Source::next_frame`] then reports the end of the input, not a
+    /// record cut short.
+    pub fn stop_on(&mut self, flag: &'static AtomicBool) {
+        self.input.stop = Some(flag);
+    }
+
     /// The interface the last packet delivered was captured on (pcapng; `None` for pcap).
     pub fn packet_interface(&self) -> Option<&Interface> {
         let (iface, ..) = self.last.as_ref()?;
@@ -334,7 +355,7 @@ impl Source for FileSource {
         self.last_options = 0..0;
         self.last = None;
         loop {
-            if self.done {
+            if self.done || self.input.stopped() {
                 return Ok(None);
             }
             let avail = self.input.available();
@@ -383,6 +404,9 @@ impl Source for FileSource {
                 }
                 Ok(Step::Need(n)) => {
                     if !self.input.fill(n).map_err(SourceError::Io)? {
+                        if self.input.stopped() {
+                            return Ok(None);
+                        }
                         self.done = true;
                         let left = self.input.end - self.input.start;
                         if left == 0 {
