@@ -29,6 +29,7 @@ mod support;
 mod sys_privileges;
 mod tcpd3_any;
 mod tcpd3_pcapng_out;
+mod tcpd3_pppoe;
 mod tcpd3_signal;
 mod tcpd3_verbose;
 mod tcpdump_cli;

@@ -14,6 +14,7 @@ mod ext;
 pub mod extras;
 mod http;
 mod icmp;
+mod pppoe;
 pub mod tcp;
 pub mod tunnel;
 pub mod vflag;
@@ -268,6 +269,37 @@ impl TcpdumpRenderer {
     }
 
     fn body(&mut self, line: &mut Vec<u8>, p: &Packet<'_>) -> io::Result<()> {
+        if let Some(s) = &p.pppoe {
+            let mut head = String::new();
+            let done = pppoe::pppoe(&mut head, s, p, self.options.link_header);
+            line.extend_from_slice(head.as_bytes());
+            if done {
+                return Ok(());
+            }
+            if self.options.link_header {
+                // -e named the protocol already: the network layer prints without its word.
+                let at = line.len();
+                self.body_after_link(line, p)?;
+                if let Some(i) = [&b"IP6 "[..], b"IP "]
+                    .iter()
+                    .filter_map(|w| line[at..].windows(w.len()).position(|x| x == *w))
+                    .min()
+                {
+                    let w = if line[at + i..].starts_with(b"IP6 ") {
+                        4
+                    } else {
+                        3
+                    };
+                    line.drain(at + i..at + i + w);
+                }
+                return Ok(());
+            }
+        }
+        self.body_after_link(line, p)
+    }
+
+    /// The line after the link layer: MPLS labels, then the network layer.
+    fn body_after_link(&mut self, line: &mut Vec<u8>, p: &Packet<'_>) -> io::Result<()> {
         mpls(line, &p.mpls);
         match &p.net {
             Net::Ipv4(_) | Net::Ipv6(_) => self.ip(line, p),
