@@ -465,17 +465,21 @@ fn pcap_step(
     }
     let units: u32 = if nanosecond { 1_000_000_000 } else { 1_000_000 };
     let frac = u32_at(b, 4, big);
+    let mut ts = Timestamp::from_units(
+        i64::from(u32_at(b, 0, big)),
+        u64::from(frac),
+        u64::from(units),
+    );
     if frac >= units {
         *overflows += 1;
+        if !nanosecond {
+            ts.written_us = frac;
+        }
     }
     Ok(Step::Frame {
         len: PCAP_RECORD + incl,
         iface: None,
-        ts: Timestamp::from_units(
-            i64::from(u32_at(b, 0, big)),
-            u64::from(frac),
-            u64::from(units),
-        ),
+        ts,
         link,
         orig_len: u32_at(b, 12, big),
         data: PCAP_RECORD..PCAP_RECORD + incl,

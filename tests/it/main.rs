@@ -31,6 +31,7 @@ mod tcpd3_any;
 mod tcpd3_pcapng_out;
 mod tcpd3_pppoe;
 mod tcpd3_signal;
+mod tcpd3_time;
 mod tcpd3_verbose;
 mod tcpdump_cli;
 mod timeline_lessons;

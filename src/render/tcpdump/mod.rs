@@ -127,6 +127,10 @@ pub struct TcpdumpRenderer {
     printed: u64,
     /// Interface names of SLL2 packets.
     interfaces: extras::InterfaceNames,
+    /// The first and the previous packet's time as tcpdump holds it (seconds and signed
+    /// microseconds as written), for deltas of records whose microseconds overflow.
+    tv_first: Option<(i64, i64)>,
+    tv_prev: Option<(i64, i64)>,
 }
 
 impl TcpdumpRenderer {
@@ -143,6 +147,8 @@ impl TcpdumpRenderer {
             options: extras::LineOptions::default(),
             printed: 0,
             interfaces: extras::InterfaceNames::default(),
+            tv_first: None,
+            tv_prev: None,
         }
     }
 }
@@ -203,14 +209,36 @@ impl TcpdumpRenderer {
         let ts = if self.time.nano {
             ts
         } else {
-            Timestamp::new(ts.sec, ts.nsec / 1000 * 1000)
+            Timestamp {
+                nsec: ts.nsec / 1000 * 1000,
+                ..ts
+            }
         };
-        if !matches!(
+        let absolute = matches!(
             self.time.style,
             TimeStyle::Clock | TimeStyle::Date | TimeStyle::Epoch
-        ) {
+        );
+        if ts.written_us != 0 && absolute && !self.time.nano {
+            // tcpdump prints the microsecond field as written (`%06u`) after the seconds as
+            // written: `00:01:40.1500000`.
+            self.stamp_sec = None;
+            self.stamp.clear();
+            self.time
+                .write(&mut self.stamp, Timestamp::new(ts.written_sec(), 0))?;
+            let cut = self.stamp.iter().rposition(|b| *b == b'.');
+            self.stamp.truncate(cut.unwrap_or(self.stamp.len()));
+            line.extend_from_slice(&self.stamp);
+            line.push(b'.');
+            fmt::push_u64_width(line, ts.written_us as u64, 6);
+            line.push(b' ');
+            return Ok(());
+        }
+        if !absolute {
             let start = line.len();
             self.time.write(line, ts)?;
+            if !self.time.nano {
+                self.overflowing_delta(line, start, ts);
+            }
             // tcpdump keeps a column for the sign of a time difference: ' ' or '-'.
             if matches!(self.time.style, TimeStyle::Delta | TimeStyle::SinceFirst)
                 && line.get(start) != Some(&b'-')
@@ -266,6 +294,45 @@ impl TcpdumpRenderer {
             extras::strip_protocol(&mut out, 0);
         }
         out
+    }
+
+    /// `-ttt` and `-ttttt` where this record's or the other's microseconds were written as a
+    /// second or more: tcpdump subtracts the fields as written (libpcap reads the microseconds
+    /// as a signed 32-bit number), borrows one second at most, and prints the microseconds
+    /// with `%06u` (tcpdump 4.99.3's output on such a file); the line from `start` is replaced.
+    fn overflowing_delta(&mut self, line: &mut Vec<u8>, start: usize, ts: Timestamp) {
+        let tv = if ts.written_us != 0 {
+            (ts.written_sec(), i64::from(ts.written_us as i32))
+        } else {
+            (ts.sec, i64::from(ts.nsec / 1000))
+        };
+        let first = *self.tv_first.get_or_insert(tv);
+        let base = match self.time.style {
+            TimeStyle::Delta => self.tv_prev.replace(tv).unwrap_or(tv),
+            TimeStyle::SinceFirst => first,
+            _ => return,
+        };
+        let overflowed = |t: (i64, i64)| !(0..1_000_000).contains(&t.1);
+        if !overflowed(tv) && !overflowed(base) {
+            return;
+        }
+        let (mut s, mut us) = (tv.0 - base.0, tv.1 - base.1);
+        if us < 0 {
+            s -= 1;
+            us += 1_000_000;
+        }
+        if s < 0 {
+            return;
+        }
+        line.truncate(start);
+        let text = format!(
+            "{:02}:{:02}:{:02}.{:06} ",
+            s / 3600,
+            s / 60 % 60,
+            s % 60,
+            us as u32
+        );
+        line.extend_from_slice(text.as_bytes());
     }
 
     fn body(&mut self, line: &mut Vec<u8>, p: &Packet<'_>) -> io::Result<()> {
