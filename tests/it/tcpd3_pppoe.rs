@@ -62,16 +62,8 @@ fn sessions_print_as_tcpdump_prints_them() {
         session(0x1234, &[]),
         session(0xc021, &[9, 7, 0, 8, 1, 2, 3, 4]),
     ];
-    let mut file = Vec::new();
-    for w in [0xa1b2_c3d4u32, 0x0004_0002, 0, 0, 65535, 1] {
-        file.extend_from_slice(&w.to_le_bytes());
-    }
-    for f in &frames {
-        for w in [100u32, 0, f.len() as u32, f.len() as u32] {
-            file.extend_from_slice(&w.to_le_bytes());
-        }
-        file.extend_from_slice(f);
-    }
+    let records: Vec<(u32, u32, Vec<u8>)> = frames.iter().map(|f| (100, 0, f.clone())).collect();
+    let file = crate::tcpd3_signal::pcap(&records);
     let path = std::env::temp_dir().join(format!("sockscope-pppoe-{}.pcap", std::process::id()));
     std::fs::write(&path, file).unwrap();
     let p = path.to_str().unwrap();

@@ -8,22 +8,32 @@ use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_sockscope");
 
-/// A pcap header and two UDP records, 10.0.0.1:1000 > 10.0.0.2:2000.
-fn two_records() -> Vec<u8> {
+/// An Ethernet frame with an empty UDP datagram, 10.0.0.1:1000 > 10.0.0.2:2000.
+pub fn udp_frame() -> Vec<u8> {
+    let mut f = vec![0u8; 12];
+    f.extend_from_slice(&[0x08, 0x00, 0x45, 0, 0, 28, 0, 1, 0, 0, 64, 17, 0, 0]);
+    f.extend_from_slice(&[10, 0, 0, 1, 10, 0, 0, 2, 0x03, 0xe8, 0x07, 0xd0, 0, 8, 0, 0]);
+    f
+}
+
+/// A microsecond pcap file (Ethernet) of `(seconds, microseconds field, frame)` records.
+pub fn pcap(records: &[(u32, u32, Vec<u8>)]) -> Vec<u8> {
     let mut v = Vec::new();
     for w in [0xa1b2_c3d4u32, 0x0004_0002, 0, 0, 65535, 1] {
         v.extend_from_slice(&w.to_le_bytes());
     }
-    let mut f = vec![0u8; 12];
-    f.extend_from_slice(&[0x08, 0x00, 0x45, 0, 0, 28, 0, 1, 0, 0, 64, 17, 0, 0]);
-    f.extend_from_slice(&[10, 0, 0, 1, 10, 0, 0, 2, 0x03, 0xe8, 0x07, 0xd0, 0, 8, 0, 0]);
-    for sec in [100u32, 101] {
-        for w in [sec, 0, f.len() as u32, f.len() as u32] {
+    for (sec, us, f) in records {
+        for w in [*sec, *us, f.len() as u32, f.len() as u32] {
             v.extend_from_slice(&w.to_le_bytes());
         }
-        v.extend_from_slice(&f);
+        v.extend_from_slice(f);
     }
     v
+}
+
+/// A pcap header and two UDP records.
+fn two_records() -> Vec<u8> {
+    pcap(&[(100, 0, udp_frame()), (101, 0, udp_frame())])
 }
 
 /// Runs sockscope on a FIFO, feeds it two packets, keeps the FIFO open, sends `signal`; returns
