@@ -54,7 +54,7 @@ fn replay(file: &Path, args: &[&str]) -> String {
 /// The tcpdump view prints an SLL2 packet's interface under the name its index has on this
 /// machine, as tcpdump does (`eth0  Out IP …`, `?` for an index with no interface here): a
 /// golden made here would not hold elsewhere, so that column is written `#if` (`#if   Out IP …`).
-fn local_interface_names_as_indexes(out: &str) -> String {
+pub(crate) fn local_interface_names_as_indexes(out: &str) -> String {
     let mut names: Vec<String> = (1..64)
         .filter_map(sockscope::sys::ifaddrs::name_of)
         .collect();
