@@ -311,6 +311,11 @@ pub struct ReplayArgs {
     #[arg(long, requires = "write")]
     pub print: bool,
 
+    /// Write -w's file as pcapng: each packet on the interface it was captured on, with its
+    /// comments and the socket calls of `run -w`.
+    #[arg(long, requires = "write")]
+    pub pcapng: bool,
+
     /// Packets in the interactive explorer (see `tui`) as they come, instead of lines.
     #[arg(long, conflicts_with_all = ["write", "ladder", "flows"])]
     pub tui: bool,

@@ -1,6 +1,7 @@
-//! Saving frames of several interfaces to a pcapng file (`run -w`): one Section Header Block,
-//! one Interface Description Block per interface (with `if_name` and `if_tsresol` = 9, so
-//! timestamps are nanoseconds), and an Enhanced Packet Block per frame, all in this machine's
+//! Saving frames of several interfaces to a pcapng file (`run -w`, `replay -w --pcapng`): one
+//! Section Header Block, one Interface Description Block per interface (with `if_name`,
+//! `if_description` when known, and `if_tsresol` = 9, so timestamps are nanoseconds), and an
+//! Enhanced Packet Block per frame (with its `opt_comment`s), all in this machine's
 //! byte order (pcapng, draft-ietf-opsawg-pcapng §4.1, §4.2, §4.3). tcpdump, tshark and
 //! `sockscope replay` read it.
 
@@ -10,8 +11,10 @@ use std::io::{self, Write};
 const SHB: u32 = 0x0A0D_0D0A;
 const IDB: u32 = 1;
 const EPB: u32 = 6;
-/// Option codes (§4.2): if_name, if_tsresol; and opt_endofopt.
+/// Option codes (§4.2, §3.5): if_name, if_description, if_tsresol; opt_comment.
 const IF_NAME: u16 = 2;
+const IF_DESCRIPTION: u16 = 3;
+const OPT_COMMENT: u16 = 1;
 const IF_TSRESOL: u16 = 9;
 
 /// A pcapng file being written.
@@ -23,6 +26,14 @@ pub struct PcapngWriter<W: Write> {
 
 fn pad4(n: usize) -> usize {
     (4 - n % 4) % 4
+}
+
+/// Appends one option: code, length, value padded to 32 bits (§3.5).
+fn option(opts: &mut Vec<u8>, code: u16, v: &[u8]) {
+    opts.extend_from_slice(&code.to_ne_bytes());
+    opts.extend_from_slice(&(v.len() as u16).to_ne_bytes());
+    opts.extend_from_slice(v);
+    opts.extend(std::iter::repeat_n(0, pad4(v.len())));
 }
 
 impl<W: Write> PcapngWriter<W> {
@@ -47,16 +58,26 @@ impl<W: Write> PcapngWriter<W> {
 
     /// Describes one more interface; returns its id for [`PcapngWriter::write`].
     pub fn add_interface(&mut self, link_type: u32, snaplen: u32, name: &str) -> io::Result<u32> {
+        self.add_described_interface(link_type, snaplen, Some(name), None)
+    }
+
+    /// [`PcapngWriter::add_interface`] with the name and description a file gave, if any.
+    pub fn add_described_interface(
+        &mut self,
+        link_type: u32,
+        snaplen: u32,
+        name: Option<&str>,
+        description: Option<&str>,
+    ) -> io::Result<u32> {
         let mut opts = Vec::new();
-        let mut opt = |code: u16, v: &[u8]| {
-            opts.extend_from_slice(&code.to_ne_bytes());
-            opts.extend_from_slice(&(v.len() as u16).to_ne_bytes());
-            opts.extend_from_slice(v);
-            opts.extend(std::iter::repeat_n(0, pad4(v.len())));
-        };
-        opt(IF_NAME, name.as_bytes());
+        if let Some(name) = name {
+            option(&mut opts, IF_NAME, name.as_bytes());
+        }
+        if let Some(d) = description {
+            option(&mut opts, IF_DESCRIPTION, d.as_bytes());
+        }
         // 10^-9 seconds.
-        opt(IF_TSRESOL, &[9]);
+        option(&mut opts, IF_TSRESOL, &[9]);
         opts.extend_from_slice(&[0; 4]);
         let total = (20 + opts.len()) as u32;
         let mut b = Vec::with_capacity(total as usize);
@@ -74,7 +95,26 @@ impl<W: Write> PcapngWriter<W> {
 
     /// Appends one frame of interface `id`, stamped `ts_ns` (nanoseconds since the epoch).
     pub fn write(&mut self, id: u32, ts_ns: u64, orig_len: u32, data: &[u8]) -> io::Result<()> {
-        let total = (32 + data.len() + pad4(data.len())) as u32;
+        self.write_commented(id, ts_ns, orig_len, data, &[])
+    }
+
+    /// [`PcapngWriter::write`] with comments (`opt_comment`, any bytes, kept as they are).
+    pub fn write_commented(
+        &mut self,
+        id: u32,
+        ts_ns: u64,
+        orig_len: u32,
+        data: &[u8],
+        comments: &[Vec<u8>],
+    ) -> io::Result<()> {
+        let mut opts = Vec::new();
+        for c in comments {
+            option(&mut opts, OPT_COMMENT, &c[..c.len().min(u16::MAX as usize)]);
+        }
+        if !opts.is_empty() {
+            opts.extend_from_slice(&[0; 4]);
+        }
+        let total = (32 + data.len() + pad4(data.len()) + opts.len()) as u32;
         let mut h = Vec::with_capacity(28);
         h.extend_from_slice(&EPB.to_ne_bytes());
         h.extend_from_slice(&total.to_ne_bytes());
@@ -86,6 +126,7 @@ impl<W: Write> PcapngWriter<W> {
         self.out.write_all(&h)?;
         self.out.write_all(data)?;
         self.out.write_all(&[0; 3][..pad4(data.len())])?;
+        self.out.write_all(&opts)?;
         self.out.write_all(&total.to_ne_bytes())?;
         self.written += 1;
         Ok(())

@@ -296,7 +296,8 @@ pub fn run_with(a: LiveArgs, cfg: ViewConfig) -> Result<(), Error> {
 /// (libpcap's way: reject all, drain, then the real program). Where the expression cannot be
 /// compiled for this link type, user space filters alone.
 fn kernel_filter(source: &mut LiveSource, filter: &Filter) -> Result<(), Error> {
-    if filter.is_empty() {
+    // On `-i any` the socket sees packets without the SLL2 header the program would read.
+    if filter.is_empty() || source.is_cooked() {
         return Ok(());
     }
     match bpf::compile(filter, source.link_type()) {

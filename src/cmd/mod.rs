@@ -15,6 +15,7 @@ pub mod out;
 pub mod pipeline;
 pub mod replay;
 pub mod run;
+pub mod save_ng;
 pub mod tcpdump;
 pub mod tui;
 

@@ -158,27 +158,42 @@ impl Renderer for Flushing {
     }
 }
 
-/// Saves each packet to a pcap file (`-w`), and shows it too when given a view.
-pub struct Saving {
+/// Where [`Saving`] puts each packet (and each socket-call record) it is given.
+pub trait SaveTarget {
+    fn packet(&mut self, p: &Packet<'_>) -> io::Result<()>;
+    /// The socket-call record the pipeline just read (targets that keep no calls skip it).
+    fn call(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+    fn flush(&mut self) -> io::Result<()>;
+}
+
+/// A pcap file of one link type.
+struct PcapTarget {
     writer: CaptureWriter,
     link: LinkType,
+}
+
+/// Saves each packet (`-w`), and shows it too when given a view.
+pub struct Saving {
+    target: Box<dyn SaveTarget>,
     show: Option<Box<dyn Renderer>>,
 }
 
 impl Saving {
-    /// Saves to `writer`, a file of link type `link`.
+    /// Saves to `writer`, a pcap file of link type `link`.
     pub fn new(writer: CaptureWriter, link: LinkType, show: Option<Box<dyn Renderer>>) -> Saving {
-        Saving { writer, link, show }
+        Saving::to(Box::new(PcapTarget { writer, link }), show)
+    }
+
+    /// Saves to any target.
+    pub fn to(target: Box<dyn SaveTarget>, show: Option<Box<dyn Renderer>>) -> Saving {
+        Saving { target, show }
     }
 }
 
-impl Renderer for Saving {
-    fn packet(
-        &mut self,
-        out: &mut dyn Write,
-        p: &Packet<'_>,
-        ctx: &PacketContext,
-    ) -> io::Result<()> {
+impl SaveTarget for PcapTarget {
+    fn packet(&mut self, p: &Packet<'_>) -> io::Result<()> {
         if p.link_type != self.link {
             // A pcap file has one link type (a pcapng with several interfaces may not).
             return Err(io::Error::other(format!(
@@ -191,15 +206,38 @@ impl Renderer for Saving {
             link: p.link_type,
             orig_len: p.orig_len,
             data: p.data,
-        })?;
+        })
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.writer.flush()
+    }
+}
+
+impl Renderer for Saving {
+    fn packet(
+        &mut self,
+        out: &mut dyn Write,
+        p: &Packet<'_>,
+        ctx: &PacketContext,
+    ) -> io::Result<()> {
+        self.target.packet(p)?;
         match &mut self.show {
             Some(v) => v.packet(out, p, ctx),
             None => Ok(()),
         }
     }
 
+    fn call(&mut self, out: &mut dyn Write, ev: &crate::track::calls::CallEvent) -> io::Result<()> {
+        self.target.call()?;
+        match &mut self.show {
+            Some(v) => v.call(out, ev),
+            None => Ok(()),
+        }
+    }
+
     fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
-        self.writer.flush()?;
+        self.target.flush()?;
         match &mut self.show {
             Some(v) => v.finish(out),
             None => Ok(()),

@@ -23,11 +23,6 @@ const WITH_VALUE: &str = "crwisBFZ";
 /// listed in [`REFUSED_WITH_VALUE`] too, so their value is not read as more flags.
 const REFUSED: &[(char, &str)] = &[
     (
-        'v',
-        "tcpdump's verbose decode is not implemented; `sockscope replay -v FILE` shows every \
-         header field as a tree",
-    ),
-    (
         'A',
         "-AA is not implemented; -A prints from the network header, -XX dumps the whole frame",
     ),
@@ -99,11 +94,15 @@ pub struct TcpdumpArgs {
     pub count: Option<u64>,
     pub number: bool,
     pub quick: bool,
+    /// `-v` (once: `-vv` and more are refused).
+    pub verbose: u8,
     pub user: Option<String>,
     pub immediate: bool,
     pub no_promiscuous: bool,
     pub filter_file: Option<PathBuf>,
     pub print: bool,
+    /// `--pcapng`: `-w` writes pcapng.
+    pub pcapng: bool,
     pub nano: bool,
     pub filter: Vec<String>,
 }
@@ -189,6 +188,7 @@ impl TcpdumpArgs {
                     "immediate-mode" => a.immediate = true,
                     "list-interfaces" => a.list_interfaces = true,
                     "print" => a.print = true,
+                    "pcapng" => a.pcapng = true,
                     "nano" => a.nano = true,
                     "micro" => a.nano = false,
                     "no-promiscuous-mode" => a.no_promiscuous = true,
@@ -241,6 +241,13 @@ impl TcpdumpArgs {
                 a.flag(c)?
             }
         }
+        if a.verbose > 1 {
+            return Err(Error::usage(format!(
+                "tcpdump's -{} is not supported: -v prints tcpdump's IP header fields and \
+                 checksums; `sockscope replay -v FILE` shows every header field as a tree",
+                "v".repeat(a.verbose as usize)
+            )));
+        }
         Ok(a)
     }
 
@@ -257,6 +264,7 @@ impl TcpdumpArgs {
             'l' | 'U' => self.line_buffered = true,
             '#' => self.number = true,
             'q' => self.quick = true,
+            'v' => self.verbose += 1,
             'D' => self.list_interfaces = true,
             'p' => self.no_promiscuous = true,
             c => return Err(refused(c)),
@@ -340,6 +348,7 @@ impl TcpdumpArgs {
         cfg.line.number = self.number;
         cfg.line.link_header = self.link_header;
         cfg.line.quick = self.quick;
+        cfg.line.verbose = self.verbose > 0;
         cfg.flush_each = cfg.flush_each || self.line_buffered;
         cfg
     }
@@ -353,13 +362,22 @@ pub fn run(args: &[OsString]) -> Result<(), Error> {
     }
     let filter = a.filter_words()?;
     let cfg = a.config();
+    if a.pcapng && (a.read.is_none() || a.write.is_none()) {
+        return Err(Error::usage(
+            "--pcapng applies to -r FILE -w OUT (a live capture's -w writes pcap)",
+        ));
+    }
     if let Some(file) = &a.read {
         if a.interface.is_some() {
             return Err(Error::usage(
                 "-r reads a file and -i captures live: give one of them",
             ));
         }
-        return super::replay::run_config(file, &filter, &cfg, a.write.as_deref(), a.print);
+        let write = a.write.as_deref().map(|path| super::replay::Write {
+            path,
+            pcapng: a.pcapng,
+        });
+        return super::replay::run_config(file, &filter, &cfg, write, a.print);
     }
     let live = LiveArgs {
         interface: a.interface.clone().unwrap_or_else(default_interface),
@@ -447,8 +465,9 @@ mod tests {
 
     #[test]
     fn combined_flags_and_attached_values() {
-        let a = parse("-nnvX -c5 -s0 -r x.pcap tcp port 80").unwrap_err();
-        assert!(a.to_string().contains("-v"), "{a}");
+        let a = parse("-nnvvX -c5 -s0 -r x.pcap tcp port 80").unwrap_err();
+        assert!(a.to_string().contains("-vv is not supported"), "{a}");
+        assert_eq!(parse("-nnvX -r x.pcap").unwrap().verbose, 1);
         let a = parse("-nnXe -c5 -s0 -r x.pcap tcp port 80").unwrap();
         assert_eq!(a.numeric, 2);
         assert_eq!(a.big_x, 1);

@@ -15,6 +15,7 @@ pub mod icmp;
 pub mod ipv6_ext;
 mod links;
 pub mod names;
+pub mod pppoe;
 pub mod quoted;
 pub mod tcp;
 pub mod tcp_walk;
@@ -409,6 +410,8 @@ pub struct Packet<'a> {
     pub stop: Option<Stop>,
     /// MPLS labels in front of the network layer, if any.
     pub mpls: MplsStack,
+    /// The PPPoE header the network layer came in (RFC 2516), if any.
+    pub pppoe: Option<pppoe::PppoeSummary>,
 }
 
 impl<'a> Packet<'a> {
@@ -494,6 +497,7 @@ fn decode_with<'a>(frame: &Frame<'a>, path: Path) -> Packet<'a> {
         payload_wire_len: 0,
         stop: None,
         mpls: MplsStack::default(),
+        pppoe: None,
     };
     let d = frame.data;
     match frame.link.normalized() {
@@ -679,6 +683,9 @@ fn decode_from_ethertype<'a>(p: &mut Packet<'a>, et: u16, d: &'a [u8], off: usiz
         ethertype::IPV4 | ethertype::IPV6 | ethertype::ARP => {}
         ethertype::MPLS_UNICAST | ethertype::MPLS_MULTICAST => {
             return links::decode_mpls(p, d, off, path);
+        }
+        pppoe::DISCOVERY | pppoe::SESSION if p.pppoe.is_none() => {
+            return pppoe::decode(p, et, d, off, path);
         }
         other => {
             p.net = Net::Other { ether_type: other };

@@ -86,7 +86,22 @@ impl Filter {
 
     /// Whether `p` passes the filter. Allocates nothing.
     pub fn matches(&self, p: &Packet<'_>) -> bool {
-        eval::matches(&self.root, p)
+        match &p.pppoe {
+            // tcpdump's `ip`, `tcp`, `port` … look behind the ethertype, which is PPPoE's here:
+            // they match a PPPoE session's packet only after the `pppoes` keyword (not
+            // implemented), so the filter sees the PPPoE frame, not what it carries.
+            Some(s) => {
+                let mut outer = *p;
+                outer.net = crate::decode::Net::Other {
+                    ether_type: s.ether_type,
+                };
+                outer.transport = crate::decode::Transport::None;
+                outer.mpls = Default::default();
+                outer.pppoe = None;
+                eval::matches(&self.root, &outer)
+            }
+            None => eval::matches(&self.root, p),
+        }
     }
 
     /// Whether the expression is empty, so that every packet matches (no need to filter).

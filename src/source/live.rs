@@ -41,6 +41,17 @@
 //! reader also skips any PACKET_OUTGOING copy that still arrives (older kernels). The kernel's
 //! "received by filter" count therefore counts each loopback packet once; tcpdump's counts it
 //! twice, because libpcap drops the outgoing copy only after the kernel counted it.
+//!
+//! # All interfaces (`-i any`)
+//! As libpcap's "any" device: one SOCK_DGRAM ("cooked") socket bound to no interface, so the
+//! kernel strips each packet's link header (interfaces of different link types mix) and
+//! describes it in the `sockaddr_ll` instead. Each frame is handed out as Linux cooked capture
+//! v2 (LINKTYPE_LINUX_SLL2, 276): a 20-byte header built from that `sockaddr_ll` (protocol,
+//! interface index, hardware type, direction, source address; libpcap's `pcap-linux.c`
+//! `linux_check_direction` and `sll2_header` fill), then the packet from its network header.
+//! Outgoing copies are kept, except `lo`'s (libpcap drops those: the looped-back copy is the
+//! same packet). Filters run in user space: a BPF program for SLL2 would read the header the
+//! kernel does not put in front of the packet.
 
 pub mod iface;
 pub use crate::sys::packet as socket;
@@ -53,6 +64,25 @@ use std::time::{Duration, Instant};
 use pnet_datalink::{Channel, DataLinkReceiver, DataLinkSender, NetworkInterface};
 
 pub use socket::{KernelStats, SockFilter};
+
+/// The interface name that captures on every interface (tcpdump's `-i any`).
+pub const ANY: &str = "any";
+/// Length of the Linux cooked v2 header (tcpdump.org LINKTYPE_LINUX_SLL2).
+pub const SLL2_HEADER_LEN: usize = 20;
+
+/// The SLL2 header libpcap writes for a packet the kernel described in `a` (`sll2_header` of
+/// libpcap's sll.h: protocol, zero, interface index, hardware type, packet type, address
+/// length, eight bytes of address), all big-endian.
+pub fn sll2_header(a: &socket::LinkAddr) -> [u8; SLL2_HEADER_LEN] {
+    let mut h = [0u8; SLL2_HEADER_LEN];
+    h[0..2].copy_from_slice(&a.protocol.to_be_bytes());
+    h[4..8].copy_from_slice(&(a.ifindex as u32).to_be_bytes());
+    h[8..10].copy_from_slice(&a.hatype.to_be_bytes());
+    h[10] = a.pkttype;
+    h[11] = a.halen;
+    h[12..20].copy_from_slice(&a.addr);
+    h
+}
 
 /// A compiled filter ([`crate::filter::bpf`]) in the form the socket takes.
 pub fn sock_filter(prog: &[crate::filter::bpf::BpfInsn]) -> Vec<SockFilter> {
@@ -159,9 +189,13 @@ pub trait CaptureSource: Source {
 pub struct LiveSource {
     fd: RawFd,
     /// Owns the descriptor (closes it on drop); never used for reading, see the module docs.
-    _channel: (Box<dyn DataLinkSender>, Box<dyn DataLinkReceiver>),
+    /// `None` on `-i any`, where we bind and close the descriptor ourselves.
+    _channel: Option<(Box<dyn DataLinkSender>, Box<dyn DataLinkReceiver>)>,
     link: LinkType,
-    loopback: bool,
+    /// The copies the reader steps over (loopback's outgoing ones).
+    skip: Option<socket::Skip>,
+    /// On `-i any`: the frame being handed out, SLL2 header first.
+    cooked: Option<Vec<u8>>,
     reader: Reader,
     snaplen: usize,
     stop: &'static AtomicBool,
@@ -180,6 +214,9 @@ impl LiveSource {
     /// packets already queued are delivered (for at most [`DRAIN_MS`]), or at most
     /// [`STOP_CHECK_MS`] after the flag is set when it was waiting (at once after a signal).
     pub fn open(cfg: &LiveConfig, stop: &'static AtomicBool) -> Result<LiveSource, OpenError> {
+        if cfg.interface == ANY {
+            return Self::open_any(cfg, stop);
+        }
         let Some(ni) = iface::find(&cfg.interface) else {
             return Err(OpenError::UnknownInterface {
                 name: cfg.interface.clone(),
@@ -191,37 +228,107 @@ impl LiveSource {
                 name: ni.name.clone(),
             });
         }
-        let fd = socket::open_packet_socket().map_err(|e| match e.kind() {
-            // EPERM and EACCES (std maps both to PermissionDenied).
-            io::ErrorKind::PermissionDenied => OpenError::Permission(e),
-            _ => OpenError::Io {
-                what: "cannot open a raw packet socket",
-                err: e,
-            },
-        })?;
+        let fd = socket::open_packet_socket().map_err(open_error)?;
         match Self::setup(fd, cfg, &ni) {
             Ok((link, buffer_bytes, reader)) => {
                 let channel = Self::bind_with_pnet(fd, cfg, &ni)?;
-                Ok(LiveSource {
+                let skip = ni.is_loopback().then_some(socket::Skip {
+                    pkttype: socket::PACKET_OUTGOING,
+                    ifindex: None,
+                });
+                Ok(Self::new(
                     fd,
-                    _channel: channel,
+                    Some(channel),
                     link,
-                    loopback: ni.is_loopback(),
+                    skip,
                     reader,
-                    snaplen: cfg.snaplen.max(1) as usize,
+                    cfg,
                     stop,
-                    idle: None,
-                    drain_until: None,
-                    stats: KernelStats::default(),
                     buffer_bytes,
-                    clock_stamped: 0,
-                })
+                ))
             }
             Err(e) => {
                 socket::close(fd);
                 Err(e)
             }
         }
+    }
+
+    #[allow(clippy::too_many_arguments, clippy::type_complexity)]
+    fn new(
+        fd: RawFd,
+        channel: Option<(Box<dyn DataLinkSender>, Box<dyn DataLinkReceiver>)>,
+        link: LinkType,
+        skip: Option<socket::Skip>,
+        reader: Reader,
+        cfg: &LiveConfig,
+        stop: &'static AtomicBool,
+        buffer_bytes: usize,
+    ) -> LiveSource {
+        LiveSource {
+            fd,
+            cooked: channel.is_none().then(Vec::new),
+            _channel: channel,
+            link,
+            skip,
+            reader,
+            snaplen: cfg.snaplen.max(1) as usize,
+            stop,
+            idle: None,
+            drain_until: None,
+            stats: KernelStats::default(),
+            buffer_bytes,
+            clock_stamped: 0,
+        }
+    }
+
+    /// `-i any`: a cooked socket on every interface (see the module docs).
+    fn open_any(cfg: &LiveConfig, stop: &'static AtomicBool) -> Result<LiveSource, OpenError> {
+        let fd = socket::open_cooked_socket().map_err(open_error)?;
+        let setup = Self::setup_reader(fd, cfg).and_then(|(granted, reader)| {
+            if let Some(prog) = &cfg.filter {
+                socket::attach_filter(fd, prog).map_err(|err| OpenError::Io {
+                    what: "the kernel refused the BPF filter (SO_ATTACH_FILTER)",
+                    err,
+                })?;
+            }
+            socket::bind_all(fd).map_err(|err| OpenError::Io {
+                what: "cannot bind the socket to all interfaces",
+                err,
+            })?;
+            Ok((granted, reader))
+        });
+        let (granted, reader) = match setup {
+            Ok(r) => r,
+            Err(e) => {
+                socket::close(fd);
+                return Err(e);
+            }
+        };
+        // libpcap drops the outgoing copy of a packet on the loopback interface only.
+        let skip = iface::all()
+            .iter()
+            .find(|i| i.is_loopback())
+            .map(|lo| socket::Skip {
+                pkttype: socket::PACKET_OUTGOING,
+                ifindex: Some(lo.index as i32),
+            });
+        Ok(Self::new(
+            fd,
+            None,
+            LinkType::LINUX_SLL2,
+            skip,
+            reader,
+            cfg,
+            stop,
+            granted,
+        ))
+    }
+
+    /// Whether this capture reads every interface through a cooked socket (`-i any`), where
+    /// filters run in user space.
+    pub fn is_cooked(&self) -> bool {
+        self.cooked.is_some()
     }
 
     /// Options set before the bind, while we still own the descriptor.
@@ -243,9 +350,24 @@ impl LiveSource {
                 });
             }
         };
+        let (granted, reader) = Self::setup_reader(fd, cfg)?;
+        if ni.is_loopback() {
+            // Failure (kernel < 4.20) is fine: the reader skips outgoing copies itself.
+            let _ = socket::ignore_outgoing(fd);
+        }
+        if let Some(prog) = &cfg.filter {
+            socket::attach_filter(fd, prog)
+                .map_err(io("the kernel refused the BPF filter (SO_ATTACH_FILTER)"))?;
+        }
+        Ok((link, granted, reader))
+    }
+
+    /// The ring, or recvmmsg batches where it cannot be set up; and the buffer granted.
+    fn setup_reader(fd: RawFd, cfg: &LiveConfig) -> Result<(usize, Reader), OpenError> {
+        let io = |what| move |err| OpenError::Io { what, err };
         let snaplen = cfg.snaplen.max(1) as usize;
         let ring = crate::sys::ring::Ring::new(fd, cfg.buffer_bytes, snaplen, RING_TIMEOUT_MS);
-        let (granted, reader) = match ring {
+        Ok(match ring {
             Ok(ring) => {
                 let (size, n) = ring.geometry();
                 (size * n, Reader::Ring(ring))
@@ -258,16 +380,7 @@ impl LiveSource {
                 let batch = socket::Batch::new(BATCH, snaplen);
                 (granted, Reader::Batch { batch, next: 0 })
             }
-        };
-        if ni.is_loopback() {
-            // Failure (kernel < 4.20) is fine: the reader skips outgoing copies itself.
-            let _ = socket::ignore_outgoing(fd);
-        }
-        if let Some(prog) = &cfg.filter {
-            socket::attach_filter(fd, prog)
-                .map_err(io("the kernel refused the BPF filter (SO_ATTACH_FILTER)"))?;
-        }
-        Ok((link, granted, reader))
+        })
     }
 
     /// pnet binds the socket to the interface (ETH_P_ALL), sets promiscuous mode, non-blocking.
@@ -334,6 +447,9 @@ impl LiveSource {
 
     /// The frame the reader found ready.
     fn take(&mut self) -> Frame<'_> {
+        if self.cooked.is_some() {
+            return self.take_cooked();
+        }
         match &mut self.reader {
             Reader::Ring(ring) => {
                 let f = ring.take().expect("a ready ring has a frame");
@@ -361,6 +477,38 @@ impl LiveSource {
         }
     }
 
+    /// The frame the reader found ready, behind the SLL2 header built from its `sockaddr_ll`,
+    /// cut to the snap length as a whole (as libpcap counts it).
+    fn take_cooked(&mut self) -> Frame<'_> {
+        let (ts, wire_len, addr, data): (Timestamp, u32, socket::LinkAddr, &[u8]) =
+            match &mut self.reader {
+                Reader::Ring(ring) => {
+                    let f = ring.take().expect("a ready ring has a frame");
+                    (f.ts, f.wire_len, f.addr, f.data)
+                }
+                Reader::Batch { batch, next } => {
+                    let (r, data) = batch.get(*next);
+                    *next += 1;
+                    let ts = r.ts.unwrap_or_else(|| {
+                        self.clock_stamped += 1;
+                        Self::clock_now()
+                    });
+                    (ts, r.wire_len, r.addr, data)
+                }
+            };
+        let buf = self.cooked.get_or_insert_with(Vec::new);
+        buf.clear();
+        buf.extend_from_slice(&sll2_header(&addr));
+        buf.extend_from_slice(data);
+        buf.truncate(self.snaplen);
+        Frame {
+            ts,
+            link: self.link,
+            orig_len: wire_len + SLL2_HEADER_LEN as u32,
+            data: &buf[..],
+        }
+    }
+
     fn clock_now() -> Timestamp {
         let d = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -383,11 +531,13 @@ impl Source for LiveSource {
                     return Ok(None);
                 }
             }
-            let skip = self.loopback.then_some(socket::PACKET_OUTGOING);
+            let skip = self.skip;
             let ready = match &mut self.reader {
                 Reader::Ring(ring) => ring.ready(skip),
                 Reader::Batch { batch, next } => {
-                    while *next < batch.len() && skip == Some(batch.get(*next).0.pkttype) {
+                    while *next < batch.len()
+                        && skip.is_some_and(|s| s.matches(&batch.get(*next).0.addr))
+                    {
                         *next += 1;
                     }
                     if *next == batch.len() {
@@ -427,6 +577,27 @@ impl Source for LiveSource {
                 Err(e) => return Err(SourceError::Io(e)),
             }
         }
+    }
+}
+
+impl Drop for LiveSource {
+    fn drop(&mut self) {
+        // With pnet's channel, the channel closes the descriptor; without it (`-i any`), we do.
+        if self._channel.is_none() {
+            socket::close(self.fd);
+        }
+    }
+}
+
+/// Why opening a packet socket failed: EPERM and EACCES (std maps both to PermissionDenied)
+/// mean CAP_NET_RAW is missing.
+fn open_error(e: io::Error) -> OpenError {
+    match e.kind() {
+        io::ErrorKind::PermissionDenied => OpenError::Permission(e),
+        _ => OpenError::Io {
+            what: "cannot open a raw packet socket",
+            err: e,
+        },
     }
 }
 

@@ -20,11 +20,25 @@ pub struct Timestamp {
     pub sec: i64,
     /// Always below 1_000_000_000.
     pub nsec: u32,
+    /// A pcap record's microsecond field as written, when it held a second or more (0
+    /// otherwise): `sec` and `nsec` carry the whole seconds over, where tcpdump prints the
+    /// field as it is (in the struct's padding: the size stays 16 bytes).
+    pub written_us: u32,
 }
 
 impl Timestamp {
     pub const fn new(sec: i64, nsec: u32) -> Self {
-        Timestamp { sec, nsec }
+        Timestamp {
+            sec,
+            nsec,
+            written_us: 0,
+        }
+    }
+
+    /// The seconds field as the pcap record wrote it (`sec` less what the microseconds
+    /// carried over).
+    pub fn written_sec(self) -> i64 {
+        self.sec - i64::from(self.written_us / 1_000_000)
     }
 
     /// Builds a timestamp from a count of `units` per second (1_000_000 for µs, 1_000_000_000 for ns).
@@ -36,10 +50,7 @@ impl Timestamp {
         } else {
             frac * (1_000_000_000 / units_per_sec)
         };
-        Timestamp {
-            sec: sec.saturating_add(extra),
-            nsec: nsec as u32,
-        }
+        Timestamp::new(sec.saturating_add(extra), nsec as u32)
     }
 
     /// Signed difference `self - earlier` in nanoseconds.

@@ -9,6 +9,7 @@
 use std::fs::File;
 use std::io::{self, Read};
 use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::pcapng::{self, Interface, OPT_COMMENT, Options, Parsed, Section, u32_at};
 use super::{Frame, LinkType, Source, SourceError, Timestamp};
@@ -56,12 +57,19 @@ pub struct FileSource {
     offset: u64,
     /// The options of the last packet delivered (pcapng), as positions in the buffer.
     last_options: Range<usize>,
+    /// The last frame delivered: its interface (pcapng), time, link type, length on the wire
+    /// and bytes (positions in the buffer, valid until the next read).
+    last: Option<LastFrame>,
     /// Blocks that carry no packet and were passed over (pcapng: statistics, names, custom...).
     pub skipped_blocks: u64,
     /// pcap records whose fraction of a second was a second or more (seen in fuzzed files); it
     /// was carried into the seconds, where tcpdump and tshark print the field as it is.
     pub fraction_overflows: u64,
 }
+
+/// Where the last frame delivered is: interface (pcapng), time, link type, length on the wire,
+/// and the positions of its bytes in the buffer.
+type LastFrame = (Option<u32>, Timestamp, LinkType, u32, Range<usize>);
 
 /// The reader and its bounded buffer: `buf[start..end]` holds bytes read but not yet used.
 struct Input {
@@ -70,9 +78,16 @@ struct Input {
     start: usize,
     end: usize,
     eof: bool,
+    /// Ends the reading when set (by a signal handler): a read interrupted by the signal
+    /// returns, and the reader reports the end of the input.
+    stop: Option<&'static AtomicBool>,
 }
 
 impl Input {
+    fn stopped(&self) -> bool {
+        self.stop.is_some_and(|s| s.load(Ordering::Relaxed))
+    }
+
     fn available(&self) -> &[u8] {
         &self.buf[self.start..self.end]
     }
@@ -103,7 +118,11 @@ impl Input {
                     self.end += n;
                     return Ok(true);
                 }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                    if self.stopped() {
+                        return Ok(false);
+                    }
+                }
                 Err(e) => return Err(e),
             }
         }
@@ -144,6 +163,7 @@ impl FileSource {
             start: 0,
             end: 0,
             eof: false,
+            stop: None,
         };
         let io_err = |e: io::Error| open_err(name, &describe_io(&e));
         let got = input.fill_to(4).map_err(io_err)?;
@@ -217,6 +237,7 @@ impl FileSource {
             done: false,
             format,
             last_options: 0..0,
+            last: None,
             skipped_blocks: 0,
             fraction_overflows: 0,
         })
@@ -267,6 +288,32 @@ impl FileSource {
         Options::new(&self.input.buf[self.last_options.clone()], big)
     }
 
+    /// Ends the reading once `flag` is set (SIGINT or SIGTERM): the frames read so far were
+    /// delivered, a read waiting for more input (a pipe, a FIFO) returns when the signal
+    /// interrupts it, and [`Source::next_frame`] then reports the end of the input, not a
+    /// record cut short.
+    pub fn stop_on(&mut self, flag: &'static AtomicBool) {
+        self.input.stop = Some(flag);
+    }
+
+    /// The interface the last packet delivered was captured on (pcapng; `None` for pcap).
+    pub fn packet_interface(&self) -> Option<&Interface> {
+        let (iface, ..) = self.last.as_ref()?;
+        self.interfaces().get((*iface)? as usize)
+    }
+
+    /// The last frame delivered again, until the next call to `next_frame` (for a reader that
+    /// also wants [`FileSource::packet_interface`] and the comments of each frame).
+    pub fn last_frame(&self) -> Option<Frame<'_>> {
+        let (_, ts, link, orig_len, data) = self.last.clone()?;
+        Some(Frame {
+            ts,
+            link,
+            orig_len,
+            data: &self.input.buf[data],
+        })
+    }
+
     /// The comments (`opt_comment`) of the last packet delivered: any bytes, UTF-8 or not.
     pub fn packet_comments(&self) -> impl Iterator<Item = &[u8]> {
         self.packet_options()
@@ -288,6 +335,8 @@ enum Step {
     Need(usize),
     Frame {
         len: usize,
+        /// The pcapng interface (none in pcap).
+        iface: Option<u32>,
         ts: Timestamp,
         link: LinkType,
         orig_len: u32,
@@ -304,8 +353,9 @@ enum Step {
 impl Source for FileSource {
     fn next_frame(&mut self) -> Result<Option<Frame<'_>>, SourceError> {
         self.last_options = 0..0;
+        self.last = None;
         loop {
-            if self.done {
+            if self.done || self.input.stopped() {
                 return Ok(None);
             }
             let avail = self.input.available();
@@ -327,6 +377,7 @@ impl Source for FileSource {
             match step {
                 Ok(Step::Frame {
                     len,
+                    iface,
                     ts,
                     link,
                     orig_len,
@@ -337,6 +388,8 @@ impl Source for FileSource {
                     self.input.start += len;
                     self.offset += len as u64;
                     self.last_options = base + options.start..base + options.end;
+                    let at = base + data.start..base + data.end;
+                    self.last = Some((iface, ts, link, orig_len, at));
                     return Ok(Some(Frame {
                         ts,
                         link,
@@ -351,6 +404,9 @@ impl Source for FileSource {
                 }
                 Ok(Step::Need(n)) => {
                     if !self.input.fill(n).map_err(SourceError::Io)? {
+                        if self.input.stopped() {
+                            return Ok(None);
+                        }
                         self.done = true;
                         let left = self.input.end - self.input.start;
                         if left == 0 {
@@ -409,16 +465,21 @@ fn pcap_step(
     }
     let units: u32 = if nanosecond { 1_000_000_000 } else { 1_000_000 };
     let frac = u32_at(b, 4, big);
+    let mut ts = Timestamp::from_units(
+        i64::from(u32_at(b, 0, big)),
+        u64::from(frac),
+        u64::from(units),
+    );
     if frac >= units {
         *overflows += 1;
+        if !nanosecond {
+            ts.written_us = frac;
+        }
     }
     Ok(Step::Frame {
         len: PCAP_RECORD + incl,
-        ts: Timestamp::from_units(
-            i64::from(u32_at(b, 0, big)),
-            u64::from(frac),
-            u64::from(units),
-        ),
+        iface: None,
+        ts,
         link,
         orig_len: u32_at(b, 12, big),
         data: PCAP_RECORD..PCAP_RECORD + incl,
@@ -441,6 +502,7 @@ fn pcapng_step(section: &mut Section, b: &[u8]) -> Result<Step, String> {
                 .map_or(LinkType(u32::MAX), |i| i.link);
             Ok(Step::Frame {
                 len: p.len,
+                iface: Some(p.iface),
                 ts: p.ts,
                 link,
                 orig_len: p.orig_len,

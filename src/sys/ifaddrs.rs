@@ -45,6 +45,21 @@ pub fn all() -> Option<Vec<IfAddr>> {
     Some(out)
 }
 
+/// The name of the interface with index `index` on this machine (if_indextoname(3)), or `None`
+/// when there is none.
+pub fn name_of(index: u32) -> Option<String> {
+    let mut buf = [0 as libc::c_char; libc::IF_NAMESIZE];
+    // SAFETY: `buf` has IF_NAMESIZE bytes, as if_indextoname requires; on success it holds a
+    // NUL-terminated name.
+    let p = unsafe { libc::if_indextoname(index, buf.as_mut_ptr()) };
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: if_indextoname succeeded, so `buf` is NUL-terminated.
+    let name = unsafe { CStr::from_ptr(buf.as_ptr()) };
+    Some(name.to_string_lossy().into_owned())
+}
+
 /// The address and prefix length of one node, for AF_INET and AF_INET6.
 ///
 /// # Safety

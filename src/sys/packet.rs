@@ -30,6 +30,50 @@ pub const ARPHRD_LOOPBACK: u16 = 772;
 /// No link-layer header: tun devices, WireGuard; frames are bare IP packets.
 pub const ARPHRD_NONE: u16 = 65534;
 
+/// What the kernel says about a received packet in its `sockaddr_ll` (packet(7)): the
+/// fields a Linux cooked header (SLL2) carries.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LinkAddr {
+    /// `sll_protocol`, the ethertype, in host order.
+    pub protocol: u16,
+    /// `sll_ifindex`: the interface the packet crossed.
+    pub ifindex: i32,
+    /// `sll_hatype`: the ARPHRD_ type of that interface.
+    pub hatype: u16,
+    /// `sll_pkttype`: PACKET_HOST, PACKET_OUTGOING, ...
+    pub pkttype: u8,
+    /// `sll_halen` and `sll_addr`: the link-layer source address.
+    pub halen: u8,
+    pub addr: [u8; 8],
+}
+
+impl LinkAddr {
+    pub(super) fn of(s: &libc::sockaddr_ll) -> LinkAddr {
+        LinkAddr {
+            protocol: u16::from_be(s.sll_protocol),
+            ifindex: s.sll_ifindex,
+            hatype: s.sll_hatype,
+            pkttype: s.sll_pkttype,
+            halen: s.sll_halen,
+            addr: s.sll_addr,
+        }
+    }
+}
+
+/// Which packets a reader steps over: those of direction `pkttype`, on interface `ifindex`
+/// when one is given (libpcap drops only `lo`'s outgoing copies on the "any" device).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Skip {
+    pub pkttype: u8,
+    pub ifindex: Option<i32>,
+}
+
+impl Skip {
+    pub fn matches(&self, a: &LinkAddr) -> bool {
+        a.pkttype == self.pkttype && self.ifindex.is_none_or(|i| i == a.ifindex)
+    }
+}
+
 /// One classic BPF instruction, laid out as the kernel's `struct sock_filter`
 /// (include/uapi/linux/filter.h): opcode, jump-if-true, jump-if-false, constant.
 #[repr(C)]
@@ -113,6 +157,33 @@ fn getsockopt_int(fd: RawFd, level: libc::c_int, name: libc::c_int) -> io::Resul
 pub fn open_packet_socket() -> io::Result<RawFd> {
     // SAFETY: plain syscall.
     check(unsafe { libc::socket(libc::AF_PACKET, libc::SOCK_RAW | libc::SOCK_CLOEXEC, 0) })
+}
+
+/// An AF_PACKET SOCK_DGRAM socket with protocol 0 (nothing queued before [`bind_all`]): the
+/// kernel removes each packet's link header and describes it in the `sockaddr_ll` instead, so
+/// interfaces of different link types can be read together (libpcap's "any" device).
+pub fn open_cooked_socket() -> io::Result<RawFd> {
+    // SAFETY: plain syscall.
+    check(unsafe { libc::socket(libc::AF_PACKET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) })
+}
+
+/// Binds a packet socket to every interface (`sll_ifindex` 0) and every protocol (ETH_P_ALL),
+/// (Reads never block: the ring is polled, recvmmsg is called with MSG_DONTWAIT.)
+pub fn bind_all(fd: RawFd) -> io::Result<()> {
+    // SAFETY: all-zero is a valid sockaddr_ll.
+    let mut sa: libc::sockaddr_ll = unsafe { mem::zeroed() };
+    sa.sll_family = libc::AF_PACKET as u16;
+    sa.sll_protocol = (libc::ETH_P_ALL as u16).to_be();
+    sa.sll_ifindex = 0;
+    // SAFETY: `sa` is a valid sockaddr_ll of the size we pass.
+    check(unsafe {
+        libc::bind(
+            fd,
+            (&sa as *const libc::sockaddr_ll).cast(),
+            mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t,
+        )
+    })
+    .map(|_| ())
 }
 
 /// Closes a descriptor we still own (before pnet took it over).
@@ -223,7 +294,8 @@ pub struct Received {
     pub wire_len: u32,
     /// Bytes stored in the slot: `min(wire_len, snaplen)`.
     pub captured: u32,
-    pub pkttype: u8,
+    /// The kernel's `sockaddr_ll` for it: direction, interface, protocol.
+    pub addr: LinkAddr,
     /// Kernel receive time, or `None` if the control message was missing.
     pub ts: Option<Timestamp>,
 }
@@ -319,7 +391,7 @@ impl Batch {
             self.received[i] = Received {
                 wire_len,
                 captured: wire_len.min(self.snaplen as u32),
-                pkttype: self.names[i].sll_pkttype,
+                addr: LinkAddr::of(&self.names[i]),
                 ts: timestamp_of(&self.headers[i].msg_hdr),
             };
         }

@@ -16,6 +16,7 @@ use std::os::fd::RawFd;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use super::packet::{LinkAddr, Skip};
 use crate::source::Timestamp;
 
 /// Smallest block: one mebibyte holds the default 256 KiB snap length with room to spare.
@@ -33,8 +34,8 @@ pub struct RingFrame<'a> {
     pub wire_len: u32,
     /// The kernel's receive time.
     pub ts: Timestamp,
-    /// `sll_pkttype`: PACKET_HOST, PACKET_OUTGOING, ...
-    pub pkttype: u8,
+    /// The kernel's `sockaddr_ll`: direction (`sll_pkttype`), interface, protocol.
+    pub addr: LinkAddr,
 }
 
 /// A mapped TPACKET_V3 ring.
@@ -156,24 +157,24 @@ impl Ring {
         }
     }
 
-    /// The `sll_pkttype` of the frame at the cursor.
-    fn pkttype(&self) -> u8 {
-        // SAFETY: as in `header`; the kernel writes a sockaddr_ll right after the header.
-        unsafe {
-            (*self
+    /// The `sockaddr_ll` of the frame at the cursor.
+    fn link_addr(&self) -> LinkAddr {
+        // SAFETY: as in `header`; the kernel writes a sockaddr_ll right after the header
+        // (TPACKET_ALIGNed, so aligned for it).
+        LinkAddr::of(unsafe {
+            &*self
                 .map
                 .as_ptr()
                 .add(self.block * self.block_size + self.offset + SLL_OFFSET)
-                .cast::<libc::sockaddr_ll>())
-            .sll_pkttype
-        }
+                .cast::<libc::sockaddr_ll>()
+        })
     }
 
     /// Whether a packet is ready: gives finished blocks back to the kernel, takes the next one
-    /// if the kernel handed it over, and steps over frames whose `sll_pkttype` is `skip`.
+    /// if the kernel handed it over, and steps over frames that `skip` matches.
     /// `false` when the ring is empty (then `poll` the socket). Frames already taken are
     /// given back by this call.
-    pub fn ready(&mut self, skip: Option<u8>) -> bool {
+    pub fn ready(&mut self, skip: Option<Skip>) -> bool {
         loop {
             if self.held && self.left == 0 {
                 self.release();
@@ -197,7 +198,7 @@ impl Ring {
                 self.offset = first as usize;
                 continue;
             }
-            if skip.is_some_and(|t| t == self.pkttype()) {
+            if skip.is_some_and(|s| s.matches(&self.link_addr())) {
                 self.advance();
                 continue;
             }
@@ -217,7 +218,7 @@ impl Ring {
             return None;
         }
         let h = *self.header();
-        let pkttype = self.pkttype();
+        let addr = self.link_addr();
         let block_start = self.block * self.block_size;
         let start = self.offset + h.tp_mac as usize;
         let len = (h.tp_snaplen as usize).min(self.block_size.saturating_sub(start));
@@ -231,7 +232,7 @@ impl Ring {
             data,
             wire_len: h.tp_len,
             ts: Timestamp::new(h.tp_sec as i64, h.tp_nsec),
-            pkttype,
+            addr,
         })
     }
 

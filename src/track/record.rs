@@ -171,14 +171,8 @@ impl FlowRecord {
             };
         }
         f.roles = self.roles;
-        f.first_ts = Timestamp {
-            sec: self.first_sec,
-            nsec: self.first_nsec,
-        };
-        f.last_ts = Timestamp {
-            sec: self.last_sec,
-            nsec: self.last_nsec,
-        };
+        f.first_ts = Timestamp::new(self.first_sec, self.first_nsec);
+        f.last_ts = Timestamp::new(self.last_sec, self.last_nsec);
         f.handshake_rtt_ns = (self.rtt_ns != NO_RTT).then_some(self.rtt_ns);
         f.established = has(ESTABLISHED);
         f.simultaneous_open = has(SIM_OPEN);

@@ -14,8 +14,10 @@ mod ext;
 pub mod extras;
 mod http;
 mod icmp;
+mod pppoe;
 pub mod tcp;
 pub mod tunnel;
+pub mod vflag;
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -123,6 +125,12 @@ pub struct TcpdumpRenderer {
     pub options: extras::LineOptions,
     /// Packets printed so far (for `-#`).
     printed: u64,
+    /// Interface names of SLL2 packets.
+    interfaces: extras::InterfaceNames,
+    /// The first and the previous packet's time as tcpdump holds it (seconds and signed
+    /// microseconds as written), for deltas of records whose microseconds overflow.
+    tv_first: Option<(i64, i64)>,
+    tv_prev: Option<(i64, i64)>,
 }
 
 impl TcpdumpRenderer {
@@ -138,6 +146,9 @@ impl TcpdumpRenderer {
             depth: 0,
             options: extras::LineOptions::default(),
             printed: 0,
+            interfaces: extras::InterfaceNames::default(),
+            tv_first: None,
+            tv_prev: None,
         }
     }
 }
@@ -156,14 +167,23 @@ impl Renderer for TcpdumpRenderer {
             extras::number(&mut line, self.printed);
         }
         self.timestamp(&mut line, p.ts)?;
-        let linked = self.options.link_header && extras::link_header(&mut line, p);
+        let linked = match &p.link {
+            Link::Sll(s) if s.version == 2 => {
+                extras::sll2_prefix(&mut line, s, p, &mut self.interfaces, &self.options)
+            }
+            _ => self.options.link_header && extras::link_header(&mut line, p),
+        };
         let body_at = line.len();
         self.body(&mut line, p)?;
-        if linked {
-            extras::strip_protocol(&mut line, body_at);
-        }
         if self.options.quick {
             extras::quick(&mut line, body_at, p);
+        }
+        if self.options.verbose && vflag::supported(p) {
+            let quoted = vflag::quoted_datagram(p).map(|q| self.quoted(q));
+            vflag::apply(&mut line, body_at, p, quoted);
+        }
+        if linked {
+            extras::strip_protocol(&mut line, body_at);
         }
         line.push(b'\n');
         let r = out.write_all(&line);
@@ -189,14 +209,36 @@ impl TcpdumpRenderer {
         let ts = if self.time.nano {
             ts
         } else {
-            Timestamp::new(ts.sec, ts.nsec / 1000 * 1000)
+            Timestamp {
+                nsec: ts.nsec / 1000 * 1000,
+                ..ts
+            }
         };
-        if !matches!(
+        let absolute = matches!(
             self.time.style,
             TimeStyle::Clock | TimeStyle::Date | TimeStyle::Epoch
-        ) {
+        );
+        if ts.written_us != 0 && absolute && !self.time.nano {
+            // tcpdump prints the microsecond field as written (`%06u`) after the seconds as
+            // written: `00:01:40.1500000`.
+            self.stamp_sec = None;
+            self.stamp.clear();
+            self.time
+                .write(&mut self.stamp, Timestamp::new(ts.written_sec(), 0))?;
+            let cut = self.stamp.iter().rposition(|b| *b == b'.');
+            self.stamp.truncate(cut.unwrap_or(self.stamp.len()));
+            line.extend_from_slice(&self.stamp);
+            line.push(b'.');
+            fmt::push_u64_width(line, ts.written_us as u64, 6);
+            line.push(b' ');
+            return Ok(());
+        }
+        if !absolute {
             let start = line.len();
             self.time.write(line, ts)?;
+            if !self.time.nano {
+                self.overflowing_delta(line, start, ts);
+            }
             // tcpdump keeps a column for the sign of a time difference: ' ' or '-'.
             if matches!(self.time.style, TimeStyle::Delta | TimeStyle::SinceFirst)
                 && line.get(start) != Some(&b'-')
@@ -230,7 +272,101 @@ impl TcpdumpRenderer {
         Ok(())
     }
 
+    /// `-v`'s form of the datagram an ICMP error quotes, as print-icmp.c prints it: decoded as
+    /// an IP packet as long as its own header says (only its start was quoted).
+    fn quoted(&mut self, bytes: &[u8]) -> Vec<u8> {
+        let frame = crate::source::Frame {
+            ts: Timestamp::new(0, 0),
+            link: crate::source::LinkType::RAW,
+            orig_len: bytes.len() as u32,
+            data: bytes,
+        };
+        let mut q = crate::decode::decode(&frame);
+        if let Net::Ipv4(h) = &q.net {
+            q.orig_len = q.orig_len.max(h.total_len as u32);
+        }
+        let mut out = Vec::new();
+        if self.body(&mut out, &q).is_ok() && vflag::supported(&q) {
+            vflag::apply(&mut out, 0, &q, None);
+        }
+        // With -e, print-ip.c leaves out `IP ` here too.
+        if self.options.link_header {
+            extras::strip_protocol(&mut out, 0);
+        }
+        out
+    }
+
+    /// `-ttt` and `-ttttt` where this record's or the other's microseconds were written as a
+    /// second or more: tcpdump subtracts the fields as written (libpcap reads the microseconds
+    /// as a signed 32-bit number), borrows one second at most, and prints the microseconds
+    /// with `%06u` (tcpdump 4.99.3's output on such a file); the line from `start` is replaced.
+    fn overflowing_delta(&mut self, line: &mut Vec<u8>, start: usize, ts: Timestamp) {
+        let tv = if ts.written_us != 0 {
+            (ts.written_sec(), i64::from(ts.written_us as i32))
+        } else {
+            (ts.sec, i64::from(ts.nsec / 1000))
+        };
+        let first = *self.tv_first.get_or_insert(tv);
+        let base = match self.time.style {
+            TimeStyle::Delta => self.tv_prev.replace(tv).unwrap_or(tv),
+            TimeStyle::SinceFirst => first,
+            _ => return,
+        };
+        let overflowed = |t: (i64, i64)| !(0..1_000_000).contains(&t.1);
+        if !overflowed(tv) && !overflowed(base) {
+            return;
+        }
+        let (mut s, mut us) = (tv.0 - base.0, tv.1 - base.1);
+        if us < 0 {
+            s -= 1;
+            us += 1_000_000;
+        }
+        if s < 0 {
+            return;
+        }
+        line.truncate(start);
+        let text = format!(
+            "{:02}:{:02}:{:02}.{:06} ",
+            s / 3600,
+            s / 60 % 60,
+            s % 60,
+            us as u32
+        );
+        line.extend_from_slice(text.as_bytes());
+    }
+
     fn body(&mut self, line: &mut Vec<u8>, p: &Packet<'_>) -> io::Result<()> {
+        if let Some(s) = &p.pppoe {
+            let mut head = String::new();
+            let done = pppoe::pppoe(&mut head, s, p, self.options.link_header);
+            line.extend_from_slice(head.as_bytes());
+            if done {
+                return Ok(());
+            }
+            if self.options.link_header {
+                // -e named the protocol already: the network layer prints without its word.
+                let at = line.len();
+                self.body_after_link(line, p)?;
+                if let Some(i) = [&b"IP6 "[..], b"IP "]
+                    .iter()
+                    .filter_map(|w| line[at..].windows(w.len()).position(|x| x == *w))
+                    .min()
+                {
+                    let w = if line[at + i..].starts_with(b"IP6 ") {
+                        4
+                    } else {
+                        3
+                    };
+                    line.drain(at + i..at + i + w);
+                }
+                return Ok(());
+            }
+        }
+        self.body_after_link(line, p)
+    }
+
+    /// The line after the link layer: MPLS labels, then the network layer.
+    fn body_after_link(&mut self, line: &mut Vec<u8>, p: &Packet<'_>) -> io::Result<()> {
         mpls(line, &p.mpls);
         match &p.net {
             Net::Ipv4(_) | Net::Ipv6(_) => self.ip(line, p),

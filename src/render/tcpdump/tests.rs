@@ -503,3 +503,31 @@ fn cut_transport_headers() {
     let i = [8, 0, 0, 0, 0, 1, 0, 2];
     assert_eq!(cut(1, &i, 4), "IP 10.0.0.1 > 10.0.0.2:  [|icmp]");
 }
+
+/// An SLL2 packet starts with tcpdump's `%-5s %-3s ` of interface name (looked up on this
+/// machine; `?` for an index that names none) and direction (print-sll.c `sll2_if_print`).
+#[test]
+fn sll2_packets_start_with_interface_and_direction() {
+    let sll2 = |pkttype: u8, ifindex: u32| {
+        let mut v = vec![0x08, 0x00, 0, 0];
+        v.extend_from_slice(&ifindex.to_be_bytes());
+        v.extend_from_slice(&[0x03, 0x04, pkttype, 6, 0, 0, 0, 0, 0, 0, 0, 0]);
+        v.extend_from_slice(&ipv4(17, &[0, 53, 0, 54, 0, 8, 0, 0], 0));
+        v
+    };
+    let lo = crate::sys::ifaddrs::name_of(1).unwrap_or_else(|| "?".into());
+    assert_eq!(
+        line(LinkType::LINUX_SLL2, &sll2(0, 1)),
+        format!("{lo:<5} In  IP 10.0.0.1.53 > 10.0.0.2.54: domain [length 0 < 12] (invalid)")
+    );
+    assert_eq!(
+        line(LinkType::LINUX_SLL2, &sll2(4, 0x7fff_fff0)),
+        "?     Out IP 10.0.0.1.53 > 10.0.0.2.54: domain [length 0 < 12] (invalid)"
+    );
+    for (t, word) in [(1, "B  "), (2, "M  "), (3, "P  "), (9, "?  ")] {
+        assert!(
+            line(LinkType::LINUX_SLL2, &sll2(t, 0x7fff_fff0))
+                .starts_with(&format!("?     {word} IP"))
+        );
+    }
+}
