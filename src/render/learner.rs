@@ -15,6 +15,7 @@ use super::fmt::{push_ipv4, push_ipv6_std, push_padded, push_u64};
 use super::tcpdump::Mac;
 use super::{PacketContext, Renderer};
 use crate::decode::quoted::{Quoted, icmp_quote};
+use crate::decode::tcp::kind as tcp_kind;
 use crate::decode::{
     IcmpSummary, Link, Net, Packet, StopKind, TcpFlags, TcpOption, TcpSummary, Transport, names,
     proto,
@@ -135,7 +136,7 @@ pub fn write_preview(out: &mut dyn fmt::Write, payload: &[u8], max: usize) -> fm
 }
 
 /// Appends a preview as [`write_preview`] writes it.
-fn push_preview(s: &mut Vec<u8>, payload: &[u8], max: usize) {
+pub fn push_preview(s: &mut Vec<u8>, payload: &[u8], max: usize) {
     s.push(b'"');
     let mut rest = &payload[..payload.len().min(max)];
     // Runs of printable ASCII that need no escape are copied in one go.
@@ -818,7 +819,27 @@ impl LearnerRenderer {
         // (the timestamps that Linux puts in every segment would only add noise).
         let shown = |o: &TcpOption<'_>| !matches!(o, TcpOption::Nop | TcpOption::Eol);
         let notable = |o: &TcpOption<'_>| shown(o) && !matches!(o, TcpOption::Timestamp { .. });
-        if (f.syn() && t.options().any(|o| shown(&o))) || t.options().any(|o| notable(&o)) {
+        // No options, or Linux's NOP, NOP, timestamps after the handshake: nothing to walk.
+        let plain = matches!(
+            t.options,
+            [] | [
+                tcp_kind::NOP,
+                tcp_kind::NOP,
+                tcp_kind::TIMESTAMP,
+                10,
+                _,
+                _,
+                _,
+                _,
+                _,
+                _,
+                _,
+                _
+            ]
+        );
+        if (!plain || f.syn())
+            && ((f.syn() && t.options().any(|o| shown(&o))) || t.options().any(|o| notable(&o)))
+        {
             // SACK edges number the other side's bytes, like the ack: shown relative to the same
             // base, so that `ack 1449 sack 2897:4345` reads as "missing 1449 to 2896".
             let sack_base = ctx
