@@ -336,6 +336,11 @@ impl<'a> TcpSummary<'a> {
     pub fn options(&self) -> TcpOptions<'a> {
         TcpOptions::new(self.options)
     }
+    /// (TSval, TSecr) when the options are exactly NOP, NOP, timestamps (see
+    /// [`tcp::nop_nop_timestamps`]).
+    pub fn nop_nop_timestamps(&self) -> Option<(u32, u32)> {
+        tcp::nop_nop_timestamps(self.options)
+    }
     /// What the options say that the tracker uses, from one walk.
     pub fn option_facts(&self) -> OptionFacts {
         OptionFacts::of(self.options)

@@ -138,11 +138,8 @@ impl OptionFacts {
         if bytes.is_empty() {
             return f;
         }
-        if let [kind::NOP, kind::NOP, kind::TIMESTAMP, 10, v @ ..] = bytes
-            && v.len() == 8
-        {
-            let be32 = |d: &[u8]| u32::from_be_bytes([d[0], d[1], d[2], d[3]]);
-            f.timestamp = Some((be32(v), be32(&v[4..])));
+        if let Some(ts) = nop_nop_timestamps(bytes) {
+            f.timestamp = Some(ts);
             return f;
         }
         for o in TcpOptions::new(bytes) {
@@ -164,6 +161,31 @@ impl OptionFacts {
     /// The valid SACK blocks.
     pub fn sack_blocks(&self) -> &[(u32, u32)] {
         &self.sack[..self.sack_count as usize]
+    }
+}
+
+/// (TSval, TSecr) of an options area that is exactly NOP, NOP, timestamps: the layout Linux
+/// puts in every segment after the handshake (RFC 7323 Appendix A), read without a walk.
+pub fn nop_nop_timestamps(bytes: &[u8]) -> Option<(u32, u32)> {
+    match *bytes {
+        [
+            kind::NOP,
+            kind::NOP,
+            kind::TIMESTAMP,
+            10,
+            a,
+            b,
+            c,
+            d,
+            e,
+            f,
+            g,
+            h,
+        ] => Some((
+            u32::from_be_bytes([a, b, c, d]),
+            u32::from_be_bytes([e, f, g, h]),
+        )),
+        _ => None,
     }
 }
 

@@ -13,7 +13,6 @@ use super::learner::push_flag_names;
 use super::{PacketContext, Renderer};
 use crate::decode::checksum::{self, ChecksumStatus};
 use crate::decode::quoted::icmp_quote;
-use crate::decode::tcp::kind as tcp_kind;
 use crate::decode::{IcmpSummary, Layer, Link, Net, Packet, StopKind, TcpOption, Transport, names};
 use crate::track::Dir;
 
@@ -539,21 +538,13 @@ fn transport(j: &mut J<'_>, p: &Packet<'_>) {
             j.open_arr("options");
             // Linux's NOP, NOP, timestamps after the handshake, written without a walk: the
             // same elements the walk below writes.
-            if let [
-                tcp_kind::NOP,
-                tcp_kind::NOP,
-                tcp_kind::TIMESTAMP,
-                10,
-                ts @ ..,
-            ] = t.options
-                && let [a, b, c, d, e, f, g, h] = *ts
-            {
+            if let Some((val, ecr)) = t.nop_nop_timestamps() {
                 j.w.extend_from_slice(
                     br#"{"kind":"nop"},{"kind":"nop"},{"kind":"timestamp","val":"#,
                 );
-                push_u64(j.w, u32::from_be_bytes([a, b, c, d]) as u64);
+                push_u64(j.w, val as u64);
                 j.w.extend_from_slice(br#","ecr":"#);
-                push_u64(j.w, u32::from_be_bytes([e, f, g, h]) as u64);
+                push_u64(j.w, ecr as u64);
                 j.w.push(b'}');
                 j.close_arr();
                 return j.close();

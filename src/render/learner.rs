@@ -15,7 +15,6 @@ use super::fmt::{push_ipv4, push_ipv6_std, push_padded, push_u64};
 use super::tcpdump::Mac;
 use super::{PacketContext, Renderer};
 use crate::decode::quoted::{Quoted, icmp_quote};
-use crate::decode::tcp::kind as tcp_kind;
 use crate::decode::{
     IcmpSummary, Link, Net, Packet, StopKind, TcpFlags, TcpOption, TcpSummary, Transport, names,
     proto,
@@ -247,9 +246,23 @@ fn pad(s: &mut Vec<u8>, mut n: usize) {
     }
 }
 
-/// The number of characters in UTF-8 text: the bytes that do not continue a character.
+/// The number of characters in UTF-8 text: the bytes that do not continue a character
+/// (continuation bytes are 0b10xxxxxx). Eight bytes at a time: a cell is counted per packet.
 fn char_count(b: &[u8]) -> usize {
-    b.iter().filter(|&&c| (c as i8) >= -0x40).count()
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = b.chunks_exact(8);
+    let mut continuing = 0;
+    for c in &mut chunks {
+        let w = u64::from_le_bytes(c.try_into().expect("eight bytes"));
+        // Bit 7 set and bit 6 clear, in each byte.
+        continuing += (w & !(w << 1) & HIGH).count_ones() as usize;
+    }
+    continuing += chunks
+        .remainder()
+        .iter()
+        .filter(|&&c| c & 0xc0 == 0x80)
+        .count();
+    b.len() - continuing
 }
 
 /// Appending text to the line, which is kept as bytes: every piece is a `&str` or ASCII from
@@ -820,23 +833,7 @@ impl LearnerRenderer {
         let shown = |o: &TcpOption<'_>| !matches!(o, TcpOption::Nop | TcpOption::Eol);
         let notable = |o: &TcpOption<'_>| shown(o) && !matches!(o, TcpOption::Timestamp { .. });
         // No options, or Linux's NOP, NOP, timestamps after the handshake: nothing to walk.
-        let plain = matches!(
-            t.options,
-            [] | [
-                tcp_kind::NOP,
-                tcp_kind::NOP,
-                tcp_kind::TIMESTAMP,
-                10,
-                _,
-                _,
-                _,
-                _,
-                _,
-                _,
-                _,
-                _
-            ]
-        );
+        let plain = t.options.is_empty() || t.nop_nop_timestamps().is_some();
         if (!plain || f.syn())
             && ((f.syn() && t.options().any(|o| shown(&o))) || t.options().any(|o| notable(&o)))
         {
@@ -1212,6 +1209,20 @@ mod tests {
             let mut pushed = Vec::new();
             push_preview(&mut pushed, payload, max);
             assert_eq!(pushed, written.as_bytes());
+        }
+    }
+
+    #[test]
+    fn characters_are_counted_as_str_counts_them() {
+        for t in [
+            "",
+            "win 5×128 = 640",
+            "client → server",
+            "a→b→c→d→e→f→g→h→",
+            "ééééééééé",
+            "x",
+        ] {
+            assert_eq!(char_count(t.as_bytes()), t.chars().count(), "{t}");
         }
     }
 
