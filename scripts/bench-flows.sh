@@ -99,7 +99,7 @@ for n in "${sizes[@]}"; do
   if [ -s "$tmp/tshark" ]; then
     tw=$(median "$tmp/tshark" 1) tc=$(median "$tmp/tshark" 2) tm=$(median "$tmp/tshark" 3)
     trows=$(grep -cE '<->' "$tmp/tshark.out" || true)
-    printf '%-9s %-28s %8s %8s %10.1f %9s   wall %sx, cpu %sx, memory %sx less\n' "$n" "tshark -q -z conv,tcp" "$tw" "$tc" \
+    printf '%-9s %-28s %8s %8s %10.1f %9s   flows is %sx faster by wall, %sx by cpu (target >= 20x), %sx less memory\n' "$n" "tshark -q -z conv,tcp" "$tw" "$tc" \
       "$(awk -v k="$tm" 'BEGIN { print k / 1024 }')" "$trows" "$(ratio "$tw" "$fw")" "$(ratio "$tc" "$fc")" "$(ratio "$tm" "$fm")"
   fi
   for v in ladder follow; do

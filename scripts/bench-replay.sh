@@ -1,20 +1,28 @@
 #!/usr/bin/env bash
-# Replay throughput and memory of `sockscope replay`, beside tcpdump and tshark on the same file.
+# Replay throughput, memory and start-up of `sockscope replay`, each view beside its anchor.
 #
-#   scripts/bench-replay.sh [PACKETS]       (default 2,000,000 packets)
+#   scripts/bench-replay.sh [PACKETS]       (default 1,000,000 packets)
 #
 # Generates a large capture with examples/gen_bench.rs (many TCP conversations with handshake,
 # data and teardown over IPv4 and IPv6, UDP exchanges, a few hundred hosts told apart mostly by
-# port), then reads it with each output format of sockscope and with `tcpdump -nn -r` and
-# `tshark -n -r` when they are installed (BENCH_TSHARK=0 skips the slow tshark run), all writing
-# to /dev/null with TZ set, and
-# prints packets per second, the ratio to tcpdump and the peak resident memory (GNU time).
-# Each time is the best of BENCH_RUNS runs (default 3); memory is the largest seen.
+# port), then reads it with each view of sockscope and with its anchor, all writing to /dev/null
+# with TZ=UTC: `tcpdump -nn -r` for --format tcpdump, the learner view, --json and -q;
+# `tcpdump -nn -v -r` for -v. The runs are interleaved (every command once, BENCH_RUNS times,
+# default 5) so that a change in the machine's load hits them alike; each figure is a median.
+# Printed per command: wall and CPU (user + sys) seconds, packets per second, the ratio to the
+# anchor (anchor's time ÷ this time: above 1 is faster) by wall and by CPU, and the peak RSS
+# (the largest of the runs). On a loaded machine compare the CPU ratio, and the load printed.
+# Targets (issue 13): tcpdump view >= 7x, learner >= 3x, JSON >= 2x, -v >= 1x, peak < 50 MB.
+#
+# Then start-up: `sockscope replay` and `tcpdump -nn -r` of a 1-packet file, BENCH_STARTS times
+# each (default 50), interleaved: the median wall time of one run, in ms (target <= 5 ms).
+# BENCH_TSHARK=1 adds one run of `tshark -n -r` (slow: minutes and gigabytes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packets=${1:-2000000}
-runs=${BENCH_RUNS:-3}
+packets=${1:-1000000}
+runs=${BENCH_RUNS:-5}
+starts=${BENCH_STARTS:-50}
 file=${BENCH_FILE:-target/bench/replay-$packets.pcap}
 export TZ=UTC
 
@@ -22,56 +30,80 @@ if ! /usr/bin/env time -f "%e" true >/dev/null 2>&1; then
   echo "bench-replay: GNU time is needed for timing and peak memory (apt-get install time)" >&2
   exit 1
 fi
+command -v tcpdump >/dev/null || { echo "bench-replay: tcpdump is the anchor; install it" >&2; exit 1; }
 
 cargo build --release --quiet --bin sockscope --example gen_bench
+bin=target/release/sockscope
 mkdir -p "$(dirname "$file")"
-if [ ! -s "$file" ]; then
-  target/release/examples/gen_bench "$file" "$packets"
-fi
+[ -s "$file" ] || target/release/examples/gen_bench "$file" "$packets" >/dev/null 2>&1
 size=$(stat -c %s "$file")
-echo "capture: $file, $packets packets, $((size / 1048576)) MiB; best of $runs runs; $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
+echo "capture: $file, $packets packets, $((size / 1048576)) MiB; medians of $runs interleaved runs; $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# best_of CMD...: prints "seconds peak_kib" (fastest time, largest peak memory of $runs runs).
-best_of() {
-  local best_t="" best_m=0 i t m out tf
-  tf=$(mktemp)
-  for ((i = 0; i < runs; i++)); do
-    /usr/bin/env time -o "$tf" -f "%e %M" "$@" >/dev/null 2>/dev/null || true
-    out=$(tail -n 1 "$tf")
-    t=${out% *}
-    m=${out#* }
-    if [ -z "$best_t" ] || awk -v a="$t" -v b="$best_t" 'BEGIN { exit !(a < b) }'; then best_t=$t; fi
-    if [ "$m" -gt "$best_m" ]; then best_m=$m; fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# name|anchor name|command
+cmds=(
+  "tcpdump -nn -r||tcpdump -nn -r $file"
+  "tcpdump -nn -v -r||tcpdump -nn -v -r $file"
+  "sockscope --format tcpdump|tcpdump -nn -r|$bin replay --format tcpdump --color never $file"
+  "sockscope (learner)|tcpdump -nn -r|$bin replay --color never $file"
+  "sockscope --json|tcpdump -nn -r|$bin replay --json $file"
+  "sockscope -v|tcpdump -nn -v -r|$bin replay -v $file"
+  "sockscope -q|tcpdump -nn -r|$bin replay -q $file"
+)
+key() { echo "$1" | tr -c 'a-zA-Z0-9\n' _; }
+
+for ((i = 0; i < runs; i++)); do
+  for c in "${cmds[@]}"; do
+    IFS='|' read -r name _ cmd <<<"$c"
+    # shellcheck disable=SC2086 # the command is split into words on purpose
+    /usr/bin/env time -o "$tmp/t" -f "%e %U %S %M" $cmd >/dev/null 2>/dev/null || true
+    grep -v '^Command' "$tmp/t" | awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }' >>"$tmp/$(key "$name")"
   done
-  rm -f "$tf"
-  echo "$best_t $best_m"
-}
-
-tcpdump_t=""
-row() { # name seconds peak_kib
-  local pps
-  pps=$(awk -v n="$packets" -v t="$2" 'BEGIN { printf "%d", (t > 0 ? n / t : 0) }')
-  printf "%-30s %8.2f s %11s pkt/s %8.1f MiB" "$1" "$2" "$pps" "$(awk -v k="$3" 'BEGIN { print k / 1024 }')"
-  if [ -n "$tcpdump_t" ]; then
-    printf "   %5.2fx tcpdump" "$(awk -v a="$tcpdump_t" -v b="$2" 'BEGIN { print (b > 0 ? a / b : 0) }')"
-  fi
-  echo
-}
-
-if command -v tcpdump >/dev/null; then
-  read -r t m < <(best_of tcpdump -nn -r "$file")
-  row "tcpdump -nn -r" "$t" "$m"
-  tcpdump_t=$t
-else
-  echo "tcpdump is not installed: no comparison"
-fi
-if [ "${BENCH_TSHARK:-1}" = 1 ] && command -v tshark >/dev/null; then
-  read -r t m < <(runs=1 best_of tshark -n -r "$file")
-  row "tshark -n -r" "$t" "$m"
-fi
-for fmt in tcpdump learner json verbose; do
-  read -r t m < <(best_of target/release/sockscope replay --format "$fmt" --color never "$file")
-  row "sockscope --format $fmt" "$t" "$m"
 done
-read -r t m < <(best_of target/release/sockscope replay -q "$file")
-row "sockscope replay -q" "$t" "$m"
+
+median() { # FILE COLUMN
+  sort -g -k"$2" "$1" | awk -v c="$2" '{ v[NR] = $c } END { print v[int((NR + 1) / 2)] }'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+
+printf '%-28s %7s %7s %10s %16s %16s %9s\n' command wall-s cpu-s pkt/s "ratio by wall" "ratio by cpu" peak-MiB
+for c in "${cmds[@]}"; do
+  IFS='|' read -r name anchor _ <<<"$c"
+  f="$tmp/$(key "$name")"
+  w=$(median "$f" 1) u=$(median "$f" 2)
+  m=$(sort -g -k3 "$f" | tail -n 1 | awk '{ printf "%.1f", $3 / 1024 }')
+  pps=$(awk -v n="$packets" -v t="$w" 'BEGIN { printf "%d", (t > 0 ? n / t : 0) }')
+  if [ -n "$anchor" ]; then
+    a="$tmp/$(key "$anchor")"
+    rw="$(ratio "$(median "$a" 1)" "$w")x" ru="$(ratio "$(median "$a" 2)" "$u")x"
+  else
+    rw="(anchor)" ru="(anchor)"
+  fi
+  printf '%-28s %7s %7s %10s %16s %16s %9s\n' "$name" "$w" "$u" "$pps" "$rw" "$ru" "$m"
+done
+
+if [ "${BENCH_TSHARK:-0}" = 1 ] && command -v tshark >/dev/null; then
+  /usr/bin/env time -o "$tmp/t" -f "%e %U %S %M" tshark -n -r "$file" >/dev/null 2>/dev/null || true
+  read -r w u s m < <(grep -v '^Command' "$tmp/t")
+  printf '%-28s %7s %7s %10s %16s\n' "tshark -n -r (one run)" "$w" "$(awk -v a="$u" -v b="$s" 'BEGIN { print a + b }')" "" "$(awk -v k="$m" 'BEGIN { printf "%.1f MiB", k / 1024 }')"
+fi
+
+# Start-up: one packet, wall time of the whole process (fork and exec included).
+one=$tmp/one.pcap
+target/release/examples/gen_bench "$one" 1 >/dev/null 2>&1
+wall_ms() { # CMD...: one run's wall time in ms
+  local s e
+  s=$(date +%s%N)
+  "$@" >/dev/null 2>&1 || true
+  e=$(date +%s%N)
+  awk -v d="$((e - s))" 'BEGIN { printf "%.2f\n", d / 1e6 }'
+}
+for ((i = 0; i < starts; i++)); do
+  wall_ms "$bin" replay "$one" >>"$tmp/start_s"
+  wall_ms tcpdump -nn -r "$one" >>"$tmp/start_t"
+done
+ss=$(median "$tmp/start_s" 1) st=$(median "$tmp/start_t" 1)
+echo "start-up, 1-packet file, median of $starts: sockscope replay $ss ms, tcpdump -nn -r $st ms (ratio $(ratio "$st" "$ss")x); target <= 5 ms"
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

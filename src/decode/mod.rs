@@ -29,7 +29,7 @@ use etherparse::{EtherType, LaxNetSlice, LaxSlicedPacket, TransportSlice};
 use crate::source::{Frame, LinkType, Timestamp};
 pub use fast::{tcp_claimed_header_len, tcp_header_prefix};
 pub use links::{MplsStack, linktype, mpls, ppp};
-pub use tcp::{FLAG_TABLE, TcpFlags, TcpOption, TcpOptionSpans, TcpOptions};
+pub use tcp::{FLAG_TABLE, OptionFacts, TcpFlags, TcpOption, TcpOptionSpans, TcpOptions};
 
 /// Ethertypes this decoder knows by name.
 pub mod ethertype {
@@ -336,6 +336,15 @@ pub struct TcpSummary<'a> {
 impl<'a> TcpSummary<'a> {
     pub fn options(&self) -> TcpOptions<'a> {
         TcpOptions::new(self.options)
+    }
+    /// (TSval, TSecr) when the options are exactly NOP, NOP, timestamps (see
+    /// [`tcp::nop_nop_timestamps`]).
+    pub fn nop_nop_timestamps(&self) -> Option<(u32, u32)> {
+        tcp::nop_nop_timestamps(self.options)
+    }
+    /// What the options say that the tracker uses, from one walk.
+    pub fn option_facts(&self) -> OptionFacts {
+        OptionFacts::of(self.options)
     }
     /// The options with their byte ranges in the options area, one box each.
     pub fn option_spans(&self) -> TcpOptionSpans<'a> {

@@ -114,6 +114,81 @@ pub enum TcpOption<'a> {
     },
 }
 
+/// What the conversation tracker reads from a segment's options, gathered in one walk: the
+/// handshake options (RFC 9293 §3.7.1, RFC 7323 §2.2, RFC 2018 §2), the timestamps (RFC 7323
+/// §3.2) and the SACK blocks (RFC 2018 §3). Where an option appears twice, the last one counts,
+/// as for a walk of [`TcpOptions`] that keeps what it meets.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OptionFacts {
+    pub mss: Option<u16>,
+    pub wscale: Option<u8>,
+    pub sack_permitted: bool,
+    /// (TSval, TSecr).
+    pub timestamp: Option<(u32, u32)>,
+    /// Up to four (left, right) edges; `sack_count` of them are valid.
+    pub sack: [(u32, u32); 4],
+    pub sack_count: u8,
+}
+
+impl OptionFacts {
+    /// The facts of the options area `bytes`. The layout Linux puts in every segment after the
+    /// handshake (NOP, NOP, timestamps) is read without walking.
+    pub fn of(bytes: &[u8]) -> Self {
+        let mut f = OptionFacts::default();
+        if bytes.is_empty() {
+            return f;
+        }
+        if let Some(ts) = nop_nop_timestamps(bytes) {
+            f.timestamp = Some(ts);
+            return f;
+        }
+        for o in TcpOptions::new(bytes) {
+            match o {
+                TcpOption::Mss(m) => f.mss = Some(m),
+                TcpOption::WindowScale(w) => f.wscale = Some(w),
+                TcpOption::SackPermitted => f.sack_permitted = true,
+                TcpOption::Timestamp { val, ecr } => f.timestamp = Some((val, ecr)),
+                TcpOption::Sack { blocks, count } => {
+                    f.sack = blocks;
+                    f.sack_count = count;
+                }
+                _ => {}
+            }
+        }
+        f
+    }
+
+    /// The valid SACK blocks.
+    pub fn sack_blocks(&self) -> &[(u32, u32)] {
+        &self.sack[..self.sack_count as usize]
+    }
+}
+
+/// (TSval, TSecr) of an options area that is exactly NOP, NOP, timestamps: the layout Linux
+/// puts in every segment after the handshake (RFC 7323 Appendix A), read without a walk.
+pub fn nop_nop_timestamps(bytes: &[u8]) -> Option<(u32, u32)> {
+    match *bytes {
+        [
+            kind::NOP,
+            kind::NOP,
+            kind::TIMESTAMP,
+            10,
+            a,
+            b,
+            c,
+            d,
+            e,
+            f,
+            g,
+            h,
+        ] => Some((
+            u32::from_be_bytes([a, b, c, d]),
+            u32::from_be_bytes([e, f, g, h]),
+        )),
+        _ => None,
+    }
+}
+
 /// Iterates over the options area of a TCP header. Stops after EOL or a malformed option.
 #[derive(Clone, Debug)]
 pub struct TcpOptions<'a> {
@@ -260,6 +335,33 @@ mod tests {
                 TcpOption::WindowScale(7),
             ]
         );
+    }
+
+    #[test]
+    fn option_facts_come_from_one_walk() {
+        // The Linux SYN above.
+        let syn = [
+            2, 4, 0xff, 0xd7, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7,
+        ];
+        let f = OptionFacts::of(&syn);
+        assert_eq!(
+            (f.mss, f.wscale, f.sack_permitted, f.timestamp, f.sack_count),
+            (Some(65495), Some(7), true, Some((1, 0)), 0)
+        );
+        // NOP, NOP, timestamps: read without walking, same answer as the walk.
+        let ts = [1, 1, 8, 10, 0, 0, 1, 0, 0, 0, 0, 9];
+        assert_eq!(OptionFacts::of(&ts).timestamp, Some((256, 9)));
+        // SACK then timestamps, and a second timestamp option: the last one counts.
+        let sack = [
+            1, 1, 5, 10, 0, 0, 0, 5, 0, 0, 0, 6, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2, 8, 10, 0, 0, 0, 3,
+            0, 0, 0, 4,
+        ];
+        let f = OptionFacts::of(&sack);
+        assert_eq!(f.sack_blocks(), &[(5, 6)]);
+        assert_eq!(f.timestamp, Some((3, 4)));
+        // A walk stops at EOL: nothing after it counts.
+        assert_eq!(OptionFacts::of(&[0, 2, 4, 1, 0]), OptionFacts::default());
+        assert_eq!(OptionFacts::of(&[]), OptionFacts::default());
     }
 
     #[test]

@@ -135,7 +135,7 @@ pub fn write_preview(out: &mut dyn fmt::Write, payload: &[u8], max: usize) -> fm
 }
 
 /// Appends a preview as [`write_preview`] writes it.
-fn push_preview(s: &mut Vec<u8>, payload: &[u8], max: usize) {
+pub fn push_preview(s: &mut Vec<u8>, payload: &[u8], max: usize) {
     s.push(b'"');
     let mut rest = &payload[..payload.len().min(max)];
     // Runs of printable ASCII that need no escape are copied in one go.
@@ -349,9 +349,23 @@ fn pad(s: &mut Vec<u8>, mut n: usize) {
     }
 }
 
-/// The number of characters in UTF-8 text: the bytes that do not continue a character.
+/// The number of characters in UTF-8 text: the bytes that do not continue a character
+/// (continuation bytes are 0b10xxxxxx). Eight bytes at a time: a cell is counted per packet.
 fn char_count(b: &[u8]) -> usize {
-    b.iter().filter(|&&c| (c as i8) >= -0x40).count()
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = b.chunks_exact(8);
+    let mut continuing = 0;
+    for c in &mut chunks {
+        let w = u64::from_le_bytes(c.try_into().expect("eight bytes"));
+        // Bit 7 set and bit 6 clear, in each byte.
+        continuing += (w & !(w << 1) & HIGH).count_ones() as usize;
+    }
+    continuing += chunks
+        .remainder()
+        .iter()
+        .filter(|&&c| c & 0xc0 == 0x80)
+        .count();
+    b.len() - continuing
 }
 
 /// Appending text to the line, which is kept as bytes: every piece is a `&str` or ASCII from
@@ -955,8 +969,10 @@ impl LearnerRenderer {
         let notable = |o: &TcpOption<'_>| {
             notable(o) && (self.fit.is_none() || matches!(o, TcpOption::Sack { .. }))
         };
+        // No options, or Linux's NOP, NOP, timestamps after the handshake: nothing to walk.
+        let plain = t.options.is_empty() || t.nop_nop_timestamps().is_some();
         let syn_options = f.syn() && self.fit.is_none() && t.options().any(|o| shown(&o));
-        if syn_options || t.options().any(|o| notable(&o)) {
+        if (!plain || f.syn()) && (syn_options || t.options().any(|o| notable(&o))) {
             // SACK edges number the other side's bytes, like the ack: shown relative to the same
             // base, so that `ack 1449 sack 2897:4345` reads as "missing 1449 to 2896".
             let sack_base = ctx
@@ -1329,6 +1345,20 @@ mod tests {
             let mut pushed = Vec::new();
             push_preview(&mut pushed, payload, max);
             assert_eq!(pushed, written.as_bytes());
+        }
+    }
+
+    #[test]
+    fn characters_are_counted_as_str_counts_them() {
+        for t in [
+            "",
+            "win 5×128 = 640",
+            "client → server",
+            "a→b→c→d→e→f→g→h→",
+            "ééééééééé",
+            "x",
+        ] {
+            assert_eq!(char_count(t.as_bytes()), t.chars().count(), "{t}");
         }
     }
 

@@ -7,8 +7,12 @@
 
 use std::fmt;
 use std::io::{self, Write};
+use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::learner::{Endpoint, FlagNames, Service, proto_name, write_preview};
+use super::fmt::{
+    push_hex_width, push_i64, push_ipv4, push_ipv6_std, push_mac, push_padded, push_u64,
+};
+use super::learner::{Endpoint, FlagNames, Service, proto_name, push_flag_names, push_preview};
 use super::tcpdump::Mac;
 use super::time::{TimeFormatter, TimeStyle};
 use super::{PacketContext, Renderer};
@@ -41,9 +45,86 @@ const TCP_FLAG_MEANINGS: [(u16, &str); 9] = [
     (TcpFlags::FIN, "no more data from the sender"),
 ];
 
+/// A piece of a line, appended to the tree without `core::fmt` (which costs more per field
+/// than decoding the packet): text, decimal numbers, addresses, ports' service names.
+trait Put {
+    fn put(self, out: &mut Vec<u8>);
+}
+
+impl Put for &str {
+    #[inline]
+    fn put(self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.as_bytes())
+    }
+}
+
+macro_rules! put_decimal {
+    ($($t:ty),*) => {$(
+        impl Put for $t {
+            #[inline]
+            fn put(self, out: &mut Vec<u8>) {
+                push_u64(out, self as u64)
+            }
+        }
+    )*};
+}
+put_decimal!(u8, u16, u32, u64, usize);
+
+/// `{:0W$x}`: lower-case hex with at least `W` digits.
+struct Hex<const W: usize>(u64);
+
+impl<const W: usize> Put for Hex<W> {
+    #[inline]
+    fn put(self, out: &mut Vec<u8>) {
+        push_hex_width(out, self.0, W)
+    }
+}
+
+impl Put for Ipv4Addr {
+    fn put(self, out: &mut Vec<u8>) {
+        push_ipv4(out, self.octets())
+    }
+}
+
+impl Put for Ipv6Addr {
+    fn put(self, out: &mut Vec<u8>) {
+        push_ipv6_std(out, &self.octets())
+    }
+}
+
+impl Put for Mac {
+    fn put(self, out: &mut Vec<u8>) {
+        push_mac(out, self.0)
+    }
+}
+
+impl Put for &Service {
+    fn put(self, out: &mut Vec<u8>) {
+        if let Some(n) = self.0 {
+            put!(out, " (", n, ")");
+        }
+    }
+}
+
+impl Put for FlagNames {
+    fn put(self, out: &mut Vec<u8>) {
+        push_flag_names(out, self.0)
+    }
+}
+
+/// Appends each piece in turn.
+macro_rules! put {
+    ($out:expr, $($p:expr),+ $(,)?) => {{
+        $( Put::put($p, &mut *$out); )+
+    }};
+}
+use put;
+
 pub struct VerboseRenderer {
     time: TimeFormatter,
     first: Option<Timestamp>,
+    /// The packet's tree, built here and written with one call.
+    buf: Vec<u8>,
 }
 
 impl VerboseRenderer {
@@ -51,6 +132,7 @@ impl VerboseRenderer {
         VerboseRenderer {
             time: TimeFormatter::new(TimeStyle::Date, nano),
             first: None,
+            buf: Vec::with_capacity(4096),
         }
     }
 }
@@ -62,36 +144,56 @@ impl Renderer for VerboseRenderer {
         p: &Packet<'_>,
         ctx: &PacketContext,
     ) -> io::Result<()> {
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.clear();
+        let r = self
+            .tree(&mut buf, p, ctx)
+            .and_then(|_| out.write_all(&buf));
+        self.buf = buf;
+        r
+    }
+}
+
+impl VerboseRenderer {
+    /// The packet's tree, appended to `out`.
+    fn tree(&mut self, out: &mut Vec<u8>, p: &Packet<'_>, ctx: &PacketContext) -> io::Result<()> {
         let first = *self.first.get_or_insert(p.ts);
-        writeln!(
+        put!(
             out,
-            "Frame {}: {} bytes on the wire, {} captured",
+            "Frame ",
             ctx.number,
+            ": ",
             p.orig_len,
-            p.data.len()
-        )?;
+            " bytes on the wire, ",
+            p.data.len(),
+            " captured\n",
+            FIELD,
+            "arrival time: "
+        );
         // The formatter ends with a space, for tcpdump's line; the tree ends at the time.
-        let mut stamp = [0u8; 40];
-        let mut w = io::Cursor::new(&mut stamp[..]);
-        self.time.write(&mut w, p.ts)?;
-        let n = w.position() as usize;
-        write!(out, "{FIELD}arrival time: ")?;
-        out.write_all(stamp[..n].trim_ascii_end())?;
-        out.write_all(b"\n")?;
+        let start = out.len();
+        self.time.push(out, p.ts);
+        let end = start + out[start..].trim_ascii_end().len();
+        out.truncate(end);
         let n = p.ts.nanos_since(first);
-        writeln!(
-            out,
-            "{FIELD}since the first packet: {}.{:09} s",
-            n / 1_000_000_000,
-            (n % 1_000_000_000).abs()
-        )?;
-        writeln!(out, "{FIELD}link type: {}", p.link_type)?;
+        put!(out, "\n", FIELD, "since the first packet: ");
+        if n < 0 && n > -1_000_000_000 {
+            // `{}` of the quotient 0 has no sign.
+            out.push(b'0');
+        } else {
+            push_i64(out, (n / 1_000_000_000) as i64);
+        }
+        out.push(b'.');
+        push_padded(out, (n % 1_000_000_000).unsigned_abs() as u64, 9);
+        put!(out, " s\n", FIELD, "link type: ");
+        let _ = write!(out, "{}", p.link_type);
+        out.push(b'\n');
         if let Some(t) = ctx.track {
             let dir = match t.dir {
                 crate::track::Dir::ToServer => "client → server",
                 crate::track::Dir::ToClient => "server → client",
             };
-            writeln!(out, "{FIELD}conversation: {} ({dir})", t.flow)?;
+            put!(out, FIELD, "conversation: ", t.flow, " (", dir, ")\n");
         }
         link(out, p)?;
         match &p.net {
@@ -129,13 +231,15 @@ impl Renderer for VerboseRenderer {
         if !matches!(p.transport, Transport::None | Transport::Partial { .. })
             && p.payload_wire_len > 0
         {
-            write!(out, "Payload: {} bytes", p.payload_wire_len)?;
+            put!(out, "Payload: ", p.payload_wire_len, " bytes");
             if (p.payload.len() as u32) < p.payload_wire_len {
-                write!(out, " ({} captured)", p.payload.len())?;
+                put!(out, " (", p.payload.len(), " captured)");
             }
-            out.write_all(b"\n")?;
+            out.push(b'\n');
             if !p.payload.is_empty() {
-                writeln!(out, "{FIELD}{}", Preview(p.payload))?;
+                put!(out, FIELD);
+                push_preview(out, p.payload, PREVIEW);
+                out.push(b'\n');
             }
         }
         if let Some(s) = p.stop {
@@ -154,14 +258,6 @@ impl Renderer for VerboseRenderer {
     }
 }
 
-struct Preview<'a>(&'a [u8]);
-
-impl fmt::Display for Preview<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_preview(f, self.0, PREVIEW)
-    }
-}
-
 fn ether_type_name(et: u16) -> &'static str {
     match et {
         ethertype::IPV4 => "IPv4",
@@ -174,18 +270,21 @@ fn ether_type_name(et: u16) -> &'static str {
     }
 }
 
-fn link(out: &mut dyn Write, p: &Packet<'_>) -> io::Result<()> {
+fn link(out: &mut Vec<u8>, p: &Packet<'_>) -> io::Result<()> {
     match p.link {
         Link::Ethernet(e) => {
-            writeln!(out, "Ethernet II: {} → {}", Mac(e.src), Mac(e.dst))?;
-            writeln!(out, "{FIELD}destination: {}", Mac(e.dst))?;
-            writeln!(out, "{FIELD}source: {}", Mac(e.src))?;
-            writeln!(
+            put!(out, "Ethernet II: ", Mac(e.src), " → ", Mac(e.dst), "\n");
+            put!(out, FIELD, "destination: ", Mac(e.dst), "\n");
+            put!(out, FIELD, "source: ", Mac(e.src), "\n");
+            put!(
                 out,
-                "{FIELD}type: 0x{:04x} ({})",
-                e.ether_type,
-                ether_type_name(e.ether_type)
-            )?;
+                FIELD,
+                "type: 0x",
+                Hex::<4>(e.ether_type as u64),
+                " (",
+                ether_type_name(e.ether_type),
+                ")\n"
+            );
             for v in e.vlans() {
                 writeln!(out, "802.1Q VLAN tag: ID {}", v.id)?;
                 writeln!(out, "{FIELD}priority: {}", v.pcp)?;
@@ -296,6 +395,27 @@ impl Checksum {
     }
 }
 
+impl Put for Checksum {
+    fn put(self, out: &mut Vec<u8>) {
+        match self.status {
+            Some(ChecksumStatus::Correct) => {
+                put!(out, "0x", Hex::<4>(self.value as u64), " (correct)")
+            }
+            Some(ChecksumStatus::Incorrect { expected }) if !self.likely_offload => put!(
+                out,
+                "0x",
+                Hex::<4>(self.value as u64),
+                " (incorrect, should be 0x",
+                Hex::<4>(expected as u64),
+                ")"
+            ),
+            _ => {
+                let _ = write!(out, "{self}");
+            }
+        }
+    }
+}
+
 impl fmt::Display for Checksum {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "0x{:04x}", self.value)?;
@@ -360,52 +480,88 @@ fn ip_proto_long(p: u8) -> &'static str {
     }
 }
 
-fn ipv4(out: &mut dyn Write, h: &Ipv4Summary<'_>) -> io::Result<()> {
-    writeln!(out, "Internet Protocol version 4: {} → {}", h.src, h.dst)?;
-    writeln!(out, "{FIELD}version: 4")?;
-    writeln!(
+fn ipv4(out: &mut Vec<u8>, h: &Ipv4Summary<'_>) -> io::Result<()> {
+    put!(
         out,
-        "{FIELD}header length: {} bytes (IHL {})",
+        "Internet Protocol version 4: ",
+        h.src,
+        " → ",
+        h.dst,
+        "\n"
+    );
+    put!(out, FIELD, "version: 4\n");
+    put!(
+        out,
+        FIELD,
+        "header length: ",
         h.header_len,
-        h.header_len / 4
-    )?;
+        " bytes (IHL ",
+        h.header_len / 4,
+        ")\n"
+    );
     let ecn = match h.tos & 3 {
         0 => "not ECN-capable",
         1 => "ECT(1)",
         2 => "ECT(0)",
         _ => "CE, congestion experienced",
     };
-    writeln!(
+    put!(
         out,
-        "{FIELD}type of service: 0x{:02x} (DSCP {}, ECN {}: {ecn})",
-        h.tos,
+        FIELD,
+        "type of service: 0x",
+        Hex::<2>(h.tos as u64),
+        " (DSCP ",
         h.tos >> 2,
-        h.tos & 3
-    )?;
-    writeln!(out, "{FIELD}total length: {}", h.total_len)?;
-    writeln!(out, "{FIELD}identification: 0x{:04x} ({})", h.id, h.id)?;
+        ", ECN ",
+        h.tos & 3,
+        ": ",
+        ecn,
+        ")\n"
+    );
+    put!(out, FIELD, "total length: ", h.total_len, "\n");
+    put!(
+        out,
+        FIELD,
+        "identification: 0x",
+        Hex::<4>(h.id as u64),
+        " (",
+        h.id,
+        ")\n"
+    );
     let reserved = h.header.get(6).is_some_and(|b| b & 0x80 != 0);
     let flags = (reserved as u8) << 2 | (h.dont_fragment as u8) << 1 | h.more_fragments as u8;
-    writeln!(out, "{FIELD}flags: 0x{flags:x}")?;
-    writeln!(out, "{SUB}reserved bit: {}", reserved as u8)?;
-    writeln!(out, "{SUB}don't fragment: {}", h.dont_fragment as u8)?;
-    writeln!(out, "{SUB}more fragments: {}", h.more_fragments as u8)?;
-    writeln!(
+    put!(out, FIELD, "flags: 0x", Hex::<1>(flags as u64), "\n");
+    put!(out, SUB, "reserved bit: ", reserved as u8, "\n");
+    put!(out, SUB, "don't fragment: ", h.dont_fragment as u8, "\n");
+    put!(out, SUB, "more fragments: ", h.more_fragments as u8, "\n");
+    put!(
         out,
-        "{FIELD}fragment offset: {} ({} bytes)",
+        FIELD,
+        "fragment offset: ",
         h.frag_offset,
-        h.frag_offset as u32 * 8
-    )?;
-    writeln!(out, "{FIELD}time to live: {}", h.ttl)?;
-    writeln!(
+        " (",
+        h.frag_offset as u32 * 8,
+        " bytes)\n"
+    );
+    put!(out, FIELD, "time to live: ", h.ttl, "\n");
+    put!(
         out,
-        "{FIELD}protocol: {} ({})",
+        FIELD,
+        "protocol: ",
         h.protocol,
-        ip_proto_long(h.protocol)
-    )?;
-    writeln!(out, "{FIELD}header checksum: {}", Checksum::ipv4_header(h))?;
-    writeln!(out, "{FIELD}source: {}", h.src)?;
-    writeln!(out, "{FIELD}destination: {}", h.dst)?;
+        " (",
+        ip_proto_long(h.protocol),
+        ")\n"
+    );
+    put!(
+        out,
+        FIELD,
+        "header checksum: ",
+        Checksum::ipv4_header(h),
+        "\n"
+    );
+    put!(out, FIELD, "source: ", h.src, "\n");
+    put!(out, FIELD, "destination: ", h.dst, "\n");
     if !h.options.is_empty() {
         write!(out, "{FIELD}options: {} bytes 0x", h.options.len())?;
         for b in h.options {
@@ -416,27 +572,47 @@ fn ipv4(out: &mut dyn Write, h: &Ipv4Summary<'_>) -> io::Result<()> {
     Ok(())
 }
 
-fn ipv6(out: &mut dyn Write, h: &Ipv6Summary) -> io::Result<()> {
-    writeln!(out, "Internet Protocol version 6: {} → {}", h.src, h.dst)?;
-    writeln!(out, "{FIELD}version: 6")?;
-    writeln!(
+fn ipv6(out: &mut Vec<u8>, h: &Ipv6Summary) -> io::Result<()> {
+    put!(
         out,
-        "{FIELD}traffic class: 0x{:02x} (DSCP {}, ECN {})",
-        h.traffic_class,
+        "Internet Protocol version 6: ",
+        h.src,
+        " → ",
+        h.dst,
+        "\n"
+    );
+    put!(out, FIELD, "version: 6\n");
+    put!(
+        out,
+        FIELD,
+        "traffic class: 0x",
+        Hex::<2>(h.traffic_class as u64),
+        " (DSCP ",
         h.traffic_class >> 2,
-        h.traffic_class & 3
-    )?;
-    writeln!(out, "{FIELD}flow label: 0x{:05x}", h.flow_label)?;
-    writeln!(out, "{FIELD}payload length: {}", h.payload_len)?;
-    writeln!(
+        ", ECN ",
+        h.traffic_class & 3,
+        ")\n"
+    );
+    put!(
         out,
-        "{FIELD}next header: {} ({})",
+        FIELD,
+        "flow label: 0x",
+        Hex::<5>(h.flow_label as u64),
+        "\n"
+    );
+    put!(out, FIELD, "payload length: ", h.payload_len, "\n");
+    put!(
+        out,
+        FIELD,
+        "next header: ",
         h.next_header,
-        ip_proto_long(h.next_header)
-    )?;
-    writeln!(out, "{FIELD}hop limit: {}", h.hop_limit)?;
-    writeln!(out, "{FIELD}source: {}", h.src)?;
-    writeln!(out, "{FIELD}destination: {}", h.dst)?;
+        " (",
+        ip_proto_long(h.next_header),
+        ")\n"
+    );
+    put!(out, FIELD, "hop limit: ", h.hop_limit, "\n");
+    put!(out, FIELD, "source: ", h.src, "\n");
+    put!(out, FIELD, "destination: ", h.dst, "\n");
     for e in h.exts() {
         writeln!(
             out,
@@ -469,7 +645,7 @@ fn ipv6(out: &mut dyn Write, h: &Ipv6Summary) -> io::Result<()> {
     Ok(())
 }
 
-fn arp(out: &mut dyn Write, a: &ArpSummary) -> io::Result<()> {
+fn arp(out: &mut Vec<u8>, a: &ArpSummary) -> io::Result<()> {
     let op = match a.operation {
         1 => "request",
         2 => "reply",
@@ -509,84 +685,87 @@ fn svc(port: u16, pr: Proto) -> Service {
 }
 
 fn tcp(
-    out: &mut dyn Write,
+    out: &mut Vec<u8>,
     p: &Packet<'_>,
     t: &TcpSummary<'_>,
     ctx: &PacketContext,
 ) -> io::Result<()> {
-    writeln!(
+    let (sp, dp) = (t.src_port, t.dst_port);
+    let (ssvc, dsvc) = (svc(sp, Proto::Tcp), svc(dp, Proto::Tcp));
+    put!(
         out,
-        "Transmission Control Protocol: {}{} → {}{}, {}",
-        t.src_port,
-        svc(t.src_port, Proto::Tcp),
-        t.dst_port,
-        svc(t.dst_port, Proto::Tcp),
-        FlagNames(t.flags)
-    )?;
-    writeln!(
-        out,
-        "{FIELD}source port: {}{}",
-        t.src_port,
-        svc(t.src_port, Proto::Tcp)
-    )?;
-    writeln!(
-        out,
-        "{FIELD}destination port: {}{}",
-        t.dst_port,
-        svc(t.dst_port, Proto::Tcp)
-    )?;
-    write!(out, "{FIELD}sequence number: {}", t.seq)?;
+        "Transmission Control Protocol: ",
+        sp,
+        &ssvc,
+        " → ",
+        dp,
+        &dsvc,
+        ", ",
+        FlagNames(t.flags),
+        "\n"
+    );
+    put!(out, FIELD, "source port: ", sp, &ssvc, "\n");
+    put!(out, FIELD, "destination port: ", dp, &dsvc, "\n");
+    put!(out, FIELD, "sequence number: ", t.seq);
     if let Some(tr) = ctx.track {
-        write!(out, " (relative {})", tr.rel_seq)?;
+        put!(out, " (relative ", tr.rel_seq, ")");
     }
-    out.write_all(b"\n")?;
-    write!(out, "{FIELD}acknowledgment number: {}", t.ack)?;
+    put!(out, "\n", FIELD, "acknowledgment number: ", t.ack);
     match ctx.track {
-        _ if !t.flags.ack() => write!(out, " (not used: ACK is not set)")?,
-        Some(tr) => write!(out, " (relative {})", tr.rel_ack)?,
+        _ if !t.flags.ack() => put!(out, " (not used: ACK is not set)"),
+        Some(tr) => put!(out, " (relative ", tr.rel_ack, ")"),
         None => {}
     }
-    out.write_all(b"\n")?;
-    writeln!(
+    put!(
         out,
-        "{FIELD}header length: {} bytes (data offset {})",
+        "\n",
+        FIELD,
+        "header length: ",
         t.header_len,
-        t.header_len / 4
-    )?;
+        " bytes (data offset ",
+        t.header_len / 4,
+        ")\n"
+    );
     let reserved = p
         .data
         .get(p.transport_offset as usize + 12)
         .map_or(0, |b| (b >> 1) & 7);
-    writeln!(
+    put!(
         out,
-        "{FIELD}flags: 0x{:03x} ({})",
-        t.flags.0,
-        FlagNames(t.flags)
-    )?;
-    writeln!(out, "{SUB}reserved: {reserved}")?;
+        FIELD,
+        "flags: 0x",
+        Hex::<3>(t.flags.0 as u64),
+        " (",
+        FlagNames(t.flags),
+        ")\n"
+    );
+    put!(out, SUB, "reserved: ", reserved, "\n");
     for (bit, meaning) in TCP_FLAG_MEANINGS {
         let name = TcpFlags::name_of(bit);
-        writeln!(out, "{SUB}{name} ({meaning}): {}", t.flags.has(bit) as u8)?;
+        let set = if t.flags.has(bit) { "): 1\n" } else { "): 0\n" };
+        put!(out, SUB, name, " (", meaning, set);
     }
-    writeln!(out, "{FIELD}window: {}", t.window)?;
-    writeln!(
+    put!(out, FIELD, "window: ", t.window, "\n");
+    put!(
         out,
-        "{FIELD}checksum: {}",
-        Checksum::transport(t.checksum, p)
-    )?;
-    write!(out, "{FIELD}urgent pointer: {}", t.urgent)?;
+        FIELD,
+        "checksum: ",
+        Checksum::transport(t.checksum, p),
+        "\n"
+    );
+    put!(out, FIELD, "urgent pointer: ", t.urgent);
     if !t.flags.urg() {
-        out.write_all(b" (not used: URG is not set)")?;
+        put!(out, " (not used: URG is not set)");
     }
-    out.write_all(b"\n")?;
+    out.push(b'\n');
     if !t.options.is_empty() {
-        writeln!(out, "{FIELD}options: {} bytes", t.options.len())?;
+        put!(out, FIELD, "options: ", t.options.len(), " bytes\n");
         for o in t.options() {
             out.write_all(SUB.as_bytes())?;
             match o {
-                TcpOption::Eol => writeln!(out, "end of option list (kind 0)")?,
-                TcpOption::Nop => writeln!(out, "no-operation (kind 1)")?,
-                TcpOption::Mss(m) => writeln!(out, "maximum segment size (kind 2): {m}")?,
+                TcpOption::Eol => put!(out, "end of option list (kind 0)\n"),
+                TcpOption::Nop => put!(out, "no-operation (kind 1)\n"),
+                TcpOption::Mss(m) => put!(out, "maximum segment size (kind 2): ", m, "\n"),
                 TcpOption::WindowScale(s) => writeln!(
                     out,
                     "window scale (kind 3): {s} (windows are multiplied by {})",
@@ -600,9 +779,14 @@ fn tcp(
                     }
                     out.write_all(b"\n")?;
                 }
-                TcpOption::Timestamp { val, ecr } => {
-                    writeln!(out, "timestamps (kind 8): value {val}, echo reply {ecr}")?
-                }
+                TcpOption::Timestamp { val, ecr } => put!(
+                    out,
+                    "timestamps (kind 8): value ",
+                    val,
+                    ", echo reply ",
+                    ecr,
+                    "\n"
+                ),
                 TcpOption::Unknown { kind, data } => {
                     write!(out, "option kind {kind}, {} bytes of data", data.len())?;
                     if !data.is_empty() {
@@ -623,41 +807,41 @@ fn tcp(
     Ok(())
 }
 
-fn udp(out: &mut dyn Write, p: &Packet<'_>, u: &UdpSummary) -> io::Result<()> {
-    writeln!(
+fn udp(out: &mut Vec<u8>, p: &Packet<'_>, u: &UdpSummary) -> io::Result<()> {
+    let (sp, dp) = (u.src_port, u.dst_port);
+    let (ssvc, dsvc) = (svc(sp, Proto::Udp), svc(dp, Proto::Udp));
+    put!(
         out,
-        "User Datagram Protocol: {}{} → {}{}",
-        u.src_port,
-        svc(u.src_port, Proto::Udp),
-        u.dst_port,
-        svc(u.dst_port, Proto::Udp)
-    )?;
-    writeln!(
+        "User Datagram Protocol: ",
+        sp,
+        &ssvc,
+        " → ",
+        dp,
+        &dsvc,
+        "\n"
+    );
+    put!(out, FIELD, "source port: ", sp, &ssvc, "\n");
+    put!(out, FIELD, "destination port: ", dp, &dsvc, "\n");
+    put!(
         out,
-        "{FIELD}source port: {}{}",
-        u.src_port,
-        svc(u.src_port, Proto::Udp)
-    )?;
-    writeln!(
-        out,
-        "{FIELD}destination port: {}{}",
-        u.dst_port,
-        svc(u.dst_port, Proto::Udp)
-    )?;
-    writeln!(
-        out,
-        "{FIELD}length: {} (8 bytes of header, {} of data)",
+        FIELD,
+        "length: ",
         u.length,
-        u.length.saturating_sub(8)
-    )?;
-    writeln!(
+        " (8 bytes of header, ",
+        u.length.saturating_sub(8),
+        " of data)\n"
+    );
+    put!(
         out,
-        "{FIELD}checksum: {}",
-        Checksum::transport(u.checksum, p)
-    )
+        FIELD,
+        "checksum: ",
+        Checksum::transport(u.checksum, p),
+        "\n"
+    );
+    Ok(())
 }
 
-fn icmp(out: &mut dyn Write, p: &Packet<'_>, i: &IcmpSummary, v6: bool) -> io::Result<()> {
+fn icmp(out: &mut Vec<u8>, p: &Packet<'_>, i: &IcmpSummary, v6: bool) -> io::Result<()> {
     let name = names::icmp(v6, i.kind, i.code);
     writeln!(
         out,
@@ -702,7 +886,7 @@ fn icmp(out: &mut dyn Write, p: &Packet<'_>, i: &IcmpSummary, v6: bool) -> io::R
 }
 
 /// The application message the packet starts (DNS, HTTP/1.x), one level under the transport.
-fn application(out: &mut dyn Write, a: &crate::decode::app::App<'_>) -> io::Result<()> {
+fn application(out: &mut Vec<u8>, a: &crate::decode::app::App<'_>) -> io::Result<()> {
     use crate::decode::app::App;
     let mut note = Vec::new();
     match a {

@@ -22,7 +22,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use crate::decode::{Packet, TcpOption, TcpSummary, Transport, proto};
+use crate::decode::{OptionFacts, Packet, TcpSummary, Transport, proto};
 use crate::services::{self, Proto};
 use crate::source::Timestamp;
 pub use analysis::Analysis;
@@ -501,11 +501,13 @@ impl Live {
 
     /// A TCP segment: options and window, relative numbers, handshake RTT, analysis, states.
     fn tcp(&mut self, p: &Packet<'_>, t: &TcpSummary<'_>, reused: bool, info: &mut TrackInfo) {
-        let window = self.options_and_window(t, info);
+        // The options are walked once per segment; each step reads what it needs.
+        let opts = t.option_facts();
+        let window = self.options_and_window(t, &opts, info);
         self.relative_numbers(t, info);
         self.handshake_rtt(p, t, info);
         self.analyze(p, t, window, reused, info);
-        self.note_context(p, t, window, info);
+        self.note_context(p, t, &opts, window, info);
         self.step_states(p, t, info);
     }
 
@@ -515,33 +517,20 @@ impl Live {
         &mut self,
         p: &Packet<'_>,
         t: &TcpSummary<'_>,
+        opts: &OptionFacts,
         window: u32,
         info: &mut TrackInfo,
     ) {
         let me = info.dir.index();
         let peer = 1 - me;
-        let mut sack = [(0u32, 0u32); 4];
-        let mut nsack = 0;
-        let (mut tsval, mut tsecr) = (None, None);
-        for o in t.options() {
-            match o {
-                TcpOption::Sack { blocks, count } => {
-                    nsack = count as usize;
-                    sack = blocks;
-                }
-                TcpOption::Timestamp { val, ecr } => {
-                    tsval = Some(val);
-                    tsecr = Some(ecr);
-                }
-                _ => {}
-            }
-        }
+        let tsval = opts.timestamp.map(|(val, _)| val);
+        let tsecr = opts.timestamp.map(|(_, ecr)| ecr);
         let a = info.analysis;
         let seg = notes::Seg {
             base: Segment::of(p, t, window),
             tsval,
             tsecr,
-            sack: &sack[..nsack],
+            sack: opts.sack_blocks(),
             retransmission: a.has(Analysis::RETRANSMISSION),
             duplicate_ack: a.has(Analysis::DUPLICATE_ACK),
             window_update: a.has(Analysis::WINDOW_UPDATE),
@@ -581,21 +570,25 @@ impl Live {
 
     /// Handshake options (RFC 9293 §3.7.1, RFC 7323, RFC 2018), the latest TSval, and the
     /// window scaled once the SYN-ACK has decided the scaling. Returns the window.
-    fn options_and_window(&mut self, t: &TcpSummary<'_>, info: &mut TrackInfo) -> u32 {
+    fn options_and_window(
+        &mut self,
+        t: &TcpSummary<'_>,
+        opts: &OptionFacts,
+        info: &mut TrackInfo,
+    ) -> u32 {
         let me = info.dir.index();
         let (syn, ack_flag) = (t.flags.syn(), t.flags.ack());
         let flow = &mut *self.flow;
         if syn {
             let s = &mut flow.sides[me];
-            for o in t.options() {
-                match o {
-                    TcpOption::Mss(m) => s.mss = Some(m),
-                    TcpOption::WindowScale(w) => s.wscale = Some(w),
-                    TcpOption::SackPermitted => s.sack_ok = true,
-                    TcpOption::Timestamp { .. } => s.timestamps = true,
-                    _ => {}
-                }
+            if opts.mss.is_some() {
+                s.mss = opts.mss;
             }
+            if opts.wscale.is_some() {
+                s.wscale = opts.wscale;
+            }
+            s.sack_ok |= opts.sack_permitted;
+            s.timestamps |= opts.timestamp.is_some();
             if ack_flag {
                 // The SYN-ACK decides scaling for both directions.
                 let known = flow.sides[0].wscale.is_some() && flow.sides[1].wscale.is_some();
@@ -610,10 +603,8 @@ impl Live {
                 }
             }
         }
-        for o in t.options() {
-            if let TcpOption::Timestamp { val, .. } = o {
-                flow.sides[me].last_tsval = Some(val);
-            }
+        if let Some((val, _)) = opts.timestamp {
+            flow.sides[me].last_tsval = Some(val);
         }
         let shift = if syn { 0 } else { self.dirs[me].shift };
         let window = (t.window as u32) << shift;
