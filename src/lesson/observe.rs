@@ -340,13 +340,7 @@ impl Renderer for Observer<'_> {
             LessonView::Ladder(l) if ctx.track.is_none() && icmp_row(pkt).is_some() => {
                 if let Some((reply, text)) = icmp_row(pkt) {
                     let who = format!("packet {} · {} bytes on the wire", ctx.number, pkt.orig_len);
-                    l.call_row(
-                        out,
-                        pkt.ts,
-                        CallLane::Side { server: reply },
-                        &text,
-                        Some(&who),
-                    )?;
+                    l.packet_row(out, pkt.ts, reply, &text, Some(&who))?;
                 }
             }
             LessonView::Ladder(l) => l.packet(out, pkt, &ctx)?,

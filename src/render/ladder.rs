@@ -374,6 +374,46 @@ impl LadderRenderer {
         text: &str,
         note: Option<&str>,
     ) -> io::Result<bool> {
+        self.side_row(out, ts, lane, text, note, CALL)
+    }
+
+    /// Writes a packet that no conversation draws (the raw-socket lesson's ICMP echo) as a row
+    /// beside its sender's lane, like [`Self::call_row`] but as a packet: in the colour the
+    /// arrows of that direction have (cyan from the client, magenta from the server) and with
+    /// their arrowhead as its marker (`ICMP … ▶` leaving the client, `◀ ICMP …` leaving the
+    /// server), so that it is not taken for a socket call (`»`/`«`, bold green).
+    pub fn packet_row(
+        &mut self,
+        out: &mut dyn Write,
+        ts: Timestamp,
+        server: bool,
+        text: &str,
+        note: Option<&str>,
+    ) -> io::Result<bool> {
+        let (right, left) = if self.opts.ascii {
+            (">", "<")
+        } else {
+            ("▶", "◀")
+        };
+        let (text, colour) = if server {
+            (format!("{left} {text}"), MAGENTA)
+        } else {
+            (format!("{text} {right}"), CYAN)
+        };
+        let lane = CallLane::Side { server };
+        self.side_row(out, ts, lane, &text, note, colour)
+    }
+
+    /// A row of `text` painted in `colour` beside the lane of `lane`, with its time and note.
+    fn side_row(
+        &mut self,
+        out: &mut dyn Write,
+        ts: Timestamp,
+        lane: CallLane,
+        text: &str,
+        note: Option<&str>,
+        colour: &str,
+    ) -> io::Result<bool> {
         let (server, tag) = match lane {
             CallLane::Side { server } => (server, None),
             CallLane::Endpoint { flow, at } => {
@@ -398,9 +438,9 @@ impl LadderRenderer {
         let text: String = text.chars().take(room).collect();
         let gap = " ".repeat(room.saturating_sub(width(&text)));
         let body = if server {
-            format!("{gap}{} ", st.paint(CALL, &text))
+            format!("{gap}{} ", st.paint(colour, &text))
         } else {
-            format!(" {}{gap}", st.paint(CALL, &text))
+            format!(" {}{gap}", st.paint(colour, &text))
         };
         let time = time_cell(tag, ts.nanos_since(first) as f64 / 1e6, st.time_w - 2);
         let mut line = format!("{time:>w$}  {bar}{body}{bar}", w = st.time_w - 2);
