@@ -437,10 +437,11 @@ impl LadderRenderer {
         let room = st.inner.saturating_sub(2);
         let text: String = text.chars().take(room).collect();
         let gap = " ".repeat(room.saturating_sub(width(&text)));
+        // As wide as an arrow's shaft (`inner` columns between the bars): one space each side.
         let body = if server {
-            format!("{gap}{} ", st.paint(colour, &text))
+            format!("{gap} {} ", st.paint(colour, &text))
         } else {
-            format!(" {}{gap}", st.paint(colour, &text))
+            format!(" {}{gap} ", st.paint(colour, &text))
         };
         let time = time_cell(tag, ts.nanos_since(first) as f64 / 1e6, st.time_w - 2);
         let mut line = format!("{time:>w$}  {bar}{body}{bar}", w = st.time_w - 2);

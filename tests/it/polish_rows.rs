@@ -62,3 +62,29 @@ fn icmp_side_rows_are_packets_not_calls() {
     );
     insta::assert_snapshot!("raw_socket_color", out);
 }
+
+/// The column of a row's second lane bar, when the row has its first bar at column 12.
+fn closing_bar(line: &str) -> Option<usize> {
+    let chars: Vec<char> = line.chars().collect();
+    if chars.get(12) != Some(&'│') {
+        return None;
+    }
+    (13..chars.len()).find(|&i| chars[i] == '│')
+}
+
+/// Call rows, side rows, arrows and note rows close their lanes in the same column.
+#[test]
+fn call_rows_are_as_wide_as_packet_rows() {
+    for lesson in ["echo", "raw-socket"] {
+        let out = sockscope(&["lesson", lesson, "--recorded", "--speed", "0"]);
+        let bars: Vec<(usize, &str)> = out
+            .lines()
+            .filter_map(|l| Some((closing_bar(l)?, l)))
+            .collect();
+        assert!(bars.iter().any(|(_, l)| l.contains('»')), "{out}");
+        assert!(bars.iter().any(|(_, l)| l.contains('▶')), "{out}");
+        for (col, l) in &bars {
+            assert_eq!(*col, bars[0].0, "{lesson}: {l}");
+        }
+    }
+}
