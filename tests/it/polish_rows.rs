@@ -88,3 +88,63 @@ fn call_rows_are_as_wide_as_packet_rows() {
         }
     }
 }
+
+/// `(number, event)` of each JSON line of `sockscope ARGS`.
+fn json_numbers(args: &[&str]) -> Vec<(u64, String)> {
+    sockscope(args)
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("one JSON object a line");
+            let n = v["number"]
+                .as_u64()
+                .unwrap_or_else(|| panic!("no number: {l}"));
+            let event = v["event"].as_str().unwrap_or("packet").to_string();
+            (n, event)
+        })
+        .collect()
+}
+
+/// Socket-call events carry their frame number: packets and calls together count 1..N without
+/// gaps, in `replay --json` and `lesson --json` alike, and a call's number is a USER0 frame
+/// (`user_dlt`) in tshark's `frame.number`, a packet's an IP frame.
+#[test]
+fn calls_and_packets_are_numbered_as_tshark_numbers_frames() {
+    let file = "captures/lesson-echo.pcapng";
+    let replay = json_numbers(&["replay", file, "--json"]);
+    let lesson = json_numbers(&["lesson", "echo", "--recorded", "--speed", "0", "--json"]);
+    let want: Vec<u64> = (1..=replay.len() as u64).collect();
+    assert!(replay.iter().any(|(_, e)| e == "call"));
+    assert_eq!(replay.iter().map(|(n, _)| *n).collect::<Vec<_>>(), want);
+    assert_eq!(lesson.len(), replay.len());
+    for ((n, e), (m, f)) in lesson.iter().zip(&replay) {
+        assert_eq!((n, e == "call"), (m, f == "call"));
+    }
+    if !crate::support::tool("tshark") {
+        return;
+    }
+    let out = Command::new("tshark")
+        .args([
+            "-r",
+            file,
+            "-T",
+            "fields",
+            "-e",
+            "frame.number",
+            "-e",
+            "frame.protocols",
+        ])
+        .output()
+        .expect("tshark runs");
+    let frames: Vec<(u64, bool)> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            let (n, protos) = l.split_once('\t').expect("two fields");
+            (
+                n.parse().expect("a frame number"),
+                protos.starts_with("user_dlt"),
+            )
+        })
+        .collect();
+    let ours: Vec<(u64, bool)> = replay.iter().map(|(n, e)| (*n, e == "call")).collect();
+    assert_eq!(ours, frames);
+}
