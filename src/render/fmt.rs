@@ -279,6 +279,11 @@ pub fn push_ip(buf: &mut Vec<u8>, ip: IpAddr) {
     }
 }
 
+/// `1 byte`, `2 bytes`: `n` and the noun in the number `n` asks for.
+pub fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -148,3 +148,40 @@ fn calls_and_packets_are_numbered_as_tshark_numbers_frames() {
     let ours: Vec<(u64, bool)> = replay.iter().map(|(n, e)| (*n, e == "call")).collect();
     assert_eq!(ours, frames);
 }
+
+/// `explain packet --frame N` on a call record explains the socket call, not an unknown link
+/// type: who, the call, its phase, its result and the learner view's sentence for it.
+#[test]
+fn explain_packet_on_a_call_record_explains_the_call() {
+    let file = "captures/lesson-refused.pcapng";
+    let frames = json_numbers(&["replay", file, "--json"]);
+    let out: Vec<String> = (1..=frames.len() as u64)
+        .map(|n| sockscope(&["explain", "packet", file, "--frame", &n.to_string()]))
+        .collect();
+    for ((n, event), text) in frames.iter().zip(&out) {
+        assert!(!text.contains("link type unknown"), "{text}");
+        let call = text.starts_with(&format!("Frame {n} of {file}: a socket call, not a packet"));
+        assert_eq!(call, event == "call", "{text}");
+    }
+    let refused = out
+        .iter()
+        .find(|t| t.contains("← connect = -1 ECONNREFUSED"))
+        .expect("connect's return is explained");
+    for want in [
+        "Who:         client, process",
+        "Call:        connect(",
+        "Phase:       return: stamped after the call completed",
+        "Result:      -1: failed with ECONNREFUSED",
+        "On the wire: refused: the peer answered the SYN with RST",
+    ] {
+        assert!(refused.contains(want), "{want}: {refused}");
+    }
+    let json: serde_json::Value = serde_json::from_str(&sockscope(&[
+        "explain", "packet", file, "--frame", "1", "--json",
+    ]))
+    .expect("JSON");
+    assert_eq!(json["frame"], 1);
+    assert_eq!(json["call"]["event"], "call");
+    assert_eq!(json["call"]["number"], 1);
+    assert_eq!(json["call"]["phase"], "enter");
+}
