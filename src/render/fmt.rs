@@ -287,6 +287,14 @@ pub fn plural(n: u64, one: &str, many: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plural_agrees_with_its_number() {
+        assert_eq!(plural(0, "byte", "bytes"), "0 bytes");
+        assert_eq!(plural(1, "byte", "bytes"), "1 byte");
+        assert_eq!(plural(2, "segment", "segments"), "2 segments");
+        assert_eq!(plural(1, "packet", "packets"), "1 packet");
+    }
     use std::net::Ipv6Addr;
 
     fn s(f: impl FnOnce(&mut Vec<u8>)) -> String {

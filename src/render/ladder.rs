@@ -985,7 +985,7 @@ fn rows_for(
         addr_port(dst, proto)
     );
     let Some(t) = p.tcp() else {
-        let _ = write!(detail, " · UDP · {len} bytes");
+        let _ = write!(detail, " · UDP · {}", bytes(len));
         return vec![Row::Arrow(Arrow {
             number,
             time_ms,
@@ -1307,12 +1307,7 @@ fn data_notes(
     let preview_data = len > 0 && seen.previews < 6 && !retrans;
     if len > 0 && !seen.data[me] {
         seen.data[me] = true;
-        let n = format!(
-            "{len} bytes, numbered {} to {}",
-            info.rel_seq,
-            info.rel_seq.wrapping_add(len).wrapping_sub(1)
-        );
-        notes.push(n);
+        notes.push(numbered(len, info.rel_seq));
         if preview_data {
             notes.push(preview(p.payload, 24));
             seen.previews += 1;
@@ -1324,9 +1319,9 @@ fn data_notes(
     if ack && !syn && len == 0 && !seen.data_ack[me] && seen.data[1 - me] && info.rel_ack > 1 {
         seen.data_ack[me] = true;
         notes.push(format!(
-            "ack {} = 1 + {} bytes received",
+            "ack {} = 1 + {} received",
             info.rel_ack,
-            info.rel_ack - 1
+            bytes(info.rel_ack - 1)
         ));
     }
     if info.analysis.has(Analysis::ZERO_WINDOW) && seen.explained & Analysis::ZERO_WINDOW == 0 {
@@ -1371,10 +1366,19 @@ fn sack_hole_note(t: &TcpSummary<'_>, ack: u32) -> String {
 
 /// `1 byte`, `2 bytes`.
 fn bytes(n: u32) -> String {
-    if n == 1 {
-        "1 byte".into()
+    super::fmt::plural(u64::from(n), "byte", "bytes")
+}
+
+/// The bytes a segment carries and their relative numbers: `4 bytes, numbered 1 to 4`, and for
+/// one byte `1 byte, numbered 5` (the range's ends are the same byte).
+fn numbered(len: u32, first: u32) -> String {
+    if len == 1 {
+        format!("1 byte, numbered {first}")
     } else {
-        format!("{n} bytes")
+        format!(
+            "{len} bytes, numbered {first} to {}",
+            first.wrapping_add(len).wrapping_sub(1)
+        )
     }
 }
 
@@ -1497,11 +1501,11 @@ fn event_notes(
     } else if a.has(Analysis::WINDOW_UPDATE) {
         notes.push(if c.reopens {
             format!(
-                "the window reopens ({} bytes): the application read",
-                info.window
+                "the window reopens ({}): the application read",
+                bytes(info.window)
             )
         } else {
-            format!("only the window changed, now {} bytes", info.window)
+            format!("only the window changed, now {}", bytes(info.window))
         });
     }
     if let Some((l, r)) = c.dsack {
@@ -1953,6 +1957,21 @@ fn wrap(s: &str, w: usize) -> Vec<String> {
         lines.push(cur);
     }
     lines
+}
+
+#[cfg(test)]
+mod plural_tests {
+    use super::{bytes, numbered};
+
+    #[test]
+    fn one_byte_is_singular_and_has_one_number() {
+        assert_eq!(numbered(1, 1), "1 byte, numbered 1");
+        assert_eq!(numbered(4, 1), "4 bytes, numbered 1 to 4");
+        assert_eq!(numbered(6, 9), "6 bytes, numbered 9 to 14");
+        assert_eq!(bytes(1), "1 byte");
+        assert_eq!(bytes(0), "0 bytes");
+        assert_eq!(bytes(65536), "65536 bytes");
+    }
 }
 
 #[cfg(test)]

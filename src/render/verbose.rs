@@ -129,7 +129,8 @@ impl Renderer for VerboseRenderer {
         if !matches!(p.transport, Transport::None | Transport::Partial { .. })
             && p.payload_wire_len > 0
         {
-            write!(out, "Payload: {} bytes", p.payload_wire_len)?;
+            let n = p.payload_wire_len;
+            write!(out, "Payload: {n} byte{}", if n == 1 { "" } else { "s" })?;
             if (p.payload.len() as u32) < p.payload_wire_len {
                 write!(out, " ({} captured)", p.payload.len())?;
             }
