@@ -8,6 +8,7 @@ use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::decode::{Packet, Transport};
+use crate::render::fmt::plural;
 use crate::render::json::JsonRenderer;
 use crate::render::ladder::{CallLane, LadderRenderer};
 use crate::render::learner::Endpoint;
@@ -394,10 +395,6 @@ fn icmp_row(pkt: &Packet<'_>) -> Option<(bool, String)> {
         format!("ICMP {name}")
     };
     Some((m.kind == 0, text))
-}
-
-fn plural(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Writes "what happened": per conversation its endpoints, handshake, data each way (from the
