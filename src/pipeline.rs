@@ -67,7 +67,7 @@ pub fn run(
         };
         st.frames += 1;
         if let Some(ev) = call_record(&frame) {
-            if let Err(e) = render.call(out, &ev) {
+            if let Err(e) = render.numbered_call(out, &ev, st.frames) {
                 break classify(e);
             }
             continue;

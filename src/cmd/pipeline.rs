@@ -153,6 +153,16 @@ impl Renderer for Flushing {
         out.flush()
     }
 
+    fn numbered_call(
+        &mut self,
+        out: &mut dyn Write,
+        ev: &crate::track::calls::CallEvent,
+        number: u64,
+    ) -> io::Result<()> {
+        self.0.numbered_call(out, ev, number)?;
+        out.flush()
+    }
+
     fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
         self.0.finish(out)
     }

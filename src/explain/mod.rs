@@ -4,6 +4,7 @@
 //! into text or JSON (deterministic, golden-tested), and the part that reads the facts of this
 //! machine right now (`/proc`, `getifaddrs`). Tests inject their own facts.
 
+pub mod call;
 pub mod diagram;
 pub mod ip;
 pub mod packet;

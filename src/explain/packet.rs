@@ -69,6 +69,9 @@ pub struct PacketExplanation {
     pub payload_wire_len: u32,
     /// Why decoding stopped early, if it did.
     pub stop: Option<String>,
+    /// The socket call the frame records, when it is a call record (link type USER0): then
+    /// the frame is explained as that call ([`super::call`]), not as a packet.
+    pub call: Option<crate::track::calls::CallEvent>,
 }
 
 /// Reads `file` up to packet `number` (from 1), tracking connections on the way.
@@ -105,6 +108,22 @@ pub fn explain_file(file: &str, number: u64) -> Result<PacketExplanation, Failur
             orig_len: frame.orig_len,
             data: frame.data.to_vec(),
         };
+        if seen == number
+            && let Some(ev) = crate::pipeline::call_record(&owned.as_frame())
+        {
+            let p = decode::decode(&owned.as_frame());
+            let ctx = Context {
+                file,
+                number,
+                info: None,
+                tracker: &tracker,
+                local_ports: None,
+            };
+            return Ok(PacketExplanation {
+                call: Some(ev),
+                ..explain_packet(&p, &ctx)
+            });
+        }
         let p = decode::decode(&owned.as_frame());
         let info = tracker.observe(&p);
         if seen == number {
@@ -196,6 +215,7 @@ pub fn explain_packet(p: &Packet<'_>, ctx: &Context<'_>) -> PacketExplanation {
             )),
             _ => None,
         }),
+        call: None,
     }
 }
 
@@ -1834,6 +1854,9 @@ fn paint(s: &str, colour: &str, on: bool) -> String {
 impl PacketExplanation {
     /// Text for people; `colour` marks each field's bytes with a colour instead of brackets.
     pub fn to_text(&self, colour: bool) -> String {
+        if let Some(ev) = &self.call {
+            return super::call::text(&self.file, self.number, self.data.len(), ev);
+        }
         let mut o = String::new();
         let _ = writeln!(
             o,
@@ -1964,6 +1987,9 @@ impl PacketExplanation {
 
     /// The same facts as JSON.
     pub fn to_json(&self) -> Value {
+        if let Some(ev) = &self.call {
+            return super::call::json(&self.file, self.number, ev);
+        }
         let headers: Vec<Value> = self
             .headers
             .iter()

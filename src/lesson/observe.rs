@@ -8,6 +8,7 @@ use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::decode::{Packet, Transport};
+use crate::render::fmt::plural;
 use crate::render::json::JsonRenderer;
 use crate::render::ladder::{CallLane, LadderRenderer};
 use crate::render::learner::Endpoint;
@@ -235,8 +236,6 @@ pub enum LessonView {
 pub struct Observer<'a> {
     pub view: LessonView,
     pub progress: &'a Progress,
-    /// Packets shown (call frames are not packets: they are not numbered).
-    number: u64,
     buf: Vec<u8>,
 }
 
@@ -245,16 +244,24 @@ impl<'a> Observer<'a> {
         Observer {
             view,
             progress,
-            number: 0,
             buf: Vec::new(),
         }
     }
 
-    fn show_call(&mut self, out: &mut dyn Write, ev: &CallEvent) -> io::Result<()> {
+    /// Shows a call; in JSON with its frame `number` when known (docs/numbering.md).
+    fn show_call(
+        &mut self,
+        out: &mut dyn Write,
+        ev: &CallEvent,
+        number: Option<u64>,
+    ) -> io::Result<()> {
         match &mut self.view {
             LessonView::Json(_) => {
                 self.buf.clear();
-                self.buf.extend_from_slice(&callrec::to_bytes(ev));
+                self.buf.extend_from_slice(&match number {
+                    Some(n) => callrec::to_bytes_numbered(ev, n),
+                    None => callrec::to_bytes(ev),
+                });
                 self.buf.push(b'\n');
                 out.write_all(&self.buf)
             }
@@ -311,7 +318,18 @@ impl Renderer for Observer<'_> {
     /// The pipeline hands call records (the demo's timed calls) here, in their place among the
     /// packets.
     fn call(&mut self, out: &mut dyn Write, ev: &CallEvent) -> io::Result<()> {
-        self.show_call(out, ev)?;
+        self.show_call(out, ev, None)?;
+        out.flush()
+    }
+
+    /// A call record with its frame number, counted with the packets as in the recording.
+    fn numbered_call(
+        &mut self,
+        out: &mut dyn Write,
+        ev: &CallEvent,
+        number: u64,
+    ) -> io::Result<()> {
+        self.show_call(out, ev, Some(number))?;
         out.flush()
     }
 
@@ -324,35 +342,26 @@ impl Renderer for Observer<'_> {
         if pkt.link_type.0 == LINKTYPE_USER0 {
             // A record that is not a call (another tool's USER0 data) is not shown.
             if let Ok(ev) = callrec::from_bytes(pkt.data) {
-                self.show_call(out, &ev)?;
+                self.show_call(out, &ev, Some(ctx.number))?;
                 out.flush()?;
             }
             return Ok(());
         }
-        self.number += 1;
-        let ctx = PacketContext {
-            number: self.number,
-            track: ctx.track,
-        };
+        // Frames count from 1 over every record, calls included, as in `replay` of the
+        // recording and tshark's frame.number (docs/numbering.md).
         match &mut self.view {
             // The ladder draws conversations (TCP, UDP); an ICMP message (the raw-socket
             // lesson's echo) gets a row of its own on the side of its sender.
             LessonView::Ladder(l) if ctx.track.is_none() && icmp_row(pkt).is_some() => {
                 if let Some((reply, text)) = icmp_row(pkt) {
-                    let who = format!("packet {} · {} bytes on the wire", ctx.number, pkt.orig_len);
-                    l.call_row(
-                        out,
-                        pkt.ts,
-                        CallLane::Side { server: reply },
-                        &text,
-                        Some(&who),
-                    )?;
+                    let who = format!("frame {} · {} bytes on the wire", ctx.number, pkt.orig_len);
+                    l.packet_row(out, pkt.ts, reply, &text, Some(&who))?;
                 }
             }
-            LessonView::Ladder(l) => l.packet(out, pkt, &ctx)?,
+            LessonView::Ladder(l) => l.packet(out, pkt, ctx)?,
             LessonView::Json(j) => {
                 self.buf.clear();
-                j.packet(&mut self.buf, pkt, &ctx)?;
+                j.packet(&mut self.buf, pkt, ctx)?;
                 // Today's packet object, with "event":"packet" first.
                 out.write_all(b"{\"event\":\"packet\",")?;
                 out.write_all(self.buf.get(1..).unwrap_or_default())?;
@@ -386,10 +395,6 @@ fn icmp_row(pkt: &Packet<'_>) -> Option<(bool, String)> {
         format!("ICMP {name}")
     };
     Some((m.kind == 0, text))
-}
-
-fn plural(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Writes "what happened": per conversation its endpoints, handshake, data each way (from the

@@ -279,9 +279,22 @@ pub fn push_ip(buf: &mut Vec<u8>, ip: IpAddr) {
     }
 }
 
+/// `1 byte`, `2 bytes`: `n` and the noun in the number `n` asks for.
+pub fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plural_agrees_with_its_number() {
+        assert_eq!(plural(0, "byte", "bytes"), "0 bytes");
+        assert_eq!(plural(1, "byte", "bytes"), "1 byte");
+        assert_eq!(plural(2, "segment", "segments"), "2 segments");
+        assert_eq!(plural(1, "packet", "packets"), "1 packet");
+    }
     use std::net::Ipv6Addr;
 
     fn s(f: impl FnOnce(&mut Vec<u8>)) -> String {

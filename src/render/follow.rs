@@ -153,7 +153,11 @@ impl FollowRenderer {
             Dir::ToServer => "client → server",
             Dir::ToClient => "server → client",
         };
-        writeln!(out, "[{n} bytes {who} {why}]")
+        writeln!(
+            out,
+            "[{} {who} {why}]",
+            super::fmt::plural(u64::from(n), "byte", "bytes")
+        )
     }
 }
 
@@ -207,8 +211,9 @@ impl Renderer for FollowRenderer {
         let [a, b] = &self.streams;
         writeln!(
             out,
-            "── end: client → server {} bytes, server → client {} bytes ──",
-            a.delivered, b.delivered
+            "── end: client → server {}, server → client {} ──",
+            super::fmt::plural(a.delivered, "byte", "bytes"),
+            super::fmt::plural(b.delivered, "byte", "bytes")
         )
     }
 }

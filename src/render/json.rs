@@ -221,6 +221,17 @@ impl Renderer for JsonRenderer {
         out.write_all(b"\n")
     }
 
+    /// A call read from a file, with its frame number (`"number"`, counted with the packets).
+    fn numbered_call(
+        &mut self,
+        out: &mut dyn Write,
+        ev: &crate::track::calls::CallEvent,
+        number: u64,
+    ) -> io::Result<()> {
+        out.write_all(&crate::track::callrec::to_bytes_numbered(ev, number))?;
+        out.write_all(b"\n")
+    }
+
     fn packet(
         &mut self,
         out: &mut dyn Write,

@@ -374,6 +374,46 @@ impl LadderRenderer {
         text: &str,
         note: Option<&str>,
     ) -> io::Result<bool> {
+        self.side_row(out, ts, lane, text, note, CALL)
+    }
+
+    /// Writes a packet that no conversation draws (the raw-socket lesson's ICMP echo) as a row
+    /// beside its sender's lane, like [`Self::call_row`] but as a packet: in the colour the
+    /// arrows of that direction have (cyan from the client, magenta from the server) and with
+    /// their arrowhead as its marker (`ICMP … ▶` leaving the client, `◀ ICMP …` leaving the
+    /// server), so that it is not taken for a socket call (`»`/`«`, bold green).
+    pub fn packet_row(
+        &mut self,
+        out: &mut dyn Write,
+        ts: Timestamp,
+        server: bool,
+        text: &str,
+        note: Option<&str>,
+    ) -> io::Result<bool> {
+        let (right, left) = if self.opts.ascii {
+            (">", "<")
+        } else {
+            ("▶", "◀")
+        };
+        let (text, colour) = if server {
+            (format!("{left} {text}"), MAGENTA)
+        } else {
+            (format!("{text} {right}"), CYAN)
+        };
+        let lane = CallLane::Side { server };
+        self.side_row(out, ts, lane, &text, note, colour)
+    }
+
+    /// A row of `text` painted in `colour` beside the lane of `lane`, with its time and note.
+    fn side_row(
+        &mut self,
+        out: &mut dyn Write,
+        ts: Timestamp,
+        lane: CallLane,
+        text: &str,
+        note: Option<&str>,
+        colour: &str,
+    ) -> io::Result<bool> {
         let (server, tag) = match lane {
             CallLane::Side { server } => (server, None),
             CallLane::Endpoint { flow, at } => {
@@ -397,10 +437,11 @@ impl LadderRenderer {
         let room = st.inner.saturating_sub(2);
         let text: String = text.chars().take(room).collect();
         let gap = " ".repeat(room.saturating_sub(width(&text)));
+        // As wide as an arrow's shaft (`inner` columns between the bars): one space each side.
         let body = if server {
-            format!("{gap}{} ", st.paint(CALL, &text))
+            format!("{gap} {} ", st.paint(colour, &text))
         } else {
-            format!(" {}{gap}", st.paint(CALL, &text))
+            format!(" {}{gap} ", st.paint(colour, &text))
         };
         let time = time_cell(tag, ts.nanos_since(first) as f64 / 1e6, st.time_w - 2);
         let mut line = format!("{time:>w$}  {bar}{body}{bar}", w = st.time_w - 2);
@@ -944,7 +985,7 @@ fn rows_for(
         addr_port(dst, proto)
     );
     let Some(t) = p.tcp() else {
-        let _ = write!(detail, " · UDP · {len} bytes");
+        let _ = write!(detail, " · UDP · {}", bytes(len));
         return vec![Row::Arrow(Arrow {
             number,
             time_ms,
@@ -1266,12 +1307,7 @@ fn data_notes(
     let preview_data = len > 0 && seen.previews < 6 && !retrans;
     if len > 0 && !seen.data[me] {
         seen.data[me] = true;
-        let n = format!(
-            "{len} bytes, numbered {} to {}",
-            info.rel_seq,
-            info.rel_seq.wrapping_add(len).wrapping_sub(1)
-        );
-        notes.push(n);
+        notes.push(numbered(len, info.rel_seq));
         if preview_data {
             notes.push(preview(p.payload, 24));
             seen.previews += 1;
@@ -1283,9 +1319,9 @@ fn data_notes(
     if ack && !syn && len == 0 && !seen.data_ack[me] && seen.data[1 - me] && info.rel_ack > 1 {
         seen.data_ack[me] = true;
         notes.push(format!(
-            "ack {} = 1 + {} bytes received",
+            "ack {} = 1 + {} received",
             info.rel_ack,
-            info.rel_ack - 1
+            bytes(info.rel_ack - 1)
         ));
     }
     if info.analysis.has(Analysis::ZERO_WINDOW) && seen.explained & Analysis::ZERO_WINDOW == 0 {
@@ -1330,10 +1366,19 @@ fn sack_hole_note(t: &TcpSummary<'_>, ack: u32) -> String {
 
 /// `1 byte`, `2 bytes`.
 fn bytes(n: u32) -> String {
-    if n == 1 {
-        "1 byte".into()
+    super::fmt::plural(u64::from(n), "byte", "bytes")
+}
+
+/// The bytes a segment carries and their relative numbers: `4 bytes, numbered 1 to 4`, and for
+/// one byte `1 byte, numbered 5` (the range's ends are the same byte).
+fn numbered(len: u32, first: u32) -> String {
+    if len == 1 {
+        format!("1 byte, numbered {first}")
     } else {
-        format!("{n} bytes")
+        format!(
+            "{len} bytes, numbered {first} to {}",
+            first.wrapping_add(len).wrapping_sub(1)
+        )
     }
 }
 
@@ -1456,11 +1501,11 @@ fn event_notes(
     } else if a.has(Analysis::WINDOW_UPDATE) {
         notes.push(if c.reopens {
             format!(
-                "the window reopens ({} bytes): the application read",
-                info.window
+                "the window reopens ({}): the application read",
+                bytes(info.window)
             )
         } else {
-            format!("only the window changed, now {} bytes", info.window)
+            format!("only the window changed, now {}", bytes(info.window))
         });
     }
     if let Some((l, r)) = c.dsack {
@@ -1912,6 +1957,21 @@ fn wrap(s: &str, w: usize) -> Vec<String> {
         lines.push(cur);
     }
     lines
+}
+
+#[cfg(test)]
+mod plural_tests {
+    use super::{bytes, numbered};
+
+    #[test]
+    fn one_byte_is_singular_and_has_one_number() {
+        assert_eq!(numbered(1, 1), "1 byte, numbered 1");
+        assert_eq!(numbered(4, 1), "4 bytes, numbered 1 to 4");
+        assert_eq!(numbered(6, 9), "6 bytes, numbered 9 to 14");
+        assert_eq!(bytes(1), "1 byte");
+        assert_eq!(bytes(0), "0 bytes");
+        assert_eq!(bytes(65536), "65536 bytes");
+    }
 }
 
 #[cfg(test)]

@@ -72,6 +72,17 @@ pub trait Renderer {
     ) -> io::Result<()> {
         Ok(())
     }
+    /// The same call with its frame number: its place among the file's records, calls and
+    /// packets counted together, as tshark's `frame.number` (docs/numbering.md). Views that
+    /// show numbers use it; the others show [`Self::call`].
+    fn numbered_call(
+        &mut self,
+        out: &mut dyn Write,
+        ev: &crate::track::calls::CallEvent,
+        _number: u64,
+    ) -> io::Result<()> {
+        self.call(out, ev)
+    }
     /// A packet the filter or `--skip` keeps out of the view. Views that follow conversations
     /// themselves (flows, ladder) track it, so that their conversation numbers, states and
     /// relative numbers are the whole capture's, as the per-packet views' are (the pipeline

@@ -54,6 +54,16 @@ impl Renderer for Numbered {
         self.emit(out, &[b' '; 7])
     }
 
+    fn numbered_call(
+        &mut self,
+        out: &mut dyn Write,
+        ev: &crate::track::calls::CallEvent,
+        number: u64,
+    ) -> io::Result<()> {
+        self.inner.numbered_call(&mut self.buf, ev, number)?;
+        self.emit(out, &[b' '; 7])
+    }
+
     fn hidden(&mut self, pkt: &Packet<'_>, ctx: &PacketContext) {
         self.inner.hidden(pkt, ctx);
     }

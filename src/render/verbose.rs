@@ -231,7 +231,8 @@ impl VerboseRenderer {
         if !matches!(p.transport, Transport::None | Transport::Partial { .. })
             && p.payload_wire_len > 0
         {
-            put!(out, "Payload: ", p.payload_wire_len, " bytes");
+            let n = p.payload_wire_len;
+            put!(out, "Payload: ", n, if n == 1 { " byte" } else { " bytes" });
             if (p.payload.len() as u32) < p.payload_wire_len {
                 put!(out, " (", p.payload.len(), " captured)");
             }

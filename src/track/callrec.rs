@@ -52,6 +52,15 @@ pub fn to_json(ev: &CallEvent) -> Value {
     })
 }
 
+/// [`to_json`] with the frame number of the record (`"number"`, as a packet's: docs/json.md),
+/// as one line of JSON without a newline: what the JSON views print for a call read from a
+/// file. The record itself holds no number (its place in a file is not its own to know).
+pub fn to_bytes_numbered(ev: &CallEvent, number: u64) -> Vec<u8> {
+    let mut v = to_json(ev);
+    v["number"] = number.into();
+    serde_json::to_vec(&v).unwrap_or_default()
+}
+
 /// The record's bytes: [`to_json`] as one line of JSON, without a newline.
 pub fn to_bytes(ev: &CallEvent) -> Vec<u8> {
     // Serializing a Value into memory cannot fail.

@@ -484,7 +484,7 @@ fn setcap_lets_an_ordinary_user_run_a_lesson_live() {
     let dir = std::env::temp_dir().join(format!("sockscope-setcap-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let exe = dir.join("sockscope");
-    std::fs::copy(env!("CARGO_BIN_EXE_sockscope"), &exe).unwrap();
+    support::copy_executable(Path::new(env!("CARGO_BIN_EXE_sockscope")), &exe);
     let set = Command::new("setcap")
         .arg("cap_net_raw+eip")
         .arg(&exe)

@@ -493,7 +493,7 @@ fn two_mib_tcp_transfer_has_no_hole_and_big_frames_are_whole() {
 fn binary_for_nobody(name: &str) -> PathBuf {
     let dir = temp_dir(name);
     let bin = dir.join("sockscope");
-    std::fs::copy(BIN, &bin).unwrap();
+    support::copy_executable(Path::new(BIN), &bin);
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
     std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();

@@ -27,6 +27,7 @@ mod live;
 mod pace_lessons;
 mod pcapng_reader;
 mod perf_ring;
+mod polish_rows;
 mod reader;
 mod run_seeds;
 mod run_trace;

@@ -98,7 +98,7 @@ fn wait_for_line(child: &mut Child, marker: &str) -> BufReader<std::process::Chi
 /// Copies `src` into `dir` and gives the copy CAP_NET_RAW; `None` when setcap fails.
 fn setcap_copy(src: &Path, dir: &Path) -> Option<PathBuf> {
     let exe = dir.join(src.file_name().unwrap());
-    std::fs::copy(src, &exe).unwrap();
+    crate::support::copy_executable(src, &exe);
     let set = Command::new("setcap")
         .arg("cap_net_raw+eip")
         .arg(&exe)
