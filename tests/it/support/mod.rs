@@ -203,6 +203,27 @@ pub fn corpus() -> Option<PathBuf> {
     shared("corpus/tcpdump")
 }
 
+/// Copies the executable `src` to `dst` and returns once `dst` can be executed. Another test's
+/// fork made while the copy's file was open for writing holds it open until that child execs,
+/// and an exec meanwhile fails with ETXTBSY ("Text file busy"); this waits that out.
+pub fn copy_executable(src: &Path, dst: &Path) {
+    std::fs::copy(src, dst).unwrap();
+    for _ in 0..100 {
+        match std::process::Command::new(dst)
+            .arg("--version")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+        {
+            Err(e) if e.raw_os_error() == Some(26) => {
+                std::thread::sleep(std::time::Duration::from_millis(20))
+            }
+            _ => return,
+        }
+    }
+    panic!("{} stayed busy (ETXTBSY) for 2 s", dst.display());
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -311,25 +332,4 @@ mod tests {
         assert!(out.contains("To get it: nowhere, it is a probe."), "{out}");
         assert!(!out.contains("SKIP"), "{out}");
     }
-}
-
-/// Copies the executable `src` to `dst` and returns once `dst` can be executed. Another test's
-/// fork made while the copy's file was open for writing holds it open until that child execs,
-/// and an exec meanwhile fails with ETXTBSY ("Text file busy"); this waits that out.
-pub fn copy_executable(src: &Path, dst: &Path) {
-    std::fs::copy(src, dst).unwrap();
-    for _ in 0..100 {
-        match std::process::Command::new(dst)
-            .arg("--version")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status()
-        {
-            Err(e) if e.raw_os_error() == Some(26) => {
-                std::thread::sleep(std::time::Duration::from_millis(20))
-            }
-            _ => return,
-        }
-    }
-    panic!("{} stayed busy (ETXTBSY) for 2 s", dst.display());
 }
