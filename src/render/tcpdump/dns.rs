@@ -21,13 +21,22 @@ const C_QU: u16 = 0x8000;
 
 /// Prints a DNS message; `b` is the captured payload (from the TCP length prefix, if
 /// `over_tcp`), `length` its length on the wire.
-pub fn domain(line: &mut Vec<u8>, b: &[u8], length: u32, over_tcp: bool, mdns: bool) {
-    if print(line, b, length, over_tcp, mdns).is_err() {
+/// `vflag` is the number of `-v`: names of records at `-v`, every section at `-vv`, record
+/// TTLs at `-vvv`.
+pub fn domain(line: &mut Vec<u8>, b: &[u8], length: u32, over_tcp: bool, mdns: bool, vflag: u8) {
+    if print(line, b, length, over_tcp, mdns, vflag).is_err() {
         line.extend_from_slice(b" [|domain]");
     }
 }
 
-fn print(line: &mut Vec<u8>, b: &[u8], mut length: u32, over_tcp: bool, mdns: bool) -> R<()> {
+fn print(
+    line: &mut Vec<u8>,
+    b: &[u8],
+    mut length: u32,
+    over_tcp: bool,
+    mdns: bool,
+    vflag: u8,
+) -> R<()> {
     let mut b = b;
     if over_tcp {
         // RFC 1035 §4.2.2: a two-byte length before the message.
@@ -58,7 +67,7 @@ fn print(line: &mut Vec<u8>, b: &[u8], mut length: u32, over_tcp: bool, mdns: bo
     }
     let h = dns::Header::parse(b).ok_or(Trunc)?;
     let rcode = extended_rcode(b, &h);
-    let p = Printer { b, mdns };
+    let p = Printer { b, mdns, vflag };
     let (qd, mut an, ns, ar) = (h.qdcount, h.ancount, h.nscount, h.arcount);
     push_u64(line, h.id as u64);
     line.extend_from_slice(dns::OPCODES[h.opcode() as usize].as_bytes());
@@ -91,7 +100,12 @@ fn print(line: &mut Vec<u8>, b: &[u8], mut length: u32, over_tcp: bool, mdns: bo
             if i != 0 {
                 line.push(b',');
             }
-            cp = skip_name(b, cp).ok_or(Trunc)? + 4;
+            if vflag > 1 {
+                line.extend_from_slice(b" q:");
+                cp = p.question(line, cp)?.ok_or(Trunc)?;
+            } else {
+                cp = skip_name(b, cp).ok_or(Trunc)? + 4;
+            }
         }
         line.push(b' ');
         push_u64(line, an as u64);
@@ -99,17 +113,13 @@ fn print(line: &mut Vec<u8>, b: &[u8], mut length: u32, over_tcp: bool, mdns: bo
         push_u64(line, ns as u64);
         line.push(b'/');
         push_u64(line, ar as u64);
-        if an > 0 {
-            cp = p.rr(line, cp)?.ok_or(Trunc)?;
-            an -= 1;
-            while cp < b.len() && an > 0 {
-                line.push(b',');
-                cp = p.rr(line, cp)?.ok_or(Trunc)?;
-                an -= 1;
-            }
-        }
+        cp = p.section(line, cp, &mut an, b"")?;
         if an > 0 {
             return Err(Trunc);
+        }
+        // print-domain.c prints the authority and additional sections at -vv.
+        if vflag > 1 {
+            p.other_sections(line, cp, ns, ar)?;
         }
     } else {
         if h.has(flag::RD) {
@@ -158,6 +168,14 @@ fn print(line: &mut Vec<u8>, b: &[u8], mut length: u32, over_tcp: bool, mdns: bo
         }
         if qd > 0 {
             return Err(Trunc);
+        }
+        // print-domain.c prints a query's other sections at -vv too.
+        if vflag > 1 {
+            cp = p.section(line, cp, &mut an, b"")?;
+            if an > 0 {
+                return Err(Trunc);
+            }
+            p.other_sections(line, cp, ns, ar)?;
         }
     }
     line.extend_from_slice(b" (");
@@ -230,9 +248,41 @@ struct Printer<'a> {
     /// The message as captured.
     b: &'a [u8],
     mdns: bool,
+    /// The number of `-v`.
+    vflag: u8,
 }
 
 impl Printer<'_> {
+    /// The records of one section, as print-domain.c's loops: `tag` (` ns:`, ` ar:`) before
+    /// the first when there is one and bytes are left, commas between; `left` counts down.
+    fn section(&self, line: &mut Vec<u8>, mut cp: usize, left: &mut u16, tag: &[u8]) -> R<usize> {
+        if *left == 0 || (!tag.is_empty() && cp >= self.b.len()) {
+            return Ok(cp);
+        }
+        line.extend_from_slice(tag);
+        cp = self.rr(line, cp)?.ok_or(Trunc)?;
+        *left -= 1;
+        while cp < self.b.len() && *left > 0 {
+            line.push(b',');
+            cp = self.rr(line, cp)?.ok_or(Trunc)?;
+            *left -= 1;
+        }
+        Ok(cp)
+    }
+
+    /// The authority and additional sections (`-vv`).
+    fn other_sections(&self, line: &mut Vec<u8>, cp: usize, mut ns: u16, mut ar: u16) -> R<()> {
+        let cp = self.section(line, cp, &mut ns, b" ns:")?;
+        if ns > 0 {
+            return Err(Trunc);
+        }
+        self.section(line, cp, &mut ar, b" ar:")?;
+        if ar > 0 {
+            return Err(Trunc);
+        }
+        Ok(())
+    }
+
     fn get(&self, i: usize) -> R<u8> {
         self.b.get(i).copied().ok_or(Trunc)
     }
@@ -271,7 +321,12 @@ impl Printer<'_> {
     }
 
     /// tcpdump's `fqdn_print`: prints the name at `cp`, returns the offset after it in place.
-    fn name(&self, line: &mut Vec<u8>, mut cp: usize) -> R<Option<usize>> {
+    fn name(&self, line: &mut Vec<u8>, cp: usize) -> R<Option<usize>> {
+        self.name_from(line, cp, 0)
+    }
+
+    /// [`Self::name`] with compression pointers counted from `base` (print-domain.c's `bp`).
+    fn name_from(&self, line: &mut Vec<u8>, mut cp: usize, base: usize) -> R<Option<usize>> {
         let b = self.b;
         let Some(mut l) = self.labellen(line, cp) else {
             return Ok(None);
@@ -279,7 +334,8 @@ impl Printer<'_> {
         let Some(&first) = b.get(cp) else {
             return Ok(None);
         };
-        let mut max_offset = cp;
+        // `cp - bp` as tcpdump's unsigned `max_offset`: huge when `bp` lies after `cp`.
+        let mut max_offset = cp.wrapping_sub(base) as u32 as usize;
         let mut i = first;
         cp += 1;
         let mut compress = false;
@@ -309,7 +365,7 @@ impl Printer<'_> {
                         return Ok(None);
                     }
                     max_offset = offset;
-                    cp = offset;
+                    cp = base + offset;
                     let Some((next, n)) = self.next_label(line, cp) else {
                         return Ok(None);
                     };
@@ -419,7 +475,17 @@ impl Printer<'_> {
     fn rr(&self, line: &mut Vec<u8>, cp: usize) -> R<Option<usize>> {
         let b = self.b;
         let end = b.len();
-        let Some(mut cp) = skip_name(b, cp) else {
+        // The owner name is printed from -v on.
+        let cp = if self.vflag > 0 {
+            line.push(b' ');
+            match self.name(line, cp)? {
+                Some(c) => Some(c),
+                None => return Ok(None),
+            }
+        } else {
+            skip_name(b, cp)
+        };
+        let Some(mut cp) = cp else {
             return Ok(Some(end));
         };
         if cp + 10 > end {
@@ -434,6 +500,11 @@ impl Printer<'_> {
         }
         if self.mdns && i & C_QU != 0 {
             line.extend_from_slice(b" (Cache flush)");
+        }
+        if typ != rtype::OPT && self.vflag > 2 {
+            line.extend_from_slice(b" [");
+            push_relts(line, be32(b, cp + 4).ok_or(Trunc)?);
+            line.push(b']');
         }
         let opt_flags = be16(b, cp + 6).ok_or(Trunc)?;
         let len = be16(b, cp + 8).ok_or(Trunc)? as usize;
@@ -560,8 +631,44 @@ impl Printer<'_> {
                     line.push(b']');
                 }
             }
-            rtype::UNSPECA if cp + len > end || printn(line, b, cp, len) => return Ok(None),
+            rtype::SOA if self.vflag > 0 => {
+                for _ in 0..2 {
+                    line.push(b' ');
+                    match self.name(line, cp)? {
+                        Some(c) => cp = c,
+                        None => return Ok(None),
+                    }
+                }
+                // MNAME RNAME, then SERIAL REFRESH RETRY EXPIRE MINIMUM (RFC 1035 §3.3.13).
+                for i in 0..5 {
+                    line.push(b' ');
+                    push_u64(line, be32(b, cp + 4 * i).ok_or(Trunc)? as u64);
+                }
+            }
             rtype::TSIG if cp + len > end => return Ok(None),
+            rtype::TSIG if self.vflag > 0 => {
+                // RFC 8945 §4.2: algorithm name, time signed (6), fudge, MAC size and MAC,
+                // original id, error, other length.
+                line.push(b' ');
+                let Some(mut cp) = self.name(line, cp)? else {
+                    return Ok(None);
+                };
+                cp += 6;
+                line.extend_from_slice(b" fudge=");
+                push_u64(line, be16(b, cp).ok_or(Trunc)? as u64);
+                let maclen = be16(b, cp + 2).ok_or(Trunc)?;
+                line.extend_from_slice(b" maclen=");
+                push_u64(line, maclen as u64);
+                cp += 4 + maclen as usize;
+                for (i, tag) in [&b" origid="[..], b" error=", b" otherlen="]
+                    .iter()
+                    .enumerate()
+                {
+                    line.extend_from_slice(tag);
+                    push_u64(line, be16(b, cp + 2 * i).ok_or(Trunc)? as u64);
+                }
+            }
+            rtype::UNSPECA if cp + len > end || printn(line, b, cp, len) => return Ok(None),
             _ => {}
         }
         Ok(Some(rp))
@@ -610,11 +717,116 @@ impl Printer<'_> {
                     }
                 }
                 9 | 10 => line.extend_from_slice(b" (invalid)"),
+                // ECS (RFC 7871 §6): ADDRESS/SOURCE PREFIX/SCOPE PREFIX.
+                8 => ecs(line, data),
+                // KEEPALIVE (RFC 7828 §3.1): units of 100 ms, printed as `%0.1f sec`.
+                11 if data.len() == 2 => {
+                    let v = be16(data, 0).unwrap_or(0);
+                    push_u64(line, (v / 10) as u64);
+                    line.push(b'.');
+                    push_u64(line, (v % 10) as u64);
+                    line.extend_from_slice(b" sec");
+                }
+                // KEY-TAG (RFC 8145 §4.1): a list of 16-bit key tags.
+                14 if data.len() % 2 == 0 => {
+                    for (i, t) in data.chunks(2).enumerate() {
+                        if i > 0 {
+                            line.push(b' ');
+                        }
+                        push_u64(line, u16::from_be_bytes([t[0], t[1]]) as u64);
+                    }
+                }
+                11 | 14 => line.extend_from_slice(b" (invalid)"),
+                // DAU, DHU, N3U (RFC 6975 §3): one algorithm number a byte.
+                5..=7 => {
+                    for (i, &a) in data.iter().enumerate() {
+                        if i > 0 {
+                            line.push(b' ');
+                        }
+                        match algorithm_name(opt, a) {
+                            Some(n) => line.extend_from_slice(n.as_bytes()),
+                            None => {
+                                line.extend_from_slice(b"Alg_");
+                                push_u64(line, a as u64);
+                            }
+                        }
+                    }
+                }
+                // CHAIN (RFC 7901 §4): the closest trust point, a name. print-domain.c passes
+                // the option's end as the message start, so a pointer in it points past it.
+                13 => {
+                    let _ = self.name_from(line, start, start + len as usize)?;
+                }
                 _ => crate::render::fmt::push_hex_bytes(line, data),
             }
         }
         Ok(Some(start + len as usize))
     }
+}
+
+/// The algorithm names print-domain.c gives in DAU (DNSSEC algorithms), DHU (DS hash
+/// algorithms) and N3U (NSEC3 hash algorithms) options, as tcpdump 4.99.3 prints them.
+fn algorithm_name(opt: u16, a: u8) -> Option<&'static str> {
+    Some(match (opt, a) {
+        (5, 0) => "DELETE",
+        (5, 1) => "RSAMD5",
+        (5, 2) => "DH",
+        (5, 3) => "DS",
+        (5, 5) => "RSASHA1",
+        (5, 6) => "DSA-NSEC3-SHA1",
+        (5, 7) => "RSASHA1-NSEC3-SHA1",
+        (5, 8) => "RSASHA256",
+        (5, 10) => "RSASHA512",
+        (5, 12) => "ECC-GOST",
+        (5, 13) => "ECDSAP256SHA256",
+        (5, 14) => "ECDSAP384SHA384",
+        (5, 15) => "ED25519",
+        (5, 16) => "ED448",
+        (5, 252) => "INDIRECT",
+        (5, 253) => "PRIVATEDNS",
+        (5, 254) => "PRIVATEOID",
+        (6 | 7, 1) => "SHA-1",
+        (6, 2) => "SHA-256",
+        (6, 3) => "GOST_R_34.11-94",
+        (6, 4) => "SHA-384",
+        _ => return None,
+    })
+}
+
+/// An ECS option's data (RFC 7871 §6) as print-domain.c's `print_eopt_ecs`: family 1 (IPv4)
+/// or 2 (IPv6), the prefix lengths within the address size, and exactly the bytes the source
+/// prefix needs; anything else is ` (invalid)`.
+fn ecs(line: &mut Vec<u8>, data: &[u8]) {
+    let (Some(family), Some(&src), Some(&scope)) = (be16(data, 0), data.get(2), data.get(3)) else {
+        line.extend_from_slice(b" (invalid)");
+        return;
+    };
+    let bits = match family {
+        1 => 32,
+        2 => 128,
+        _ => 0,
+    };
+    let addr = &data[4..];
+    if bits == 0
+        || addr.len() > bits / 8
+        || src as usize > bits
+        || scope as usize > bits
+        || (src as usize).div_ceil(8) != addr.len()
+    {
+        line.extend_from_slice(b" (invalid)");
+        return;
+    }
+    let mut padded = [0u8; 16];
+    padded[..addr.len()].copy_from_slice(addr);
+    if bits == 32 {
+        push_ipv4(line, [padded[0], padded[1], padded[2], padded[3]]);
+    } else {
+        push_ipv6(line, &padded);
+    }
+    line.push(b'/');
+    push_u64(line, src as u64);
+    line.push(b'/');
+    push_u64(line, scope as u64);
 }
 
 fn edns_option_name(opt: u16) -> Option<&'static str> {
@@ -636,6 +848,30 @@ fn edns_option_name(opt: u16) -> Option<&'static str> {
         17 => "SERVER-TAG",
         _ => return None,
     })
+}
+
+/// netdissect.c's `unsigned_relts_print`: a number of seconds as `1y2w3d4h5m6s`, units that
+/// are zero left out, `0s` for zero.
+fn push_relts(line: &mut Vec<u8>, mut secs: u32) {
+    const UNITS: [(u32, u8); 6] = [
+        (31_536_000, b'y'),
+        (604_800, b'w'),
+        (86_400, b'd'),
+        (3_600, b'h'),
+        (60, b'm'),
+        (1, b's'),
+    ];
+    if secs == 0 {
+        line.extend_from_slice(b"0s");
+        return;
+    }
+    for (unit, c) in UNITS {
+        if secs >= unit {
+            push_u64(line, (secs / unit) as u64);
+            line.push(c);
+            secs %= unit;
+        }
+    }
 }
 
 fn push_class(line: &mut Vec<u8>, class: u16) {
