@@ -1,20 +1,19 @@
-//! DNS as tcpdump 4.99 prints it without `-v` (print-domain.c `domain_print`): the id and flag
-//! marks, the questions of a query, the answer records of a response, and the message length,
+//! DNS as tcpdump 4.99 prints it (print-domain.c `domain_print`): the id and flag marks, the
+//! questions of a query, the answer records of a response, and the message length; record
+//! names from `-v` on, every section and EDNS options at `-vv`, record TTLs at `-vvv`;
 //! with tcpdump's own reactions to cut or malformed messages (`<BAD PTR>`, ` [|domain]`).
 //!
-//! Bytes are read only through [`crate::decode::dns`]'s bounded helpers; a read past the
-//! captured bytes where tcpdump's `GET_` macros would jump out ends the line with ` [|domain]`.
+//! The bytes are walked by [`crate::decode::dns`] (names part by part, record fields, EDNS
+//! options); this module only formats what it hands over. A read past the captured bytes where
+//! tcpdump's `GET_` macros would jump out ([`dns::Cut`]) ends the line with ` [|domain]`.
 
-use crate::decode::dns::{self, HEADER_LEN, be16, be32, flag, label, rtype, skip_name};
-use crate::render::fmt::{push_hex, push_ipv4, push_ipv6, push_u64};
+use crate::decode::dns::{
+    self, A6, Cut, HEADER_LEN, NamePart, OptionData, eopt, flag, rtype, skip_name,
+};
+use crate::render::fmt::{push_hex, push_hex_byte, push_hex_bytes, push_ipv4, push_ipv6, push_u64};
 
 /// tcpdump's longjmp out of a printer: the caller appends ` [|domain]`.
-struct Trunc;
-
-type R<T> = Result<T, Trunc>;
-
-/// RFC 1035 §2.3.4: 255 octets.
-const MAXCDNAME: u32 = 255;
+type R<T> = Result<T, Cut>;
 
 /// mDNS's "unicast response" question bit and "cache flush" record bit (RFC 6762 §5.4, §10.2).
 const C_QU: u16 = 0x8000;
@@ -47,7 +46,7 @@ fn print(
             return Ok(());
         }
         length -= 2;
-        let prefix = be16(b, 0).ok_or(Trunc)?;
+        let prefix = dns::tcp_length_prefix(b).ok_or(Cut)?;
         if prefix as u32 != length {
             line.extend_from_slice(b" [prefix length(");
             push_u64(line, prefix as u64);
@@ -65,8 +64,8 @@ fn print(
         line.extend_from_slice(b" < 12] (invalid)");
         return Ok(());
     }
-    let h = dns::Header::parse(b).ok_or(Trunc)?;
-    let rcode = extended_rcode(b, &h);
+    let h = dns::Header::parse(b).ok_or(Cut)?;
+    let rcode = dns::extended_rcode(b, &h);
     let p = Printer { b, mdns, vflag };
     let (qd, mut an, ns, ar) = (h.qdcount, h.ancount, h.nscount, h.arcount);
     push_u64(line, h.id as u64);
@@ -102,9 +101,9 @@ fn print(
             }
             if vflag > 1 {
                 line.extend_from_slice(b" q:");
-                cp = p.question(line, cp)?.ok_or(Trunc)?;
+                cp = p.question(line, cp)?.ok_or(Cut)?;
             } else {
-                cp = skip_name(b, cp).ok_or(Trunc)? + 4;
+                cp = skip_name(b, cp).ok_or(Cut)? + 4;
             }
         }
         line.push(b' ');
@@ -115,7 +114,7 @@ fn print(
         push_u64(line, ar as u64);
         cp = p.section(line, cp, &mut an, b"")?;
         if an > 0 {
-            return Err(Trunc);
+            return Err(Cut);
         }
         // print-domain.c prints the authority and additional sections at -vv.
         if vflag > 1 {
@@ -159,21 +158,21 @@ fn print(
         let mut qd = qd;
         let mut cp = HEADER_LEN;
         if qd > 0 {
-            cp = p.question(line, cp)?.ok_or(Trunc)?;
+            cp = p.question(line, cp)?.ok_or(Cut)?;
             qd -= 1;
             while cp < b.len() && qd > 0 {
-                cp = p.question(line, cp)?.ok_or(Trunc)?;
+                cp = p.question(line, cp)?.ok_or(Cut)?;
                 qd -= 1;
             }
         }
         if qd > 0 {
-            return Err(Trunc);
+            return Err(Cut);
         }
         // print-domain.c prints a query's other sections at -vv too.
         if vflag > 1 {
             cp = p.section(line, cp, &mut an, b"")?;
             if an > 0 {
-                return Err(Trunc);
+                return Err(Cut);
             }
             p.other_sections(line, cp, ns, ar)?;
         }
@@ -188,60 +187,6 @@ fn bracket(line: &mut Vec<u8>, n: u16, tail: &[u8]) {
     line.extend_from_slice(b" [");
     push_u64(line, n as u64);
     line.extend_from_slice(tail);
-}
-
-/// The response code with the OPT record's upper eight bits (RFC 6891 §6.1.3), found the way
-/// print-domain.c finds it: skipping every record up to the first OPT, as far as captured.
-fn extended_rcode(b: &[u8], h: &dns::Header) -> u16 {
-    let rcode = h.rcode() as u16;
-    let len = b.len();
-    let mut cp = HEADER_LEN;
-    for _ in 0..h.qdcount {
-        let Some(c) = skip_name(b, cp) else {
-            return rcode;
-        };
-        cp = c + 4;
-        if cp >= len {
-            return rcode;
-        }
-    }
-    for _ in 0..(h.ancount as u32 + h.nscount as u32) {
-        let Some(c) = skip_name(b, cp) else {
-            return rcode;
-        };
-        cp = c + 8;
-        let Some(rdlen) = be16(b, cp) else {
-            return rcode;
-        };
-        cp += 2 + rdlen as usize;
-        if cp >= len {
-            return rcode;
-        }
-    }
-    for _ in 0..h.arcount {
-        let Some(c) = skip_name(b, cp) else {
-            return rcode;
-        };
-        let Some(t) = be16(b, c) else {
-            return rcode;
-        };
-        cp = c + 4;
-        let Some(&hi) = b.get(cp) else {
-            return rcode;
-        };
-        if t == rtype::OPT {
-            return rcode | (hi as u16) << 4;
-        }
-        cp += 4;
-        let Some(rdlen) = be16(b, cp) else {
-            return rcode;
-        };
-        cp += 2 + rdlen as usize;
-        if cp >= len {
-            return rcode;
-        }
-    }
-    rcode
 }
 
 struct Printer<'a> {
@@ -260,11 +205,11 @@ impl Printer<'_> {
             return Ok(cp);
         }
         line.extend_from_slice(tag);
-        cp = self.rr(line, cp)?.ok_or(Trunc)?;
+        cp = self.rr(line, cp)?.ok_or(Cut)?;
         *left -= 1;
         while cp < self.b.len() && *left > 0 {
             line.push(b',');
-            cp = self.rr(line, cp)?.ok_or(Trunc)?;
+            cp = self.rr(line, cp)?.ok_or(Cut)?;
             *left -= 1;
         }
         Ok(cp)
@@ -274,50 +219,13 @@ impl Printer<'_> {
     fn other_sections(&self, line: &mut Vec<u8>, cp: usize, mut ns: u16, mut ar: u16) -> R<()> {
         let cp = self.section(line, cp, &mut ns, b" ns:")?;
         if ns > 0 {
-            return Err(Trunc);
+            return Err(Cut);
         }
         self.section(line, cp, &mut ar, b" ar:")?;
         if ar > 0 {
-            return Err(Trunc);
+            return Err(Cut);
         }
         Ok(())
-    }
-
-    fn get(&self, i: usize) -> R<u8> {
-        self.b.get(i).copied().ok_or(Trunc)
-    }
-
-    /// tcpdump's `labellen`: the length of the label at `cp` (a pointer's first byte as is),
-    /// printing why when the label type is unusable.
-    fn labellen(&self, line: &mut Vec<u8>, cp: usize) -> Option<usize> {
-        let i = *self.b.get(cp)?;
-        match i & label::MASK {
-            label::EXTENDED => {
-                let elt = i & !label::MASK;
-                if elt != label::BITLABEL {
-                    line.extend_from_slice(b"<ELT ");
-                    push_u64(line, elt as u64);
-                    line.push(b'>');
-                    return None;
-                }
-                let bits = match *self.b.get(cp + 1)? {
-                    0 => 256,
-                    n => n as usize,
-                };
-                Some(bits.div_ceil(8) + 1)
-            }
-            label::RESERVED => {
-                line.extend_from_slice(b"<BAD LABEL TYPE>");
-                None
-            }
-            _ => Some(i as usize),
-        }
-    }
-
-    /// The length byte at `cp` and its label's length, as tcpdump reads each next label.
-    fn next_label(&self, line: &mut Vec<u8>, cp: usize) -> Option<(u8, usize)> {
-        let i = *self.b.get(cp)?;
-        Some((i, self.labellen(line, cp)?))
     }
 
     /// tcpdump's `fqdn_print`: prints the name at `cp`, returns the offset after it in place.
@@ -326,135 +234,14 @@ impl Printer<'_> {
     }
 
     /// [`Self::name`] with compression pointers counted from `base` (print-domain.c's `bp`).
-    fn name_from(&self, line: &mut Vec<u8>, mut cp: usize, base: usize) -> R<Option<usize>> {
-        let b = self.b;
-        let Some(mut l) = self.labellen(line, cp) else {
-            return Ok(None);
-        };
-        let Some(&first) = b.get(cp) else {
-            return Ok(None);
-        };
-        // `cp - bp` as tcpdump's unsigned `max_offset`: huge when `bp` lies after `cp`.
-        let mut max_offset = cp.wrapping_sub(base) as u32 as usize;
-        let mut i = first;
-        cp += 1;
-        let mut compress = false;
-        let mut rp = 0usize;
-        if i & label::MASK != label::POINTER {
-            rp = cp + l;
-        }
-        if i == 0 {
-            line.push(b'.');
-            return Ok(Some(rp));
-        }
-        let mut name_chars = 0u32;
-        while i != 0 && cp < b.len() {
-            match i & label::MASK {
-                label::POINTER => {
-                    if !compress {
-                        rp = cp + 1;
-                        compress = true;
-                    }
-                    let Some(&lo) = b.get(cp) else {
-                        return Ok(None);
-                    };
-                    let offset = (((i as usize) << 8) | lo as usize) & 0x3fff;
-                    // Pointers must go backwards (BIND's rule), which rules out loops.
-                    if offset >= max_offset {
-                        line.extend_from_slice(b"<BAD PTR>");
-                        return Ok(None);
-                    }
-                    max_offset = offset;
-                    cp = base + offset;
-                    let Some((next, n)) = self.next_label(line, cp) else {
-                        return Ok(None);
-                    };
-                    (i, l) = (next, n);
-                    cp += 1;
-                    continue;
-                }
-                label::EXTENDED => {
-                    let elt = i & !label::MASK;
-                    if elt != label::BITLABEL {
-                        line.extend_from_slice(b"<ELT ");
-                        push_u64(line, elt as u64);
-                        line.push(b'>');
-                        return Ok(None);
-                    }
-                    self.bitlabel(line, cp)?;
-                }
-                label::RESERVED => {
-                    line.extend_from_slice(b"<BAD LABEL TYPE>");
-                    return Ok(None);
-                }
-                _ => {
-                    let l32 = l as u32;
-                    if name_chars + l32 <= MAXCDNAME {
-                        if printn(line, b, cp, l) {
-                            return Ok(None);
-                        }
-                    } else if name_chars < MAXCDNAME
-                        && printn(line, b, cp, (MAXCDNAME - name_chars) as usize)
-                    {
-                        return Ok(None);
-                    }
-                    name_chars += l32;
-                }
-            }
-            cp += l;
-            if name_chars <= MAXCDNAME {
-                line.push(b'.');
-            }
-            name_chars += 1;
-            let Some((next, n)) = self.next_label(line, cp) else {
-                return Ok(None);
-            };
-            (i, l) = (next, n);
-            cp += 1;
-            if !compress {
-                rp += l + 1;
-            }
-        }
-        if name_chars > MAXCDNAME {
-            line.extend_from_slice(b"<DOMAIN NAME TOO LONG>");
-        }
-        Ok(Some(rp))
-    }
-
-    /// A binary label (RFC 2673) as `\[xHEX/BITS]`, as print-domain.c's `blabel_print`.
-    fn bitlabel(&self, line: &mut Vec<u8>, cp: usize) -> R<()> {
-        let bitlen = match self.get(cp)? {
-            0 => 256u32,
-            n => n as u32,
-        };
-        let lim = cp + 1 + bitlen.div_ceil(4) as usize;
-        line.extend_from_slice(b"\\[x");
-        let mut bitp = cp + 1;
-        let mut bits = bitlen;
-        while bitp < lim && bits > 7 {
-            crate::render::fmt::push_hex_byte(line, self.get(bitp)?);
-            bits -= 8;
-            bitp += 1;
-        }
-        if bits > 4 {
-            let tc = self.get(bitp)?;
-            crate::render::fmt::push_hex_byte(line, tc & (0xffu32 << (8 - bits)) as u8);
-        } else if bits > 0 {
-            let tc = self.get(bitp)?;
-            push_hex(line, (((tc >> 4) & 0x0f) & (0x0f << (4 - bits))) as u64);
-        }
-        line.push(b'/');
-        push_u64(line, bitlen as u64);
-        line.push(b']');
-        Ok(())
+    fn name_from(&self, line: &mut Vec<u8>, cp: usize, base: usize) -> R<Option<usize>> {
+        dns::walk_name(self.b, cp, base, &mut |part| name_part(line, part))
     }
 
     /// tcpdump's `ns_qprint`: ` TYPE[ CLASS][ (QU|QM)]? NAME`.
     fn question(&self, line: &mut Vec<u8>, np: usize) -> R<Option<usize>> {
-        let Some(cp) = skip_name(self.b, np) else {
-            return Ok(None);
-        };
-        let (Some(t), Some(c)) = (be16(self.b, cp), be16(self.b, cp + 2)) else {
+        let Some((t, c)) = skip_name(self.b, np).and_then(|cp| dns::question_fields(self.b, cp))
+        else {
             return Ok(None);
         };
         line.push(b' ');
@@ -471,7 +258,7 @@ impl Printer<'_> {
         Ok(self.name(line, np)?.map(|rp| rp + 4))
     }
 
-    /// tcpdump's `ns_rprint` without -v: ` TYPE DATA` for a resource record.
+    /// tcpdump's `ns_rprint`: `[ NAME] TYPE[ [TTL]] DATA` for a resource record.
     fn rr(&self, line: &mut Vec<u8>, cp: usize) -> R<Option<usize>> {
         let b = self.b;
         let end = b.len();
@@ -485,14 +272,10 @@ impl Printer<'_> {
         } else {
             skip_name(b, cp)
         };
-        let Some(mut cp) = cp else {
+        let Some(h) = cp.and_then(|cp| dns::RecordHead::parse(b, cp)) else {
             return Ok(Some(end));
         };
-        if cp + 10 > end {
-            return Ok(Some(end));
-        }
-        let typ = be16(b, cp).ok_or(Trunc)?;
-        let i = be16(b, cp + 2).ok_or(Trunc)?;
+        let (typ, i) = (h.rtype, h.class);
         let class = if self.mdns { i & !C_QU } else { i };
         if class != 1 && typ != rtype::OPT {
             line.push(b' ');
@@ -503,13 +286,10 @@ impl Printer<'_> {
         }
         if typ != rtype::OPT && self.vflag > 2 {
             line.extend_from_slice(b" [");
-            push_relts(line, be32(b, cp + 4).ok_or(Trunc)?);
+            push_relts(line, h.ttl);
             line.push(b']');
         }
-        let opt_flags = be16(b, cp + 6).ok_or(Trunc)?;
-        let len = be16(b, cp + 8).ok_or(Trunc)? as usize;
-        cp += 10;
-        let rp = cp + len;
+        let (mut cp, len, rp) = (h.rdata, h.rdlen as usize, h.end());
         line.push(b' ');
         dns::push_type(line, typ);
         if rp > end {
@@ -517,11 +297,11 @@ impl Printer<'_> {
         }
         match typ {
             rtype::A => {
-                let Some(a) = b.get(cp..cp + 4) else {
+                let Some(a) = dns::ipv4_at(b, cp) else {
                     return Ok(None);
                 };
                 line.push(b' ');
-                push_ipv4(line, [a[0], a[1], a[2], a[3]]);
+                push_ipv4(line, a);
             }
             rtype::NS | rtype::CNAME | rtype::PTR | rtype::DNAME => {
                 line.push(b' ');
@@ -535,18 +315,18 @@ impl Printer<'_> {
                     return Ok(None);
                 }
                 line.push(b' ');
-                push_u64(line, be16(b, cp).ok_or(Trunc)? as u64);
+                push_u64(line, dns::rdata_u16(b, cp)? as u64);
             }
             rtype::TXT => {
                 while cp < rp {
                     line.extend_from_slice(b" \"");
-                    let Some(&n) = b.get(cp) else {
+                    let Some((text, next)) = dns::character_string(b, cp) else {
                         return Ok(None);
                     };
-                    if printn(line, b, cp + 1, n as usize) {
+                    if printn(line, text, next - cp - 1) {
                         return Ok(None);
                     }
-                    cp += 1 + n as usize;
+                    cp = next;
                     line.push(b'"');
                 }
             }
@@ -555,66 +335,67 @@ impl Printer<'_> {
                 if cp + 6 > end || self.name(line, cp + 6)?.is_none() {
                     return Ok(None);
                 }
+                // RFC 2782: priority, weight, port, then the target; printed target:port
+                // priority weight.
                 line.push(b':');
-                push_u64(line, be16(b, cp + 4).ok_or(Trunc)? as u64);
+                push_u64(line, dns::rdata_u16(b, cp + 4)? as u64);
                 line.push(b' ');
-                push_u64(line, be16(b, cp).ok_or(Trunc)? as u64);
+                push_u64(line, dns::rdata_u16(b, cp)? as u64);
                 line.push(b' ');
-                push_u64(line, be16(b, cp + 2).ok_or(Trunc)? as u64);
+                push_u64(line, dns::rdata_u16(b, cp + 2)? as u64);
             }
             rtype::AAAA => {
-                let Some(a) = b.get(cp..cp + 16) else {
+                let Some(a) = dns::ipv6_at(b, cp) else {
                     return Ok(None);
                 };
-                let mut x = [0u8; 16];
-                x.copy_from_slice(a);
                 line.push(b' ');
-                push_ipv6(line, &x);
+                push_ipv6(line, &a);
             }
-            rtype::A6 => {
-                let Some(&pbit) = b.get(cp) else {
-                    return Ok(None);
-                };
-                let pbyte = (pbit as usize & !7) / 8;
-                if pbit > 128 {
+            rtype::A6 => match dns::a6(b, cp)? {
+                None => return Ok(None),
+                Some(A6::BadPlen(plen)) => {
                     line.push(b' ');
-                    push_u64(line, pbit as u64);
+                    push_u64(line, plen as u64);
                     line.extend_from_slice(b"(bad plen)");
-                } else {
-                    if pbit < 128 {
-                        let src = b.get(cp + 1..cp + 1 + 16 - pbyte).ok_or(Trunc)?;
-                        let mut a = [0u8; 16];
-                        a[pbyte..].copy_from_slice(src);
+                }
+                Some(A6::Prefix {
+                    plen,
+                    suffix,
+                    name_at,
+                }) => {
+                    if let Some(a) = suffix {
                         line.push(b' ');
-                        push_u64(line, pbit as u64);
+                        push_u64(line, plen as u64);
                         line.push(b' ');
                         push_ipv6(line, &a);
                     }
-                    if pbit > 0 {
+                    if let Some(at) = name_at {
                         line.push(b' ');
-                        if self.name(line, cp + 1 + 16 - pbyte)?.is_none() {
+                        if self.name(line, at)?.is_none() {
                             return Ok(None);
                         }
                     }
                 }
-            }
+            },
             rtype::URI => {
                 if cp + len > end {
                     return Ok(None);
                 }
+                // RFC 7553 §4.5: priority, weight, target.
                 line.push(b' ');
-                push_u64(line, be16(b, cp).ok_or(Trunc)? as u64);
+                push_u64(line, dns::rdata_u16(b, cp)? as u64);
                 line.push(b' ');
-                push_u64(line, be16(b, cp + 2).ok_or(Trunc)? as u64);
+                push_u64(line, dns::rdata_u16(b, cp + 2)? as u64);
                 line.push(b' ');
-                if printn(line, b, cp + 4, len.wrapping_sub(4)) {
+                let from = (cp + 4).min(end);
+                if printn(line, &b[from..], len.wrapping_sub(4)) {
                     return Ok(None);
                 }
             }
             rtype::OPT => {
                 line.extend_from_slice(b" UDPsize=");
                 push_u64(line, class as u64);
-                if opt_flags & 0x8000 != 0 {
+                if h.opt_flags() & 0x8000 != 0 {
                     line.extend_from_slice(b" DO");
                 }
                 if cp < rp {
@@ -642,43 +423,39 @@ impl Printer<'_> {
                 // MNAME RNAME, then SERIAL REFRESH RETRY EXPIRE MINIMUM (RFC 1035 §3.3.13).
                 for i in 0..5 {
                     line.push(b' ');
-                    push_u64(line, be32(b, cp + 4 * i).ok_or(Trunc)? as u64);
+                    push_u64(line, dns::rdata_u32(b, cp + 4 * i)? as u64);
                 }
             }
             rtype::TSIG if cp + len > end => return Ok(None),
             rtype::TSIG if self.vflag > 0 => {
-                // RFC 8945 §4.2: algorithm name, time signed (6), fudge, MAC size and MAC,
-                // original id, error, other length.
                 line.push(b' ');
-                let Some(mut cp) = self.name(line, cp)? else {
+                let Some(cp) = self.name(line, cp)? else {
                     return Ok(None);
                 };
-                cp += 6;
-                line.extend_from_slice(b" fudge=");
-                push_u64(line, be16(b, cp).ok_or(Trunc)? as u64);
-                let maclen = be16(b, cp + 2).ok_or(Trunc)?;
-                line.extend_from_slice(b" maclen=");
-                push_u64(line, maclen as u64);
-                cp += 4 + maclen as usize;
-                for (i, tag) in [&b" origid="[..], b" error=", b" otherlen="]
-                    .iter()
-                    .enumerate()
-                {
+                let tags = [
+                    &b" fudge="[..],
+                    b" maclen=",
+                    b" origid=",
+                    b" error=",
+                    b" otherlen=",
+                ];
+                for (tag, v) in tags.iter().zip(dns::tsig_numbers(b, cp)) {
                     line.extend_from_slice(tag);
-                    push_u64(line, be16(b, cp + 2 * i).ok_or(Trunc)? as u64);
+                    push_u64(line, v? as u64);
                 }
             }
-            rtype::UNSPECA if cp + len > end || printn(line, b, cp, len) => return Ok(None),
+            rtype::UNSPECA if cp + len > end || printn(line, &b[cp.min(end)..], len) => {
+                return Ok(None);
+            }
             _ => {}
         }
         Ok(Some(rp))
     }
 
-    /// An EDNS option (RFC 6891 §6.1.2) as print-domain.c's `eopt_print`: its name and, for
-    /// the options this view knows no better, the data in hex.
+    /// An EDNS option (RFC 6891 §6.1.2) as print-domain.c's `eopt_print`: its name and its
+    /// data as tcpdump shows each option (hex for the ones it knows no better).
     fn edns_option(&self, line: &mut Vec<u8>, cp: usize) -> R<Option<usize>> {
-        let b = self.b;
-        let Some(opt) = be16(b, cp) else {
+        let Some((opt, data)) = dns::edns_option(self.b, cp) else {
             return Ok(None);
         };
         match edns_option_name(opt) {
@@ -688,79 +465,129 @@ impl Printer<'_> {
                 push_u64(line, opt as u64);
             }
         }
-        let Some(len) = be16(b, cp + 2) else {
-            return Ok(None);
+        let (data, next) = match data {
+            OptionData::NoLength => return Ok(None),
+            OptionData::Cut => return Err(Cut),
+            OptionData::Data { data, next } => (data, next),
         };
-        let start = cp + 4;
-        let data = b.get(start..start + len as usize).ok_or(Trunc)?;
-        if !data.is_empty() {
-            line.push(b' ');
-            match opt {
-                // PADDING: the length only.
-                12 => {
-                    line.push(b'(');
-                    push_u64(line, len as u64);
-                    line.push(b')');
-                }
-                // EXPIRE (RFC 7314).
-                9 if data.len() == 4 => {
-                    push_u64(line, be32(data, 0).unwrap_or(0) as u64);
+        if data.is_empty() {
+            return Ok(Some(next));
+        }
+        line.push(b' ');
+        match opt {
+            eopt::PADDING => {
+                line.push(b'(');
+                push_u64(line, data.len() as u64);
+                line.push(b')');
+            }
+            eopt::EXPIRE => match dns::option_u32(data) {
+                Some(secs) => {
+                    push_u64(line, secs as u64);
                     line.extend_from_slice(b" sec");
                 }
-                // COOKIE (RFC 7873): client and server parts.
-                10 if (data.len() == 8 || (16..=40).contains(&data.len())) => {
-                    for (i, x) in data.iter().enumerate() {
-                        if i == 8 {
-                            line.push(b' ');
-                        }
-                        crate::render::fmt::push_hex_byte(line, *x);
+                None => line.extend_from_slice(INVALID),
+            },
+            // Client and server cookie, a space between.
+            eopt::COOKIE => match dns::cookie(data) {
+                Some((client, server)) => {
+                    push_hex_bytes(line, client);
+                    if !server.is_empty() {
+                        line.push(b' ');
+                        push_hex_bytes(line, server);
                     }
                 }
-                9 | 10 => line.extend_from_slice(b" (invalid)"),
-                // ECS (RFC 7871 §6): ADDRESS/SOURCE PREFIX/SCOPE PREFIX.
-                8 => ecs(line, data),
-                // KEEPALIVE (RFC 7828 §3.1): units of 100 ms, printed as `%0.1f sec`.
-                11 if data.len() == 2 => {
-                    let v = be16(data, 0).unwrap_or(0);
+                None => line.extend_from_slice(INVALID),
+            },
+            eopt::ECS => match dns::Ecs::parse(data) {
+                Some(e) if e.v6 => ecs(line, |l| push_ipv6(l, &e.addr), &e),
+                Some(e) => ecs(
+                    line,
+                    |l| push_ipv4(l, [e.addr[0], e.addr[1], e.addr[2], e.addr[3]]),
+                    &e,
+                ),
+                None => line.extend_from_slice(INVALID),
+            },
+            // Units of 100 ms, printed as `%0.1f sec`.
+            eopt::KEEPALIVE => match dns::option_u16(data) {
+                Some(v) => {
                     push_u64(line, (v / 10) as u64);
                     line.push(b'.');
                     push_u64(line, (v % 10) as u64);
                     line.extend_from_slice(b" sec");
                 }
-                // KEY-TAG (RFC 8145 §4.1): a list of 16-bit key tags.
-                14 if data.len() % 2 == 0 => {
-                    for (i, t) in data.chunks(2).enumerate() {
+                None => line.extend_from_slice(INVALID),
+            },
+            eopt::KEY_TAG => match dns::key_tags(data) {
+                Some(tags) => {
+                    for (i, t) in tags.enumerate() {
                         if i > 0 {
                             line.push(b' ');
                         }
-                        push_u64(line, u16::from_be_bytes([t[0], t[1]]) as u64);
+                        push_u64(line, t as u64);
                     }
                 }
-                11 | 14 => line.extend_from_slice(b" (invalid)"),
-                // DAU, DHU, N3U (RFC 6975 §3): one algorithm number a byte.
-                5..=7 => {
-                    for (i, &a) in data.iter().enumerate() {
-                        if i > 0 {
-                            line.push(b' ');
-                        }
-                        match algorithm_name(opt, a) {
-                            Some(n) => line.extend_from_slice(n.as_bytes()),
-                            None => {
-                                line.extend_from_slice(b"Alg_");
-                                push_u64(line, a as u64);
-                            }
+                None => line.extend_from_slice(INVALID),
+            },
+            eopt::DAU | eopt::DHU | eopt::N3U => {
+                for (i, &a) in data.iter().enumerate() {
+                    if i > 0 {
+                        line.push(b' ');
+                    }
+                    match algorithm_name(opt, a) {
+                        Some(n) => line.extend_from_slice(n.as_bytes()),
+                        None => {
+                            line.extend_from_slice(b"Alg_");
+                            push_u64(line, a as u64);
                         }
                     }
                 }
-                // CHAIN (RFC 7901 §4): the closest trust point, a name. print-domain.c passes
-                // the option's end as the message start, so a pointer in it points past it.
-                13 => {
-                    let _ = self.name_from(line, start, start + len as usize)?;
-                }
-                _ => crate::render::fmt::push_hex_bytes(line, data),
             }
+            // print-domain.c passes the option's end as the message start, so a pointer in
+            // the name points past it.
+            eopt::CHAIN => {
+                let _ = self.name_from(line, next - data.len(), next)?;
+            }
+            _ => push_hex_bytes(line, data),
         }
-        Ok(Some(start + len as usize))
+        Ok(Some(next))
+    }
+}
+
+/// netdissect.c's `nd_print_invalid`, after the option's space.
+const INVALID: &[u8] = b" (invalid)";
+
+/// ECS as `ADDRESS/SOURCE/SCOPE`.
+fn ecs(line: &mut Vec<u8>, addr: impl FnOnce(&mut Vec<u8>), e: &dns::Ecs) {
+    addr(line);
+    line.push(b'/');
+    push_u64(line, e.source as u64);
+    line.push(b'/');
+    push_u64(line, e.scope as u64);
+}
+
+/// Formats one part of a name as `fqdn_print` prints it.
+fn name_part(line: &mut Vec<u8>, part: NamePart<'_>) {
+    match part {
+        NamePart::Text(t) => {
+            printn(line, t, t.len());
+        }
+        NamePart::Dot => line.push(b'.'),
+        NamePart::BitStart => line.extend_from_slice(b"\\[x"),
+        NamePart::BitByte(x) => push_hex_byte(line, x),
+        NamePart::BitNibble(x) => push_hex(line, x as u64),
+        NamePart::BitEnd(bits) => {
+            line.push(b'/');
+            push_u64(line, bits as u64);
+            line.push(b']');
+        }
+        NamePart::BadPtr => line.extend_from_slice(b"<BAD PTR>"),
+        NamePart::Elt(elt) => {
+            line.extend_from_slice(b"<ELT ");
+            push_u64(line, elt as u64);
+            line.push(b'>');
+        }
+        NamePart::BadLabelType => line.extend_from_slice(b"<BAD LABEL TYPE>"),
+        NamePart::TooLong => line.extend_from_slice(b"<DOMAIN NAME TOO LONG>"),
     }
 }
 
@@ -791,42 +618,6 @@ fn algorithm_name(opt: u16, a: u8) -> Option<&'static str> {
         (6, 4) => "SHA-384",
         _ => return None,
     })
-}
-
-/// An ECS option's data (RFC 7871 §6) as print-domain.c's `print_eopt_ecs`: family 1 (IPv4)
-/// or 2 (IPv6), the prefix lengths within the address size, and exactly the bytes the source
-/// prefix needs; anything else is ` (invalid)`.
-fn ecs(line: &mut Vec<u8>, data: &[u8]) {
-    let (Some(family), Some(&src), Some(&scope)) = (be16(data, 0), data.get(2), data.get(3)) else {
-        line.extend_from_slice(b" (invalid)");
-        return;
-    };
-    let bits = match family {
-        1 => 32,
-        2 => 128,
-        _ => 0,
-    };
-    let addr = &data[4..];
-    if bits == 0
-        || addr.len() > bits / 8
-        || src as usize > bits
-        || scope as usize > bits
-        || (src as usize).div_ceil(8) != addr.len()
-    {
-        line.extend_from_slice(b" (invalid)");
-        return;
-    }
-    let mut padded = [0u8; 16];
-    padded[..addr.len()].copy_from_slice(addr);
-    if bits == 32 {
-        push_ipv4(line, [padded[0], padded[1], padded[2], padded[3]]);
-    } else {
-        push_ipv6(line, &padded);
-    }
-    line.push(b'/');
-    push_u64(line, src as u64);
-    line.push(b'/');
-    push_u64(line, scope as u64);
 }
 
 fn edns_option_name(opt: u16) -> Option<&'static str> {
@@ -885,12 +676,12 @@ fn push_class(line: &mut Vec<u8>, class: u16) {
     }
 }
 
-/// tcpdump's `nd_printn`: up to `n` bytes from `at`, each as `fn_print_char` shows it
-/// (`M-` for the high bit, `^` for control characters); true when the capture ended first.
-pub(super) fn printn(line: &mut Vec<u8>, b: &[u8], at: usize, n: usize) -> bool {
-    let avail = b.len().saturating_sub(at);
-    let take = n.min(avail);
-    for &c in &b[at.min(b.len())..at.min(b.len()) + take] {
+/// tcpdump's `nd_printn`: up to `n` bytes of `b` (the bytes captured from where the text
+/// starts), each as `fn_print_char` shows it (`M-` for the high bit, `^` for control
+/// characters); true when the capture ended first.
+pub(super) fn printn(line: &mut Vec<u8>, b: &[u8], n: usize) -> bool {
+    let take = n.min(b.len());
+    for &c in &b[..take] {
         let mut c = c;
         if !c.is_ascii() {
             c &= 0x7f;
