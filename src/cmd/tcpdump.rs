@@ -94,7 +94,7 @@ pub struct TcpdumpArgs {
     pub count: Option<u64>,
     pub number: bool,
     pub quick: bool,
-    /// `-v` (once: `-vv` and more are refused).
+    /// `-v`, `-vv` or `-vvv` (more are refused).
     pub verbose: u8,
     pub user: Option<String>,
     pub immediate: bool,
@@ -241,10 +241,10 @@ impl TcpdumpArgs {
                 a.flag(c)?
             }
         }
-        if a.verbose > 1 {
+        if a.verbose > 3 {
             return Err(Error::usage(format!(
-                "tcpdump's -{} is not supported: -v prints tcpdump's IP header fields and \
-                 checksums; `sockscope replay -v FILE` shows every header field as a tree",
+                "tcpdump's -{} is not supported: -vvv is the most verbose tcpdump line this view \
+                 prints; `sockscope replay -v FILE` shows every header field as a tree",
                 "v".repeat(a.verbose as usize)
             )));
         }
@@ -264,7 +264,7 @@ impl TcpdumpArgs {
             'l' | 'U' => self.line_buffered = true,
             '#' => self.number = true,
             'q' => self.quick = true,
-            'v' => self.verbose += 1,
+            'v' => self.verbose = self.verbose.saturating_add(1),
             'D' => self.list_interfaces = true,
             'p' => self.no_promiscuous = true,
             c => return Err(refused(c)),
@@ -348,7 +348,7 @@ impl TcpdumpArgs {
         cfg.line.number = self.number;
         cfg.line.link_header = self.link_header;
         cfg.line.quick = self.quick;
-        cfg.line.verbose = self.verbose > 0;
+        cfg.line.verbose = self.verbose.min(3);
         cfg.flush_each = cfg.flush_each || self.line_buffered;
         cfg
     }
@@ -465,8 +465,9 @@ mod tests {
 
     #[test]
     fn combined_flags_and_attached_values() {
-        let a = parse("-nnvvX -c5 -s0 -r x.pcap tcp port 80").unwrap_err();
-        assert!(a.to_string().contains("-vv is not supported"), "{a}");
+        assert_eq!(parse("-nnvvX -c5 -s0 -r x.pcap").unwrap().verbose, 2);
+        let a = parse("-nnvvvvX -c5 -s0 -r x.pcap tcp port 80").unwrap_err();
+        assert!(a.to_string().contains("-vvvv is not supported"), "{a}");
         assert_eq!(parse("-nnvX -r x.pcap").unwrap().verbose, 1);
         let a = parse("-nnXe -c5 -s0 -r x.pcap tcp port 80").unwrap();
         assert_eq!(a.numeric, 2);

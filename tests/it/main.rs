@@ -42,6 +42,7 @@ mod tcpd3_pppoe;
 mod tcpd3_signal;
 mod tcpd3_time;
 mod tcpd3_verbose;
+mod tcpd4_vv;
 mod tcpdump_cli;
 mod teach_points;
 mod timeline_lessons;

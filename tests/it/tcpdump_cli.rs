@@ -165,8 +165,8 @@ fn refusals_name_the_flag_and_exit_2() {
         (vec!["-nn", "-c", "0", "-r", file], "invalid packet count 0"),
         (vec!["-nn", "-L"], "tcpdump's -L is not supported: "),
         (
-            vec!["-nnvv", "-r", file],
-            "tcpdump's -vv is not supported: ",
+            vec!["-nnvvvv", "-r", file],
+            "tcpdump's -vvvv is not supported: ",
         ),
         (vec!["--foo"], "tcpdump's --foo is not supported"),
         (vec!["-C", "10", "-w", "x"], "tcpdump's -C is not supported"),

@@ -18,8 +18,10 @@ pub struct LineOptions {
     pub link_header: bool,
     /// `-q`: less protocol information (`tcp N`).
     pub quick: bool,
-    /// `-v`: the IP header's fields and the checksums ([`super::vflag`]).
-    pub verbose: bool,
+    /// How many `-v` were given (0 to 3): `-v` adds the IP header's fields and the checksums
+    /// ([`super::vflag`]); `-vv` also TCP's sequence number on every segment, UDP's checksum
+    /// over IPv4 and DNS's other sections; `-vvv` also DNS's record TTLs.
+    pub verbose: u8,
 }
 
 /// tcpdump's names of the ethertypes it prints with `-e` (print-ether.c, `ethertype_values`).

@@ -178,9 +178,9 @@ impl Renderer for TcpdumpRenderer {
         if self.options.quick {
             extras::quick(&mut line, body_at, p);
         }
-        if self.options.verbose && vflag::supported(p) {
+        if self.options.verbose > 0 && vflag::supported(p) {
             let quoted = vflag::quoted_datagram(p).map(|q| self.quoted(q));
-            vflag::apply(&mut line, body_at, p, quoted);
+            vflag::apply(&mut line, body_at, p, quoted, self.options.verbose);
         }
         if linked {
             extras::strip_protocol(&mut line, body_at);
@@ -287,7 +287,7 @@ impl TcpdumpRenderer {
         }
         let mut out = Vec::new();
         if self.body(&mut out, &q).is_ok() && vflag::supported(&q) {
-            vflag::apply(&mut out, 0, &q, None);
+            vflag::apply(&mut out, 0, &q, None, self.options.verbose);
         }
         // With -e, print-ip.c leaves out `IP ` here too.
         if self.options.link_header {
@@ -613,7 +613,9 @@ impl TcpdumpRenderer {
         }
         let length = seg - hlen;
         sb.segment_captured = p.payload.len() as u32 >= length;
-        if length > 0 || t.flags.syn() || t.flags.fin() || t.flags.rst() {
+        // print-tcp.c: `-vv` prints the sequence number of every segment.
+        if self.options.verbose > 1 || length > 0 || t.flags.syn() || t.flags.fin() || t.flags.rst()
+        {
             line.extend_from_slice(b", seq ");
             push_u64(line, seq as u64);
             if length > 0 {
@@ -647,14 +649,16 @@ impl TcpdumpRenderer {
         }
         if length > 0 {
             let data = transport_bytes(p).get(hlen as usize..).unwrap_or(&[]);
-            tcp_application(line, t.src_port, t.dst_port, data, length);
+            let vflag = self.options.verbose;
+            tcp_application(line, (t.src_port, t.dst_port), data, length, vflag);
         }
     }
 }
 
 /// The application printers print-tcp.c calls after `length N`, by port, for the ones this
 /// view has (HTTP, DNS); ports print-tcp.c tries first are left alone.
-fn tcp_application(line: &mut Vec<u8>, sport: u16, dport: u16, data: &[u8], length: u32) {
+fn tcp_application(line: &mut Vec<u8>, ports: (u16, u16), data: &[u8], length: u32, vflag: u8) {
+    let (sport, dport) = ports;
     let is = |p: u16| sport == p || dport == p;
     // telnet, SMTP, whois, BGP, PPTP, Redis, SSH, BEEP, OpenFlow, FTP (NetBIOS and SMB only
     // in builds with ENABLE_SMB, which Debian's 4.99 is not).
@@ -667,7 +671,7 @@ fn tcp_application(line: &mut Vec<u8>, sport: u16, dport: u16, data: &[u8], leng
     } else if is(554) || is(8554) {
         // RTSP comes before DNS in print-tcp.c; this view does not print it.
     } else if is(crate::decode::dns::PORT) {
-        dns::domain(line, data, length, true, false);
+        dns::domain(line, data, length, true, false, vflag);
     }
 }
 
@@ -682,7 +686,7 @@ impl TcpdumpRenderer {
         }
         let length = p.payload_wire_len.min(u.length as u32 - 8);
         let data = transport_bytes(p).get(8..).unwrap_or(&[]);
-        dns::domain(line, data, length, false, mdns);
+        dns::domain(line, data, length, false, mdns, self.options.verbose);
         true
     }
 }

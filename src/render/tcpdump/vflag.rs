@@ -136,8 +136,9 @@ fn find(line: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
 }
 
 /// Turns the one-line form of `p`, which starts at `at` in `line` with `IP ` or `IP6 `, into
-/// tcpdump's `-v` form. `quoted` renders an ICMP error's quoted datagram (already in `-v` form).
-pub fn apply(line: &mut Vec<u8>, at: usize, p: &Packet<'_>, quoted: Option<Vec<u8>>) {
+/// tcpdump's `-v` form (`vflag` is the number of `-v`, at least one). `quoted` renders an ICMP
+/// error's quoted datagram (already in `-v` form).
+pub fn apply(line: &mut Vec<u8>, at: usize, p: &Packet<'_>, quoted: Option<Vec<u8>>, vflag: u8) {
     let mut head = String::new();
     let after_word = match &p.net {
         Net::Ipv4(h) if line[at..].starts_with(b"IP ") => {
@@ -180,19 +181,26 @@ pub fn apply(line: &mut Vec<u8>, at: usize, p: &Packet<'_>, quoted: Option<Vec<u
                 }
             }
         }
-        (Transport::Udp(u), _, Some(b)) if rx_port(u.src_port) || rx_port(u.dst_port) => {
-            // print-rx.c: a payload shorter than the Rx header is reported as cut, with the
-            // UDP length (a whole Rx header would be decoded: not implemented, left as is).
-            let len = u.length.saturating_sub(8);
-            if p.payload.len() < RX_HEADER_LEN
-                && find(line, b, b"UDP, length ").is_some_and(|l| l == b)
-            {
-                line.truncate(b);
-                line.extend_from_slice(format!(" [|rx] ({len})").as_bytes());
+        (Transport::Udp(u), s, Some(b)) => {
+            if rx_port(u.src_port) || rx_port(u.dst_port) {
+                // print-rx.c: a payload shorter than the Rx header is reported as cut, with the
+                // UDP length (a whole Rx header would be decoded: not implemented, left as is).
+                let len = u.length.saturating_sub(8);
+                if p.payload.len() < RX_HEADER_LEN
+                    && find(line, b, b"UDP, length ").is_some_and(|l| l == b)
+                {
+                    line.truncate(b);
+                    line.extend_from_slice(format!(" [|rx] ({len})").as_bytes());
+                }
             }
-        }
-        (Transport::Udp(u), Some(s), Some(b)) if v6 => {
-            if let Some(ins) = sum_note(s, "udp", u.checksum) {
+            // print-udp.c checks UDP's checksum over IPv6 at -v, over IPv4 only at -vv (where
+            // a zero field means none was sent, RFC 768).
+            let note = match s {
+                Some(ChecksumStatus::Absent) if vflag > 1 => Some("[no cksum] ".to_string()),
+                Some(s) if v6 || vflag > 1 => sum_note(s, "udp", u.checksum),
+                _ => None,
+            };
+            if let Some(ins) = note {
                 line.splice(b..b, ins.bytes());
             }
         }
