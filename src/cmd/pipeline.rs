@@ -80,9 +80,16 @@ impl Pipeline {
         self
     }
 
-    /// The streaming tracker when the per-packet view `cfg` names uses it.
+    /// The streaming tracker when the per-packet view `cfg` names uses it. These views print
+    /// no teaching notes (the learner's handshake line is all they use of them) and read no
+    /// conversation summaries: only what the tracker says of each packet.
     pub fn tracking_for(self, cfg: &ViewConfig) -> Pipeline {
-        let t = needs_tracker(cfg).then(|| Tracker::with_limits(TrackLimits::streaming()));
+        let limits = TrackLimits {
+            notes: false,
+            summaries: 0,
+            ..TrackLimits::streaming()
+        };
+        let t = needs_tracker(cfg).then(|| Tracker::with_limits(limits));
         self.tracker(t)
     }
 

@@ -34,11 +34,26 @@ pub use seq::SeqNumber;
 pub use state::TcpState;
 
 /// A conversation's identity, the same for both directions: the lower endpoint first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FlowKey {
     pub protocol: u8,
     pub lo: (IpAddr, u16),
     pub hi: (IpAddr, u16),
+}
+
+/// Hashed as a few whole words rather than field by field (the derived hash feeds the hasher
+/// a dozen small pieces per look-up): equal keys still hash alike, which is all a map needs.
+impl std::hash::Hash for FlowKey {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        let word = |(ip, port): (IpAddr, u16)| -> u128 {
+            match ip {
+                IpAddr::V4(a) => ((u32::from(a) as u128) << 16) | port as u128,
+                IpAddr::V6(a) => u128::from(a) ^ ((port as u128) << 112) ^ 1,
+            }
+        };
+        h.write_u128(word(self.lo) ^ ((self.protocol as u128) << 120));
+        h.write_u128(word(self.hi));
+    }
 }
 
 impl FlowKey {
@@ -379,6 +394,10 @@ pub struct Limits {
     pub records: bool,
     /// Keep the summary of this conversation whatever `summaries` says (a view of one).
     pub pinned: Option<u32>,
+    /// Derive every fact of [`TrackInfo::context`]. Without it only the handshake is followed
+    /// (its duration and Karn's rule, which the summaries and the learner view use): the other
+    /// facts stay empty, for views that print no teaching notes.
+    pub notes: bool,
 }
 
 impl Limits {
@@ -421,6 +440,7 @@ impl Default for Limits {
             idle_ns: 600_000_000_000,
             records: false,
             pinned: None,
+            notes: true,
         }
     }
 }
@@ -442,6 +462,8 @@ struct Live {
     first_rtt_ns: Option<u64>,
     /// UDP: direction and time of the previous datagram.
     last_udp: Option<(Dir, Timestamp)>,
+    /// See [`Limits::notes`].
+    full_notes: bool,
     /// Both ends are CLOSED or in TIME-WAIT, or a RST was seen: forgotten after a linger.
     closed: bool,
 }
@@ -483,6 +505,25 @@ impl Live {
             reply_after_ns: None,
             context: notes::Context::default(),
         }
+    }
+
+    /// Counts `p` and describes it: its direction, and for TCP its numbers, analysis and
+    /// states; for UDP, whether it answers the datagram before it.
+    fn describe(
+        &mut self,
+        p: &Packet<'_>,
+        src: (IpAddr, u16),
+        dst: (IpAddr, u16),
+        new_flow: bool,
+        reused: bool,
+    ) -> TrackInfo {
+        let mut info = self.count(p, src, dst, new_flow);
+        match p.tcp() {
+            // UDP request/response: a datagram the other way after one is a reply.
+            None => self.udp_reply(p, &mut info),
+            Some(t) => self.tcp(p, t, reused, &mut info),
+        }
+        info
     }
 
     /// A UDP datagram the other way after one is a reply: its delay and the pair count.
@@ -538,7 +579,12 @@ impl Live {
         let [c, s] = &mut self.notes;
         let (fwd, rev) = if me == 0 { (c, s) } else { (s, c) };
         let peer_isn = self.flow.sides[peer].isn;
-        let mut ctx = notes::observe(fwd, rev, &seg, peer_isn);
+        let mut ctx = if self.full_notes {
+            notes::observe(fwd, rev, &seg, peer_isn)
+        } else {
+            notes::observe_syn(fwd, &seg);
+            notes::Context::default()
+        };
         if a.has(Analysis::RETRANSMISSION) {
             let r = &mut self.flow.sides[me].retransmitted_bytes;
             *r = r.saturating_add(p.payload_wire_len);
@@ -682,6 +728,9 @@ impl Live {
         }
         info.analysis = a;
         info.dup_ack_num = dup;
+        if a.is_empty() {
+            return;
+        }
         for (i, (bit, _, _)) in Analysis::TABLE.iter().enumerate() {
             if a.has(*bit) {
                 self.flow.analysis_counts[i] += 1;
@@ -907,18 +956,13 @@ impl Tracker {
         let (key, _) = FlowKey::of(protocol, (src, sp), (dst, dp));
         let tcp = p.tcp();
         let reused = tcp.is_some_and(|t| self.forget_reused(&key, t, (src, sp)));
-        let new_flow = !self.index.contains_key(&key);
-        if new_flow {
-            self.start_flow(key, p, (src, sp), (dst, dp));
+        // One look-up for a conversation already followed (the usual case).
+        if let Some(live) = self.index.get_mut(&key) {
+            return Some((live.describe(p, (src, sp), (dst, dp), false, reused), key));
         }
+        self.start_flow(key, p, (src, sp), (dst, dp));
         let live = self.index.get_mut(&key)?;
-        let mut info = live.count(p, (src, sp), (dst, dp), new_flow);
-        match tcp {
-            // UDP request/response: a datagram the other way after one is a reply.
-            None => live.udp_reply(p, &mut info),
-            Some(t) => live.tcp(p, t, reused, &mut info),
-        }
-        Some((info, key))
+        Some((live.describe(p, (src, sp), (dst, dp), true, reused), key))
     }
 
     /// Reused ports (Wireshark): a SYN with another ISN on a 5-tuple seen before starts a new
@@ -990,6 +1034,7 @@ impl Tracker {
                 mru_syn: None,
                 first_rtt_ns: None,
                 last_udp: None,
+                full_notes: self.limits.notes,
                 closed: false,
             },
         );

@@ -338,6 +338,16 @@ fn update(fwd: &mut NoteDir, rev: &mut NoteDir, s: &Seg<'_>) {
             });
         }
     }
+    observe_syn(fwd, s);
+    fwd.last_syn = s.syn;
+    if !s.syn {
+        fwd.window = Some(s.window);
+    }
+}
+
+/// Only what the handshake needs of `s` (see [`syns`], [`first_syn`] and [`echo`]): the SYNs
+/// `fwd` sent, when, and their TSvals. [`observe`] does this too.
+pub fn observe_syn(fwd: &mut NoteDir, s: &Seg<'_>) {
     if s.syn {
         if fwd.syn_ts.is_some() {
             fwd.repeat_syn_ts = Some(s.ts);
@@ -347,10 +357,6 @@ fn update(fwd: &mut NoteDir, rev: &mut NoteDir, s: &Seg<'_>) {
         if fwd.syn_tsvals.len() < 16 {
             fwd.syn_tsvals.push(s.tsval);
         }
-    }
-    fwd.last_syn = s.syn;
-    if !s.syn {
-        fwd.window = Some(s.window);
     }
 }
 

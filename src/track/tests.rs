@@ -707,3 +707,42 @@ fn refused_rst_is_seq_zero_from_closed() {
         assert!(t.flows()[0].refused);
     }
 }
+
+/// Without the notes' facts ([`Limits::notes`] off, as the streaming views run), every packet's
+/// description is the same but for those facts: the handshake and its echo stay, and so does
+/// every conversation's summary.
+#[test]
+fn without_notes_only_the_notes_facts_are_left_out() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/captures");
+    let mut names: Vec<_> = std::fs::read_dir(dir)
+        .expect("captures")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".pcap") || n.ends_with(".pcapng"))
+        .collect();
+    names.sort();
+    assert!(!names.is_empty());
+    for name in names {
+        use crate::source::Source;
+        let mut src =
+            crate::source::FileSource::open(&format!("{dir}/{name}")).expect("capture opens");
+        let mut full = Tracker::new();
+        let mut lite = Tracker::with_limits(Limits {
+            notes: false,
+            ..Limits::default()
+        });
+        while let Some(f) = src.next_frame().expect("capture reads") {
+            let p = decode(&f);
+            let (Some(mut a), Some(b)) = (full.observe(&p), lite.observe(&p)) else {
+                continue;
+            };
+            a.context = notes::Context {
+                handshake: a.context.handshake,
+                echo: a.context.echo,
+                ..notes::Context::default()
+            };
+            assert_eq!(a, b, "{name}");
+        }
+        let kept = |t: &Tracker| format!("{:?}", t.flows());
+        assert_eq!(kept(&full), kept(&lite), "{name}");
+    }
+}
