@@ -129,16 +129,43 @@ impl Renderer for FlowsRenderer {
     }
 }
 
-fn endpoint(f: &Flow, (ip, port): (std::net::IpAddr, u16)) -> String {
+/// Appends `n` in decimal (as `{n}` would, without the formatting machinery: the table
+/// writes several numbers per conversation).
+fn push_num(s: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    digits[at..].iter().for_each(|&d| s.push(char::from(d)));
+}
+
+/// Appends `ip:port` (`[ip]:port` for IPv6) and the service's name, `10.0.0.1:80 (http)`.
+fn push_endpoint(s: &mut String, f: &Flow, (ip, port): (std::net::IpAddr, u16)) {
     let proto = if f.is_tcp() { Proto::Tcp } else { Proto::Udp };
-    let mut s = match ip {
-        std::net::IpAddr::V4(a) => format!("{a}:{port}"),
-        std::net::IpAddr::V6(a) => format!("[{a}]:{port}"),
-    };
+    match ip {
+        std::net::IpAddr::V4(a) => {
+            for (i, o) in a.octets().into_iter().enumerate() {
+                if i > 0 {
+                    s.push('.');
+                }
+                push_num(s, u64::from(o));
+            }
+        }
+        std::net::IpAddr::V6(a) => {
+            let _ = write!(s, "[{a}]");
+        }
+    }
+    s.push(':');
+    push_num(s, u64::from(port));
     if let Some(n) = services::name(port, proto) {
         let _ = write!(s, " ({n})");
     }
-    s
 }
 
 /// Short names for the analysis column.
@@ -164,11 +191,12 @@ fn short(name: &str) -> &str {
 }
 
 /// Payload bytes, retransmitted ones included and counted apart: `6000 (1448 retr.)`.
-fn bytes_cell(s: &Side) -> String {
-    if s.retransmitted_bytes > 0 {
-        format!("{} ({} retr.)", s.bytes, s.retransmitted_bytes)
-    } else {
-        s.bytes.to_string()
+fn push_bytes(s: &mut String, side: &Side) {
+    push_num(s, side.bytes);
+    if side.retransmitted_bytes > 0 {
+        s.push_str(" (");
+        push_num(s, u64::from(side.retransmitted_bytes));
+        s.push_str(" retr.)");
     }
 }
 
@@ -189,6 +217,9 @@ fn hs_cell(f: &Flow) -> String {
 /// `retrans 34 (6 fast)`: fast and spurious retransmissions are among the retransmissions
 /// (tshark flags them `retransmission` too).
 fn analysis_cell(f: &Flow) -> String {
+    if f.analysis_counts.iter().all(|&n| n == 0) {
+        return "-".into();
+    }
     let sub = Analysis::FAST_RETRANSMISSION | Analysis::SPURIOUS_RETRANSMISSION;
     let v: Vec<String> = Analysis::TABLE
         .iter()
@@ -242,10 +273,6 @@ pub fn write_listed_table(
     names: &HashMap<u32, [Option<String>; 2]>,
     listed: &dyn Fn(&Flow) -> bool,
 ) -> io::Result<()> {
-    let named = |f: &Flow, side: usize, cell: String| match names.get(&f.index) {
-        Some(n) if n[side].is_some() => format!("{} {cell}", n[side].as_deref().unwrap_or("")),
-        _ => cell,
-    };
     let head = [
         "#",
         "proto",
@@ -260,43 +287,66 @@ pub fn write_listed_table(
         "outcome",
         "analysis",
     ];
-    // Two passes over the conversations, formatting each row twice, so that no more than one
-    // row's strings exist at a time: the first measures the columns.
-    let row = |f: &Flow| -> [String; 12] {
+    // Two passes over the conversations, formatting each row twice into one reused buffer, so
+    // that no more than one row exists at a time: the first measures the columns.
+    let fill = |row: &mut Row, f: &Flow| {
         let mark = if f.is_tcp() && f.roles.guessed() {
             "*"
         } else {
             ""
         };
-        [
-            f.index.to_string(),
-            if f.is_tcp() { "TCP" } else { "UDP" }.into(),
-            named(f, 0, format!("{}{mark}", endpoint(f, f.client))),
-            named(f, 1, format!("{}{mark}", endpoint(f, f.server))),
-            f.sides[0].segments.to_string(),
-            bytes_cell(&f.sides[0]),
-            f.sides[1].segments.to_string(),
-            bytes_cell(&f.sides[1]),
-            duration(f.duration_ns()),
-            hs_cell(f),
-            if f.is_tcp() {
-                f.outcome().short().to_string()
-            } else if f.udp_pairs > 0 {
-                format!("{} req/resp", f.udp_pairs)
-            } else {
-                "-".into()
-            },
-            analysis_cell(f),
-        ]
+        let s = &mut row.buf;
+        s.clear();
+        let mut ends = [0; 12];
+        push_num(s, u64::from(f.index));
+        ends[0] = s.len();
+        s.push_str(if f.is_tcp() { "TCP" } else { "UDP" });
+        ends[1] = s.len();
+        for (side, at) in [(0, f.client), (1, f.server)] {
+            if let Some(Some(n)) = names.get(&f.index).map(|n| &n[side]) {
+                s.push_str(n);
+                s.push(' ');
+            }
+            push_endpoint(s, f, at);
+            s.push_str(mark);
+            ends[2 + side] = s.len();
+        }
+        for (side, at) in [(0, 4), (1, 6)] {
+            push_num(s, f.sides[side].segments);
+            ends[at] = s.len();
+            push_bytes(s, &f.sides[side]);
+            ends[at + 1] = s.len();
+        }
+        s.push_str(&duration(f.duration_ns()));
+        ends[8] = s.len();
+        s.push_str(&hs_cell(f));
+        ends[9] = s.len();
+        if f.is_tcp() {
+            s.push_str(f.outcome().short());
+        } else if f.udp_pairs > 0 {
+            push_num(s, f.udp_pairs);
+            s.push_str(" req/resp");
+        } else {
+            s.push('-');
+        }
+        ends[10] = s.len();
+        s.push_str(&analysis_cell(f));
+        ends[11] = s.len();
+        row.ends = ends;
     };
     let mut w = head.map(|h| h.chars().count());
     let (mut rows, mut tcp, mut guessed) = (0usize, 0usize, false);
+    let (mut retransmitted, mut hs_retransmitted) = (false, false);
+    let mut row = Row::default();
     for f in t.summaries().filter(|f| listed(f)) {
         rows += 1;
         tcp += usize::from(f.is_tcp());
         guessed |= f.is_tcp() && f.roles.guessed();
-        for (i, c) in row(&f).iter().enumerate() {
-            w[i] = w[i].max(c.chars().count());
+        retransmitted |= f.sides.iter().any(|s| s.retransmitted_bytes > 0);
+        hs_retransmitted |= f.handshake.is_some_and(|h| h.retransmitted);
+        fill(&mut row, &f);
+        for (i, w) in w.iter_mut().enumerate() {
+            *w = (*w).max(row.cell(i).chars().count());
         }
     }
     if rows == 0 {
@@ -306,33 +356,37 @@ pub fn write_listed_table(
     let right = [
         true, false, false, false, true, true, true, true, true, true, false, false,
     ];
-    let line = |cells: &[String]| {
-        let mut s = String::new();
-        for (i, c) in cells.iter().enumerate() {
+    let line = |s: &mut String, cells: &mut dyn Iterator<Item = &str>| {
+        s.clear();
+        for (i, c) in cells.enumerate() {
             let pad = w[i].saturating_sub(c.chars().count());
             if i > 0 {
                 s.push_str("  ");
             }
-            if i == cells.len() - 1 {
+            if i == w.len() - 1 {
                 s.push_str(c);
             } else if right[i] {
-                s.push_str(&" ".repeat(pad));
+                s.extend(std::iter::repeat_n(' ', pad));
                 s.push_str(c);
             } else {
                 s.push_str(c);
-                s.push_str(&" ".repeat(pad));
+                s.extend(std::iter::repeat_n(' ', pad));
             }
         }
-        s.trim_end().to_string()
+        s.truncate(s.trim_end().len());
+        s.push('\n');
     };
-    let h = line(&head.map(String::from));
+    let mut l = String::new();
+    line(&mut l, &mut head.into_iter());
     if color {
-        writeln!(out, "\x1b[1m{h}\x1b[0m")?;
+        writeln!(out, "\x1b[1m{}\x1b[0m", l.trim_end())?;
     } else {
-        writeln!(out, "{h}")?;
+        out.write_all(l.as_bytes())?;
     }
     for f in t.summaries().filter(|f| listed(f)) {
-        writeln!(out, "{}", line(&row(&f)))?;
+        fill(&mut row, &f);
+        line(&mut l, &mut (0..12).map(|i| row.cell(i)));
+        out.write_all(l.as_bytes())?;
     }
     writeln!(out)?;
     writeln!(
@@ -342,19 +396,13 @@ pub fn write_listed_table(
         if rows == 1 { "" } else { "s" },
         rows - tcp
     )?;
-    if t.summaries()
-        .filter(|f| listed(f))
-        .any(|f| f.sides.iter().any(|s| s.retransmitted_bytes > 0))
-    {
+    if retransmitted {
         writeln!(
             out,
             "bytes include retransmitted ones; (N retr.): how many of them were retransmitted"
         )?;
     }
-    if t.summaries()
-        .filter(|f| listed(f))
-        .any(|f| f.handshake.is_some_and(|h| h.retransmitted))
-    {
+    if hs_retransmitted {
         writeln!(
             out,
             "no sample (retr.): a SYN or SYN-ACK was retransmitted, so the handshake gives no RTT sample (Karn's rule, RFC 6298 §3); its duration and segments instead"
@@ -374,6 +422,20 @@ pub fn write_listed_table(
         )?;
     }
     Ok(())
+}
+
+/// One row's cells in one buffer: cell `i` ends at `ends[i]`.
+#[derive(Default)]
+struct Row {
+    buf: String,
+    ends: [usize; 12],
+}
+
+impl Row {
+    fn cell(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.buf[start..self.ends[i]]
+    }
 }
 
 /// One line per conversation, as the ladder titles them (for `ladder --list`-like uses).

@@ -15,6 +15,7 @@ pub mod calls;
 pub mod notes;
 pub mod record;
 pub mod seq;
+mod shadow;
 pub mod sockcalls;
 pub mod state;
 
@@ -31,6 +32,7 @@ use notes::NoteDir;
 use record::EventCounts;
 pub use record::FlowRecord;
 pub use seq::SeqNumber;
+use shadow::Shadow;
 pub use state::TcpState;
 
 /// A conversation's identity, the same for both directions: the lower endpoint first.
@@ -825,6 +827,10 @@ pub struct Tracker {
     events: Vec<EventCounts>,
     /// With [`Limits::pinned`]: that conversation's summary, once seen.
     pinned: Option<Flow>,
+    /// With [`Limits::pinned`]: the other live conversations, kept only for numbering.
+    shadows: HashMap<FlowKey, Shadow, foldhash::fast::RandomState>,
+    /// A summary's box, reused to expand shadows.
+    spare: Option<Box<Flow>>,
     /// No conversation can expire before this time (nanoseconds since the epoch), so sweeps
     /// before it would remove nothing and are skipped: a lower bound of every live
     /// conversation's deadline, kept by the last sweep and by each packet since.
@@ -907,7 +913,7 @@ impl Tracker {
 
     /// Conversations whose analysis state is currently held.
     pub fn live_flows(&self) -> usize {
-        self.index.len()
+        self.index.len() + self.shadows.len()
     }
 
     /// Conversations whose analysis state was dropped (closed, idle or beyond the cap).
@@ -954,15 +960,49 @@ impl Tracker {
             epoch_ns(p.ts) + self.limits.closed_linger_ns.min(self.limits.idle_ns) as i128;
         self.quiet_until = Some(self.quiet_until.map_or(soonest, |q| q.min(soonest)));
         let (key, _) = FlowKey::of(protocol, (src, sp), (dst, dp));
+        self.wake(&key);
         let tcp = p.tcp();
         let reused = tcp.is_some_and(|t| self.forget_reused(&key, t, (src, sp)));
         // One look-up for a conversation already followed (the usual case).
         if let Some(live) = self.index.get_mut(&key) {
-            return Some((live.describe(p, (src, sp), (dst, dp), false, reused), key));
+            let info = live.describe(p, (src, sp), (dst, dp), false, reused);
+            if self.shadowed(info.flow) {
+                self.sleep(&key);
+            }
+            return Some((info, key));
         }
         self.start_flow(key, p, (src, sp), (dst, dp));
         let live = self.index.get_mut(&key)?;
-        Some((live.describe(p, (src, sp), (dst, dp), true, reused), key))
+        let info = live.describe(p, (src, sp), (dst, dp), true, reused);
+        if self.shadowed(info.flow) {
+            self.sleep(&key);
+        }
+        Some((info, key))
+    }
+
+    /// Whether conversation `i` is kept only for numbering (see [`shadow`]).
+    fn shadowed(&self, i: u32) -> bool {
+        !self.limits.records && self.limits.pinned.is_some_and(|p| p != i)
+    }
+
+    /// Moves the shadow of `key`, if any, to the live table, expanded.
+    fn wake(&mut self, key: &FlowKey) {
+        if let Some(s) = self.shadows.remove(key) {
+            let spare = self
+                .spare
+                .take()
+                .unwrap_or_else(|| Box::new(scratch_flow(0, *key, key.lo, key.hi)));
+            self.index.insert(*key, s.expand(key, spare));
+        }
+    }
+
+    /// Folds the live conversation of `key` into a shadow.
+    fn sleep(&mut self, key: &FlowKey) {
+        if let Some(live) = self.index.remove(key) {
+            let (s, spare) = Shadow::fold(live, key);
+            self.spare = Some(spare);
+            self.shadows.insert(*key, s);
+        }
     }
 
     /// Reused ports (Wireshark): a SYN with another ISN on a 5-tuple seen before starts a new
@@ -1020,7 +1060,7 @@ impl Tracker {
             self.flows.drain(..n);
             self.base += n as u32;
         }
-        if self.index.len() >= self.limits.live.max(1) {
+        if self.live_flows() >= self.limits.live.max(1) {
             self.evict_lru();
         }
         self.index.insert(
@@ -1049,46 +1089,54 @@ impl Tracker {
         }
         let linger = lim.closed_linger_ns.min(lim.idle_ns) as i128;
         let mut quiet = now_ns + linger;
-        let before = self.index.len();
-        let (records, events) = (&mut self.records, &mut self.events);
-        self.index.retain(|_, l| {
-            let idle = now.nanos_since(l.last_seen).max(0) as u64;
-            let keep = !(idle >= lim.idle_ns || (l.closed && idle >= lim.closed_linger_ns));
+        let before = self.live_flows();
+        let mut keep = |last_seen: Timestamp, closed: bool| {
+            let idle = now.nanos_since(last_seen).max(0) as u64;
+            let keep = !(idle >= lim.idle_ns || (closed && idle >= lim.closed_linger_ns));
             if keep {
-                let wait = if l.closed {
-                    linger
-                } else {
-                    lim.idle_ns as i128
-                };
-                quiet = quiet.min(epoch_ns(l.last_seen) + wait);
-            } else {
-                retire(records, events, l);
+                let wait = if closed { linger } else { lim.idle_ns as i128 };
+                quiet = quiet.min(epoch_ns(last_seen) + wait);
             }
             keep
+        };
+        let (records, events) = (&mut self.records, &mut self.events);
+        self.index.retain(|_, l| {
+            let k = keep(l.last_seen, l.closed);
+            if !k {
+                retire(records, events, l);
+            }
+            k
         });
+        self.shadows.retain(|_, s| keep(s.last_seen, s.closed));
         self.quiet_until = Some(quiet);
-        self.evicted += (before - self.index.len()) as u64;
+        self.evicted += (before - self.live_flows()) as u64;
     }
 
     /// Drops the least recently seen tenth of the live conversations.
     fn evict_lru(&mut self) {
-        let mut seen: Vec<Timestamp> = self.index.values().map(|l| l.last_seen).collect();
+        let mut seen: Vec<Timestamp> = (self.index.values().map(|l| l.last_seen))
+            .chain(self.shadows.values().map(|s| s.last_seen))
+            .collect();
         let n = (seen.len() / 10).max(1);
         let (_, cut, _) = seen.select_nth_unstable(n - 1);
         let cut = *cut;
-        let before = self.index.len();
+        let before = self.live_flows();
         let mut budget = n;
+        let mut evict = |last_seen: Timestamp| {
+            let out = budget > 0 && last_seen <= cut;
+            budget -= usize::from(out);
+            out
+        };
         let (records, events) = (&mut self.records, &mut self.events);
         self.index.retain(|_, l| {
-            if budget > 0 && l.last_seen <= cut {
-                budget -= 1;
+            let out = evict(l.last_seen);
+            if out {
                 retire(records, events, l);
-                false
-            } else {
-                true
             }
+            !out
         });
-        self.evicted += (before - self.index.len()) as u64;
+        self.shadows.retain(|_, s| !evict(s.last_seen));
+        self.evicted += (before - self.live_flows()) as u64;
     }
 }
 
