@@ -141,6 +141,8 @@ struct Seen {
     hole_told: Option<u32>,
     /// The UDP checksum's rule was told.
     udp_checksum: bool,
+    /// Per side (client, server): its peer's last segment was a keep-alive probe (tshark).
+    probed: [bool; 2],
     /// The segment just drawn is the client's RST answering a SYN-ACK no socket asked for.
     unowned_rst: bool,
 }
@@ -1468,6 +1470,10 @@ fn event_notes(
 ) {
     let a = info.analysis;
     let c = info.context;
+    // The peer's last segment was a keep-alive or zero-window probe: this one answers it.
+    let me = (info.dir == Dir::ToClient) as usize;
+    let answers_probe = std::mem::take(&mut seen.probed[me]);
+    seen.probed[1 - me] = a.has(Analysis::KEEP_ALIVE);
     let ack = info.rel_ack;
     // SYNs and SYN-ACKs are told in the handshake notes.
     if a.has(Analysis::RETRANSMISSION)
@@ -1505,6 +1511,15 @@ fn event_notes(
         notes.push(if c.reopens {
             format!(
                 "the window reopens ({} bytes): the application read",
+                info.window
+            )
+        } else if answers_probe {
+            // tshark `tcp.analysis.window_update`: the window differs from this side's last
+            // segment (here the SYN-ACK's unscaled one); the segment exists because the probe
+            // forced an ACK (RFC 9293 §3.8.4, §3.10.7.4).
+            format!(
+                "the ACK the probe forced; tshark calls it a window update because the window \
+                 ({} bytes) differs from the last one this side sent",
                 info.window
             )
         } else {

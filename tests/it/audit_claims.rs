@@ -181,3 +181,16 @@ fn explain_packet_on_the_raw_sockets_rst() {
     never(&flat, "SYNs not in this file");
     never(&flat, "the next byte the client will send");
 }
+
+/// case-keepalive.pcap frames 4-5: `[TCP Keep-Alive] Seq=0` then the server's `[TCP Window
+/// Update] Ack=1 Win=65536`: its window differs only from the SYN-ACK's unscaled 65483; the
+/// segment is the ACK the probe forced (frames 7 and 9 are labelled keep-alive ACK).
+#[test]
+fn the_answer_to_a_keep_alive_is_not_only_a_window_change() {
+    let ladder = sockscope(&["ladder", &capture("case-keepalive.pcap"), "--width", "1000"]);
+    says(
+        &ladder,
+        "the ACK the probe forced; tshark calls it a window update",
+    );
+    never(&ladder, "only the window changed");
+}
