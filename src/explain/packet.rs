@@ -1150,8 +1150,9 @@ fn port_meaning(
                 format!("in Linux's default ephemeral range ({lo}-{hi})")
             }
             _ => format!(
-                "outside Linux's default ephemeral range ({lo}-{hi}): the sender's range differs \
-                 or its program bound the port itself"
+                "outside Linux's default ephemeral range ({lo}-{hi}): the sender's range differs, \
+                 its program bound the port itself, or it wrote the TCP header on a raw socket \
+                 (raw(7))"
             ),
         };
         return format!(
@@ -1191,7 +1192,12 @@ fn port_fields(src: u16, dst: u16, proto: crate::services::Proto, r: PortRoles) 
 fn flags_sentence(f: TcpFlags, has_data: bool) -> String {
     let mut s = Vec::new();
     if f.rst() {
-        s.push("RST: aborts the connection at once (or refuses it: nothing listens on the port)");
+        // RFC 9293 §3.10.7.1: a segment for no connection (a SYN to a port where nothing
+        // listens, a SYN-ACK no socket asked for) is answered by a RST too.
+        s.push(
+            "RST: aborts the connection at once, or answers a segment that belongs to no \
+             connection (a SYN to a port where nothing listens, a SYN-ACK no socket asked for)",
+        );
     }
     if f.syn() && !f.ack() {
         s.push("step 1 of the three-way handshake: the client asks to open a connection and announces its initial sequence number (ISN)");
@@ -1517,6 +1523,9 @@ fn tcp_window_checksum_urgent(
                     t.window,
                     if t.flags.syn() {
                         " (never scaled in a SYN)"
+                    } else if t.flags.rst() {
+                        // RFC 9293 §3.10.7: nothing is received after a RST.
+                        " (a RST ends the connection: nothing will be sent under this window)"
                     } else {
                         " (times 2^scale if window scaling was agreed in SYNs not in this file)"
                     }
@@ -1648,6 +1657,16 @@ fn connection_note(
             i.rel_seq,
             i.rel_seq.wrapping_add(data_len - 1),
             i.rel_seq.wrapping_add(consumed)
+        );
+    } else if t.flags.rst() {
+        // RFC 9293 §3.10.7.1: a RST answering a segment of no connection has SEQ = that
+        // segment's ACK (0 when it had none); an abort sends SND.NXT (§3.10.4).
+        let _ = write!(
+            s,
+            "seq {} is relative {}: where the {from}'s sequence stood when it reset, or, for a RST \
+             answering a segment of no connection, that segment's ack copied (0 if it had none; \
+             RFC 9293 §3.10.7.1); a RST carries no data. ",
+            t.seq, i.rel_seq
         );
     } else {
         let _ = write!(

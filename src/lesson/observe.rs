@@ -397,6 +397,16 @@ fn icmp_row(pkt: &Packet<'_>) -> Option<(bool, String)> {
     Some((m.kind == 0, text))
 }
 
+/// " (incl. N retransmitted)" when the count includes bytes sent again (tshark
+/// `tcp.analysis.retransmission`), as the ladder's summary says it.
+fn retransmitted(n: u32) -> String {
+    if n == 0 {
+        String::new()
+    } else {
+        format!(" (incl. {n} retransmitted)")
+    }
+}
+
 /// Writes "what happened": per conversation its endpoints, handshake, data each way (from the
 /// tracker) and ending (from the facts), then the totals.
 pub fn summary(out: &mut dyn Write, tracker: &Tracker, facts: &Facts) -> io::Result<()> {
@@ -450,6 +460,12 @@ pub fn summary(out: &mut dyn Write, tracker: &Tracker, facts: &Facts) -> io::Res
             continue;
         }
         writeln!(out, "  TCP {c} → {s}")?;
+        // The client's RST answered the SYN-ACK: no handshake ACK, no data, no FIN before it.
+        let unowned = !fx.established
+            && fx.syn_ack > 0
+            && fx.rst == Some(0)
+            && fx.first_fin.is_none()
+            && up.bytes + down.bytes == 0;
         let hs = if fx.refused {
             format!(
                 "SYN answered by RST: refused, nothing listened on port {}",
@@ -457,6 +473,9 @@ pub fn summary(out: &mut dyn Write, tracker: &Tracker, facts: &Facts) -> io::Res
             )
         } else if fx.established {
             "SYN, SYN-ACK, ACK: complete".to_string()
+        } else if fx.syn_ack > 0 && unowned {
+            // RFC 9293 §3.10.7.1: the SYN-ACK found no socket, and the answer is a RST.
+            "SYN, SYN-ACK, then RST from the client instead of the final ACK".to_string()
         } else if fx.syn_ack > 0 {
             "SYN, SYN-ACK, but the final ACK was not seen".to_string()
         } else if fx.syn > 0 {
@@ -470,23 +489,30 @@ pub fn summary(out: &mut dyn Write, tracker: &Tracker, facts: &Facts) -> io::Res
         } else {
             writeln!(
                 out,
-                "    data       client → server {} in {}; server → client {} in {}",
+                "    data       client → server {}{} in {}; server → client {}{} in {}",
                 plural(up.bytes, "byte", "bytes"),
+                retransmitted(up.retransmitted_bytes),
                 plural(fx.data_packets[0], "segment", "segments"),
                 plural(down.bytes, "byte", "bytes"),
+                retransmitted(down.retransmitted_bytes),
                 plural(fx.data_packets[1], "segment", "segments"),
             )?;
         }
         let who = ["client", "server"];
         let end = match (fx.rst, fx.first_fin) {
             _ if fx.refused => "no connection existed, so there was nothing to end".to_string(),
+            _ if unowned => {
+                "RST from the client: no connection was established, so nothing was aborted"
+                    .to_string()
+            }
             // RFC 9293 §3.10.7.4: a RST aborts; queued data is discarded. Without data, the
             // clause would claim what did not happen.
             (Some(r), None) if up.bytes + down.bytes == 0 => {
                 format!("RST from the {}: aborted, without FINs", who[r])
             }
+            // The packets do not show whether the programs had read everything: say "if any".
             (Some(r), None) => format!(
-                "RST from the {}: aborted, without FINs; unread data is thrown away",
+                "RST from the {}: aborted, without FINs; data not yet read, if any, is thrown away",
                 who[r]
             ),
             (Some(r), Some(f)) => format!(

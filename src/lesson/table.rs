@@ -118,7 +118,8 @@ pub const LESSONS: &[Lesson] = &[
         look_for: &[
             "seq a:b is the range of bytes a segment carries; the next segment from that side starts at b",
             "ack n means \"I have every byte before n\": it grows by the length of what arrived",
-            "4 + 4 + 6 = 14 bytes each way, so the FINs are at seq 15 and ack 16 (the SYN and FIN count one each)",
+            // RFC 9293 §3.4: SYN and FIN each take one sequence number.
+            "4 + 4 + 6 = 14 bytes each way, so both FINs are at seq 15; the client's FIN counts one, so the server's FIN and the last ACK say ack 16 (the SYN and FIN count one each)",
         ],
         try_next: &[
             "sockscope lesson half-close - the client stops sending but keeps reading",
@@ -190,12 +191,15 @@ pub const LESSONS: &[Lesson] = &[
             "server: the http demo serves a small temporary directory",
             "client: connect() - SYN, SYN-ACK, ACK, as for any TCP connection",
             "client: sends \"GET /index.html HTTP/1.1\" and headers, with Connection: close",
-            "server: sends the status line and headers, then the file; the client has it all (Content-Length says how much) and closes - FIN, and the server, told Connection: close, closes too",
+            // The recording: the server's FIN comes first (it closes after the file, as
+            // Connection: close asks, RFC 9112 §9.6), then the client's.
+            "server: sends the status line and headers, then the file, and, told Connection: close, closes - FIN; the client reads it all (Content-Length says how much) and closes too - FIN",
         ],
         look_for: &[
             "the request is plain text in one segment: \"GET /index.html HTTP/1.1\\r\\nHost: ...\"",
             "the response comes in segments of the server's sends (head, then file): TCP knows nothing of HTTP's parts",
-            "the body ends where Content-Length says, not with the connection: the client knows it has everything before anyone closes",
+            // RFC 9112 §6.3: with Content-Length the body's end does not depend on the close.
+            "the body ends where Content-Length says, not with the connection: the client knows it has everything from that count, even though here the server's FIN comes before the client has read the body",
         ],
         try_next: &[
             "run `sockscope demo http --root . --port 8000` and `curl -v http://127.0.0.1:8000/`; watch with `sockscope live 'port 8000'`",
@@ -312,7 +316,9 @@ pub const LESSONS: &[Lesson] = &[
         steps: &[
             "the lesson runs in a network namespace of its own, where an nftables rule drops the third data segment sent to the server after the capture saw it",
             "server: socket(), bind(), listen(), accept(), then recv() until the client closes",
-            "lo's MTU there is 252: 252 - 20 (IPv4) - 20 (TCP) - 12 (timestamp option) leaves 200 bytes of data per segment",
+            // Linux ipv4_default_advmss: the MSS announced is max(MTU - 40, route/min_adv_mss =
+            // 256); the sender cuts its segments to its own path MTU (tcp_mss_to_mtu).
+            "lo's MTU there is 252: 252 - 20 (IPv4) - 20 (TCP) - 12 (timestamp option) leaves 200 bytes of data per segment; the SYNs still announce MSS 256, the least Linux announces (net.ipv4.route.min_adv_mss), so the 200 comes from the MTU, not the MSS",
             "client: connect(), then one send() of 1600 bytes (\"part 1 of 8 ...\" to \"part 8 of 8 ...\"): TCP sends eight 200-byte segments in a row; then close()",
         ],
         look_for: &[
@@ -349,7 +355,10 @@ pub const LESSONS: &[Lesson] = &[
             "win 0 [zero window]: the buffer is full because the application does not read; the client must stop sending",
             // RFC 9293 §3.8.6.1 (zero-window probing); RFC 6298 §5.5 doubling, as Linux's
             // persist timer does.
-            "the client's persist timer sends zero-window probes, each later than the last: no data, seq one below the next byte, so that the server answers with its window (still 0)",
+            // Linux tcp_validate_incoming: an out-of-window segment is answered by an ACK at
+            // most once per net.ipv4.tcp_invalid_ratelimit (500 ms), so a probe sent sooner
+            // after the last answer gets none (lesson-flow-control: the 0.996 s probe).
+            "the client's persist timer sends zero-window probes, each later than the last: no data, seq one below the next byte, so that the server answers with its window (still 0); Linux answers such probes at most once per 0.5 s (net.ipv4.tcp_invalid_ratelimit), so a probe that comes sooner gets no answer",
             "once the server's recv() reads, a window update (win > 0) reopens the window and the rest flows, a few segments per recv()",
             "send() returned long before the bytes were delivered: it only copied them into the client's send buffer",
         ],

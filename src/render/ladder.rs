@@ -141,6 +141,10 @@ struct Seen {
     hole_told: Option<u32>,
     /// The UDP checksum's rule was told.
     udp_checksum: bool,
+    /// Per side (client, server): its peer's last segment was a keep-alive probe (tshark).
+    probed: [bool; 2],
+    /// The segment just drawn is the client's RST answering a SYN-ACK no socket asked for.
+    unowned_rst: bool,
 }
 
 /// Events whose sentence does not depend on the occurrence: told beside the first in a
@@ -310,6 +314,11 @@ impl LadderRenderer {
         d.rows.extend(rows);
         if let Some(Echo::Nth { n, .. }) = info.context.echo {
             move_established(&mut d.rows, &mut seen.synack_rows, n as usize);
+        }
+        let mut start = start;
+        if std::mem::take(&mut seen.unowned_rst) {
+            let grouped = self.opts.layout == Layout::Grouped;
+            start -= unowned_rst(&mut d.rows, &seen.synack_rows, start, grouped);
         }
         Some((slot, start, created))
     }
@@ -680,6 +689,36 @@ fn closed_server(d: &mut Diagram) {
             }
         )
     });
+}
+
+/// The client's RST answered the SYN-ACK from CLOSED (RFC 9293 §3.10.7.1): no socket of the
+/// client was ever in SYN-SENT or ESTABLISHED, so the ESTABLISHED drawn after the SYN-ACK goes
+/// (when `grouped`: the incremental ladder has written that row already, and its RST note says
+/// "the client was never ESTABLISHED"). The server's half-open connection came from a passive
+/// OPEN, so the RST returns it to LISTEN (§3.10.7.4, SYN-RECEIVED: "return this connection to
+/// LISTEN state"), which Linux does by dropping the request and keeping the listener. Returns
+/// how many rows before `start` were removed.
+fn unowned_rst(rows: &mut Vec<Row>, synacks: &[usize], start: usize, grouped: bool) -> usize {
+    for r in &mut rows[start..] {
+        if let Row::States { server, .. } = r
+            && *server == Some(TcpState::Closed)
+        {
+            *server = Some(TcpState::Listen);
+        }
+    }
+    let Some(&first) = synacks.first().filter(|_| grouped) else {
+        return 0;
+    };
+    if let Some(Row::States { client, server }) = rows.get_mut(first + 1)
+        && *client == Some(TcpState::Established)
+    {
+        *client = None;
+        if server.is_none() && first + 1 < start {
+            rows.remove(first + 1);
+            return 1;
+        }
+    }
+    0
 }
 
 /// The client's handshake ACK echoes the `n`-th SYN-ACK (RFC 7323 §3): the client was in
@@ -1205,6 +1244,7 @@ fn handshake_and_teardown_notes(
                 // RFC 9293 §3.10.7.1: a segment for no connection is answered from CLOSED,
                 // an ACK-bearing one with <SEQ=SEG.ACK><CTL=RST>. A client socket in SYN-SENT
                 // would have answered the SYN-ACK with its ACK instead (§3.10.7.3).
+                seen.unowned_rst = true;
                 notes.push(
                     "RST with seq = the SYN-ACK's ack: no socket on the client's side owns this \
                      connection (its SYN did not come from one), so the kernel answers from \
@@ -1438,13 +1478,23 @@ fn resend_note(info: &TrackInfo, what: &str) -> String {
         Some(Resend::Sack { dups, gap_ns: None }) => format!(
             "resent after SACK blocks showed later bytes arrived ({dups} dup ACKs): SACK loss recovery; the original was not captured"
         ),
+        // Neither RFC 6298 §5 (the timer) nor RFC 5681 §3.2 (fast retransmit). Linux's other
+        // triggers are RACK's reordering timer and the tail loss probe (RFC 8985 §6, §7); the
+        // probe resends the last segment sent (§7.3) about 2·SRTT after it (§7.2; Linux adds
+        // 2 ms, tcp_schedule_loss_probe). The capture cannot prove which: say "most likely".
         Some(Resend::Early {
             gap_ns: Some(g),
             rto_ns,
+            tail,
         }) => format!(
-            "resent {} after the original, sooner than the RTO ({}), with no 3 dup ACKs or SACK seen: an early retransmission",
+            "resent {} after the original, sooner than the RTO ({}), with no 3 dup ACKs or SACK seen: not the timer, not fast retransmit; {}",
             duration(g),
-            duration(rto_ns)
+            duration(rto_ns),
+            if tail {
+                "the last segment sent, so most likely a tail loss probe (RFC 8985 §7), resent when no ACK came for about two round trips"
+            } else {
+                "the capture does not show what triggered it (RFC 8985's RACK timer or a tail loss probe)"
+            }
         ),
         Some(Resend::Early { gap_ns: None, .. }) => {
             "resent; the original was not captured, so its timing is unknown".into()
@@ -1465,6 +1515,10 @@ fn event_notes(
 ) {
     let a = info.analysis;
     let c = info.context;
+    // The peer's last segment was a keep-alive or zero-window probe: this one answers it.
+    let me = (info.dir == Dir::ToClient) as usize;
+    let answers_probe = std::mem::take(&mut seen.probed[me]);
+    seen.probed[1 - me] = a.has(Analysis::KEEP_ALIVE);
     let ack = info.rel_ack;
     // SYNs and SYN-ACKs are told in the handshake notes.
     if a.has(Analysis::RETRANSMISSION)
@@ -1503,6 +1557,15 @@ fn event_notes(
             format!(
                 "the window reopens ({}): the application read",
                 bytes(info.window)
+            )
+        } else if answers_probe {
+            // tshark `tcp.analysis.window_update`: the window differs from this side's last
+            // segment (here the SYN-ACK's unscaled one); the segment exists because the probe
+            // forced an ACK (RFC 9293 §3.8.4, §3.10.7.4).
+            format!(
+                "the ACK the probe forced; tshark calls it a window update because the window \
+                 ({} bytes) differs from the last one this side sent",
+                info.window
             )
         } else {
             format!("only the window changed, now {}", bytes(info.window))

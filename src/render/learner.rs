@@ -1022,6 +1022,14 @@ impl LearnerRenderer {
                 ));
             }
             n.closed = true;
+            if me == 0 && n.syn_ack && acked_before == 0 && !f.ack() && tr.rel_seq == 1 {
+                // RFC 9293 §3.10.7.1: a SYN-ACK for no connection is answered from CLOSED with
+                // <SEQ=SEG.ACK><CTL=RST>; a SYN-SENT socket would have ACKed it (§3.10.7.3).
+                return line.note(format_args!(
+                    "RST: no client socket owns this connection, so its kernel answers the \
+                     SYN-ACK from CLOSED (seq = the SYN-ACK's ack); nothing was established"
+                ));
+            }
             return line.note(format_args!(
                 "RST: the {who} aborts the connection; no more data either way"
             ));

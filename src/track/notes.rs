@@ -28,8 +28,13 @@ pub enum Resend {
     Fast { dups: u32, gap_ns: Option<u64> },
     /// Sooner than the RTO, with SACK blocks showing data past the hole (RFC 6675 §5).
     Sack { dups: u32, gap_ns: Option<u64> },
-    /// Sooner than the RTO, without three duplicate ACKs or SACK blocks seen.
-    Early { gap_ns: Option<u64>, rto_ns: u64 },
+    /// Sooner than the RTO, without three duplicate ACKs or SACK blocks seen; `tail`: it is
+    /// the last segment sent, as a tail loss probe resends (RFC 8985 §7).
+    Early {
+        gap_ns: Option<u64>,
+        rto_ns: u64,
+        tail: bool,
+    },
 }
 
 /// What a duplicate ACK answers.
@@ -256,6 +261,7 @@ fn resend(fwd: &NoteDir, rev: &NoteDir, s: &Seg<'_>) -> Resend {
             Resend::Early {
                 gap_ns: Some(gap_ns),
                 rto_ns: INITIAL_RTO_NS,
+                tail: false,
             }
         };
     }
@@ -281,7 +287,16 @@ fn resend(fwd: &NoteDir, rev: &NoteDir, s: &Seg<'_>) -> Resend {
     {
         return Resend::Sack { dups, gap_ns };
     }
-    Resend::Early { gap_ns, rto_ns }
+    // RFC 8985 §7.3: the probe resends the most recently sent segment.
+    let tail = fwd
+        .sent
+        .back()
+        .is_some_and(|b| b.end == s.seq.wrapping_add(s.len) && s.len > 0);
+    Resend::Early {
+        gap_ns,
+        rto_ns,
+        tail,
+    }
 }
 
 fn update(fwd: &mut NoteDir, rev: &mut NoteDir, s: &Seg<'_>) {

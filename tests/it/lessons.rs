@@ -37,11 +37,11 @@ fn sockscope() -> Command {
     c
 }
 
-fn text(b: &[u8]) -> String {
+pub(crate) fn text(b: &[u8]) -> String {
     String::from_utf8(b.to_vec()).expect("output is UTF-8")
 }
 
-fn run(args: &[&str]) -> Output {
+pub(crate) fn run(args: &[&str]) -> Output {
     sockscope().args(args).output().expect("sockscope runs")
 }
 

@@ -163,9 +163,26 @@ fn can_run_live(nft: bool) -> bool {
 
 #[test]
 fn live_loss_shows_a_fast_retransmission_after_sack_duplicate_acks() {
-    if can_run_live(true) {
-        loss(&events(&["lesson", "loss"]));
+    if !can_run_live(true) {
+        return;
     }
+    // Live, the kernel's loss recovery depends on timing: on a loaded machine the sender can
+    // resend after one duplicate ACK (RACK, RFC 8985) before the others come. Up to three runs;
+    // one must show the whole sequence.
+    let mut failures = Vec::new();
+    for _ in 0..3 {
+        let evs = events(&["lesson", "loss"]);
+        match std::panic::catch_unwind(|| loss(&evs)) {
+            Ok(()) => return,
+            Err(e) => failures.push(
+                e.downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default(),
+            ),
+        }
+    }
+    panic!("three live runs of the loss lesson, none showed it: {failures:?}");
 }
 
 #[test]

@@ -7,6 +7,7 @@
 
 mod analysis_vs_tshark;
 mod appl_tcpdump_lines;
+mod audit_claims;
 mod case_captures;
 mod conformance;
 mod corpus;

@@ -29,12 +29,12 @@ fn ladder(name: &str) -> String {
 }
 
 #[track_caller]
-fn says(out: &str, what: &str) {
+pub(crate) fn says(out: &str, what: &str) {
     assert!(out.contains(what), "expected {what:?} in\n{out}");
 }
 
 #[track_caller]
-fn never(out: &str, what: &str) {
+pub(crate) fn never(out: &str, what: &str) {
     assert!(!out.contains(what), "{what:?} must not be said in\n{out}");
 }
 
