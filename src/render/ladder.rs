@@ -191,6 +191,10 @@ pub struct LadderRenderer {
     /// Incremental layout: diagrams whose handshake is not drawn yet, because the next
     /// segment decides what it was (a refusal, or which SYN-ACK the client got).
     pending: HashSet<usize>,
+    /// Incremental layout: diagrams whose header is written but whose SYN-ACK is not drawn
+    /// yet: the client's next segment tells whether it got it (an ACK) or whether no socket
+    /// owned the SYN (a RST from CLOSED, RFC 9293 §3.10.7.1), which decides the client's state.
+    held: HashSet<usize>,
     /// Incremental layout: diagram headers written.
     headers: u32,
     /// Names the program at each end of a new conversation, for its lanes' labels.
@@ -220,6 +224,7 @@ impl LadderRenderer {
             flows_seen: 0,
             undrawn: 0,
             pending: HashSet::new(),
+            held: HashSet::new(),
             headers: 0,
             namer: None,
             window: None,
@@ -287,7 +292,10 @@ impl LadderRenderer {
             self.diagrams.push(d);
         }
         let slot = *self.slot.get(&info.flow)?;
-        if self.opts.layout == Layout::Incremental && !self.pending.contains(&slot) {
+        if self.opts.layout == Layout::Incremental
+            && !self.pending.contains(&slot)
+            && !self.held.contains(&slot)
+        {
             // Written already: only the title and summary are needed at the end.
             self.diagrams[slot].rows.clear();
         }
@@ -317,7 +325,10 @@ impl LadderRenderer {
         }
         let mut start = start;
         if std::mem::take(&mut seen.unowned_rst) {
-            let grouped = self.opts.layout == Layout::Grouped;
+            // Rows not drawn yet (held or pending) can be mended as in the grouped layout.
+            let grouped = self.opts.layout == Layout::Grouped
+                || self.held.contains(&slot)
+                || self.pending.contains(&slot);
             start -= unowned_rst(&mut d.rows, &seen.synack_rows, start, grouped);
         }
         Some((slot, start, created))
@@ -440,6 +451,7 @@ impl LadderRenderer {
                 (server, self.opts.flow.is_none().then_some(flow))
             }
         };
+        self.flush_held(out)?;
         let first = *self.first_ts.get_or_insert(ts);
         let st = self.style();
         let bar = st.bar();
@@ -566,34 +578,72 @@ impl LadderRenderer {
         // server lane is then CLOSED, not LISTEN, RFC 9293 §3.10.7.1); a packet of another
         // conversation draws it first, so that rows stay in time order.
         let lone_syn = pkt.tcp().is_some_and(|t| t.flags.syn() && !t.flags.ack());
-        let mut others: Vec<usize> = self
-            .pending
-            .iter()
-            .copied()
-            .filter(|s| *s != slot)
+        let synack = pkt.tcp().is_some_and(|t| t.flags.syn() && t.flags.ack());
+        let mut others: Vec<(usize, bool)> = (self.pending.iter().map(|s| (*s, true)))
+            .chain(self.held.iter().map(|s| (*s, false)))
+            .filter(|(s, _)| *s != slot)
             .collect();
         others.sort_unstable();
-        for o in others {
+        for (o, header) in others {
             self.pending.remove(&o);
-            self.write_rows(out, o, 0, true)?;
+            self.held.remove(&o);
+            self.write_rows(out, o, 0, header)?;
         }
         if new && lone_syn {
             self.pending.insert(slot);
             return Ok(());
         }
         let (mut start, mut new) = (start, new);
+        if self.held.remove(&slot) {
+            start = 0;
+        }
         if self.pending.contains(&slot) {
             if lone_syn {
                 return Ok(());
             }
             self.pending.remove(&slot);
+            if synack {
+                // The SYN is drawn now (with the header); its SYN-ACK waits as below.
+                let tail = self.diagrams[slot].rows.split_off(start);
+                self.write_rows(out, slot, 0, true)?;
+                self.diagrams[slot].rows = tail;
+                self.rows_dropped(slot, start);
+                self.held.insert(slot);
+                return Ok(());
+            }
             (start, new) = (0, true);
             let d = &mut self.diagrams[slot];
             if self.tracker.flow(d.index).is_some_and(|f| f.refused) {
                 closed_server(d);
             }
+        } else if synack {
+            // Drawn with the client's next segment, or before anything else is drawn.
+            self.diagrams[slot].rows.drain(..start);
+            self.rows_dropped(slot, start);
+            self.held.insert(slot);
+            return Ok(());
         }
         self.write_rows(out, slot, start, new)
+    }
+
+    /// The first `n` rows of diagram `slot` were written and dropped: its SYN-ACK rows move up.
+    fn rows_dropped(&mut self, slot: usize, n: usize) {
+        if let Some(seen) = self.seen.get_mut(&self.diagrams[slot].index) {
+            for r in &mut seen.synack_rows {
+                *r = r.saturating_sub(n);
+            }
+        }
+    }
+
+    /// Incremental layout: draws the SYN-ACKs held for the client's next segment, so that a row
+    /// written now by someone else (a socket call) comes after them, in time order.
+    pub fn flush_held(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        let mut held: Vec<usize> = self.held.drain().collect();
+        held.sort_unstable();
+        for slot in held {
+            self.write_rows(out, slot, 0, false)?;
+        }
+        Ok(())
     }
 
     /// Writes a diagram's rows from `start`, after its header when `new`.
@@ -651,6 +701,7 @@ impl LadderRenderer {
                 }
             }
             Layout::Incremental => {
+                self.flush_held(out)?;
                 let mut pending: Vec<usize> = self.pending.drain().collect();
                 pending.sort_unstable();
                 for slot in pending {

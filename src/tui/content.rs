@@ -333,7 +333,12 @@ fn draw_ladder(index: &Index, members: Vec<usize>, flow: u32, width: usize) -> D
     for &j in &members {
         let mut buf = Vec::new();
         match index.call(j) {
-            Some(ev) => buf = ladder_call(index, ev, base, &text).into_bytes(),
+            Some(ev) => {
+                // A SYN-ACK the ladder holds for the client's next segment is drawn first.
+                let _ = r.flush_held(&mut buf);
+                text.push_str(&String::from_utf8_lossy(&buf));
+                buf = ladder_call(index, ev, base, &text).into_bytes();
+            }
             None => {
                 index.with_packet(j, |p, m| r.packet(&mut buf, p, &context(j, m.track)));
             }
