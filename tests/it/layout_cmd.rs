@@ -60,21 +60,7 @@ fn views_into_a_closed_pipe_end_quietly() {
 
 /// True when this process may open packet sockets.
 fn can_capture() -> bool {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let caps = status
-        .lines()
-        .find_map(|l| l.strip_prefix("CapEff:"))
-        .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
-        .unwrap_or(0);
-    let ok = caps & (1 << 13) != 0;
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "this test needs CAP_NET_RAW (run as root or setcap), and CI is set"
-        );
-        eprintln!("skipped: live capture needs CAP_NET_RAW (run as root or setcap)");
-    }
-    ok
+    crate::support::cap_net_raw()
 }
 
 /// Kills the capture if the test fails before it ends.

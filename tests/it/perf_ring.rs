@@ -4,7 +4,6 @@
 //!
 //! Needs CAP_NET_RAW: without it the tests print a SKIP line and pass, unless CI is set.
 
-use std::io::Write;
 use std::net::UdpSocket;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
@@ -13,24 +12,8 @@ use sockscope::decode::{Transport, decode};
 use sockscope::source::Source;
 use sockscope::source::live::{CaptureSource, LiveConfig, LiveSource};
 
-const CAP_NET_RAW: u32 = 13;
-
 fn can_capture() -> bool {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let eff = status
-        .lines()
-        .find_map(|l| l.strip_prefix("CapEff:"))
-        .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
-        .unwrap_or(0);
-    let ok = eff & (1 << CAP_NET_RAW) != 0;
-    if !ok {
-        assert!(
-            std::env::var("CI").unwrap_or_default().is_empty(),
-            "live capture needs CAP_NET_RAW under CI"
-        );
-        let _ = writeln!(std::io::stderr(), "SKIP: live capture needs CAP_NET_RAW");
-    }
-    ok
+    crate::support::cap_net_raw()
 }
 
 static NEVER: AtomicBool = AtomicBool::new(false);

@@ -5,7 +5,6 @@
 //! recv returning 0 after the peer's FIN, ECONNREFUSED after the RST that answered the SYN, and
 //! ECONNRESET after the peer's RST (SO_LINGER 0 close).
 
-use std::io::Write;
 use std::process::Command;
 
 use serde_json::Value;
@@ -13,28 +12,7 @@ use serde_json::Value;
 /// Whether this process may capture (CAP_NET_RAW in CapEff); without it the test is skipped,
 /// or fails when CI is set.
 pub(crate) fn can_capture() -> bool {
-    let ok = std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            let v = s
-                .lines()
-                .find_map(|l| l.strip_prefix("CapEff:"))?
-                .trim()
-                .to_string();
-            u64::from_str_radix(&v, 16).ok()
-        })
-        .is_some_and(|m| (m >> 13) & 1 == 1);
-    if !ok {
-        assert!(
-            std::env::var("CI").map_or(true, |v| v.is_empty()),
-            "CI: the live timeline tests need CAP_NET_RAW (run as root)"
-        );
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIP timeline_lessons: no CAP_NET_RAW (run as root to capture live)"
-        );
-    }
-    ok
+    crate::support::cap_net_raw()
 }
 
 /// One event of a lesson's timeline.

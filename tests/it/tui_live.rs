@@ -9,8 +9,6 @@ use std::process::Command;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-const CAP_NET_RAW: u32 = 13;
-
 /// A missing prerequisite: fails under CI, else says SKIP and returns false.
 fn require(ok: bool, what: &str) -> bool {
     if !ok {
@@ -26,13 +24,7 @@ fn require(ok: bool, what: &str) -> bool {
 }
 
 fn can_capture() -> bool {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let eff = status
-        .lines()
-        .find_map(|l| l.strip_prefix("CapEff:"))
-        .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
-        .unwrap_or(0);
-    eff & (1 << CAP_NET_RAW) != 0
+    crate::support::has_cap_net_raw()
 }
 
 use super::tui_tmux::tmux;
