@@ -17,6 +17,25 @@ use crate::source::LinkType;
 use crate::sys::signals;
 
 pub fn run(a: ReplayArgs) -> Result<(), Error> {
+    // A view option with -w alone would do nothing: -w saves packets instead of showing them.
+    let v = &a.view;
+    let shown = [
+        (v.json, "--json"),
+        (v.verbose, "-v"),
+        (v.hex, "-x"),
+        (v.hex_ascii, "-X"),
+        (v.quiet, "-q"),
+        (v.number, "--number"),
+    ];
+    if a.write.is_some()
+        && !a.print
+        && let Some((_, flag)) = shown.iter().find(|(on, _)| *on)
+    {
+        return Err(Error::usage(format!(
+            "{flag} chooses how packets are shown, but -w saves them instead of showing them: \
+             add --print to show them too, or drop {flag}"
+        )));
+    }
     let cfg = ViewConfig::from_args(&a.view);
     let write = a.write.as_deref().map(|p| Write {
         path: p,

@@ -288,6 +288,16 @@ fn conflicting_or_ignored_options_are_refused() {
         let o = sockscope(&args);
         assert_eq!(o.status.code(), Some(2), "{args:?}");
     }
+    // -w saves instead of showing: a view option would do nothing without --print.
+    let out = std::env::temp_dir().join(format!("sockscope-w-json-{}.pcap", std::process::id()));
+    let out = out.to_str().unwrap();
+    let o = sockscope(&["replay", &f, "-w", out, "--json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("add --print"));
+    let o = sockscope(&["replay", &f, "-w", out, "--json", "--print"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("{\"number\":1"));
+    let _ = std::fs::remove_file(out);
 }
 
 #[test]
