@@ -75,9 +75,21 @@ impl Ring {
         snaplen: usize,
         timeout_ms: u32,
     ) -> io::Result<Ring> {
+        let (block_size, block_nr) = geometry(buffer_bytes, snaplen);
+        Ring::with_blocks(fd, block_size, block_nr, timeout_ms)
+    }
+
+    /// As [`Ring::new`], with the geometry given: `block_nr` blocks of `block_size` bytes (a
+    /// multiple of the page size). A frame larger than a block is cut to fit by the kernel, its
+    /// wire length kept; [`Ring::new`]'s geometry never lets that happen below the snap length.
+    pub fn with_blocks(
+        fd: RawFd,
+        block_size: usize,
+        block_nr: usize,
+        timeout_ms: u32,
+    ) -> io::Result<Ring> {
         let version = libc::tpacket_versions::TPACKET_V3 as libc::c_int;
         super::packet::set_option(fd, libc::SOL_PACKET, libc::PACKET_VERSION, &version)?;
-        let (block_size, block_nr) = geometry(buffer_bytes, snaplen);
         let req = libc::tpacket_req3 {
             tp_block_size: block_size as u32,
             tp_block_nr: block_nr as u32,
