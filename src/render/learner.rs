@@ -97,6 +97,27 @@ pub fn write_flag_names(out: &mut dyn fmt::Write, flags: TcpFlags) -> fmt::Resul
 
 /// Appends TCP flags as [`write_flag_names`] spells them.
 pub fn push_flag_names(buf: &mut Vec<u8>, flags: TcpFlags) {
+    // The combinations nearly every segment carries, spelled out ahead of the loop (the same
+    // text it writes: FLAG_ORDER's order, ACK last).
+    const F: u16 = TcpFlags::FIN;
+    const S: u16 = TcpFlags::SYN;
+    const R: u16 = TcpFlags::RST;
+    const P: u16 = TcpFlags::PSH;
+    const A: u16 = TcpFlags::ACK;
+    let common: &[u8] = match flags.0 {
+        A => b"ACK",
+        x if x == P | A => b"PSH-ACK",
+        S => b"SYN",
+        x if x == S | A => b"SYN-ACK",
+        x if x == F | A => b"FIN-ACK",
+        x if x == F | P | A => b"FIN-PSH-ACK",
+        R => b"RST",
+        x if x == R | A => b"RST-ACK",
+        _ => b"",
+    };
+    if !common.is_empty() {
+        return super::fmt::push_short(buf, common);
+    }
     let mut first = true;
     for bit in FLAG_ORDER {
         if flags.has(bit) {
@@ -1380,6 +1401,18 @@ fn ether_name(et: u16) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The spelled-out common combinations write what the loop writes, for every flag byte.
+    #[test]
+    fn pushed_flag_names_equal_written_ones() {
+        for bits in 0..0x200u16 {
+            let mut written = String::new();
+            write_flag_names(&mut written, TcpFlags(bits)).unwrap();
+            let mut pushed = Vec::new();
+            push_flag_names(&mut pushed, TcpFlags(bits));
+            assert_eq!(String::from_utf8(pushed).unwrap(), written, "{bits:#x}");
+        }
+    }
 
     #[test]
     fn flag_names() {
