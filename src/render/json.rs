@@ -11,7 +11,9 @@ use super::learner::push_flag_names;
 use super::{PacketContext, Renderer};
 use crate::decode::checksum::{self, ChecksumStatus};
 use crate::decode::quoted::icmp_quote;
-use crate::decode::{IcmpSummary, Layer, Link, Net, Packet, StopKind, TcpOption, Transport, names};
+use crate::decode::{
+    IcmpSummary, Layer, Link, Net, Packet, StopKind, TcpFlags, TcpOption, Transport, names,
+};
 use crate::track::Dir;
 
 /// A number as JSON writes it.
@@ -78,6 +80,23 @@ struct J<'a> {
     first: bool,
     /// Reused for the pieces formatted onto a `Vec` (see [`J::via`]).
     scratch: &'a mut Vec<u8>,
+    flags: &'a mut FlagNames,
+}
+
+/// The names of TCP flag combinations already written: a connection's segments carry a few
+/// combinations (SYN, SYN-ACK, ACK, PSH-ACK, FIN-ACK, RST), so their names are copied rather
+/// than worked out again. Direct-mapped: a slot per hash of the bits, replaced on a clash;
+/// [`FlagNames::slot`] spreads those common ones over different slots. Bounded: 16 slots.
+#[derive(Debug, Default)]
+struct FlagNames {
+    /// Boxed: the renderer sits in enums beside small variants.
+    slots: Box<[(Option<u16>, Vec<u8>); 16]>,
+}
+
+impl FlagNames {
+    fn slot(bits: u16) -> usize {
+        ((bits ^ (bits >> 4)) & 15) as usize
+    }
 }
 
 impl J<'_> {
@@ -146,6 +165,15 @@ impl J<'_> {
         r[comma + 2 + n] = b':';
         self.at += comma + 3 + n;
     }
+    /// A constant run that ends with a key, then the number `v`. The run holds the members'
+    /// commas itself (and may hold whole members before the key): the layers every line has,
+    /// whose members are always the same in the same order, are written this way, a few
+    /// constant runs each instead of one key at a time.
+    #[inline(always)]
+    fn kv(&mut self, run: &[u8], v: impl Num) {
+        self.put(run);
+        v.push(self);
+    }
     #[inline(always)]
     fn num(&mut self, k: &str, v: impl Num) {
         self.key(k);
@@ -205,6 +233,23 @@ impl J<'_> {
     fn mac(&mut self, k: &str, m: [u8; 6]) {
         self.quoted(k, |j| j.with(|r| write_mac(r, m)))
     }
+    /// The names of TCP flags (`SYN-ACK`), as the learner view writes them.
+    fn flag_names(&mut self, flags: TcpFlags) {
+        let (bits, names) = &mut self.flags.slots[FlagNames::slot(flags.0)];
+        if *bits != Some(flags.0) {
+            names.clear();
+            push_flag_names(names, flags);
+            *bits = Some(flags.0);
+        }
+        let J { b, at, .. } = self;
+        // Not `put`: the names are borrowed from `self` too.
+        let n = names.len();
+        if b.len() - *at < n {
+            b.resize((*at + n).max(2 * b.len()), 0);
+        }
+        b[*at..*at + n].copy_from_slice(names);
+        *at += n;
+    }
     fn hex_bytes(&mut self, bytes: &[u8]) {
         for &b in bytes {
             self.with(|r| write_hex_byte(r, b));
@@ -230,12 +275,6 @@ impl J<'_> {
     fn close(&mut self) {
         self.first = false;
         self.put(b"}");
-    }
-    #[inline(always)]
-    fn open_arr(&mut self, k: &str) {
-        self.key(k);
-        self.put(b"[");
-        self.first = true;
     }
     fn close_arr(&mut self) {
         self.first = false;
@@ -287,6 +326,7 @@ pub struct JsonRenderer {
     line: Vec<u8>,
     /// See [`J::via`].
     scratch: Vec<u8>,
+    flags: FlagNames,
 }
 
 impl JsonRenderer {
@@ -294,6 +334,7 @@ impl JsonRenderer {
         JsonRenderer {
             line: vec![0; 4096],
             scratch: Vec::with_capacity(64),
+            flags: FlagNames::default(),
         }
     }
 }
@@ -327,45 +368,43 @@ impl Renderer for JsonRenderer {
             at: 0,
             first: true,
             scratch: &mut self.scratch,
+            flags: &mut self.flags,
         };
-        j.put(b"{");
-        j.num("number", ctx.number);
-        j.quoted("ts", |j| {
-            p.ts.sec.push(j);
-            j.put(b".");
-            j.with(|r| write_padded9(r, p.ts.nsec as u64));
-        });
-        j.num("ts_sec", p.ts.sec);
-        j.num("ts_nsec", p.ts.nsec);
-        j.num("link_type", p.link_type.0);
-        j.plain("link_type_name", p.link_type.name());
-        j.num("orig_len", p.orig_len);
-        j.num("cap_len", p.data.len());
+        j.kv(br#"{"number":"#, ctx.number);
+        j.put(br#","ts":""#);
+        p.ts.sec.push(&mut j);
+        j.put(b".");
+        j.with(|r| write_padded9(r, p.ts.nsec as u64));
+        j.kv(br#"","ts_sec":"#, p.ts.sec);
+        j.kv(br#","ts_nsec":"#, p.ts.nsec);
+        j.kv(br#","link_type":"#, p.link_type.0);
+        j.put(br#","link_type_name":""#);
+        j.put(p.link_type.name().as_bytes());
+        j.kv(br#"","orig_len":"#, p.orig_len);
+        j.kv(br#","cap_len":"#, p.data.len());
+        j.first = false;
         link(&mut j, p);
         net(&mut j, p);
         transport(&mut j, p);
         application(&mut j, p);
-        j.num("payload_len", p.payload_wire_len);
-        j.num("payload_captured", p.payload.len());
+        j.kv(br#","payload_len":"#, p.payload_wire_len);
+        j.kv(br#","payload_captured":"#, p.payload.len());
         match ctx.track {
             Some(t) => {
-                j.num("flow", t.flow);
-                j.plain(
-                    "dir",
-                    match t.dir {
-                        Dir::ToServer => "to_server",
-                        Dir::ToClient => "to_client",
-                    },
-                );
+                j.kv(br#","flow":"#, t.flow);
+                match t.dir {
+                    Dir::ToServer => j.put(br#","dir":"to_server""#),
+                    Dir::ToClient => j.put(br#","dir":"to_client""#),
+                }
                 if p.tcp().is_some() {
-                    j.num("rel_seq", t.rel_seq);
-                    j.num("rel_ack", t.rel_ack);
+                    j.kv(br#","rel_seq":"#, t.rel_seq);
+                    j.kv(br#","rel_ack":"#, t.rel_ack);
                 } else {
-                    j.null("rel_seq");
-                    j.null("rel_ack");
+                    j.put(br#","rel_seq":null,"rel_ack":null"#);
                 }
                 // Wireshark's tcp.analysis names that apply to this segment.
-                j.open_arr("analysis");
+                j.put(br#","analysis":["#);
+                j.first = true;
                 for name in t.analysis.names() {
                     j.sep();
                     j.str_value(name);
@@ -373,15 +412,12 @@ impl Renderer for JsonRenderer {
                 j.close_arr();
             }
             None => {
-                for k in ["flow", "dir", "rel_seq", "rel_ack"] {
-                    j.null(k);
-                }
-                j.open_arr("analysis");
-                j.close_arr();
+                j.put(br#","flow":null,"dir":null,"rel_seq":null,"rel_ack":null,"analysis":[]"#)
             }
         }
+        j.first = false;
         match p.stop {
-            None => j.null("stop"),
+            None => j.put(br#","stop":null"#),
             Some(s) => {
                 j.open("stop");
                 j.plain("layer", layer_name(s.layer));
@@ -477,14 +513,18 @@ fn layer_name(l: Layer) -> &'static str {
 }
 
 fn link(j: &mut J<'_>, p: &Packet<'_>) {
-    j.open("link");
+    if !matches!(p.link, Link::Ethernet(_)) {
+        j.open("link");
+    }
     match p.link {
         Link::Ethernet(e) => {
-            j.plain("kind", "ethernet");
-            j.mac("src", e.src);
-            j.mac("dst", e.dst);
-            j.num("ether_type", e.ether_type);
-            j.open_arr("vlans");
+            j.put(br#","link":{"kind":"ethernet","src":""#);
+            j.with(|r| write_mac(r, e.src));
+            j.put(br#"","dst":""#);
+            j.with(|r| write_mac(r, e.dst));
+            j.kv(br#"","ether_type":"#, e.ether_type);
+            j.put(br#","vlans":["#);
+            j.first = true;
             for v in e.vlans() {
                 j.open_elem();
                 j.num("id", v.id);
@@ -536,40 +576,45 @@ fn link(j: &mut J<'_>, p: &Packet<'_>) {
 }
 
 fn net(j: &mut J<'_>, p: &Packet<'_>) {
-    if let Net::None = p.net {
-        return j.null("net");
+    match &p.net {
+        Net::None => return j.null("net"),
+        Net::Ipv4(_) | Net::Ipv6(_) => {}
+        _ => j.open("net"),
     }
-    j.open("net");
     match &p.net {
         Net::Ipv4(h) => {
-            j.plain("kind", "ipv4");
-            j.ipv4("src", h.src);
-            j.ipv4("dst", h.dst);
-            j.num("header_len", h.header_len);
-            j.num("tos", h.tos);
-            j.num("dscp", h.tos >> 2);
-            j.num("ecn", h.tos & 3);
-            j.num("total_len", h.total_len);
-            j.num("id", h.id);
-            j.bool("dont_fragment", h.dont_fragment);
-            j.bool("more_fragments", h.more_fragments);
-            j.num("frag_offset", h.frag_offset);
-            j.num("ttl", h.ttl);
-            j.num("protocol", h.protocol);
+            j.put(br#","net":{"kind":"ipv4","src":""#);
+            j.with(|r| write_ipv4(r, h.src.octets()));
+            j.put(br#"","dst":""#);
+            j.with(|r| write_ipv4(r, h.dst.octets()));
+            j.kv(br#"","header_len":"#, h.header_len);
+            j.kv(br#","tos":"#, h.tos);
+            j.kv(br#","dscp":"#, h.tos >> 2);
+            j.kv(br#","ecn":"#, h.tos & 3);
+            j.kv(br#","total_len":"#, h.total_len);
+            j.kv(br#","id":"#, h.id);
+            j.kv(br#","dont_fragment":"#, h.dont_fragment);
+            j.kv(br#","more_fragments":"#, h.more_fragments);
+            j.kv(br#","frag_offset":"#, h.frag_offset);
+            j.kv(br#","ttl":"#, h.ttl);
+            j.kv(br#","protocol":"#, h.protocol);
+            j.first = false;
             j.checksum(h.checksum, checksum::ipv4_header(p));
             j.num("options_len", h.options.len());
         }
         Net::Ipv6(h) => {
-            j.plain("kind", "ipv6");
-            j.ipv6("src", h.src);
-            j.ipv6("dst", h.dst);
-            j.num("traffic_class", h.traffic_class);
-            j.num("flow_label", h.flow_label);
-            j.num("payload_len", h.payload_len);
-            j.num("next_header", h.next_header);
-            j.num("hop_limit", h.hop_limit);
-            j.num("protocol", h.protocol);
-            j.open_arr("ext_headers");
+            j.put(br#","net":{"kind":"ipv6","src":""#);
+            j.via(|b| push_ipv6_std(b, &h.src.octets()));
+            j.put(br#"","dst":""#);
+            j.via(|b| push_ipv6_std(b, &h.dst.octets()));
+            j.kv(br#"","traffic_class":"#, h.traffic_class);
+            j.kv(br#","flow_label":"#, h.flow_label);
+            j.kv(br#","payload_len":"#, h.payload_len);
+            j.kv(br#","next_header":"#, h.next_header);
+            j.kv(br#","hop_limit":"#, h.hop_limit);
+            j.kv(br#","protocol":"#, h.protocol);
+            j.put(br#","ext_headers":["#);
+            j.first = true;
             for e in h.exts() {
                 j.open_elem();
                 j.num("kind", e.kind);
@@ -616,24 +661,27 @@ fn net(j: &mut J<'_>, p: &Packet<'_>) {
 }
 
 fn transport(j: &mut J<'_>, p: &Packet<'_>) {
-    if let Transport::None = p.transport {
-        return j.null("transport");
+    match &p.transport {
+        Transport::None => return j.null("transport"),
+        Transport::Tcp(_) | Transport::Udp(_) => {}
+        _ => j.open("transport"),
     }
-    j.open("transport");
     match &p.transport {
         Transport::Tcp(t) => {
-            j.plain("kind", "tcp");
-            j.num("src_port", t.src_port);
-            j.num("dst_port", t.dst_port);
-            j.num("seq", t.seq);
-            j.num("ack", t.ack);
-            j.num("header_len", t.header_len);
-            j.quoted("flags", |j| j.via(|w| push_flag_names(w, t.flags)));
-            j.num("flag_bits", t.flags.0);
-            j.num("window", t.window);
+            j.kv(br#","transport":{"kind":"tcp","src_port":"#, t.src_port);
+            j.kv(br#","dst_port":"#, t.dst_port);
+            j.kv(br#","seq":"#, t.seq);
+            j.kv(br#","ack":"#, t.ack);
+            j.kv(br#","header_len":"#, t.header_len);
+            j.put(br#","flags":""#);
+            j.flag_names(t.flags);
+            j.kv(br#"","flag_bits":"#, t.flags.0);
+            j.kv(br#","window":"#, t.window);
+            j.first = false;
             j.checksum(t.checksum, checksum::transport(p));
-            j.num("urgent", t.urgent);
-            j.open_arr("options");
+            j.kv(br#","urgent":"#, t.urgent);
+            j.put(br#","options":["#);
+            j.first = true;
             // Linux's NOP, NOP, timestamps after the handshake, written without a walk: the
             // same elements the walk below writes.
             if let Some((val, ecr)) = t.nop_nop_timestamps() {
@@ -696,10 +744,10 @@ fn transport(j: &mut J<'_>, p: &Packet<'_>) {
             j.close_arr();
         }
         Transport::Udp(u) => {
-            j.plain("kind", "udp");
-            j.num("src_port", u.src_port);
-            j.num("dst_port", u.dst_port);
-            j.num("length", u.length);
+            j.kv(br#","transport":{"kind":"udp","src_port":"#, u.src_port);
+            j.kv(br#","dst_port":"#, u.dst_port);
+            j.kv(br#","length":"#, u.length);
+            j.first = false;
             j.checksum(u.checksum, checksum::transport(p));
         }
         Transport::Icmpv4(i) => icmp(j, p, i, "icmp", names::icmpv4(i.kind, i.code), 8, 0),
