@@ -66,22 +66,55 @@ impl ChecksumStatus {
 
 /// The one's complement sum of 16-bit big-endian words (an odd last byte is padded with zero),
 /// with `init` added, folded to 16 bits but not complemented (RFC 1071 §4.1).
+///
+/// Eight bytes at a time into a 64-bit accumulator whose carries wrap around (2^64 ≡ 1, as
+/// 2^16 ≡ 1, in one's complement arithmetic: RFC 1071 §2 (C), "parallel summation"), folded
+/// once at the end. The words are read in the machine's (little-endian) order and the folded
+/// sum swapped once: the sum is byte-order independent (RFC 1071 §2 (B)). The result is the
+/// word-by-word sum's exactly: 0 only when `init` and every byte are 0.
 pub fn ones_sum(init: u32, bytes: &[u8]) -> u16 {
-    let mut sum = init as u64;
-    // Eight bytes at a time as two 32-bit words: 2^16 ≡ 1 in one's complement arithmetic, so
-    // folding the wider sum gives the same result (RFC 1071 §2 (B), "parallel summation").
-    let mut wide = bytes.chunks_exact(8);
+    let mut acc = 0u64;
+    // One's complement addition: add, then add the carry back in (`add`, `adc`). Cannot
+    // overflow: after a carry out the wrapped sum is at most 2^64 - 2.
+    let mut add = |v: u64| {
+        let (s, carry) = acc.overflowing_add(v);
+        acc = s + carry as u64;
+    };
+    let mut wide = bytes.chunks_exact(16);
     for c in &mut wide {
-        let v = u64::from_be_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
-        sum += (v >> 32) + (v & 0xffff_ffff);
+        let (lo, hi) = c.split_at(8);
+        add(u64::from_le_bytes(lo.try_into().expect("8 bytes")));
+        add(u64::from_le_bytes(hi.try_into().expect("8 bytes")));
     }
-    let mut chunks = wide.remainder().chunks_exact(2);
-    for c in &mut chunks {
-        sum += u16::from_be_bytes([c[0], c[1]]) as u64;
+    // The last 0..15 bytes, each piece at an even offset: a lone last byte is the low byte of
+    // a little-endian word (the high byte of the big-endian word padded with zero).
+    let mut rest = wide.remainder();
+    if let Some((c, r)) = rest.split_first_chunk::<8>() {
+        add(u64::from_le_bytes(*c));
+        rest = r;
     }
-    if let [last] = chunks.remainder() {
-        sum += (*last as u64) << 8;
+    let mut tail = 0u64;
+    if let Some((c, r)) = rest.split_first_chunk::<4>() {
+        tail += u32::from_le_bytes(*c) as u64;
+        rest = r;
     }
+    if let Some((c, r)) = rest.split_first_chunk::<2>() {
+        tail += u16::from_le_bytes(*c) as u64;
+        rest = r;
+    }
+    if let [last] = rest {
+        tail += *last as u64;
+    }
+    add(tail);
+    let data = fold(acc).swap_bytes();
+    fold(init as u64 + data as u64)
+}
+
+/// Folds a sum of 16-bit words to 16 bits, adding the carries back in (0 stays 0; any other
+/// multiple of 0xffff becomes 0xffff).
+#[inline]
+fn fold(mut sum: u64) -> u16 {
+    sum = (sum >> 32) + (sum & 0xffff_ffff);
     while sum > 0xffff {
         sum = (sum & 0xffff) + (sum >> 16);
     }
@@ -92,25 +125,29 @@ pub fn ones_sum(init: u32, bytes: &[u8]) -> u16 {
 /// address, protocol and length (RFC 9293 §3.1 for IPv4, RFC 8200 §8.1 for IPv6; a mixed pair
 /// is summed as IPv4-mapped IPv6 addresses).
 pub fn pseudo_header(src: IpAddr, dst: IpAddr, protocol: u8, len: u32) -> u32 {
+    // Each address as 16-bit words: the sum of its 32-bit pieces' two halves.
+    let words = |a: &[u8]| -> u64 {
+        a.chunks_exact(4)
+            .map(|c| {
+                let x = u32::from_be_bytes([c[0], c[1], c[2], c[3]]);
+                ((x >> 16) + (x & 0xffff)) as u64
+            })
+            .sum()
+    };
     let sum = match (src, dst) {
         (IpAddr::V4(s), IpAddr::V4(d)) => {
-            let s = ones_sum(0, &s.octets()) as u32;
-            let s = ones_sum(s, &d.octets()) as u32;
-            let s = ones_sum(s, &[0, protocol]) as u32;
-            ones_sum(s, &(len as u16).to_be_bytes())
+            // The IPv4 pseudo-header's length field is 16 bits.
+            words(&s.octets()) + words(&d.octets()) + protocol as u64 + (len as u16) as u64
         }
         _ => {
             let six = |a: IpAddr| match a {
                 IpAddr::V4(v) => v.to_ipv6_mapped().octets(),
                 IpAddr::V6(v) => v.octets(),
             };
-            let s = ones_sum(0, &six(src)) as u32;
-            let s = ones_sum(s, &six(dst)) as u32;
-            let s = ones_sum(s, &len.to_be_bytes()) as u32;
-            ones_sum(s, &[0, 0, 0, protocol])
+            words(&six(src)) + words(&six(dst)) + words(&len.to_be_bytes()) + protocol as u64
         }
     };
-    sum as u32
+    fold(sum) as u32
 }
 
 /// The checksum a sender should have written over `bytes`, whose checksum field at
@@ -124,16 +161,35 @@ pub fn compute(init: u32, bytes: &[u8], field_off: usize) -> u16 {
     !ones_sum(sum, &[])
 }
 
+/// [`compute`] from `all`, the sum over the same bytes with the field as it is: the sum
+/// without the field is `all` minus the field (one's complement subtraction adds the
+/// complement). `None` when that difference is a one's complement zero (0 or 0xffff), whose
+/// form [`compute`] decides from the bytes themselves.
+fn expected_from(all: u16, bytes: &[u8], field_off: usize) -> Option<u16> {
+    if !field_off.is_multiple_of(2) {
+        return None;
+    }
+    let field = bytes.get(field_off..field_off + field::LEN)?;
+    let field = u16::from_be_bytes([field[0], field[1]]);
+    match fold(all as u64 + !field as u64) {
+        0 | 0xffff => None,
+        without => Some(!without),
+    }
+}
+
 /// Checks the checksum `stored` at `field_off` of `bytes` (every byte it covers), with the
 /// pseudo-header sum `pseudo` for the transport protocols that have one.
 pub fn verify(stored: u16, pseudo: Option<u32>, bytes: &[u8], field_off: usize) -> ChecksumStatus {
     let init = pseudo.unwrap_or(0);
     // Summed with the stored checksum, correct data gives all ones (RFC 1071 §1 (2)); this also
     // accepts 0x0000 and 0xffff, the two one's complement zeros.
-    if ones_sum(init, bytes) == 0xffff {
+    let all = ones_sum(init, bytes);
+    if all == 0xffff {
         return ChecksumStatus::Correct;
     }
-    let expected = compute(init, bytes, field_off);
+    // The field's sum is already in: take it out rather than sum the bytes again.
+    let expected =
+        expected_from(all, bytes, field_off).unwrap_or_else(|| compute(init, bytes, field_off));
     if pseudo.is_some_and(|p| ones_sum(p, &[]) == stored) {
         ChecksumStatus::OffloadPlaceholder { expected }
     } else {
@@ -272,6 +328,95 @@ mod tests {
             assert_eq!(ones_sum(0, &ff), ones_sum_by_words(0, &ff));
             assert_eq!(ones_sum(0, &zero), 0);
         }
+    }
+
+    /// Pseudo-random bytes (xorshift), the same on every run.
+    fn noise(len: usize, mut x: u64) -> Vec<u8> {
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x >> 24) as u8
+            })
+            .collect()
+    }
+
+    #[test]
+    fn wide_sum_at_every_start_and_length() {
+        // Unaligned starts, every length around the 16-, 8-, 4- and 2-byte steps, odd lengths,
+        // and sums that wrap the 64-bit accumulator (all 0xff).
+        let data = noise(600, 0x9e37_79b9_7f4a_7c15);
+        let ff = vec![0xffu8; 600];
+        let mostly_zero: Vec<u8> = (0..600).map(|i| (i % 97 == 5) as u8 * 0x80).collect();
+        for buf in [&data, &ff, &mostly_zero] {
+            for start in 0..9 {
+                for len in (0..80).chain([255, 256, 257, 511, 590]) {
+                    let d = &buf[start..start + len];
+                    for init in [0, 1, 0xfffe, 0xffff, 0x1_fffe, 0x2_0000] {
+                        assert_eq!(
+                            ones_sum(init, d),
+                            ones_sum_by_words(init, d),
+                            "start {start} len {len} init {init}"
+                        );
+                    }
+                }
+            }
+        }
+        assert_eq!(ones_sum(0, &[]), 0);
+        assert_eq!(ones_sum(0, &[0; 33]), 0);
+        assert_eq!(ones_sum(0xffff, &[0; 3]), 0xffff);
+        assert_eq!(ones_sum(0, &ff), 0xffff);
+    }
+
+    #[test]
+    fn expected_from_the_whole_sum_is_the_computed_one() {
+        // verify() takes the field back out of the sum it already has; compute() sums the
+        // bytes around the field. They must agree for every field value, including the ones
+        // that make the sum without the field a one's complement zero.
+        for (i, len) in [2usize, 3, 8, 12, 20, 21, 40, 61, 64, 100, 1499]
+            .iter()
+            .enumerate()
+        {
+            let mut d = noise(*len, 0x1234_5678 + i as u64);
+            for off in (0..len - 1).step_by(2).take(6) {
+                for field in [0u16, 1, 0xfffe, 0xffff, 0x1234] {
+                    d[off..off + 2].copy_from_slice(&field.to_be_bytes());
+                    for init in [0u32, 0x1_0005, 0xffff] {
+                        let want = compute(init, &d, off);
+                        match verify_with(init, &d, off) {
+                            ChecksumStatus::Correct => assert_eq!(
+                                ones_sum(init, &d),
+                                0xffff,
+                                "len {len} off {off} field {field:#x}"
+                            ),
+                            s => assert_eq!(
+                                s.expected(),
+                                Some(want),
+                                "len {len} off {off} field {field:#x} init {init:#x}"
+                            ),
+                        }
+                    }
+                }
+            }
+        }
+        // The one's complement zeros: all-zero bytes around a zero field (the sum without the
+        // field is exactly 0, so the sender writes 0xffff) and a sum of 0xffff without it.
+        let zeros = [0u8; 8];
+        assert_eq!(compute(0, &zeros, 2), 0xffff);
+        assert_eq!(verify(0, None, &zeros, 2).expected(), Some(0xffff));
+        let mut d = [0u8; 8];
+        d[0..2].copy_from_slice(&[0xff, 0xfe]);
+        d[2..4].copy_from_slice(&[0x12, 0x34]);
+        d[7] = 1;
+        assert_eq!(compute(0, &d, 2), 0);
+        assert_eq!(verify(0x1234, None, &d, 2).expected(), Some(0));
+    }
+
+    /// verify() with `init` standing in for a pseudo-header sum (None when 0).
+    fn verify_with(init: u32, d: &[u8], off: usize) -> ChecksumStatus {
+        let stored = u16::from_be_bytes([d[off], d[off + 1]]);
+        verify(stored, (init != 0).then_some(init), d, off)
     }
 
     fn frame(data: &[u8]) -> Frame<'_> {

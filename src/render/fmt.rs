@@ -284,6 +284,80 @@ pub fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+// Writers into fixed-size room (the JSON view writes at a cursor into room it has made): each
+// writes at the start of the array it is given and returns how many bytes it wrote.
+
+/// The decimal digits of `n`.
+pub fn write_u64(room: &mut [u8; 20], n: u64) -> usize {
+    digits(room, n)
+}
+
+/// `n` as exactly nine digits, zero-padded (as [`push_padded`] with width 9): nanoseconds.
+#[inline]
+pub fn write_padded9(room: &mut [u8; 9], n: u64) -> usize {
+    let mut n = n % 1_000_000_000;
+    // Four pairs from the right, then the leading digit.
+    for i in (0..4).rev() {
+        let d = (n % 100) as usize * 2;
+        n /= 100;
+        room[1 + 2 * i..3 + 2 * i].copy_from_slice(&PAIRS[d..d + 2]);
+    }
+    room[0] = b'0' + n as u8;
+    9
+}
+
+/// Each octet's decimal digits followed by a dot, and how many of those bytes are digits.
+const OCTETS: [([u8; 4], usize); 256] = {
+    let mut t = [([0u8; 4], 0usize); 256];
+    let mut o = 0;
+    while o < 256 {
+        let (h, te, u) = ((o / 100) as u8, (o / 10 % 10) as u8, (o % 10) as u8);
+        t[o] = if o >= 100 {
+            ([b'0' + h, b'0' + te, b'0' + u, b'.'], 3)
+        } else if o >= 10 {
+            ([b'0' + te, b'0' + u, b'.', 0], 2)
+        } else {
+            ([b'0' + u, b'.', 0, 0], 1)
+        };
+        o += 1;
+    }
+    t
+};
+
+/// `a.b.c.d`: each octet and its dot with one 4-byte copy from a table.
+#[inline]
+pub fn write_ipv4(room: &mut [u8; 16], a: [u8; 4]) -> usize {
+    let mut n = 0;
+    for o in a {
+        let (bytes, digits) = &OCTETS[o as usize];
+        // At most 3 × 4 + 4 = 16 bytes: the last octet's dot (and any byte after) is room
+        // past the end, not counted.
+        room[n..n + 4].copy_from_slice(bytes);
+        n += digits + 1;
+    }
+    n - 1
+}
+
+/// A MAC address as `02:00:5e:10:00:01`.
+#[inline]
+pub fn write_mac(room: &mut [u8; 17], m: [u8; 6]) -> usize {
+    for (i, b) in m.iter().enumerate() {
+        room[3 * i] = HEX[(b >> 4) as usize];
+        room[3 * i + 1] = HEX[(b & 0xf) as usize];
+        if i < 5 {
+            room[3 * i + 2] = b':';
+        }
+    }
+    17
+}
+
+/// `b` as two lower-case hex digits.
+#[inline]
+pub fn write_hex_byte(room: &mut [u8; 2], b: u8) -> usize {
+    *room = [HEX[(b >> 4) as usize], HEX[(b & 0xf) as usize]];
+    2
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -338,6 +412,39 @@ mod tests {
         assert_eq!(
             s(|b| push_mac(b, [2, 0, 0x5e, 0x10, 0, 0xff])),
             "02:00:5e:10:00:ff"
+        );
+    }
+
+    #[test]
+    fn fixed_room_writers() {
+        let room = |f: &dyn Fn(&mut [u8; 20]) -> usize| {
+            let mut r = [b'#'; 20];
+            let n = f(&mut r);
+            String::from_utf8(r[..n].to_vec()).unwrap()
+        };
+        for o in 0..=255u8 {
+            for a in [[o, 255 - o, o / 3, 9], [9, o, 100, o], [o; 4]] {
+                let got = room(&|r| write_ipv4((&mut r[..16]).try_into().unwrap(), a));
+                assert_eq!(got, std::net::Ipv4Addr::from(a).to_string());
+            }
+        }
+        for n in [0u64, 9, 10, 99, 100, 12345, 4294967295, u64::MAX] {
+            assert_eq!(room(&|r| write_u64(r, n)), n.to_string());
+        }
+        for n in [0u64, 16000, 999_999_999, 1_000_000_001, 123_456_789] {
+            let got = room(&|r| write_padded9((&mut r[..9]).try_into().unwrap(), n));
+            assert_eq!(got, s(|b| push_padded(b, n, 9)));
+        }
+        let mac = room(&|r| {
+            write_mac(
+                (&mut r[..17]).try_into().unwrap(),
+                [2, 0, 0x5e, 0xa, 0, 0xff],
+            )
+        });
+        assert_eq!(mac, "02:00:5e:0a:00:ff");
+        assert_eq!(
+            room(&|r| write_hex_byte((&mut r[..2]).try_into().unwrap(), 0xa7)),
+            "a7"
         );
     }
 

@@ -1,32 +1,32 @@
 //! `--json`: one JSON object per packet per line with every decoded field, under stable
-//! snake_case names documented in `docs/json.md`. No value tree is built: each line is pushed
-//! into a reused buffer with `render::fmt` and written with one call; strings that need
-//! escaping go through `serde_json`.
+//! snake_case names documented in `docs/json.md`. No value tree is built: each line is written
+//! at a cursor into a reused buffer (see [`J`]) and written out with one call; strings that
+//! need escaping go through `serde_json`.
 
 use std::io::{self, Write};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::fmt::{
-    push_hex_byte, push_i64, push_ipv4, push_ipv6_std, push_mac, push_padded, push_u64,
-};
+use super::fmt::{push_ipv6_std, write_hex_byte, write_ipv4, write_mac, write_padded9, write_u64};
 use super::learner::push_flag_names;
 use super::{PacketContext, Renderer};
 use crate::decode::checksum::{self, ChecksumStatus};
 use crate::decode::quoted::icmp_quote;
-use crate::decode::{IcmpSummary, Layer, Link, Net, Packet, StopKind, TcpOption, Transport, names};
+use crate::decode::{
+    IcmpSummary, Layer, Link, Net, Packet, StopKind, TcpFlags, TcpOption, Transport, names,
+};
 use crate::track::Dir;
 
 /// A number as JSON writes it.
 trait Num {
-    fn push(self, b: &mut Vec<u8>);
+    fn push(self, j: &mut J<'_>);
 }
 
 macro_rules! unsigned {
     ($($t:ty),*) => {$(
         impl Num for $t {
-            #[inline]
-            fn push(self, b: &mut Vec<u8>) {
-                push_u64(b, self as u64)
+            #[inline(always)]
+            fn push(self, j: &mut J<'_>) {
+                j.uint(self as u64)
             }
         }
     )*};
@@ -34,65 +34,150 @@ macro_rules! unsigned {
 unsigned!(u8, u16, u32, u64, usize);
 
 impl<T: Num + Copy> Num for &T {
-    #[inline]
-    fn push(self, b: &mut Vec<u8>) {
-        (*self).push(b)
+    #[inline(always)]
+    fn push(self, j: &mut J<'_>) {
+        (*self).push(j)
     }
 }
 
 impl Num for i64 {
-    #[inline]
-    fn push(self, b: &mut Vec<u8>) {
-        push_i64(b, self)
+    #[inline(always)]
+    fn push(self, j: &mut J<'_>) {
+        if self < 0 {
+            j.put(b"-");
+        }
+        j.uint(self.unsigned_abs())
     }
 }
 
 impl Num for bool {
-    #[inline]
-    fn push(self, b: &mut Vec<u8>) {
-        b.extend_from_slice(if self { b"true" } else { b"false" })
+    #[inline(always)]
+    fn push(self, j: &mut J<'_>) {
+        j.put(if self { b"true" } else { b"false" })
     }
 }
 
-/// Appends `v` as a JSON string. Text with nothing to escape (the usual case) is copied as is;
-/// otherwise `serde_json` escapes it.
-fn push_str(b: &mut Vec<u8>, v: &str) {
-    if v.bytes().any(|c| c < 0x20 || c == b'"' || c == b'\\') {
-        // Writing to a Vec cannot fail.
-        let _ = serde_json::to_writer(&mut *b, v);
-    } else {
-        b.push(b'"');
-        b.extend_from_slice(v.as_bytes());
-        b.push(b'"');
-    }
+/// Whether `v` can be written between quotes as it is (the usual case).
+fn plain_str(v: &str) -> bool {
+    !v.bytes().any(|c| c < 0x20 || c == b'"' || c == b'\\')
 }
 
-/// A minimal streaming JSON writer into the line being built: keys, scalars, nested objects and
-/// arrays.
+/// A minimal streaming JSON writer of one line: keys, scalars, nested objects and arrays.
+///
+/// It writes at a cursor (`at`) into a buffer whose length is the room already made, instead
+/// of pushing onto a `Vec`: a line is ~1 KB in ~100 pieces, and each push would check the
+/// capacity and store the length again. Here a piece of constant size costs one comparison and
+/// a few stores; the room grows (rarely, out of line) when a piece does not fit. Bytes past the
+/// cursor are left over from earlier lines: overwritten, never read.
+///
+/// The buffer is moved into the writer for the line (not borrowed) so that its pointer and
+/// length are the writer's own fields: the compiler then knows the bytes written cannot change
+/// them and need not reload them after every store.
 struct J<'a> {
-    w: &'a mut Vec<u8>,
+    b: Vec<u8>,
+    at: usize,
+    /// No member written yet in the innermost object or array: its first key has no comma.
     first: bool,
+    /// Reused for the pieces formatted onto a `Vec` (see [`J::via`]).
+    scratch: &'a mut Vec<u8>,
+    flags: &'a mut FlagNames,
+}
+
+/// The names of TCP flag combinations already written: a connection's segments carry a few
+/// combinations (SYN, SYN-ACK, ACK, PSH-ACK, FIN-ACK, RST), so their names are copied rather
+/// than worked out again. Direct-mapped: a slot per hash of the bits, replaced on a clash;
+/// [`FlagNames::slot`] spreads those common ones over different slots. Bounded: 16 slots.
+#[derive(Debug, Default)]
+struct FlagNames {
+    /// Boxed: the renderer sits in enums beside small variants.
+    slots: Box<[(Option<u16>, Vec<u8>); 16]>,
+}
+
+impl FlagNames {
+    fn slot(bits: u16) -> usize {
+        ((bits ^ (bits >> 4)) & 15) as usize
+    }
 }
 
 impl J<'_> {
-    #[inline]
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self, n: usize) {
+        let need = self.at + n;
+        self.b.resize(need.max(2 * self.b.len()).max(4096), 0);
+    }
+    /// The next `n` bytes of room at the cursor, which does not move.
+    #[inline(always)]
+    fn room(&mut self, n: usize) -> &mut [u8] {
+        if self.b.len() - self.at < n {
+            self.grow(n);
+        }
+        let at = self.at;
+        &mut self.b[at..at + n]
+    }
+    /// Writes what `f` writes at the start of `N` bytes of room; `f` returns how many.
+    #[inline(always)]
+    fn with<const N: usize>(&mut self, f: impl FnOnce(&mut [u8; N]) -> usize) {
+        let room: &mut [u8; N] = self.room(N).try_into().expect("exactly N bytes");
+        self.at += f(room);
+    }
+    /// Writes bytes as they are (with a constant length once inlined: a few stores).
+    #[inline(always)]
+    fn put(&mut self, s: &[u8]) {
+        self.room(s.len()).copy_from_slice(s);
+        self.at += s.len();
+    }
+    /// Writes what `f` pushes onto a `Vec` (for the few pieces formatted that way).
+    fn via(&mut self, f: impl FnOnce(&mut Vec<u8>)) {
+        let mut v = std::mem::take(self.scratch);
+        v.clear();
+        f(&mut v);
+        self.put(&v);
+        *self.scratch = v;
+    }
+    #[inline(always)]
+    fn uint(&mut self, n: u64) {
+        if n < 10 {
+            self.room(1)[0] = b'0' + n as u8;
+            self.at += 1;
+        } else {
+            self.with(|r| write_u64(r, n))
+        }
+    }
+    #[inline(always)]
     fn sep(&mut self) {
         if !self.first {
-            self.w.push(b',');
+            self.put(b",");
         }
         self.first = false;
     }
+    /// `,"k":` (no comma for the first member): one room check, then stores.
     #[inline(always)]
     fn key(&mut self, k: &str) {
-        self.sep();
-        self.w.push(b'"');
-        self.w.extend_from_slice(k.as_bytes());
-        self.w.extend_from_slice(b"\":");
+        let n = k.len();
+        let comma = !self.first as usize;
+        self.first = false;
+        let r = self.room(n + 4);
+        r[0] = b',';
+        r[comma] = b'"';
+        r[comma + 1..comma + 1 + n].copy_from_slice(k.as_bytes());
+        r[comma + 1 + n] = b'"';
+        r[comma + 2 + n] = b':';
+        self.at += comma + 3 + n;
+    }
+    /// A constant run that ends with a key, then the number `v`. The run holds the members'
+    /// commas itself (and may hold whole members before the key): the layers every line has,
+    /// whose members are always the same in the same order, are written this way, a few
+    /// constant runs each instead of one key at a time.
+    #[inline(always)]
+    fn kv(&mut self, run: &[u8], v: impl Num) {
+        self.put(run);
+        v.push(self);
     }
     #[inline(always)]
     fn num(&mut self, k: &str, v: impl Num) {
         self.key(k);
-        v.push(self.w);
+        v.push(self);
     }
     #[inline(always)]
     fn bool(&mut self, k: &str, v: bool) {
@@ -102,25 +187,41 @@ impl J<'_> {
     #[inline(always)]
     fn plain(&mut self, k: &str, v: &str) {
         self.key(k);
-        self.w.push(b'"');
-        self.w.extend_from_slice(v.as_bytes());
-        self.w.push(b'"');
+        self.put(b"\"");
+        self.put(v.as_bytes());
+        self.put(b"\"");
+    }
+    /// Appends `v` as a JSON string. Text with nothing to escape is copied as is; otherwise
+    /// `serde_json` escapes it.
+    fn str_value(&mut self, v: &str) {
+        if plain_str(v) {
+            self.put(b"\"");
+            self.put(v.as_bytes());
+            self.put(b"\"");
+        } else {
+            // Writing to a Vec cannot fail.
+            self.via(|b| drop(serde_json::to_writer(b, v)));
+        }
+    }
+    #[inline(always)]
+    fn str(&mut self, k: &str, v: &str) {
+        self.key(k);
+        self.str_value(v);
     }
     /// A string written by `f`, which writes nothing that needs escaping.
     #[inline(always)]
-    fn quoted(&mut self, k: &str, f: impl FnOnce(&mut Vec<u8>)) {
+    fn quoted(&mut self, k: &str, f: impl FnOnce(&mut Self)) {
         self.key(k);
-        self.w.push(b'"');
-        f(self.w);
-        self.w.push(b'"');
+        self.put(b"\"");
+        f(self);
+        self.put(b"\"");
     }
     #[inline(always)]
     fn ipv4(&mut self, k: &str, a: Ipv4Addr) {
-        self.quoted(k, |b| push_ipv4(b, a.octets()))
+        self.quoted(k, |j| j.with(|r| write_ipv4(r, a.octets())))
     }
-    #[inline(always)]
     fn ipv6(&mut self, k: &str, a: Ipv6Addr) {
-        self.quoted(k, |b| push_ipv6_std(b, &a.octets()))
+        self.quoted(k, |j| j.via(|b| push_ipv6_std(b, &a.octets())))
     }
     fn ip(&mut self, k: &str, a: std::net::IpAddr) {
         match a {
@@ -130,43 +231,54 @@ impl J<'_> {
     }
     #[inline(always)]
     fn mac(&mut self, k: &str, m: [u8; 6]) {
-        self.quoted(k, |b| push_mac(b, m))
+        self.quoted(k, |j| j.with(|r| write_mac(r, m)))
     }
-    #[inline(always)]
-    fn str(&mut self, k: &str, v: &str) {
-        self.key(k);
-        push_str(self.w, v);
+    /// The names of TCP flags (`SYN-ACK`), as the learner view writes them.
+    fn flag_names(&mut self, flags: TcpFlags) {
+        let (bits, names) = &mut self.flags.slots[FlagNames::slot(flags.0)];
+        if *bits != Some(flags.0) {
+            names.clear();
+            push_flag_names(names, flags);
+            *bits = Some(flags.0);
+        }
+        let J { b, at, .. } = self;
+        // Not `put`: the names are borrowed from `self` too.
+        let n = names.len();
+        if b.len() - *at < n {
+            b.resize((*at + n).max(2 * b.len()), 0);
+        }
+        b[*at..*at + n].copy_from_slice(names);
+        *at += n;
+    }
+    fn hex_bytes(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.with(|r| write_hex_byte(r, b));
+        }
     }
     #[inline(always)]
     fn null(&mut self, k: &str) {
         self.key(k);
-        self.w.extend_from_slice(b"null");
+        self.put(b"null");
     }
     #[inline(always)]
     fn open(&mut self, k: &str) {
         self.key(k);
-        self.w.push(b'{');
+        self.put(b"{");
         self.first = true;
     }
     /// Opens an object as an element of an array.
     fn open_elem(&mut self) {
         self.sep();
-        self.w.push(b'{');
+        self.put(b"{");
         self.first = true;
     }
     fn close(&mut self) {
         self.first = false;
-        self.w.push(b'}');
-    }
-    #[inline(always)]
-    fn open_arr(&mut self, k: &str) {
-        self.key(k);
-        self.w.push(b'[');
-        self.first = true;
+        self.put(b"}");
     }
     fn close_arr(&mut self) {
         self.first = false;
-        self.w.push(b']');
+        self.put(b"]");
     }
     /// `src_port` and `dst_port`, null when not known.
     fn ports(&mut self, ports: Option<(u16, u16)>) {
@@ -183,18 +295,25 @@ impl J<'_> {
     }
     fn checksum(&mut self, value: u16, status: Option<ChecksumStatus>) {
         self.num("checksum", value);
+        // The keys after "checksum" as one constant each (never the first member).
         match status {
-            Some(s) => {
-                self.plain("checksum_status", s.word());
-                match s.expected() {
-                    Some(expected) => self.num("checksum_expected", expected),
-                    None => self.null("checksum_expected"),
-                }
+            Some(ChecksumStatus::Correct) => {
+                self.put(br#","checksum_status":"correct","checksum_expected":null"#)
             }
-            None => {
-                self.null("checksum_status");
-                self.null("checksum_expected")
+            Some(ChecksumStatus::Absent) => {
+                self.put(br#","checksum_status":"absent","checksum_expected":null"#)
             }
+            Some(ChecksumStatus::Unverifiable) => {
+                self.put(br#","checksum_status":"unverifiable","checksum_expected":null"#)
+            }
+            Some(
+                ChecksumStatus::Incorrect { expected }
+                | ChecksumStatus::OffloadPlaceholder { expected },
+            ) => {
+                self.put(br#","checksum_status":"incorrect","checksum_expected":"#);
+                self.uint(expected as u64)
+            }
+            None => self.put(br#","checksum_status":null,"checksum_expected":null"#),
         }
     }
 }
@@ -203,13 +322,19 @@ impl J<'_> {
 /// written with one call.
 #[derive(Debug, Default)]
 pub struct JsonRenderer {
+    /// Room for a line (its length; see [`J`]), grown to the longest line seen.
     line: Vec<u8>,
+    /// See [`J::via`].
+    scratch: Vec<u8>,
+    flags: FlagNames,
 }
 
 impl JsonRenderer {
     pub fn new() -> Self {
         JsonRenderer {
-            line: Vec::with_capacity(2048),
+            line: vec![0; 4096],
+            scratch: Vec::with_capacity(64),
+            flags: FlagNames::default(),
         }
     }
 }
@@ -238,65 +363,61 @@ impl Renderer for JsonRenderer {
         p: &Packet<'_>,
         ctx: &PacketContext,
     ) -> io::Result<()> {
-        self.line.clear();
-        self.line.push(b'{');
         let mut j = J {
-            w: &mut self.line,
+            b: std::mem::take(&mut self.line),
+            at: 0,
             first: true,
+            scratch: &mut self.scratch,
+            flags: &mut self.flags,
         };
-        j.num("number", ctx.number);
-        j.quoted("ts", |b| {
-            push_i64(b, p.ts.sec);
-            b.push(b'.');
-            push_padded(b, p.ts.nsec as u64, 9);
-        });
-        j.num("ts_sec", p.ts.sec);
-        j.num("ts_nsec", p.ts.nsec);
-        j.num("link_type", p.link_type.0);
-        j.plain("link_type_name", p.link_type.name());
-        j.num("orig_len", p.orig_len);
-        j.num("cap_len", p.data.len());
+        j.kv(br#"{"number":"#, ctx.number);
+        j.put(br#","ts":""#);
+        p.ts.sec.push(&mut j);
+        j.put(b".");
+        j.with(|r| write_padded9(r, p.ts.nsec as u64));
+        j.kv(br#"","ts_sec":"#, p.ts.sec);
+        j.kv(br#","ts_nsec":"#, p.ts.nsec);
+        j.kv(br#","link_type":"#, p.link_type.0);
+        j.put(br#","link_type_name":""#);
+        j.put(p.link_type.name().as_bytes());
+        j.kv(br#"","orig_len":"#, p.orig_len);
+        j.kv(br#","cap_len":"#, p.data.len());
+        j.first = false;
         link(&mut j, p);
         net(&mut j, p);
         transport(&mut j, p);
         application(&mut j, p);
-        j.num("payload_len", p.payload_wire_len);
-        j.num("payload_captured", p.payload.len());
+        j.kv(br#","payload_len":"#, p.payload_wire_len);
+        j.kv(br#","payload_captured":"#, p.payload.len());
         match ctx.track {
             Some(t) => {
-                j.num("flow", t.flow);
-                j.plain(
-                    "dir",
-                    match t.dir {
-                        Dir::ToServer => "to_server",
-                        Dir::ToClient => "to_client",
-                    },
-                );
+                j.kv(br#","flow":"#, t.flow);
+                match t.dir {
+                    Dir::ToServer => j.put(br#","dir":"to_server""#),
+                    Dir::ToClient => j.put(br#","dir":"to_client""#),
+                }
                 if p.tcp().is_some() {
-                    j.num("rel_seq", t.rel_seq);
-                    j.num("rel_ack", t.rel_ack);
+                    j.kv(br#","rel_seq":"#, t.rel_seq);
+                    j.kv(br#","rel_ack":"#, t.rel_ack);
                 } else {
-                    j.null("rel_seq");
-                    j.null("rel_ack");
+                    j.put(br#","rel_seq":null,"rel_ack":null"#);
                 }
                 // Wireshark's tcp.analysis names that apply to this segment.
-                j.open_arr("analysis");
+                j.put(br#","analysis":["#);
+                j.first = true;
                 for name in t.analysis.names() {
                     j.sep();
-                    push_str(j.w, name);
+                    j.str_value(name);
                 }
                 j.close_arr();
             }
             None => {
-                for k in ["flow", "dir", "rel_seq", "rel_ack"] {
-                    j.null(k);
-                }
-                j.open_arr("analysis");
-                j.close_arr();
+                j.put(br#","flow":null,"dir":null,"rel_seq":null,"rel_ack":null,"analysis":[]"#)
             }
         }
+        j.first = false;
         match p.stop {
-            None => j.null("stop"),
+            None => j.put(br#","stop":null"#),
             Some(s) => {
                 j.open("stop");
                 j.plain("layer", layer_name(s.layer));
@@ -314,8 +435,10 @@ impl Renderer for JsonRenderer {
                 j.close();
             }
         }
-        j.w.extend_from_slice(b"}\n");
-        out.write_all(&self.line)
+        j.put(b"}\n");
+        let n = j.at;
+        self.line = j.b;
+        out.write_all(&self.line[..n])
     }
 }
 
@@ -339,7 +462,7 @@ fn application(j: &mut J<'_>, p: &Packet<'_>) {
                     let mut n = Vec::new();
                     name.push(&mut n);
                     j.str("qname", &String::from_utf8_lossy(&n));
-                    j.quoted("qtype", |b| crate::decode::dns::push_type(b, t));
+                    j.quoted("qtype", |j| j.via(|b| crate::decode::dns::push_type(b, t)));
                 }
                 None => {
                     j.null("qname");
@@ -390,14 +513,18 @@ fn layer_name(l: Layer) -> &'static str {
 }
 
 fn link(j: &mut J<'_>, p: &Packet<'_>) {
-    j.open("link");
+    if !matches!(p.link, Link::Ethernet(_)) {
+        j.open("link");
+    }
     match p.link {
         Link::Ethernet(e) => {
-            j.plain("kind", "ethernet");
-            j.mac("src", e.src);
-            j.mac("dst", e.dst);
-            j.num("ether_type", e.ether_type);
-            j.open_arr("vlans");
+            j.put(br#","link":{"kind":"ethernet","src":""#);
+            j.with(|r| write_mac(r, e.src));
+            j.put(br#"","dst":""#);
+            j.with(|r| write_mac(r, e.dst));
+            j.kv(br#"","ether_type":"#, e.ether_type);
+            j.put(br#","vlans":["#);
+            j.first = true;
             for v in e.vlans() {
                 j.open_elem();
                 j.num("id", v.id);
@@ -415,12 +542,12 @@ fn link(j: &mut J<'_>, p: &Packet<'_>) {
             j.num("arphrd", s.arphrd);
             j.num("addr_len", s.addr_len);
             let n = (s.addr_len as usize).min(8);
-            j.quoted("addr", |w| {
+            j.quoted("addr", |j| {
                 for (i, b) in s.addr[..n].iter().enumerate() {
                     if i > 0 {
-                        w.push(b':');
+                        j.put(b":");
                     }
-                    push_hex_byte(w, *b);
+                    j.hex_bytes(&[*b]);
                 }
             });
             j.num("protocol", s.protocol);
@@ -449,40 +576,45 @@ fn link(j: &mut J<'_>, p: &Packet<'_>) {
 }
 
 fn net(j: &mut J<'_>, p: &Packet<'_>) {
-    if let Net::None = p.net {
-        return j.null("net");
+    match &p.net {
+        Net::None => return j.null("net"),
+        Net::Ipv4(_) | Net::Ipv6(_) => {}
+        _ => j.open("net"),
     }
-    j.open("net");
     match &p.net {
         Net::Ipv4(h) => {
-            j.plain("kind", "ipv4");
-            j.ipv4("src", h.src);
-            j.ipv4("dst", h.dst);
-            j.num("header_len", h.header_len);
-            j.num("tos", h.tos);
-            j.num("dscp", h.tos >> 2);
-            j.num("ecn", h.tos & 3);
-            j.num("total_len", h.total_len);
-            j.num("id", h.id);
-            j.bool("dont_fragment", h.dont_fragment);
-            j.bool("more_fragments", h.more_fragments);
-            j.num("frag_offset", h.frag_offset);
-            j.num("ttl", h.ttl);
-            j.num("protocol", h.protocol);
+            j.put(br#","net":{"kind":"ipv4","src":""#);
+            j.with(|r| write_ipv4(r, h.src.octets()));
+            j.put(br#"","dst":""#);
+            j.with(|r| write_ipv4(r, h.dst.octets()));
+            j.kv(br#"","header_len":"#, h.header_len);
+            j.kv(br#","tos":"#, h.tos);
+            j.kv(br#","dscp":"#, h.tos >> 2);
+            j.kv(br#","ecn":"#, h.tos & 3);
+            j.kv(br#","total_len":"#, h.total_len);
+            j.kv(br#","id":"#, h.id);
+            j.kv(br#","dont_fragment":"#, h.dont_fragment);
+            j.kv(br#","more_fragments":"#, h.more_fragments);
+            j.kv(br#","frag_offset":"#, h.frag_offset);
+            j.kv(br#","ttl":"#, h.ttl);
+            j.kv(br#","protocol":"#, h.protocol);
+            j.first = false;
             j.checksum(h.checksum, checksum::ipv4_header(p));
             j.num("options_len", h.options.len());
         }
         Net::Ipv6(h) => {
-            j.plain("kind", "ipv6");
-            j.ipv6("src", h.src);
-            j.ipv6("dst", h.dst);
-            j.num("traffic_class", h.traffic_class);
-            j.num("flow_label", h.flow_label);
-            j.num("payload_len", h.payload_len);
-            j.num("next_header", h.next_header);
-            j.num("hop_limit", h.hop_limit);
-            j.num("protocol", h.protocol);
-            j.open_arr("ext_headers");
+            j.put(br#","net":{"kind":"ipv6","src":""#);
+            j.via(|b| push_ipv6_std(b, &h.src.octets()));
+            j.put(br#"","dst":""#);
+            j.via(|b| push_ipv6_std(b, &h.dst.octets()));
+            j.kv(br#"","traffic_class":"#, h.traffic_class);
+            j.kv(br#","flow_label":"#, h.flow_label);
+            j.kv(br#","payload_len":"#, h.payload_len);
+            j.kv(br#","next_header":"#, h.next_header);
+            j.kv(br#","hop_limit":"#, h.hop_limit);
+            j.kv(br#","protocol":"#, h.protocol);
+            j.put(br#","ext_headers":["#);
+            j.first = true;
             for e in h.exts() {
                 j.open_elem();
                 j.num("kind", e.kind);
@@ -510,9 +642,9 @@ fn net(j: &mut J<'_>, p: &Packet<'_>) {
             j.num("proto_len", a.proto_len);
             if a.ethernet_ipv4 {
                 j.mac("sender_mac", a.sender_hw);
-                j.quoted("sender_ip", |w| push_ipv4(w, a.sender_ip));
+                j.ipv4("sender_ip", a.sender_ip.into());
                 j.mac("target_mac", a.target_hw);
-                j.quoted("target_ip", |w| push_ipv4(w, a.target_ip));
+                j.ipv4("target_ip", a.target_ip.into());
             } else {
                 for k in ["sender_mac", "sender_ip", "target_mac", "target_ip"] {
                     j.null(k);
@@ -529,34 +661,35 @@ fn net(j: &mut J<'_>, p: &Packet<'_>) {
 }
 
 fn transport(j: &mut J<'_>, p: &Packet<'_>) {
-    if let Transport::None = p.transport {
-        return j.null("transport");
+    match &p.transport {
+        Transport::None => return j.null("transport"),
+        Transport::Tcp(_) | Transport::Udp(_) => {}
+        _ => j.open("transport"),
     }
-    j.open("transport");
     match &p.transport {
         Transport::Tcp(t) => {
-            j.plain("kind", "tcp");
-            j.num("src_port", t.src_port);
-            j.num("dst_port", t.dst_port);
-            j.num("seq", t.seq);
-            j.num("ack", t.ack);
-            j.num("header_len", t.header_len);
-            j.quoted("flags", |w| push_flag_names(w, t.flags));
-            j.num("flag_bits", t.flags.0);
-            j.num("window", t.window);
+            j.kv(br#","transport":{"kind":"tcp","src_port":"#, t.src_port);
+            j.kv(br#","dst_port":"#, t.dst_port);
+            j.kv(br#","seq":"#, t.seq);
+            j.kv(br#","ack":"#, t.ack);
+            j.kv(br#","header_len":"#, t.header_len);
+            j.put(br#","flags":""#);
+            j.flag_names(t.flags);
+            j.kv(br#"","flag_bits":"#, t.flags.0);
+            j.kv(br#","window":"#, t.window);
+            j.first = false;
             j.checksum(t.checksum, checksum::transport(p));
-            j.num("urgent", t.urgent);
-            j.open_arr("options");
+            j.kv(br#","urgent":"#, t.urgent);
+            j.put(br#","options":["#);
+            j.first = true;
             // Linux's NOP, NOP, timestamps after the handshake, written without a walk: the
             // same elements the walk below writes.
             if let Some((val, ecr)) = t.nop_nop_timestamps() {
-                j.w.extend_from_slice(
-                    br#"{"kind":"nop"},{"kind":"nop"},{"kind":"timestamp","val":"#,
-                );
-                push_u64(j.w, val as u64);
-                j.w.extend_from_slice(br#","ecr":"#);
-                push_u64(j.w, ecr as u64);
-                j.w.push(b'}');
+                j.put(br#"{"kind":"nop"},{"kind":"nop"},{"kind":"timestamp","val":"#);
+                j.uint(val as u64);
+                j.put(br#","ecr":"#);
+                j.uint(ecr as u64);
+                j.put(b"}");
                 j.close_arr();
                 return j.close();
             }
@@ -577,18 +710,18 @@ fn transport(j: &mut J<'_>, p: &Packet<'_>) {
                     TcpOption::Sack { blocks, count } => {
                         j.plain("kind", "sack");
                         j.key("blocks");
-                        j.w.push(b'[');
+                        j.put(b"[");
                         for (i, (l, r)) in blocks[..count as usize].iter().enumerate() {
                             if i > 0 {
-                                j.w.push(b',');
+                                j.put(b",");
                             }
-                            j.w.push(b'[');
-                            push_u64(j.w, *l as u64);
-                            j.w.push(b',');
-                            push_u64(j.w, *r as u64);
-                            j.w.push(b']');
+                            j.put(b"[");
+                            j.uint(*l as u64);
+                            j.put(b",");
+                            j.uint(*r as u64);
+                            j.put(b"]");
                         }
-                        j.w.push(b']');
+                        j.put(b"]");
                     }
                     TcpOption::Timestamp { val, ecr } => {
                         j.plain("kind", "timestamp");
@@ -598,11 +731,7 @@ fn transport(j: &mut J<'_>, p: &Packet<'_>) {
                     TcpOption::Unknown { kind, data } => {
                         j.plain("kind", "unknown");
                         j.num("number", kind);
-                        j.quoted("data", |w| {
-                            for b in data {
-                                push_hex_byte(w, *b);
-                            }
-                        });
+                        j.quoted("data", |j| j.hex_bytes(data));
                     }
                     TcpOption::Bad { kind, len } => {
                         j.plain("kind", "bad");
@@ -615,10 +744,10 @@ fn transport(j: &mut J<'_>, p: &Packet<'_>) {
             j.close_arr();
         }
         Transport::Udp(u) => {
-            j.plain("kind", "udp");
-            j.num("src_port", u.src_port);
-            j.num("dst_port", u.dst_port);
-            j.num("length", u.length);
+            j.kv(br#","transport":{"kind":"udp","src_port":"#, u.src_port);
+            j.kv(br#","dst_port":"#, u.dst_port);
+            j.kv(br#","length":"#, u.length);
+            j.first = false;
             j.checksum(u.checksum, checksum::transport(p));
         }
         Transport::Icmpv4(i) => icmp(j, p, i, "icmp", names::icmpv4(i.kind, i.code), 8, 0),
