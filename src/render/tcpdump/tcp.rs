@@ -93,6 +93,14 @@ pub enum OptionsEnd {
 /// print-tcp.c does: a mismatch with the length byte adds `[len N]`, and a length that cannot be
 /// right ends the line with `[bad opt]`.
 pub fn options(buf: &mut Vec<u8>, t: &TcpSummary<'_>, sb: SackBase) -> OptionsEnd {
+    if linux_options(buf, t) {
+        return OptionsEnd::Closed;
+    }
+    walked_options(buf, t, sb)
+}
+
+/// [`options`] for any options, through the walk.
+fn walked_options(buf: &mut Vec<u8>, t: &TcpSummary<'_>, sb: SackBase) -> OptionsEnd {
     buf.extend_from_slice(b", options [");
     let bad = |buf: &mut Vec<u8>, first: bool| {
         buf.extend_from_slice(b"[bad opt]");
@@ -151,6 +159,47 @@ pub fn options(buf: &mut Vec<u8>, t: &TcpSummary<'_>, sb: SackBase) -> OptionsEn
     }
     buf.push(b']');
     OptionsEnd::Closed
+}
+
+/// Linux's two usual option layouts, recognised from their bytes and written without the walk:
+/// `nop,nop,TS` (every segment of a connection with timestamps, RFC 7323 Appendix A's layout)
+/// and `mss,sackOK,TS,nop,wscale` (its SYN and SYN-ACK). They are taken only when the header's
+/// options area is exactly that long and was captured whole, so that every length byte is the
+/// one the walk would accept and nothing follows: the walk prints the very same text for them
+/// (tests below compare the two). Anything else, a cut or a length byte off by one included,
+/// goes through [`options`]'s walk. Returns whether the options were written.
+#[inline]
+fn linux_options(buf: &mut Vec<u8>, t: &TcpSummary<'_>) -> bool {
+    let o = t.options;
+    let hlen = (t.header_len as usize).saturating_sub(20);
+    if o.len() != hlen {
+        return false;
+    }
+    match o {
+        [1, 1, 8, 10, ts @ ..] if hlen == 12 => {
+            buf.extend_from_slice(b", options [nop,nop,TS val ");
+            timestamps(buf, ts);
+        }
+        [2, 4, m0, m1, 4, 2, 8, 10, rest @ ..] if hlen == 20 && rest[8..11] == [1, 3, 3] => {
+            buf.extend_from_slice(b", options [mss ");
+            push_u64(buf, u16::from_be_bytes([*m0, *m1]) as u64);
+            buf.extend_from_slice(b",sackOK,TS val ");
+            timestamps(buf, &rest[..8]);
+            buf.extend_from_slice(b",nop,wscale ");
+            push_u64(buf, rest[11] as u64);
+        }
+        _ => return false,
+    }
+    buf.push(b']');
+    true
+}
+
+/// `V ecr E` of a timestamps option's eight data bytes (RFC 7323 §3.2: TSval, then TSecr).
+#[inline]
+fn timestamps(buf: &mut Vec<u8>, d: &[u8]) {
+    push_u64(buf, u32::from_be_bytes([d[0], d[1], d[2], d[3]]) as u64);
+    buf.extend_from_slice(b" ecr ");
+    push_u64(buf, u32::from_be_bytes([d[4], d[5], d[6], d[7]]) as u64);
 }
 
 /// Writes what was read of the value of one of the less common options.
@@ -482,6 +531,103 @@ fn dss(buf: &mut Vec<u8>, d: &Dss) {
         if let Some(c) = d.csum {
             buf.extend_from_slice(b" csum 0x");
             push_hex(buf, c as u64);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::TcpFlags;
+
+    fn summary(header_len: u8, options: &[u8]) -> TcpSummary<'_> {
+        TcpSummary {
+            src_port: 1,
+            dst_port: 2,
+            seq: 0,
+            ack: 0,
+            header_len,
+            reserved: 0,
+            flags: TcpFlags(TcpFlags::ACK),
+            window: 0,
+            checksum: 0,
+            urgent: 0,
+            options,
+        }
+    }
+
+    /// The fast path's text and ending against the walk's, and whether it was taken.
+    fn both(header_len: u8, o: &[u8]) -> bool {
+        let t = summary(header_len, o);
+        let (mut fast, mut walk) = (Vec::new(), Vec::new());
+        let end = options(&mut fast, &t, SackBase::default());
+        let walk_end = walked_options(&mut walk, &t, SackBase::default());
+        assert_eq!(
+            String::from_utf8_lossy(&fast),
+            String::from_utf8_lossy(&walk),
+            "{o:?}"
+        );
+        assert_eq!(end, walk_end);
+        linux_options(&mut Vec::new(), &t)
+    }
+
+    const VALUES: [u32; 8] = [0, 1, 9, 10, 99, 65535, 1 << 31, u32::MAX];
+
+    #[test]
+    fn nop_nop_timestamps_as_the_walk_prints_them() {
+        for val in VALUES {
+            for ecr in VALUES {
+                let mut o = vec![1, 1, 8, 10];
+                o.extend_from_slice(&val.to_be_bytes());
+                o.extend_from_slice(&ecr.to_be_bytes());
+                assert!(both(32, &o));
+                // Cut by the capture, or a header that says more or less: the walk's.
+                for cut in 0..o.len() {
+                    assert!(!both(32, &o[..cut]));
+                }
+                assert!(!both(36, &o));
+                let mut long = o.clone();
+                long.extend_from_slice(&[1, 1, 1, 1]);
+                assert!(!both(36, &long));
+                // A length byte off by one: `[len N]` or `[bad opt]`.
+                for l in [0, 1, 2, 9, 11, 12, 255] {
+                    let mut bad = o.clone();
+                    bad[3] = l;
+                    assert!(!both(32, &bad));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn syn_options_as_the_walk_prints_them() {
+        for mss in [0u16, 9, 536, 1460, 65535] {
+            for ts in VALUES {
+                for ws in [0u8, 7, 14, 255] {
+                    let mut o = vec![2, 4];
+                    o.extend_from_slice(&mss.to_be_bytes());
+                    o.extend_from_slice(&[4, 2, 8, 10]);
+                    o.extend_from_slice(&ts.to_be_bytes());
+                    o.extend_from_slice(&(!ts).to_be_bytes());
+                    o.extend_from_slice(&[1, 3, 3, ws]);
+                    assert!(both(40, &o));
+                    for cut in 0..o.len() {
+                        assert!(!both(40, &o[..cut]));
+                    }
+                    // Each fixed byte changed: another option, a length off, or a bad one.
+                    for i in [0, 1, 4, 5, 6, 7, 16, 17, 18] {
+                        for v in [0, 1, 2, 3, 5, 255] {
+                            let mut other = o.clone();
+                            if other[i] == v {
+                                continue;
+                            }
+                            other[i] = v;
+                            assert!(!both(40, &other));
+                        }
+                    }
+                    assert!(!both(44, &o));
+                }
+            }
         }
     }
 }
