@@ -69,51 +69,38 @@ fn eight_digits(n: u32) -> u64 {
     ((x - h * 10) << 8) | h
 }
 
-/// Writes the decimal digits of `n` (10 or more) at the start of `tmp`; returns how many.
-#[inline(always)]
-fn digits32(tmp: &mut [u8; 16], n: u32) -> usize {
-    if n < 100_000_000 {
-        let d = eight_digits(n);
-        // The leading zeros are the low zero bytes (n > 0: some byte is not).
-        let skip = d.trailing_zeros() / 8;
-        tmp[..8].copy_from_slice(&((d | ASCII_ZEROS) >> (skip * 8)).to_le_bytes());
-        return 8 - skip as usize;
-    }
-    // 10^8 and above: one or two digits (at most 42), then eight.
-    let hi = (n / 100_000_000) as usize;
-    let k = if hi >= 10 {
-        tmp[0] = PAIRS[hi * 2];
-        tmp[1] = PAIRS[hi * 2 + 1];
-        2
-    } else {
-        tmp[0] = b'0' + hi as u8;
-        1
-    };
-    let lo = eight_digits(n % 100_000_000) | ASCII_ZEROS;
-    tmp[k..k + 8].copy_from_slice(&lo.to_le_bytes());
-    k + 8
-}
-
 /// Appends the decimal digits of `n`.
 #[inline]
 pub fn push_u64(buf: &mut Vec<u8>, n: u64) {
-    if n < 10 {
-        buf.push(b'0' + n as u8);
-        return;
-    }
     match u32::try_from(n) {
-        Ok(n) => with_room(buf, |room| digits32(room, n)),
+        Ok(n) => push_u32(buf, n),
         Err(_) => with_room(buf, |room| digits(room, n)),
     }
 }
 
-#[inline]
+/// Appends the decimal digits of `n`: one or two words of eight digits stored whole, the
+/// leading zeros cut off after (no digit count, no loop). Always inlined: a call's register
+/// saves and constant loads cost as much as the digits.
+#[inline(always)]
 pub fn push_u32(buf: &mut Vec<u8>, n: u32) {
-    if n < 10 {
-        buf.push(b'0' + n as u8);
+    if n >= 100_000_000 {
+        // One or two digits (at most 42), then eight.
+        let hi = (n / 100_000_000) as usize;
+        if hi >= 10 {
+            buf.extend_from_slice(&[PAIRS[hi * 2], PAIRS[hi * 2 + 1]]);
+        } else {
+            buf.push(b'0' + hi as u8);
+        }
+        let lo = eight_digits(n % 100_000_000) | ASCII_ZEROS;
+        buf.extend_from_slice(&lo.to_le_bytes());
         return;
     }
-    with_room(buf, |room| digits32(room, n));
+    let d = eight_digits(n);
+    // The leading zeros are the low zero bytes; the units digit is kept even when 0.
+    let skip = (d | 1 << 56).trailing_zeros() / 8;
+    let start = buf.len();
+    buf.extend_from_slice(&((d | ASCII_ZEROS) >> (skip * 8)).to_le_bytes());
+    buf.truncate(start + 8 - skip as usize);
 }
 
 /// Appends `n` in decimal with leading zeros to at least `width` digits (C's `%0Nu`); unlike

@@ -3,15 +3,16 @@
 //! costs more to format than the rest of its TCP line). A capture talks among a few hosts far
 //! more often than it meets a new one.
 //!
-//! A direct-mapped table of [`SLOTS`] entries of 64 bytes, allocated once: memory stays bounded
-//! whatever the input, and a new address simply replaces whichever one shared its slot. The
-//! text is the one [`fmt::push_ipv4`] and [`fmt::push_ipv6`] write; a slot stores it with its
-//! key, so a hit always gives what formatting would.
+//! A two-way set-associative table of [`SETS`] × 2 entries of 64 bytes, allocated once: memory
+//! stays bounded whatever the input, and a new address takes the first way of its set, moving
+//! the one there to the second (the older one leaves). The text is the one [`fmt::push_ipv4`]
+//! and [`fmt::push_ipv6`] write; a slot stores it with its key, so a hit always gives what
+//! formatting would.
 
 use crate::render::fmt;
 
-/// Entries in the table (a power of two): 32 KiB in all.
-const SLOTS: usize = 512;
+/// Sets in the table (a power of two), of two slots each: 64 KiB in all.
+const SETS: usize = 512;
 
 /// The longest address text: eight groups of four hex digits and seven colons (an
 /// IPv4-mapped form is shorter).
@@ -35,14 +36,24 @@ const EMPTY: Slot = Slot {
 };
 
 pub struct AddrText {
-    slots: Box<[Slot]>,
+    sets: Box<[[Slot; 2]]>,
+    /// Where a missing address is formatted (reused).
+    scratch: Vec<u8>,
 }
 
 impl Default for AddrText {
     fn default() -> Self {
         AddrText {
-            slots: vec![EMPTY; SLOTS].into_boxed_slice(),
+            sets: vec![[EMPTY; 2]; SETS].into_boxed_slice(),
+            scratch: Vec::with_capacity(64),
         }
+    }
+}
+
+impl Slot {
+    #[inline]
+    fn holds(&self, v6: bool, a: &[u8; 16]) -> bool {
+        self.len != 0 && self.key == *a && self.v6 == v6
     }
 }
 
@@ -55,10 +66,14 @@ impl AddrText {
         let hi = u64::from_le_bytes([a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15]]);
         // FxHash's constant; the top bits of the product mix every input bit.
         let h = (lo ^ hi.rotate_left(29) ^ v6 as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-        let slot = &mut self.slots[(h >> (64 - SLOTS.trailing_zeros())) as usize];
-        if slot.len == 0 || slot.key != *a || slot.v6 != v6 {
-            fill(slot, v6, a);
-        }
+        let set = &mut self.sets[(h >> (64 - SETS.trailing_zeros())) as usize];
+        let slot = if set[0].holds(v6, a) {
+            &set[0]
+        } else if set[1].holds(v6, a) {
+            &set[1]
+        } else {
+            fill(set, &mut self.scratch, v6, a)
+        };
         // A fixed-size copy, cut back: cheaper than a `memcpy` call of a variable length.
         let start = line.len();
         line.extend_from_slice(&slot.text);
@@ -66,19 +81,22 @@ impl AddrText {
     }
 }
 
-/// Formats `a` into `slot`.
+/// Formats `a` into the first slot of `set`, the one there moving to the second.
 #[cold]
-fn fill(slot: &mut Slot, v6: bool, a: &[u8; 16]) {
-    let mut text = Vec::with_capacity(64);
+fn fill<'s>(set: &'s mut [Slot; 2], text: &mut Vec<u8>, v6: bool, a: &[u8; 16]) -> &'s Slot {
+    text.clear();
     if v6 {
-        fmt::push_ipv6(&mut text, a);
+        fmt::push_ipv6(text, a);
     } else {
-        fmt::push_ipv4(&mut text, [a[0], a[1], a[2], a[3]]);
+        fmt::push_ipv4(text, [a[0], a[1], a[2], a[3]]);
     }
+    set[1] = set[0];
+    let slot = &mut set[0];
     slot.key = *a;
     slot.v6 = v6;
     slot.len = text.len() as u8;
-    slot.text[..text.len()].copy_from_slice(&text);
+    slot.text[..text.len()].copy_from_slice(text);
+    slot
 }
 
 #[cfg(test)]
