@@ -52,20 +52,54 @@ pub fn option_name(k: u8) -> Option<&'static str> {
     NAME_BY_KIND[k as usize]
 }
 
-/// Writes `Flags [..]` (`none` when no flag is set).
-pub fn flags(buf: &mut Vec<u8>, f: TcpFlags) {
-    buf.extend_from_slice(b"Flags [");
-    if f.0 & 0xff == 0 {
-        buf.extend_from_slice(b"none");
-    }
-    // tcpdump 4.99 prints only the eight flags of byte 13; the AE bit (RFC 9768, tshark's
-    // tcp.flags.ae) is left out rather than shown as a letter.
-    for (bit, c, _) in FLAG_TABLE {
-        if f.has(bit) && bit != TcpFlags::AE {
-            buf.push(c as u8);
+/// `Flags [..]` for each value of the flags byte, with its length: the letters in
+/// [`FLAG_TABLE`]'s order, `none` when no flag is set. tcpdump 4.99 prints only the eight flags
+/// of byte 13; the AE bit (RFC 9768, tshark's tcp.flags.ae) is left out rather than shown as a
+/// letter, so the byte is the whole key. Built at compile time: a line copies one entry.
+const FLAGS_TEXT: [([u8; 16], u8); 256] = {
+    let mut t = [([0u8; 16], 0u8); 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let text = &mut t[byte].0;
+        let head = b"Flags [";
+        let mut n = 0;
+        while n < head.len() {
+            text[n] = head[n];
+            n += 1;
         }
+        if byte == 0 {
+            let none = b"none";
+            let mut i = 0;
+            while i < none.len() {
+                text[n] = none[i];
+                n += 1;
+                i += 1;
+            }
+        }
+        let mut i = 0;
+        while i < FLAG_TABLE.len() {
+            let (bit, c, _) = FLAG_TABLE[i];
+            if bit != TcpFlags::AE && byte as u16 & bit != 0 {
+                text[n] = c as u8;
+                n += 1;
+            }
+            i += 1;
+        }
+        text[n] = b']';
+        t[byte].1 = n as u8 + 1;
+        byte += 1;
     }
-    buf.push(b']');
+    t
+};
+
+/// Writes `Flags [..]` (`none` when no flag is set).
+#[inline]
+pub fn flags(buf: &mut Vec<u8>, f: TcpFlags) {
+    let (text, len) = &FLAGS_TEXT[(f.0 & 0xff) as usize];
+    // A fixed-size copy, cut back: cheaper than a `memcpy` call of a variable length.
+    let start = buf.len();
+    buf.extend_from_slice(text);
+    buf.truncate(start + *len as usize);
 }
 
 /// What the options printer needs beyond the option bytes: the bases tcpdump subtracts to print
@@ -569,6 +603,25 @@ mod tests {
         );
         assert_eq!(end, walk_end);
         linux_options(&mut Vec::new(), &t)
+    }
+
+    #[test]
+    fn flags_of_every_byte() {
+        for f in 0..=0x1ffu16 {
+            let mut want = String::from("Flags [");
+            if f & 0xff == 0 {
+                want.push_str("none");
+            }
+            for (bit, c, _) in FLAG_TABLE {
+                if f & bit != 0 && bit != TcpFlags::AE {
+                    want.push(c);
+                }
+            }
+            want.push(']');
+            let mut got = Vec::new();
+            flags(&mut got, TcpFlags(f));
+            assert_eq!(String::from_utf8(got).unwrap(), want);
+        }
     }
 
     const VALUES: [u32; 8] = [0, 1, 9, 10, 99, 65535, 1 << 31, u32::MAX];
