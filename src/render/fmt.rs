@@ -105,24 +105,24 @@ pub fn push_u32(buf: &mut Vec<u8>, n: u32) {
 
 /// Appends `n` in decimal with leading zeros to at least `width` digits (C's `%0Nu`); unlike
 /// [`push_padded`] it never drops digits.
-#[inline]
+#[inline(always)]
 pub fn push_u64_width(buf: &mut Vec<u8>, n: u64, width: usize) {
-    // The fraction of every time stamp (`%06u`, `%09u`): exactly `width` digits, no count.
+    // The fraction of every time stamp (`%06u`, `%09u`): exactly `width` digits, no count,
+    // inlined (once per line); other widths and larger numbers take the general way.
     if width == 6 && n < 1_000_000 {
         let d = eight_digits(n as u32) | ASCII_ZEROS;
-        return with_room(buf, |room: &mut [u8; 8]| {
-            *room = (d >> 16).to_le_bytes();
-            6
-        });
-    }
-    if width == 9 && n < 1_000_000_000 {
+        buf.extend_from_slice(&(d >> 16).to_le_bytes()[..6]);
+    } else if width == 9 && n < 1_000_000_000 {
+        buf.push(b'0' + (n / 100_000_000) as u8);
         let d = eight_digits((n % 100_000_000) as u32) | ASCII_ZEROS;
-        return with_room(buf, |room: &mut [u8; 16]| {
-            room[0] = b'0' + (n / 100_000_000) as u8;
-            room[1..9].copy_from_slice(&d.to_le_bytes());
-            9
-        });
+        buf.extend_from_slice(&d.to_le_bytes());
+    } else {
+        push_zero_padded(buf, n, width);
     }
+}
+
+/// [`push_u64_width`] for any width and number.
+fn push_zero_padded(buf: &mut Vec<u8>, n: u64, width: usize) {
     let len = n.checked_ilog10().unwrap_or(0) as usize + 1;
     for _ in len..width {
         buf.push(b'0');
