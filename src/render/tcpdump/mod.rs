@@ -6,7 +6,10 @@
 //! Every packet gives exactly one line, whatever it is (where tcpdump would continue a VXLAN
 //! packet or a hex dump on further lines, this view stays on one). The line is built in a reused
 //! buffer with the small formatters of [`crate::render::fmt`] and written with one call, so the
-//! hot path allocates nothing.
+//! hot path allocates nothing. The commonest parts have shortcuts that print the same text:
+//! addresses copied from a bounded table of recent ones (`addr_text`), `Flags [..]` from a
+//! table of the 256 flag bytes, and Linux's usual TCP option layouts written from their bytes
+//! ([`tcp::options`]).
 
 mod addr_text;
 mod arp;

@@ -5,12 +5,13 @@
 
 use std::net::IpAddr;
 
+use crate::decode::tcp::linux_syn_options;
 use crate::decode::tcp_walk::{
     Dss, End, FastOpen, Mptcp, MptcpBody, Value, Walked, WalkedOption, kind, mp,
 };
 use crate::decode::{FLAG_TABLE, TcpFlags, TcpSummary};
 use crate::render::fmt::{
-    push_hex, push_hex_bytes, push_hex_width, push_ipv4, push_ipv6, push_short, push_u64,
+    push_hex, push_hex_bytes, push_hex_width, push_ipv4, push_ipv6, push_short, push_u32, push_u64,
 };
 
 /// tcpdump's names of option kinds (`tcp_option_values`); others print as `unknown-N`.
@@ -195,7 +196,8 @@ fn walked_options(buf: &mut Vec<u8>, t: &TcpSummary<'_>, sb: SackBase) -> Option
     OptionsEnd::Closed
 }
 
-/// Linux's two usual option layouts, recognised from their bytes and written without the walk:
+/// Linux's two usual option layouts, recognised by the decoder's readers of exactly those bytes
+/// ([`TcpSummary::nop_nop_timestamps`], [`linux_syn_options`]) and written without the walk:
 /// `nop,nop,TS` (every segment of a connection with timestamps, RFC 7323 Appendix A's layout)
 /// and `mss,sackOK,TS,nop,wscale` (its SYN and SYN-ACK). They are taken only when the header's
 /// options area is exactly that long and was captured whole, so that every length byte is the
@@ -204,36 +206,33 @@ fn walked_options(buf: &mut Vec<u8>, t: &TcpSummary<'_>, sb: SackBase) -> Option
 /// goes through [`options`]'s walk. Returns whether the options were written.
 #[inline]
 fn linux_options(buf: &mut Vec<u8>, t: &TcpSummary<'_>) -> bool {
-    let o = t.options;
-    let hlen = (t.header_len as usize).saturating_sub(20);
-    if o.len() != hlen {
+    // The header's options area is what was captured of it, whole.
+    if t.options.len() != (t.header_len as usize).saturating_sub(20) {
         return false;
     }
-    match o {
-        [1, 1, 8, 10, ts @ ..] if hlen == 12 => {
-            buf.extend_from_slice(b", options [nop,nop,TS val ");
-            timestamps(buf, ts);
-        }
-        [2, 4, m0, m1, 4, 2, 8, 10, rest @ ..] if hlen == 20 && rest[8..11] == [1, 3, 3] => {
-            buf.extend_from_slice(b", options [mss ");
-            push_u64(buf, u16::from_be_bytes([*m0, *m1]) as u64);
-            buf.extend_from_slice(b",sackOK,TS val ");
-            timestamps(buf, &rest[..8]);
-            buf.extend_from_slice(b",nop,wscale ");
-            push_u64(buf, rest[11] as u64);
-        }
-        _ => return false,
+    if let Some((val, ecr)) = t.nop_nop_timestamps() {
+        buf.extend_from_slice(b", options [nop,nop,TS val ");
+        timestamps(buf, val, ecr);
+    } else if let Some(o) = linux_syn_options(t.options) {
+        buf.extend_from_slice(b", options [mss ");
+        push_u32(buf, o.mss as u32);
+        buf.extend_from_slice(b",sackOK,TS val ");
+        timestamps(buf, o.ts_val, o.ts_ecr);
+        buf.extend_from_slice(b",nop,wscale ");
+        push_u32(buf, o.wscale as u32);
+    } else {
+        return false;
     }
     buf.push(b']');
     true
 }
 
-/// `V ecr E` of a timestamps option's eight data bytes (RFC 7323 §3.2: TSval, then TSecr).
+/// `V ecr E` of a timestamps option (RFC 7323 §3.2: TSval, then TSecr).
 #[inline]
-fn timestamps(buf: &mut Vec<u8>, d: &[u8]) {
-    push_u64(buf, u32::from_be_bytes([d[0], d[1], d[2], d[3]]) as u64);
+fn timestamps(buf: &mut Vec<u8>, val: u32, ecr: u32) {
+    push_u32(buf, val);
     buf.extend_from_slice(b" ecr ");
-    push_u64(buf, u32::from_be_bytes([d[4], d[5], d[6], d[7]]) as u64);
+    push_u32(buf, ecr);
 }
 
 /// Writes what was read of the value of one of the less common options.
