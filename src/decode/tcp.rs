@@ -189,6 +189,50 @@ pub fn nop_nop_timestamps(bytes: &[u8]) -> Option<(u32, u32)> {
     }
 }
 
+/// The values of a SYN's or SYN-ACK's options area that is exactly MSS, SACK permitted,
+/// timestamps, NOP, window scale: the layout Linux puts in its handshake, read without a walk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LinuxSynOptions {
+    pub mss: u16,
+    pub ts_val: u32,
+    pub ts_ecr: u32,
+    pub wscale: u8,
+}
+
+/// [`LinuxSynOptions`] when `bytes` are exactly that layout (20 bytes, every length byte right).
+pub fn linux_syn_options(bytes: &[u8]) -> Option<LinuxSynOptions> {
+    match *bytes {
+        [
+            kind::MSS,
+            4,
+            m0,
+            m1,
+            kind::SACK_PERMITTED,
+            2,
+            kind::TIMESTAMP,
+            10,
+            a,
+            b,
+            c,
+            d,
+            e,
+            f,
+            g,
+            h,
+            kind::NOP,
+            kind::WSCALE,
+            3,
+            wscale,
+        ] => Some(LinuxSynOptions {
+            mss: u16::from_be_bytes([m0, m1]),
+            ts_val: u32::from_be_bytes([a, b, c, d]),
+            ts_ecr: u32::from_be_bytes([e, f, g, h]),
+            wscale,
+        }),
+        _ => None,
+    }
+}
+
 /// Iterates over the options area of a TCP header. Stops after EOL or a malformed option.
 #[derive(Clone, Debug)]
 pub struct TcpOptions<'a> {

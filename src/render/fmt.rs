@@ -50,25 +50,79 @@ fn digits(tmp: &mut [u8; 20], mut n: u64) -> usize {
     len
 }
 
+/// `'0'` in each byte of a word.
+const ASCII_ZEROS: u64 = 0x3030_3030_3030_3030;
+
+/// The eight decimal digits of `n` (below 10^8, zero-padded) as digit values 0-9, one per byte of
+/// a little-endian word, the most significant in the lowest byte: split into two halves of four
+/// digits, each half into pairs, each pair into digits, every lane at once (a multiply and a
+/// shift stand for the divisions by 100 and 10, exact below 10^4 and 10^2). Most numbers on a
+/// line (sequence numbers, timestamps, ports, time fractions) take one or two of these and no
+/// digit loop.
+#[inline(always)]
+fn eight_digits(n: u32) -> u64 {
+    debug_assert!(n < 100_000_000);
+    let x = u64::from(n / 10_000) | u64::from(n % 10_000) << 32;
+    let h = ((x * 10486) >> 20) & 0x0000_007f_0000_007f;
+    let x = ((x - h * 100) << 16) | h;
+    let h = ((x * 103) >> 10) & 0x000f_000f_000f_000f;
+    ((x - h * 10) << 8) | h
+}
+
 /// Appends the decimal digits of `n`.
 #[inline]
 pub fn push_u64(buf: &mut Vec<u8>, n: u64) {
-    if n < 10 {
-        buf.push(b'0' + n as u8);
-        return;
+    match u32::try_from(n) {
+        Ok(n) => push_u32(buf, n),
+        Err(_) => with_room(buf, |room| digits(room, n)),
     }
-    with_room(buf, |room| digits(room, n));
 }
 
-#[inline]
+/// Appends the decimal digits of `n`: one or two words of eight digits stored whole, the
+/// leading zeros cut off after (no digit count, no loop). Always inlined: a call's register
+/// saves and constant loads cost as much as the digits.
+#[inline(always)]
 pub fn push_u32(buf: &mut Vec<u8>, n: u32) {
-    push_u64(buf, n as u64)
+    if n >= 100_000_000 {
+        // One or two digits (at most 42), then eight.
+        let hi = (n / 100_000_000) as usize;
+        if hi >= 10 {
+            buf.extend_from_slice(&[PAIRS[hi * 2], PAIRS[hi * 2 + 1]]);
+        } else {
+            buf.push(b'0' + hi as u8);
+        }
+        let lo = eight_digits(n % 100_000_000) | ASCII_ZEROS;
+        buf.extend_from_slice(&lo.to_le_bytes());
+        return;
+    }
+    let d = eight_digits(n);
+    // The leading zeros are the low zero bytes; the units digit is kept even when 0.
+    let skip = (d | 1 << 56).trailing_zeros() / 8;
+    let start = buf.len();
+    buf.extend_from_slice(&((d | ASCII_ZEROS) >> (skip * 8)).to_le_bytes());
+    buf.truncate(start + 8 - skip as usize);
 }
 
 /// Appends `n` in decimal with leading zeros to at least `width` digits (C's `%0Nu`); unlike
 /// [`push_padded`] it never drops digits.
-#[inline]
+#[inline(always)]
 pub fn push_u64_width(buf: &mut Vec<u8>, n: u64, width: usize) {
+    // The fraction of every time stamp (`%06u`, `%09u`): exactly `width` digits, no count,
+    // inlined (once per line); other widths and larger numbers take the general way.
+    if width == 6 && n < 1_000_000 {
+        let d = eight_digits(n as u32) | ASCII_ZEROS;
+        buf.extend_from_slice(&(d >> 16).to_le_bytes()[..6]);
+    } else if width == 9 && n < 1_000_000_000 {
+        buf.push(b'0' + (n / 100_000_000) as u8);
+        let d = eight_digits((n % 100_000_000) as u32) | ASCII_ZEROS;
+        buf.extend_from_slice(&d.to_le_bytes());
+    } else {
+        push_zero_padded(buf, n, width);
+    }
+}
+
+/// [`push_u64_width`] for any width and number.
+fn push_zero_padded(buf: &mut Vec<u8>, n: u64, width: usize) {
     let len = n.checked_ilog10().unwrap_or(0) as usize + 1;
     for _ in len..width {
         buf.push(b'0');
@@ -446,6 +500,41 @@ mod tests {
             room(&|r| write_hex_byte((&mut r[..2]).try_into().unwrap(), 0xa7)),
             "a7"
         );
+    }
+
+    #[test]
+    fn eight_digits_of_every_half() {
+        // The multiply-and-shift divisions are exact for every 4-digit half.
+        for h in 0..10_000u32 {
+            for n in [h, h * 10_000, h * 10_000 + 9999 - h] {
+                let got = (eight_digits(n) | ASCII_ZEROS).to_le_bytes();
+                assert_eq!(std::str::from_utf8(&got).unwrap(), format!("{n:08}"));
+            }
+        }
+    }
+
+    #[test]
+    fn u32_path_and_fractions_agree_with_core_fmt() {
+        let mut x = 0x9e37_79b9u32;
+        let mut cases = vec![0u32, 9, 10, 99, 100, 65535, 999_999, 1_000_000, u32::MAX];
+        for _ in 0..5000 {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            cases.push(x);
+            cases.push(x >> (x % 32));
+        }
+        for n in cases {
+            assert_eq!(s(|b| push_u32(b, n)), n.to_string());
+            assert_eq!(s(|b| push_u64(b, n as u64)), n.to_string());
+            for w in [6, 9] {
+                assert_eq!(s(|b| push_u64_width(b, n as u64, w)), format!("{n:0w$}"));
+            }
+        }
+        for n in [u32::MAX as u64 + 1, 999_999_999_999, u64::MAX] {
+            assert_eq!(s(|b| push_u64_width(b, n, 9)), format!("{n:09}"));
+            assert_eq!(s(|b| push_u64(b, n)), n.to_string());
+        }
     }
 
     #[test]

@@ -6,8 +6,12 @@
 //! Every packet gives exactly one line, whatever it is (where tcpdump would continue a VXLAN
 //! packet or a hex dump on further lines, this view stays on one). The line is built in a reused
 //! buffer with the small formatters of [`crate::render::fmt`] and written with one call, so the
-//! hot path allocates nothing.
+//! hot path allocates nothing. The commonest parts have shortcuts that print the same text:
+//! addresses copied from a bounded table of recent ones (`addr_text`), `Flags [..]` from a
+//! table of the 256 flag bytes, and Linux's usual TCP option layouts written from their bytes
+//! ([`tcp::options`]).
 
+mod addr_text;
 mod arp;
 mod dns;
 mod ext;
@@ -30,6 +34,7 @@ use crate::decode::{
 };
 use crate::render::fmt::{self, push_u64};
 use crate::source::Timestamp;
+use addr_text::AddrText;
 
 /// tcpdump's per-connection key for relative sequence numbers (print-tcp.c `tha`): the
 /// connection with the lower port (or, for equal ports, the lower address) first.
@@ -131,6 +136,8 @@ pub struct TcpdumpRenderer {
     /// microseconds as written), for deltas of records whose microseconds overflow.
     tv_first: Option<(i64, i64)>,
     tv_prev: Option<(i64, i64)>,
+    /// The text of recent addresses, for `SRC.SPORT > DST.DPORT`.
+    addr_text: addr_text::AddrText,
 }
 
 impl TcpdumpRenderer {
@@ -149,6 +156,7 @@ impl TcpdumpRenderer {
             interfaces: extras::InterfaceNames::default(),
             tv_first: None,
             tv_prev: None,
+            addr_text: addr_text::AddrText::default(),
         }
     }
 }
@@ -439,7 +447,7 @@ impl TcpdumpRenderer {
                 Ok(())
             }
             Transport::Udp(u) => {
-                addrs.pair_ports(line, u.src_port, u.dst_port);
+                addrs.pair_ports(line, &mut self.addr_text, u.src_port, u.dst_port);
                 line.extend_from_slice(b": ");
                 if u.length >= 8 && self.udp_application(line, p, u) {
                     return Ok(());
@@ -478,7 +486,7 @@ impl TcpdumpRenderer {
                 // without ports, whose address part ends at the colon.
                 match ports {
                     Some((s, d)) => {
-                        addrs.pair_ports(line, *s, *d);
+                        addrs.pair_ports(line, &mut self.addr_text, *s, *d);
                         line.extend_from_slice(b": ");
                     }
                     None if tcp && !addrs.shown => {
@@ -541,7 +549,7 @@ impl TcpdumpRenderer {
     }
 
     fn tcp(&mut self, line: &mut Vec<u8>, p: &Packet<'_>, t: &TcpSummary<'_>, addrs: &Addrs) {
-        addrs.pair_ports(line, t.src_port, t.dst_port);
+        addrs.pair_ports(line, &mut self.addr_text, t.src_port, t.dst_port);
         line.extend_from_slice(b": ");
         tcp::flags(line, t.flags);
         let (mut seq, mut ack) = (t.seq, t.ack);
@@ -801,19 +809,20 @@ impl Addrs {
         }
     }
 
-    /// `SRC.SPORT > DST.DPORT`, or `SPORT > DPORT` when the addresses were shown.
-    fn pair_ports(&self, line: &mut Vec<u8>, sport: u16, dport: u16) {
+    /// `SRC.SPORT > DST.DPORT`, or `SPORT > DPORT` when the addresses were shown; the
+    /// addresses' text comes from `names` (the same text [`Addrs::addr`] writes).
+    fn pair_ports(&self, line: &mut Vec<u8>, names: &mut AddrText, sport: u16, dport: u16) {
         if !self.shown {
-            self.addr(line, &self.src);
+            names.push(line, self.v6, &self.src);
             line.push(b'.');
         }
-        push_u64(line, sport as u64);
+        fmt::push_u32(line, sport as u32);
         line.extend_from_slice(b" > ");
         if !self.shown {
-            self.addr(line, &self.dst);
+            names.push(line, self.v6, &self.dst);
             line.push(b'.');
         }
-        push_u64(line, dport as u64);
+        fmt::push_u32(line, dport as u32);
     }
 }
 

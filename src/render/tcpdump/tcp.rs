@@ -5,12 +5,13 @@
 
 use std::net::IpAddr;
 
+use crate::decode::tcp::linux_syn_options;
 use crate::decode::tcp_walk::{
     Dss, End, FastOpen, Mptcp, MptcpBody, Value, Walked, WalkedOption, kind, mp,
 };
 use crate::decode::{FLAG_TABLE, TcpFlags, TcpSummary};
 use crate::render::fmt::{
-    push_hex, push_hex_bytes, push_hex_width, push_ipv4, push_ipv6, push_short, push_u64,
+    push_hex, push_hex_bytes, push_hex_width, push_ipv4, push_ipv6, push_short, push_u32, push_u64,
 };
 
 /// tcpdump's names of option kinds (`tcp_option_values`); others print as `unknown-N`.
@@ -52,20 +53,54 @@ pub fn option_name(k: u8) -> Option<&'static str> {
     NAME_BY_KIND[k as usize]
 }
 
-/// Writes `Flags [..]` (`none` when no flag is set).
-pub fn flags(buf: &mut Vec<u8>, f: TcpFlags) {
-    buf.extend_from_slice(b"Flags [");
-    if f.0 & 0xff == 0 {
-        buf.extend_from_slice(b"none");
-    }
-    // tcpdump 4.99 prints only the eight flags of byte 13; the AE bit (RFC 9768, tshark's
-    // tcp.flags.ae) is left out rather than shown as a letter.
-    for (bit, c, _) in FLAG_TABLE {
-        if f.has(bit) && bit != TcpFlags::AE {
-            buf.push(c as u8);
+/// `Flags [..]` for each value of the flags byte, with its length: the letters in
+/// [`FLAG_TABLE`]'s order, `none` when no flag is set. tcpdump 4.99 prints only the eight flags
+/// of byte 13; the AE bit (RFC 9768, tshark's tcp.flags.ae) is left out rather than shown as a
+/// letter, so the byte is the whole key. Built at compile time: a line copies one entry.
+const FLAGS_TEXT: [([u8; 16], u8); 256] = {
+    let mut t = [([0u8; 16], 0u8); 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let text = &mut t[byte].0;
+        let head = b"Flags [";
+        let mut n = 0;
+        while n < head.len() {
+            text[n] = head[n];
+            n += 1;
         }
+        if byte == 0 {
+            let none = b"none";
+            let mut i = 0;
+            while i < none.len() {
+                text[n] = none[i];
+                n += 1;
+                i += 1;
+            }
+        }
+        let mut i = 0;
+        while i < FLAG_TABLE.len() {
+            let (bit, c, _) = FLAG_TABLE[i];
+            if bit != TcpFlags::AE && byte as u16 & bit != 0 {
+                text[n] = c as u8;
+                n += 1;
+            }
+            i += 1;
+        }
+        text[n] = b']';
+        t[byte].1 = n as u8 + 1;
+        byte += 1;
     }
-    buf.push(b']');
+    t
+};
+
+/// Writes `Flags [..]` (`none` when no flag is set).
+#[inline]
+pub fn flags(buf: &mut Vec<u8>, f: TcpFlags) {
+    let (text, len) = &FLAGS_TEXT[(f.0 & 0xff) as usize];
+    // A fixed-size copy, cut back: cheaper than a `memcpy` call of a variable length.
+    let start = buf.len();
+    buf.extend_from_slice(text);
+    buf.truncate(start + *len as usize);
 }
 
 /// What the options printer needs beyond the option bytes: the bases tcpdump subtracts to print
@@ -93,6 +128,14 @@ pub enum OptionsEnd {
 /// print-tcp.c does: a mismatch with the length byte adds `[len N]`, and a length that cannot be
 /// right ends the line with `[bad opt]`.
 pub fn options(buf: &mut Vec<u8>, t: &TcpSummary<'_>, sb: SackBase) -> OptionsEnd {
+    if linux_options(buf, t) {
+        return OptionsEnd::Closed;
+    }
+    walked_options(buf, t, sb)
+}
+
+/// [`options`] for any options, through the walk.
+fn walked_options(buf: &mut Vec<u8>, t: &TcpSummary<'_>, sb: SackBase) -> OptionsEnd {
     buf.extend_from_slice(b", options [");
     let bad = |buf: &mut Vec<u8>, first: bool| {
         buf.extend_from_slice(b"[bad opt]");
@@ -151,6 +194,45 @@ pub fn options(buf: &mut Vec<u8>, t: &TcpSummary<'_>, sb: SackBase) -> OptionsEn
     }
     buf.push(b']');
     OptionsEnd::Closed
+}
+
+/// Linux's two usual option layouts, recognised by the decoder's readers of exactly those bytes
+/// ([`TcpSummary::nop_nop_timestamps`], [`linux_syn_options`]) and written without the walk:
+/// `nop,nop,TS` (every segment of a connection with timestamps, RFC 7323 Appendix A's layout)
+/// and `mss,sackOK,TS,nop,wscale` (its SYN and SYN-ACK). They are taken only when the header's
+/// options area is exactly that long and was captured whole, so that every length byte is the
+/// one the walk would accept and nothing follows: the walk prints the very same text for them
+/// (tests below compare the two). Anything else, a cut or a length byte off by one included,
+/// goes through [`options`]'s walk. Returns whether the options were written.
+#[inline]
+fn linux_options(buf: &mut Vec<u8>, t: &TcpSummary<'_>) -> bool {
+    // The header's options area is what was captured of it, whole.
+    if t.options.len() != (t.header_len as usize).saturating_sub(20) {
+        return false;
+    }
+    if let Some((val, ecr)) = t.nop_nop_timestamps() {
+        buf.extend_from_slice(b", options [nop,nop,TS val ");
+        timestamps(buf, val, ecr);
+    } else if let Some(o) = linux_syn_options(t.options) {
+        buf.extend_from_slice(b", options [mss ");
+        push_u32(buf, o.mss as u32);
+        buf.extend_from_slice(b",sackOK,TS val ");
+        timestamps(buf, o.ts_val, o.ts_ecr);
+        buf.extend_from_slice(b",nop,wscale ");
+        push_u32(buf, o.wscale as u32);
+    } else {
+        return false;
+    }
+    buf.push(b']');
+    true
+}
+
+/// `V ecr E` of a timestamps option (RFC 7323 §3.2: TSval, then TSecr).
+#[inline]
+fn timestamps(buf: &mut Vec<u8>, val: u32, ecr: u32) {
+    push_u32(buf, val);
+    buf.extend_from_slice(b" ecr ");
+    push_u32(buf, ecr);
 }
 
 /// Writes what was read of the value of one of the less common options.
@@ -482,6 +564,122 @@ fn dss(buf: &mut Vec<u8>, d: &Dss) {
         if let Some(c) = d.csum {
             buf.extend_from_slice(b" csum 0x");
             push_hex(buf, c as u64);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::TcpFlags;
+
+    fn summary(header_len: u8, options: &[u8]) -> TcpSummary<'_> {
+        TcpSummary {
+            src_port: 1,
+            dst_port: 2,
+            seq: 0,
+            ack: 0,
+            header_len,
+            reserved: 0,
+            flags: TcpFlags(TcpFlags::ACK),
+            window: 0,
+            checksum: 0,
+            urgent: 0,
+            options,
+        }
+    }
+
+    /// The fast path's text and ending against the walk's, and whether it was taken.
+    fn both(header_len: u8, o: &[u8]) -> bool {
+        let t = summary(header_len, o);
+        let (mut fast, mut walk) = (Vec::new(), Vec::new());
+        let end = options(&mut fast, &t, SackBase::default());
+        let walk_end = walked_options(&mut walk, &t, SackBase::default());
+        assert_eq!(
+            String::from_utf8_lossy(&fast),
+            String::from_utf8_lossy(&walk),
+            "{o:?}"
+        );
+        assert_eq!(end, walk_end);
+        linux_options(&mut Vec::new(), &t)
+    }
+
+    #[test]
+    fn flags_of_every_byte() {
+        for f in 0..=0x1ffu16 {
+            let mut want = String::from("Flags [");
+            if f & 0xff == 0 {
+                want.push_str("none");
+            }
+            for (bit, c, _) in FLAG_TABLE {
+                if f & bit != 0 && bit != TcpFlags::AE {
+                    want.push(c);
+                }
+            }
+            want.push(']');
+            let mut got = Vec::new();
+            flags(&mut got, TcpFlags(f));
+            assert_eq!(String::from_utf8(got).unwrap(), want);
+        }
+    }
+
+    const VALUES: [u32; 8] = [0, 1, 9, 10, 99, 65535, 1 << 31, u32::MAX];
+
+    #[test]
+    fn nop_nop_timestamps_as_the_walk_prints_them() {
+        for val in VALUES {
+            for ecr in VALUES {
+                let mut o = vec![1, 1, 8, 10];
+                o.extend_from_slice(&val.to_be_bytes());
+                o.extend_from_slice(&ecr.to_be_bytes());
+                assert!(both(32, &o));
+                // Cut by the capture, or a header that says more or less: the walk's.
+                for cut in 0..o.len() {
+                    assert!(!both(32, &o[..cut]));
+                }
+                assert!(!both(36, &o));
+                let mut long = o.clone();
+                long.extend_from_slice(&[1, 1, 1, 1]);
+                assert!(!both(36, &long));
+                // A length byte off by one: `[len N]` or `[bad opt]`.
+                for l in [0, 1, 2, 9, 11, 12, 255] {
+                    let mut bad = o.clone();
+                    bad[3] = l;
+                    assert!(!both(32, &bad));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn syn_options_as_the_walk_prints_them() {
+        for mss in [0u16, 9, 536, 1460, 65535] {
+            for ts in VALUES {
+                for ws in [0u8, 7, 14, 255] {
+                    let mut o = vec![2, 4];
+                    o.extend_from_slice(&mss.to_be_bytes());
+                    o.extend_from_slice(&[4, 2, 8, 10]);
+                    o.extend_from_slice(&ts.to_be_bytes());
+                    o.extend_from_slice(&(!ts).to_be_bytes());
+                    o.extend_from_slice(&[1, 3, 3, ws]);
+                    assert!(both(40, &o));
+                    for cut in 0..o.len() {
+                        assert!(!both(40, &o[..cut]));
+                    }
+                    // Each fixed byte changed: another option, a length off, or a bad one.
+                    for i in [0, 1, 4, 5, 6, 7, 16, 17, 18] {
+                        for v in [0, 1, 2, 3, 5, 255] {
+                            let mut other = o.clone();
+                            if other[i] == v {
+                                continue;
+                            }
+                            other[i] = v;
+                            assert!(!both(40, &other));
+                        }
+                    }
+                    assert!(!both(44, &o));
+                }
+            }
         }
     }
 }
