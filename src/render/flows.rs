@@ -389,28 +389,36 @@ pub fn write_listed_table(
     let right = [
         true, false, false, false, true, true, true, true, true, true, false, false,
     ];
-    let line = |s: &mut Vec<u8>, cells: &mut dyn Iterator<Item = &[u8]>| {
+    let line = |s: &mut Vec<u8>, row: &Row| {
         s.clear();
-        for (i, c) in cells.enumerate() {
-            let pad = w[i].saturating_sub(width(c));
+        for (i, &right) in right.iter().enumerate() {
+            let c = row.cell(i);
             if i > 0 {
                 s.extend_from_slice(b"  ");
             }
             if i == w.len() - 1 {
                 s.extend_from_slice(c);
-            } else if right[i] {
-                s.resize(s.len() + pad, b' ');
+                break;
+            }
+            let pad = w[i].saturating_sub(width(c));
+            if right {
+                push_spaces(s, pad);
                 s.extend_from_slice(c);
             } else {
                 s.extend_from_slice(c);
-                s.resize(s.len() + pad, b' ');
+                push_spaces(s, pad);
             }
         }
         s.truncate(trimmed_len(s));
         s.push(b'\n');
     };
     let mut l = Vec::new();
-    line(&mut l, &mut head.iter().map(|h| h.as_bytes()));
+    let mut header = Row::default();
+    for (i, h) in head.iter().enumerate() {
+        header.buf.extend_from_slice(h.as_bytes());
+        header.ends[i] = header.buf.len();
+    }
+    line(&mut l, &header);
     if color {
         out.write_all(b"\x1b[1m")?;
         out.write_all(&l[..trimmed_len(&l)])?;
@@ -420,7 +428,7 @@ pub fn write_listed_table(
     }
     for f in t.summaries().filter(|f| listed(f)) {
         fill(&mut row, &f);
-        line(&mut l, &mut (0..12).map(|i| row.cell(i)));
+        line(&mut l, &row);
         out.write_all(&l)?;
     }
     writeln!(out)?;
@@ -461,7 +469,21 @@ pub fn write_listed_table(
 
 /// Characters in `b`, UTF-8 text: its bytes that do not continue a character.
 fn width(b: &[u8]) -> usize {
+    if b.is_ascii() {
+        return b.len();
+    }
     b.iter().filter(|&&c| c & 0xC0 != 0x80).count()
+}
+
+/// Appends `n` spaces; up to 32 with one fixed-size store cut back (no `memset` call).
+fn push_spaces(s: &mut Vec<u8>, n: usize) {
+    let end = s.len() + n;
+    if n <= 32 {
+        s.extend_from_slice(&[b' '; 32]);
+        s.truncate(end);
+    } else {
+        s.resize(end, b' ');
+    }
 }
 
 /// The length of UTF-8 text `b` without its trailing white space (as `str::trim_end`).
