@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use std::collections::HashMap;
+use std::convert::Infallible;
 
 use super::fmt;
 use super::ladder::{LaneNamer, duration, title};
@@ -371,17 +372,21 @@ pub fn write_listed_table(
     let (mut rows, mut tcp, mut guessed) = (0usize, 0usize, false);
     let (mut retransmitted, mut hs_retransmitted) = (false, false);
     let mut row = Row::default();
-    for f in t.summaries().filter(|f| listed(f)) {
+    let Ok(()) = t.try_for_each_summary(|f| -> Result<(), Infallible> {
+        if !listed(f) {
+            return Ok(());
+        }
         rows += 1;
         tcp += usize::from(f.is_tcp());
         guessed |= f.is_tcp() && f.roles.guessed();
         retransmitted |= f.sides.iter().any(|s| s.retransmitted_bytes > 0);
         hs_retransmitted |= f.handshake.is_some_and(|h| h.retransmitted);
-        fill(&mut row, &f);
+        fill(&mut row, f);
         for (i, w) in w.iter_mut().enumerate() {
             *w = (*w).max(width(row.cell(i)));
         }
-    }
+        Ok(())
+    });
     if rows == 0 {
         return writeln!(out, "no TCP or UDP conversation in the capture");
     }
@@ -426,11 +431,14 @@ pub fn write_listed_table(
     } else {
         out.write_all(&l)?;
     }
-    for f in t.summaries().filter(|f| listed(f)) {
-        fill(&mut row, &f);
+    t.try_for_each_summary(|f| {
+        if !listed(f) {
+            return Ok(());
+        }
+        fill(&mut row, f);
         line(&mut l, &row);
-        out.write_all(&l)?;
-    }
+        out.write_all(&l)
+    })?;
     writeln!(out)?;
     writeln!(
         out,

@@ -891,20 +891,39 @@ impl Tracker {
     /// else the summaries still kept.
     pub fn summaries(&self) -> impl Iterator<Item = Cow<'_, Flow>> {
         let kept = (!self.limits.records).then(|| self.flows.iter().map(Cow::Borrowed));
-        let recorded = self.limits.records.then(|| {
-            self.records.iter().zip(0u32..).map(|(r, i)| {
-                if r.is_live()
-                    && let Some(l) = self.index.get(&r.key())
-                    && l.index == i
-                {
-                    return Cow::Borrowed(&l.flow);
-                }
-                Cow::Owned(r.expand(i, &self.events))
-            })
-        });
+        let recorded = self
+            .limits
+            .records
+            .then(|| (self.records.iter().zip(0u32..)).map(|(r, i)| self.recorded(r, i)));
         kept.into_iter()
             .flatten()
             .chain(recorded.into_iter().flatten())
+    }
+
+    /// [`Tracker::summaries`] lent to `f` one at a time, in the same order, until `f` fails:
+    /// for a long table, cheaper than moving each summary through the iterator's stages.
+    pub fn try_for_each_summary<E>(
+        &self,
+        mut f: impl FnMut(&Flow) -> Result<(), E>,
+    ) -> Result<(), E> {
+        if !self.limits.records {
+            return self.flows.iter().try_for_each(f);
+        }
+        for (r, i) in self.records.iter().zip(0u32..) {
+            f(&self.recorded(r, i))?;
+        }
+        Ok(())
+    }
+
+    /// The summary of conversation `i` from its record `r`: the live state while followed.
+    fn recorded(&self, r: &FlowRecord, i: u32) -> Cow<'_, Flow> {
+        if r.is_live()
+            && let Some(l) = self.index.get(&r.key())
+            && l.index == i
+        {
+            return Cow::Borrowed(&l.flow);
+        }
+        Cow::Owned(r.expand(i, &self.events))
     }
 
     /// Summaries dropped to bound memory (the oldest conversations).
