@@ -6,7 +6,9 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use std::collections::HashMap;
+use std::convert::Infallible;
 
+use super::fmt;
 use super::ladder::{LaneNamer, duration, title};
 use super::{PacketContext, Renderer};
 use crate::decode::Packet;
@@ -27,10 +29,14 @@ pub struct FlowsRenderer {
 }
 
 impl FlowsRenderer {
-    /// Lists every conversation: a compact record of each (at most 128 bytes) is kept.
+    /// Lists every conversation: a compact record of each (at most 128 bytes) is kept. The
+    /// table prints no teaching notes: of their facts only the handshake's are followed.
     pub fn new(color: bool) -> Self {
         FlowsRenderer {
-            tracker: Tracker::with_limits(Limits::records()),
+            tracker: Tracker::with_limits(Limits {
+                notes: false,
+                ..Limits::records()
+            }),
             color,
             namer: None,
             names: HashMap::new(),
@@ -41,7 +47,10 @@ impl FlowsRenderer {
     /// (for a capture that may never end).
     pub fn bounded(color: bool) -> Self {
         FlowsRenderer {
-            tracker: Tracker::new(),
+            tracker: Tracker::with_limits(Limits {
+                notes: false,
+                ..Limits::default()
+            }),
             color,
             namer: None,
             names: HashMap::new(),
@@ -129,42 +138,57 @@ impl Renderer for FlowsRenderer {
     }
 }
 
-/// Appends `n` in decimal (as `{n}` would, without the formatting machinery: the table
-/// writes several numbers per conversation).
-fn push_num(s: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+/// Appends [`duration`]'s text for `ns`, with integers only when the result is sure to be the
+/// same: `{:.3}` rounds the `f64` quotient, which lies within 1e-13 of the exact one below
+/// 1000 s, while an exact quotient not halfway between two printed values is at least 1e-9
+/// (one nanosecond) from the midpoint; halfway cases and larger values take `duration` itself.
+fn push_duration(s: &mut Vec<u8>, ns: u64) {
+    if ns < 1_000_000 {
+        fmt::push_u64(s, ns / 1000);
+        s.extend_from_slice(" µs".as_bytes());
+        return;
     }
-    digits[at..].iter().for_each(|&d| s.push(char::from(d)));
+    let (unit, per_digit, word): (u64, u64, &[u8]) = if ns < 1_000_000_000 {
+        (1_000_000, 1_000, b" ms")
+    } else {
+        (1_000_000_000, 1_000_000, b" s")
+    };
+    let rest = ns % per_digit;
+    if ns >= 1_000_000_000_000 || rest * 2 == per_digit {
+        s.extend_from_slice(duration(ns).as_bytes());
+        return;
+    }
+    // Thousandths of the unit, rounded to the nearest.
+    let milli = ns / per_digit + u64::from(rest * 2 > per_digit);
+    let per_unit = unit / per_digit;
+    fmt::push_u64(s, milli / per_unit);
+    s.push(b'.');
+    let frac = milli % per_unit;
+    s.extend_from_slice(&[
+        b'0' + (frac / 100) as u8,
+        b'0' + (frac / 10 % 10) as u8,
+        b'0' + (frac % 10) as u8,
+    ]);
+    s.extend_from_slice(word);
 }
 
 /// Appends `ip:port` (`[ip]:port` for IPv6) and the service's name, `10.0.0.1:80 (http)`.
-fn push_endpoint(s: &mut String, f: &Flow, (ip, port): (std::net::IpAddr, u16)) {
+fn push_endpoint(s: &mut Vec<u8>, f: &Flow, (ip, port): (std::net::IpAddr, u16)) {
     let proto = if f.is_tcp() { Proto::Tcp } else { Proto::Udp };
     match ip {
-        std::net::IpAddr::V4(a) => {
-            for (i, o) in a.octets().into_iter().enumerate() {
-                if i > 0 {
-                    s.push('.');
-                }
-                push_num(s, u64::from(o));
-            }
-        }
+        std::net::IpAddr::V4(a) => fmt::push_ipv4(s, a.octets()),
         std::net::IpAddr::V6(a) => {
-            let _ = write!(s, "[{a}]");
+            s.push(b'[');
+            fmt::push_ipv6_std(s, &a.octets());
+            s.push(b']');
         }
     }
-    s.push(':');
-    push_num(s, u64::from(port));
+    s.push(b':');
+    fmt::push_u64(s, u64::from(port));
     if let Some(n) = services::name(port, proto) {
-        let _ = write!(s, " ({n})");
+        s.extend_from_slice(b" (");
+        s.extend_from_slice(n.as_bytes());
+        s.push(b')');
     }
 }
 
@@ -191,35 +215,35 @@ fn short(name: &str) -> &str {
 }
 
 /// Payload bytes, retransmitted ones included and counted apart: `6000 (1448 retr.)`.
-fn push_bytes(s: &mut String, side: &Side) {
-    push_num(s, side.bytes);
+fn push_bytes(s: &mut Vec<u8>, side: &Side) {
+    fmt::push_u64(s, side.bytes);
     if side.retransmitted_bytes > 0 {
-        s.push_str(" (");
-        push_num(s, u64::from(side.retransmitted_bytes));
-        s.push_str(" retr.)");
+        s.extend_from_slice(b" (");
+        fmt::push_u64(s, u64::from(side.retransmitted_bytes));
+        s.extend_from_slice(b" retr.)");
     }
 }
 
 /// The handshake RTT; with a retransmitted SYN or SYN-ACK no sample (Karn's rule, RFC 6298
 /// §3) but the handshake's duration and segments.
-fn hs_cell(f: &Flow) -> String {
+fn push_hs(s: &mut Vec<u8>, f: &Flow) {
     match (f.handshake_rtt_ns, f.handshake) {
-        (Some(rtt), _) => duration(rtt),
-        (None, Some(hs)) if hs.retransmitted => format!(
-            "no sample (retr.; {}, {} segs)",
-            duration(hs.duration_ns),
-            hs.segments
-        ),
-        _ => "-".into(),
+        (Some(rtt), _) => push_duration(s, rtt),
+        (None, Some(hs)) if hs.retransmitted => {
+            let _ = write!(
+                s,
+                "no sample (retr.; {}, {} segs)",
+                duration(hs.duration_ns),
+                hs.segments
+            );
+        }
+        _ => s.push(b'-'),
     }
 }
 
 /// `retrans 34 (6 fast)`: fast and spurious retransmissions are among the retransmissions
 /// (tshark flags them `retransmission` too).
 fn analysis_cell(f: &Flow) -> String {
-    if f.analysis_counts.iter().all(|&n| n == 0) {
-        return "-".into();
-    }
     let sub = Analysis::FAST_RETRANSMISSION | Analysis::SPURIOUS_RETRANSMISSION;
     let v: Vec<String> = Analysis::TABLE
         .iter()
@@ -288,49 +312,59 @@ pub fn write_listed_table(
         "analysis",
     ];
     // Two passes over the conversations, formatting each row twice into one reused buffer, so
-    // that no more than one row exists at a time: the first measures the columns.
+    // that no more than one row exists at a time: the first measures the columns. Rows are
+    // built as bytes (every piece is UTF-8) and written as they are.
     let fill = |row: &mut Row, f: &Flow| {
-        let mark = if f.is_tcp() && f.roles.guessed() {
-            "*"
+        let mark: &[u8] = if f.is_tcp() && f.roles.guessed() {
+            b"*"
         } else {
-            ""
+            b""
         };
         let s = &mut row.buf;
         s.clear();
         let mut ends = [0; 12];
-        push_num(s, u64::from(f.index));
+        fmt::push_u64(s, u64::from(f.index));
         ends[0] = s.len();
-        s.push_str(if f.is_tcp() { "TCP" } else { "UDP" });
+        s.extend_from_slice(if f.is_tcp() { b"TCP" } else { b"UDP" });
         ends[1] = s.len();
+        let named = if names.is_empty() {
+            None
+        } else {
+            names.get(&f.index)
+        };
         for (side, at) in [(0, f.client), (1, f.server)] {
-            if let Some(Some(n)) = names.get(&f.index).map(|n| &n[side]) {
-                s.push_str(n);
-                s.push(' ');
+            if let Some(Some(n)) = named.map(|n| &n[side]) {
+                s.extend_from_slice(n.as_bytes());
+                s.push(b' ');
             }
             push_endpoint(s, f, at);
-            s.push_str(mark);
+            s.extend_from_slice(mark);
             ends[2 + side] = s.len();
         }
         for (side, at) in [(0, 4), (1, 6)] {
-            push_num(s, f.sides[side].segments);
+            fmt::push_u64(s, f.sides[side].segments);
             ends[at] = s.len();
             push_bytes(s, &f.sides[side]);
             ends[at + 1] = s.len();
         }
-        s.push_str(&duration(f.duration_ns()));
+        push_duration(s, f.duration_ns());
         ends[8] = s.len();
-        s.push_str(&hs_cell(f));
+        push_hs(s, f);
         ends[9] = s.len();
         if f.is_tcp() {
-            s.push_str(f.outcome().short());
+            s.extend_from_slice(f.outcome().short().as_bytes());
         } else if f.udp_pairs > 0 {
-            push_num(s, f.udp_pairs);
-            s.push_str(" req/resp");
+            fmt::push_u64(s, f.udp_pairs);
+            s.extend_from_slice(b" req/resp");
         } else {
-            s.push('-');
+            s.push(b'-');
         }
         ends[10] = s.len();
-        s.push_str(&analysis_cell(f));
+        if f.analysis_counts.iter().all(|&n| n == 0) {
+            s.push(b'-');
+        } else {
+            s.extend_from_slice(analysis_cell(f).as_bytes());
+        }
         ends[11] = s.len();
         row.ends = ends;
     };
@@ -338,17 +372,21 @@ pub fn write_listed_table(
     let (mut rows, mut tcp, mut guessed) = (0usize, 0usize, false);
     let (mut retransmitted, mut hs_retransmitted) = (false, false);
     let mut row = Row::default();
-    for f in t.summaries().filter(|f| listed(f)) {
+    let Ok(()) = t.try_for_each_summary(|f| -> Result<(), Infallible> {
+        if !listed(f) {
+            return Ok(());
+        }
         rows += 1;
         tcp += usize::from(f.is_tcp());
         guessed |= f.is_tcp() && f.roles.guessed();
         retransmitted |= f.sides.iter().any(|s| s.retransmitted_bytes > 0);
         hs_retransmitted |= f.handshake.is_some_and(|h| h.retransmitted);
-        fill(&mut row, &f);
+        fill(&mut row, f);
         for (i, w) in w.iter_mut().enumerate() {
-            *w = (*w).max(row.cell(i).chars().count());
+            *w = (*w).max(width(row.cell(i)));
         }
-    }
+        Ok(())
+    });
     if rows == 0 {
         return writeln!(out, "no TCP or UDP conversation in the capture");
     }
@@ -356,38 +394,51 @@ pub fn write_listed_table(
     let right = [
         true, false, false, false, true, true, true, true, true, true, false, false,
     ];
-    let line = |s: &mut String, cells: &mut dyn Iterator<Item = &str>| {
+    let line = |s: &mut Vec<u8>, row: &Row| {
         s.clear();
-        for (i, c) in cells.enumerate() {
-            let pad = w[i].saturating_sub(c.chars().count());
+        for (i, &right) in right.iter().enumerate() {
+            let c = row.cell(i);
             if i > 0 {
-                s.push_str("  ");
+                s.extend_from_slice(b"  ");
             }
             if i == w.len() - 1 {
-                s.push_str(c);
-            } else if right[i] {
-                s.extend(std::iter::repeat_n(' ', pad));
-                s.push_str(c);
+                s.extend_from_slice(c);
+                break;
+            }
+            let pad = w[i].saturating_sub(width(c));
+            if right {
+                push_spaces(s, pad);
+                s.extend_from_slice(c);
             } else {
-                s.push_str(c);
-                s.extend(std::iter::repeat_n(' ', pad));
+                s.extend_from_slice(c);
+                push_spaces(s, pad);
             }
         }
-        s.truncate(s.trim_end().len());
-        s.push('\n');
+        s.truncate(trimmed_len(s));
+        s.push(b'\n');
     };
-    let mut l = String::new();
-    line(&mut l, &mut head.into_iter());
+    let mut l = Vec::new();
+    let mut header = Row::default();
+    for (i, h) in head.iter().enumerate() {
+        header.buf.extend_from_slice(h.as_bytes());
+        header.ends[i] = header.buf.len();
+    }
+    line(&mut l, &header);
     if color {
-        writeln!(out, "\x1b[1m{}\x1b[0m", l.trim_end())?;
+        out.write_all(b"\x1b[1m")?;
+        out.write_all(&l[..trimmed_len(&l)])?;
+        out.write_all(b"\x1b[0m\n")?;
     } else {
-        out.write_all(l.as_bytes())?;
+        out.write_all(&l)?;
     }
-    for f in t.summaries().filter(|f| listed(f)) {
-        fill(&mut row, &f);
-        line(&mut l, &mut (0..12).map(|i| row.cell(i)));
-        out.write_all(l.as_bytes())?;
-    }
+    t.try_for_each_summary(|f| {
+        if !listed(f) {
+            return Ok(());
+        }
+        fill(&mut row, f);
+        line(&mut l, &row);
+        out.write_all(&l)
+    })?;
     writeln!(out)?;
     writeln!(
         out,
@@ -424,15 +475,42 @@ pub fn write_listed_table(
     Ok(())
 }
 
+/// Characters in `b`, UTF-8 text: its bytes that do not continue a character.
+fn width(b: &[u8]) -> usize {
+    if b.is_ascii() {
+        return b.len();
+    }
+    b.iter().filter(|&&c| c & 0xC0 != 0x80).count()
+}
+
+/// Appends `n` spaces; up to 32 with one fixed-size store cut back (no `memset` call).
+fn push_spaces(s: &mut Vec<u8>, n: usize) {
+    let end = s.len() + n;
+    if n <= 32 {
+        s.extend_from_slice(&[b' '; 32]);
+        s.truncate(end);
+    } else {
+        s.resize(end, b' ');
+    }
+}
+
+/// The length of UTF-8 text `b` without its trailing white space (as `str::trim_end`).
+fn trimmed_len(b: &[u8]) -> usize {
+    match b.last() {
+        Some(&c) if c.is_ascii() && !char::from(c).is_whitespace() => b.len(),
+        _ => std::str::from_utf8(b).map_or(b.len(), |s| s.trim_end().len()),
+    }
+}
+
 /// One row's cells in one buffer: cell `i` ends at `ends[i]`.
 #[derive(Default)]
 struct Row {
-    buf: String,
+    buf: Vec<u8>,
     ends: [usize; 12],
 }
 
 impl Row {
-    fn cell(&self, i: usize) -> &str {
+    fn cell(&self, i: usize) -> &[u8] {
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
         &self.buf[start..self.ends[i]]
     }
@@ -443,4 +521,58 @@ pub fn titles(t: &Tracker) -> Vec<String> {
     t.summaries()
         .map(|f| format!("#{} {}", f.index, title(&f)))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The integer path of the duration cell prints what `duration` prints, around every
+    /// unit's limits and rounding midpoints.
+    #[test]
+    fn push_duration_agrees_with_duration() {
+        let mut values = vec![0, 1, 999, 1000, 999_999, 1_000_000, 999_999_999, u64::MAX];
+        for base in [
+            1_000_000u64,
+            1_000_000_000,
+            999_000_000,
+            999_999_000_000,
+            1_000_000_000_000,
+        ] {
+            for k in 0..2000u64 {
+                values.push(base + k * 7919 % 3_000_000);
+                values.push(base + k * 500);
+                values.push((base + k * 500_000).saturating_sub(1));
+            }
+        }
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            values.push((x % 2_000_000_000_000) >> (x % 40));
+        }
+        let mut s = Vec::new();
+        for ns in values {
+            s.clear();
+            push_duration(&mut s, ns);
+            assert_eq!(String::from_utf8_lossy(&s), duration(ns), "{ns} ns");
+        }
+    }
+
+    #[test]
+    fn width_and_trim_agree_with_str() {
+        for t in [
+            "",
+            "a",
+            "µs  ",
+            "18 µs",
+            "x \u{0b}",
+            " \u{a0}",
+            "ab\u{2003}",
+        ] {
+            assert_eq!(width(t.as_bytes()), t.chars().count(), "{t:?}");
+            assert_eq!(trimmed_len(t.as_bytes()), t.trim_end().len(), "{t:?}");
+        }
+    }
 }

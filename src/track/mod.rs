@@ -453,9 +453,8 @@ struct Live {
     index: u32,
     /// The conversation's state while it is followed: the authority for roles, numbers and
     /// states. Its summary in `Tracker::flows` (while kept) is a copy refreshed after each
-    /// packet, so dropping summaries to bound memory never loses what tracking needs. Boxed, so
-    /// that the table stays small for sweeps (one allocation per conversation, none per packet).
-    flow: Box<Flow>,
+    /// packet, so dropping summaries to bound memory never loses what tracking needs.
+    flow: Flow,
     dirs: [DirAnalysis; 2],
     /// What the notes need per direction.
     notes: [NoteDir; 2],
@@ -480,7 +479,7 @@ impl Live {
         new_flow: bool,
     ) -> TrackInfo {
         self.last_seen = p.ts;
-        let flow = &mut *self.flow;
+        let flow = &mut self.flow;
         let dir = if src == flow.client && dst == flow.server {
             Dir::ToServer
         } else {
@@ -626,7 +625,7 @@ impl Live {
     ) -> u32 {
         let me = info.dir.index();
         let (syn, ack_flag) = (t.flags.syn(), t.flags.ack());
-        let flow = &mut *self.flow;
+        let flow = &mut self.flow;
         if syn {
             let s = &mut flow.sides[me];
             if opts.mss.is_some() {
@@ -668,7 +667,7 @@ impl Live {
         let peer = 1 - me;
         let (syn, ack_flag) = (t.flags.syn(), t.flags.ack());
         let seq = SeqNumber(t.seq);
-        let flow = &mut *self.flow;
+        let flow = &mut self.flow;
         if flow.sides[me].isn.is_none() {
             // RFC 9293 §3.10.7.1: a RST from CLOSED answering a SYN has SEQ 0 and no ISN
             // behind it, so its number is shown as it is: 0.
@@ -749,7 +748,7 @@ impl Live {
         let (syn, ack_flag, fin, rst) =
             (t.flags.syn(), t.flags.ack(), t.flags.fin(), t.flags.rst());
         let ack = SeqNumber(t.ack);
-        let flow = &mut *self.flow;
+        let flow = &mut self.flow;
         let acks = |of: SeqNumber| ack_flag && ack > of;
         let acks_syn = match flow.sides[peer].isn {
             Some(isn) if flow.sides[peer].isn_from_syn => acks(isn),
@@ -812,8 +811,10 @@ const SWEEP_EVERY: u64 = 4096;
 #[derive(Debug, Default)]
 pub struct Tracker {
     /// Hashed with foldhash: SipHash cost a tenth of the replay time; the seed is still random
-    /// per process, so a crafted capture cannot aim at collisions.
-    index: HashMap<FlowKey, Live, foldhash::fast::RandomState>,
+    /// per process, so a crafted capture cannot aim at collisions. Each conversation's state is
+    /// boxed (one allocation per conversation, none per packet), so that the table itself
+    /// stays small: growing it moves 48-byte entries, sweeps scan a compact array.
+    index: HashMap<FlowKey, Box<Live>, foldhash::fast::RandomState>,
     flows: Vec<Flow>,
     /// Index of `flows[0]`: summaries before it were dropped.
     base: u32,
@@ -829,8 +830,8 @@ pub struct Tracker {
     pinned: Option<Flow>,
     /// With [`Limits::pinned`]: the other live conversations, kept only for numbering.
     shadows: HashMap<FlowKey, Shadow, foldhash::fast::RandomState>,
-    /// A summary's box, reused to expand shadows.
-    spare: Option<Box<Flow>>,
+    /// A live conversation's box, reused to expand shadows.
+    spare: Option<Box<Live>>,
     /// No conversation can expire before this time (nanoseconds since the epoch), so sweeps
     /// before it would remove nothing and are skipped: a lower bound of every live
     /// conversation's deadline, kept by the last sweep and by each packet since.
@@ -846,7 +847,7 @@ fn retire(records: &mut [FlowRecord], events: &mut Vec<EventCounts>, live: &Live
     let Some(r) = records.get_mut(live.index as usize) else {
         return;
     };
-    let f = &*live.flow;
+    let f = &live.flow;
     let at = f.analysis_counts.iter().any(|&n| n > 0).then(|| {
         events.push(EventCounts::of(f));
         (events.len() - 1) as u32
@@ -890,20 +891,39 @@ impl Tracker {
     /// else the summaries still kept.
     pub fn summaries(&self) -> impl Iterator<Item = Cow<'_, Flow>> {
         let kept = (!self.limits.records).then(|| self.flows.iter().map(Cow::Borrowed));
-        let recorded = self.limits.records.then(|| {
-            self.records.iter().zip(0u32..).map(|(r, i)| {
-                if r.is_live()
-                    && let Some(l) = self.index.get(&r.key())
-                    && l.index == i
-                {
-                    return Cow::Borrowed(&*l.flow);
-                }
-                Cow::Owned(r.expand(i, &self.events))
-            })
-        });
+        let recorded = self
+            .limits
+            .records
+            .then(|| (self.records.iter().zip(0u32..)).map(|(r, i)| self.recorded(r, i)));
         kept.into_iter()
             .flatten()
             .chain(recorded.into_iter().flatten())
+    }
+
+    /// [`Tracker::summaries`] lent to `f` one at a time, in the same order, until `f` fails:
+    /// for a long table, cheaper than moving each summary through the iterator's stages.
+    pub fn try_for_each_summary<E>(
+        &self,
+        mut f: impl FnMut(&Flow) -> Result<(), E>,
+    ) -> Result<(), E> {
+        if !self.limits.records {
+            return self.flows.iter().try_for_each(f);
+        }
+        for (r, i) in self.records.iter().zip(0u32..) {
+            f(&self.recorded(r, i))?;
+        }
+        Ok(())
+    }
+
+    /// The summary of conversation `i` from its record `r`: the live state while followed.
+    fn recorded(&self, r: &FlowRecord, i: u32) -> Cow<'_, Flow> {
+        if r.is_live()
+            && let Some(l) = self.index.get(&r.key())
+            && l.index == i
+        {
+            return Cow::Borrowed(&l.flow);
+        }
+        Cow::Owned(r.expand(i, &self.events))
     }
 
     /// Summaries dropped to bound memory (the oldest conversations).
@@ -937,7 +957,7 @@ impl Tracker {
         {
             match &mut self.pinned {
                 Some(f) => f.clone_from(&live.flow),
-                None => self.pinned = Some((*live.flow).clone()),
+                None => self.pinned = Some(live.flow.clone()),
             }
         }
         Some(info)
@@ -987,12 +1007,13 @@ impl Tracker {
 
     /// Moves the shadow of `key`, if any, to the live table, expanded.
     fn wake(&mut self, key: &FlowKey) {
+        // Most trackers keep no shadows: no need to hash the key then.
+        if self.shadows.is_empty() {
+            return;
+        }
         if let Some(s) = self.shadows.remove(key) {
-            let spare = self
-                .spare
-                .take()
-                .unwrap_or_else(|| Box::new(scratch_flow(0, *key, key.lo, key.hi)));
-            self.index.insert(*key, s.expand(key, spare));
+            let live = s.expand(key, self.spare.take());
+            self.index.insert(*key, live);
         }
     }
 
@@ -1065,9 +1086,9 @@ impl Tracker {
         }
         self.index.insert(
             key,
-            Live {
+            Box::new(Live {
                 index: i,
-                flow: Box::new(f),
+                flow: f,
                 dirs: [DirAnalysis::default(); 2],
                 notes: Default::default(),
                 last_seen: p.ts,
@@ -1076,7 +1097,7 @@ impl Tracker {
                 last_udp: None,
                 full_notes: self.limits.notes,
                 closed: false,
-            },
+            }),
         );
     }
 

@@ -98,6 +98,32 @@ struct Sent {
     resent: bool,
 }
 
+/// The TSvals of the SYNs one direction sent (the caller keeps at most 16): the first two
+/// inline, so that a handshake, even with one retransmitted SYN, allocates nothing.
+#[derive(Clone, Debug, Default)]
+struct SynTsvals {
+    head: [Option<u32>; 2],
+    more: Vec<Option<u32>>,
+    len: u8,
+}
+
+impl SynTsvals {
+    fn len(&self) -> usize {
+        usize::from(self.len)
+    }
+    fn push(&mut self, v: Option<u32>) {
+        let n = self.len();
+        match self.head.get_mut(n) {
+            Some(slot) => *slot = v,
+            None => self.more.push(v),
+        }
+        self.len += 1;
+    }
+    fn iter(&self) -> impl Iterator<Item = &Option<u32>> {
+        self.head[..self.len().min(2)].iter().chain(&self.more)
+    }
+}
+
 /// What one direction remembers for the notes.
 #[derive(Clone, Debug, Default)]
 pub struct NoteDir {
@@ -114,7 +140,7 @@ pub struct NoteDir {
     last_syn: bool,
     /// When and how often this direction sent its SYN (or SYN-ACK), and the TSvals.
     syn_ts: Option<Timestamp>,
-    syn_tsvals: Vec<Option<u32>>,
+    syn_tsvals: SynTsvals,
     /// When this direction last sent a SYN, and last sent one again.
     last_syn_ts: Option<Timestamp>,
     repeat_syn_ts: Option<Timestamp>,
@@ -723,5 +749,25 @@ impl Teach {
         }
         d.last_tx = Some(s.ts);
         d.window = s.window;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SynTsvals;
+
+    /// The inline TSvals hold what a vector would, in order, however many are pushed.
+    #[test]
+    fn syn_tsvals_keep_order_like_a_vector() {
+        for n in 0..20u32 {
+            let (mut t, mut v) = (SynTsvals::default(), Vec::new());
+            for i in 0..n {
+                let x = (i % 3 != 1).then_some(i * 7);
+                t.push(x);
+                v.push(x);
+            }
+            assert_eq!(t.len(), v.len());
+            assert_eq!(t.iter().copied().collect::<Vec<_>>(), v);
+        }
     }
 }

@@ -236,6 +236,33 @@ mod tests {
         assert!(n > 10, "{n} captures");
     }
 
+    /// The summaries lent one at a time are those the iterator gives, with records or not.
+    #[test]
+    fn summaries_lent_equal_summaries_iterated() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/captures");
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            let p = p.to_str().unwrap();
+            if !(p.ends_with(".pcap") || p.ends_with(".pcapng")) {
+                continue;
+            }
+            for limits in [Limits::default(), Limits::records()] {
+                let mut t = Tracker::with_limits(Limits { live: 2, ..limits });
+                let mut src = FileSource::open(p).unwrap();
+                while let Ok(Some(f)) = src.next_frame() {
+                    t.observe(&crate::decode::decode(&f));
+                }
+                let iterated: Vec<String> = t.summaries().map(|f| format!("{f:?}")).collect();
+                let mut lent = Vec::new();
+                let _ = t.try_for_each_summary(|f| {
+                    lent.push(format!("{f:?}"));
+                    Ok::<(), ()>(())
+                });
+                assert_eq!(lent, iterated, "{p}");
+            }
+        }
+    }
+
     #[test]
     fn a_record_fits_in_128_bytes() {
         assert!(std::mem::size_of::<super::FlowRecord>() <= 128);

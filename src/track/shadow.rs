@@ -11,7 +11,7 @@
 //! expanded into a [`Live`] for the packet, then folded back.
 
 use super::analysis::DirAnalysis;
-use super::{Flow, FlowKey, Live, RoleBasis, SeqNumber, TcpState, scratch_flow};
+use super::{FlowKey, Live, RoleBasis, SeqNumber, TcpState, scratch_flow};
 use crate::source::Timestamp;
 
 /// What numbering needs of one side.
@@ -35,10 +35,9 @@ pub(super) struct Shadow {
 }
 
 impl Shadow {
-    /// Folds `live` (the conversation of `key`) into a shadow; returns its summary's box for
-    /// reuse.
-    pub(super) fn fold(live: Live, key: &FlowKey) -> (Shadow, Box<Flow>) {
-        let f = &*live.flow;
+    /// Folds `live` (the conversation of `key`) into a shadow; returns its box for reuse.
+    pub(super) fn fold(live: Box<Live>, key: &FlowKey) -> (Shadow, Box<Live>) {
+        let f = &live.flow;
         let core = |i: usize| Core {
             isn: f.sides[i].isn,
             fin_seq: f.sides[i].fin_seq,
@@ -52,28 +51,28 @@ impl Shadow {
             client_is_lo: f.client == key.lo,
             closed: live.closed,
         };
-        (shadow, live.flow)
+        (shadow, live)
     }
 
     /// The conversation of `key` as a [`Live`] whose numbering state is the shadow's, in
-    /// `spare` (a summary's box, overwritten).
-    pub(super) fn expand(&self, key: &FlowKey, mut spare: Box<Flow>) -> Live {
+    /// `spare` (a live conversation's box, overwritten) when there is one.
+    pub(super) fn expand(&self, key: &FlowKey, spare: Option<Box<Live>>) -> Box<Live> {
         let (client, server) = if self.client_is_lo {
             (key.lo, key.hi)
         } else {
             (key.hi, key.lo)
         };
-        *spare = scratch_flow(self.index, *key, client, server);
-        spare.roles = RoleBasis::FirstPacket;
-        for (side, core) in spare.sides.iter_mut().zip(self.sides) {
+        let mut flow = scratch_flow(self.index, *key, client, server);
+        flow.roles = RoleBasis::FirstPacket;
+        for (side, core) in flow.sides.iter_mut().zip(self.sides) {
             side.isn = core.isn;
             side.fin_seq = core.fin_seq;
             side.state = core.state;
             side.isn_from_syn = core.isn_from_syn;
         }
-        Live {
+        let live = Live {
             index: self.index,
-            flow: spare,
+            flow,
             dirs: [DirAnalysis::default(); 2],
             notes: Default::default(),
             // A conversation kept for its number only: nobody prints its notes.
@@ -83,6 +82,13 @@ impl Shadow {
             first_rtt_ns: None,
             last_udp: None,
             closed: self.closed,
+        };
+        match spare {
+            Some(mut b) => {
+                *b = live;
+                b
+            }
+            None => Box::new(live),
         }
     }
 }
