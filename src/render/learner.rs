@@ -406,6 +406,7 @@ impl PushStr for Vec<u8> {
 }
 
 /// Appends the decimal digits of `n`.
+#[inline]
 fn num(s: &mut Vec<u8>, n: u64) {
     push_u64(s, n)
 }
