@@ -481,18 +481,7 @@ pub fn write_listed_table(
     }
     // Each cell padded to its column's width as soon as it is written: numbers right-aligned,
     // text left-aligned; the last column is not padded.
-    let pad = |s: &mut Vec<u8>, i: usize, start: usize| {
-        if i == COLUMNS - 1 {
-            return;
-        }
-        let n = w[i].saturating_sub(width(&s[start..]));
-        if RIGHT[i] {
-            shift_right(s, start, n);
-        } else {
-            push_spaces(s, n);
-        }
-        s.extend_from_slice(b"  ");
-    };
+    let pad = |s: &mut Vec<u8>, i: usize, start: usize| pad_cell(s, &w, i, start);
     let end_line = |s: &mut Vec<u8>| {
         s.truncate(trimmed_len(s));
         s.push(b'\n');
@@ -573,6 +562,21 @@ fn push_spaces(s: &mut Vec<u8>, n: usize) {
     } else {
         s.resize(end, b' ');
     }
+}
+
+/// Pads cell `i`, written from `start`, to its column's width `w[i]` and separates it from
+/// the next; the last column is not padded.
+fn pad_cell(s: &mut Vec<u8>, w: &[usize; COLUMNS], i: usize, start: usize) {
+    if i == COLUMNS - 1 {
+        return;
+    }
+    let n = w[i].saturating_sub(width(&s[start..]));
+    if RIGHT[i] {
+        shift_right(s, start, n);
+    } else {
+        push_spaces(s, n);
+    }
+    s.extend_from_slice(b"  ");
 }
 
 /// Inserts `n` spaces before `s[start..]`: a right-aligned cell's padding, added once the cell

@@ -61,7 +61,16 @@ impl std::hash::Hash for FlowKey {
 impl FlowKey {
     /// The key of a packet from `src` to `dst`, and whether `src` is the `lo` endpoint.
     pub fn of(protocol: u8, src: (IpAddr, u16), dst: (IpAddr, u16)) -> (FlowKey, bool) {
-        if src <= dst {
+        // Two IPv4 endpoints (the usual case) compare as one number each, address then port:
+        // the order of the tuples, without comparing the enums field by field.
+        let src_is_lo = match (src, dst) {
+            ((IpAddr::V4(a), ap), (IpAddr::V4(b), bp)) => {
+                (u64::from(u32::from(a)) << 16 | u64::from(ap))
+                    <= (u64::from(u32::from(b)) << 16 | u64::from(bp))
+            }
+            _ => src <= dst,
+        };
+        if src_is_lo {
             (
                 FlowKey {
                     protocol,

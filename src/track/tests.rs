@@ -746,3 +746,30 @@ fn without_notes_only_the_notes_facts_are_left_out() {
         assert_eq!(kept(&full), kept(&lite), "{name}");
     }
 }
+
+/// `FlowKey::of` orders two IPv4 endpoints as the tuples `(IpAddr, u16)` order.
+#[test]
+fn flow_key_orders_ipv4_endpoints_as_tuples() {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    let ips: [IpAddr; 6] = [
+        Ipv4Addr::new(0, 0, 0, 0).into(),
+        Ipv4Addr::new(10, 0, 0, 1).into(),
+        Ipv4Addr::new(10, 0, 0, 2).into(),
+        Ipv4Addr::new(255, 255, 255, 255).into(),
+        Ipv6Addr::LOCALHOST.into(),
+        Ipv6Addr::UNSPECIFIED.into(),
+    ];
+    let ports = [0, 1, 80, 65535];
+    for &a in &ips {
+        for &b in &ips {
+            for &ap in &ports {
+                for &bp in &ports {
+                    let (src, dst) = ((a, ap), (b, bp));
+                    let (key, src_is_lo) = FlowKey::of(6, src, dst);
+                    assert_eq!(src_is_lo, src <= dst, "{src:?} {dst:?}");
+                    assert_eq!((key.lo, key.hi), (src.min(dst), src.max(dst)));
+                }
+            }
+        }
+    }
+}
