@@ -94,16 +94,16 @@ fn set_bit(bits: &mut Vec<u64>, index: u32) {
 
 impl Renderer for FlowsRenderer {
     fn packet(&mut self, _: &mut dyn Write, pkt: &Packet<'_>, _: &PacketContext) -> io::Result<()> {
-        let info = self.tracker.observe(pkt);
-        if let Some(i) = info {
-            self.mark_shown(i.flow);
+        // The table reads the summaries only, not each packet's description.
+        let seen = self.tracker.observe_brief(pkt);
+        if let Some((flow, _)) = seen {
+            self.mark_shown(flow);
         }
-        if let (Some(i), Some(name)) = (info, &mut self.namer)
-            && i.new_flow
-            && let Some(f) = self.tracker.flow(i.flow)
+        if let (Some((flow, true)), Some(name)) = (seen, &mut self.namer)
+            && let Some(f) = self.tracker.flow(flow)
         {
             let ends = [name(f.client, f.server), name(f.server, f.client)];
-            self.names.insert(i.flow, ends);
+            self.names.insert(flow, ends);
         }
         Ok(())
     }
@@ -116,7 +116,7 @@ impl Renderer for FlowsRenderer {
             }
             self.shown = Some(bits);
         }
-        self.tracker.observe(pkt);
+        self.tracker.observe_brief(pkt);
     }
 
     fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
@@ -565,34 +565,33 @@ fn push_spaces(s: &mut Vec<u8>, n: usize) {
 }
 
 /// Pads cell `i`, written from `start`, to its column's width `w[i]` and separates it from
-/// the next; the last column is not padded.
+/// the next; the last column is not padded. A right-aligned cell of at most 30 bytes moves by
+/// fixed-size copies (a few vector stores, no `memmove` or `memset` call): after 64 spaces
+/// are appended, the 32 bytes from `start` are the cell then spaces, and are stored again `n`
+/// bytes later over 32 spaces.
+#[inline(always)]
 fn pad_cell(s: &mut Vec<u8>, w: &[usize; COLUMNS], i: usize, start: usize) {
     if i == COLUMNS - 1 {
         return;
     }
+    let len = s.len();
     let n = w[i].saturating_sub(width(&s[start..]));
-    if RIGHT[i] {
-        shift_right(s, start, n);
+    let end = len + n + 2;
+    if RIGHT[i] && n > 0 {
+        if len - start <= 30 && n <= 32 {
+            s.extend_from_slice(&[b' '; 64]);
+            let mut cell = [0; 32];
+            cell.copy_from_slice(&s[start..start + 32]);
+            s[start..start + 32].copy_from_slice(&[b' '; 32]);
+            s[start + n..start + n + 32].copy_from_slice(&cell);
+        } else {
+            s.resize(end, b' ');
+            s[start..end - 2].rotate_right(n);
+        }
     } else {
-        push_spaces(s, n);
+        push_spaces(s, n + 2);
     }
-    s.extend_from_slice(b"  ");
-}
-
-/// Inserts `n` spaces before `s[start..]`: a right-aligned cell's padding, added once the cell
-/// is written. Cells are short: their bytes are moved one by one (no `memmove` call).
-fn shift_right(s: &mut Vec<u8>, start: usize, n: usize) {
-    let end = s.len();
-    push_spaces(s, n);
-    if n == 0 {
-        return;
-    }
-    for j in (start..end).rev() {
-        s[j + n] = s[j];
-    }
-    for b in &mut s[start..start + n] {
-        *b = b' ';
-    }
+    s.truncate(end);
 }
 
 /// The length of UTF-8 text `b` without its trailing white space (as `str::trim_end`).

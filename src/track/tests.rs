@@ -773,3 +773,29 @@ fn flow_key_orders_ipv4_endpoints_as_tuples() {
         }
     }
 }
+
+/// `observe_brief` does what `observe` does: the same conversation numbers and first packets,
+/// and the same summaries after every bundled capture.
+#[test]
+fn observe_brief_agrees_with_observe() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/captures");
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        let p = p.to_str().unwrap();
+        if !(p.ends_with(".pcap") || p.ends_with(".pcapng")) {
+            continue;
+        }
+        for limits in [Limits::default(), Limits::records()] {
+            let (mut a, mut b) = (Tracker::with_limits(limits), Tracker::with_limits(limits));
+            let mut src = crate::source::FileSource::open(p).unwrap();
+            while let Ok(Some(f)) = crate::source::Source::next_frame(&mut src) {
+                let pkt = decode(&f);
+                let full = a.observe(&pkt).map(|i| (i.flow, i.new_flow));
+                assert_eq!(b.observe_brief(&pkt), full, "{p}");
+            }
+            let sa: Vec<String> = a.summaries().map(|f| format!("{f:?}")).collect();
+            let sb: Vec<String> = b.summaries().map(|f| format!("{f:?}")).collect();
+            assert_eq!(sa, sb, "{p}");
+        }
+    }
+}
