@@ -671,14 +671,8 @@ mod tests {
     #[test]
     fn measure_agrees_with_write_row() {
         use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/captures");
         let mut flows = Vec::new();
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            let p = p.to_str().unwrap();
-            if !(p.ends_with(".pcap") || p.ends_with(".pcapng")) {
-                continue;
-            }
+        for p in &crate::track::tests::bundled_captures() {
             let mut t = Tracker::with_limits(Limits::records());
             let mut src = crate::source::FileSource::open(p).unwrap();
             while let Ok(Some(fr)) = crate::source::Source::next_frame(&mut src) {

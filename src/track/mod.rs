@@ -1270,4 +1270,4 @@ fn guess_roles(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -6,6 +6,18 @@ use crate::decode::build::{PacketBuilder, TcpOptionElement};
 use crate::decode::decode;
 use crate::source::{Frame, LinkType, Timestamp};
 
+/// The paths of the captures bundled with the project (pcap and pcapng).
+pub(crate) fn bundled_captures() -> Vec<String> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/captures");
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path().to_str().unwrap().to_string())
+        .filter(|p| p.ends_with(".pcap") || p.ends_with(".pcapng"))
+        .collect();
+    v.sort();
+    v
+}
+
 /// A TCP segment between 127.0.0.1 ports. `flags` holds letters as tcpdump prints them:
 /// S, F, R, P; `ack` sets the ACK flag.
 fn tcp(
@@ -778,13 +790,7 @@ fn flow_key_orders_ipv4_endpoints_as_tuples() {
 /// and the same summaries after every bundled capture.
 #[test]
 fn observe_brief_agrees_with_observe() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/captures");
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        let p = p.to_str().unwrap();
-        if !(p.ends_with(".pcap") || p.ends_with(".pcapng")) {
-            continue;
-        }
+    for p in &bundled_captures() {
         for limits in [Limits::default(), Limits::records()] {
             let (mut a, mut b) = (Tracker::with_limits(limits), Tracker::with_limits(limits));
             let mut src = crate::source::FileSource::open(p).unwrap();
