@@ -92,7 +92,11 @@ pub fn flows(a: FlowsArgs) -> Result<(), Error> {
 fn flows_view(file: &str, filter: &[String], cfg: &ViewConfig, json: bool) -> Result<(), Error> {
     let mut r = FlowsRenderer::new(cfg.color && !json);
     if !json {
-        return run(file, filter, cfg, &mut r);
+        let done = run(file, filter, cfg, &mut r);
+        // The command ends here and the process with it: its memory goes back to the system
+        // at once, instead of one conversation's state at a time (a million boxes to free).
+        std::mem::forget(r);
+        return done;
     }
     run_to(file, filter, cfg, &mut r, &mut io::sink())?;
     let mut out = stdout_buffer();

@@ -94,16 +94,16 @@ fn set_bit(bits: &mut Vec<u64>, index: u32) {
 
 impl Renderer for FlowsRenderer {
     fn packet(&mut self, _: &mut dyn Write, pkt: &Packet<'_>, _: &PacketContext) -> io::Result<()> {
-        let info = self.tracker.observe(pkt);
-        if let Some(i) = info {
-            self.mark_shown(i.flow);
+        // The table reads the summaries only, not each packet's description.
+        let seen = self.tracker.observe_brief(pkt);
+        if let Some((flow, _)) = seen {
+            self.mark_shown(flow);
         }
-        if let (Some(i), Some(name)) = (info, &mut self.namer)
-            && i.new_flow
-            && let Some(f) = self.tracker.flow(i.flow)
+        if let (Some((flow, true)), Some(name)) = (seen, &mut self.namer)
+            && let Some(f) = self.tracker.flow(flow)
         {
             let ends = [name(f.client, f.server), name(f.server, f.client)];
-            self.names.insert(i.flow, ends);
+            self.names.insert(flow, ends);
         }
         Ok(())
     }
@@ -116,7 +116,7 @@ impl Renderer for FlowsRenderer {
             }
             self.shown = Some(bits);
         }
-        self.tracker.observe(pkt);
+        self.tracker.observe_brief(pkt);
     }
 
     fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
@@ -274,6 +274,149 @@ fn analysis_cell(f: &Flow) -> String {
     }
 }
 
+/// Columns of the table; which hold numbers (right-aligned).
+const COLUMNS: usize = 12;
+const RIGHT: [bool; COLUMNS] = [
+    true, false, false, false, true, true, true, true, true, true, false, false,
+];
+
+/// The program names at the ends of `f`, when known.
+fn named<'a>(
+    names: &'a HashMap<u32, [Option<String>; 2]>,
+    f: &Flow,
+) -> Option<&'a [Option<String>; 2]> {
+    if names.is_empty() {
+        None
+    } else {
+        names.get(&f.index)
+    }
+}
+
+/// Appends the cells of `f`'s row to `s`, calling `end(s, i, start)` after cell `i`, which
+/// began at `start`: the one place that formats a row.
+fn write_row(
+    s: &mut Vec<u8>,
+    f: &Flow,
+    named: Option<&[Option<String>; 2]>,
+    end: impl Fn(&mut Vec<u8>, usize, usize),
+) {
+    let mark: &[u8] = if f.is_tcp() && f.roles.guessed() {
+        b"*"
+    } else {
+        b""
+    };
+    let mut start = s.len();
+    let mut cell = |s: &mut Vec<u8>, i: usize| {
+        end(s, i, start);
+        start = s.len();
+    };
+    fmt::push_u64(s, u64::from(f.index));
+    cell(s, 0);
+    s.extend_from_slice(if f.is_tcp() { b"TCP" } else { b"UDP" });
+    cell(s, 1);
+    for (side, at) in [(0, f.client), (1, f.server)] {
+        if let Some(Some(n)) = named.map(|n| &n[side]) {
+            s.extend_from_slice(n.as_bytes());
+            s.push(b' ');
+        }
+        push_endpoint(s, f, at);
+        s.extend_from_slice(mark);
+        cell(s, 2 + side);
+    }
+    for (side, at) in [(0, 4), (1, 6)] {
+        fmt::push_u64(s, f.sides[side].segments);
+        cell(s, at);
+        push_bytes(s, &f.sides[side]);
+        cell(s, at + 1);
+    }
+    push_duration(s, f.duration_ns());
+    cell(s, 8);
+    push_hs(s, f);
+    cell(s, 9);
+    push_outcome(s, f);
+    cell(s, 10);
+    if f.analysis_counts.iter().all(|&n| n == 0) {
+        s.push(b'-');
+    } else {
+        s.extend_from_slice(analysis_cell(f).as_bytes());
+    }
+    cell(s, 11);
+}
+
+/// The outcome cell: TCP's short word, UDP's request/response pairs.
+fn push_outcome(s: &mut Vec<u8>, f: &Flow) {
+    if f.is_tcp() {
+        s.extend_from_slice(f.outcome().short().as_bytes());
+    } else if f.udp_pairs > 0 {
+        fmt::push_u64(s, f.udp_pairs);
+        s.extend_from_slice(b" req/resp");
+    } else {
+        s.push(b'-');
+    }
+}
+
+/// Decimal digits of `n`.
+fn digits(n: u64) -> usize {
+    n.checked_ilog10().map_or(1, |d| d as usize + 1)
+}
+
+/// The width in characters of each cell [`write_row`] writes for `f`, counted rather than
+/// formatted where that is cheap (numbers, IPv4 addresses, fixed words): what the first pass
+/// over a long table needs. `scratch` formats the rest. The tests check both agree.
+fn measure(
+    f: &Flow,
+    named: Option<&[Option<String>; 2]>,
+    scratch: &mut Vec<u8>,
+) -> [usize; COLUMNS] {
+    let mark = usize::from(f.is_tcp() && f.roles.guessed());
+    let proto = if f.is_tcp() { Proto::Tcp } else { Proto::Udp };
+    let mut endpoint = |side: usize, (ip, port): (std::net::IpAddr, u16)| {
+        let name = match named.map(|n| &n[side]) {
+            Some(Some(n)) => n.chars().count() + 1,
+            _ => 0,
+        };
+        let ip = match ip {
+            std::net::IpAddr::V4(a) => {
+                3 + a.octets().iter().map(|&o| digits(o.into())).sum::<usize>()
+            }
+            std::net::IpAddr::V6(a) => {
+                scratch.clear();
+                fmt::push_ipv6_std(scratch, &a.octets());
+                scratch.len() + 2
+            }
+        };
+        // Service names are ASCII.
+        let service = services::name(port, proto).map_or(0, |n| n.len() + 3);
+        name + ip + 1 + digits(port.into()) + service + mark
+    };
+    let client = endpoint(0, f.client);
+    let server = endpoint(1, f.server);
+    let bytes = |side: &Side| {
+        let retr = side.retransmitted_bytes;
+        digits(side.bytes) + if retr > 0 { digits(retr.into()) + 9 } else { 0 }
+    };
+    let mut formatted = |push: &dyn Fn(&mut Vec<u8>)| {
+        scratch.clear();
+        push(scratch);
+        width(scratch)
+    };
+    [
+        digits(f.index.into()),
+        3,
+        client,
+        server,
+        digits(f.sides[0].segments),
+        bytes(&f.sides[0]),
+        digits(f.sides[1].segments),
+        bytes(&f.sides[1]),
+        formatted(&|s| push_duration(s, f.duration_ns())),
+        formatted(&|s| push_hs(s, f)),
+        formatted(&|s| push_outcome(s, f)),
+        // The last column is not padded: its width is never used.
+        0,
+    ]
+}
+
 /// Writes the table of the tracker's conversations.
 pub fn write_table(out: &mut dyn Write, t: &Tracker, color: bool) -> io::Result<()> {
     write_named_table(out, t, color, &HashMap::new())
@@ -311,67 +454,14 @@ pub fn write_listed_table(
         "outcome",
         "analysis",
     ];
-    // Two passes over the conversations, formatting each row twice into one reused buffer, so
-    // that no more than one row exists at a time: the first measures the columns. Rows are
-    // built as bytes (every piece is UTF-8) and written as they are.
-    let fill = |row: &mut Row, f: &Flow| {
-        let mark: &[u8] = if f.is_tcp() && f.roles.guessed() {
-            b"*"
-        } else {
-            b""
-        };
-        let s = &mut row.buf;
-        s.clear();
-        let mut ends = [0; 12];
-        fmt::push_u64(s, u64::from(f.index));
-        ends[0] = s.len();
-        s.extend_from_slice(if f.is_tcp() { b"TCP" } else { b"UDP" });
-        ends[1] = s.len();
-        let named = if names.is_empty() {
-            None
-        } else {
-            names.get(&f.index)
-        };
-        for (side, at) in [(0, f.client), (1, f.server)] {
-            if let Some(Some(n)) = named.map(|n| &n[side]) {
-                s.extend_from_slice(n.as_bytes());
-                s.push(b' ');
-            }
-            push_endpoint(s, f, at);
-            s.extend_from_slice(mark);
-            ends[2 + side] = s.len();
-        }
-        for (side, at) in [(0, 4), (1, 6)] {
-            fmt::push_u64(s, f.sides[side].segments);
-            ends[at] = s.len();
-            push_bytes(s, &f.sides[side]);
-            ends[at + 1] = s.len();
-        }
-        push_duration(s, f.duration_ns());
-        ends[8] = s.len();
-        push_hs(s, f);
-        ends[9] = s.len();
-        if f.is_tcp() {
-            s.extend_from_slice(f.outcome().short().as_bytes());
-        } else if f.udp_pairs > 0 {
-            fmt::push_u64(s, f.udp_pairs);
-            s.extend_from_slice(b" req/resp");
-        } else {
-            s.push(b'-');
-        }
-        ends[10] = s.len();
-        if f.analysis_counts.iter().all(|&n| n == 0) {
-            s.push(b'-');
-        } else {
-            s.extend_from_slice(analysis_cell(f).as_bytes());
-        }
-        ends[11] = s.len();
-        row.ends = ends;
-    };
+    // Two passes over the conversations: the first measures the columns without formatting
+    // the rows (see [`measure`]), the second formats each row once into one reused buffer,
+    // padded as it goes, so that no more than one row exists at a time. Rows are built as
+    // bytes (every piece is UTF-8) and written as they are.
     let mut w = head.map(|h| h.chars().count());
     let (mut rows, mut tcp, mut guessed) = (0usize, 0usize, false);
     let (mut retransmitted, mut hs_retransmitted) = (false, false);
-    let mut row = Row::default();
+    let mut scratch = Vec::new();
     let Ok(()) = t.try_for_each_summary(|f| -> Result<(), Infallible> {
         if !listed(f) {
             return Ok(());
@@ -381,49 +471,28 @@ pub fn write_listed_table(
         guessed |= f.is_tcp() && f.roles.guessed();
         retransmitted |= f.sides.iter().any(|s| s.retransmitted_bytes > 0);
         hs_retransmitted |= f.handshake.is_some_and(|h| h.retransmitted);
-        fill(&mut row, f);
-        for (i, w) in w.iter_mut().enumerate() {
-            *w = (*w).max(width(row.cell(i)));
+        for (w, m) in w.iter_mut().zip(measure(f, named(names, f), &mut scratch)) {
+            *w = (*w).max(m);
         }
         Ok(())
     });
     if rows == 0 {
         return writeln!(out, "no TCP or UDP conversation in the capture");
     }
-    // Numbers right-aligned, text left-aligned; the last column is not padded.
-    let right = [
-        true, false, false, false, true, true, true, true, true, true, false, false,
-    ];
-    let line = |s: &mut Vec<u8>, row: &Row| {
-        s.clear();
-        for (i, &right) in right.iter().enumerate() {
-            let c = row.cell(i);
-            if i > 0 {
-                s.extend_from_slice(b"  ");
-            }
-            if i == w.len() - 1 {
-                s.extend_from_slice(c);
-                break;
-            }
-            let pad = w[i].saturating_sub(width(c));
-            if right {
-                push_spaces(s, pad);
-                s.extend_from_slice(c);
-            } else {
-                s.extend_from_slice(c);
-                push_spaces(s, pad);
-            }
-        }
+    // Each cell padded to its column's width as soon as it is written: numbers right-aligned,
+    // text left-aligned; the last column is not padded.
+    let pad = |s: &mut Vec<u8>, i: usize, start: usize| pad_cell(s, &w, i, start);
+    let end_line = |s: &mut Vec<u8>| {
         s.truncate(trimmed_len(s));
         s.push(b'\n');
     };
     let mut l = Vec::new();
-    let mut header = Row::default();
     for (i, h) in head.iter().enumerate() {
-        header.buf.extend_from_slice(h.as_bytes());
-        header.ends[i] = header.buf.len();
+        let start = l.len();
+        l.extend_from_slice(h.as_bytes());
+        pad(&mut l, i, start);
     }
-    line(&mut l, &header);
+    end_line(&mut l);
     if color {
         out.write_all(b"\x1b[1m")?;
         out.write_all(&l[..trimmed_len(&l)])?;
@@ -435,8 +504,9 @@ pub fn write_listed_table(
         if !listed(f) {
             return Ok(());
         }
-        fill(&mut row, f);
-        line(&mut l, &row);
+        l.clear();
+        write_row(&mut l, f, named(names, f), pad);
+        end_line(&mut l);
         out.write_all(&l)
     })?;
     writeln!(out)?;
@@ -494,25 +564,41 @@ fn push_spaces(s: &mut Vec<u8>, n: usize) {
     }
 }
 
+/// Pads cell `i`, written from `start`, to its column's width `w[i]` and separates it from
+/// the next; the last column is not padded. A right-aligned cell of at most 30 bytes moves by
+/// fixed-size copies (a few vector stores, no `memmove` or `memset` call): after 64 spaces
+/// are appended, the 32 bytes from `start` are the cell then spaces, and are stored again `n`
+/// bytes later over 32 spaces.
+#[inline(always)]
+fn pad_cell(s: &mut Vec<u8>, w: &[usize; COLUMNS], i: usize, start: usize) {
+    if i == COLUMNS - 1 {
+        return;
+    }
+    let len = s.len();
+    let n = w[i].saturating_sub(width(&s[start..]));
+    let end = len + n + 2;
+    if RIGHT[i] && n > 0 {
+        if len - start <= 30 && n <= 32 {
+            s.extend_from_slice(&[b' '; 64]);
+            let mut cell = [0; 32];
+            cell.copy_from_slice(&s[start..start + 32]);
+            s[start..start + 32].copy_from_slice(&[b' '; 32]);
+            s[start + n..start + n + 32].copy_from_slice(&cell);
+        } else {
+            s.resize(end, b' ');
+            s[start..end - 2].rotate_right(n);
+        }
+    } else {
+        push_spaces(s, n + 2);
+    }
+    s.truncate(end);
+}
+
 /// The length of UTF-8 text `b` without its trailing white space (as `str::trim_end`).
 fn trimmed_len(b: &[u8]) -> usize {
     match b.last() {
         Some(&c) if c.is_ascii() && !char::from(c).is_whitespace() => b.len(),
         _ => std::str::from_utf8(b).map_or(b.len(), |s| s.trim_end().len()),
-    }
-}
-
-/// One row's cells in one buffer: cell `i` ends at `ends[i]`.
-#[derive(Default)]
-struct Row {
-    buf: Vec<u8>,
-    ends: [usize; 12],
-}
-
-impl Row {
-    fn cell(&self, i: usize) -> &[u8] {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.buf[start..self.ends[i]]
     }
 }
 
@@ -558,6 +644,79 @@ mod tests {
             push_duration(&mut s, ns);
             assert_eq!(String::from_utf8_lossy(&s), duration(ns), "{ns} ns");
         }
+    }
+
+    /// The widths of the cells [`write_row`] writes for `f`, measured on the text.
+    fn formatted_widths(f: &Flow, named: Option<&[Option<String>; 2]>) -> [usize; COLUMNS] {
+        let w = std::cell::Cell::new([0; COLUMNS]);
+        let mut s = Vec::new();
+        write_row(
+            &mut s,
+            f,
+            named,
+            |s: &mut Vec<u8>, i: usize, start: usize| {
+                let mut v = w.get();
+                v[i] = std::str::from_utf8(&s[start..]).unwrap().chars().count();
+                w.set(v);
+            },
+        );
+        let mut v = w.get();
+        v[COLUMNS - 1] = 0;
+        v
+    }
+
+    /// [`measure`] counts what [`write_row`] writes, for every conversation of every bundled
+    /// capture and for edge rows made from them: program names (non-ASCII too), IPv6 and
+    /// long IPv4 addresses, service and ephemeral ports, retransmitted bytes, large numbers.
+    #[test]
+    fn measure_agrees_with_write_row() {
+        use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+        let mut flows = Vec::new();
+        for p in &crate::track::tests::bundled_captures() {
+            let mut t = Tracker::with_limits(Limits::records());
+            let mut src = crate::source::FileSource::open(p).unwrap();
+            while let Ok(Some(fr)) = crate::source::Source::next_frame(&mut src) {
+                t.observe(&crate::decode::decode(&fr));
+            }
+            flows.extend(t.summaries().map(|f| f.into_owned()));
+        }
+        assert!(flows.len() > 20);
+        let names = [
+            None,
+            Some([Some("curl".to_string()), None]),
+            Some([Some("nginx: wörker".to_string()), Some("ß".to_string())]),
+        ];
+        let addrs: [IpAddr; 5] = [
+            Ipv4Addr::new(255, 255, 255, 255).into(),
+            Ipv4Addr::new(0, 0, 0, 0).into(),
+            Ipv4Addr::new(10, 99, 100, 9).into(),
+            Ipv6Addr::LOCALHOST.into(),
+            "2001:db8:0:1:1:1:1:1".parse::<Ipv6Addr>().unwrap().into(),
+        ];
+        let mut scratch = Vec::new();
+        let mut n = 0;
+        for (k, f) in flows.iter().enumerate() {
+            let mut edge = f.clone();
+            edge.index = [0, 9, 10, 99_999, u32::MAX][k % 5];
+            edge.client = (addrs[k % 5], [0, 80, 53, 65535, 1024][k % 5]);
+            edge.server = (addrs[(k + 2) % 5], [443, 9, 5353, 10_000, 22][k % 5]);
+            edge.sides[0].retransmitted_bytes = [0, 1, 1448, u32::MAX][k % 4];
+            edge.sides[1].bytes = [0, 9, 10, u64::MAX][k % 4];
+            edge.sides[1].segments = [1, 99, 100, u64::MAX][k % 4];
+            edge.udp_pairs = [0, 1, 12345][k % 3];
+            for f in [f, &edge] {
+                for named in &names {
+                    let named = named.as_ref();
+                    assert_eq!(
+                        measure(f, named, &mut scratch),
+                        formatted_widths(f, named),
+                        "{f:?} {named:?}"
+                    );
+                    n += 1;
+                }
+            }
+        }
+        assert!(n > 100);
     }
 
     #[test]

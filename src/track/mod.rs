@@ -61,7 +61,16 @@ impl std::hash::Hash for FlowKey {
 impl FlowKey {
     /// The key of a packet from `src` to `dst`, and whether `src` is the `lo` endpoint.
     pub fn of(protocol: u8, src: (IpAddr, u16), dst: (IpAddr, u16)) -> (FlowKey, bool) {
-        if src <= dst {
+        // Two IPv4 endpoints (the usual case) compare as one number each, address then port:
+        // the order of the tuples, without comparing the enums field by field.
+        let src_is_lo = match (src, dst) {
+            ((IpAddr::V4(a), ap), (IpAddr::V4(b), bp)) => {
+                (u64::from(u32::from(a)) << 16 | u64::from(ap))
+                    <= (u64::from(u32::from(b)) << 16 | u64::from(bp))
+            }
+            _ => src <= dst,
+        };
+        if src_is_lo {
             (
                 FlowKey {
                     protocol,
@@ -380,6 +389,29 @@ pub struct TrackInfo {
     pub context: notes::Context,
 }
 
+/// Before any packet: a blank description.
+impl Default for TrackInfo {
+    fn default() -> Self {
+        TrackInfo {
+            flow: 0,
+            dir: Dir::ToServer,
+            roles: RoleBasis::FirstPacket,
+            rel_seq: 0,
+            rel_ack: 0,
+            new_flow: false,
+            analysis: Analysis::default(),
+            dup_ack_num: 0,
+            state_change: [None; 2],
+            states: [TcpState::Closed; 2],
+            handshake_rtt_ns: None,
+            window: 0,
+            window_scaled: false,
+            reply_after_ns: None,
+            context: notes::Context::default(),
+        }
+    }
+}
+
 /// Memory limits of a tracker.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
@@ -477,7 +509,8 @@ impl Live {
         src: (IpAddr, u16),
         dst: (IpAddr, u16),
         new_flow: bool,
-    ) -> TrackInfo {
+        info: &mut TrackInfo,
+    ) {
         self.last_seen = p.ts;
         let flow = &mut self.flow;
         let dir = if src == flow.client && dst == flow.server {
@@ -489,7 +522,7 @@ impl Live {
         flow.last_ts = p.ts;
         flow.sides[me].segments += 1;
         flow.sides[me].bytes += p.payload_wire_len as u64;
-        TrackInfo {
+        *info = TrackInfo {
             flow: self.index,
             dir,
             roles: flow.roles,
@@ -505,10 +538,11 @@ impl Live {
             window_scaled: false,
             reply_after_ns: None,
             context: notes::Context::default(),
-        }
+        };
     }
 
-    /// Counts `p` and describes it: its direction, and for TCP its numbers, analysis and
+    /// Counts `p` and describes it in `info` (written in place: a view that reads only the
+    /// summaries never copies the description): its direction, and for TCP its numbers, analysis and
     /// states; for UDP, whether it answers the datagram before it.
     fn describe(
         &mut self,
@@ -517,14 +551,14 @@ impl Live {
         dst: (IpAddr, u16),
         new_flow: bool,
         reused: bool,
-    ) -> TrackInfo {
-        let mut info = self.count(p, src, dst, new_flow);
+        info: &mut TrackInfo,
+    ) {
+        self.count(p, src, dst, new_flow, info);
         match p.tcp() {
             // UDP request/response: a datagram the other way after one is a reply.
-            None => self.udp_reply(p, &mut info),
-            Some(t) => self.tcp(p, t, reused, &mut info),
+            None => self.udp_reply(p, info),
+            Some(t) => self.tcp(p, t, reused, info),
         }
-        info
     }
 
     /// A UDP datagram the other way after one is a reply: its delay and the pair count.
@@ -830,6 +864,8 @@ pub struct Tracker {
     pinned: Option<Flow>,
     /// With [`Limits::pinned`]: the other live conversations, kept only for numbering.
     shadows: HashMap<FlowKey, Shadow, foldhash::fast::RandomState>,
+    /// The description of the last packet observed (see [`Tracker::observe_brief`]).
+    info: TrackInfo,
     /// A live conversation's box, reused to expand shadows.
     spare: Option<Box<Live>>,
     /// No conversation can expire before this time (nanoseconds since the epoch), so sweeps
@@ -944,15 +980,24 @@ impl Tracker {
     /// Updates the conversation of `p` and describes `p` within it. `None` for packets that
     /// are not TCP or UDP over IP.
     pub fn observe(&mut self, p: &Packet<'_>) -> Option<TrackInfo> {
-        let (info, key) = self.observe_live(p)?;
+        self.observe_brief(p)?;
+        Some(self.info)
+    }
+
+    /// [`Tracker::observe`] for views that read only the summaries: updates the conversation of
+    /// `p` and returns its number and whether `p` started it, without copying the description
+    /// out (the same work otherwise).
+    pub fn observe_brief(&mut self, p: &Packet<'_>) -> Option<(u32, bool)> {
+        let key = self.observe_live(p)?;
+        let flow = self.info.flow;
         // Refresh the summary, if it is still kept.
-        if let Some(slot) = info.flow.checked_sub(self.base)
+        if let Some(slot) = flow.checked_sub(self.base)
             && let Some(summary) = self.flows.get_mut(slot as usize)
             && let Some(live) = self.index.get(&key)
         {
             summary.clone_from(&live.flow);
         }
-        if self.limits.pinned == Some(info.flow)
+        if self.limits.pinned == Some(flow)
             && let Some(live) = self.index.get(&key)
         {
             match &mut self.pinned {
@@ -960,11 +1005,12 @@ impl Tracker {
                 None => self.pinned = Some(live.flow.clone()),
             }
         }
-        Some(info)
+        Some((flow, self.info.new_flow))
     }
 
-    /// [`Tracker::observe`] on the live state only; also returns the conversation's key.
-    fn observe_live(&mut self, p: &Packet<'_>) -> Option<(TrackInfo, FlowKey)> {
+    /// [`Tracker::observe`] on the live state only, describing `p` in `self.info`; returns the
+    /// conversation's key.
+    fn observe_live(&mut self, p: &Packet<'_>) -> Option<FlowKey> {
         let (src, dst) = (p.src_ip()?, p.dst_ip()?);
         let (sp, dp, protocol) = match &p.transport {
             Transport::Tcp(t) => (t.src_port, t.dst_port, proto::TCP),
@@ -985,19 +1031,18 @@ impl Tracker {
         let reused = tcp.is_some_and(|t| self.forget_reused(&key, t, (src, sp)));
         // One look-up for a conversation already followed (the usual case).
         if let Some(live) = self.index.get_mut(&key) {
-            let info = live.describe(p, (src, sp), (dst, dp), false, reused);
-            if self.shadowed(info.flow) {
-                self.sleep(&key);
-            }
-            return Some((info, key));
+            live.describe(p, (src, sp), (dst, dp), false, reused, &mut self.info);
+        } else {
+            // The description is moved out while the new state borrows the tracker.
+            let mut info = std::mem::take(&mut self.info);
+            let live = self.start_flow(key, p, (src, sp), (dst, dp));
+            live.describe(p, (src, sp), (dst, dp), true, reused, &mut info);
+            self.info = info;
         }
-        self.start_flow(key, p, (src, sp), (dst, dp));
-        let live = self.index.get_mut(&key)?;
-        let info = live.describe(p, (src, sp), (dst, dp), true, reused);
-        if self.shadowed(info.flow) {
+        if self.shadowed(self.info.flow) {
             self.sleep(&key);
         }
-        Some((info, key))
+        Some(key)
     }
 
     /// Whether conversation `i` is kept only for numbering (see [`shadow`]).
@@ -1046,7 +1091,14 @@ impl Tracker {
         reused
     }
 
-    fn start_flow(&mut self, key: FlowKey, p: &Packet<'_>, src: (IpAddr, u16), dst: (IpAddr, u16)) {
+    /// Starts following the conversation `key` that `p` opens; returns its live state.
+    fn start_flow(
+        &mut self,
+        key: FlowKey,
+        p: &Packet<'_>,
+        src: (IpAddr, u16),
+        dst: (IpAddr, u16),
+    ) -> &mut Live {
         let i = self.next_index;
         self.next_index += 1;
         let tcp = p.tcp();
@@ -1084,21 +1136,20 @@ impl Tracker {
         if self.live_flows() >= self.limits.live.max(1) {
             self.evict_lru();
         }
-        self.index.insert(
-            key,
-            Box::new(Live {
-                index: i,
-                flow: f,
-                dirs: [DirAnalysis::default(); 2],
-                notes: Default::default(),
-                last_seen: p.ts,
-                mru_syn: None,
-                first_rtt_ns: None,
-                last_udp: None,
-                full_notes: self.limits.notes,
-                closed: false,
-            }),
-        );
+        // Inserted where the look-up stops: no second look-up to describe the packet.
+        let entry = self.index.entry(key).insert_entry(Box::new(Live {
+            index: i,
+            flow: f,
+            dirs: [DirAnalysis::default(); 2],
+            notes: Default::default(),
+            last_seen: p.ts,
+            mru_syn: None,
+            first_rtt_ns: None,
+            last_udp: None,
+            full_notes: self.limits.notes,
+            closed: false,
+        }));
+        entry.into_mut()
     }
 
     /// Forgets closed conversations after a while, and any after a long silence.
@@ -1219,4 +1270,4 @@ fn guess_roles(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

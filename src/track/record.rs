@@ -239,13 +239,7 @@ mod tests {
     /// The summaries lent one at a time are those the iterator gives, with records or not.
     #[test]
     fn summaries_lent_equal_summaries_iterated() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/captures");
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            let p = p.to_str().unwrap();
-            if !(p.ends_with(".pcap") || p.ends_with(".pcapng")) {
-                continue;
-            }
+        for p in &super::super::tests::bundled_captures() {
             for limits in [Limits::default(), Limits::records()] {
                 let mut t = Tracker::with_limits(Limits { live: 2, ..limits });
                 let mut src = FileSource::open(p).unwrap();

@@ -6,6 +6,18 @@ use crate::decode::build::{PacketBuilder, TcpOptionElement};
 use crate::decode::decode;
 use crate::source::{Frame, LinkType, Timestamp};
 
+/// The paths of the captures bundled with the project (pcap and pcapng).
+pub(crate) fn bundled_captures() -> Vec<String> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/captures");
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path().to_str().unwrap().to_string())
+        .filter(|p| p.ends_with(".pcap") || p.ends_with(".pcapng"))
+        .collect();
+    v.sort();
+    v
+}
+
 /// A TCP segment between 127.0.0.1 ports. `flags` holds letters as tcpdump prints them:
 /// S, F, R, P; `ack` sets the ACK flag.
 fn tcp(
@@ -744,5 +756,52 @@ fn without_notes_only_the_notes_facts_are_left_out() {
         }
         let kept = |t: &Tracker| format!("{:?}", t.flows());
         assert_eq!(kept(&full), kept(&lite), "{name}");
+    }
+}
+
+/// `FlowKey::of` orders two IPv4 endpoints as the tuples `(IpAddr, u16)` order.
+#[test]
+fn flow_key_orders_ipv4_endpoints_as_tuples() {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    let ips: [IpAddr; 6] = [
+        Ipv4Addr::new(0, 0, 0, 0).into(),
+        Ipv4Addr::new(10, 0, 0, 1).into(),
+        Ipv4Addr::new(10, 0, 0, 2).into(),
+        Ipv4Addr::new(255, 255, 255, 255).into(),
+        Ipv6Addr::LOCALHOST.into(),
+        Ipv6Addr::UNSPECIFIED.into(),
+    ];
+    let ports = [0, 1, 80, 65535];
+    for &a in &ips {
+        for &b in &ips {
+            for &ap in &ports {
+                for &bp in &ports {
+                    let (src, dst) = ((a, ap), (b, bp));
+                    let (key, src_is_lo) = FlowKey::of(6, src, dst);
+                    assert_eq!(src_is_lo, src <= dst, "{src:?} {dst:?}");
+                    assert_eq!((key.lo, key.hi), (src.min(dst), src.max(dst)));
+                }
+            }
+        }
+    }
+}
+
+/// `observe_brief` does what `observe` does: the same conversation numbers and first packets,
+/// and the same summaries after every bundled capture.
+#[test]
+fn observe_brief_agrees_with_observe() {
+    for p in &bundled_captures() {
+        for limits in [Limits::default(), Limits::records()] {
+            let (mut a, mut b) = (Tracker::with_limits(limits), Tracker::with_limits(limits));
+            let mut src = crate::source::FileSource::open(p).unwrap();
+            while let Ok(Some(f)) = crate::source::Source::next_frame(&mut src) {
+                let pkt = decode(&f);
+                let full = a.observe(&pkt).map(|i| (i.flow, i.new_flow));
+                assert_eq!(b.observe_brief(&pkt), full, "{p}");
+            }
+            let sa: Vec<String> = a.summaries().map(|f| format!("{f:?}")).collect();
+            let sb: Vec<String> = b.summaries().map(|f| format!("{f:?}")).collect();
+            assert_eq!(sa, sb, "{p}");
+        }
     }
 }
