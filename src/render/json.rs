@@ -6,7 +6,9 @@
 use std::io::{self, Write};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::fmt::{push_ipv6_std, write_hex_byte, write_ipv4, write_mac, write_padded9, write_u64};
+use super::fmt::{
+    write_hex_byte, write_ipv4, write_ipv6_std, write_mac, write_padded9, write_u32, write_u64,
+};
 use super::learner::push_flag_names;
 use super::{PacketContext, Renderer};
 use crate::decode::checksum::{self, ChecksumStatus};
@@ -127,6 +129,16 @@ impl J<'_> {
         self.room(s.len()).copy_from_slice(s);
         self.at += s.len();
     }
+    /// Writes again the bytes at `at` (before the cursor, at most 20 of them): one copy of 20
+    /// bytes, the cursor moved by as many as there were.
+    #[inline(always)]
+    fn again(&mut self, at: std::ops::Range<usize>) {
+        debug_assert!(at.end <= self.at && at.len() <= 20);
+        self.room(20);
+        let to = self.at;
+        self.b.copy_within(at.start..at.start + 20, to);
+        self.at += at.len();
+    }
     /// Writes what `f` pushes onto a `Vec` (for the few pieces formatted that way).
     fn via(&mut self, f: impl FnOnce(&mut Vec<u8>)) {
         let mut v = std::mem::take(self.scratch);
@@ -135,14 +147,24 @@ impl J<'_> {
         self.put(&v);
         *self.scratch = v;
     }
+    /// A number: a single digit stored, one below 2^32 as whole words of eight digits (see
+    /// [`write_u32`]), larger ones out of line. Without a closure, so that every use is inlined
+    /// (the range of a `u8` or `u16` then drops the branches it cannot take).
     #[inline(always)]
     fn uint(&mut self, n: u64) {
         if n < 10 {
             self.room(1)[0] = b'0' + n as u8;
             self.at += 1;
+        } else if let Ok(n) = u32::try_from(n) {
+            let r: &mut [u8; 16] = self.room(16).try_into().expect("exactly 16 bytes");
+            self.at += write_u32(r, n);
         } else {
-            self.with(|r| write_u64(r, n))
+            self.uint_wide(n)
         }
+    }
+    #[inline(never)]
+    fn uint_wide(&mut self, n: u64) {
+        self.with(|r| write_u64(r, n))
     }
     #[inline(always)]
     fn sep(&mut self) {
@@ -221,7 +243,7 @@ impl J<'_> {
         self.quoted(k, |j| j.with(|r| write_ipv4(r, a.octets())))
     }
     fn ipv6(&mut self, k: &str, a: Ipv6Addr) {
-        self.quoted(k, |j| j.via(|b| push_ipv6_std(b, &a.octets())))
+        self.quoted(k, |j| j.with(|r| write_ipv6_std(r, &a.octets())))
     }
     fn ip(&mut self, k: &str, a: std::net::IpAddr) {
         match a {
@@ -372,10 +394,14 @@ impl Renderer for JsonRenderer {
         };
         j.kv(br#"{"number":"#, ctx.number);
         j.put(br#","ts":""#);
+        let sec = j.at;
         p.ts.sec.push(&mut j);
+        let sec = sec..j.at;
         j.put(b".");
         j.with(|r| write_padded9(r, p.ts.nsec as u64));
-        j.kv(br#"","ts_sec":"#, p.ts.sec);
+        j.put(br#"","ts_sec":"#);
+        // The same digits again: copied, not worked out twice.
+        j.again(sec);
         j.kv(br#","ts_nsec":"#, p.ts.nsec);
         j.kv(br#","link_type":"#, p.link_type.0);
         j.put(br#","link_type_name":""#);
@@ -405,9 +431,12 @@ impl Renderer for JsonRenderer {
                 // Wireshark's tcp.analysis names that apply to this segment.
                 j.put(br#","analysis":["#);
                 j.first = true;
-                for name in t.analysis.names() {
-                    j.sep();
-                    j.str_value(name);
+                // Most segments have no event: no walk (which copies the table of names).
+                if !t.analysis.is_empty() {
+                    for name in t.analysis.names() {
+                        j.sep();
+                        j.str_value(name);
+                    }
                 }
                 j.close_arr();
             }
@@ -604,9 +633,9 @@ fn net(j: &mut J<'_>, p: &Packet<'_>) {
         }
         Net::Ipv6(h) => {
             j.put(br#","net":{"kind":"ipv6","src":""#);
-            j.via(|b| push_ipv6_std(b, &h.src.octets()));
+            j.with(|r| write_ipv6_std(r, &h.src.octets()));
             j.put(br#"","dst":""#);
-            j.via(|b| push_ipv6_std(b, &h.dst.octets()));
+            j.with(|r| write_ipv6_std(r, &h.dst.octets()));
             j.kv(br#"","traffic_class":"#, h.traffic_class);
             j.kv(br#","flow_label":"#, h.flow_label);
             j.kv(br#","payload_len":"#, h.payload_len);
