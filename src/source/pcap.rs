@@ -434,10 +434,22 @@ impl Source for FileSource {
         match &self.format {
             Format::Pcap { big_endian, .. } => {
                 avail.len() < PCAP_RECORD
-                    || avail.len() < PCAP_RECORD + u32_at(avail, 8, *big_endian) as usize
+                    || avail.len() < PCAP_RECORD + record_field(avail, 8, *big_endian) as usize
             }
             Format::PcapNg(section) => !section.complete(avail),
         }
+    }
+}
+
+/// The 32-bit field at `at` of a pcap record header, in the file's byte order (the caller has
+/// checked the length): one load, where the general reader goes byte by byte.
+#[inline(always)]
+fn record_field(b: &[u8], at: usize, big: bool) -> u32 {
+    let w = [b[at], b[at + 1], b[at + 2], b[at + 3]];
+    if big {
+        u32::from_be_bytes(w)
+    } else {
+        u32::from_le_bytes(w)
     }
 }
 
@@ -452,14 +464,7 @@ fn pcap_step(
         return Ok(Step::Need(PCAP_RECORD));
     }
     // seconds, micro- or nanoseconds, captured length, original length (pcap-savefile(5))
-    let field = |at: usize| {
-        let w = [b[at], b[at + 1], b[at + 2], b[at + 3]];
-        if big {
-            u32::from_be_bytes(w)
-        } else {
-            u32::from_le_bytes(w)
-        }
-    };
+    let field = |at: usize| record_field(b, at, big);
     let incl = field(8) as usize;
     // Checked before asking for that many bytes: a damaged length field would otherwise make
     // us read the rest of the file in search of the record's end.
