@@ -21,7 +21,18 @@ use crate::track::Dir;
 /// A number as JSON writes it.
 trait Num {
     fn push(self, j: &mut J<'_>);
+    /// [`Num::push`] where the caller has made [`NUM_ROOM`] bytes of room at the cursor.
+    #[inline(always)]
+    fn push_in_room(self, j: &mut J<'_>)
+    where
+        Self: Sized,
+    {
+        self.push(j)
+    }
 }
+
+/// Room for any number: 20 digits.
+const NUM_ROOM: usize = 20;
 
 macro_rules! unsigned {
     ($($t:ty),*) => {$(
@@ -29,6 +40,10 @@ macro_rules! unsigned {
             #[inline(always)]
             fn push(self, j: &mut J<'_>) {
                 j.uint(self as u64)
+            }
+            #[inline(always)]
+            fn push_in_room(self, j: &mut J<'_>) {
+                j.uint_in_room(self as u64)
             }
         }
     )*};
@@ -152,11 +167,20 @@ impl J<'_> {
     /// (the range of a `u8` or `u16` then drops the branches it cannot take).
     #[inline(always)]
     fn uint(&mut self, n: u64) {
+        if self.b.len() - self.at < NUM_ROOM {
+            self.grow(NUM_ROOM);
+        }
+        self.uint_in_room(n)
+    }
+    /// [`J::uint`] where the room is made already: no check of its own.
+    #[inline(always)]
+    fn uint_in_room(&mut self, n: u64) {
+        let at = self.at;
         if n < 10 {
-            self.room(1)[0] = b'0' + n as u8;
+            self.b[at] = b'0' + n as u8;
             self.at += 1;
         } else if let Ok(n) = u32::try_from(n) {
-            let r: &mut [u8; 16] = self.room(16).try_into().expect("exactly 16 bytes");
+            let r: &mut [u8; 16] = (&mut self.b[at..at + 16]).try_into().expect("16 bytes");
             self.at += write_u32(r, n);
         } else {
             self.uint_wide(n)
@@ -191,10 +215,18 @@ impl J<'_> {
     /// commas itself (and may hold whole members before the key): the layers every line has,
     /// whose members are always the same in the same order, are written this way, a few
     /// constant runs each instead of one key at a time.
+    ///
+    /// One check of the room for the run and the number together.
     #[inline(always)]
     fn kv(&mut self, run: &[u8], v: impl Num) {
-        self.put(run);
-        v.push(self);
+        let n = run.len();
+        if self.b.len() - self.at < n + NUM_ROOM {
+            self.grow(n + NUM_ROOM);
+        }
+        let at = self.at;
+        self.b[at..at + n].copy_from_slice(run);
+        self.at = at + n;
+        v.push_in_room(self);
     }
     #[inline(always)]
     fn num(&mut self, k: &str, v: impl Num) {
