@@ -138,6 +138,20 @@ impl J<'_> {
         let room: &mut [u8; N] = self.room(N).try_into().expect("exactly N bytes");
         self.at += f(room);
     }
+    /// [`J::put`] then [`J::with`], with one check of the room for both.
+    #[inline(always)]
+    fn put_with<const N: usize>(&mut self, run: &[u8], f: impl FnOnce(&mut [u8; N]) -> usize) {
+        let n = run.len();
+        if self.b.len() - self.at < n + N {
+            self.grow(n + N);
+        }
+        let at = self.at;
+        self.b[at..at + n].copy_from_slice(run);
+        let room: &mut [u8; N] = (&mut self.b[at + n..at + n + N])
+            .try_into()
+            .expect("exactly N bytes");
+        self.at = at + n + f(room);
+    }
     /// Writes bytes as they are (with a constant length once inlined: a few stores).
     #[inline(always)]
     fn put(&mut self, s: &[u8]) {
@@ -348,8 +362,10 @@ impl J<'_> {
         }
     }
     fn checksum(&mut self, value: u16, status: Option<ChecksumStatus>) {
-        self.num("checksum", value);
-        // The keys after "checksum" as one constant each (never the first member).
+        // Never the first member.
+        self.first = false;
+        self.kv(br#","checksum":"#, value);
+        // The keys after "checksum" as one constant each.
         match status {
             Some(ChecksumStatus::Correct) => {
                 self.put(br#","checksum_status":"correct","checksum_expected":null"#)
@@ -579,10 +595,10 @@ fn link(j: &mut J<'_>, p: &Packet<'_>) {
     }
     match p.link {
         Link::Ethernet(e) => {
-            j.put(br#","link":{"kind":"ethernet","src":""#);
-            j.with(|r| write_mac(r, e.src));
-            j.put(br#"","dst":""#);
-            j.with(|r| write_mac(r, e.dst));
+            j.put_with(br#","link":{"kind":"ethernet","src":""#, |r| {
+                write_mac(r, e.src)
+            });
+            j.put_with(br#"","dst":""#, |r| write_mac(r, e.dst));
             j.kv(br#"","ether_type":"#, e.ether_type);
             j.put(br#","vlans":["#);
             j.first = true;
@@ -644,10 +660,10 @@ fn net(j: &mut J<'_>, p: &Packet<'_>) {
     }
     match &p.net {
         Net::Ipv4(h) => {
-            j.put(br#","net":{"kind":"ipv4","src":""#);
-            j.with(|r| write_ipv4(r, h.src.octets()));
-            j.put(br#"","dst":""#);
-            j.with(|r| write_ipv4(r, h.dst.octets()));
+            j.put_with(br#","net":{"kind":"ipv4","src":""#, |r| {
+                write_ipv4(r, h.src.octets())
+            });
+            j.put_with(br#"","dst":""#, |r| write_ipv4(r, h.dst.octets()));
             j.kv(br#"","header_len":"#, h.header_len);
             j.kv(br#","tos":"#, h.tos);
             j.kv(br#","dscp":"#, h.tos >> 2);
@@ -664,10 +680,10 @@ fn net(j: &mut J<'_>, p: &Packet<'_>) {
             j.num("options_len", h.options.len());
         }
         Net::Ipv6(h) => {
-            j.put(br#","net":{"kind":"ipv6","src":""#);
-            j.with(|r| write_ipv6_std(r, &h.src.octets()));
-            j.put(br#"","dst":""#);
-            j.with(|r| write_ipv6_std(r, &h.dst.octets()));
+            j.put_with(br#","net":{"kind":"ipv6","src":""#, |r| {
+                write_ipv6_std(r, &h.src.octets())
+            });
+            j.put_with(br#"","dst":""#, |r| write_ipv6_std(r, &h.dst.octets()));
             j.kv(br#"","traffic_class":"#, h.traffic_class);
             j.kv(br#","flow_label":"#, h.flow_label);
             j.kv(br#","payload_len":"#, h.payload_len);
@@ -746,10 +762,11 @@ fn transport(j: &mut J<'_>, p: &Packet<'_>) {
             // Linux's NOP, NOP, timestamps after the handshake, written without a walk: the
             // same elements the walk below writes.
             if let Some((val, ecr)) = t.nop_nop_timestamps() {
-                j.put(br#"{"kind":"nop"},{"kind":"nop"},{"kind":"timestamp","val":"#);
-                j.uint(val as u64);
-                j.put(br#","ecr":"#);
-                j.uint(ecr as u64);
+                j.kv(
+                    br#"{"kind":"nop"},{"kind":"nop"},{"kind":"timestamp","val":"#,
+                    val,
+                );
+                j.kv(br#","ecr":"#, ecr);
                 j.put(b"}");
                 j.close_arr();
                 return j.close();
