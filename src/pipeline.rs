@@ -5,7 +5,7 @@
 
 use std::io::{self, Write};
 
-use crate::decode::decode;
+use crate::decode::Packet;
 use crate::render::{PacketContext, Renderer};
 use crate::source::{Source, SourceError};
 use crate::track::Tracker;
@@ -43,7 +43,7 @@ pub enum End {
 /// Runs frames from `source` through decode and `render` until the end or the limits.
 pub fn run(
     source: &mut dyn Source,
-    filter: Option<&dyn Fn(&crate::decode::Packet<'_>) -> bool>,
+    filter: Option<&dyn Fn(&Packet<'_>) -> bool>,
     mut tracker: Option<&mut Tracker>,
     render: &mut dyn Renderer,
     out: &mut dyn Write,
@@ -73,12 +73,18 @@ pub fn run(
             continue;
         }
         st.bytes += frame.orig_len as u64;
-        let pkt = decode(&frame);
-        let track = tracker.as_deref_mut().and_then(|t| t.observe(&pkt));
-        let ctx = PacketContext {
+        // In two steps (see `Packet::undecoded`): decoded where it is kept, not copied.
+        let mut pkt = Packet::undecoded(&frame);
+        pkt.decode_layers();
+        // The tracker's answer is written straight into the context: a separate `track` moved
+        // into it would be copied (it is larger than the packet's own fields).
+        let mut ctx = PacketContext {
             number: st.frames,
-            track,
+            track: None,
         };
+        if let Some(t) = tracker.as_deref_mut() {
+            ctx.track = t.observe(&pkt);
+        }
         if let Some(f) = filter
             && !f(&pkt)
         {
@@ -124,7 +130,6 @@ fn classify(e: io::Error) -> End {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode::Packet;
     use crate::decode::build::PacketBuilder;
     use crate::source::{LinkType, MemorySource, OwnedFrame, Timestamp};
 

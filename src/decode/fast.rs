@@ -105,7 +105,11 @@ pub(super) fn fast_ip<'a>(p: &mut Packet<'a>, et: u16, d: &'a [u8], off: usize) 
     let Some(h) = d.get(off..) else {
         return false;
     };
-    let (net, ip_payload, wire) = if et == ethertype::IPV4 {
+    // The IP header's checks and lengths first; its summary is written last, straight into
+    // `p.net` once the transport header is known to be whole (a summary built beforehand would
+    // be copied there whole, the size of the largest kind of network layer).
+    let v4 = et == ethertype::IPV4;
+    let (hl, ip_payload, wire, protocol) = if v4 {
         if h.len() < ipv4::MIN_LEN || h[ipv4::VERSION_IHL] >> 4 != 4 {
             return false;
         }
@@ -119,25 +123,8 @@ pub(super) fn fast_ip<'a>(p: &mut Packet<'a>, et: u16, d: &'a [u8], off: usize) 
         {
             return false;
         }
-        let s = Ipv4Summary {
-            src: Ipv4Addr::from(be32(&h[ipv4::SRC])),
-            dst: Ipv4Addr::from(be32(&h[ipv4::DST])),
-            header_len: hl as u8,
-            tos: h[ipv4::TOS],
-            total_len: total as u16,
-            id: be16(&h[ipv4::ID]),
-            reserved_flag: ff & ipv4::RESERVED != 0,
-            dont_fragment: ff & ipv4::DF != 0,
-            more_fragments: false,
-            frag_offset: 0,
-            ttl: h[ipv4::TTL],
-            protocol: h[ipv4::PROTOCOL],
-            checksum: be16(&h[ipv4::CHECKSUM]),
-            options: &h[ipv4::MIN_LEN..hl],
-            header: &h[..hl],
-        };
         let payload = &h[hl..total.min(h.len())];
-        (Net::Ipv4(s), payload, (total - hl) as u32)
+        (hl, payload, (total - hl) as u32, h[ipv4::PROTOCOL])
     } else {
         if h.len() < ipv6::LEN || h[0] >> 4 != 6 {
             return false;
@@ -146,31 +133,8 @@ pub(super) fn fast_ip<'a>(p: &mut Packet<'a>, et: u16, d: &'a [u8], off: usize) 
         if plen == 0 {
             return false;
         }
-        let mut src = [0u8; 16];
-        src.copy_from_slice(&h[ipv6::SRC]);
-        let mut dst = [0u8; 16];
-        dst.copy_from_slice(&h[ipv6::DST]);
-        let next = h[ipv6::NEXT_HEADER];
-        let s = Ipv6Summary {
-            src: Ipv6Addr::from(src),
-            dst: Ipv6Addr::from(dst),
-            traffic_class: (h[0] << 4) | (h[1] >> 4),
-            flow_label: u32::from_be_bytes([0, h[1] & 0x0f, h[2], h[3]]),
-            payload_len: plen as u16,
-            next_header: next,
-            hop_limit: h[ipv6::HOP_LIMIT],
-            exts: [Ipv6Ext::default(); 8],
-            ext_count: 0,
-            fragment: None,
-            protocol: next,
-        };
         let payload = &h[ipv6::LEN..(ipv6::LEN + plen).min(h.len())];
-        (Net::Ipv6(s), payload, plen as u32)
-    };
-    let protocol = match &net {
-        Net::Ipv4(s) => s.protocol,
-        Net::Ipv6(s) => s.protocol,
-        _ => return false,
+        (ipv6::LEN, payload, plen as u32, h[ipv6::NEXT_HEADER])
     };
     let wire = if wire == 0 {
         ip_payload.len() as u32
@@ -223,7 +187,44 @@ pub(super) fn fast_ip<'a>(p: &mut Packet<'a>, et: u16, d: &'a [u8], off: usize) 
         }
         _ => return false,
     }
-    p.net = net;
+    if v4 {
+        let ff = be16(&h[ipv4::FLAGS_FRAG]);
+        p.net = Net::Ipv4(Ipv4Summary {
+            src: Ipv4Addr::from(be32(&h[ipv4::SRC])),
+            dst: Ipv4Addr::from(be32(&h[ipv4::DST])),
+            header_len: hl as u8,
+            tos: h[ipv4::TOS],
+            total_len: be16(&h[ipv4::TOTAL_LEN]),
+            id: be16(&h[ipv4::ID]),
+            reserved_flag: ff & ipv4::RESERVED != 0,
+            dont_fragment: ff & ipv4::DF != 0,
+            more_fragments: false,
+            frag_offset: 0,
+            ttl: h[ipv4::TTL],
+            protocol,
+            checksum: be16(&h[ipv4::CHECKSUM]),
+            options: &h[ipv4::MIN_LEN..hl],
+            header: &h[..hl],
+        });
+    } else {
+        let mut src = [0u8; 16];
+        src.copy_from_slice(&h[ipv6::SRC]);
+        let mut dst = [0u8; 16];
+        dst.copy_from_slice(&h[ipv6::DST]);
+        p.net = Net::Ipv6(Ipv6Summary {
+            src: Ipv6Addr::from(src),
+            dst: Ipv6Addr::from(dst),
+            traffic_class: (h[0] << 4) | (h[1] >> 4),
+            flow_label: u32::from_be_bytes([0, h[1] & 0x0f, h[2], h[3]]),
+            payload_len: be16(&h[ipv6::PAYLOAD_LEN]),
+            next_header: protocol,
+            hop_limit: h[ipv6::HOP_LIMIT],
+            exts: [Ipv6Ext::default(); 8],
+            ext_count: 0,
+            fragment: None,
+            protocol,
+        });
+    }
     p.transport_offset = (off + (t.as_ptr() as usize - h.as_ptr() as usize)) as u32;
     true
 }

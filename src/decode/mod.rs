@@ -482,46 +482,68 @@ enum Path {
 
 /// Decodes one frame. Never panics, whatever the bytes.
 pub fn decode<'a>(frame: &Frame<'a>) -> Packet<'a> {
-    decode_with(frame, Path::Fast)
+    let mut p = Packet::undecoded(frame);
+    p.decode_layers();
+    p
 }
 
 /// Decodes like [`decode`] but always through etherparse, never through the hand-written fast
 /// path for plain TCP and UDP: the same summary type, so tests can check that both agree.
 pub fn decode_reference<'a>(frame: &Frame<'a>) -> Packet<'a> {
-    decode_with(frame, Path::Reference)
+    let mut p = Packet::undecoded(frame);
+    decode_into(&mut p, Path::Reference);
+    p
 }
 
-fn decode_with<'a>(frame: &Frame<'a>, path: Path) -> Packet<'a> {
-    let mut p = Packet {
-        ts: frame.ts,
-        link_type: frame.link,
-        orig_len: frame.orig_len,
-        data: frame.data,
-        link: Link::Unsupported,
-        net: Net::None,
-        transport: Transport::None,
-        payload: &[],
-        net_offset: 0,
-        transport_offset: 0,
-        payload_wire_len: 0,
-        stop: None,
-        mpls: MplsStack::default(),
-        pppoe: None,
-    };
-    let d = frame.data;
-    match frame.link.normalized() {
-        LinkType::ETHERNET => decode_ethernet(&mut p, d, path),
+impl<'a> Packet<'a> {
+    /// The frame with no layer decoded yet; [`Packet::decode_layers`] then reads them.
+    ///
+    /// [`decode`] in two steps, for a loop that decodes every frame: the summary (a few hundred
+    /// bytes) is built where the caller keeps it, where a returned one is built in the callee
+    /// and then copied out.
+    #[inline(always)]
+    pub fn undecoded(frame: &Frame<'a>) -> Self {
+        Packet {
+            ts: frame.ts,
+            link_type: frame.link,
+            orig_len: frame.orig_len,
+            data: frame.data,
+            link: Link::Unsupported,
+            net: Net::None,
+            transport: Transport::None,
+            payload: &[],
+            net_offset: 0,
+            transport_offset: 0,
+            payload_wire_len: 0,
+            stop: None,
+            mpls: MplsStack::default(),
+            pppoe: None,
+        }
+    }
+
+    /// Decodes the layers of a packet that [`Packet::undecoded`] made, as [`decode`] does.
+    pub fn decode_layers(&mut self) {
+        decode_into(self, Path::Fast)
+    }
+}
+
+/// Decodes the layers of `p`'s frame into `p`, which [`Packet::undecoded`] made.
+fn decode_into(p: &mut Packet<'_>, path: Path) {
+    let d = p.data;
+    let link_type = p.link_type;
+    match link_type.normalized() {
+        LinkType::ETHERNET => decode_ethernet(p, d, path),
         LinkType::NULL | LinkType::LOOP => {
             if d.len() < 4 {
                 p.stop = Some(truncated(Layer::Link, 4, d.len()));
-                return p;
+                return;
             }
             let raw: [u8; 4] = [d[0], d[1], d[2], d[3]];
             // NULL is in the writer's byte order, LOOP in network order; a family is small,
             // so whichever reading is small is right.
             let le = u32::from_le_bytes(raw);
             let be = u32::from_be_bytes(raw);
-            let family = if frame.link.normalized() == LinkType::LOOP || le > 0xffff {
+            let family = if link_type.normalized() == LinkType::LOOP || le > 0xffff {
                 be
             } else {
                 le
@@ -530,16 +552,16 @@ fn decode_with<'a>(frame: &Frame<'a>, path: Path) -> Packet<'a> {
             // AF_INET is 2 everywhere; AF_INET6 is 10 (Linux), 24 (NetBSD, OpenBSD), 28 (FreeBSD),
             // 30 (macOS) in captures.
             match family {
-                2 => decode_from_ethertype(&mut p, ethertype::IPV4, d, 4, path),
-                10 | 24 | 28 | 30 => decode_from_ethertype(&mut p, ethertype::IPV6, d, 4, path),
+                2 => decode_from_ethertype(p, ethertype::IPV4, d, 4, path),
+                10 | 24 | 28 | 30 => decode_from_ethertype(p, ethertype::IPV6, d, 4, path),
                 _ => p.net = Net::Other { ether_type: 0 },
             }
         }
         LinkType::RAW => {
             p.link = Link::Raw;
             match d.first().map(|b| b >> 4) {
-                Some(4) => decode_from_ethertype(&mut p, ethertype::IPV4, d, 0, path),
-                Some(6) => decode_from_ethertype(&mut p, ethertype::IPV6, d, 0, path),
+                Some(4) => decode_from_ethertype(p, ethertype::IPV4, d, 0, path),
+                Some(6) => decode_from_ethertype(p, ethertype::IPV6, d, 0, path),
                 Some(_) => {
                     p.stop = Some(Stop {
                         layer: Layer::Ipv4,
@@ -551,16 +573,16 @@ fn decode_with<'a>(frame: &Frame<'a>, path: Path) -> Packet<'a> {
         }
         LinkType::IPV4 => {
             p.link = Link::Raw;
-            decode_from_ethertype(&mut p, ethertype::IPV4, d, 0, path)
+            decode_from_ethertype(p, ethertype::IPV4, d, 0, path)
         }
         LinkType::IPV6 => {
             p.link = Link::Raw;
-            decode_from_ethertype(&mut p, ethertype::IPV6, d, 0, path)
+            decode_from_ethertype(p, ethertype::IPV6, d, 0, path)
         }
         LinkType::LINUX_SLL => {
             if d.len() < sll::HEADER_LEN {
                 p.stop = Some(truncated(Layer::Link, sll::HEADER_LEN, d.len()));
-                return p;
+                return;
             }
             let mut addr = [0u8; 8];
             addr.copy_from_slice(&d[sll::ADDR]);
@@ -574,12 +596,12 @@ fn decode_with<'a>(frame: &Frame<'a>, path: Path) -> Packet<'a> {
                 if_index: 0,
             };
             p.link = Link::Sll(s);
-            decode_from_ethertype(&mut p, s.protocol, d, sll::HEADER_LEN, path);
+            decode_from_ethertype(p, s.protocol, d, sll::HEADER_LEN, path);
         }
         LinkType::LINUX_SLL2 => {
             if d.len() < sll2::HEADER_LEN {
                 p.stop = Some(truncated(Layer::Link, sll2::HEADER_LEN, d.len()));
-                return p;
+                return;
             }
             let mut addr = [0u8; 8];
             addr.copy_from_slice(&d[sll2::ADDR]);
@@ -594,17 +616,16 @@ fn decode_with<'a>(frame: &Frame<'a>, path: Path) -> Packet<'a> {
             };
             let _ = sll2::IF_INDEX;
             p.link = Link::Sll(s);
-            decode_from_ethertype(&mut p, s.protocol, d, sll2::HEADER_LEN, path);
+            decode_from_ethertype(p, s.protocol, d, sll2::HEADER_LEN, path);
         }
         linktype::PPP
         | linktype::PPP_HDLC
         | linktype::C_HDLC
         | linktype::IPOIB
         | linktype::ARCNET_BSD
-        | linktype::ARCNET_LINUX => links::decode(&mut p, d, path),
+        | linktype::ARCNET_LINUX => links::decode(p, d, path),
         _ => {}
     }
-    p
 }
 
 fn be16(b: &[u8]) -> u16 {

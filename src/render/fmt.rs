@@ -233,60 +233,9 @@ pub fn push_hex_bytes(buf: &mut Vec<u8>, bytes: &[u8]) {
     }
 }
 
-/// Appends an IPv6 address the way inet_ntop does: the longest run (first on a tie) of two or
-/// more zero words becomes `::`, and an IPv4-compatible (`::a.b.c.d`) or IPv4-mapped
-/// (`::ffff:a.b.c.d`) address ends in dotted form.
+/// Appends an IPv6 address the way inet_ntop does (see [`write_ipv6`]).
 pub fn push_ipv6(buf: &mut Vec<u8>, a: &[u8; 16]) {
-    let mut w = [0u16; 8];
-    for (i, x) in w.iter_mut().enumerate() {
-        *x = u16::from_be_bytes([a[2 * i], a[2 * i + 1]]);
-    }
-    // Longest run of zero words.
-    let (mut best_base, mut best_len) = (usize::MAX, 0);
-    let (mut cur_base, mut cur_len) = (usize::MAX, 0);
-    for (i, &x) in w.iter().enumerate() {
-        if x == 0 {
-            if cur_base == usize::MAX {
-                cur_base = i;
-                cur_len = 1;
-            } else {
-                cur_len += 1;
-            }
-        } else if cur_base != usize::MAX {
-            if best_base == usize::MAX || cur_len > best_len {
-                best_base = cur_base;
-                best_len = cur_len;
-            }
-            cur_base = usize::MAX;
-        }
-    }
-    if cur_base != usize::MAX && (best_base == usize::MAX || cur_len > best_len) {
-        best_base = cur_base;
-        best_len = cur_len;
-    }
-    if best_base != usize::MAX && best_len < 2 {
-        best_base = usize::MAX;
-    }
-    let in_best = |i: usize| best_base != usize::MAX && i >= best_base && i < best_base + best_len;
-    for i in 0..8 {
-        if in_best(i) {
-            if i == best_base {
-                buf.push(b':');
-            }
-            continue;
-        }
-        if i != 0 {
-            buf.push(b':');
-        }
-        if i == 6 && best_base == 0 && (best_len == 6 || (best_len == 5 && w[5] == 0xffff)) {
-            push_ipv4(buf, [a[12], a[13], a[14], a[15]]);
-            return;
-        }
-        push_hex(buf, w[i] as u64);
-    }
-    if best_base != usize::MAX && best_base + best_len == 8 {
-        buf.push(b':');
-    }
+    with_room(buf, |room| write_ipv6(room, a))
 }
 
 /// Appends a signed decimal number.
@@ -313,15 +262,10 @@ pub fn push_mac(buf: &mut Vec<u8>, m: [u8; 6]) {
     });
 }
 
-/// Appends an IPv6 address exactly as Rust's `Ipv6Addr` `Display` writes it: as [`push_ipv6`]
-/// except that an IPv4-compatible address (`::a.b.c.d`, deprecated by RFC 4291) stays in hex.
+/// Appends an IPv6 address exactly as Rust's `Ipv6Addr` `Display` writes it (see
+/// [`write_ipv6_std`]).
 pub fn push_ipv6_std(buf: &mut Vec<u8>, a: &[u8; 16]) {
-    if a[..12].iter().all(|&b| b == 0) {
-        use std::io::Write as _;
-        let _ = write!(buf, "{}", std::net::Ipv6Addr::from(*a));
-    } else {
-        push_ipv6(buf, a);
-    }
+    with_room(buf, |room| write_ipv6_std(room, a))
 }
 
 /// Appends an address of either family.
@@ -342,8 +286,119 @@ pub fn plural(n: u64, one: &str, many: &str) -> String {
 // writes at the start of the array it is given and returns how many bytes it wrote.
 
 /// The decimal digits of `n`.
+#[inline(always)]
 pub fn write_u64(room: &mut [u8; 20], n: u64) -> usize {
-    digits(room, n)
+    match u32::try_from(n) {
+        Ok(n) => write_u32((&mut room[..16]).try_into().expect("16 bytes"), n),
+        Err(_) => digits(room, n),
+    }
+}
+
+/// The decimal digits of `n`: one or two words of eight digits stored whole, the leading zeros
+/// cut off after (no digit count, no loop); at most 10 bytes, the rest of the room is scratch.
+#[inline(always)]
+pub fn write_u32(room: &mut [u8; 16], n: u32) -> usize {
+    if n >= 100_000_000 {
+        // One or two digits (at most 42), then eight.
+        let hi = (n / 100_000_000) as usize;
+        let lo = (eight_digits(n % 100_000_000) | ASCII_ZEROS).to_le_bytes();
+        if hi >= 10 {
+            room[..2].copy_from_slice(&PAIRS[hi * 2..hi * 2 + 2]);
+            room[2..10].copy_from_slice(&lo);
+            return 10;
+        }
+        room[0] = b'0' + hi as u8;
+        room[1..9].copy_from_slice(&lo);
+        return 9;
+    }
+    let d = eight_digits(n);
+    // The leading zeros are the low zero bytes; the units digit is kept even when 0.
+    let skip = (d | 1 << 56).trailing_zeros() / 8;
+    room[..8].copy_from_slice(&((d | ASCII_ZEROS) >> (skip * 8)).to_le_bytes());
+    8 - skip as usize
+}
+
+/// The lower-case hex digits of `w` without leading zeros (C's `%x`): four stored, the count
+/// kept.
+#[inline(always)]
+fn write_hex16(room: &mut [u8], w: u16) -> usize {
+    let len = (16 - (w | 1).leading_zeros()).div_ceil(4);
+    let digits = [
+        HEX[(w >> 12) as usize],
+        HEX[(w >> 8 & 0xf) as usize],
+        HEX[(w >> 4 & 0xf) as usize],
+        HEX[(w & 0xf) as usize],
+    ];
+    // The first digit in the lowest byte: shifting drops the leading zeros.
+    let word = u32::from_le_bytes(digits) >> ((4 - len) * 8);
+    room[..4].copy_from_slice(&word.to_le_bytes());
+    len as usize
+}
+
+/// An IPv6 address the way inet_ntop does: the longest run (first on a tie) of two or more zero
+/// words becomes `::` (RFC 5952 §4.2), and an IPv4-compatible (`::a.b.c.d`) or IPv4-mapped
+/// (`::ffff:a.b.c.d`) address ends in dotted form. At most 45 bytes.
+pub fn write_ipv6(room: &mut [u8; 48], a: &[u8; 16]) -> usize {
+    let w: [u16; 8] = std::array::from_fn(|i| u16::from_be_bytes([a[2 * i], a[2 * i + 1]]));
+    // Longest run of zero words; none (base 8) when shorter than two.
+    let (mut best_base, mut best_len) = (8, 0);
+    let mut i = 0;
+    while i < 8 {
+        if w[i] != 0 {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < 8 && w[i] == 0 {
+            i += 1;
+        }
+        if i - start > best_len {
+            (best_base, best_len) = (start, i - start);
+        }
+    }
+    if best_len < 2 {
+        (best_base, best_len) = (8, 0);
+    }
+    let mut n = 0;
+    let mut i = 0;
+    while i < 8 {
+        if i == best_base {
+            // The run's first colon; the next word's (or the end's) makes it `::`.
+            room[n] = b':';
+            n += 1;
+            i += best_len;
+            if i == 8 {
+                room[n] = b':';
+                n += 1;
+            }
+            continue;
+        }
+        if i != 0 {
+            room[n] = b':';
+            n += 1;
+        }
+        if i == 6 && best_base == 0 && (best_len == 6 || (best_len == 5 && w[5] == 0xffff)) {
+            let tail: &mut [u8; 16] = (&mut room[n..n + 16]).try_into().expect("16 bytes");
+            return n + write_ipv4(tail, [a[12], a[13], a[14], a[15]]);
+        }
+        n += write_hex16(&mut room[n..], w[i]);
+        i += 1;
+    }
+    n
+}
+
+/// An IPv6 address exactly as Rust's `Ipv6Addr` `Display` writes it: as [`write_ipv6`] except
+/// that an IPv4-compatible address (`::a.b.c.d`, deprecated by RFC 4291) stays in hex.
+pub fn write_ipv6_std(room: &mut [u8; 48], a: &[u8; 16]) -> usize {
+    if a[..12].iter().all(|&b| b == 0) {
+        use std::io::Write as _;
+        let mut rest = &mut room[..];
+        // At most 39 bytes ("::ffff:ffff" forms are shorter): always fits.
+        let _ = write!(rest, "{}", std::net::Ipv6Addr::from(*a));
+        48 - rest.len()
+    } else {
+        write_ipv6(room, a)
+    }
 }
 
 /// `n` as exactly nine digits, zero-padded (as [`push_padded`] with width 9): nanoseconds.
@@ -415,6 +470,47 @@ pub fn write_hex_byte(room: &mut [u8; 2], b: u8) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn word_digits_equal_the_digit_loop() {
+        let mut edges = vec![0u64, 9, 10, 99, 100, 12_345_678, 99_999_999, 100_000_000];
+        edges.extend([999_999_999, 1_000_000_000, 1_700_000_000, u32::MAX as u64]);
+        edges.extend([u32::MAX as u64 + 1, u64::MAX]);
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..10_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            edges.push(x >> (x % 64));
+        }
+        for n in edges {
+            let (mut a, mut b) = ([0u8; 20], [0u8; 20]);
+            let la = write_u64(&mut a, n);
+            let lb = digits(&mut b, n);
+            assert_eq!(&a[..la], &b[..lb], "{n}");
+            assert_eq!(&a[..la], n.to_string().as_bytes());
+        }
+    }
+
+    #[test]
+    fn ipv6_writer_equals_display() {
+        // Words drawn from {0, 1, 0xffff, 0x1234, 0xab}: every placement of zero runs.
+        let words = [0u16, 1, 0xffff, 0x1234, 0xab, 0];
+        let mut x = 12345u64;
+        for _ in 0..20_000 {
+            let mut a = [0u8; 16];
+            for i in 0..8 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                a[2 * i..2 * i + 2].copy_from_slice(&words[(x % 6) as usize].to_be_bytes());
+            }
+            let mut room = [0u8; 48];
+            let n = write_ipv6_std(&mut room, &a);
+            let want = std::net::Ipv6Addr::from(a).to_string();
+            assert_eq!(std::str::from_utf8(&room[..n]).unwrap(), want);
+        }
+    }
 
     #[test]
     fn plural_agrees_with_its_number() {

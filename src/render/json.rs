@@ -6,7 +6,9 @@
 use std::io::{self, Write};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::fmt::{push_ipv6_std, write_hex_byte, write_ipv4, write_mac, write_padded9, write_u64};
+use super::fmt::{
+    write_hex_byte, write_ipv4, write_ipv6_std, write_mac, write_padded9, write_u32, write_u64,
+};
 use super::learner::push_flag_names;
 use super::{PacketContext, Renderer};
 use crate::decode::checksum::{self, ChecksumStatus};
@@ -19,7 +21,18 @@ use crate::track::Dir;
 /// A number as JSON writes it.
 trait Num {
     fn push(self, j: &mut J<'_>);
+    /// [`Num::push`] where the caller has made [`NUM_ROOM`] bytes of room at the cursor.
+    #[inline(always)]
+    fn push_in_room(self, j: &mut J<'_>)
+    where
+        Self: Sized,
+    {
+        self.push(j)
+    }
 }
+
+/// Room for any number: 20 digits.
+const NUM_ROOM: usize = 20;
 
 macro_rules! unsigned {
     ($($t:ty),*) => {$(
@@ -27,6 +40,10 @@ macro_rules! unsigned {
             #[inline(always)]
             fn push(self, j: &mut J<'_>) {
                 j.uint(self as u64)
+            }
+            #[inline(always)]
+            fn push_in_room(self, j: &mut J<'_>) {
+                j.uint_in_room(self as u64)
             }
         }
     )*};
@@ -121,11 +138,35 @@ impl J<'_> {
         let room: &mut [u8; N] = self.room(N).try_into().expect("exactly N bytes");
         self.at += f(room);
     }
+    /// [`J::put`] then [`J::with`], with one check of the room for both.
+    #[inline(always)]
+    fn put_with<const N: usize>(&mut self, run: &[u8], f: impl FnOnce(&mut [u8; N]) -> usize) {
+        let n = run.len();
+        if self.b.len() - self.at < n + N {
+            self.grow(n + N);
+        }
+        let at = self.at;
+        self.b[at..at + n].copy_from_slice(run);
+        let room: &mut [u8; N] = (&mut self.b[at + n..at + n + N])
+            .try_into()
+            .expect("exactly N bytes");
+        self.at = at + n + f(room);
+    }
     /// Writes bytes as they are (with a constant length once inlined: a few stores).
     #[inline(always)]
     fn put(&mut self, s: &[u8]) {
         self.room(s.len()).copy_from_slice(s);
         self.at += s.len();
+    }
+    /// Writes again the bytes at `at` (before the cursor, at most 20 of them): one copy of 20
+    /// bytes, the cursor moved by as many as there were.
+    #[inline(always)]
+    fn again(&mut self, at: std::ops::Range<usize>) {
+        debug_assert!(at.end <= self.at && at.len() <= 20);
+        self.room(20);
+        let to = self.at;
+        self.b.copy_within(at.start..at.start + 20, to);
+        self.at += at.len();
     }
     /// Writes what `f` pushes onto a `Vec` (for the few pieces formatted that way).
     fn via(&mut self, f: impl FnOnce(&mut Vec<u8>)) {
@@ -135,14 +176,33 @@ impl J<'_> {
         self.put(&v);
         *self.scratch = v;
     }
+    /// A number: a single digit stored, one below 2^32 as whole words of eight digits (see
+    /// [`write_u32`]), larger ones out of line. Without a closure, so that every use is inlined
+    /// (the range of a `u8` or `u16` then drops the branches it cannot take).
     #[inline(always)]
     fn uint(&mut self, n: u64) {
-        if n < 10 {
-            self.room(1)[0] = b'0' + n as u8;
-            self.at += 1;
-        } else {
-            self.with(|r| write_u64(r, n))
+        if self.b.len() - self.at < NUM_ROOM {
+            self.grow(NUM_ROOM);
         }
+        self.uint_in_room(n)
+    }
+    /// [`J::uint`] where the room is made already: no check of its own.
+    #[inline(always)]
+    fn uint_in_room(&mut self, n: u64) {
+        let at = self.at;
+        if n < 10 {
+            self.b[at] = b'0' + n as u8;
+            self.at += 1;
+        } else if let Ok(n) = u32::try_from(n) {
+            let r: &mut [u8; 16] = (&mut self.b[at..at + 16]).try_into().expect("16 bytes");
+            self.at += write_u32(r, n);
+        } else {
+            self.uint_wide(n)
+        }
+    }
+    #[inline(never)]
+    fn uint_wide(&mut self, n: u64) {
+        self.with(|r| write_u64(r, n))
     }
     #[inline(always)]
     fn sep(&mut self) {
@@ -169,10 +229,18 @@ impl J<'_> {
     /// commas itself (and may hold whole members before the key): the layers every line has,
     /// whose members are always the same in the same order, are written this way, a few
     /// constant runs each instead of one key at a time.
+    ///
+    /// One check of the room for the run and the number together.
     #[inline(always)]
     fn kv(&mut self, run: &[u8], v: impl Num) {
-        self.put(run);
-        v.push(self);
+        let n = run.len();
+        if self.b.len() - self.at < n + NUM_ROOM {
+            self.grow(n + NUM_ROOM);
+        }
+        let at = self.at;
+        self.b[at..at + n].copy_from_slice(run);
+        self.at = at + n;
+        v.push_in_room(self);
     }
     #[inline(always)]
     fn num(&mut self, k: &str, v: impl Num) {
@@ -221,7 +289,7 @@ impl J<'_> {
         self.quoted(k, |j| j.with(|r| write_ipv4(r, a.octets())))
     }
     fn ipv6(&mut self, k: &str, a: Ipv6Addr) {
-        self.quoted(k, |j| j.via(|b| push_ipv6_std(b, &a.octets())))
+        self.quoted(k, |j| j.with(|r| write_ipv6_std(r, &a.octets())))
     }
     fn ip(&mut self, k: &str, a: std::net::IpAddr) {
         match a {
@@ -294,8 +362,10 @@ impl J<'_> {
         }
     }
     fn checksum(&mut self, value: u16, status: Option<ChecksumStatus>) {
-        self.num("checksum", value);
-        // The keys after "checksum" as one constant each (never the first member).
+        // Never the first member.
+        self.first = false;
+        self.kv(br#","checksum":"#, value);
+        // The keys after "checksum" as one constant each.
         match status {
             Some(ChecksumStatus::Correct) => {
                 self.put(br#","checksum_status":"correct","checksum_expected":null"#)
@@ -372,10 +442,14 @@ impl Renderer for JsonRenderer {
         };
         j.kv(br#"{"number":"#, ctx.number);
         j.put(br#","ts":""#);
+        let sec = j.at;
         p.ts.sec.push(&mut j);
+        let sec = sec..j.at;
         j.put(b".");
         j.with(|r| write_padded9(r, p.ts.nsec as u64));
-        j.kv(br#"","ts_sec":"#, p.ts.sec);
+        j.put(br#"","ts_sec":"#);
+        // The same digits again: copied, not worked out twice.
+        j.again(sec);
         j.kv(br#","ts_nsec":"#, p.ts.nsec);
         j.kv(br#","link_type":"#, p.link_type.0);
         j.put(br#","link_type_name":""#);
@@ -405,9 +479,12 @@ impl Renderer for JsonRenderer {
                 // Wireshark's tcp.analysis names that apply to this segment.
                 j.put(br#","analysis":["#);
                 j.first = true;
-                for name in t.analysis.names() {
-                    j.sep();
-                    j.str_value(name);
+                // Most segments have no event: no walk (which copies the table of names).
+                if !t.analysis.is_empty() {
+                    for name in t.analysis.names() {
+                        j.sep();
+                        j.str_value(name);
+                    }
                 }
                 j.close_arr();
             }
@@ -518,10 +595,10 @@ fn link(j: &mut J<'_>, p: &Packet<'_>) {
     }
     match p.link {
         Link::Ethernet(e) => {
-            j.put(br#","link":{"kind":"ethernet","src":""#);
-            j.with(|r| write_mac(r, e.src));
-            j.put(br#"","dst":""#);
-            j.with(|r| write_mac(r, e.dst));
+            j.put_with(br#","link":{"kind":"ethernet","src":""#, |r| {
+                write_mac(r, e.src)
+            });
+            j.put_with(br#"","dst":""#, |r| write_mac(r, e.dst));
             j.kv(br#"","ether_type":"#, e.ether_type);
             j.put(br#","vlans":["#);
             j.first = true;
@@ -583,10 +660,10 @@ fn net(j: &mut J<'_>, p: &Packet<'_>) {
     }
     match &p.net {
         Net::Ipv4(h) => {
-            j.put(br#","net":{"kind":"ipv4","src":""#);
-            j.with(|r| write_ipv4(r, h.src.octets()));
-            j.put(br#"","dst":""#);
-            j.with(|r| write_ipv4(r, h.dst.octets()));
+            j.put_with(br#","net":{"kind":"ipv4","src":""#, |r| {
+                write_ipv4(r, h.src.octets())
+            });
+            j.put_with(br#"","dst":""#, |r| write_ipv4(r, h.dst.octets()));
             j.kv(br#"","header_len":"#, h.header_len);
             j.kv(br#","tos":"#, h.tos);
             j.kv(br#","dscp":"#, h.tos >> 2);
@@ -603,10 +680,10 @@ fn net(j: &mut J<'_>, p: &Packet<'_>) {
             j.num("options_len", h.options.len());
         }
         Net::Ipv6(h) => {
-            j.put(br#","net":{"kind":"ipv6","src":""#);
-            j.via(|b| push_ipv6_std(b, &h.src.octets()));
-            j.put(br#"","dst":""#);
-            j.via(|b| push_ipv6_std(b, &h.dst.octets()));
+            j.put_with(br#","net":{"kind":"ipv6","src":""#, |r| {
+                write_ipv6_std(r, &h.src.octets())
+            });
+            j.put_with(br#"","dst":""#, |r| write_ipv6_std(r, &h.dst.octets()));
             j.kv(br#"","traffic_class":"#, h.traffic_class);
             j.kv(br#","flow_label":"#, h.flow_label);
             j.kv(br#","payload_len":"#, h.payload_len);
@@ -685,10 +762,11 @@ fn transport(j: &mut J<'_>, p: &Packet<'_>) {
             // Linux's NOP, NOP, timestamps after the handshake, written without a walk: the
             // same elements the walk below writes.
             if let Some((val, ecr)) = t.nop_nop_timestamps() {
-                j.put(br#"{"kind":"nop"},{"kind":"nop"},{"kind":"timestamp","val":"#);
-                j.uint(val as u64);
-                j.put(br#","ecr":"#);
-                j.uint(ecr as u64);
+                j.kv(
+                    br#"{"kind":"nop"},{"kind":"nop"},{"kind":"timestamp","val":"#,
+                    val,
+                );
+                j.kv(br#","ecr":"#, ecr);
                 j.put(b"}");
                 j.close_arr();
                 return j.close();

@@ -434,10 +434,22 @@ impl Source for FileSource {
         match &self.format {
             Format::Pcap { big_endian, .. } => {
                 avail.len() < PCAP_RECORD
-                    || avail.len() < PCAP_RECORD + u32_at(avail, 8, *big_endian) as usize
+                    || avail.len() < PCAP_RECORD + record_field(avail, 8, *big_endian) as usize
             }
             Format::PcapNg(section) => !section.complete(avail),
         }
+    }
+}
+
+/// The 32-bit field at `at` of a pcap record header, in the file's byte order (the caller has
+/// checked the length): one load, where the general reader goes byte by byte.
+#[inline(always)]
+fn record_field(b: &[u8], at: usize, big: bool) -> u32 {
+    let w = [b[at], b[at + 1], b[at + 2], b[at + 3]];
+    if big {
+        u32::from_be_bytes(w)
+    } else {
+        u32::from_le_bytes(w)
     }
 }
 
@@ -452,7 +464,8 @@ fn pcap_step(
         return Ok(Step::Need(PCAP_RECORD));
     }
     // seconds, micro- or nanoseconds, captured length, original length (pcap-savefile(5))
-    let incl = u32_at(b, 8, big) as usize;
+    let field = |at: usize| record_field(b, at, big);
+    let incl = field(8) as usize;
     // Checked before asking for that many bytes: a damaged length field would otherwise make
     // us read the rest of the file in search of the record's end.
     if incl > MAX_RECORD - PCAP_RECORD {
@@ -464,24 +477,25 @@ fn pcap_step(
         return Ok(Step::Need(PCAP_RECORD + incl));
     }
     let units: u32 = if nanosecond { 1_000_000_000 } else { 1_000_000 };
-    let frac = u32_at(b, 4, big);
-    let mut ts = Timestamp::from_units(
-        i64::from(u32_at(b, 0, big)),
-        u64::from(frac),
-        u64::from(units),
-    );
-    if frac >= units {
+    let frac = field(4);
+    let sec = i64::from(field(0));
+    let ts = if frac < units {
+        // The usual record: a fraction below a second, no division.
+        Timestamp::new(sec, if nanosecond { frac } else { frac * 1000 })
+    } else {
         *overflows += 1;
+        let mut ts = Timestamp::from_units(sec, u64::from(frac), u64::from(units));
         if !nanosecond {
             ts.written_us = frac;
         }
-    }
+        ts
+    };
     Ok(Step::Frame {
         len: PCAP_RECORD + incl,
         iface: None,
         ts,
         link,
-        orig_len: u32_at(b, 12, big),
+        orig_len: field(12),
         data: PCAP_RECORD..PCAP_RECORD + incl,
         options: 0..0,
     })
