@@ -11,7 +11,9 @@
 # default 5) so that a change in the machine's load hits them alike; each figure is a median.
 # Printed per command: wall and CPU (user + sys) seconds, packets per second, the ratio to the
 # anchor (anchor's time ÷ this time: above 1 is faster) by wall and by CPU, and the peak RSS
-# (the largest of the runs). On a loaded machine compare the CPU ratio, and the load printed.
+# (the largest of the runs), and the median of each round's own ratio by CPU (the view beside
+# the anchor's run of the same round, seconds apart: the steadiest figure when the machine's
+# speed drifts). On a loaded machine compare the CPU ratios, and the load printed.
 # Targets (issue 13): tcpdump view >= 7x, learner >= 3x, JSON >= 2x, -v >= 1x, peak < 50 MB.
 #
 # Then start-up: `sockscope replay` and `tcpdump -nn -r` of a 1-packet file, BENCH_STARTS times
@@ -68,7 +70,7 @@ median() { # FILE COLUMN
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 
-printf '%-28s %7s %7s %10s %16s %16s %9s\n' command wall-s cpu-s pkt/s "ratio by wall" "ratio by cpu" peak-MiB
+printf '%-28s %7s %7s %10s %16s %16s %14s %9s\n' command wall-s cpu-s pkt/s "ratio by wall" "ratio by cpu" "paired (cpu)" peak-MiB
 for c in "${cmds[@]}"; do
   IFS='|' read -r name anchor _ <<<"$c"
   f="$tmp/$(key "$name")"
@@ -78,10 +80,14 @@ for c in "${cmds[@]}"; do
   if [ -n "$anchor" ]; then
     a="$tmp/$(key "$anchor")"
     rw="$(ratio "$(median "$a" 1)" "$w")x" ru="$(ratio "$(median "$a" 2)" "$u")x"
+    # The same round's anchor run against this one, CPU: the pairs are seconds apart, so a
+    # change in the machine's speed between rounds cancels out.
+    paste -d' ' "$a" "$f" | awk '{ printf "%.4f\n", ($5 > 0 ? $2 / $5 : 0) }' >"$tmp/pairs"
+    rp="$(median "$tmp/pairs" 1 | awk '{ printf "%.2f", $1 }')x"
   else
-    rw="(anchor)" ru="(anchor)"
+    rw="(anchor)" ru="(anchor)" rp="(anchor)"
   fi
-  printf '%-28s %7s %7s %10s %16s %16s %9s\n' "$name" "$w" "$u" "$pps" "$rw" "$ru" "$m"
+  printf '%-28s %7s %7s %10s %16s %16s %14s %9s\n' "$name" "$w" "$u" "$pps" "$rw" "$ru" "$rp" "$m"
 done
 
 if [ "${BENCH_TSHARK:-0}" = 1 ] && command -v tshark >/dev/null; then
