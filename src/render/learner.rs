@@ -13,6 +13,7 @@ use std::net::IpAddr;
 
 use super::fmt::{push_ipv4, push_ipv6_std, push_padded, push_u64};
 use super::tcpdump::Mac;
+use super::text_cache::TextCache;
 use super::{PacketContext, Renderer};
 use crate::decode::quoted::{Quoted, icmp_quote};
 use crate::decode::{
@@ -226,7 +227,7 @@ pub struct LearnerRenderer {
     /// The width every line keeps to, when there is one ([`LearnerRenderer::fit`]).
     fit: Option<usize>,
     /// The text of recently shown endpoints.
-    endpoints: EndpointText,
+    endpoints: TextCache,
 }
 
 impl LearnerRenderer {
@@ -248,7 +249,7 @@ impl LearnerRenderer {
                 width::FLAGS,
             ],
             fit: None,
-            endpoints: EndpointText::new(),
+            endpoints: TextCache::default(),
         }
     }
 
@@ -433,78 +434,26 @@ fn push_endpoint(s: &mut Vec<u8>, ip: IpAddr, port: u16) {
     num(s, port as u64);
 }
 
-/// The text of recently shown endpoints with their service (`10.1.2.3:80 (http)`,
-/// `[fd42::1]:7 (echo)`), by address, port and protocol: a packet's two endpoints usually
-/// appeared a few packets before, and copying their text costs far less than formatting the
-/// address, the port and looking up the service again. Direct-mapped, a fixed 80 KiB.
-struct EndpointText {
-    slots: Box<[EndpointSlot]>,
-}
-
-/// Longest text kept: `[` + 39 + `]:65535` + ` (` + a service name of 15 + `)`; longer text
-/// is written afresh each time.
-const ENDPOINT_TEXT: usize = 64;
-const ENDPOINT_SLOTS: usize = 1024;
-
-#[derive(Clone, Copy)]
-struct EndpointSlot {
-    ip: [u8; 16],
-    port: u16,
-    /// 0: empty; otherwise 1 + IPv6 (bit 1) + UDP (bit 2).
-    tag: u8,
-    len: u8,
-    text: [u8; ENDPOINT_TEXT],
-}
-
-impl EndpointText {
-    fn new() -> Self {
-        let empty = EndpointSlot {
-            ip: [0; 16],
-            port: 0,
-            tag: 0,
-            len: 0,
-            text: [0; ENDPOINT_TEXT],
-        };
-        EndpointText {
-            slots: vec![empty; ENDPOINT_SLOTS].into_boxed_slice(),
+/// Appends an endpoint and its service as [`push_endpoint`] and [`push_service`] write them,
+/// copied from `cache` when it was shown recently: a packet's two endpoints usually appeared
+/// a few packets before, and copying their text costs far less than formatting the address,
+/// the port and looking up the service again.
+#[inline]
+fn push_endpoint_service(cache: &mut TextCache, s: &mut Vec<u8>, ip: IpAddr, port: u16, pr: Proto) {
+    let (key, v6) = match ip {
+        IpAddr::V4(a) => {
+            let mut b = [0u8; 16];
+            b[..4].copy_from_slice(&a.octets());
+            (b, 0)
         }
-    }
-
-    /// Appends the endpoint and its service, as [`push_endpoint`] and [`push_service`] do.
-    #[inline]
-    fn push(&mut self, s: &mut Vec<u8>, ip: IpAddr, port: u16, pr: Proto) {
-        let (bytes, v6) = match ip {
-            IpAddr::V4(a) => {
-                let mut b = [0u8; 16];
-                b[..4].copy_from_slice(&a.octets());
-                (b, 0)
-            }
-            IpAddr::V6(a) => (a.octets(), 2),
-        };
-        let tag = 1 + v6 + 4 * (pr == Proto::Udp) as u8;
-        let words = u128::from_ne_bytes(bytes);
-        let folded = (words as u64) ^ ((words >> 64) as u64) ^ ((port as u64) << 48) ^ tag as u64;
-        let i = (folded.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 54) as usize % ENDPOINT_SLOTS;
-        let slot = &mut self.slots[i];
-        if slot.tag == tag && slot.port == port && slot.ip == bytes {
-            // One fixed-size copy, cut back: cheaper than a copy of a variable length.
-            let start = s.len();
-            s.extend_from_slice(&slot.text);
-            s.truncate(start + slot.len as usize);
-            return;
-        }
-        let start = s.len();
-        push_endpoint(s, ip, port);
-        push_service(s, services::name(port, pr));
-        let text = &s[start..];
-        if text.len() <= ENDPOINT_TEXT {
-            slot.ip = bytes;
-            slot.port = port;
-            slot.tag = tag;
-            slot.len = text.len() as u8;
-            slot.text[..text.len()].copy_from_slice(text);
-        }
-    }
+        IpAddr::V6(a) => (a.octets(), 1),
+    };
+    // The text depends on the family (brackets), the port and the protocol (its service).
+    let tag = v6 | ((pr == Proto::Udp) as u32) << 1 | (port as u32) << 16;
+    cache.push(s, &key, tag, |t| {
+        push_endpoint(t, ip, port);
+        push_service(t, services::name(port, pr));
+    });
 }
 
 /// Appends a [`Service`]: ` (echo)` or nothing.
@@ -898,9 +847,9 @@ impl LearnerRenderer {
                 };
                 let cache = &mut self.endpoints;
                 line.grow_with(style, Col::Endpoints, |s| {
-                    cache.push(s, src, sp, pr);
+                    push_endpoint_service(cache, s, src, sp, pr);
                     s.push_str(" → ");
-                    cache.push(s, dst, dp, pr);
+                    push_endpoint_service(cache, s, dst, dp, pr);
                 });
             }
             _ => line.grow_with(style, Col::Endpoints, |s| {

@@ -15,6 +15,7 @@ pub mod learner;
 pub mod numbered;
 pub mod quiet;
 pub mod tcpdump;
+pub mod text_cache;
 pub mod time;
 pub mod verbose;
 

@@ -14,6 +14,8 @@ use crate::decode::Packet;
 pub struct Numbered {
     inner: Box<dyn Renderer>,
     buf: Vec<u8>,
+    /// The number column of the packet being written (reused).
+    first: Vec<u8>,
 }
 
 impl Numbered {
@@ -21,6 +23,7 @@ impl Numbered {
         Numbered {
             inner,
             buf: Vec::new(),
+            first: Vec::with_capacity(16),
         }
     }
 
@@ -44,9 +47,12 @@ impl Renderer for Numbered {
         ctx: &PacketContext,
     ) -> io::Result<()> {
         self.inner.packet(&mut self.buf, pkt, ctx)?;
-        let mut first = Vec::with_capacity(8);
+        let mut first = std::mem::take(&mut self.first);
+        first.clear();
         number(&mut first, ctx.number);
-        self.emit(out, &first)
+        let done = self.emit(out, &first);
+        self.first = first;
+        done
     }
 
     fn call(&mut self, out: &mut dyn Write, ev: &crate::track::calls::CallEvent) -> io::Result<()> {

@@ -7,11 +7,11 @@
 //! packet or a hex dump on further lines, this view stays on one). The line is built in a reused
 //! buffer with the small formatters of [`crate::render::fmt`] and written with one call, so the
 //! hot path allocates nothing. The commonest parts have shortcuts that print the same text:
-//! addresses copied from a bounded table of recent ones (`addr_text`), `Flags [..]` from a
+//! addresses copied from a bounded table of recent ones
+//! ([`crate::render::text_cache`]), `Flags [..]` from a
 //! table of the 256 flag bytes, and Linux's usual TCP option layouts written from their bytes
 //! ([`tcp::options`]).
 
-mod addr_text;
 mod arp;
 mod dns;
 mod ext;
@@ -33,8 +33,8 @@ use crate::decode::{
     Layer, Link, MplsStack, Net, Packet, StopKind, TcpSummary, Transport, UdpSummary, proto,
 };
 use crate::render::fmt::{self, push_u64};
+use crate::render::text_cache::TextCache;
 use crate::source::Timestamp;
-use addr_text::AddrText;
 
 /// tcpdump's per-connection key for relative sequence numbers (print-tcp.c `tha`): the
 /// connection with the lower port (or, for equal ports, the lower address) first.
@@ -137,7 +137,7 @@ pub struct TcpdumpRenderer {
     tv_first: Option<(i64, i64)>,
     tv_prev: Option<(i64, i64)>,
     /// The text of recent addresses, for `SRC.SPORT > DST.DPORT`.
-    addr_text: addr_text::AddrText,
+    addr_text: TextCache,
 }
 
 impl TcpdumpRenderer {
@@ -156,7 +156,7 @@ impl TcpdumpRenderer {
             interfaces: extras::InterfaceNames::default(),
             tv_first: None,
             tv_prev: None,
-            addr_text: addr_text::AddrText::default(),
+            addr_text: TextCache::default(),
         }
     }
 }
@@ -811,15 +811,15 @@ impl Addrs {
 
     /// `SRC.SPORT > DST.DPORT`, or `SPORT > DPORT` when the addresses were shown; the
     /// addresses' text comes from `names` (the same text [`Addrs::addr`] writes).
-    fn pair_ports(&self, line: &mut Vec<u8>, names: &mut AddrText, sport: u16, dport: u16) {
+    fn pair_ports(&self, line: &mut Vec<u8>, names: &mut TextCache, sport: u16, dport: u16) {
         if !self.shown {
-            names.push(line, self.v6, &self.src);
+            names.push(line, &self.src, self.v6 as u32, |t| self.addr(t, &self.src));
             line.push(b'.');
         }
         fmt::push_u32(line, sport as u32);
         line.extend_from_slice(b" > ");
         if !self.shown {
-            names.push(line, self.v6, &self.dst);
+            names.push(line, &self.dst, self.v6 as u32, |t| self.addr(t, &self.dst));
             line.push(b'.');
         }
         fmt::push_u32(line, dport as u32);
