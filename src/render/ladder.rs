@@ -456,6 +456,14 @@ impl LadderRenderer {
         let st = self.style();
         let bar = st.bar();
         let room = st.inner.saturating_sub(2);
+        // Spelled out before it is measured: `»` as `>>` is a column wider.
+        let plain;
+        let text = if self.opts.ascii {
+            plain = asciify(text);
+            &plain
+        } else {
+            text
+        };
         let text: String = text.chars().take(room).collect();
         let gap = " ".repeat(room.saturating_sub(width(&text)));
         // As wide as an arrow's shaft (`inner` columns between the bars): one space each side.
@@ -537,10 +545,12 @@ impl Renderer for LadderRenderer {
     }
 }
 
-/// Plain ASCII for `--ascii`: the few non-ASCII characters of titles and notes spelled out.
+/// Plain ASCII for `--ascii`: the non-ASCII characters the ladder prints (in titles, notes,
+/// arrows and socket calls' rows) spelled out; any other (a program's name, say) becomes `?`.
 pub fn asciify(s: &str) -> String {
-    const MAP: [(char, &str); 9] = [
+    const MAP: [(char, &str); 19] = [
         ('⇄', "<->"),
+        ('↔', "<->"),
         ('·', "-"),
         ('µ', "u"),
         ('→', "->"),
@@ -549,6 +559,17 @@ pub fn asciify(s: &str) -> String {
         ('─', "-"),
         ('│', "|"),
         ('×', "x"),
+        ('▶', ">"),
+        ('◀', "<"),
+        // A socket call starts (`»`) and returns (`«`).
+        ('»', ">>"),
+        ('«', "<<"),
+        ('≥', ">="),
+        ('≤', "<="),
+        // RFC section signs in the notes: `RFC 8985 §7` reads `RFC 8985 sec. 7`.
+        ('§', "sec. "),
+        ('—', "--"),
+        ('−', "-"),
     ];
     let mut o = String::with_capacity(s.len());
     for c in s.chars() {
@@ -2107,5 +2128,59 @@ mod time_column_tests {
                 assert!(time_cell(tag, ms, 10).chars().count() <= 10, "{tag:?} {ms}");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod ascii_tests {
+    use super::{CallLane, LadderOptions, LadderRenderer, asciify};
+    use crate::source::Timestamp;
+
+    #[test]
+    fn every_character_the_ladder_prints_is_spelled_out() {
+        let s = asciify("⇄↔·µ→←…─│×▶◀»«≥≤§—− RFC 8985 §7");
+        assert!(s.is_ascii() && !s.contains('?'), "{s}");
+        assert!(s.ends_with("RFC 8985 sec. 7"), "{s}");
+        assert_eq!(asciify("comm ñ"), "comm ?");
+    }
+
+    /// A socket call's row is spelled out before it is padded: its right-hand bar stays in the
+    /// lane's column although `»` became `>>`.
+    #[test]
+    fn an_ascii_call_row_keeps_its_bars_aligned() {
+        let rows = |ascii: bool| {
+            let mut l = LadderRenderer::new(LadderOptions {
+                width: 80,
+                ascii,
+                ..LadderOptions::default()
+            });
+            let mut out = Vec::new();
+            let ts = Timestamp::new(1, 0);
+            for server in [false, true] {
+                let lane = CallLane::Side { server };
+                l.call_row(&mut out, ts, lane, "» connect(3, 127.0.0.1:7007)", None)
+                    .unwrap();
+                l.call_row(&mut out, ts, lane, "« connect = 0", None)
+                    .unwrap();
+            }
+            String::from_utf8(out).unwrap()
+        };
+        let (drawn, plain) = (rows(false), rows(true));
+        assert!(
+            plain.contains(">> connect(3") && plain.contains("<< connect = 0"),
+            "{plain}"
+        );
+        let bars = |s: &str, bar: char| -> Vec<Vec<usize>> {
+            s.lines()
+                .map(|l| {
+                    l.chars()
+                        .enumerate()
+                        .filter(|(_, c)| *c == bar)
+                        .map(|(i, _)| i)
+                        .collect()
+                })
+                .collect()
+        };
+        assert_eq!(bars(&plain, '|'), bars(&drawn, '│'), "{drawn}\n{plain}");
     }
 }

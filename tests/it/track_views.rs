@@ -414,6 +414,30 @@ fn bundled_captures() {
     }
 }
 
+/// `--ascii` spells out every non-ASCII character the ladder prints (`≥`, `§` in the notes ...):
+/// over every bundled capture, a `?` appears only where the drawn ladder has one too.
+#[test]
+fn ascii_ladders_spell_out_every_character() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures");
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let f = e.unwrap().path();
+        if !f.extension().is_some_and(|e| e == "pcap" || e == "pcapng") {
+            continue;
+        }
+        let ascii = LadderOptions {
+            ascii: true,
+            ..LadderOptions::default()
+        };
+        let (drawn, plain) = (ladder(&f, LadderOptions::default()), ladder(&f, ascii));
+        assert!(plain.is_ascii(), "{}", f.display());
+        let marks = |s: &str| s.matches('?').count();
+        assert_eq!(marks(&plain), marks(&drawn), "{}:\n{plain}", f.display());
+        n += 1;
+    }
+    assert!(n > 10, "{n} captures");
+}
+
 #[test]
 fn incremental_layout_tags_interleaved_conversations() {
     // Two conversations whose packets interleave, as a live capture would deliver them.
