@@ -74,6 +74,23 @@ pub struct PacketExplanation {
     pub call: Option<crate::track::calls::CallEvent>,
 }
 
+/// What `--frame` may be when it is past the end: frames are numbered together, packets and
+/// the socket calls a `run -w` or lesson recording holds among them.
+fn frames_held(file: &str, seen: u64, calls: u64) -> String {
+    let plural = |n: u64, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let held = if calls == 0 {
+        plural(seen, "packet")
+    } else {
+        format!(
+            "{} ({} and {}, numbered together)",
+            plural(seen, "frame"),
+            plural(seen - calls, "packet"),
+            plural(calls, "socket call")
+        )
+    };
+    format!("{file} holds {held}; --frame must be 1-{seen}")
+}
+
 /// Reads `file` up to packet `number` (from 1), tracking connections on the way.
 pub fn explain_file(file: &str, number: u64) -> Result<PacketExplanation, Failure> {
     if number == 0 {
@@ -84,16 +101,11 @@ pub fn explain_file(file: &str, number: u64) -> Result<PacketExplanation, Failur
     }
     let mut src = FileSource::open(file).map_err(|e| Failure::Usage(e.to_string()))?;
     let mut tracker = Tracker::new();
-    let mut seen = 0u64;
+    let (mut seen, mut calls) = (0u64, 0u64);
     loop {
         let frame = match src.next_frame() {
             Ok(Some(f)) => f,
-            Ok(None) => {
-                return Err(Failure::Usage(format!(
-                    "{file} holds {seen} packet{}; --frame must be 1-{seen}",
-                    if seen == 1 { "" } else { "s" }
-                )));
-            }
+            Ok(None) => return Err(Failure::Usage(frames_held(file, seen, calls))),
             Err(e @ SourceError::Truncated { .. }) => {
                 return Err(Failure::Usage(format!(
                     "{e}; only {seen} packets could be read, so --frame must be 1-{seen}"
@@ -102,6 +114,8 @@ pub fn explain_file(file: &str, number: u64) -> Result<PacketExplanation, Failur
             Err(e) => return Err(Failure::Usage(e.to_string())),
         };
         seen += 1;
+        let call = crate::pipeline::call_record(&frame);
+        calls += u64::from(call.is_some());
         let owned = OwnedFrame {
             ts: frame.ts,
             link: frame.link,
@@ -109,7 +123,7 @@ pub fn explain_file(file: &str, number: u64) -> Result<PacketExplanation, Failur
             data: frame.data.to_vec(),
         };
         if seen == number
-            && let Some(ev) = crate::pipeline::call_record(&owned.as_frame())
+            && let Some(ev) = call
         {
             let p = decode::decode(&owned.as_frame());
             let ctx = Context {

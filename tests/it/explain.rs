@@ -728,3 +728,28 @@ fn bad_input_exits_2_with_a_clear_line() {
     );
     assert!(e.contains("holds 2 packets") && e.contains("1-2"), "{e}");
 }
+
+/// Past the end of a recording that holds socket calls among its packets, the error counts
+/// both, since `--frame` numbers them together.
+#[test]
+fn frame_past_the_end_counts_packets_and_calls() {
+    let f = concat!(env!("CARGO_MANIFEST_DIR"), "/captures/lesson-echo.pcapng");
+    let e = usage_error(&["explain", "packet", f, "--frame", "100000"], None);
+    let held = |s: &str| -> u64 {
+        let i = e.find(s).unwrap_or_else(|| panic!("{s} in {e}"));
+        let digits: String = e[..i]
+            .trim_end()
+            .chars()
+            .rev()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        digits.chars().rev().collect::<String>().parse().unwrap()
+    };
+    let (frames, packets, calls) = (
+        held(" frames ("),
+        held(" packets and"),
+        held(" socket calls"),
+    );
+    assert!(packets > 0 && calls > 0 && frames == packets + calls, "{e}");
+    assert!(e.contains(&format!("--frame must be 1-{frames}")), "{e}");
+}
