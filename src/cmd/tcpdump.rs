@@ -411,45 +411,74 @@ fn default_interface() -> String {
         .unwrap_or_else(|| "lo".to_string())
 }
 
+/// libpcap's figure of merit for an interface (`get_figure_of_merit` in pcap.c): lower sorts
+/// first, so interfaces up and running come first, then `any`, then loopback, then those up
+/// but without a carrier ("Disconnected"), and those down last; ties keep the system's order.
+fn figure_of_merit(up: bool, running: bool, loopback: bool, any: bool) -> u32 {
+    let mut n = 0;
+    if !running {
+        n |= 0x8000_0000;
+    }
+    if !up {
+        n |= 0x4000_0000;
+    }
+    // Not wireless and disconnected: libpcap reads the carrier, which is what RUNNING shows.
+    if up && !running && !loopback {
+        n |= 0x2000_0000;
+    }
+    if loopback {
+        n |= 0x1000_0000;
+    }
+    if any {
+        n |= 0x0800_0000;
+    }
+    n
+}
+
 /// `-D`: one interface per line as tcpdump prints them (`1.lo [Up, Running, Loopback]`), in
-/// libpcap's order: interfaces that are up and running first, loopback after them, those that
-/// are down last.
+/// libpcap's order (see [`figure_of_merit`]), with the `any` pseudo-device sockscope also
+/// captures on. libpcap's other pseudo-devices (nflog, D-Bus, Bluetooth) are not listed:
+/// sockscope cannot capture on them.
 pub fn list_interfaces() -> String {
-    let mut all = iface::all();
-    all.sort_by_key(|i| {
-        let rank = if !i.is_up() {
-            2
-        } else if i.is_loopback() || !i.is_running() {
-            1
-        } else {
-            0
-        };
-        (rank, i.index)
-    });
-    let mut s = String::new();
-    for (n, i) in all.iter().enumerate() {
-        let mut flags = Vec::new();
-        if i.is_up() {
-            flags.push("Up");
-        }
-        if i.is_running() {
-            flags.push("Running");
-        }
-        if i.is_loopback() {
-            flags.push("Loopback");
-        } else if i.is_up() {
-            flags.push(if i.is_running() {
-                "Connected"
+    // (merit, system index, name, flags).
+    let mut rows: Vec<(u32, u32, String, String)> = iface::all()
+        .iter()
+        .map(|i| {
+            let mut flags = Vec::new();
+            if i.is_up() {
+                flags.push("Up");
+            }
+            if i.is_running() {
+                flags.push("Running");
+            }
+            if i.is_loopback() {
+                flags.push("Loopback");
+            } else if i.is_up() {
+                flags.push(if i.is_running() {
+                    "Connected"
+                } else {
+                    "Disconnected"
+                });
+            }
+            let flags = if flags.is_empty() {
+                "none".to_string()
             } else {
-                "Disconnected"
-            });
-        }
-        let flags = if flags.is_empty() {
-            "none".to_string()
-        } else {
-            flags.join(", ")
-        };
-        s.push_str(&format!("{}.{} [{flags}]\n", n + 1, i.name));
+                flags.join(", ")
+            };
+            let merit = figure_of_merit(i.is_up(), i.is_running(), i.is_loopback(), false);
+            (merit, i.index, i.name.clone(), flags)
+        })
+        .collect();
+    rows.push((
+        figure_of_merit(true, true, false, true),
+        u32::MAX,
+        "any (Pseudo-device that captures on all interfaces)".into(),
+        "Up, Running".into(),
+    ));
+    rows.sort_by_key(|r| (r.0, r.1));
+    let mut s = String::new();
+    for (n, (_, _, name, flags)) in rows.iter().enumerate() {
+        s.push_str(&format!("{}.{name} [{flags}]\n", n + 1));
     }
     s
 }
@@ -457,6 +486,19 @@ pub fn list_interfaces() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// libpcap's order: up and running, `any`, loopback, up without carrier, down.
+    #[test]
+    fn interfaces_sort_as_libpcap_sorts_them() {
+        let order = [
+            figure_of_merit(true, true, false, false),
+            figure_of_merit(true, true, false, true),
+            figure_of_merit(true, true, true, false),
+            figure_of_merit(true, false, false, false),
+            figure_of_merit(false, false, false, false),
+        ];
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:x?}");
+    }
 
     fn parse(s: &str) -> Result<TcpdumpArgs, Error> {
         let v: Vec<OsString> = s.split_whitespace().map(OsString::from).collect();
