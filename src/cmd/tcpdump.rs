@@ -444,22 +444,21 @@ pub fn list_interfaces() -> String {
     let mut rows: Vec<(u32, u32, String, String)> = iface::all()
         .iter()
         .map(|i| {
-            let mut flags = Vec::new();
-            if i.is_up() {
-                flags.push("Up");
-            }
-            if i.is_running() {
-                flags.push("Running");
-            }
-            if i.is_loopback() {
-                flags.push("Loopback");
-            } else if i.is_up() {
-                flags.push(if i.is_running() {
-                    "Connected"
-                } else {
-                    "Disconnected"
-                });
-            }
+            // tcpdump's words, then the connection status for an interface that is up.
+            let connection = match (i.is_up() && !i.is_loopback(), i.is_running()) {
+                (false, _) => None,
+                (true, true) => Some("Connected"),
+                (true, false) => Some("Disconnected"),
+            };
+            let flags: Vec<&str> = [
+                (i.is_up(), "Up"),
+                (i.is_running(), "Running"),
+                (i.is_loopback(), "Loopback"),
+            ]
+            .into_iter()
+            .filter_map(|(on, word)| on.then_some(word))
+            .chain(connection)
+            .collect();
             let flags = if flags.is_empty() {
                 "none".to_string()
             } else {
