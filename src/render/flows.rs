@@ -352,12 +352,10 @@ trait CellEnd {
         self.end(s, i, start);
     }
 
-    /// Cell `i`: the endpoint `at` with no program name, and the roles' `mark`, then
-    /// [`CellEnd::end`].
-    fn endpoint(&mut self, s: &mut Vec<u8>, i: usize, proto: Proto, at: Endpoint, mark: &[u8]) {
+    /// Cell `i`: an endpoint with no program name ([`push_shown`]), then [`CellEnd::end`].
+    fn endpoint(&mut self, s: &mut Vec<u8>, i: usize, shown: Shown) {
         let start = s.len();
-        push_endpoint(s, proto, at);
-        s.extend_from_slice(mark);
+        push_shown(s, shown);
         self.end(s, i, start);
     }
 }
@@ -374,9 +372,8 @@ type Endpoint = (std::net::IpAddr, u16);
 /// Pads each cell to its column's width, inlined in [`write_row`] where the column is known.
 struct Padding {
     w: [usize; COLUMNS],
-    /// The columns whose cells may hold non-ASCII text (`µs`, program names, the header's
-    /// arrows): their characters are counted, the other cells' width is their length.
-    counted: [bool; COLUMNS],
+    /// What each column's cells may hold, for their width.
+    text: [Text; COLUMNS],
     /// Each endpoint column's last padded cell, still in the buffer: what it showed (address,
     /// port, TCP, roles' mark) and where it is. One server usually serves row after row.
     last: [Option<(Shown, std::ops::Range<usize>)>; 2],
@@ -385,11 +382,20 @@ struct Padding {
 /// What an endpoint cell shows: the address and port, TCP or not, the roles' mark or not.
 type Shown = (Endpoint, bool, bool);
 
+/// Appends an endpoint cell's text after any program name: the endpoint and its service,
+/// then the mark of guessed roles.
+fn push_shown(s: &mut Vec<u8>, (at, tcp, guessed): Shown) {
+    push_endpoint(s, if tcp { Proto::Tcp } else { Proto::Udp }, at);
+    if guessed {
+        s.push(b'*');
+    }
+}
+
 impl Padding {
-    fn new(w: [usize; COLUMNS], counted: [bool; COLUMNS]) -> Self {
+    fn new(w: [usize; COLUMNS], text: [Text; COLUMNS]) -> Self {
         Padding {
             w,
-            counted,
+            text,
             last: [None, None],
         }
     }
@@ -403,45 +409,57 @@ impl Padding {
 impl CellEnd for Padding {
     #[inline(always)]
     fn end(&mut self, s: &mut Vec<u8>, i: usize, start: usize) {
-        pad_cell(s, &self.w, i, start, self.counted[i]);
+        pad_cell(s, &self.w, i, start, self.text[i]);
     }
 
+    /// Of at most 8 digits, in a column at most 30 wide: [`push_right`].
     #[inline(always)]
     fn number(&mut self, s: &mut Vec<u8>, i: usize, n: u64) {
-        // Right-aligned, of at most 8 digits: the spaces, then the digits over their end.
-        let w = self.w[i];
-        if let Ok(n) = u32::try_from(n)
-            && n < 100_000_000
-            && w <= 30
-            && RIGHT[i]
-        {
-            let start = s.len();
-            s.extend_from_slice(&[b' '; 32]);
-            s.truncate(start + w.saturating_sub(digits(n.into())));
-            fmt::push_u32(s, n);
-            s.extend_from_slice(b"  ");
-        } else {
-            let start = s.len();
-            fmt::push_u64(s, n);
-            self.end(s, i, start);
+        match u32::try_from(n) {
+            Ok(n) if n < 100_000_000 && self.w[i] <= 30 && RIGHT[i] => push_right(s, n, self.w[i]),
+            _ => {
+                let start = s.len();
+                fmt::push_u64(s, n);
+                self.end(s, i, start);
+            }
         }
     }
 
-    fn endpoint(&mut self, s: &mut Vec<u8>, i: usize, proto: Proto, at: Endpoint, mark: &[u8]) {
-        let (tcp, marked) = (proto == Proto::Tcp, !mark.is_empty());
-        let last = &mut self.last[i - 2];
-        if let Some((shown, cell)) = last
-            && *shown == (at, tcp, marked)
+    fn endpoint(&mut self, s: &mut Vec<u8>, i: usize, shown: Shown) {
+        if let Some((last, cell)) = &self.last[i - 2]
+            && *last == shown
         {
             s.extend_from_within(cell.clone());
             return;
         }
         let start = s.len();
-        push_endpoint(s, proto, at);
-        s.extend_from_slice(mark);
+        push_shown(s, shown);
         self.end(s, i, start);
-        self.last[i - 2] = Some(((at, tcp, marked), start..s.len()));
+        self.last[i - 2] = Some((shown, start..s.len()));
     }
+}
+
+/// Appends `n` (below 10^8) right-aligned in `w` (at most 30) characters, and the two spaces
+/// that end a cell: with no digit count, 32 spaces stored, then the eight digits with their
+/// leading zeros made spaces stored whole so that they end at `w` (cut to the last `w` when
+/// `w` is narrower).
+#[inline(always)]
+fn push_right(s: &mut Vec<u8>, n: u32, w: usize) {
+    const SPACES: u64 = u64::from_le_bytes([b' '; 8]);
+    const ZEROS: u64 = u64::from_le_bytes([b'0'; 8]);
+    let d = fmt::eight_digits(n);
+    // The leading zeros are the low zero bytes; the units digit is kept even when 0.
+    let zeros = (d | 1 << 56).trailing_zeros() / 8;
+    let blank = (1u64 << (8 * zeros)) - 1;
+    let text = ((d | ZEROS) & !blank) | (SPACES & blank);
+    let start = s.len();
+    s.extend_from_slice(&[b' '; 32]);
+    let (at, text) = match w.checked_sub(8) {
+        Some(at) => (start + at, text),
+        None => (start, (text >> (8 * (8 - w))) | (SPACES << (8 * w))),
+    };
+    s[at..at + 8].copy_from_slice(&text.to_le_bytes());
+    s.truncate(start + w + 2);
 }
 
 /// Appends the cells of `f`'s row to `s`, calling `end.end(s, i, start)` after cell `i`,
@@ -453,8 +471,6 @@ fn write_row(
     named: Option<&[Option<String>; 2]>,
     end: &mut impl CellEnd,
 ) {
-    let mark: &[u8] = if f.guessed { b"*" } else { b"" };
-    let proto = if f.tcp { Proto::Tcp } else { Proto::Udp };
     end.number(s, 0, f.index.into());
     cell(s, end, 1, |s| {
         s.extend_from_slice(if f.tcp { b"TCP" } else { b"UDP" });
@@ -464,10 +480,9 @@ fn write_row(
             Some(Some(n)) => cell(s, end, 2 + side, |s| {
                 s.extend_from_slice(n.as_bytes());
                 s.push(b' ');
-                push_endpoint(s, proto, at);
-                s.extend_from_slice(mark);
+                push_shown(s, (at, f.tcp, f.guessed));
             }),
-            _ => end.endpoint(s, 2 + side, proto, at, mark),
+            _ => end.endpoint(s, 2 + side, (at, f.tcp, f.guessed)),
         }
     }
     for (side, at) in [(0, 4), (1, 6)] {
@@ -693,13 +708,8 @@ pub fn write_listed_table(
     let w = widths.columns(head.map(|h| h.chars().count()), &mut scratch);
     // Each cell padded to its column's width as soon as it is written: numbers right-aligned,
     // text left-aligned; the last column is not padded.
-    let mut head_pad = Padding::new(w, [true; COLUMNS]);
-    // Only durations (`µs`) and program names are not ASCII in the rows.
-    let mut counted = [false; COLUMNS];
-    let named_ends = !names.is_empty();
-    counted[2..4].fill(named_ends);
-    counted[8..10].fill(true);
-    let mut pad = Padding::new(w, counted);
+    let mut head_pad = Padding::new(w, [Text::Any; COLUMNS]);
+    let mut pad = Padding::new(w, row_text(!names.is_empty(), hs_retransmitted));
     let end_line = |s: &mut Vec<u8>, start: usize| {
         s.truncate(start + trimmed_len(&s[start..]));
         s.push(b'\n');
@@ -789,22 +799,48 @@ fn push_spaces(s: &mut Vec<u8>, n: usize) {
     }
 }
 
+/// What a column's cells may hold, which tells their width in characters.
+#[derive(Clone, Copy, Debug)]
+enum Text {
+    /// ASCII only: a cell's width is its length.
+    Ascii,
+    /// ASCII but for a last `µs` (a duration): a character less than its length then.
+    Micros,
+    /// Any UTF-8 text: its characters counted.
+    Any,
+}
+
+/// What the rows' cells hold ([`Text`]): all ASCII but durations' `µs`, program names before
+/// endpoints when `named`, and with `hs_retransmitted` a handshake's duration within its cell.
+fn row_text(named: bool, hs_retransmitted: bool) -> [Text; COLUMNS] {
+    let mut text = [Text::Ascii; COLUMNS];
+    if named {
+        text[2..4].fill(Text::Any);
+    }
+    text[8] = Text::Micros;
+    text[9] = if hs_retransmitted {
+        Text::Any
+    } else {
+        Text::Micros
+    };
+    text
+}
+
 /// Pads cell `i`, written from `start`, to its column's width `w[i]` and separates it from
-/// the next; the last column is not padded. The cell's characters are counted if `counted`,
-/// else it is taken to be ASCII. A right-aligned cell of at most 30 bytes moves by
+/// the next; the last column is not padded. The cell's width is found as `text` says. A right-aligned cell of at most 30 bytes moves by
 /// fixed-size copies (a few vector stores, no `memmove` or `memset` call): after 64 spaces
 /// are appended, the 32 bytes from `start` are the cell then spaces, and are stored again `n`
 /// bytes later over 32 spaces.
 #[inline(always)]
-fn pad_cell(s: &mut Vec<u8>, w: &[usize; COLUMNS], i: usize, start: usize, counted: bool) {
+fn pad_cell(s: &mut Vec<u8>, w: &[usize; COLUMNS], i: usize, start: usize, text: Text) {
     if i == COLUMNS - 1 {
         return;
     }
     let len = s.len();
-    let chars = if counted {
-        width(&s[start..])
-    } else {
-        len - start
+    let chars = match text {
+        Text::Ascii => len - start,
+        Text::Micros => len - start - usize::from(s[start..].ends_with("µs".as_bytes())),
+        Text::Any => width(&s[start..]),
     };
     let n = w[i].saturating_sub(chars);
     let end = len + n + 2;
@@ -1024,14 +1060,22 @@ mod tests {
             rows.push(r);
         }
         let names = Some([Some("nginx: wörker".to_string()), None]);
-        for named in [None, names.as_ref()] {
+        // The whole table (wide columns), the conversations of the captures (narrower), each
+        // alone (columns as narrow as its cells); with program names or none.
+        let captured = flows.len() / 2;
+        let mut tables = vec![rows.clone(), rows[..captured].to_vec()];
+        tables.extend(rows[..captured].iter().map(|r| vec![*r]));
+        for (rows, named) in tables.iter().flat_map(|t| [(t, None), (t, names.as_ref())]) {
             let mut widths = Widths::default();
             let mut scratch = Vec::new();
-            for r in &rows {
+            for r in rows {
                 widths.add(r, named, &mut scratch);
             }
             let w = widths.columns([0; COLUMNS], &mut scratch);
-            let mut pad = Padding::new(w, [true; COLUMNS]);
+            let hs_retransmitted = rows
+                .iter()
+                .any(|r| r.handshake.is_some_and(|h| h.retransmitted));
+            let mut pad = Padding::new(w, row_text(named.is_some(), hs_retransmitted));
             let (mut fast, mut general) = (Vec::new(), Vec::new());
             for (k, r) in rows.iter().enumerate() {
                 if k % 17 == 0 {
@@ -1041,7 +1085,7 @@ mod tests {
                 }
                 write_row(&mut fast, r, named, &mut pad);
                 write_row(&mut general, r, named, &mut |s: &mut Vec<u8>, i, start| {
-                    pad_cell(s, &w, i, start, true)
+                    pad_cell(s, &w, i, start, Text::Any)
                 });
                 assert_eq!(
                     String::from_utf8_lossy(&fast),
