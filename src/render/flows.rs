@@ -374,9 +374,22 @@ struct Padding {
     w: [usize; COLUMNS],
     /// What each column's cells may hold, for their width.
     text: [Text; COLUMNS],
-    /// Each endpoint column's last padded cell, still in the buffer: what it showed (address,
-    /// port, TCP, roles' mark) and where it is. One server usually serves row after row.
-    last: [Option<(Shown, std::ops::Range<usize>)>; 2],
+    /// Recent padded cells of each endpoint column still in the buffer, by [`slot`]: what
+    /// each showed (address, port, TCP, roles' mark) and where it is. A few servers usually
+    /// serve row after row: their cells are copied, not formatted again.
+    recent: [[Recent; SLOTS]; 2],
+}
+
+/// A padded endpoint cell already in the buffer: what it shows and where.
+type Recent = Option<(Shown, (usize, usize))>;
+
+/// Recent endpoint cells kept per column.
+const SLOTS: usize = 8;
+
+/// The slot of [`Padding::recent`] for an endpoint: the top bits of its port times 2^32
+/// over the golden ratio (Fibonacci hashing), which set the usual service ports apart.
+fn slot((_, port): Endpoint) -> usize {
+    (u32::from(port).wrapping_mul(0x9e37_79b1) >> (32 - SLOTS.ilog2())) as usize
 }
 
 /// What an endpoint cell shows: the address and port, TCP or not, the roles' mark or not.
@@ -396,13 +409,13 @@ impl Padding {
         Padding {
             w,
             text,
-            last: [None, None],
+            recent: [[None; SLOTS], [None; SLOTS]],
         }
     }
 
     /// Forgets the cells kept in the buffer, about to be emptied.
     fn forget(&mut self) {
-        self.last = [None, None];
+        self.recent = [[None; SLOTS], [None; SLOTS]];
     }
 }
 
@@ -426,16 +439,17 @@ impl CellEnd for Padding {
     }
 
     fn endpoint(&mut self, s: &mut Vec<u8>, i: usize, shown: Shown) {
-        if let Some((last, cell)) = &self.last[i - 2]
-            && *last == shown
+        let at = slot(shown.0);
+        if let Some((recent, cell)) = &self.recent[i - 2][at]
+            && *recent == shown
         {
-            s.extend_from_within(cell.clone());
+            s.extend_from_within(cell.0..cell.1);
             return;
         }
         let start = s.len();
         push_shown(s, shown);
         self.end(s, i, start);
-        self.last[i - 2] = Some((shown, start..s.len()));
+        self.recent[i - 2][at] = Some((shown, (start, s.len())));
     }
 }
 
@@ -827,8 +841,8 @@ fn row_text(named: bool, hs_retransmitted: bool) -> [Text; COLUMNS] {
 }
 
 /// Pads cell `i`, written from `start`, to its column's width `w[i]` and separates it from
-/// the next; the last column is not padded. The cell's width is found as `text` says. A right-aligned cell of at most 30 bytes moves by
-/// fixed-size copies (a few vector stores, no `memmove` or `memset` call): after 64 spaces
+/// the next; the last column is not padded. The cell's width is found as `text` says. A
+/// right-aligned cell of at most 30 bytes moves by fixed-size copies (a few vector stores, no `memmove` or `memset` call): after 64 spaces
 /// are appended, the 32 bytes from `start` are the cell then spaces, and are stored again `n`
 /// bytes later over 32 spaces.
 #[inline(always)]
