@@ -576,11 +576,13 @@ impl Widths {
                 _ => 0,
             };
             let ip = match ip {
+                // The octets' digits and dots, less the last dot.
                 std::net::IpAddr::V4(a) => {
-                    let o = a
-                        .octets()
-                        .map(|o| usize::from(o >= 10) + usize::from(o >= 100));
-                    7 + o[0] + o[1] + o[2] + o[3]
+                    a.octets()
+                        .map(|o| usize::from(OCTETS[usize::from(o)].1))
+                        .iter()
+                        .sum::<usize>()
+                        - 1
                 }
                 std::net::IpAddr::V6(a) => {
                     scratch.clear();
