@@ -128,8 +128,10 @@ pub fn name(port: u16, proto: Proto) -> Option<&'static str> {
     if !known(port) {
         return None;
     }
-    let i = TABLE.binary_search_by_key(&port, |r| r.0).ok()?;
-    let r = &TABLE[i];
+    // The port's row: the rows of the words before its own, and those below it in its word.
+    let (word, bit) = (usize::from(port / 64), port % 64);
+    let below = KNOWN[word] & ((1 << bit) - 1);
+    let r = &TABLE[usize::from(RANK[word]) + below.count_ones() as usize];
     match proto {
         Proto::Tcp => r.1,
         Proto::Udp => r.2,
@@ -147,6 +149,18 @@ static KNOWN: [u64; 1024] = {
         i += 1;
     }
     bits
+};
+
+/// How many rows of [`TABLE`] have their port in the words of [`KNOWN`] before each: with the
+/// bits of a known port's own word below it, its row, found without a search.
+static RANK: [u8; 1024] = {
+    let mut rank = [0u8; 1024];
+    let mut i = 1;
+    while i < 1024 {
+        rank[i] = rank[i - 1] + KNOWN[i - 1].count_ones() as u8;
+        i += 1;
+    }
+    rank
 };
 
 fn known(port: u16) -> bool {
@@ -184,6 +198,24 @@ mod tests {
         assert_eq!(name(53, Proto::Udp), Some("domain"));
         assert_eq!(name(123, Proto::Tcp), None);
         assert_eq!(name(54321, Proto::Tcp), None);
+    }
+
+    #[test]
+    fn names_are_those_the_table_gives() {
+        assert!(TABLE.len() < 256, "RANK holds bytes");
+        for port in 0..=u16::MAX {
+            let row = TABLE.binary_search_by_key(&port, |r| r.0).ok();
+            assert_eq!(
+                name(port, Proto::Tcp),
+                row.and_then(|i| TABLE[i].1),
+                "{port}"
+            );
+            assert_eq!(
+                name(port, Proto::Udp),
+                row.and_then(|i| TABLE[i].2),
+                "{port}"
+            );
+        }
     }
 
     #[test]

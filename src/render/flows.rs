@@ -13,7 +13,8 @@ use super::ladder::{LaneNamer, duration, title};
 use super::{PacketContext, Renderer};
 use crate::decode::Packet;
 use crate::services::{self, Proto};
-use crate::track::{Analysis, Flow, Limits, Side, Tracker};
+use crate::track::record::Brief;
+use crate::track::{Analysis, Limits, Tracker};
 
 /// Tracks every packet and writes the table at the end.
 pub struct FlowsRenderer {
@@ -111,9 +112,12 @@ impl Renderer for FlowsRenderer {
         if self.shown.is_none() {
             // Every conversation seen so far had its packets shown.
             let mut bits = Vec::new();
-            for f in self.tracker.summaries() {
-                set_bit(&mut bits, f.index);
-            }
+            let Ok(()) = self
+                .tracker
+                .try_for_each_brief(|b| -> Result<(), Infallible> {
+                    set_bit(&mut bits, b.index);
+                    Ok(())
+                });
             self.shown = Some(bits);
         }
         self.tracker.observe_brief(pkt);
@@ -123,8 +127,12 @@ impl Renderer for FlowsRenderer {
         if self.shown.is_none() {
             return write_named_table(out, &self.tracker, self.color, &self.names);
         }
-        let listed = |f: &Flow| self.listed(f.index);
-        if !self.tracker.summaries().any(|f| listed(&f)) {
+        let listed = |index: u32| self.listed(index);
+        let none = self.tracker.try_for_each_brief(|b| match listed(b.index) {
+            true => Err(()),
+            false => Ok(()),
+        });
+        if none.is_ok() {
             return writeln!(
                 out,
                 "no TCP or UDP conversation has a packet that passed the filter (and --skip)"
@@ -172,11 +180,52 @@ fn push_duration(s: &mut Vec<u8>, ns: u64) {
     s.extend_from_slice(word);
 }
 
+/// Each byte value's decimal digits then a dot, and how many bytes that is (2 to 4).
+static OCTETS: [(u32, u8); 256] = {
+    let mut t = [(0, 0); 256];
+    let mut o = 0;
+    while o < 256 {
+        let d = [(o / 100) as u8, (o / 10 % 10) as u8, (o % 10) as u8];
+        let skip = if o >= 100 {
+            0
+        } else if o >= 10 {
+            1
+        } else {
+            2
+        };
+        let mut text = [0u8; 4];
+        let mut i = skip;
+        while i < 3 {
+            text[i - skip] = b'0' + d[i];
+            i += 1;
+        }
+        text[3 - skip] = b'.';
+        t[o] = (u32::from_le_bytes(text), (4 - skip) as u8);
+        o += 1;
+    }
+    t
+};
+
+/// Appends `a.b.c.d` as [`fmt::push_ipv4`] does, an octet at a time from [`OCTETS`] into one
+/// word stored whole: no division, no per-byte store (the tests compare the two).
+#[inline(always)]
+fn push_ipv4(s: &mut Vec<u8>, a: [u8; 4]) {
+    let (mut word, mut n) = (0u128, 0);
+    for o in a {
+        let (text, len) = OCTETS[usize::from(o)];
+        word |= u128::from(text) << (8 * n);
+        n += u32::from(len);
+    }
+    let start = s.len();
+    s.extend_from_slice(&word.to_le_bytes());
+    // Without the last dot.
+    s.truncate(start + n as usize - 1);
+}
+
 /// Appends `ip:port` (`[ip]:port` for IPv6) and the service's name, `10.0.0.1:80 (http)`.
-fn push_endpoint(s: &mut Vec<u8>, f: &Flow, (ip, port): (std::net::IpAddr, u16)) {
-    let proto = if f.is_tcp() { Proto::Tcp } else { Proto::Udp };
+fn push_endpoint(s: &mut Vec<u8>, proto: Proto, (ip, port): Endpoint) {
     match ip {
-        std::net::IpAddr::V4(a) => fmt::push_ipv4(s, a.octets()),
+        std::net::IpAddr::V4(a) => push_ipv4(s, a.octets()),
         std::net::IpAddr::V6(a) => {
             s.push(b'[');
             fmt::push_ipv6_std(s, &a.octets());
@@ -215,18 +264,18 @@ fn short(name: &str) -> &str {
 }
 
 /// Payload bytes, retransmitted ones included and counted apart: `6000 (1448 retr.)`.
-fn push_bytes(s: &mut Vec<u8>, side: &Side) {
-    fmt::push_u64(s, side.bytes);
-    if side.retransmitted_bytes > 0 {
+fn push_bytes(s: &mut Vec<u8>, bytes: u64, retransmitted: u32) {
+    fmt::push_u64(s, bytes);
+    if retransmitted > 0 {
         s.extend_from_slice(b" (");
-        fmt::push_u64(s, u64::from(side.retransmitted_bytes));
+        fmt::push_u64(s, u64::from(retransmitted));
         s.extend_from_slice(b" retr.)");
     }
 }
 
 /// The handshake RTT; with a retransmitted SYN or SYN-ACK no sample (Karn's rule, RFC 6298
 /// §3) but the handshake's duration and segments.
-fn push_hs(s: &mut Vec<u8>, f: &Flow) {
+fn push_hs(s: &mut Vec<u8>, f: &Brief<'_>) {
     match (f.handshake_rtt_ns, f.handshake) {
         (Some(rtt), _) => push_duration(s, rtt),
         (None, Some(hs)) if hs.retransmitted => {
@@ -243,11 +292,11 @@ fn push_hs(s: &mut Vec<u8>, f: &Flow) {
 
 /// `retrans 34 (6 fast)`: fast and spurious retransmissions are among the retransmissions
 /// (tshark flags them `retransmission` too).
-fn analysis_cell(f: &Flow) -> String {
+fn analysis_cell(f: &Brief<'_>, counts: &[u32; Analysis::TABLE.len()]) -> String {
     let sub = Analysis::FAST_RETRANSMISSION | Analysis::SPURIOUS_RETRANSMISSION;
     let v: Vec<String> = Analysis::TABLE
         .iter()
-        .zip(f.analysis_counts)
+        .zip(*counts)
         .filter(|((bit, _, _), n)| *n > 0 && bit & sub == 0)
         .map(|((bit, name, _), n)| {
             let mut c = format!("{} {n}", short(name));
@@ -281,72 +330,205 @@ const RIGHT: [bool; COLUMNS] = [
 ];
 
 /// The program names at the ends of `f`, when known.
-fn named<'a>(
-    names: &'a HashMap<u32, [Option<String>; 2]>,
-    f: &Flow,
-) -> Option<&'a [Option<String>; 2]> {
+fn named(names: &HashMap<u32, [Option<String>; 2]>, index: u32) -> Option<&[Option<String>; 2]> {
     if names.is_empty() {
         None
     } else {
-        names.get(&f.index)
+        names.get(&index)
     }
 }
 
-/// Appends the cells of `f`'s row to `s`, calling `end(s, i, start)` after cell `i`, which
-/// began at `start`: the one place that formats a row.
+/// What [`write_row`] does after each cell: pad it ([`Padding`]), or measure it (the tests).
+/// The cells that [`Padding`] writes its own faster way come through the provided methods,
+/// which show the general way.
+trait CellEnd {
+    /// Called after cell `i` of a row, written to `s` from `start`.
+    fn end(&mut self, s: &mut Vec<u8>, i: usize, start: usize);
+
+    /// Cell `i`: the digits of `n`, then [`CellEnd::end`].
+    fn number(&mut self, s: &mut Vec<u8>, i: usize, n: u64) {
+        let start = s.len();
+        fmt::push_u64(s, n);
+        self.end(s, i, start);
+    }
+
+    /// Cell `i`: an endpoint with no program name ([`push_shown`]), then [`CellEnd::end`].
+    fn endpoint(&mut self, s: &mut Vec<u8>, i: usize, shown: Shown) {
+        let start = s.len();
+        push_shown(s, shown);
+        self.end(s, i, start);
+    }
+}
+
+impl<F: FnMut(&mut Vec<u8>, usize, usize)> CellEnd for F {
+    fn end(&mut self, s: &mut Vec<u8>, i: usize, start: usize) {
+        self(s, i, start)
+    }
+}
+
+/// An address and port.
+type Endpoint = (std::net::IpAddr, u16);
+
+/// Pads each cell to its column's width, inlined in [`write_row`] where the column is known.
+struct Padding {
+    w: [usize; COLUMNS],
+    /// What each column's cells may hold, for their width.
+    text: [Text; COLUMNS],
+    /// Recent padded cells of each endpoint column still in the buffer, by [`slot`]: what
+    /// each showed (address, port, TCP, roles' mark) and where it is. A few servers usually
+    /// serve row after row: their cells are copied, not formatted again.
+    recent: [[Recent; SLOTS]; 2],
+}
+
+/// A padded endpoint cell already in the buffer: what it shows and where.
+type Recent = Option<(Shown, (usize, usize))>;
+
+/// Recent endpoint cells kept per column.
+const SLOTS: usize = 8;
+
+/// The slot of [`Padding::recent`] for an endpoint: the top bits of its port times 2^32
+/// over the golden ratio (Fibonacci hashing), which set the usual service ports apart.
+fn slot((_, port): Endpoint) -> usize {
+    (u32::from(port).wrapping_mul(0x9e37_79b1) >> (32 - SLOTS.ilog2())) as usize
+}
+
+/// What an endpoint cell shows: the address and port, TCP or not, the roles' mark or not.
+type Shown = (Endpoint, bool, bool);
+
+/// Appends an endpoint cell's text after any program name: the endpoint and its service,
+/// then the mark of guessed roles.
+fn push_shown(s: &mut Vec<u8>, (at, tcp, guessed): Shown) {
+    push_endpoint(s, if tcp { Proto::Tcp } else { Proto::Udp }, at);
+    if guessed {
+        s.push(b'*');
+    }
+}
+
+impl Padding {
+    fn new(w: [usize; COLUMNS], text: [Text; COLUMNS]) -> Self {
+        Padding {
+            w,
+            text,
+            recent: [[None; SLOTS], [None; SLOTS]],
+        }
+    }
+
+    /// Forgets the cells kept in the buffer, about to be emptied.
+    fn forget(&mut self) {
+        self.recent = [[None; SLOTS], [None; SLOTS]];
+    }
+}
+
+impl CellEnd for Padding {
+    #[inline(always)]
+    fn end(&mut self, s: &mut Vec<u8>, i: usize, start: usize) {
+        pad_cell(s, &self.w, i, start, self.text[i]);
+    }
+
+    /// Of at most 8 digits, in a column at most 30 wide: [`push_right`].
+    #[inline(always)]
+    fn number(&mut self, s: &mut Vec<u8>, i: usize, n: u64) {
+        match u32::try_from(n) {
+            Ok(n) if n < 100_000_000 && self.w[i] <= 30 && RIGHT[i] => push_right(s, n, self.w[i]),
+            _ => {
+                let start = s.len();
+                fmt::push_u64(s, n);
+                self.end(s, i, start);
+            }
+        }
+    }
+
+    fn endpoint(&mut self, s: &mut Vec<u8>, i: usize, shown: Shown) {
+        let at = slot(shown.0);
+        if let Some((recent, cell)) = &self.recent[i - 2][at]
+            && *recent == shown
+        {
+            s.extend_from_within(cell.0..cell.1);
+            return;
+        }
+        let start = s.len();
+        push_shown(s, shown);
+        self.end(s, i, start);
+        self.recent[i - 2][at] = Some((shown, (start, s.len())));
+    }
+}
+
+/// Appends `n` (below 10^8) right-aligned in `w` (at most 30) characters, and the two spaces
+/// that end a cell: with no digit count, 32 spaces stored, then the eight digits with their
+/// leading zeros made spaces stored whole so that they end at `w` (cut to the last `w` when
+/// `w` is narrower).
+#[inline(always)]
+fn push_right(s: &mut Vec<u8>, n: u32, w: usize) {
+    const SPACES: u64 = u64::from_le_bytes([b' '; 8]);
+    const ZEROS: u64 = u64::from_le_bytes([b'0'; 8]);
+    let d = fmt::eight_digits(n);
+    // The leading zeros are the low zero bytes; the units digit is kept even when 0.
+    let zeros = (d | 1 << 56).trailing_zeros() / 8;
+    let blank = (1u64 << (8 * zeros)) - 1;
+    let text = ((d | ZEROS) & !blank) | (SPACES & blank);
+    let start = s.len();
+    s.extend_from_slice(&[b' '; 32]);
+    let (at, text) = match w.checked_sub(8) {
+        Some(at) => (start + at, text),
+        None => (start, (text >> (8 * (8 - w))) | (SPACES << (8 * w))),
+    };
+    s[at..at + 8].copy_from_slice(&text.to_le_bytes());
+    s.truncate(start + w + 2);
+}
+
+/// Appends the cells of `f`'s row to `s`, calling `end.end(s, i, start)` after cell `i`,
+/// which began at `start` (or `end`'s other methods for whole cells): the one place that
+/// formats a row.
 fn write_row(
     s: &mut Vec<u8>,
-    f: &Flow,
+    f: &Brief<'_>,
     named: Option<&[Option<String>; 2]>,
-    end: impl Fn(&mut Vec<u8>, usize, usize),
+    end: &mut impl CellEnd,
 ) {
-    let mark: &[u8] = if f.is_tcp() && f.roles.guessed() {
-        b"*"
-    } else {
-        b""
-    };
-    let mut start = s.len();
-    let mut cell = |s: &mut Vec<u8>, i: usize| {
-        end(s, i, start);
-        start = s.len();
-    };
-    fmt::push_u64(s, u64::from(f.index));
-    cell(s, 0);
-    s.extend_from_slice(if f.is_tcp() { b"TCP" } else { b"UDP" });
-    cell(s, 1);
+    end.number(s, 0, f.index.into());
+    cell(s, end, 1, |s| {
+        s.extend_from_slice(if f.tcp { b"TCP" } else { b"UDP" });
+    });
     for (side, at) in [(0, f.client), (1, f.server)] {
-        if let Some(Some(n)) = named.map(|n| &n[side]) {
-            s.extend_from_slice(n.as_bytes());
-            s.push(b' ');
+        match named.map(|n| &n[side]) {
+            Some(Some(n)) => cell(s, end, 2 + side, |s| {
+                s.extend_from_slice(n.as_bytes());
+                s.push(b' ');
+                push_shown(s, (at, f.tcp, f.guessed));
+            }),
+            _ => end.endpoint(s, 2 + side, (at, f.tcp, f.guessed)),
         }
-        push_endpoint(s, f, at);
-        s.extend_from_slice(mark);
-        cell(s, 2 + side);
     }
     for (side, at) in [(0, 4), (1, 6)] {
-        fmt::push_u64(s, f.sides[side].segments);
-        cell(s, at);
-        push_bytes(s, &f.sides[side]);
-        cell(s, at + 1);
+        end.number(s, at, f.segments[side]);
+        match f.retransmitted_bytes[side] {
+            0 => end.number(s, at + 1, f.bytes[side]),
+            r => cell(s, end, at + 1, |s| push_bytes(s, f.bytes[side], r)),
+        }
     }
-    push_duration(s, f.duration_ns());
-    cell(s, 8);
-    push_hs(s, f);
-    cell(s, 9);
-    push_outcome(s, f);
-    cell(s, 10);
-    if f.analysis_counts.iter().all(|&n| n == 0) {
-        s.push(b'-');
-    } else {
-        s.extend_from_slice(analysis_cell(f).as_bytes());
-    }
-    cell(s, 11);
+    cell(s, end, 8, |s| push_duration(s, f.duration_ns));
+    cell(s, end, 9, |s| push_hs(s, f));
+    cell(s, end, 10, |s| push_outcome(s, f));
+    cell(s, end, 11, |s| match f.analysis_counts {
+        Some(c) if c.iter().any(|&n| n > 0) => {
+            s.extend_from_slice(analysis_cell(f, c).as_bytes());
+        }
+        _ => s.push(b'-'),
+    });
+}
+
+/// Cell `i`: what `push` writes, then `end`.
+#[inline(always)]
+fn cell(s: &mut Vec<u8>, end: &mut impl CellEnd, i: usize, push: impl FnOnce(&mut Vec<u8>)) {
+    let start = s.len();
+    push(s);
+    end.end(s, i, start);
 }
 
 /// The outcome cell: TCP's short word, UDP's request/response pairs.
-fn push_outcome(s: &mut Vec<u8>, f: &Flow) {
-    if f.is_tcp() {
-        s.extend_from_slice(f.outcome().short().as_bytes());
+fn push_outcome(s: &mut Vec<u8>, f: &Brief<'_>) {
+    if f.tcp {
+        s.extend_from_slice(f.outcome.short().as_bytes());
     } else if f.udp_pairs > 0 {
         fmt::push_u64(s, f.udp_pairs);
         s.extend_from_slice(b" req/resp");
@@ -360,61 +542,119 @@ fn digits(n: u64) -> usize {
     n.checked_ilog10().map_or(1, |d| d as usize + 1)
 }
 
-/// The width in characters of each cell [`write_row`] writes for `f`, counted rather than
-/// formatted where that is cheap (numbers, IPv4 addresses, fixed words): what the first pass
-/// over a long table needs. `scratch` formats the rest. The tests check both agree.
-fn measure(
-    f: &Flow,
-    named: Option<&[Option<String>; 2]>,
-    scratch: &mut Vec<u8>,
-) -> [usize; COLUMNS] {
-    let mark = usize::from(f.is_tcp() && f.roles.guessed());
-    let proto = if f.is_tcp() { Proto::Tcp } else { Proto::Udp };
-    let mut endpoint = |side: usize, (ip, port): (std::net::IpAddr, u16)| {
-        let name = match named.map(|n| &n[side]) {
-            Some(Some(n)) => n.chars().count() + 1,
-            _ => 0,
-        };
-        let ip = match ip {
-            std::net::IpAddr::V4(a) => {
-                3 + a.octets().iter().map(|&o| digits(o.into())).sum::<usize>()
+/// Which of [`duration`]'s units (µs, ms, s) prints `ns`.
+fn unit(ns: u64) -> usize {
+    usize::from(ns >= 1_000_000) + usize::from(ns >= 1_000_000_000)
+}
+
+/// The widths of a table's columns, gathered a row at a time by [`Widths::add`] without
+/// formatting the rows: what the first pass over a long table needs. A cell whose width never
+/// shrinks as one number grows (a count; bytes without retransmissions; a duration within one
+/// unit, whose rounded value grows with it) keeps only the largest number, measured once at
+/// the end; other cells are counted as they come. The tests check this against the text.
+#[derive(Default)]
+struct Widths {
+    /// The cells counted row by row.
+    w: [usize; COLUMNS],
+    index: u32,
+    segments: [u64; 2],
+    /// Byte totals of the rows with no retransmitted bytes on that side.
+    bytes: [u64; 2],
+    /// The longest duration and handshake RTT in each unit of [`duration`].
+    durations: [[Option<u64>; 3]; 2],
+    udp_pairs: u64,
+}
+
+impl Widths {
+    fn add(&mut self, f: &Brief<'_>, named: Option<&[Option<String>; 2]>, scratch: &mut Vec<u8>) {
+        let w = &mut self.w;
+        let mark = usize::from(f.guessed);
+        let proto = if f.tcp { Proto::Tcp } else { Proto::Udp };
+        for (side, (ip, port)) in [(0, f.client), (1, f.server)] {
+            let name = match named.map(|n| &n[side]) {
+                Some(Some(n)) => n.chars().count() + 1,
+                _ => 0,
+            };
+            let ip = match ip {
+                // The octets' digits and dots, less the last dot.
+                std::net::IpAddr::V4(a) => {
+                    a.octets()
+                        .map(|o| usize::from(OCTETS[usize::from(o)].1))
+                        .iter()
+                        .sum::<usize>()
+                        - 1
+                }
+                std::net::IpAddr::V6(a) => {
+                    scratch.clear();
+                    fmt::push_ipv6_std(scratch, &a.octets());
+                    scratch.len() + 2
+                }
+            };
+            // Service names are ASCII.
+            let service = services::name(port, proto).map_or(0, |n| n.len() + 3);
+            let cell = name + ip + 1 + digits(port.into()) + service + mark;
+            w[2 + side] = w[2 + side].max(cell);
+        }
+        self.index = self.index.max(f.index);
+        for side in 0..2 {
+            self.segments[side] = self.segments[side].max(f.segments[side]);
+            match f.retransmitted_bytes[side] {
+                0 => self.bytes[side] = self.bytes[side].max(f.bytes[side]),
+                r => {
+                    let cell = digits(f.bytes[side]) + digits(r.into()) + 9;
+                    w[5 + 2 * side] = w[5 + 2 * side].max(cell);
+                }
             }
-            std::net::IpAddr::V6(a) => {
+        }
+        let d = &mut self.durations[0][unit(f.duration_ns)];
+        *d = (*d).max(Some(f.duration_ns));
+        match f.handshake_rtt_ns {
+            Some(rtt) => {
+                let d = &mut self.durations[1][unit(rtt)];
+                *d = (*d).max(Some(rtt));
+            }
+            None => {
                 scratch.clear();
-                fmt::push_ipv6_std(scratch, &a.octets());
-                scratch.len() + 2
+                push_hs(scratch, f);
+                w[9] = w[9].max(width(scratch));
             }
-        };
-        // Service names are ASCII.
-        let service = services::name(port, proto).map_or(0, |n| n.len() + 3);
-        name + ip + 1 + digits(port.into()) + service + mark
-    };
-    let client = endpoint(0, f.client);
-    let server = endpoint(1, f.server);
-    let bytes = |side: &Side| {
-        let retr = side.retransmitted_bytes;
-        digits(side.bytes) + if retr > 0 { digits(retr.into()) + 9 } else { 0 }
-    };
-    let mut formatted = |push: &dyn Fn(&mut Vec<u8>)| {
-        scratch.clear();
-        push(scratch);
-        width(scratch)
-    };
-    [
-        digits(f.index.into()),
-        3,
-        client,
-        server,
-        digits(f.sides[0].segments),
-        bytes(&f.sides[0]),
-        digits(f.sides[1].segments),
-        bytes(&f.sides[1]),
-        formatted(&|s| push_duration(s, f.duration_ns())),
-        formatted(&|s| push_hs(s, f)),
-        formatted(&|s| push_outcome(s, f)),
-        // The last column is not padded: its width is never used.
-        0,
-    ]
+        }
+        if f.tcp {
+            // The short words are ASCII.
+            w[10] = w[10].max(f.outcome.short().len());
+        } else if f.udp_pairs > 0 {
+            self.udp_pairs = self.udp_pairs.max(f.udp_pairs);
+        } else {
+            w[10] = w[10].max(1);
+        }
+    }
+
+    /// The width of each column over the rows added, at least `w`'s; the last column's is
+    /// never used (not padded) and left as it is.
+    fn columns(&self, mut w: [usize; COLUMNS], scratch: &mut Vec<u8>) -> [usize; COLUMNS] {
+        let bytes = |b: u64| digits(b);
+        let mut counted = self.w;
+        counted[0] = digits(self.index.into());
+        counted[1] = 3;
+        counted[4] = digits(self.segments[0]);
+        counted[5] = counted[5].max(bytes(self.bytes[0]));
+        counted[6] = digits(self.segments[1]);
+        counted[7] = counted[7].max(bytes(self.bytes[1]));
+        for (col, longest) in [(8, self.durations[0]), (9, self.durations[1])] {
+            for ns in longest.into_iter().flatten() {
+                scratch.clear();
+                push_duration(scratch, ns);
+                counted[col] = counted[col].max(width(scratch));
+            }
+        }
+        if self.udp_pairs > 0 {
+            counted[10] = counted[10].max(digits(self.udp_pairs) + 9);
+        }
+        for (w, c) in w.iter_mut().zip(counted).take(COLUMNS - 1) {
+            *w = (*w).max(c);
+        }
+        w
+    }
 }
 
 /// Writes the table of the tracker's conversations.
@@ -432,13 +672,16 @@ pub fn write_named_table(
     write_listed_table(out, t, color, names, &|_| true)
 }
 
-/// [`write_named_table`] of the conversations `listed` keeps.
+/// Bytes of rows gathered before they are written out together.
+const CHUNK: usize = 1 << 16;
+
+/// [`write_named_table`] of the conversations `listed` keeps (by number).
 pub fn write_listed_table(
     out: &mut dyn Write,
     t: &Tracker,
     color: bool,
     names: &HashMap<u32, [Option<String>; 2]>,
-    listed: &dyn Fn(&Flow) -> bool,
+    listed: &dyn Fn(u32) -> bool,
 ) -> io::Result<()> {
     let head = [
         "#",
@@ -454,45 +697,46 @@ pub fn write_listed_table(
         "outcome",
         "analysis",
     ];
-    // Two passes over the conversations: the first measures the columns without formatting
-    // the rows (see [`measure`]), the second formats each row once into one reused buffer,
-    // padded as it goes, so that no more than one row exists at a time. Rows are built as
-    // bytes (every piece is UTF-8) and written as they are.
-    let mut w = head.map(|h| h.chars().count());
+    // Two passes over the conversations, each reading what the table prints straight from
+    // the tracker's records: the first measures the columns without formatting the rows (see
+    // [`Widths`]), the second formats each row once, padded as it goes, into a buffer written
+    // out a chunk of rows at a time, so that the rows' text is never all kept. Rows are built
+    // as bytes (every piece is UTF-8) and written as they are.
     let (mut rows, mut tcp, mut guessed) = (0usize, 0usize, false);
     let (mut retransmitted, mut hs_retransmitted) = (false, false);
+    let mut widths = Widths::default();
     let mut scratch = Vec::new();
-    let Ok(()) = t.try_for_each_summary(|f| -> Result<(), Infallible> {
-        if !listed(f) {
+    let Ok(()) = t.try_for_each_brief(|f| -> Result<(), Infallible> {
+        if !listed(f.index) {
             return Ok(());
         }
         rows += 1;
-        tcp += usize::from(f.is_tcp());
-        guessed |= f.is_tcp() && f.roles.guessed();
-        retransmitted |= f.sides.iter().any(|s| s.retransmitted_bytes > 0);
+        tcp += usize::from(f.tcp);
+        guessed |= f.guessed;
+        retransmitted |= f.retransmitted_bytes.iter().any(|&r| r > 0);
         hs_retransmitted |= f.handshake.is_some_and(|h| h.retransmitted);
-        for (w, m) in w.iter_mut().zip(measure(f, named(names, f), &mut scratch)) {
-            *w = (*w).max(m);
-        }
+        widths.add(f, named(names, f.index), &mut scratch);
         Ok(())
     });
     if rows == 0 {
         return writeln!(out, "no TCP or UDP conversation in the capture");
     }
+    let w = widths.columns(head.map(|h| h.chars().count()), &mut scratch);
     // Each cell padded to its column's width as soon as it is written: numbers right-aligned,
     // text left-aligned; the last column is not padded.
-    let pad = |s: &mut Vec<u8>, i: usize, start: usize| pad_cell(s, &w, i, start);
-    let end_line = |s: &mut Vec<u8>| {
-        s.truncate(trimmed_len(s));
+    let mut head_pad = Padding::new(w, [Text::Any; COLUMNS]);
+    let mut pad = Padding::new(w, row_text(!names.is_empty(), hs_retransmitted));
+    let end_line = |s: &mut Vec<u8>, start: usize| {
+        s.truncate(start + trimmed_len(&s[start..]));
         s.push(b'\n');
     };
-    let mut l = Vec::new();
+    let mut l = Vec::with_capacity(CHUNK + 1024);
     for (i, h) in head.iter().enumerate() {
         let start = l.len();
         l.extend_from_slice(h.as_bytes());
-        pad(&mut l, i, start);
+        head_pad.end(&mut l, i, start);
     }
-    end_line(&mut l);
+    end_line(&mut l, 0);
     if color {
         out.write_all(b"\x1b[1m")?;
         out.write_all(&l[..trimmed_len(&l)])?;
@@ -500,15 +744,22 @@ pub fn write_listed_table(
     } else {
         out.write_all(&l)?;
     }
-    t.try_for_each_summary(|f| {
-        if !listed(f) {
+    l.clear();
+    t.try_for_each_brief(|f| -> io::Result<()> {
+        if !listed(f.index) {
             return Ok(());
         }
-        l.clear();
-        write_row(&mut l, f, named(names, f), pad);
-        end_line(&mut l);
-        out.write_all(&l)
+        let start = l.len();
+        write_row(&mut l, f, named(names, f.index), &mut pad);
+        end_line(&mut l, start);
+        if l.len() >= CHUNK {
+            out.write_all(&l)?;
+            l.clear();
+            pad.forget();
+        }
+        Ok(())
     })?;
+    out.write_all(&l)?;
     writeln!(out)?;
     writeln!(
         out,
@@ -564,18 +815,50 @@ fn push_spaces(s: &mut Vec<u8>, n: usize) {
     }
 }
 
+/// What a column's cells may hold, which tells their width in characters.
+#[derive(Clone, Copy, Debug)]
+enum Text {
+    /// ASCII only: a cell's width is its length.
+    Ascii,
+    /// ASCII but for a last `µs` (a duration): a character less than its length then.
+    Micros,
+    /// Any UTF-8 text: its characters counted.
+    Any,
+}
+
+/// What the rows' cells hold ([`Text`]): all ASCII but durations' `µs`, program names before
+/// endpoints when `named`, and with `hs_retransmitted` a handshake's duration within its cell.
+fn row_text(named: bool, hs_retransmitted: bool) -> [Text; COLUMNS] {
+    let mut text = [Text::Ascii; COLUMNS];
+    if named {
+        text[2..4].fill(Text::Any);
+    }
+    text[8] = Text::Micros;
+    text[9] = if hs_retransmitted {
+        Text::Any
+    } else {
+        Text::Micros
+    };
+    text
+}
+
 /// Pads cell `i`, written from `start`, to its column's width `w[i]` and separates it from
-/// the next; the last column is not padded. A right-aligned cell of at most 30 bytes moves by
-/// fixed-size copies (a few vector stores, no `memmove` or `memset` call): after 64 spaces
+/// the next; the last column is not padded. The cell's width is found as `text` says. A
+/// right-aligned cell of at most 30 bytes moves by fixed-size copies (a few vector stores, no `memmove` or `memset` call): after 64 spaces
 /// are appended, the 32 bytes from `start` are the cell then spaces, and are stored again `n`
 /// bytes later over 32 spaces.
 #[inline(always)]
-fn pad_cell(s: &mut Vec<u8>, w: &[usize; COLUMNS], i: usize, start: usize) {
+fn pad_cell(s: &mut Vec<u8>, w: &[usize; COLUMNS], i: usize, start: usize, text: Text) {
     if i == COLUMNS - 1 {
         return;
     }
     let len = s.len();
-    let n = w[i].saturating_sub(width(&s[start..]));
+    let chars = match text {
+        Text::Ascii => len - start,
+        Text::Micros => len - start - usize::from(s[start..].ends_with("µs".as_bytes())),
+        Text::Any => width(&s[start..]),
+    };
+    let n = w[i].saturating_sub(chars);
     let end = len + n + 2;
     if RIGHT[i] && n > 0 {
         if len - start <= 30 && n <= 32 {
@@ -612,6 +895,7 @@ pub fn titles(t: &Tracker) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::track::Flow;
 
     /// The integer path of the duration cell prints what `duration` prints, around every
     /// unit's limits and rounding midpoints.
@@ -647,14 +931,14 @@ mod tests {
     }
 
     /// The widths of the cells [`write_row`] writes for `f`, measured on the text.
-    fn formatted_widths(f: &Flow, named: Option<&[Option<String>; 2]>) -> [usize; COLUMNS] {
+    fn formatted_widths(f: &Brief<'_>, named: Option<&[Option<String>; 2]>) -> [usize; COLUMNS] {
         let w = std::cell::Cell::new([0; COLUMNS]);
         let mut s = Vec::new();
         write_row(
             &mut s,
             f,
             named,
-            |s: &mut Vec<u8>, i: usize, start: usize| {
+            &mut |s: &mut Vec<u8>, i: usize, start: usize| {
                 let mut v = w.get();
                 v[i] = std::str::from_utf8(&s[start..]).unwrap().chars().count();
                 w.set(v);
@@ -665,11 +949,19 @@ mod tests {
         v
     }
 
-    /// [`measure`] counts what [`write_row`] writes, for every conversation of every bundled
-    /// capture and for edge rows made from them: program names (non-ASCII too), IPv6 and
-    /// long IPv4 addresses, service and ephemeral ports, retransmitted bytes, large numbers.
-    #[test]
-    fn measure_agrees_with_write_row() {
+    /// The widths [`Widths`] finds for `rows`.
+    fn measure(rows: &[(Brief<'_>, Option<&[Option<String>; 2]>)]) -> [usize; COLUMNS] {
+        let (mut w, mut scratch) = (Widths::default(), Vec::new());
+        for (f, named) in rows {
+            w.add(f, *named, &mut scratch);
+        }
+        w.columns([0; COLUMNS], &mut scratch)
+    }
+
+    /// Summaries of every conversation of every bundled capture, and edge rows made from them:
+    /// IPv6 and long IPv4 addresses, service and ephemeral ports, retransmitted bytes, large
+    /// numbers, durations and RTTs around their units' limits.
+    fn sample_flows() -> Vec<Flow> {
         use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
         let mut flows = Vec::new();
         for p in &crate::track::tests::bundled_captures() {
@@ -681,11 +973,6 @@ mod tests {
             flows.extend(t.summaries().map(|f| f.into_owned()));
         }
         assert!(flows.len() > 20);
-        let names = [
-            None,
-            Some([Some("curl".to_string()), None]),
-            Some([Some("nginx: wörker".to_string()), Some("ß".to_string())]),
-        ];
         let addrs: [IpAddr; 5] = [
             Ipv4Addr::new(255, 255, 255, 255).into(),
             Ipv4Addr::new(0, 0, 0, 0).into(),
@@ -693,8 +980,17 @@ mod tests {
             Ipv6Addr::LOCALHOST.into(),
             "2001:db8:0:1:1:1:1:1".parse::<Ipv6Addr>().unwrap().into(),
         ];
-        let mut scratch = Vec::new();
-        let mut n = 0;
+        let times = [
+            0,
+            999_999,
+            999_999_499,
+            999_999_500,
+            9_999_999,
+            999_999_999_999,
+            1_000_000_000_000,
+            u64::MAX / 4,
+        ];
+        let mut edges = Vec::new();
         for (k, f) in flows.iter().enumerate() {
             let mut edge = f.clone();
             edge.index = [0, 9, 10, 99_999, u32::MAX][k % 5];
@@ -704,19 +1000,136 @@ mod tests {
             edge.sides[1].bytes = [0, 9, 10, u64::MAX][k % 4];
             edge.sides[1].segments = [1, 99, 100, u64::MAX][k % 4];
             edge.udp_pairs = [0, 1, 12345][k % 3];
-            for f in [f, &edge] {
-                for named in &names {
-                    let named = named.as_ref();
-                    assert_eq!(
-                        measure(f, named, &mut scratch),
-                        formatted_widths(f, named),
-                        "{f:?} {named:?}"
-                    );
-                    n += 1;
-                }
+            let ns = times[k % times.len()];
+            edge.last_ts = crate::source::Timestamp::new(
+                edge.first_ts.sec + (ns / 1_000_000_000) as i64,
+                edge.first_ts.nsec,
+            );
+            edge.last_ts.nsec += (ns % 1_000_000_000) as u32;
+            edge.handshake_rtt_ns = [None, Some(times[(k + 3) % times.len()])][k % 2];
+            edges.push(edge);
+        }
+        flows.extend(edges);
+        flows
+    }
+
+    /// [`Widths`] counts what [`write_row`] writes, for each row of [`sample_flows`] alone
+    /// with program names (non-ASCII too) or none, and for runs of them together.
+    #[test]
+    fn measure_agrees_with_write_row() {
+        let flows = sample_flows();
+        let names = [
+            None,
+            Some([Some("curl".to_string()), None]),
+            Some([Some("nginx: wörker".to_string()), Some("ß".to_string())]),
+        ];
+        let mut n = 0;
+        for f in &flows {
+            let f = Brief::of(f);
+            for named in &names {
+                let named = named.as_ref();
+                assert_eq!(
+                    measure(&[(f, named)]),
+                    formatted_widths(&f, named),
+                    "{f:?} {named:?}"
+                );
+                n += 1;
             }
         }
         assert!(n > 100);
+        // Runs of rows: the widest cell of each column, whichever rows hold them.
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for len in (1..200).step_by(7) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let rows: Vec<_> = (0..len)
+                .map(|k| {
+                    let i = (x as usize).wrapping_add(k * 7919) % flows.len();
+                    (Brief::of(&flows[i]), names[(i + k) % 3].as_ref())
+                })
+                .collect();
+            let mut most = [0; COLUMNS];
+            for (f, named) in &rows {
+                for (m, w) in most.iter_mut().zip(formatted_widths(f, *named)) {
+                    *m = (*m).max(w);
+                }
+            }
+            assert_eq!(measure(&rows), most, "{len} rows");
+        }
+    }
+
+    /// Rows padded by [`Padding`] (its whole number and endpoint cells, endpoints repeated
+    /// from the row before) equal rows padded cell by cell the general way.
+    #[test]
+    fn padding_agrees_with_padding_each_cell() {
+        let flows = sample_flows();
+        let mut rows: Vec<_> = flows.iter().map(Brief::of).collect();
+        // Runs of rows with the same server, or the same client.
+        let n = rows.len();
+        for k in 0..n {
+            let mut r = rows[k];
+            r.server = rows[(k + 1) % n].server;
+            r.tcp = rows[(k + 1) % n].tcp;
+            rows.push(r);
+            r.client = rows[k / 2].client;
+            rows.push(r);
+        }
+        let names = Some([Some("nginx: wörker".to_string()), None]);
+        // The whole table (wide columns), the conversations of the captures (narrower), each
+        // alone (columns as narrow as its cells); with program names or none.
+        let captured = flows.len() / 2;
+        let mut tables = vec![rows.clone(), rows[..captured].to_vec()];
+        tables.extend(rows[..captured].iter().map(|r| vec![*r]));
+        for (rows, named) in tables.iter().flat_map(|t| [(t, None), (t, names.as_ref())]) {
+            let mut widths = Widths::default();
+            let mut scratch = Vec::new();
+            for r in rows {
+                widths.add(r, named, &mut scratch);
+            }
+            let w = widths.columns([0; COLUMNS], &mut scratch);
+            let hs_retransmitted = rows
+                .iter()
+                .any(|r| r.handshake.is_some_and(|h| h.retransmitted));
+            let mut pad = Padding::new(w, row_text(named.is_some(), hs_retransmitted));
+            let (mut fast, mut general) = (Vec::new(), Vec::new());
+            for (k, r) in rows.iter().enumerate() {
+                if k % 17 == 0 {
+                    fast.clear();
+                    general.clear();
+                    pad.forget();
+                }
+                write_row(&mut fast, r, named, &mut pad);
+                write_row(&mut general, r, named, &mut |s: &mut Vec<u8>, i, start| {
+                    pad_cell(s, &w, i, start, Text::Any)
+                });
+                assert_eq!(
+                    String::from_utf8_lossy(&fast),
+                    String::from_utf8_lossy(&general),
+                    "{r:?}"
+                );
+            }
+        }
+    }
+
+    /// The table's IPv4 text is the shared formatter's, for every value of every octet.
+    #[test]
+    fn push_ipv4_agrees_with_fmt() {
+        let (mut a, mut b) = (vec![b'x'], vec![b'x']);
+        for o in 0..=255u8 {
+            for at in 0..4 {
+                let mut octets = [1, 22, 255, 0];
+                octets[at] = o;
+                for (k, v) in octets.iter_mut().enumerate() {
+                    *v = v.wrapping_add(o.wrapping_mul(k as u8 * 37));
+                }
+                a.truncate(1);
+                b.truncate(1);
+                push_ipv4(&mut a, octets);
+                fmt::push_ipv4(&mut b, octets);
+                assert_eq!(a, b, "{octets:?}");
+            }
+        }
     }
 
     #[test]

@@ -60,7 +60,7 @@ const ASCII_ZEROS: u64 = 0x3030_3030_3030_3030;
 /// line (sequence numbers, timestamps, ports, time fractions) take one or two of these and no
 /// digit loop.
 #[inline(always)]
-fn eight_digits(n: u32) -> u64 {
+pub(crate) fn eight_digits(n: u32) -> u64 {
     debug_assert!(n < 100_000_000);
     let x = u64::from(n / 10_000) | u64::from(n % 10_000) << 32;
     let h = ((x * 10486) >> 20) & 0x0000_007f_0000_007f;

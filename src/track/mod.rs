@@ -1210,6 +1210,27 @@ impl Tracker {
         self.shadows.retain(|_, s| !evict(s.last_seen));
         self.evicted += (before - self.live_flows()) as u64;
     }
+
+    /// What the conversations table prints of each conversation ([`record::Brief`]), lent one
+    /// at a time in the order of [`Tracker::summaries`] until `f` fails: read from the records
+    /// as they are (no summary rebuilt), the live state looked up only while some remains.
+    pub fn try_for_each_brief<E>(
+        &self,
+        mut f: impl FnMut(&record::Brief<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        if !self.limits.records {
+            return (self.flows.iter()).try_for_each(|s| f(&record::Brief::of(s)));
+        }
+        let live = !self.index.is_empty();
+        for (r, i) in self.records.iter().zip(0u32..) {
+            if live && r.is_live() {
+                f(&record::Brief::of(&self.recorded(r, i)))?;
+            } else {
+                f(&r.brief(i, &self.events))?;
+            }
+        }
+        Ok(())
+    }
 }
 
 fn other(e: Endpoint) -> Endpoint {

@@ -6,9 +6,10 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::analysis::Analysis;
+use super::notes::Handshake;
 use super::seq::SeqNumber;
 use super::state::TcpState;
-use super::{Endpoint, Flow, FlowKey, RoleBasis, Side, scratch_flow};
+use super::{Endpoint, Flow, FlowKey, Outcome, RoleBasis, Side, scratch_flow};
 use crate::source::Timestamp;
 
 /// What a conversation with analysis events keeps beside its record: the counts, and the facts
@@ -18,7 +19,7 @@ use crate::source::Timestamp;
 pub struct EventCounts {
     pub counts: [u32; Analysis::TABLE.len()],
     pub retransmitted_bytes: [u32; 2],
-    pub handshake: Option<super::notes::Handshake>,
+    pub handshake: Option<Handshake>,
 }
 
 impl EventCounts {
@@ -74,6 +75,9 @@ pub struct FlowRecord {
     states: [TcpState; 2],
     first_fin: Option<Endpoint>,
     first_rst: Option<Endpoint>,
+    /// Derived from the fields above ([`Flow::outcome`]), kept so that the table reads it
+    /// without rebuilding the summary.
+    outcome: Outcome,
 }
 
 const _: () = assert!(std::mem::size_of::<FlowRecord>() <= 128);
@@ -128,6 +132,33 @@ impl FlowRecord {
             states: [f.sides[0].state, f.sides[1].state],
             first_fin: f.first_fin,
             first_rst: f.first_rst,
+            outcome: f.outcome(),
+        }
+    }
+
+    /// What the conversations table prints of this record, numbered `index`: the fields of
+    /// [`FlowRecord::expand`]'s summary that the table reads, without building it.
+    pub fn brief<'a>(&self, index: u32, events: &'a [EventCounts]) -> Brief<'a> {
+        let e = events.get(self.events as usize);
+        let tcp = self.protocol == crate::decode::proto::TCP;
+        let first = Timestamp::new(self.first_sec, self.first_nsec);
+        Brief {
+            index,
+            tcp,
+            guessed: tcp && self.roles.guessed(),
+            client: (self.ip(0), self.ports[0]),
+            server: (self.ip(1), self.ports[1]),
+            segments: self.segments,
+            bytes: self.bytes,
+            retransmitted_bytes: e.map_or([0; 2], |e| e.retransmitted_bytes),
+            duration_ns: Timestamp::new(self.last_sec, self.last_nsec)
+                .nanos_since(first)
+                .max(0) as u64,
+            handshake_rtt_ns: (self.rtt_ns != NO_RTT).then_some(self.rtt_ns),
+            handshake: e.and_then(|e| e.handshake),
+            outcome: self.outcome,
+            udp_pairs: if tcp { 0 } else { self.extra },
+            analysis_counts: e.map(|e| &e.counts),
         }
     }
 
@@ -188,6 +219,62 @@ impl FlowRecord {
         }
         f.udp_pairs = if tcp { 0 } else { self.extra };
         f
+    }
+}
+
+/// What the conversations table (`sockscope flows`) prints of one conversation: read from a
+/// [`FlowRecord`] or lent from a [`Flow`], so that a long table never rebuilds summaries.
+#[derive(Clone, Copy, Debug)]
+pub struct Brief<'a> {
+    pub index: u32,
+    pub tcp: bool,
+    /// TCP roles guessed (no handshake seen): [`RoleBasis::guessed`].
+    pub guessed: bool,
+    pub client: (IpAddr, u16),
+    pub server: (IpAddr, u16),
+    /// [client → server, server → client], as in [`Side`].
+    pub segments: [u64; 2],
+    pub bytes: [u64; 2],
+    pub retransmitted_bytes: [u32; 2],
+    pub duration_ns: u64,
+    pub handshake_rtt_ns: Option<u64>,
+    pub handshake: Option<Handshake>,
+    pub outcome: Outcome,
+    /// UDP: request/response pairs (0 for TCP).
+    pub udp_pairs: u64,
+    /// In the order of [`Analysis::TABLE`]; `None` when none counted.
+    pub analysis_counts: Option<&'a [u32; Analysis::TABLE.len()]>,
+}
+
+impl<'a> Brief<'a> {
+    /// The table's view of summary `f`.
+    pub fn of(f: &'a Flow) -> Self {
+        let side = |i: usize| &f.sides[i];
+        Brief {
+            index: f.index,
+            tcp: f.is_tcp(),
+            guessed: f.is_tcp() && f.roles.guessed(),
+            client: f.client,
+            server: f.server,
+            segments: [side(0).segments, side(1).segments],
+            bytes: [side(0).bytes, side(1).bytes],
+            retransmitted_bytes: [side(0).retransmitted_bytes, side(1).retransmitted_bytes],
+            duration_ns: f.duration_ns(),
+            handshake_rtt_ns: f.handshake_rtt_ns,
+            handshake: f.handshake,
+            outcome: f.outcome(),
+            udp_pairs: f.udp_pairs,
+            analysis_counts: Some(&f.analysis_counts),
+        }
+    }
+
+    /// Count of segments with the event `bit` of [`Analysis::TABLE`], as [`Flow::count`].
+    pub fn count(&self, bit: u16) -> u32 {
+        let at = Analysis::TABLE.iter().position(|(b, _, _)| *b == bit);
+        match (self.analysis_counts, at) {
+            (Some(c), Some(i)) => c[i],
+            _ => 0,
+        }
     }
 }
 
@@ -255,6 +342,34 @@ mod tests {
                 assert_eq!(lent, iterated, "{p}");
             }
         }
+    }
+
+    /// A record's brief is the brief of the summary it expands to.
+    #[test]
+    fn briefs_equal_those_of_expanded_summaries() {
+        let mut n = 0;
+        for p in &super::super::tests::bundled_captures() {
+            let mut t = Tracker::with_limits(Limits {
+                live: 1,
+                ..Limits::records()
+            });
+            let mut src = FileSource::open(p).unwrap();
+            while let Ok(Some(f)) = src.next_frame() {
+                t.observe(&crate::decode::decode(&f));
+            }
+            for (r, i) in t.records.iter().zip(0u32..) {
+                let f = r.expand(i, &t.events);
+                let mut expanded = super::Brief::of(&f);
+                let brief = r.brief(i, &t.events);
+                if brief.analysis_counts.is_none() {
+                    assert!(f.analysis_counts.iter().all(|&c| c == 0));
+                    expanded.analysis_counts = None;
+                }
+                assert_eq!(format!("{brief:?}"), format!("{expanded:?}"), "{p} #{i}");
+                n += 1;
+            }
+        }
+        assert!(n > 20, "{n}");
     }
 
     #[test]
