@@ -12,6 +12,7 @@
 pub mod analysis;
 pub mod callrec;
 pub mod calls;
+mod index;
 pub mod notes;
 pub mod record;
 pub mod seq;
@@ -28,6 +29,7 @@ use crate::services::{self, Proto};
 use crate::source::Timestamp;
 pub use analysis::Analysis;
 use analysis::{DirAnalysis, Segment};
+use index::{Index, Key, Slot};
 use notes::NoteDir;
 use record::EventCounts;
 pub use record::FlowRecord;
@@ -490,15 +492,12 @@ struct Live {
     dirs: [DirAnalysis; 2],
     /// What the notes need per direction.
     notes: [NoteDir; 2],
-    last_seen: Timestamp,
     mru_syn: Option<Timestamp>,
     first_rtt_ns: Option<u64>,
     /// UDP: direction and time of the previous datagram.
     last_udp: Option<(Dir, Timestamp)>,
     /// See [`Limits::notes`].
     full_notes: bool,
-    /// Both ends are CLOSED or in TIME-WAIT, or a RST was seen: forgotten after a linger.
-    closed: bool,
 }
 
 impl Live {
@@ -511,7 +510,6 @@ impl Live {
         new_flow: bool,
         info: &mut TrackInfo,
     ) {
-        self.last_seen = p.ts;
         let flow = &mut self.flow;
         let dir = if src == flow.client && dst == flow.server {
             Dir::ToServer
@@ -543,7 +541,8 @@ impl Live {
 
     /// Counts `p` and describes it in `info` (written in place: a view that reads only the
     /// summaries never copies the description): its direction, and for TCP its numbers, analysis and
-    /// states; for UDP, whether it answers the datagram before it.
+    /// states; for UDP, whether it answers the datagram before it. For TCP, returns whether the
+    /// connection is now closed (see [`Slot::closed`]).
     fn describe(
         &mut self,
         p: &Packet<'_>,
@@ -552,12 +551,15 @@ impl Live {
         new_flow: bool,
         reused: bool,
         info: &mut TrackInfo,
-    ) {
+    ) -> Option<bool> {
         self.count(p, src, dst, new_flow, info);
         match p.tcp() {
             // UDP request/response: a datagram the other way after one is a reply.
-            None => self.udp_reply(p, info),
-            Some(t) => self.tcp(p, t, reused, info),
+            None => {
+                self.udp_reply(p, info);
+                None
+            }
+            Some(t) => Some(self.tcp(p, t, reused, info)),
         }
     }
 
@@ -576,7 +578,13 @@ impl Live {
     }
 
     /// A TCP segment: options and window, relative numbers, handshake RTT, analysis, states.
-    fn tcp(&mut self, p: &Packet<'_>, t: &TcpSummary<'_>, reused: bool, info: &mut TrackInfo) {
+    fn tcp(
+        &mut self,
+        p: &Packet<'_>,
+        t: &TcpSummary<'_>,
+        reused: bool,
+        info: &mut TrackInfo,
+    ) -> bool {
         // The options are walked once per segment; each step reads what it needs.
         let opts = t.option_facts();
         let window = self.options_and_window(t, &opts, info);
@@ -584,7 +592,7 @@ impl Live {
         self.handshake_rtt(p, t, info);
         self.analyze(p, t, window, reused, info);
         self.note_context(p, t, &opts, window, info);
-        self.step_states(p, t, info);
+        self.step_states(p, t, info)
     }
 
     /// The facts behind the notes (see [`notes`]); on the ACK that completes the handshake,
@@ -774,8 +782,9 @@ impl Live {
     }
 
     /// States (RFC 9293 figure 5): both endpoints' transitions, the conversation's outcome
-    /// (established, refused, simultaneous open or close, who closed first).
-    fn step_states(&mut self, p: &Packet<'_>, t: &TcpSummary<'_>, info: &mut TrackInfo) {
+    /// (established, refused, simultaneous open or close, who closed first). Returns whether
+    /// the connection is closed.
+    fn step_states(&mut self, p: &Packet<'_>, t: &TcpSummary<'_>, info: &mut TrackInfo) -> bool {
         let dir = info.dir;
         let me = dir.index();
         let peer = 1 - me;
@@ -834,7 +843,7 @@ impl Live {
             flow.first_rst.get_or_insert(dir.sender());
         }
         info.states = [flow.sides[0].state, flow.sides[1].state];
-        self.closed = flow.sides.iter().all(|s| s.state.is_closed()) || rst;
+        flow.sides.iter().all(|s| s.state.is_closed()) || rst
     }
 }
 
@@ -848,7 +857,7 @@ pub struct Tracker {
     /// per process, so a crafted capture cannot aim at collisions. Each conversation's state is
     /// boxed (one allocation per conversation, none per packet), so that the table itself
     /// stays small: growing it moves 48-byte entries, sweeps scan a compact array.
-    index: HashMap<FlowKey, Box<Live>, foldhash::fast::RandomState>,
+    index: Index,
     flows: Vec<Flow>,
     /// Index of `flows[0]`: summaries before it were dropped.
     base: u32,
@@ -863,7 +872,7 @@ pub struct Tracker {
     /// With [`Limits::pinned`]: that conversation's summary, once seen.
     pinned: Option<Flow>,
     /// With [`Limits::pinned`]: the other live conversations, kept only for numbering.
-    shadows: HashMap<FlowKey, Shadow, foldhash::fast::RandomState>,
+    shadows: HashMap<Key, Shadow, foldhash::fast::RandomState>,
     /// The description of the last packet observed (see [`Tracker::observe_brief`]).
     info: TrackInfo,
     /// A live conversation's box, reused to expand shadows.
@@ -954,10 +963,10 @@ impl Tracker {
     /// The summary of conversation `i` from its record `r`: the live state while followed.
     fn recorded(&self, r: &FlowRecord, i: u32) -> Cow<'_, Flow> {
         if r.is_live()
-            && let Some(l) = self.index.get(&r.key())
-            && l.index == i
+            && let Some(s) = self.index.get(&Key::of_flow(&r.key()))
+            && s.live.index == i
         {
-            return Cow::Borrowed(&l.flow);
+            return Cow::Borrowed(&s.live.flow);
         }
         Cow::Owned(r.expand(i, &self.events))
     }
@@ -993,16 +1002,16 @@ impl Tracker {
         // Refresh the summary, if it is still kept.
         if let Some(slot) = flow.checked_sub(self.base)
             && let Some(summary) = self.flows.get_mut(slot as usize)
-            && let Some(live) = self.index.get(&key)
+            && let Some(s) = self.index.get(&key)
         {
-            summary.clone_from(&live.flow);
+            summary.clone_from(&s.live.flow);
         }
         if self.limits.pinned == Some(flow)
-            && let Some(live) = self.index.get(&key)
+            && let Some(s) = self.index.get(&key)
         {
             match &mut self.pinned {
-                Some(f) => f.clone_from(&live.flow),
-                None => self.pinned = Some(live.flow.clone()),
+                Some(f) => f.clone_from(&s.live.flow),
+                None => self.pinned = Some(s.live.flow.clone()),
             }
         }
         Some((flow, self.info.new_flow))
@@ -1010,7 +1019,7 @@ impl Tracker {
 
     /// [`Tracker::observe`] on the live state only, describing `p` in `self.info`; returns the
     /// conversation's key.
-    fn observe_live(&mut self, p: &Packet<'_>) -> Option<FlowKey> {
+    fn observe_live(&mut self, p: &Packet<'_>) -> Option<Key> {
         let (src, dst) = (p.src_ip()?, p.dst_ip()?);
         let (sp, dp, protocol) = match &p.transport {
             Transport::Tcp(t) => (t.src_port, t.dst_port, proto::TCP),
@@ -1025,18 +1034,21 @@ impl Tracker {
         let soonest =
             epoch_ns(p.ts) + self.limits.closed_linger_ns.min(self.limits.idle_ns) as i128;
         self.quiet_until = Some(self.quiet_until.map_or(soonest, |q| q.min(soonest)));
-        let (key, _) = FlowKey::of(protocol, (src, sp), (dst, dp));
+        let key = Key::of(protocol, (src, sp), (dst, dp));
         self.wake(&key);
         let tcp = p.tcp();
         let reused = tcp.is_some_and(|t| self.forget_reused(&key, t, (src, sp)));
         // One look-up for a conversation already followed (the usual case).
-        if let Some(live) = self.index.get_mut(&key) {
-            live.describe(p, (src, sp), (dst, dp), false, reused, &mut self.info);
+        if let Some(slot) = self.index.get_mut(&key) {
+            let closed =
+                (slot.live).describe(p, (src, sp), (dst, dp), false, reused, &mut self.info);
+            slot.seen(p.ts, closed);
         } else {
             // The description is moved out while the new state borrows the tracker.
             let mut info = std::mem::take(&mut self.info);
-            let live = self.start_flow(key, p, (src, sp), (dst, dp));
-            live.describe(p, (src, sp), (dst, dp), true, reused, &mut info);
+            let slot = self.start_flow(key, p, (src, sp), (dst, dp));
+            let closed = (slot.live).describe(p, (src, sp), (dst, dp), true, reused, &mut info);
+            slot.seen(p.ts, closed);
             self.info = info;
         }
         if self.shadowed(self.info.flow) {
@@ -1051,21 +1063,21 @@ impl Tracker {
     }
 
     /// Moves the shadow of `key`, if any, to the live table, expanded.
-    fn wake(&mut self, key: &FlowKey) {
+    fn wake(&mut self, key: &Key) {
         // Most trackers keep no shadows: no need to hash the key then.
         if self.shadows.is_empty() {
             return;
         }
         if let Some(s) = self.shadows.remove(key) {
-            let live = s.expand(key, self.spare.take());
-            self.index.insert(*key, live);
+            let slot = s.expand(&key.flow_key(), self.spare.take());
+            self.index.insert(*key, slot);
         }
     }
 
     /// Folds the live conversation of `key` into a shadow.
-    fn sleep(&mut self, key: &FlowKey) {
-        if let Some(live) = self.index.remove(key) {
-            let (s, spare) = Shadow::fold(live, key);
+    fn sleep(&mut self, key: &Key) {
+        if let Some(slot) = self.index.remove(key) {
+            let (s, spare) = Shadow::fold(slot, &key.flow_key());
             self.spare = Some(spare);
             self.shadows.insert(*key, s);
         }
@@ -1073,20 +1085,20 @@ impl Tracker {
 
     /// Reused ports (Wireshark): a SYN with another ISN on a 5-tuple seen before starts a new
     /// conversation. Forgets the old one and says so.
-    fn forget_reused(&mut self, key: &FlowKey, t: &TcpSummary<'_>, from: (IpAddr, u16)) -> bool {
+    fn forget_reused(&mut self, key: &Key, t: &TcpSummary<'_>, from: (IpAddr, u16)) -> bool {
         if !t.flags.syn() || t.flags.ack() {
             return false;
         }
-        let Some(live) = self.index.get(key) else {
+        let Some(slot) = self.index.get(key) else {
             return false;
         };
-        let f = &live.flow;
+        let f = &slot.live.flow;
         let sender_side = if from == f.client { 0 } else { 1 };
         let reused = f.sides[sender_side]
             .isn
             .is_some_and(|isn| isn != SeqNumber(t.seq));
         if reused && let Some(old) = self.index.remove(key) {
-            retire(&mut self.records, &mut self.events, &old);
+            retire(&mut self.records, &mut self.events, &old.live);
         }
         reused
     }
@@ -1094,11 +1106,11 @@ impl Tracker {
     /// Starts following the conversation `key` that `p` opens; returns its live state.
     fn start_flow(
         &mut self,
-        key: FlowKey,
+        key: Key,
         p: &Packet<'_>,
         src: (IpAddr, u16),
         dst: (IpAddr, u16),
-    ) -> &mut Live {
+    ) -> &mut Slot {
         let i = self.next_index;
         self.next_index += 1;
         let tcp = p.tcp();
@@ -1107,7 +1119,7 @@ impl Tracker {
             Some(t) if t.flags.syn() => (dst, src, RoleBasis::SynAck),
             _ => guess_roles(src, dst, tcp.is_some()),
         };
-        let mut f = scratch_flow(i, key, client, server);
+        let mut f = scratch_flow(i, key.flow_key(), client, server);
         f.roles = roles;
         f.first_ts = p.ts;
         f.last_ts = p.ts;
@@ -1137,19 +1149,22 @@ impl Tracker {
             self.evict_lru();
         }
         // Inserted where the look-up stops: no second look-up to describe the packet.
-        let entry = self.index.entry(key).insert_entry(Box::new(Live {
+        let live = Box::new(Live {
             index: i,
             flow: f,
             dirs: [DirAnalysis::default(); 2],
             notes: Default::default(),
-            last_seen: p.ts,
             mru_syn: None,
             first_rtt_ns: None,
             last_udp: None,
             full_notes: self.limits.notes,
+        });
+        let slot = Slot {
+            last_seen: p.ts,
             closed: false,
-        }));
-        entry.into_mut()
+            live,
+        };
+        self.index.insert(key, slot)
     }
 
     /// Forgets closed conversations after a while, and any after a long silence.
@@ -1172,10 +1187,10 @@ impl Tracker {
             keep
         };
         let (records, events) = (&mut self.records, &mut self.events);
-        self.index.retain(|_, l| {
-            let k = keep(l.last_seen, l.closed);
+        self.index.retain(|s| {
+            let k = keep(s.last_seen, s.closed);
             if !k {
-                retire(records, events, l);
+                retire(records, events, &s.live);
             }
             k
         });
@@ -1186,7 +1201,7 @@ impl Tracker {
 
     /// Drops the least recently seen tenth of the live conversations.
     fn evict_lru(&mut self) {
-        let mut seen: Vec<Timestamp> = (self.index.values().map(|l| l.last_seen))
+        let mut seen: Vec<Timestamp> = (self.index.values().map(|s| s.last_seen))
             .chain(self.shadows.values().map(|s| s.last_seen))
             .collect();
         let n = (seen.len() / 10).max(1);
@@ -1200,10 +1215,10 @@ impl Tracker {
             out
         };
         let (records, events) = (&mut self.records, &mut self.events);
-        self.index.retain(|_, l| {
-            let out = evict(l.last_seen);
+        self.index.retain(|s| {
+            let out = evict(s.last_seen);
             if out {
-                retire(records, events, l);
+                retire(records, events, &s.live);
             }
             !out
         });
