@@ -491,13 +491,38 @@ struct Live {
     flow: Flow,
     dirs: [DirAnalysis; 2],
     /// What the notes need per direction.
-    notes: [NoteDir; 2],
+    notes: Notes,
     mru_syn: Option<Timestamp>,
     first_rtt_ns: Option<u64>,
     /// UDP: direction and time of the previous datagram.
     last_udp: Option<(Dir, Timestamp)>,
-    /// See [`Limits::notes`].
-    full_notes: bool,
+}
+
+/// What the notes remember of a conversation, per direction: every fact they use (see
+/// [`Limits::notes`]), boxed apart so that a conversation whose notes nobody prints stays
+/// small; else only its SYNs, which the handshake needs.
+#[derive(Clone, Debug)]
+enum Notes {
+    Full(Box<[NoteDir; 2]>),
+    Handshake([notes::Syns; 2]),
+}
+
+impl Notes {
+    fn new(full: bool) -> Notes {
+        if full {
+            Notes::Full(Box::default())
+        } else {
+            Notes::Handshake(Default::default())
+        }
+    }
+
+    /// The SYNs the client (0) or the server (1) sent.
+    fn syns(&self, i: usize) -> &notes::Syns {
+        match self {
+            Notes::Full(d) => &d[i].syn,
+            Notes::Handshake(s) => &s[i],
+        }
+    }
 }
 
 impl Live {
@@ -590,71 +615,69 @@ impl Live {
         let window = self.options_and_window(t, &opts, info);
         self.relative_numbers(t, info);
         self.handshake_rtt(p, t, info);
-        self.analyze(p, t, window, reused, info);
-        self.note_context(p, t, &opts, window, info);
+        let seg = Segment::of(p, t, window);
+        self.analyze(&seg, reused, info);
+        self.note_context(&seg, &opts, info);
         self.step_states(p, t, info)
     }
 
     /// The facts behind the notes (see [`notes`]); on the ACK that completes the handshake,
     /// the handshake's duration and segments, and Karn's rule for its RTT (RFC 6298 §3).
-    fn note_context(
-        &mut self,
-        p: &Packet<'_>,
-        t: &TcpSummary<'_>,
-        opts: &OptionFacts,
-        window: u32,
-        info: &mut TrackInfo,
-    ) {
+    ///
+    /// Without [`Limits::notes`], only the SYNs are followed, and `info.context` keeps the blank
+    /// facts that [`Live::count`] wrote but for the handshake's.
+    fn note_context(&mut self, seg: &Segment, opts: &OptionFacts, info: &mut TrackInfo) {
         let me = info.dir.index();
         let peer = 1 - me;
         let tsval = opts.timestamp.map(|(val, _)| val);
         let tsecr = opts.timestamp.map(|(_, ecr)| ecr);
         let a = info.analysis;
-        let seg = notes::Seg {
-            base: Segment::of(p, t, window),
-            tsval,
-            tsecr,
-            sack: opts.sack_blocks(),
-            retransmission: a.has(Analysis::RETRANSMISSION),
-            duplicate_ack: a.has(Analysis::DUPLICATE_ACK),
-            window_update: a.has(Analysis::WINDOW_UPDATE),
-        };
-        let [c, s] = &mut self.notes;
-        let (fwd, rev) = if me == 0 { (c, s) } else { (s, c) };
-        let peer_isn = self.flow.sides[peer].isn;
-        let mut ctx = if self.full_notes {
-            notes::observe(fwd, rev, &seg, peer_isn)
-        } else {
-            notes::observe_syn(fwd, &seg);
-            notes::Context::default()
-        };
+        match &mut self.notes {
+            Notes::Full(dirs) => {
+                let seg = notes::Seg {
+                    base: *seg,
+                    tsval,
+                    tsecr,
+                    sack: opts.sack_blocks(),
+                    retransmission: a.has(Analysis::RETRANSMISSION),
+                    duplicate_ack: a.has(Analysis::DUPLICATE_ACK),
+                    window_update: a.has(Analysis::WINDOW_UPDATE),
+                };
+                let [c, s] = &mut **dirs;
+                let (fwd, rev) = if me == 0 { (c, s) } else { (s, c) };
+                let peer_isn = self.flow.sides[peer].isn;
+                info.context = notes::observe(fwd, rev, &seg, peer_isn);
+            }
+            Notes::Handshake(syns) if seg.syn => notes::observe_syn(&mut syns[me], seg.ts, tsval),
+            Notes::Handshake(_) => {}
+        }
         if a.has(Analysis::RETRANSMISSION) {
             let r = &mut self.flow.sides[me].retransmitted_bytes;
-            *r = r.saturating_add(p.payload_wire_len);
+            *r = r.saturating_add(seg.len);
         }
         let completes = info.dir == Dir::ToServer
             && seg.has_ack
             && !seg.syn
             && !seg.rst
             && self.flow.handshake.is_none()
-            && notes::syns(&self.notes[1]) > 0;
-        if completes && let Some(first) = notes::first_syn(&self.notes[0]) {
-            let retransmitted = notes::syns(&self.notes[0]) > 1 || notes::syns(&self.notes[1]) > 1;
+            && notes::syns(self.notes.syns(1)) > 0;
+        if completes && let Some(first) = notes::first_syn(self.notes.syns(0)) {
+            let (client, server) = (self.notes.syns(0), self.notes.syns(1));
+            let retransmitted = notes::syns(client) > 1 || notes::syns(server) > 1;
             let hs = notes::Handshake {
-                duration_ns: p.ts.nanos_since(first).max(0) as u64,
+                duration_ns: seg.ts.nanos_since(first).max(0) as u64,
                 segments: (self.flow.sides[0].segments + self.flow.sides[1].segments) as u32,
                 retransmitted,
             };
             self.flow.handshake = Some(hs);
-            ctx.handshake = Some(hs);
-            ctx.echo = notes::echo(&self.notes[1], tsecr);
+            info.context.handshake = Some(hs);
+            info.context.echo = notes::echo(server, tsecr);
             if retransmitted {
                 // Karn's rule (RFC 6298 §3): no RTT sample from a retransmitted segment.
                 self.flow.handshake_rtt_ns = None;
                 info.handshake_rtt_ns = None;
             }
         }
-        info.context = ctx;
     }
 
     /// Handshake options (RFC 9293 §3.7.1, RFC 7323, RFC 2018), the latest TSval, and the
@@ -749,15 +772,7 @@ impl Live {
 
     /// The analysis of the segment in its direction (retransmissions, duplicate ACKs, window
     /// events ...), counted per conversation.
-    fn analyze(
-        &mut self,
-        p: &Packet<'_>,
-        t: &TcpSummary<'_>,
-        window: u32,
-        reused: bool,
-        info: &mut TrackInfo,
-    ) {
-        let seg = Segment::of(p, t, window);
+    fn analyze(&mut self, seg: &Segment, reused: bool, info: &mut TrackInfo) {
         let (fwd, rev) = if info.dir.index() == 0 {
             let [a, b] = &mut self.dirs;
             (a, b)
@@ -765,7 +780,7 @@ impl Live {
             let [b, a] = &mut self.dirs;
             (a, b)
         };
-        let (mut a, dup) = analysis::analyze(fwd, rev, &seg, self.first_rtt_ns);
+        let (mut a, dup) = analysis::analyze(fwd, rev, seg, self.first_rtt_ns);
         if reused {
             a.insert(Analysis::REUSED_PORTS);
         }
@@ -1153,11 +1168,10 @@ impl Tracker {
             index: i,
             flow: f,
             dirs: [DirAnalysis::default(); 2],
-            notes: Default::default(),
+            notes: Notes::new(self.limits.notes),
             mru_syn: None,
             first_rtt_ns: None,
             last_udp: None,
-            full_notes: self.limits.notes,
         });
         let slot = Slot {
             last_seen: p.ts,

@@ -12,7 +12,7 @@
 
 use super::analysis::DirAnalysis;
 use super::index::Slot;
-use super::{FlowKey, Live, RoleBasis, SeqNumber, TcpState, scratch_flow};
+use super::{FlowKey, Live, Notes, RoleBasis, SeqNumber, TcpState, scratch_flow};
 use crate::source::Timestamp;
 
 /// What numbering needs of one side.
@@ -76,9 +76,8 @@ impl Shadow {
             index: self.index,
             flow,
             dirs: [DirAnalysis::default(); 2],
-            notes: Default::default(),
             // A conversation kept for its number only: nobody prints its notes.
-            full_notes: false,
+            notes: Notes::new(false),
             mru_syn: None,
             first_rtt_ns: None,
             last_udp: None,
