@@ -28,21 +28,26 @@ fn endpoint_word(ip: Ipv4Addr, port: u16) -> u64 {
 }
 
 impl Key {
-    /// The key of a packet from `src` to `dst`.
-    pub(super) fn of(protocol: u8, src: (IpAddr, u16), dst: (IpAddr, u16)) -> Key {
+    /// The key of a packet from `src` to `dst`, and whether `src` is the `lo` endpoint (as
+    /// [`FlowKey::of`] says).
+    pub(super) fn of(protocol: u8, src: (IpAddr, u16), dst: (IpAddr, u16)) -> (Key, bool) {
         match (src, dst) {
             ((IpAddr::V4(a), ap), (IpAddr::V4(b), bp)) => {
                 let (a, b) = (endpoint_word(a, ap), endpoint_word(b, bp));
                 let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
-                Key::V4((u128::from(protocol) << 96) | (u128::from(lo) << 48) | u128::from(hi))
+                let w = (u128::from(protocol) << 96) | (u128::from(lo) << 48) | u128::from(hi);
+                (Key::V4(w), a <= b)
             }
-            _ => Key::V6(FlowKey::of(protocol, src, dst).0),
+            _ => {
+                let (k, src_is_lo) = FlowKey::of(protocol, src, dst);
+                (Key::V6(k), src_is_lo)
+            }
         }
     }
 
     /// The key of the conversation `k`.
     pub(super) fn of_flow(k: &FlowKey) -> Key {
-        Key::of(k.protocol, k.lo, k.hi)
+        Key::of(k.protocol, k.lo, k.hi).0
     }
 
     /// The public form of this key.

@@ -485,6 +485,9 @@ impl Default for Limits {
 #[derive(Clone, Debug)]
 struct Live {
     index: u32,
+    /// The client is the key's `lo` end (both, when the two ends are the same): a packet whose
+    /// sender is the `lo` end goes to the server exactly then.
+    client_is_lo: bool,
     /// The conversation's state while it is followed: the authority for roles, numbers and
     /// states. Its summary in `Tracker::flows` (while kept) is a copy refreshed after each
     /// packet, so dropping summaries to bound memory never loses what tracking needs.
@@ -527,16 +530,10 @@ impl Notes {
 
 impl Live {
     /// Counts `p` in its direction and starts its description.
-    fn count(
-        &mut self,
-        p: &Packet<'_>,
-        src: (IpAddr, u16),
-        dst: (IpAddr, u16),
-        new_flow: bool,
-        info: &mut TrackInfo,
-    ) {
+    /// `src_is_lo`: its sender is the key's `lo` end.
+    fn count(&mut self, p: &Packet<'_>, src_is_lo: bool, new_flow: bool, info: &mut TrackInfo) {
         let flow = &mut self.flow;
-        let dir = if src == flow.client && dst == flow.server {
+        let dir = if src_is_lo == self.client_is_lo {
             Dir::ToServer
         } else {
             Dir::ToClient
@@ -571,13 +568,12 @@ impl Live {
     fn describe(
         &mut self,
         p: &Packet<'_>,
-        src: (IpAddr, u16),
-        dst: (IpAddr, u16),
+        src_is_lo: bool,
         new_flow: bool,
         reused: bool,
         info: &mut TrackInfo,
     ) -> Option<bool> {
-        self.count(p, src, dst, new_flow, info);
+        self.count(p, src_is_lo, new_flow, info);
         match p.tcp() {
             // UDP request/response: a datagram the other way after one is a reply.
             None => {
@@ -1049,20 +1045,19 @@ impl Tracker {
         let soonest =
             epoch_ns(p.ts) + self.limits.closed_linger_ns.min(self.limits.idle_ns) as i128;
         self.quiet_until = Some(self.quiet_until.map_or(soonest, |q| q.min(soonest)));
-        let key = Key::of(protocol, (src, sp), (dst, dp));
+        let (key, src_is_lo) = Key::of(protocol, (src, sp), (dst, dp));
         self.wake(&key);
         let tcp = p.tcp();
         let reused = tcp.is_some_and(|t| self.forget_reused(&key, t, (src, sp)));
         // One look-up for a conversation already followed (the usual case).
         if let Some(slot) = self.index.get_mut(&key) {
-            let closed =
-                (slot.live).describe(p, (src, sp), (dst, dp), false, reused, &mut self.info);
+            let closed = (slot.live).describe(p, src_is_lo, false, reused, &mut self.info);
             slot.seen(p.ts, closed);
         } else {
             // The description is moved out while the new state borrows the tracker.
             let mut info = std::mem::take(&mut self.info);
             let slot = self.start_flow(key, p, (src, sp), (dst, dp));
-            let closed = (slot.live).describe(p, (src, sp), (dst, dp), true, reused, &mut info);
+            let closed = (slot.live).describe(p, src_is_lo, true, reused, &mut info);
             slot.seen(p.ts, closed);
             self.info = info;
         }
@@ -1134,7 +1129,9 @@ impl Tracker {
             Some(t) if t.flags.syn() => (dst, src, RoleBasis::SynAck),
             _ => guess_roles(src, dst, tcp.is_some()),
         };
-        let mut f = scratch_flow(i, key.flow_key(), client, server);
+        let flow_key = key.flow_key();
+        let client_is_lo = client == flow_key.lo;
+        let mut f = scratch_flow(i, flow_key, client, server);
         f.roles = roles;
         f.first_ts = p.ts;
         f.last_ts = p.ts;
@@ -1166,6 +1163,7 @@ impl Tracker {
         // Inserted where the look-up stops: no second look-up to describe the packet.
         let live = Box::new(Live {
             index: i,
+            client_is_lo,
             flow: f,
             dirs: [DirAnalysis::default(); 2],
             notes: Notes::new(self.limits.notes),

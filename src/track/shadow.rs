@@ -74,6 +74,7 @@ impl Shadow {
         }
         let live = Live {
             index: self.index,
+            client_is_lo: self.client_is_lo,
             flow,
             dirs: [DirAnalysis::default(); 2],
             // A conversation kept for its number only: nobody prints its notes.

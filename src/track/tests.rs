@@ -807,9 +807,10 @@ fn compact_keys_agree_with_flow_keys() {
                 for &ap in &ports {
                     for &bp in &ports {
                         let (src, dst) = ((a, ap), (b, bp));
-                        let (flow_key, _) = FlowKey::of(protocol, src, dst);
-                        let key = index::Key::of(protocol, src, dst);
-                        assert_eq!(key, index::Key::of(protocol, dst, src), "{src:?} {dst:?}");
+                        let (flow_key, src_is_lo) = FlowKey::of(protocol, src, dst);
+                        let (key, lo) = index::Key::of(protocol, src, dst);
+                        assert_eq!(lo, src_is_lo, "{src:?} {dst:?}");
+                        assert_eq!(key, index::Key::of(protocol, dst, src).0, "{src:?} {dst:?}");
                         assert_eq!(key.flow_key(), flow_key, "{src:?} {dst:?}");
                         assert_eq!(index::Key::of_flow(&flow_key), key, "{src:?} {dst:?}");
                         seen.insert(key);
