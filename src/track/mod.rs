@@ -892,6 +892,12 @@ pub struct Tracker {
     /// before it would remove nothing and are skipped: a lower bound of every live
     /// conversation's deadline, kept by the last sweep and by each packet since.
     quiet_until: Option<i128>,
+    /// The earliest packet since `quiet_until` was last brought up to date: the packets'
+    /// deadlines are folded into it at the next sweep (a comparison per packet, not a sum).
+    earliest: Option<Timestamp>,
+    /// The live conversations' last packets, gathered by [`Tracker::evict_lru`]: kept between
+    /// evictions (at most [`Limits::live`] of them) rather than allocated for each.
+    ages: Vec<Timestamp>,
 }
 
 fn epoch_ns(t: Timestamp) -> i128 {
@@ -1042,25 +1048,23 @@ impl Tracker {
             self.sweep(p.ts);
         }
         // This packet's conversation expires at the earliest a linger after it.
-        let soonest =
-            epoch_ns(p.ts) + self.limits.closed_linger_ns.min(self.limits.idle_ns) as i128;
-        self.quiet_until = Some(self.quiet_until.map_or(soonest, |q| q.min(soonest)));
+        if self.earliest.is_none_or(|e| p.ts < e) {
+            self.earliest = Some(p.ts);
+        }
         let (key, src_is_lo) = Key::of(protocol, (src, sp), (dst, dp));
         self.wake(&key);
         let tcp = p.tcp();
         let reused = tcp.is_some_and(|t| self.forget_reused(&key, t, (src, sp)));
         // One look-up for a conversation already followed (the usual case).
-        if let Some(slot) = self.index.get_mut(&key) {
-            let closed = (slot.live).describe(p, src_is_lo, false, reused, &mut self.info);
-            slot.seen(p.ts, closed);
-        } else {
-            // The description is moved out while the new state borrows the tracker.
-            let mut info = std::mem::take(&mut self.info);
-            let slot = self.start_flow(key, p, (src, sp), (dst, dp));
-            let closed = (slot.live).describe(p, src_is_lo, true, reused, &mut info);
-            slot.seen(p.ts, closed);
-            self.info = info;
-        }
+        let (slot, new_flow) = match self.index.get_mut(&key) {
+            Some(slot) => (slot, false),
+            None => {
+                let slot = self.start_flow(key, p, (src, sp), (dst, dp));
+                (self.index.insert(key, slot), true)
+            }
+        };
+        let closed = (slot.live).describe(p, src_is_lo, new_flow, reused, &mut self.info);
+        slot.seen(p.ts, closed);
         if self.shadowed(self.info.flow) {
             self.sleep(&key);
         }
@@ -1113,14 +1117,15 @@ impl Tracker {
         reused
     }
 
-    /// Starts following the conversation `key` that `p` opens; returns its live state.
+    /// Starts following the conversation `key` that `p` opens; returns its live state, for the
+    /// caller to insert.
     fn start_flow(
         &mut self,
         key: Key,
         p: &Packet<'_>,
         src: (IpAddr, u16),
         dst: (IpAddr, u16),
-    ) -> &mut Slot {
+    ) -> Slot {
         let i = self.next_index;
         self.next_index += 1;
         let tcp = p.tcp();
@@ -1130,8 +1135,18 @@ impl Tracker {
             _ => guess_roles(src, dst, tcp.is_some()),
         };
         let flow_key = key.flow_key();
-        let client_is_lo = client == flow_key.lo;
-        let mut f = scratch_flow(i, flow_key, client, server);
+        // Built in its box, whose summary is then filled in place.
+        let mut live = Box::new(Live {
+            index: i,
+            client_is_lo: client == flow_key.lo,
+            flow: scratch_flow(i, flow_key, client, server),
+            dirs: [DirAnalysis::default(); 2],
+            notes: Notes::new(self.limits.notes),
+            mru_syn: None,
+            first_rtt_ns: None,
+            last_udp: None,
+        });
+        let f = &mut live.flow;
         f.roles = roles;
         f.first_ts = p.ts;
         f.last_ts = p.ts;
@@ -1146,7 +1161,7 @@ impl Tracker {
             f.established = roles.guessed();
         }
         if self.limits.records {
-            self.records.push(FlowRecord::of(&f, None, true));
+            self.records.push(FlowRecord::of(f, None, true));
         }
         if self.limits.summaries > 0 {
             self.flows.push(f.clone());
@@ -1160,33 +1175,25 @@ impl Tracker {
         if self.live_flows() >= self.limits.live.max(1) {
             self.evict_lru();
         }
-        // Inserted where the look-up stops: no second look-up to describe the packet.
-        let live = Box::new(Live {
-            index: i,
-            client_is_lo,
-            flow: f,
-            dirs: [DirAnalysis::default(); 2],
-            notes: Notes::new(self.limits.notes),
-            mru_syn: None,
-            first_rtt_ns: None,
-            last_udp: None,
-        });
-        let slot = Slot {
+        Slot {
             last_seen: p.ts,
             closed: false,
             live,
-        };
-        self.index.insert(key, slot)
+        }
     }
 
     /// Forgets closed conversations after a while, and any after a long silence.
     fn sweep(&mut self, now: Timestamp) {
         let lim = self.limits;
         let now_ns = epoch_ns(now);
+        let linger = lim.closed_linger_ns.min(lim.idle_ns) as i128;
+        if let Some(e) = self.earliest.take() {
+            let soonest = epoch_ns(e) + linger;
+            self.quiet_until = Some(self.quiet_until.map_or(soonest, |q| q.min(soonest)));
+        }
         if self.quiet_until.is_some_and(|q| now_ns < q) {
             return;
         }
-        let linger = lim.closed_linger_ns.min(lim.idle_ns) as i128;
         let mut quiet = now_ns + linger;
         let before = self.live_flows();
         let mut keep = |last_seen: Timestamp, closed: bool| {
@@ -1213,9 +1220,10 @@ impl Tracker {
 
     /// Drops the least recently seen tenth of the live conversations.
     fn evict_lru(&mut self) {
-        let mut seen: Vec<Timestamp> = (self.index.values().map(|s| s.last_seen))
-            .chain(self.shadows.values().map(|s| s.last_seen))
-            .collect();
+        let seen = &mut self.ages;
+        seen.clear();
+        seen.extend(self.index.values().map(|s| s.last_seen));
+        seen.extend(self.shadows.values().map(|s| s.last_seen));
         let n = (seen.len() / 10).max(1);
         let (_, cut, _) = seen.select_nth_unstable(n - 1);
         let cut = *cut;
