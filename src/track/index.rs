@@ -32,17 +32,20 @@ impl Key {
     /// [`FlowKey::of`] says).
     pub(super) fn of(protocol: u8, src: (IpAddr, u16), dst: (IpAddr, u16)) -> (Key, bool) {
         match (src, dst) {
-            ((IpAddr::V4(a), ap), (IpAddr::V4(b), bp)) => {
-                let (a, b) = (endpoint_word(a, ap), endpoint_word(b, bp));
-                let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
-                let w = (u128::from(protocol) << 96) | (u128::from(lo) << 48) | u128::from(hi);
-                (Key::V4(w), a <= b)
-            }
+            ((IpAddr::V4(a), ap), (IpAddr::V4(b), bp)) => Key::v4(protocol, (a, ap), (b, bp)),
             _ => {
                 let (k, src_is_lo) = FlowKey::of(protocol, src, dst);
                 (Key::V6(k), src_is_lo)
             }
         }
+    }
+
+    /// [`Key::of`] two IPv4 endpoints.
+    pub(super) fn v4(protocol: u8, src: (Ipv4Addr, u16), dst: (Ipv4Addr, u16)) -> (Key, bool) {
+        let (a, b) = (endpoint_word(src.0, src.1), endpoint_word(dst.0, dst.1));
+        let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+        let w = (u128::from(protocol) << 96) | (u128::from(lo) << 48) | u128::from(hi);
+        (Key::V4(w), a <= b)
     }
 
     /// The key of the conversation `k`.

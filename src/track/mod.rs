@@ -24,7 +24,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use crate::decode::{OptionFacts, Packet, TcpSummary, Transport, proto};
+use crate::decode::{Net, OptionFacts, Packet, TcpSummary, Transport, proto};
 use crate::services::{self, Proto};
 use crate::source::Timestamp;
 pub use analysis::Analysis;
@@ -1037,11 +1037,15 @@ impl Tracker {
     /// [`Tracker::observe`] on the live state only, describing `p` in `self.info`; returns the
     /// conversation's key.
     fn observe_live(&mut self, p: &Packet<'_>) -> Option<Key> {
-        let (src, dst) = (p.src_ip()?, p.dst_ip()?);
         let (sp, dp, protocol) = match &p.transport {
             Transport::Tcp(t) => (t.src_port, t.dst_port, proto::TCP),
             Transport::Udp(u) => (u.src_port, u.dst_port, proto::UDP),
             _ => return None,
+        };
+        // IPv4 (the usual case) is keyed straight from the header's addresses.
+        let (key, src_is_lo) = match &p.net {
+            Net::Ipv4(h) => Key::v4(protocol, (h.src, sp), (h.dst, dp)),
+            _ => Key::of(protocol, (p.src_ip()?, sp), (p.dst_ip()?, dp)),
         };
         self.observed += 1;
         if self.observed.is_multiple_of(SWEEP_EVERY) {
@@ -1051,15 +1055,14 @@ impl Tracker {
         if self.earliest.is_none_or(|e| p.ts < e) {
             self.earliest = Some(p.ts);
         }
-        let (key, src_is_lo) = Key::of(protocol, (src, sp), (dst, dp));
         self.wake(&key);
         let tcp = p.tcp();
-        let reused = tcp.is_some_and(|t| self.forget_reused(&key, t, (src, sp)));
+        let reused = tcp.is_some_and(|t| self.forget_reused(&key, t, src_is_lo));
         // One look-up for a conversation already followed (the usual case).
         let (slot, new_flow) = match self.index.get_mut(&key) {
             Some(slot) => (slot, false),
             None => {
-                let slot = self.start_flow(key, p, (src, sp), (dst, dp));
+                let slot = self.start_flow(key, src_is_lo, p);
                 (self.index.insert(key, slot), true)
             }
         };
@@ -1099,7 +1102,8 @@ impl Tracker {
 
     /// Reused ports (Wireshark): a SYN with another ISN on a 5-tuple seen before starts a new
     /// conversation. Forgets the old one and says so.
-    fn forget_reused(&mut self, key: &Key, t: &TcpSummary<'_>, from: (IpAddr, u16)) -> bool {
+    /// `src_is_lo`: the sender of `t` is the key's `lo` end.
+    fn forget_reused(&mut self, key: &Key, t: &TcpSummary<'_>, src_is_lo: bool) -> bool {
         if !t.flags.syn() || t.flags.ack() {
             return false;
         }
@@ -1107,7 +1111,11 @@ impl Tracker {
             return false;
         };
         let f = &slot.live.flow;
-        let sender_side = if from == f.client { 0 } else { 1 };
+        let sender_side = if src_is_lo == slot.live.client_is_lo {
+            0
+        } else {
+            1
+        };
         let reused = f.sides[sender_side]
             .isn
             .is_some_and(|isn| isn != SeqNumber(t.seq));
@@ -1119,13 +1127,13 @@ impl Tracker {
 
     /// Starts following the conversation `key` that `p` opens; returns its live state, for the
     /// caller to insert.
-    fn start_flow(
-        &mut self,
-        key: Key,
-        p: &Packet<'_>,
-        src: (IpAddr, u16),
-        dst: (IpAddr, u16),
-    ) -> Slot {
+    fn start_flow(&mut self, key: Key, src_is_lo: bool, p: &Packet<'_>) -> Slot {
+        let flow_key = key.flow_key();
+        let (src, dst) = if src_is_lo {
+            (flow_key.lo, flow_key.hi)
+        } else {
+            (flow_key.hi, flow_key.lo)
+        };
         let i = self.next_index;
         self.next_index += 1;
         let tcp = p.tcp();
@@ -1134,7 +1142,6 @@ impl Tracker {
             Some(t) if t.flags.syn() => (dst, src, RoleBasis::SynAck),
             _ => guess_roles(src, dst, tcp.is_some()),
         };
-        let flow_key = key.flow_key();
         // Built in its box, whose summary is then filled in place.
         let mut live = Box::new(Live {
             index: i,
