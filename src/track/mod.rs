@@ -437,6 +437,11 @@ pub struct Limits {
 }
 
 impl Limits {
+    /// Whether conversation `i` is kept only for numbering (see [`shadow`]).
+    fn shadowed(&self, i: u32) -> bool {
+        !self.records && self.pinned.is_some_and(|p| p != i)
+    }
+
     /// For a table of every conversation: compact records of each instead of summaries.
     pub fn records() -> Self {
         Limits {
@@ -1014,29 +1019,6 @@ impl Tracker {
     /// `p` and returns its number and whether `p` started it, without copying the description
     /// out (the same work otherwise).
     pub fn observe_brief(&mut self, p: &Packet<'_>) -> Option<(u32, bool)> {
-        let key = self.observe_live(p)?;
-        let flow = self.info.flow;
-        // Refresh the summary, if it is still kept.
-        if let Some(slot) = flow.checked_sub(self.base)
-            && let Some(summary) = self.flows.get_mut(slot as usize)
-            && let Some(s) = self.index.get(&key)
-        {
-            summary.clone_from(&s.live.flow);
-        }
-        if self.limits.pinned == Some(flow)
-            && let Some(s) = self.index.get(&key)
-        {
-            match &mut self.pinned {
-                Some(f) => f.clone_from(&s.live.flow),
-                None => self.pinned = Some(s.live.flow.clone()),
-            }
-        }
-        Some((flow, self.info.new_flow))
-    }
-
-    /// [`Tracker::observe`] on the live state only, describing `p` in `self.info`; returns the
-    /// conversation's key.
-    fn observe_live(&mut self, p: &Packet<'_>) -> Option<Key> {
         let (sp, dp, protocol) = match &p.transport {
             Transport::Tcp(t) => (t.src_port, t.dst_port, proto::TCP),
             Transport::Udp(u) => (u.src_port, u.dst_port, proto::UDP),
@@ -1068,15 +1050,26 @@ impl Tracker {
         };
         let closed = (slot.live).describe(p, src_is_lo, new_flow, reused, &mut self.info);
         slot.seen(p.ts, closed);
-        if self.shadowed(self.info.flow) {
+        let flow = self.info.flow;
+        if self.limits.shadowed(flow) {
+            // Neither a kept summary nor the pinned one: the conversation is only numbered.
             self.sleep(&key);
+            return Some((flow, new_flow));
         }
-        Some(key)
-    }
-
-    /// Whether conversation `i` is kept only for numbering (see [`shadow`]).
-    fn shadowed(&self, i: u32) -> bool {
-        !self.limits.records && self.limits.pinned.is_some_and(|p| p != i)
+        let live = &slot.live;
+        // Refresh the summary, if it is still kept.
+        if let Some(i) = flow.checked_sub(self.base)
+            && let Some(summary) = self.flows.get_mut(i as usize)
+        {
+            summary.clone_from(&live.flow);
+        }
+        if self.limits.pinned == Some(flow) {
+            match &mut self.pinned {
+                Some(f) => f.clone_from(&live.flow),
+                None => self.pinned = Some(live.flow.clone()),
+            }
+        }
+        Some((flow, new_flow))
     }
 
     /// Moves the shadow of `key`, if any, to the live table, expanded.
