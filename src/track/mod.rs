@@ -534,6 +534,18 @@ impl Notes {
 }
 
 impl Live {
+    /// Reused ports (Wireshark): a SYN with another ISN on a 5-tuple seen before starts a new
+    /// conversation. `src_is_lo`: the sender of `t` is the key's `lo` end.
+    fn reused_by(&self, t: &TcpSummary<'_>, src_is_lo: bool) -> bool {
+        if !t.flags.syn() || t.flags.ack() {
+            return false;
+        }
+        let sender_side = if src_is_lo == self.client_is_lo { 0 } else { 1 };
+        self.flow.sides[sender_side]
+            .isn
+            .is_some_and(|isn| isn != SeqNumber(t.seq))
+    }
+
     /// Counts `p` in its direction and starts its description.
     /// `src_is_lo`: its sender is the key's `lo` end.
     fn count(&mut self, p: &Packet<'_>, src_is_lo: bool, new_flow: bool, info: &mut TrackInfo) {
@@ -1039,11 +1051,19 @@ impl Tracker {
         }
         self.wake(&key);
         let tcp = p.tcp();
-        let reused = tcp.is_some_and(|t| self.forget_reused(&key, t, src_is_lo));
-        // One look-up for a conversation already followed (the usual case).
-        let (slot, new_flow) = match self.index.get_mut(&key) {
-            Some(slot) => (slot, false),
-            None => {
+        // One look-up for a conversation already followed (the usual case), which also tells
+        // whether a SYN reuses its ports: then the old conversation is forgotten.
+        let found = self.index.get_mut(&key);
+        let reused = match (&found, tcp) {
+            (Some(s), Some(t)) => s.live.reused_by(t, src_is_lo),
+            _ => false,
+        };
+        let (slot, new_flow) = match found {
+            Some(slot) if !reused => (slot, false),
+            _ => {
+                if reused && let Some(old) = self.index.remove(&key) {
+                    retire(&mut self.records, &mut self.events, &old.live);
+                }
                 let slot = self.start_flow(key, src_is_lo, p);
                 (self.index.insert(key, slot), true)
             }
@@ -1091,31 +1111,6 @@ impl Tracker {
             self.spare = Some(spare);
             self.shadows.insert(*key, s);
         }
-    }
-
-    /// Reused ports (Wireshark): a SYN with another ISN on a 5-tuple seen before starts a new
-    /// conversation. Forgets the old one and says so.
-    /// `src_is_lo`: the sender of `t` is the key's `lo` end.
-    fn forget_reused(&mut self, key: &Key, t: &TcpSummary<'_>, src_is_lo: bool) -> bool {
-        if !t.flags.syn() || t.flags.ack() {
-            return false;
-        }
-        let Some(slot) = self.index.get(key) else {
-            return false;
-        };
-        let f = &slot.live.flow;
-        let sender_side = if src_is_lo == slot.live.client_is_lo {
-            0
-        } else {
-            1
-        };
-        let reused = f.sides[sender_side]
-            .isn
-            .is_some_and(|isn| isn != SeqNumber(t.seq));
-        if reused && let Some(old) = self.index.remove(key) {
-            retire(&mut self.records, &mut self.events, &old.live);
-        }
-        reused
     }
 
     /// Starts following the conversation `key` that `p` opens; returns its live state, for the
