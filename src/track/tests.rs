@@ -829,8 +829,18 @@ fn compact_keys_agree_with_flow_keys() {
 #[test]
 fn observe_brief_agrees_with_observe() {
     for p in &bundled_captures() {
-        for limits in [Limits::default(), Limits::records()] {
-            let (mut a, mut b) = (Tracker::with_limits(limits), Tracker::with_limits(limits));
+        let flows = Limits {
+            notes: false,
+            ..Limits::records()
+        };
+        // The last pair: the table's tracker (no notes) against one that derives them all.
+        let pairs = [
+            (Limits::default(), Limits::default()),
+            (Limits::records(), Limits::records()),
+            (Limits::records(), flows),
+        ];
+        for (full, brief) in pairs {
+            let (mut a, mut b) = (Tracker::with_limits(full), Tracker::with_limits(brief));
             let mut src = crate::source::FileSource::open(p).unwrap();
             while let Ok(Some(f)) = crate::source::Source::next_frame(&mut src) {
                 let pkt = decode(&f);
