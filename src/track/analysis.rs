@@ -204,6 +204,8 @@ fn le(a: u32, b: u32) -> bool {
 
 /// Analyses one segment sent in direction `fwd`; returns its events and the duplicate-ACK
 /// number (0 when not a duplicate ACK). `first_rtt_ns` is the handshake RTT when known.
+/// Inlined into its one caller, once per segment.
+#[inline]
 pub fn analyze(
     fwd: &mut DirAnalysis,
     rev: &mut DirAnalysis,

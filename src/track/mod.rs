@@ -12,6 +12,7 @@
 pub mod analysis;
 pub mod callrec;
 pub mod calls;
+mod index;
 pub mod notes;
 pub mod record;
 pub mod seq;
@@ -23,11 +24,12 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use crate::decode::{OptionFacts, Packet, TcpSummary, Transport, proto};
+use crate::decode::{Net, OptionFacts, Packet, TcpSummary, Transport, proto};
 use crate::services::{self, Proto};
 use crate::source::Timestamp;
 pub use analysis::Analysis;
 use analysis::{DirAnalysis, Segment};
+use index::{Index, Key, Slot};
 use notes::NoteDir;
 use record::EventCounts;
 pub use record::FlowRecord;
@@ -435,6 +437,11 @@ pub struct Limits {
 }
 
 impl Limits {
+    /// Whether conversation `i` is kept only for numbering (see [`shadow`]).
+    fn shadowed(&self, i: u32) -> bool {
+        !self.records && self.pinned.is_some_and(|p| p != i)
+    }
+
     /// For a table of every conversation: compact records of each instead of summaries.
     pub fn records() -> Self {
         Limits {
@@ -483,37 +490,67 @@ impl Default for Limits {
 #[derive(Clone, Debug)]
 struct Live {
     index: u32,
+    /// The client is the key's `lo` end (both, when the two ends are the same): a packet whose
+    /// sender is the `lo` end goes to the server exactly then.
+    client_is_lo: bool,
     /// The conversation's state while it is followed: the authority for roles, numbers and
     /// states. Its summary in `Tracker::flows` (while kept) is a copy refreshed after each
     /// packet, so dropping summaries to bound memory never loses what tracking needs.
     flow: Flow,
     dirs: [DirAnalysis; 2],
     /// What the notes need per direction.
-    notes: [NoteDir; 2],
-    last_seen: Timestamp,
+    notes: Notes,
     mru_syn: Option<Timestamp>,
     first_rtt_ns: Option<u64>,
     /// UDP: direction and time of the previous datagram.
     last_udp: Option<(Dir, Timestamp)>,
-    /// See [`Limits::notes`].
-    full_notes: bool,
-    /// Both ends are CLOSED or in TIME-WAIT, or a RST was seen: forgotten after a linger.
-    closed: bool,
+}
+
+/// What the notes remember of a conversation, per direction: every fact they use (see
+/// [`Limits::notes`]), boxed apart so that a conversation whose notes nobody prints stays
+/// small; else only its SYNs, which the handshake needs.
+#[derive(Clone, Debug)]
+enum Notes {
+    Full(Box<[NoteDir; 2]>),
+    Handshake([notes::Syns; 2]),
+}
+
+impl Notes {
+    fn new(full: bool) -> Notes {
+        if full {
+            Notes::Full(Box::default())
+        } else {
+            Notes::Handshake(Default::default())
+        }
+    }
+
+    /// The SYNs the client (0) or the server (1) sent.
+    fn syns(&self, i: usize) -> &notes::Syns {
+        match self {
+            Notes::Full(d) => &d[i].syn,
+            Notes::Handshake(s) => &s[i],
+        }
+    }
 }
 
 impl Live {
+    /// Reused ports (Wireshark): a SYN with another ISN on a 5-tuple seen before starts a new
+    /// conversation. `src_is_lo`: the sender of `t` is the key's `lo` end.
+    fn reused_by(&self, t: &TcpSummary<'_>, src_is_lo: bool) -> bool {
+        if !t.flags.syn() || t.flags.ack() {
+            return false;
+        }
+        let sender_side = if src_is_lo == self.client_is_lo { 0 } else { 1 };
+        self.flow.sides[sender_side]
+            .isn
+            .is_some_and(|isn| isn != SeqNumber(t.seq))
+    }
+
     /// Counts `p` in its direction and starts its description.
-    fn count(
-        &mut self,
-        p: &Packet<'_>,
-        src: (IpAddr, u16),
-        dst: (IpAddr, u16),
-        new_flow: bool,
-        info: &mut TrackInfo,
-    ) {
-        self.last_seen = p.ts;
+    /// `src_is_lo`: its sender is the key's `lo` end.
+    fn count(&mut self, p: &Packet<'_>, src_is_lo: bool, new_flow: bool, info: &mut TrackInfo) {
         let flow = &mut self.flow;
-        let dir = if src == flow.client && dst == flow.server {
+        let dir = if src_is_lo == self.client_is_lo {
             Dir::ToServer
         } else {
             Dir::ToClient
@@ -543,21 +580,24 @@ impl Live {
 
     /// Counts `p` and describes it in `info` (written in place: a view that reads only the
     /// summaries never copies the description): its direction, and for TCP its numbers, analysis and
-    /// states; for UDP, whether it answers the datagram before it.
+    /// states; for UDP, whether it answers the datagram before it. For TCP, returns whether the
+    /// connection is now closed (see [`Slot::closed`]).
     fn describe(
         &mut self,
         p: &Packet<'_>,
-        src: (IpAddr, u16),
-        dst: (IpAddr, u16),
+        src_is_lo: bool,
         new_flow: bool,
         reused: bool,
         info: &mut TrackInfo,
-    ) {
-        self.count(p, src, dst, new_flow, info);
+    ) -> Option<bool> {
+        self.count(p, src_is_lo, new_flow, info);
         match p.tcp() {
             // UDP request/response: a datagram the other way after one is a reply.
-            None => self.udp_reply(p, info),
-            Some(t) => self.tcp(p, t, reused, info),
+            None => {
+                self.udp_reply(p, info);
+                None
+            }
+            Some(t) => Some(self.tcp(p, t, reused, info)),
         }
     }
 
@@ -576,77 +616,81 @@ impl Live {
     }
 
     /// A TCP segment: options and window, relative numbers, handshake RTT, analysis, states.
-    fn tcp(&mut self, p: &Packet<'_>, t: &TcpSummary<'_>, reused: bool, info: &mut TrackInfo) {
+    fn tcp(
+        &mut self,
+        p: &Packet<'_>,
+        t: &TcpSummary<'_>,
+        reused: bool,
+        info: &mut TrackInfo,
+    ) -> bool {
         // The options are walked once per segment; each step reads what it needs.
         let opts = t.option_facts();
         let window = self.options_and_window(t, &opts, info);
         self.relative_numbers(t, info);
         self.handshake_rtt(p, t, info);
-        self.analyze(p, t, window, reused, info);
-        self.note_context(p, t, &opts, window, info);
-        self.step_states(p, t, info);
+        let seg = Segment::of(p, t, window);
+        self.analyze(&seg, reused, info);
+        self.note_context(&seg, &opts, info);
+        self.step_states(p, t, info)
     }
 
     /// The facts behind the notes (see [`notes`]); on the ACK that completes the handshake,
     /// the handshake's duration and segments, and Karn's rule for its RTT (RFC 6298 §3).
-    fn note_context(
-        &mut self,
-        p: &Packet<'_>,
-        t: &TcpSummary<'_>,
-        opts: &OptionFacts,
-        window: u32,
-        info: &mut TrackInfo,
-    ) {
+    ///
+    /// Without [`Limits::notes`], only the SYNs are followed, and `info.context` keeps the blank
+    /// facts that [`Live::count`] wrote but for the handshake's.
+    fn note_context(&mut self, seg: &Segment, opts: &OptionFacts, info: &mut TrackInfo) {
         let me = info.dir.index();
         let peer = 1 - me;
         let tsval = opts.timestamp.map(|(val, _)| val);
         let tsecr = opts.timestamp.map(|(_, ecr)| ecr);
         let a = info.analysis;
-        let seg = notes::Seg {
-            base: Segment::of(p, t, window),
-            tsval,
-            tsecr,
-            sack: opts.sack_blocks(),
-            retransmission: a.has(Analysis::RETRANSMISSION),
-            duplicate_ack: a.has(Analysis::DUPLICATE_ACK),
-            window_update: a.has(Analysis::WINDOW_UPDATE),
-        };
-        let [c, s] = &mut self.notes;
-        let (fwd, rev) = if me == 0 { (c, s) } else { (s, c) };
-        let peer_isn = self.flow.sides[peer].isn;
-        let mut ctx = if self.full_notes {
-            notes::observe(fwd, rev, &seg, peer_isn)
-        } else {
-            notes::observe_syn(fwd, &seg);
-            notes::Context::default()
-        };
+        match &mut self.notes {
+            Notes::Full(dirs) => {
+                let seg = notes::Seg {
+                    base: *seg,
+                    tsval,
+                    tsecr,
+                    sack: opts.sack_blocks(),
+                    retransmission: a.has(Analysis::RETRANSMISSION),
+                    duplicate_ack: a.has(Analysis::DUPLICATE_ACK),
+                    window_update: a.has(Analysis::WINDOW_UPDATE),
+                };
+                let [c, s] = &mut **dirs;
+                let (fwd, rev) = if me == 0 { (c, s) } else { (s, c) };
+                let peer_isn = self.flow.sides[peer].isn;
+                info.context = notes::observe(fwd, rev, &seg, peer_isn);
+            }
+            Notes::Handshake(syns) if seg.syn => notes::observe_syn(&mut syns[me], seg.ts, tsval),
+            Notes::Handshake(_) => {}
+        }
         if a.has(Analysis::RETRANSMISSION) {
             let r = &mut self.flow.sides[me].retransmitted_bytes;
-            *r = r.saturating_add(p.payload_wire_len);
+            *r = r.saturating_add(seg.len);
         }
         let completes = info.dir == Dir::ToServer
             && seg.has_ack
             && !seg.syn
             && !seg.rst
             && self.flow.handshake.is_none()
-            && notes::syns(&self.notes[1]) > 0;
-        if completes && let Some(first) = notes::first_syn(&self.notes[0]) {
-            let retransmitted = notes::syns(&self.notes[0]) > 1 || notes::syns(&self.notes[1]) > 1;
+            && notes::syns(self.notes.syns(1)) > 0;
+        if completes && let Some(first) = notes::first_syn(self.notes.syns(0)) {
+            let (client, server) = (self.notes.syns(0), self.notes.syns(1));
+            let retransmitted = notes::syns(client) > 1 || notes::syns(server) > 1;
             let hs = notes::Handshake {
-                duration_ns: p.ts.nanos_since(first).max(0) as u64,
+                duration_ns: seg.ts.nanos_since(first).max(0) as u64,
                 segments: (self.flow.sides[0].segments + self.flow.sides[1].segments) as u32,
                 retransmitted,
             };
             self.flow.handshake = Some(hs);
-            ctx.handshake = Some(hs);
-            ctx.echo = notes::echo(&self.notes[1], tsecr);
+            info.context.handshake = Some(hs);
+            info.context.echo = notes::echo(server, tsecr);
             if retransmitted {
                 // Karn's rule (RFC 6298 §3): no RTT sample from a retransmitted segment.
                 self.flow.handshake_rtt_ns = None;
                 info.handshake_rtt_ns = None;
             }
         }
-        info.context = ctx;
     }
 
     /// Handshake options (RFC 9293 §3.7.1, RFC 7323, RFC 2018), the latest TSval, and the
@@ -741,15 +785,7 @@ impl Live {
 
     /// The analysis of the segment in its direction (retransmissions, duplicate ACKs, window
     /// events ...), counted per conversation.
-    fn analyze(
-        &mut self,
-        p: &Packet<'_>,
-        t: &TcpSummary<'_>,
-        window: u32,
-        reused: bool,
-        info: &mut TrackInfo,
-    ) {
-        let seg = Segment::of(p, t, window);
+    fn analyze(&mut self, seg: &Segment, reused: bool, info: &mut TrackInfo) {
         let (fwd, rev) = if info.dir.index() == 0 {
             let [a, b] = &mut self.dirs;
             (a, b)
@@ -757,7 +793,7 @@ impl Live {
             let [b, a] = &mut self.dirs;
             (a, b)
         };
-        let (mut a, dup) = analysis::analyze(fwd, rev, &seg, self.first_rtt_ns);
+        let (mut a, dup) = analysis::analyze(fwd, rev, seg, self.first_rtt_ns);
         if reused {
             a.insert(Analysis::REUSED_PORTS);
         }
@@ -774,8 +810,9 @@ impl Live {
     }
 
     /// States (RFC 9293 figure 5): both endpoints' transitions, the conversation's outcome
-    /// (established, refused, simultaneous open or close, who closed first).
-    fn step_states(&mut self, p: &Packet<'_>, t: &TcpSummary<'_>, info: &mut TrackInfo) {
+    /// (established, refused, simultaneous open or close, who closed first). Returns whether
+    /// the connection is closed.
+    fn step_states(&mut self, p: &Packet<'_>, t: &TcpSummary<'_>, info: &mut TrackInfo) -> bool {
         let dir = info.dir;
         let me = dir.index();
         let peer = 1 - me;
@@ -834,7 +871,7 @@ impl Live {
             flow.first_rst.get_or_insert(dir.sender());
         }
         info.states = [flow.sides[0].state, flow.sides[1].state];
-        self.closed = flow.sides.iter().all(|s| s.state.is_closed()) || rst;
+        flow.sides.iter().all(|s| s.state.is_closed()) || rst
     }
 }
 
@@ -848,7 +885,7 @@ pub struct Tracker {
     /// per process, so a crafted capture cannot aim at collisions. Each conversation's state is
     /// boxed (one allocation per conversation, none per packet), so that the table itself
     /// stays small: growing it moves 48-byte entries, sweeps scan a compact array.
-    index: HashMap<FlowKey, Box<Live>, foldhash::fast::RandomState>,
+    index: Index,
     flows: Vec<Flow>,
     /// Index of `flows[0]`: summaries before it were dropped.
     base: u32,
@@ -863,7 +900,7 @@ pub struct Tracker {
     /// With [`Limits::pinned`]: that conversation's summary, once seen.
     pinned: Option<Flow>,
     /// With [`Limits::pinned`]: the other live conversations, kept only for numbering.
-    shadows: HashMap<FlowKey, Shadow, foldhash::fast::RandomState>,
+    shadows: HashMap<Key, Shadow, foldhash::fast::RandomState>,
     /// The description of the last packet observed (see [`Tracker::observe_brief`]).
     info: TrackInfo,
     /// A live conversation's box, reused to expand shadows.
@@ -872,6 +909,12 @@ pub struct Tracker {
     /// before it would remove nothing and are skipped: a lower bound of every live
     /// conversation's deadline, kept by the last sweep and by each packet since.
     quiet_until: Option<i128>,
+    /// The earliest packet since `quiet_until` was last brought up to date: the packets'
+    /// deadlines are folded into it at the next sweep (a comparison per packet, not a sum).
+    earliest: Option<Timestamp>,
+    /// The live conversations' last packets, gathered by [`Tracker::evict_lru`]: kept between
+    /// evictions (at most [`Limits::live`] of them) rather than allocated for each.
+    ages: Vec<Timestamp>,
 }
 
 fn epoch_ns(t: Timestamp) -> i128 {
@@ -954,10 +997,10 @@ impl Tracker {
     /// The summary of conversation `i` from its record `r`: the live state while followed.
     fn recorded(&self, r: &FlowRecord, i: u32) -> Cow<'_, Flow> {
         if r.is_live()
-            && let Some(l) = self.index.get(&r.key())
-            && l.index == i
+            && let Some(s) = self.index.get(&Key::of_flow(&r.key()))
+            && s.live.index == i
         {
-            return Cow::Borrowed(&l.flow);
+            return Cow::Borrowed(&s.live.flow);
         }
         Cow::Owned(r.expand(i, &self.events))
     }
@@ -988,117 +1031,97 @@ impl Tracker {
     /// `p` and returns its number and whether `p` started it, without copying the description
     /// out (the same work otherwise).
     pub fn observe_brief(&mut self, p: &Packet<'_>) -> Option<(u32, bool)> {
-        let key = self.observe_live(p)?;
-        let flow = self.info.flow;
-        // Refresh the summary, if it is still kept.
-        if let Some(slot) = flow.checked_sub(self.base)
-            && let Some(summary) = self.flows.get_mut(slot as usize)
-            && let Some(live) = self.index.get(&key)
-        {
-            summary.clone_from(&live.flow);
-        }
-        if self.limits.pinned == Some(flow)
-            && let Some(live) = self.index.get(&key)
-        {
-            match &mut self.pinned {
-                Some(f) => f.clone_from(&live.flow),
-                None => self.pinned = Some(live.flow.clone()),
-            }
-        }
-        Some((flow, self.info.new_flow))
-    }
-
-    /// [`Tracker::observe`] on the live state only, describing `p` in `self.info`; returns the
-    /// conversation's key.
-    fn observe_live(&mut self, p: &Packet<'_>) -> Option<FlowKey> {
-        let (src, dst) = (p.src_ip()?, p.dst_ip()?);
         let (sp, dp, protocol) = match &p.transport {
             Transport::Tcp(t) => (t.src_port, t.dst_port, proto::TCP),
             Transport::Udp(u) => (u.src_port, u.dst_port, proto::UDP),
             _ => return None,
+        };
+        // IPv4 (the usual case) is keyed straight from the header's addresses.
+        let (key, src_is_lo) = match &p.net {
+            Net::Ipv4(h) => Key::v4(protocol, (h.src, sp), (h.dst, dp)),
+            _ => Key::of(protocol, (p.src_ip()?, sp), (p.dst_ip()?, dp)),
         };
         self.observed += 1;
         if self.observed.is_multiple_of(SWEEP_EVERY) {
             self.sweep(p.ts);
         }
         // This packet's conversation expires at the earliest a linger after it.
-        let soonest =
-            epoch_ns(p.ts) + self.limits.closed_linger_ns.min(self.limits.idle_ns) as i128;
-        self.quiet_until = Some(self.quiet_until.map_or(soonest, |q| q.min(soonest)));
-        let (key, _) = FlowKey::of(protocol, (src, sp), (dst, dp));
+        if self.earliest.is_none_or(|e| p.ts < e) {
+            self.earliest = Some(p.ts);
+        }
         self.wake(&key);
         let tcp = p.tcp();
-        let reused = tcp.is_some_and(|t| self.forget_reused(&key, t, (src, sp)));
-        // One look-up for a conversation already followed (the usual case).
-        if let Some(live) = self.index.get_mut(&key) {
-            live.describe(p, (src, sp), (dst, dp), false, reused, &mut self.info);
-        } else {
-            // The description is moved out while the new state borrows the tracker.
-            let mut info = std::mem::take(&mut self.info);
-            let live = self.start_flow(key, p, (src, sp), (dst, dp));
-            live.describe(p, (src, sp), (dst, dp), true, reused, &mut info);
-            self.info = info;
-        }
-        if self.shadowed(self.info.flow) {
+        // One look-up for a conversation already followed (the usual case), which also tells
+        // whether a SYN reuses its ports: then the old conversation is forgotten.
+        let found = self.index.get_mut(&key);
+        let reused = match (&found, tcp) {
+            (Some(s), Some(t)) => s.live.reused_by(t, src_is_lo),
+            _ => false,
+        };
+        let (slot, new_flow) = match found {
+            Some(slot) if !reused => (slot, false),
+            _ => {
+                if reused && let Some(old) = self.index.remove(&key) {
+                    retire(&mut self.records, &mut self.events, &old.live);
+                }
+                let slot = self.start_flow(key, src_is_lo, p);
+                (self.index.insert(key, slot), true)
+            }
+        };
+        let closed = (slot.live).describe(p, src_is_lo, new_flow, reused, &mut self.info);
+        slot.seen(p.ts, closed);
+        let flow = self.info.flow;
+        if self.limits.shadowed(flow) {
+            // Neither a kept summary nor the pinned one: the conversation is only numbered.
             self.sleep(&key);
+            return Some((flow, new_flow));
         }
-        Some(key)
-    }
-
-    /// Whether conversation `i` is kept only for numbering (see [`shadow`]).
-    fn shadowed(&self, i: u32) -> bool {
-        !self.limits.records && self.limits.pinned.is_some_and(|p| p != i)
+        let live = &slot.live;
+        // Refresh the summary, if it is still kept.
+        if let Some(i) = flow.checked_sub(self.base)
+            && let Some(summary) = self.flows.get_mut(i as usize)
+        {
+            summary.clone_from(&live.flow);
+        }
+        if self.limits.pinned == Some(flow) {
+            match &mut self.pinned {
+                Some(f) => f.clone_from(&live.flow),
+                None => self.pinned = Some(live.flow.clone()),
+            }
+        }
+        Some((flow, new_flow))
     }
 
     /// Moves the shadow of `key`, if any, to the live table, expanded.
-    fn wake(&mut self, key: &FlowKey) {
+    fn wake(&mut self, key: &Key) {
         // Most trackers keep no shadows: no need to hash the key then.
         if self.shadows.is_empty() {
             return;
         }
         if let Some(s) = self.shadows.remove(key) {
-            let live = s.expand(key, self.spare.take());
-            self.index.insert(*key, live);
+            let slot = s.expand(&key.flow_key(), self.spare.take());
+            self.index.insert(*key, slot);
         }
     }
 
     /// Folds the live conversation of `key` into a shadow.
-    fn sleep(&mut self, key: &FlowKey) {
-        if let Some(live) = self.index.remove(key) {
-            let (s, spare) = Shadow::fold(live, key);
+    fn sleep(&mut self, key: &Key) {
+        if let Some(slot) = self.index.remove(key) {
+            let (s, spare) = Shadow::fold(slot, &key.flow_key());
             self.spare = Some(spare);
             self.shadows.insert(*key, s);
         }
     }
 
-    /// Reused ports (Wireshark): a SYN with another ISN on a 5-tuple seen before starts a new
-    /// conversation. Forgets the old one and says so.
-    fn forget_reused(&mut self, key: &FlowKey, t: &TcpSummary<'_>, from: (IpAddr, u16)) -> bool {
-        if !t.flags.syn() || t.flags.ack() {
-            return false;
-        }
-        let Some(live) = self.index.get(key) else {
-            return false;
+    /// Starts following the conversation `key` that `p` opens; returns its live state, for the
+    /// caller to insert.
+    fn start_flow(&mut self, key: Key, src_is_lo: bool, p: &Packet<'_>) -> Slot {
+        let flow_key = key.flow_key();
+        let (src, dst) = if src_is_lo {
+            (flow_key.lo, flow_key.hi)
+        } else {
+            (flow_key.hi, flow_key.lo)
         };
-        let f = &live.flow;
-        let sender_side = if from == f.client { 0 } else { 1 };
-        let reused = f.sides[sender_side]
-            .isn
-            .is_some_and(|isn| isn != SeqNumber(t.seq));
-        if reused && let Some(old) = self.index.remove(key) {
-            retire(&mut self.records, &mut self.events, &old);
-        }
-        reused
-    }
-
-    /// Starts following the conversation `key` that `p` opens; returns its live state.
-    fn start_flow(
-        &mut self,
-        key: FlowKey,
-        p: &Packet<'_>,
-        src: (IpAddr, u16),
-        dst: (IpAddr, u16),
-    ) -> &mut Live {
         let i = self.next_index;
         self.next_index += 1;
         let tcp = p.tcp();
@@ -1107,7 +1130,18 @@ impl Tracker {
             Some(t) if t.flags.syn() => (dst, src, RoleBasis::SynAck),
             _ => guess_roles(src, dst, tcp.is_some()),
         };
-        let mut f = scratch_flow(i, key, client, server);
+        // Built in its box, whose summary is then filled in place.
+        let mut live = Box::new(Live {
+            index: i,
+            client_is_lo: client == flow_key.lo,
+            flow: scratch_flow(i, flow_key, client, server),
+            dirs: [DirAnalysis::default(); 2],
+            notes: Notes::new(self.limits.notes),
+            mru_syn: None,
+            first_rtt_ns: None,
+            last_udp: None,
+        });
+        let f = &mut live.flow;
         f.roles = roles;
         f.first_ts = p.ts;
         f.last_ts = p.ts;
@@ -1122,7 +1156,7 @@ impl Tracker {
             f.established = roles.guessed();
         }
         if self.limits.records {
-            self.records.push(FlowRecord::of(&f, None, true));
+            self.records.push(FlowRecord::of(f, None, true));
         }
         if self.limits.summaries > 0 {
             self.flows.push(f.clone());
@@ -1136,30 +1170,25 @@ impl Tracker {
         if self.live_flows() >= self.limits.live.max(1) {
             self.evict_lru();
         }
-        // Inserted where the look-up stops: no second look-up to describe the packet.
-        let entry = self.index.entry(key).insert_entry(Box::new(Live {
-            index: i,
-            flow: f,
-            dirs: [DirAnalysis::default(); 2],
-            notes: Default::default(),
+        Slot {
             last_seen: p.ts,
-            mru_syn: None,
-            first_rtt_ns: None,
-            last_udp: None,
-            full_notes: self.limits.notes,
             closed: false,
-        }));
-        entry.into_mut()
+            live,
+        }
     }
 
     /// Forgets closed conversations after a while, and any after a long silence.
     fn sweep(&mut self, now: Timestamp) {
         let lim = self.limits;
         let now_ns = epoch_ns(now);
+        let linger = lim.closed_linger_ns.min(lim.idle_ns) as i128;
+        if let Some(e) = self.earliest.take() {
+            let soonest = epoch_ns(e) + linger;
+            self.quiet_until = Some(self.quiet_until.map_or(soonest, |q| q.min(soonest)));
+        }
         if self.quiet_until.is_some_and(|q| now_ns < q) {
             return;
         }
-        let linger = lim.closed_linger_ns.min(lim.idle_ns) as i128;
         let mut quiet = now_ns + linger;
         let before = self.live_flows();
         let mut keep = |last_seen: Timestamp, closed: bool| {
@@ -1172,10 +1201,10 @@ impl Tracker {
             keep
         };
         let (records, events) = (&mut self.records, &mut self.events);
-        self.index.retain(|_, l| {
-            let k = keep(l.last_seen, l.closed);
+        self.index.retain(|s| {
+            let k = keep(s.last_seen, s.closed);
             if !k {
-                retire(records, events, l);
+                retire(records, events, &s.live);
             }
             k
         });
@@ -1186,9 +1215,10 @@ impl Tracker {
 
     /// Drops the least recently seen tenth of the live conversations.
     fn evict_lru(&mut self) {
-        let mut seen: Vec<Timestamp> = (self.index.values().map(|l| l.last_seen))
-            .chain(self.shadows.values().map(|s| s.last_seen))
-            .collect();
+        let seen = &mut self.ages;
+        seen.clear();
+        seen.extend(self.index.values().map(|s| s.last_seen));
+        seen.extend(self.shadows.values().map(|s| s.last_seen));
         let n = (seen.len() / 10).max(1);
         let (_, cut, _) = seen.select_nth_unstable(n - 1);
         let cut = *cut;
@@ -1200,10 +1230,10 @@ impl Tracker {
             out
         };
         let (records, events) = (&mut self.records, &mut self.events);
-        self.index.retain(|_, l| {
-            let out = evict(l.last_seen);
+        self.index.retain(|s| {
+            let out = evict(s.last_seen);
             if out {
-                retire(records, events, l);
+                retire(records, events, &s.live);
             }
             !out
         });

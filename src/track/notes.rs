@@ -124,6 +124,16 @@ impl SynTsvals {
     }
 }
 
+/// The SYNs (or SYN-ACKs) one direction sent: all that the handshake needs (see [`syns`],
+/// [`first_syn`] and [`echo`]), kept without the rest of [`NoteDir`] by a tracker that
+/// derives no other note.
+#[derive(Clone, Debug, Default)]
+pub struct Syns {
+    /// When the first was sent.
+    first: Option<Timestamp>,
+    tsvals: SynTsvals,
+}
+
 /// What one direction remembers for the notes.
 #[derive(Clone, Debug, Default)]
 pub struct NoteDir {
@@ -139,8 +149,7 @@ pub struct NoteDir {
     /// This direction's last segment was a SYN (with or without ACK).
     last_syn: bool,
     /// When and how often this direction sent its SYN (or SYN-ACK), and the TSvals.
-    syn_ts: Option<Timestamp>,
-    syn_tsvals: SynTsvals,
+    pub syn: Syns,
     /// When this direction last sent a SYN, and last sent one again.
     last_syn_ts: Option<Timestamp>,
     repeat_syn_ts: Option<Timestamp>,
@@ -260,7 +269,7 @@ pub fn observe(
         c.resend = Some(resend(fwd, rev, s));
     }
     // RFC 9293 §3.10.7.1: from CLOSED, a SYN (ACK bit off) is answered <SEQ=0><ACK=SEG.SEQ+1>.
-    c.rst_from_closed = s.rst && s.seq == 0 && rev.syn_ts.is_some() && fwd.syn_ts.is_none();
+    c.rst_from_closed = s.rst && s.seq == 0 && rev.syn.first.is_some() && fwd.syn.first.is_none();
     update(fwd, rev, s);
     c
 }
@@ -277,7 +286,10 @@ fn resend(fwd: &NoteDir, rev: &NoteDir, s: &Seg<'_>) -> Resend {
         {
             return Resend::AnswersSyn;
         }
-        let gap_ns = fwd.syn_ts.map_or(0, |t| s.ts.nanos_since(t).max(0) as u64);
+        let gap_ns = fwd
+            .syn
+            .first
+            .map_or(0, |t| s.ts.nanos_since(t).max(0) as u64);
         return if gap_ns >= INITIAL_RTO_NS {
             Resend::Timer {
                 gap_ns,
@@ -379,37 +391,38 @@ fn update(fwd: &mut NoteDir, rev: &mut NoteDir, s: &Seg<'_>) {
             });
         }
     }
-    observe_syn(fwd, s);
+    if s.syn {
+        if fwd.syn.first.is_some() {
+            fwd.repeat_syn_ts = Some(s.ts);
+        }
+        fwd.last_syn_ts = Some(s.ts);
+        observe_syn(&mut fwd.syn, s.ts, s.tsval);
+    }
     fwd.last_syn = s.syn;
     if !s.syn {
         fwd.window = Some(s.window);
     }
 }
 
-/// Only what the handshake needs of `s` (see [`syns`], [`first_syn`] and [`echo`]): the SYNs
-/// `fwd` sent, when, and their TSvals. [`observe`] does this too.
-pub fn observe_syn(fwd: &mut NoteDir, s: &Seg<'_>) {
-    if s.syn {
-        if fwd.syn_ts.is_some() {
-            fwd.repeat_syn_ts = Some(s.ts);
-        }
-        fwd.last_syn_ts = Some(s.ts);
-        fwd.syn_ts.get_or_insert(s.ts);
-        if fwd.syn_tsvals.len() < 16 {
-            fwd.syn_tsvals.push(s.tsval);
-        }
+/// Only what the handshake needs of a SYN sent at `ts` with `tsval` (see [`syns`],
+/// [`first_syn`] and [`echo`]): when `fwd` sent its first, how many and their TSvals.
+/// [`observe`] does this too.
+pub fn observe_syn(fwd: &mut Syns, ts: Timestamp, tsval: Option<u32>) {
+    fwd.first.get_or_insert(ts);
+    if fwd.tsvals.len() < 16 {
+        fwd.tsvals.push(tsval);
     }
 }
 
 /// Which of the server's SYN-ACKs the client's ACK answers, by its TSecr (RFC 7323 §3:
 /// TSecr echoes the TSval of the segment being acknowledged). Only when there were several.
-pub fn echo(server: &NoteDir, tsecr: Option<u32>) -> Option<Echo> {
-    let of = server.syn_tsvals.len().min(u8::MAX as usize) as u8;
+pub fn echo(server: &Syns, tsecr: Option<u32>) -> Option<Echo> {
+    let of = server.tsvals.len().min(u8::MAX as usize) as u8;
     if of < 2 {
         return None;
     }
     let hits: Vec<usize> = server
-        .syn_tsvals
+        .tsvals
         .iter()
         .enumerate()
         .filter(|(_, v)| tsecr.is_some() && **v == tsecr)
@@ -425,13 +438,13 @@ pub fn echo(server: &NoteDir, tsecr: Option<u32>) -> Option<Echo> {
 }
 
 /// How many SYNs this direction sent (SYN or SYN-ACK).
-pub fn syns(d: &NoteDir) -> usize {
-    d.syn_tsvals.len()
+pub fn syns(d: &Syns) -> usize {
+    d.tsvals.len()
 }
 
 /// When this direction sent its first SYN.
-pub fn first_syn(d: &NoteDir) -> Option<Timestamp> {
-    d.syn_ts
+pub fn first_syn(d: &Syns) -> Option<Timestamp> {
+    d.first
 }
 
 /// Linux's default ephemeral port range (`net.ipv4.ip_local_port_range`, 32768–60999).

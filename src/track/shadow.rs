@@ -11,7 +11,8 @@
 //! expanded into a [`Live`] for the packet, then folded back.
 
 use super::analysis::DirAnalysis;
-use super::{FlowKey, Live, RoleBasis, SeqNumber, TcpState, scratch_flow};
+use super::index::Slot;
+use super::{FlowKey, Live, Notes, RoleBasis, SeqNumber, TcpState, scratch_flow};
 use crate::source::Timestamp;
 
 /// What numbering needs of one side.
@@ -36,7 +37,8 @@ pub(super) struct Shadow {
 
 impl Shadow {
     /// Folds `live` (the conversation of `key`) into a shadow; returns its box for reuse.
-    pub(super) fn fold(live: Box<Live>, key: &FlowKey) -> (Shadow, Box<Live>) {
+    pub(super) fn fold(slot: Slot, key: &FlowKey) -> (Shadow, Box<Live>) {
+        let live = slot.live;
         let f = &live.flow;
         let core = |i: usize| Core {
             isn: f.sides[i].isn,
@@ -45,18 +47,18 @@ impl Shadow {
             isn_from_syn: f.sides[i].isn_from_syn,
         };
         let shadow = Shadow {
-            last_seen: live.last_seen,
+            last_seen: slot.last_seen,
             index: live.index,
             sides: [core(0), core(1)],
             client_is_lo: f.client == key.lo,
-            closed: live.closed,
+            closed: slot.closed,
         };
         (shadow, live)
     }
 
     /// The conversation of `key` as a [`Live`] whose numbering state is the shadow's, in
     /// `spare` (a live conversation's box, overwritten) when there is one.
-    pub(super) fn expand(&self, key: &FlowKey, spare: Option<Box<Live>>) -> Box<Live> {
+    pub(super) fn expand(&self, key: &FlowKey, spare: Option<Box<Live>>) -> Slot {
         let (client, server) = if self.client_is_lo {
             (key.lo, key.hi)
         } else {
@@ -72,23 +74,26 @@ impl Shadow {
         }
         let live = Live {
             index: self.index,
+            client_is_lo: self.client_is_lo,
             flow,
             dirs: [DirAnalysis::default(); 2],
-            notes: Default::default(),
             // A conversation kept for its number only: nobody prints its notes.
-            full_notes: false,
-            last_seen: self.last_seen,
+            notes: Notes::new(false),
             mru_syn: None,
             first_rtt_ns: None,
             last_udp: None,
-            closed: self.closed,
         };
-        match spare {
+        let live = match spare {
             Some(mut b) => {
                 *b = live;
                 b
             }
             None => Box::new(live),
+        };
+        Slot {
+            last_seen: self.last_seen,
+            closed: self.closed,
+            live,
         }
     }
 }

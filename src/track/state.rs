@@ -68,6 +68,8 @@ pub struct Ctl {
 }
 
 /// Computes the states after a segment from an endpoint in `sender` to one in `receiver`.
+/// Inlined into its one caller, once per segment: the call itself cost a tenth of the step.
+#[inline]
 pub fn step(sender: TcpState, receiver: TcpState, c: Ctl) -> Transition {
     use TcpState::*;
     let mut t = Transition::default();

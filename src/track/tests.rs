@@ -786,13 +786,61 @@ fn flow_key_orders_ipv4_endpoints_as_tuples() {
     }
 }
 
+/// The table's compact key is the same for both directions, and names the conversation that
+/// `FlowKey::of` names: IPv4 and IPv6, equal addresses, ports in either order.
+#[test]
+fn compact_keys_agree_with_flow_keys() {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    let ips: [IpAddr; 6] = [
+        Ipv4Addr::new(10, 0, 0, 1).into(),
+        Ipv4Addr::new(10, 0, 0, 2).into(),
+        Ipv4Addr::new(192, 168, 1, 1).into(),
+        Ipv4Addr::new(255, 255, 255, 255).into(),
+        Ipv6Addr::LOCALHOST.into(),
+        "2001:db8::1".parse().unwrap(),
+    ];
+    let ports = [0, 1, 80, 443, 65535];
+    let mut seen = std::collections::HashSet::new();
+    for protocol in [proto::TCP, proto::UDP] {
+        for &a in &ips {
+            for &b in &ips {
+                for &ap in &ports {
+                    for &bp in &ports {
+                        let (src, dst) = ((a, ap), (b, bp));
+                        let (flow_key, src_is_lo) = FlowKey::of(protocol, src, dst);
+                        let (key, lo) = index::Key::of(protocol, src, dst);
+                        assert_eq!(lo, src_is_lo, "{src:?} {dst:?}");
+                        assert_eq!(key, index::Key::of(protocol, dst, src).0, "{src:?} {dst:?}");
+                        assert_eq!(key.flow_key(), flow_key, "{src:?} {dst:?}");
+                        assert_eq!(index::Key::of_flow(&flow_key), key, "{src:?} {dst:?}");
+                        seen.insert(key);
+                    }
+                }
+            }
+        }
+    }
+    // Distinct conversations, distinct keys: as many as unordered pairs of endpoints.
+    let ends = ips.len() * ports.len();
+    assert_eq!(seen.len(), 2 * ends * (ends + 1) / 2);
+}
+
 /// `observe_brief` does what `observe` does: the same conversation numbers and first packets,
 /// and the same summaries after every bundled capture.
 #[test]
 fn observe_brief_agrees_with_observe() {
     for p in &bundled_captures() {
-        for limits in [Limits::default(), Limits::records()] {
-            let (mut a, mut b) = (Tracker::with_limits(limits), Tracker::with_limits(limits));
+        let flows = Limits {
+            notes: false,
+            ..Limits::records()
+        };
+        // The last pair: the table's tracker (no notes) against one that derives them all.
+        let pairs = [
+            (Limits::default(), Limits::default()),
+            (Limits::records(), Limits::records()),
+            (Limits::records(), flows),
+        ];
+        for (full, brief) in pairs {
+            let (mut a, mut b) = (Tracker::with_limits(full), Tracker::with_limits(brief));
             let mut src = crate::source::FileSource::open(p).unwrap();
             while let Ok(Some(f)) = crate::source::Source::next_frame(&mut src) {
                 let pkt = decode(&f);
@@ -804,4 +852,46 @@ fn observe_brief_agrees_with_observe() {
             assert_eq!(sa, sb, "{p}");
         }
     }
+}
+
+/// Beyond the cap, the least recently seen tenth of the live conversations is dropped: the
+/// same ones as a model of the rule picks, with packets that revisit older conversations so
+/// that the order of last packets differs from the order of first ones.
+#[test]
+fn the_cap_evicts_the_least_recently_seen() {
+    let limits = Limits {
+        live: 40,
+        ..Limits::records()
+    };
+    let mut t = Tracker::with_limits(limits);
+    // Conversation by client port → time of its last packet, as the rule sees them.
+    let mut model: std::collections::BTreeMap<u16, i64> = Default::default();
+    let mut numbers: std::collections::HashMap<u16, u32> = Default::default();
+    for step in 0..600i64 {
+        // Mostly new conversations; every third packet revisits one seen earlier.
+        let port = if step % 3 == 2 {
+            let ports: Vec<u16> = model.keys().copied().collect();
+            ports[(step as usize * 7) % ports.len()]
+        } else {
+            20000 + step as u16
+        };
+        if !model.contains_key(&port) && model.len() >= limits.live {
+            let mut by_age: Vec<(i64, u16)> = model.iter().map(|(&p, &s)| (s, p)).collect();
+            by_age.sort();
+            for (_, p) in by_age.iter().take((model.len() / 10).max(1)) {
+                model.remove(p);
+            }
+        }
+        let info = at(&mut t, step * 1000, &udp(port, 53, b"q"));
+        if info.new_flow {
+            numbers.insert(port, info.flow);
+        }
+        model.insert(port, step * 1000);
+        let mut live: Vec<u32> = t.index.values().map(|s| s.live.index).collect();
+        let mut want: Vec<u32> = model.keys().map(|p| numbers[p]).collect();
+        live.sort();
+        want.sort();
+        assert_eq!(live, want, "after packet {step}");
+    }
+    assert!(t.evicted_flows() > 100);
 }
