@@ -104,6 +104,10 @@ impl Index {
         self.v4.len() + self.v6.len()
     }
 
+    pub(super) fn is_empty(&self) -> bool {
+        self.v4.is_empty() && self.v6.is_empty()
+    }
+
     pub(super) fn get(&self, k: &Key) -> Option<&Slot> {
         match k {
             Key::V4(w) => self.v4.get(w),
