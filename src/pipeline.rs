@@ -66,7 +66,10 @@ pub fn run(
             Err(e) => break End::SourceError(e),
         };
         st.frames += 1;
-        if let Some(ev) = call_record(&frame) {
+        // Checked here first: the call (and its large answer) only for call records.
+        if frame.link.0 == crate::track::callrec::LINKTYPE_USER0
+            && let Some(ev) = call_record(&frame)
+        {
             if let Err(e) = render.numbered_call(out, &ev, st.frames) {
                 break classify(e);
             }

@@ -65,6 +65,8 @@ pub struct FileSource {
     /// pcap records whose fraction of a second was a second or more (seen in fuzzed files); it
     /// was carried into the seconds, where tcpdump and tshark print the field as it is.
     pub fraction_overflows: u64,
+    /// The input is a regular file: a read never waits for a writer (see `may_wait`).
+    regular: bool,
 }
 
 /// Where the last frame delivered is: interface (pcapng), time, link type, length on the wire,
@@ -138,20 +140,25 @@ impl Input {
 impl FileSource {
     /// Opens `path` (or standard input for `-`) and reads the file header.
     pub fn open(path: &str) -> Result<FileSource, SourceError> {
+        let mut regular = false;
         let reader: Box<dyn Read> = if path == "-" {
             Box::new(io::stdin())
         } else {
             match File::open(path) {
                 Ok(f) => {
-                    if f.metadata().map(|m| m.is_dir()).unwrap_or(false) {
+                    let meta = f.metadata().ok();
+                    if meta.as_ref().is_some_and(|m| m.is_dir()) {
                         return Err(open_err(path, "is a directory, not a capture file"));
                     }
+                    regular = meta.is_some_and(|m| m.is_file());
                     Box::new(f)
                 }
                 Err(e) => return Err(open_err(path, &describe_io(&e))),
             }
         };
-        Self::from_reader(path, reader)
+        let mut source = Self::from_reader(path, reader)?;
+        source.regular = regular;
+        Ok(source)
     }
 
     /// Reads a capture from any reader; `name` is used in messages. Only the file header (pcap)
@@ -240,6 +247,7 @@ impl FileSource {
             last: None,
             skipped_blocks: 0,
             fraction_overflows: 0,
+            regular: false,
         })
     }
 
@@ -354,6 +362,33 @@ impl Source for FileSource {
     fn next_frame(&mut self) -> Result<Option<Frame<'_>>, SourceError> {
         self.last_options = 0..0;
         self.last = None;
+        // The usual pcap record, whole in the buffer with its fraction below a second: read
+        // here in one go. Anything else (a record cut by the buffer, the end, an odd field,
+        // pcapng) takes the general steps below, which check everything.
+        if let Format::Pcap {
+            link,
+            nanosecond,
+            big_endian,
+            ..
+        } = self.format
+            && !self.done
+            && !self.input.stopped()
+            && let Some((incl, ts, orig_len)) =
+                whole_record(self.input.available(), nanosecond, big_endian)
+        {
+            let base = self.input.start;
+            let len = PCAP_RECORD + incl;
+            self.input.start += len;
+            self.offset += len as u64;
+            let at = base + PCAP_RECORD..base + len;
+            self.last = Some((None, ts, link, orig_len, at.clone()));
+            return Ok(Some(Frame {
+                ts,
+                link,
+                orig_len,
+                data: &self.input.buf[at],
+            }));
+        }
         loop {
             if self.done || self.input.stopped() {
                 return Ok(None);
@@ -427,7 +462,7 @@ impl Source for FileSource {
     }
 
     fn may_wait(&self) -> bool {
-        if self.done || self.input.eof {
+        if self.regular || self.done || self.input.eof {
             return false;
         }
         let avail = self.input.available();
@@ -451,6 +486,23 @@ fn record_field(b: &[u8], at: usize, big: bool) -> u32 {
     } else {
         u32::from_le_bytes(w)
     }
+}
+
+/// A pcap record that [`pcap_step`] would deliver as it is: whole in `b`, its captured length
+/// within bounds and its fraction below a second. Its captured length, time and length on the
+/// wire; `None` for anything [`pcap_step`] must look at.
+#[inline(always)]
+fn whole_record(b: &[u8], nanosecond: bool, big: bool) -> Option<(usize, Timestamp, u32)> {
+    let head: &[u8; PCAP_RECORD] = b.get(..PCAP_RECORD)?.try_into().ok()?;
+    let field = |at: usize| record_field(head, at, big);
+    let incl = field(8) as usize;
+    let frac = field(4);
+    let units: u32 = if nanosecond { 1_000_000_000 } else { 1_000_000 };
+    if incl > MAX_RECORD - PCAP_RECORD || b.len() < PCAP_RECORD + incl || frac >= units {
+        return None;
+    }
+    let nsec = if nanosecond { frac } else { frac * 1000 };
+    Some((incl, Timestamp::new(i64::from(field(0)), nsec), field(12)))
 }
 
 fn pcap_step(
@@ -550,5 +602,72 @@ fn describe_io(e: &io::Error) -> String {
             "permission denied: this user may not read the file".into()
         }
         _ => e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fast read of a whole record gives what the general step gives, or leaves the record
+    /// to it: over every cut of records with fractions around a second, lengths around the
+    /// buffer's end and the limit, in both byte orders and both resolutions.
+    #[test]
+    fn a_whole_record_reads_as_the_general_step_reads_it() {
+        let mut checked = 0;
+        for big in [false, true] {
+            for nanosecond in [false, true] {
+                let units = if nanosecond {
+                    1_000_000_000u32
+                } else {
+                    1_000_000
+                };
+                for frac in [0, 1, units - 1, units, units + 1, u32::MAX] {
+                    for incl in [0u32, 1, 60, (MAX_RECORD - PCAP_RECORD) as u32, u32::MAX] {
+                        let w = |v: u32| {
+                            if big {
+                                v.to_be_bytes()
+                            } else {
+                                v.to_le_bytes()
+                            }
+                        };
+                        let mut b = Vec::new();
+                        for v in [1_700_000_000, frac, incl, 1234] {
+                            b.extend_from_slice(&w(v));
+                        }
+                        b.extend(std::iter::repeat_n(7u8, (incl as usize).min(100)));
+                        for cut in 0..=b.len() {
+                            let rec = &b[..cut];
+                            let fast = whole_record(rec, nanosecond, big);
+                            let general = pcap_step(rec, LinkType::RAW, nanosecond, big, &mut 0);
+                            match (fast, general) {
+                                (
+                                    Some((n, ts, orig)),
+                                    Ok(Step::Frame {
+                                        len,
+                                        ts: t,
+                                        orig_len,
+                                        data,
+                                        ..
+                                    }),
+                                ) => {
+                                    assert_eq!((PCAP_RECORD + n, ts, orig), (len, t, orig_len));
+                                    assert_eq!(data, PCAP_RECORD..PCAP_RECORD + n);
+                                    checked += 1;
+                                }
+                                (Some(f), g) => {
+                                    panic!("{f:?} where the step gives {:?}", g.is_ok())
+                                }
+                                (None, Ok(Step::Frame { ts, .. })) => {
+                                    assert!(frac >= units, "left a usual record: {ts:?}")
+                                }
+                                (None, _) => {}
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 20, "{checked}");
     }
 }
