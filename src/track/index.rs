@@ -145,6 +145,8 @@ impl Index {
         self.v4.is_empty() && self.v6.is_empty()
     }
 
+    // Once per packet: inlined into the tracker as the map look-up it wraps was.
+    #[inline(always)]
     fn place(&self, k: &Key) -> Option<u32> {
         match k {
             Key::V4(w) => self.v4.get(w).copied(),
@@ -152,12 +154,15 @@ impl Index {
         }
     }
 
+    #[inline]
     pub(super) fn get(&self, k: &Key) -> Option<&Slot> {
         self.nodes[self.place(k)? as usize].slot.as_ref()
     }
 
     /// The conversation `k`, which a packet has just been seen on: it becomes the most
     /// recently seen.
+    // Once per packet: inlined into the tracker as the map look-up it wraps was.
+    #[inline(always)]
     pub(super) fn get_seen(&mut self, k: &Key) -> Option<&mut Slot> {
         let i = self.place(k)?;
         if self.tail != i {
@@ -251,6 +256,7 @@ impl Index {
         (self.nodes[i as usize].slot.take()).expect("a mapped place holds a conversation")
     }
 
+    #[inline]
     fn unlink(&mut self, i: u32) {
         let (prev, next) = {
             let n = &self.nodes[i as usize];
@@ -266,6 +272,7 @@ impl Index {
         }
     }
 
+    #[inline]
     fn link_last(&mut self, i: u32) {
         let tail = self.tail;
         let n = &mut self.nodes[i as usize];
