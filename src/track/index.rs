@@ -92,11 +92,48 @@ impl Slot {
     }
 }
 
-/// The live conversations, IPv4 ones (the usual case) in a table of their own.
-#[derive(Debug, Default)]
+/// No neighbour in the order of last packets.
+const NIL: u32 = u32::MAX;
+
+/// A place in the table's store: a live conversation with its neighbours in the order of last
+/// packets, or a vacant place (`slot` is `None`) awaiting reuse.
+#[derive(Debug)]
+struct Node {
+    key: Key,
+    slot: Option<Slot>,
+    /// The conversation whose last packet came just before this one's, and just after.
+    prev: u32,
+    next: u32,
+}
+
+/// The live conversations, IPv4 ones (the usual case) in a map of their own, each map naming
+/// its conversation's place in one store. The places are chained in the order in which their
+/// conversations' last packets came (an intrusive list: two links each, moved in O(1) per
+/// packet), so that the least recently seen are found without sorting the table: see
+/// [`Index::oldest`].
+#[derive(Debug)]
 pub(super) struct Index {
-    v4: HashMap<u128, Slot, Hasher>,
-    v6: HashMap<FlowKey, Slot, Hasher>,
+    v4: HashMap<u128, u32, Hasher>,
+    v6: HashMap<FlowKey, u32, Hasher>,
+    nodes: Vec<Node>,
+    /// Vacant places in `nodes`.
+    vacant: Vec<u32>,
+    /// The least and the most recently seen conversations.
+    head: u32,
+    tail: u32,
+}
+
+impl Default for Index {
+    fn default() -> Self {
+        Index {
+            v4: HashMap::default(),
+            v6: HashMap::default(),
+            nodes: Vec::new(),
+            vacant: Vec::new(),
+            head: NIL,
+            tail: NIL,
+        }
+    }
 }
 
 impl Index {
@@ -108,42 +145,143 @@ impl Index {
         self.v4.is_empty() && self.v6.is_empty()
     }
 
-    pub(super) fn get(&self, k: &Key) -> Option<&Slot> {
+    // Once per packet: inlined into the tracker as the map look-up it wraps was.
+    #[inline(always)]
+    fn place(&self, k: &Key) -> Option<u32> {
         match k {
-            Key::V4(w) => self.v4.get(w),
-            Key::V6(f) => self.v6.get(f),
+            Key::V4(w) => self.v4.get(w).copied(),
+            Key::V6(f) => self.v6.get(f).copied(),
         }
     }
 
-    pub(super) fn get_mut(&mut self, k: &Key) -> Option<&mut Slot> {
-        match k {
-            Key::V4(w) => self.v4.get_mut(w),
-            Key::V6(f) => self.v6.get_mut(f),
+    #[inline]
+    pub(super) fn get(&self, k: &Key) -> Option<&Slot> {
+        self.nodes[self.place(k)? as usize].slot.as_ref()
+    }
+
+    /// The conversation `k`, which a packet has just been seen on: it becomes the most
+    /// recently seen.
+    // Once per packet: inlined into the tracker as the map look-up it wraps was.
+    #[inline(always)]
+    pub(super) fn get_seen(&mut self, k: &Key) -> Option<&mut Slot> {
+        let i = self.place(k)?;
+        if self.tail != i {
+            self.unlink(i);
+            self.link_last(i);
         }
+        self.nodes[i as usize].slot.as_mut()
     }
 
     pub(super) fn remove(&mut self, k: &Key) -> Option<Slot> {
-        match k {
+        let i = match k {
             Key::V4(w) => self.v4.remove(w),
             Key::V6(f) => self.v6.remove(f),
-        }
+        }?;
+        Some(self.free(i))
     }
 
-    /// Inserts `s` as the conversation `k` (replacing any) and returns it.
+    /// Inserts `s` as the conversation `k`, the most recently seen (replacing any), and
+    /// returns it.
     pub(super) fn insert(&mut self, k: Key, s: Slot) -> &mut Slot {
-        match k {
-            Key::V4(w) => self.v4.entry(w).insert_entry(s).into_mut(),
-            Key::V6(f) => self.v6.entry(f).insert_entry(s).into_mut(),
+        let node = Node {
+            key: k,
+            slot: Some(s),
+            prev: NIL,
+            next: NIL,
+        };
+        let i = match self.vacant.pop() {
+            Some(i) => {
+                self.nodes[i as usize] = node;
+                i
+            }
+            None => {
+                self.nodes.push(node);
+                (self.nodes.len() - 1) as u32
+            }
+        };
+        let replaced = match k {
+            Key::V4(w) => self.v4.insert(w, i),
+            Key::V6(f) => self.v6.insert(f, i),
+        };
+        if let Some(old) = replaced {
+            self.free(old);
         }
+        self.link_last(i);
+        self.nodes[i as usize].slot.as_mut().expect("just inserted")
     }
 
     pub(super) fn values(&self) -> impl Iterator<Item = &Slot> {
-        self.v4.values().chain(self.v6.values())
+        self.nodes.iter().filter_map(|n| n.slot.as_ref())
     }
 
-    /// Keeps the conversations for which `keep` says so.
-    pub(super) fn retain(&mut self, mut keep: impl FnMut(&mut Slot) -> bool) {
-        self.v4.retain(|_, s| keep(s));
-        self.v6.retain(|_, s| keep(s));
+    /// Keeps the conversations for which `keep` says so; gives the others to `gone`.
+    pub(super) fn retain(
+        &mut self,
+        mut keep: impl FnMut(&mut Slot) -> bool,
+        mut gone: impl FnMut(Slot),
+    ) {
+        for i in 0..self.nodes.len() {
+            let n = &mut self.nodes[i];
+            if let Some(s) = &mut n.slot
+                && !keep(s)
+            {
+                let key = n.key;
+                gone(
+                    self.remove(&key)
+                        .expect("a conversation's key names its place"),
+                );
+            }
+        }
+    }
+
+    /// Removes the `n` least recently seen conversations (fewer if there are fewer), giving
+    /// each to `gone`, the least recently seen first.
+    pub(super) fn oldest(&mut self, n: usize, mut gone: impl FnMut(Slot)) {
+        for _ in 0..n {
+            if self.head == NIL {
+                return;
+            }
+            let key = self.nodes[self.head as usize].key;
+            gone(
+                self.remove(&key)
+                    .expect("a conversation's key names its place"),
+            );
+        }
+    }
+
+    /// Empties place `i` (already out of the maps): unlinked and vacant.
+    fn free(&mut self, i: u32) -> Slot {
+        self.unlink(i);
+        self.vacant.push(i);
+        (self.nodes[i as usize].slot.take()).expect("a mapped place holds a conversation")
+    }
+
+    #[inline]
+    fn unlink(&mut self, i: u32) {
+        let (prev, next) = {
+            let n = &self.nodes[i as usize];
+            (n.prev, n.next)
+        };
+        match prev {
+            NIL => self.head = next,
+            p => self.nodes[p as usize].next = next,
+        }
+        match next {
+            NIL => self.tail = prev,
+            x => self.nodes[x as usize].prev = prev,
+        }
+    }
+
+    #[inline]
+    fn link_last(&mut self, i: u32) {
+        let tail = self.tail;
+        let n = &mut self.nodes[i as usize];
+        n.prev = tail;
+        n.next = NIL;
+        match tail {
+            NIL => self.head = i,
+            t => self.nodes[t as usize].next = i,
+        }
+        self.tail = i;
     }
 }

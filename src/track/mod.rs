@@ -915,6 +915,16 @@ pub struct Tracker {
     /// The live conversations' last packets, gathered by [`Tracker::evict_lru`]: kept between
     /// evictions (at most [`Limits::live`] of them) rather than allocated for each.
     ages: Vec<Timestamp>,
+    /// The latest packet's time, and whether any packet came earlier than one before it: until
+    /// then the table's order of last packets is the order of their times, and the least
+    /// recently seen are simply the first in it (see [`Tracker::evict_lru`]).
+    latest: Option<Timestamp>,
+    disordered: bool,
+    /// Boxes of conversations no longer followed, reused for new ones rather than freed and
+    /// allocated again: at most a tenth of [`Limits::live`] (an eviction's worth). Boxes, not
+    /// values: a slot owns its conversation by a box, which moves here and back as it is.
+    #[allow(clippy::vec_box)]
+    spares: Vec<Box<Live>>,
 }
 
 fn epoch_ns(t: Timestamp) -> i128 {
@@ -932,6 +942,25 @@ fn retire(records: &mut [FlowRecord], events: &mut Vec<EventCounts>, live: &Live
         (events.len() - 1) as u32
     });
     *r = FlowRecord::of(f, at, false);
+}
+
+/// Where the conversations the tracker stops following go: their records are written, and
+/// their boxes kept for new ones while fewer than a tenth of `limits.live` are kept.
+struct Retired<'a> {
+    records: &'a mut [FlowRecord],
+    events: &'a mut Vec<EventCounts>,
+    #[allow(clippy::vec_box)]
+    spares: &'a mut Vec<Box<Live>>,
+    limits: &'a Limits,
+}
+
+impl Retired<'_> {
+    fn take(&mut self, s: Slot) {
+        retire(self.records, self.events, &s.live);
+        if self.spares.len() < (self.limits.live / 10).max(1) {
+            self.spares.push(s.live);
+        }
+    }
 }
 
 impl Tracker {
@@ -1042,6 +1071,11 @@ impl Tracker {
             _ => Key::of(protocol, (p.src_ip()?, sp), (p.dst_ip()?, dp)),
         };
         self.observed += 1;
+        if self.latest.is_some_and(|l| p.ts < l) {
+            self.disordered = true;
+        } else {
+            self.latest = Some(p.ts);
+        }
         if self.observed.is_multiple_of(SWEEP_EVERY) {
             self.sweep(p.ts);
         }
@@ -1053,7 +1087,7 @@ impl Tracker {
         let tcp = p.tcp();
         // One look-up for a conversation already followed (the usual case), which also tells
         // whether a SYN reuses its ports: then the old conversation is forgotten.
-        let found = self.index.get_mut(&key);
+        let found = self.index.get_seen(&key);
         let reused = match (&found, tcp) {
             (Some(s), Some(t)) => s.live.reused_by(t, src_is_lo),
             _ => false,
@@ -1062,7 +1096,7 @@ impl Tracker {
             Some(slot) if !reused => (slot, false),
             _ => {
                 if reused && let Some(old) = self.index.remove(&key) {
-                    retire(&mut self.records, &mut self.events, &old.live);
+                    self.parts().1.take(old);
                 }
                 let slot = self.start_flow(key, src_is_lo, p);
                 (self.index.insert(key, slot), true)
@@ -1090,6 +1124,17 @@ impl Tracker {
             }
         }
         Some((flow, new_flow))
+    }
+
+    /// The live conversations, and where those the tracker stops following go.
+    fn parts(&mut self) -> (&mut Index, Retired<'_>) {
+        let gone = Retired {
+            records: &mut self.records,
+            events: &mut self.events,
+            spares: &mut self.spares,
+            limits: &self.limits,
+        };
+        (&mut self.index, gone)
     }
 
     /// Moves the shadow of `key`, if any, to the live table, expanded.
@@ -1131,7 +1176,7 @@ impl Tracker {
             _ => guess_roles(src, dst, tcp.is_some()),
         };
         // Built in its box, whose summary is then filled in place.
-        let mut live = Box::new(Live {
+        let fresh = Live {
             index: i,
             client_is_lo: client == flow_key.lo,
             flow: scratch_flow(i, flow_key, client, server),
@@ -1140,7 +1185,14 @@ impl Tracker {
             mru_syn: None,
             first_rtt_ns: None,
             last_udp: None,
-        });
+        };
+        let mut live = match self.spares.pop() {
+            Some(mut b) => {
+                *b = fresh;
+                b
+            }
+            None => Box::new(fresh),
+        };
         let f = &mut live.flow;
         f.roles = roles;
         f.first_ts = p.ts;
@@ -1200,26 +1252,28 @@ impl Tracker {
             }
             keep
         };
-        let (records, events) = (&mut self.records, &mut self.events);
-        self.index.retain(|s| {
-            let k = keep(s.last_seen, s.closed);
-            if !k {
-                retire(records, events, &s.live);
-            }
-            k
-        });
+        let (index, mut gone) = self.parts();
+        index.retain(|s| keep(s.last_seen, s.closed), |s| gone.take(s));
         self.shadows.retain(|_, s| keep(s.last_seen, s.closed));
         self.quiet_until = Some(quiet);
         self.evicted += (before - self.live_flows()) as u64;
     }
 
-    /// Drops the least recently seen tenth of the live conversations.
+    /// Drops the least recently seen tenth of the live conversations: the first in the table's
+    /// order of last packets while that is the order of their times (packets in time order,
+    /// and no shadows, which are kept apart); else by their times, gathered and partitioned.
     fn evict_lru(&mut self) {
+        let n = (self.live_flows() / 10).max(1);
+        if !self.disordered && self.shadows.is_empty() {
+            let (index, mut gone) = self.parts();
+            index.oldest(n, |s| gone.take(s));
+            self.evicted += n as u64;
+            return;
+        }
         let seen = &mut self.ages;
         seen.clear();
         seen.extend(self.index.values().map(|s| s.last_seen));
         seen.extend(self.shadows.values().map(|s| s.last_seen));
-        let n = (seen.len() / 10).max(1);
         let (_, cut, _) = seen.select_nth_unstable(n - 1);
         let cut = *cut;
         let before = self.live_flows();
@@ -1229,14 +1283,8 @@ impl Tracker {
             budget -= usize::from(out);
             out
         };
-        let (records, events) = (&mut self.records, &mut self.events);
-        self.index.retain(|s| {
-            let out = evict(s.last_seen);
-            if out {
-                retire(records, events, &s.live);
-            }
-            !out
-        });
+        let (index, mut gone) = self.parts();
+        index.retain(|s| !evict(s.last_seen), |s| gone.take(s));
         self.shadows.retain(|_, s| !evict(s.last_seen));
         self.evicted += (before - self.live_flows()) as u64;
     }

@@ -859,6 +859,17 @@ fn observe_brief_agrees_with_observe() {
 /// that the order of last packets differs from the order of first ones.
 #[test]
 fn the_cap_evicts_the_least_recently_seen() {
+    evicts_least_recently_seen(|step| step * 1000);
+}
+
+/// The same with packets out of time order: the least recently seen are those whose last
+/// packet is the earliest, not those whose last packet came first.
+#[test]
+fn the_cap_evicts_the_least_recently_seen_out_of_order() {
+    evicts_least_recently_seen(|step| (step * 7919 % 600) * 1000);
+}
+
+fn evicts_least_recently_seen(time: fn(i64) -> i64) {
     let limits = Limits {
         live: 40,
         ..Limits::records()
@@ -882,11 +893,11 @@ fn the_cap_evicts_the_least_recently_seen() {
                 model.remove(p);
             }
         }
-        let info = at(&mut t, step * 1000, &udp(port, 53, b"q"));
+        let info = at(&mut t, time(step), &udp(port, 53, b"q"));
         if info.new_flow {
             numbers.insert(port, info.flow);
         }
-        model.insert(port, step * 1000);
+        model.insert(port, time(step));
         let mut live: Vec<u32> = t.index.values().map(|s| s.live.index).collect();
         let mut want: Vec<u32> = model.keys().map(|p| numbers[p]).collect();
         live.sort();
