@@ -510,8 +510,35 @@ struct Fixed {
     scratch: Vec<u8>,
 }
 
-/// An endpoint cell kept by [`Fixed`]: what it shows, its text then spaces, its length.
-type Stored = Option<(Shown, [u8; CACHED], usize)>;
+/// An endpoint cell kept by [`Fixed`]: what it shows, its text then spaces.
+type Stored = Option<(Shown, [u8; CACHED])>;
+
+/// Stores `a.b.c.d:port` at `at` of `row` as [`push_endpoint`] writes it (no service name),
+/// followed by spaces, in two whole words: the address's octets from [`OCTETS`] with the last
+/// dot made the colon, then the port's digits as [`fmt::push_u32`] cuts them. Returns where
+/// the text ends. Up to 24 bytes from `at` are stored.
+#[inline(always)]
+fn store_ipv4_port(row: &mut [u8], at: usize, a: [u8; 4], port: u16) -> usize {
+    const SPACES: u128 = u128::from_le_bytes([b' '; 16]);
+    let (mut word, mut n) = (0u128, 0);
+    for o in a {
+        let (text, len) = OCTETS[usize::from(o)];
+        word |= u128::from(text) << (8 * n);
+        n += u32::from(len);
+    }
+    // The bytes past the text are spaces (none when all 16 are text).
+    word |= SPACES.checked_shl(8 * n).unwrap_or(0);
+    row[at..at + 16].copy_from_slice(&word.to_le_bytes());
+    let colon = at + n as usize - 1;
+    row[colon] = b':';
+    let d = fmt::eight_digits(port.into());
+    // The leading zeros are the low bytes; the units digit is kept even when 0.
+    let skip = (d | 1 << 56).trailing_zeros() / 8;
+    let d = d | u64::from_le_bytes([b'0'; 8]);
+    let digits = (d >> (8 * skip)) | (SPACES as u64) << (8 * (8 - skip));
+    row[colon + 1..colon + 9].copy_from_slice(&digits.to_le_bytes());
+    colon + 1 + (8 - skip) as usize
+}
 
 impl Fixed {
     fn new(w: [usize; COLUMNS], text: [Text; COLUMNS]) -> Self {
@@ -620,10 +647,22 @@ impl Fixed {
     fn endpoint(&mut self, row: &mut [u8], at: usize, side: usize, shown: Shown) -> usize {
         let next = at + self.w[2 + side] + 2;
         let kept = &mut self.recent[side][slot(shown.0)];
-        if let Some((recent, cell, _)) = kept
+        if let Some((recent, cell)) = kept
             && *recent == shown
         {
             row[at..at + CACHED].copy_from_slice(cell);
+            return next;
+        }
+        let ((ip, port), tcp, guessed) = shown;
+        let proto = if tcp { Proto::Tcp } else { Proto::Udp };
+        if let std::net::IpAddr::V4(a) = ip
+            && services::name(port, proto).is_none()
+        {
+            // Most often a client's ephemeral port, seldom seen again: not kept.
+            let to = store_ipv4_port(row, at, a.octets(), port);
+            if guessed {
+                row[to] = b'*';
+            }
             return next;
         }
         self.scratch.clear();
@@ -633,7 +672,7 @@ impl Fixed {
             let mut cell = [b' '; CACHED];
             cell[..len].copy_from_slice(&self.scratch);
             row[at..at + CACHED].copy_from_slice(&cell);
-            *kept = Some((shown, cell, len));
+            *kept = Some((shown, cell));
         } else {
             row[at..at + len].copy_from_slice(&self.scratch);
         }
@@ -1340,6 +1379,35 @@ mod tests {
                 assert_eq!(a, b, "{octets:?}");
             }
         }
+    }
+
+    /// An IPv4 endpoint stored in place is the endpoint's text followed by spaces, for every
+    /// octet value and ports of each number of digits (with no service name).
+    #[test]
+    fn store_ipv4_port_agrees_with_push_endpoint() {
+        let (mut text, mut n) = (Vec::new(), 0);
+        for o in 0..=255u8 {
+            let ports = [
+                0, 1, 8, 10, 99, 100, 1024, 4321, 9999, 10_000, 49_152, 65_535,
+            ];
+            // Those with a service name are written the general way.
+            for port in ports
+                .into_iter()
+                .filter(|&p| services::name(p, Proto::Tcp).is_none())
+            {
+                let a = [o, o.wrapping_mul(7), 255 - o, o / 3];
+                let mut row = [b' '; 40];
+                let end = store_ipv4_port(&mut row, 3, a, port);
+                text.clear();
+                let ip = std::net::Ipv4Addr::from(a).into();
+                push_endpoint(&mut text, Proto::Tcp, (ip, port));
+                let mut want = [b' '; 40];
+                want[3..3 + text.len()].copy_from_slice(&text);
+                assert_eq!((row, end), (want, 3 + text.len()), "{a:?}:{port}");
+                n += 1;
+            }
+        }
+        assert!(n > 256 * 8, "{n}");
     }
 
     #[test]
