@@ -505,7 +505,7 @@ struct Fixed {
     /// The padded cells' bytes before the last, when every cell is ASCII.
     region: usize,
     /// Recent endpoint cells of each column by [`slot`]: what each showed, its text followed
-    /// by spaces, and its length (at most [`CACHED`]).
+    /// by spaces ([`CACHED`] bytes): IPv6 ones, and IPv4 ones on a service's port.
     recent: [[Stored; SLOTS]; 2],
     scratch: Vec<u8>,
 }
@@ -655,13 +655,25 @@ impl Fixed {
         }
         let ((ip, port), tcp, guessed) = shown;
         let proto = if tcp { Proto::Tcp } else { Proto::Udp };
-        if let std::net::IpAddr::V4(a) = ip
-            && services::name(port, proto).is_none()
-        {
-            // Most often a client's ephemeral port, seldom seen again: not kept.
-            let to = store_ipv4_port(row, at, a.octets(), port);
+        if let std::net::IpAddr::V4(a) = ip {
+            let mut to = store_ipv4_port(row, at, a.octets(), port);
+            let name = services::name(port, proto);
+            if let Some(name) = name {
+                row[to..to + 2].copy_from_slice(b" (");
+                row[to + 2..to + 2 + name.len()].copy_from_slice(name.as_bytes());
+                to += 2 + name.len();
+                row[to] = b')';
+                to += 1;
+            }
             if guessed {
                 row[to] = b'*';
+            }
+            // Kept when on a service's port (most often a server's, seen again): the cell then
+            // spaces, as the later cells are not written yet. An ephemeral port is not.
+            if name.is_some() && to - at <= CACHED {
+                let mut cell = [0; CACHED];
+                cell.copy_from_slice(&row[at..at + CACHED]);
+                *kept = Some((shown, cell));
             }
             return next;
         }
