@@ -459,6 +459,18 @@ impl CellEnd for Padding {
 /// `w` is narrower).
 #[inline(always)]
 fn push_right(s: &mut Vec<u8>, n: u32, w: usize) {
+    let start = s.len();
+    s.extend_from_slice(&[b' '; 32]);
+    let (at, text) = right_word(n, w);
+    s[start + at..start + at + 8].copy_from_slice(&text);
+    s.truncate(start + w + 2);
+}
+
+/// `n` (below 10^8) right-aligned in `w` characters as eight bytes to store whole, and where
+/// they go from the cell's start: the digits with their leading zeros made spaces, ending at
+/// `w` (cut to the last `w` digits' bytes, then spaces, when `w` is narrower than 8).
+#[inline(always)]
+fn right_word(n: u32, w: usize) -> (usize, [u8; 8]) {
     const SPACES: u64 = u64::from_le_bytes([b' '; 8]);
     const ZEROS: u64 = u64::from_le_bytes([b'0'; 8]);
     let d = fmt::eight_digits(n);
@@ -466,14 +478,241 @@ fn push_right(s: &mut Vec<u8>, n: u32, w: usize) {
     let zeros = (d | 1 << 56).trailing_zeros() / 8;
     let blank = (1u64 << (8 * zeros)) - 1;
     let text = ((d | ZEROS) & !blank) | (SPACES & blank);
-    let start = s.len();
-    s.extend_from_slice(&[b' '; 32]);
-    let (at, text) = match w.checked_sub(8) {
-        Some(at) => (start + at, text),
-        None => (start, (text >> (8 * (8 - w))) | (SPACES << (8 * w))),
+    match w.checked_sub(8) {
+        Some(at) => (at, text.to_le_bytes()),
+        None => (
+            0,
+            ((text >> (8 * (8 - w))) | (SPACES << (8 * w))).to_le_bytes(),
+        ),
+    }
+}
+
+/// Bytes of an endpoint cell kept whole by [`Fixed`], spaces after its text.
+const CACHED: usize = 48;
+
+/// Bytes past a row's padded cells that [`Fixed`] may store spaces over (a whole endpoint cell
+/// or number word from a cell's start); cut off before the last cell is written.
+const SLACK: usize = 64;
+
+/// Writes the rows of a table with no program names into a region of spaces as long as the
+/// row's padded cells, one resize per row: each cell is stored at its place (numbers ending at
+/// their column's edge, text from its start) and the spaces around it are already there, so no
+/// cell is padded, measured or moved; the last cell is appended after. What it writes equals
+/// [`write_row`] with [`Padding`] (the tests compare them).
+struct Fixed {
+    w: [usize; COLUMNS],
+    text: [Text; COLUMNS],
+    /// The padded cells' bytes before the last, when every cell is ASCII.
+    region: usize,
+    /// Recent endpoint cells of each column by [`slot`]: what each showed, its text followed
+    /// by spaces ([`CACHED`] bytes): IPv6 ones, and IPv4 ones on a service's port.
+    recent: [[Stored; SLOTS]; 2],
+    scratch: Vec<u8>,
+}
+
+/// An endpoint cell kept by [`Fixed`]: what it shows, its text then spaces.
+type Stored = Option<(Shown, [u8; CACHED])>;
+
+/// Stores `a.b.c.d:port` at `at` of `row` as [`push_endpoint`] writes it (no service name),
+/// followed by spaces, in two whole words: the address's octets from [`OCTETS`] with the last
+/// dot made the colon, then the port's digits as [`fmt::push_u32`] cuts them. Returns where
+/// the text ends. Up to 24 bytes from `at` are stored.
+#[inline(always)]
+fn store_ipv4_port(row: &mut [u8], at: usize, a: [u8; 4], port: u16) -> usize {
+    const SPACES: u128 = u128::from_le_bytes([b' '; 16]);
+    let (mut word, mut n) = (0u128, 0);
+    for o in a {
+        let (text, len) = OCTETS[usize::from(o)];
+        word |= u128::from(text) << (8 * n);
+        n += u32::from(len);
+    }
+    // The bytes past the text are spaces (none when all 16 are text).
+    word |= SPACES.checked_shl(8 * n).unwrap_or(0);
+    row[at..at + 16].copy_from_slice(&word.to_le_bytes());
+    let colon = at + n as usize - 1;
+    row[colon] = b':';
+    let d = fmt::eight_digits(port.into());
+    // The leading zeros are the low bytes; the units digit is kept even when 0.
+    let skip = (d | 1 << 56).trailing_zeros() / 8;
+    let d = d | u64::from_le_bytes([b'0'; 8]);
+    let digits = (d >> (8 * skip)) | (SPACES as u64) << (8 * (8 - skip));
+    row[colon + 1..colon + 9].copy_from_slice(&digits.to_le_bytes());
+    colon + 1 + (8 - skip) as usize
+}
+
+impl Fixed {
+    fn new(w: [usize; COLUMNS], text: [Text; COLUMNS]) -> Self {
+        let region = w[..COLUMNS - 1].iter().sum::<usize>() + 2 * (COLUMNS - 1);
+        Fixed {
+            w,
+            text,
+            region,
+            recent: [[None; SLOTS]; 2],
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Appends `f`'s row (without its line's end) to `l`.
+    fn write(&mut self, l: &mut Vec<u8>, f: &Brief<'_>) {
+        let start = l.len();
+        // Two more bytes for the durations' `µs` (a character of two bytes).
+        l.resize(start + self.region + 2 + SLACK, b' ');
+        let row = &mut l[start..];
+        let w = self.w;
+        let mut at = self.number(row, 0, 0, f.index.into());
+        at = left(row, at, w[1], if f.tcp { b"TCP" } else { b"UDP" });
+        for (side, end) in [(0, f.client), (1, f.server)] {
+            at = self.endpoint(row, at, side, (end, f.tcp, f.guessed));
+        }
+        for (side, col) in [(0, 4), (1, 6)] {
+            at = self.number(row, at, col, f.segments[side]);
+            at = match f.retransmitted_bytes[side] {
+                0 => self.number(row, at, col + 1, f.bytes[side]),
+                r => {
+                    self.scratch.clear();
+                    push_bytes(&mut self.scratch, f.bytes[side], r);
+                    right(row, at, w[col + 1], &self.scratch, Text::Ascii)
+                }
+            };
+        }
+        at = self.duration(row, at, 8, f.duration_ns);
+        at = match (f.handshake_rtt_ns, f.handshake) {
+            (Some(rtt), _) => self.duration(row, at, 9, rtt),
+            (None, Some(hs)) if hs.retransmitted => {
+                self.scratch.clear();
+                push_hs(&mut self.scratch, f);
+                right(row, at, w[9], &self.scratch, self.text[9])
+            }
+            _ => right(row, at, w[9], b"-", Text::Ascii),
+        };
+        at = if f.tcp {
+            left(row, at, w[10], f.outcome.short().as_bytes())
+        } else {
+            self.scratch.clear();
+            push_outcome(&mut self.scratch, f);
+            left(row, at, w[10], &self.scratch)
+        };
+        l.truncate(start + at);
+        match f.analysis_counts {
+            Some(c) if c.iter().any(|&n| n > 0) => {
+                l.extend_from_slice(analysis_cell(f, c).as_bytes());
+            }
+            _ => l.push(b'-'),
+        }
+    }
+
+    /// Stores number cell `i` at `at` of `row`; where the next cell starts.
+    #[inline(always)]
+    fn number(&mut self, row: &mut [u8], at: usize, i: usize, n: u64) -> usize {
+        let w = self.w[i];
+        match u32::try_from(n) {
+            Ok(n) if n < 100_000_000 && w <= 30 => {
+                let (to, text) = right_word(n, w);
+                row[at + to..at + to + 8].copy_from_slice(&text);
+                at + w + 2
+            }
+            _ => {
+                self.scratch.clear();
+                fmt::push_u64(&mut self.scratch, n);
+                right(row, at, w, &self.scratch, Text::Ascii)
+            }
+        }
+    }
+
+    /// Stores duration cell `i` at `at` of `row`: below a millisecond the microseconds stored
+    /// as a number right-aligned before ` µs` (as [`push_duration`] writes them), otherwise
+    /// [`push_duration`]'s text; where the next cell starts.
+    #[inline(always)]
+    fn duration(&mut self, row: &mut [u8], at: usize, i: usize, ns: u64) -> usize {
+        const MICROS: &[u8] = " µs".as_bytes();
+        let w = self.w[i];
+        // A micro sign is two bytes and one character; the headers make `w` at least 6.
+        match w.checked_sub(3) {
+            Some(digits @ 1..=30) if ns < 1_000_000 => {
+                let (to, text) = right_word((ns / 1000) as u32, digits);
+                row[at + to..at + to + 8].copy_from_slice(&text);
+                row[at + digits..at + digits + MICROS.len()].copy_from_slice(MICROS);
+                at + w + 1 + 2
+            }
+            _ => {
+                self.scratch.clear();
+                push_duration(&mut self.scratch, ns);
+                right(row, at, w, &self.scratch, self.text[i])
+            }
+        }
+    }
+
+    /// Stores endpoint cell `side` (client, server) at `at` of `row`, copied whole from
+    /// [`Fixed::recent`] when it showed the same; where the next cell starts.
+    fn endpoint(&mut self, row: &mut [u8], at: usize, side: usize, shown: Shown) -> usize {
+        let next = at + self.w[2 + side] + 2;
+        let kept = &mut self.recent[side][slot(shown.0)];
+        if let Some((recent, cell)) = kept
+            && *recent == shown
+        {
+            row[at..at + CACHED].copy_from_slice(cell);
+            return next;
+        }
+        let ((ip, port), tcp, guessed) = shown;
+        let proto = if tcp { Proto::Tcp } else { Proto::Udp };
+        if let std::net::IpAddr::V4(a) = ip {
+            let mut to = store_ipv4_port(row, at, a.octets(), port);
+            let name = services::name(port, proto);
+            if let Some(name) = name {
+                row[to..to + 2].copy_from_slice(b" (");
+                row[to + 2..to + 2 + name.len()].copy_from_slice(name.as_bytes());
+                to += 2 + name.len();
+                row[to] = b')';
+                to += 1;
+            }
+            if guessed {
+                row[to] = b'*';
+            }
+            // Kept when on a service's port (most often a server's, seen again): the cell then
+            // spaces, as the later cells are not written yet. An ephemeral port is not.
+            if name.is_some() && to - at <= CACHED {
+                let mut cell = [0; CACHED];
+                cell.copy_from_slice(&row[at..at + CACHED]);
+                *kept = Some((shown, cell));
+            }
+            return next;
+        }
+        self.scratch.clear();
+        push_shown(&mut self.scratch, shown);
+        let len = self.scratch.len();
+        if len <= CACHED {
+            let mut cell = [b' '; CACHED];
+            cell[..len].copy_from_slice(&self.scratch);
+            row[at..at + CACHED].copy_from_slice(&cell);
+            *kept = Some((shown, cell));
+        } else {
+            row[at..at + len].copy_from_slice(&self.scratch);
+        }
+        next
+    }
+}
+
+/// Stores text cell `cell` left-aligned at `at` of `row`, in a column `w` characters wide;
+/// where the next cell starts. ASCII only.
+#[inline(always)]
+fn left(row: &mut [u8], at: usize, w: usize, cell: &[u8]) -> usize {
+    row[at..at + cell.len()].copy_from_slice(cell);
+    at + w + 2
+}
+
+/// Stores `cell` right-aligned at `at` of `row`, in a column `w` characters wide, the cell's
+/// width found as `text` says; where the next cell starts (further by the bytes that are not
+/// characters).
+#[inline(always)]
+fn right(row: &mut [u8], at: usize, w: usize, cell: &[u8], text: Text) -> usize {
+    let chars = match text {
+        Text::Ascii => cell.len(),
+        Text::Micros => cell.len() - usize::from(cell.ends_with("µs".as_bytes())),
+        Text::Any => width(cell),
     };
-    s[at..at + 8].copy_from_slice(&text.to_le_bytes());
-    s.truncate(start + w + 2);
+    let end = at + w.max(chars) + (cell.len() - chars);
+    row[end - cell.len()..end].copy_from_slice(cell);
+    end + 2
 }
 
 /// Appends the cells of `f`'s row to `s`, calling `end.end(s, i, start)` after cell `i`,
@@ -725,7 +964,10 @@ pub fn write_listed_table(
     // Each cell padded to its column's width as soon as it is written: numbers right-aligned,
     // text left-aligned; the last column is not padded.
     let mut head_pad = Padding::new(w, [Text::Any; COLUMNS]);
-    let mut pad = Padding::new(w, row_text(!names.is_empty(), hs_retransmitted));
+    let text = row_text(!names.is_empty(), hs_retransmitted);
+    let mut pad = Padding::new(w, text);
+    // Without program names every cell's width is known before it is written.
+    let mut fixed = names.is_empty().then(|| Fixed::new(w, text));
     let end_line = |s: &mut Vec<u8>, start: usize| {
         s.truncate(start + trimmed_len(&s[start..]));
         s.push(b'\n');
@@ -750,7 +992,10 @@ pub fn write_listed_table(
             return Ok(());
         }
         let start = l.len();
-        write_row(&mut l, f, named(names, f.index), &mut pad);
+        match &mut fixed {
+            Some(fixed) => fixed.write(&mut l, f),
+            None => write_row(&mut l, f, named(names, f.index), &mut pad),
+        }
         end_line(&mut l, start);
         if l.len() >= CHUNK {
             out.write_all(&l)?;
@@ -1060,7 +1305,8 @@ mod tests {
     }
 
     /// Rows padded by [`Padding`] (its whole number and endpoint cells, endpoints repeated
-    /// from the row before) equal rows padded cell by cell the general way.
+    /// from the row before), and without program names rows stored in place by [`Fixed`],
+    /// equal rows padded cell by cell the general way.
     #[test]
     fn padding_agrees_with_padding_each_cell() {
         let flows = sample_flows();
@@ -1091,8 +1337,11 @@ mod tests {
             let hs_retransmitted = rows
                 .iter()
                 .any(|r| r.handshake.is_some_and(|h| h.retransmitted));
-            let mut pad = Padding::new(w, row_text(named.is_some(), hs_retransmitted));
+            let text = row_text(named.is_some(), hs_retransmitted);
+            let mut pad = Padding::new(w, text);
             let (mut fast, mut general) = (Vec::new(), Vec::new());
+            // Rows stored in place, one after another with no line's end between them.
+            let (mut fixed, mut stored) = (Fixed::new(w, text), Vec::new());
             for (k, r) in rows.iter().enumerate() {
                 if k % 17 == 0 {
                     fast.clear();
@@ -1108,6 +1357,18 @@ mod tests {
                     String::from_utf8_lossy(&general),
                     "{r:?}"
                 );
+                if named.is_none() {
+                    let start = stored.len();
+                    fixed.write(&mut stored, r);
+                    let row = start..stored.len();
+                    // The general row ends with the last cell, written as it is.
+                    let from = general.len() - (row.len());
+                    assert_eq!(
+                        String::from_utf8_lossy(&stored[row]),
+                        String::from_utf8_lossy(&general[from..]),
+                        "{r:?}"
+                    );
+                }
             }
         }
     }
@@ -1130,6 +1391,35 @@ mod tests {
                 assert_eq!(a, b, "{octets:?}");
             }
         }
+    }
+
+    /// An IPv4 endpoint stored in place is the endpoint's text followed by spaces, for every
+    /// octet value and ports of each number of digits (with no service name).
+    #[test]
+    fn store_ipv4_port_agrees_with_push_endpoint() {
+        let (mut text, mut n) = (Vec::new(), 0);
+        for o in 0..=255u8 {
+            let ports = [
+                0, 1, 8, 10, 99, 100, 1024, 4321, 9999, 10_000, 49_152, 65_535,
+            ];
+            // Those with a service name are written the general way.
+            for port in ports
+                .into_iter()
+                .filter(|&p| services::name(p, Proto::Tcp).is_none())
+            {
+                let a = [o, o.wrapping_mul(7), 255 - o, o / 3];
+                let mut row = [b' '; 40];
+                let end = store_ipv4_port(&mut row, 3, a, port);
+                text.clear();
+                let ip = std::net::Ipv4Addr::from(a).into();
+                push_endpoint(&mut text, Proto::Tcp, (ip, port));
+                let mut want = [b' '; 40];
+                want[3..3 + text.len()].copy_from_slice(&text);
+                assert_eq!((row, end), (want, 3 + text.len()), "{a:?}:{port}");
+                n += 1;
+            }
+        }
+        assert!(n > 256 * 8, "{n}");
     }
 
     #[test]
