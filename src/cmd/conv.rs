@@ -98,6 +98,7 @@ fn flows_view(file: &str, filter: &[String], cfg: &ViewConfig, json: bool) -> Re
         std::mem::forget(r);
         return done;
     }
+    let mut r = r.without_table();
     run_to(file, filter, cfg, &mut r, &mut io::sink())?;
     let mut out = stdout_buffer();
     let mut listed = r.tracker().summaries().filter(|f| r.listed(f.index));
@@ -264,7 +265,7 @@ fn only_conversation(file: &str, cfg: &ViewConfig) -> Result<u32, Error> {
             "--flow N is needed to follow a conversation read from standard input",
         ));
     }
-    let mut r = FlowsRenderer::new(false);
+    let mut r = FlowsRenderer::new(false).without_table();
     run_to(file, &[], cfg, &mut r, &mut io::sink())?;
     let tcp: Vec<u32> = r
         .tracker()

@@ -27,6 +27,8 @@ pub struct FlowsRenderer {
     /// One bit per conversation number: which had a packet shown (not hidden by the filter or
     /// `--skip`); `None` while no packet was hidden (then every conversation is listed).
     shown: Option<Vec<u64>>,
+    /// Whether the table is written when the input ends (see [`FlowsRenderer::without_table`]).
+    table: bool,
 }
 
 impl FlowsRenderer {
@@ -42,6 +44,7 @@ impl FlowsRenderer {
             namer: None,
             names: HashMap::new(),
             shown: None,
+            table: true,
         }
     }
     /// Keeps at most the tracker's default number of summaries, the oldest dropped beyond
@@ -56,6 +59,7 @@ impl FlowsRenderer {
             namer: None,
             names: HashMap::new(),
             shown: None,
+            table: true,
         }
     }
 
@@ -63,6 +67,13 @@ impl FlowsRenderer {
     pub fn set_namer(&mut self, namer: LaneNamer) {
         self.namer = Some(namer);
     }
+    /// Tracks without writing the table at the end, for a caller that reads the summaries
+    /// afterwards (`flows --json`): they keep every conversation's live state as it was.
+    pub fn without_table(mut self) -> Self {
+        self.table = false;
+        self
+    }
+
     pub fn tracker(&self) -> &Tracker {
         &self.tracker
     }
@@ -124,6 +135,11 @@ impl Renderer for FlowsRenderer {
     }
 
     fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        if !self.table {
+            return Ok(());
+        }
+        // The input has ended: every conversation is read from its record from now on.
+        self.tracker.retire_live();
         if self.shown.is_none() {
             return write_named_table(out, &self.tracker, self.color, &self.names);
         }
@@ -1435,6 +1451,44 @@ mod tests {
         ] {
             assert_eq!(width(t.as_bytes()), t.chars().count(), "{t:?}");
             assert_eq!(trimmed_len(t.as_bytes()), t.trim_end().len(), "{t:?}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod retire_tests {
+    use super::*;
+    use crate::source::{FileSource, Source};
+
+    /// The table printed once every live conversation is retired to its record equals the
+    /// table printed from their live states, whole and listed (every other conversation), for
+    /// every bundled capture, also with few conversations followed at once.
+    #[test]
+    fn the_table_is_the_same_from_retired_records() {
+        let tables = |t: &Tracker| {
+            let (mut whole, mut listed) = (Vec::new(), Vec::new());
+            write_table(&mut whole, t, false).unwrap();
+            let odd = |i: u32| i % 2 == 1;
+            write_listed_table(&mut listed, t, false, &HashMap::new(), &odd).unwrap();
+            (whole, listed)
+        };
+        for p in &crate::track::tests::bundled_captures() {
+            for live in [2, 100_000] {
+                let mut t = Tracker::with_limits(Limits {
+                    live,
+                    notes: false,
+                    ..Limits::records()
+                });
+                let mut src = FileSource::open(p).unwrap();
+                while let Ok(Some(f)) = src.next_frame() {
+                    t.observe_brief(&crate::decode::decode(&f));
+                }
+                assert!(t.live_flows() > 0, "{p}");
+                let before = tables(&t);
+                t.retire_live();
+                assert_eq!(t.live_flows(), 0, "{p}");
+                assert_eq!(tables(&t), before, "{p}, live {live}");
+            }
         }
     }
 }

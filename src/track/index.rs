@@ -234,6 +234,17 @@ impl Index {
         }
     }
 
+    /// Empties the table, giving every conversation to `gone` in the order of the store (no
+    /// look-up per conversation: the maps are dropped whole).
+    pub(super) fn drain(&mut self, mut gone: impl FnMut(Slot)) {
+        for n in self.nodes.drain(..) {
+            if let Some(s) = n.slot {
+                gone(s);
+            }
+        }
+        *self = Index::default();
+    }
+
     /// Removes the `n` least recently seen conversations (fewer if there are fewer), giving
     /// each to `gone`, the least recently seen first.
     pub(super) fn oldest(&mut self, n: usize, mut gone: impl FnMut(Slot)) {
