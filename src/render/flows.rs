@@ -196,52 +196,9 @@ fn push_duration(s: &mut Vec<u8>, ns: u64) {
     s.extend_from_slice(word);
 }
 
-/// Each byte value's decimal digits then a dot, and how many bytes that is (2 to 4).
-static OCTETS: [(u32, u8); 256] = {
-    let mut t = [(0, 0); 256];
-    let mut o = 0;
-    while o < 256 {
-        let d = [(o / 100) as u8, (o / 10 % 10) as u8, (o % 10) as u8];
-        let skip = if o >= 100 {
-            0
-        } else if o >= 10 {
-            1
-        } else {
-            2
-        };
-        let mut text = [0u8; 4];
-        let mut i = skip;
-        while i < 3 {
-            text[i - skip] = b'0' + d[i];
-            i += 1;
-        }
-        text[3 - skip] = b'.';
-        t[o] = (u32::from_le_bytes(text), (4 - skip) as u8);
-        o += 1;
-    }
-    t
-};
-
-/// Appends `a.b.c.d` as [`fmt::push_ipv4`] does, an octet at a time from [`OCTETS`] into one
-/// word stored whole: no division, no per-byte store (the tests compare the two).
-#[inline(always)]
-fn push_ipv4(s: &mut Vec<u8>, a: [u8; 4]) {
-    let (mut word, mut n) = (0u128, 0);
-    for o in a {
-        let (text, len) = OCTETS[usize::from(o)];
-        word |= u128::from(text) << (8 * n);
-        n += u32::from(len);
-    }
-    let start = s.len();
-    s.extend_from_slice(&word.to_le_bytes());
-    // Without the last dot.
-    s.truncate(start + n as usize - 1);
-}
-
-/// Appends `ip:port` (`[ip]:port` for IPv6) and the service's name, `10.0.0.1:80 (http)`.
 fn push_endpoint(s: &mut Vec<u8>, proto: Proto, (ip, port): Endpoint) {
     match ip {
-        std::net::IpAddr::V4(a) => push_ipv4(s, a.octets()),
+        std::net::IpAddr::V4(a) => fmt::push_ipv4(s, a.octets()),
         std::net::IpAddr::V6(a) => {
             s.push(b'[');
             fmt::push_ipv6_std(s, &a.octets());
@@ -530,7 +487,7 @@ struct Fixed {
 type Stored = Option<(Shown, [u8; CACHED])>;
 
 /// Stores `a.b.c.d:port` at `at` of `row` as [`push_endpoint`] writes it (no service name),
-/// followed by spaces, in two whole words: the address's octets from [`OCTETS`] with the last
+/// followed by spaces, in two whole words: the address's octets from [`fmt::IPV4_OCTETS`] with the last
 /// dot made the colon, then the port's digits as [`fmt::push_u32`] cuts them. Returns where
 /// the text ends. Up to 24 bytes from `at` are stored.
 #[inline(always)]
@@ -538,7 +495,7 @@ fn store_ipv4_port(row: &mut [u8], at: usize, a: [u8; 4], port: u16) -> usize {
     const SPACES: u128 = u128::from_le_bytes([b' '; 16]);
     let (mut word, mut n) = (0u128, 0);
     for o in a {
-        let (text, len) = OCTETS[usize::from(o)];
+        let (text, len) = fmt::IPV4_OCTETS[usize::from(o)];
         word |= u128::from(text) << (8 * n);
         n += u32::from(len);
     }
@@ -834,7 +791,7 @@ impl Widths {
                 // The octets' digits and dots, less the last dot.
                 std::net::IpAddr::V4(a) => {
                     a.octets()
-                        .map(|o| usize::from(OCTETS[usize::from(o)].1))
+                        .map(|o| usize::from(fmt::IPV4_OCTETS[usize::from(o)].1))
                         .iter()
                         .sum::<usize>()
                         - 1
@@ -1389,9 +1346,9 @@ mod tests {
         }
     }
 
-    /// The table's IPv4 text is the shared formatter's, for every value of every octet.
+    /// The shared IPv4 writer gives std's text, for every value of every octet.
     #[test]
-    fn push_ipv4_agrees_with_fmt() {
+    fn push_ipv4_agrees_with_std() {
         let (mut a, mut b) = (vec![b'x'], vec![b'x']);
         for o in 0..=255u8 {
             for at in 0..4 {
@@ -1402,8 +1359,8 @@ mod tests {
                 }
                 a.truncate(1);
                 b.truncate(1);
-                push_ipv4(&mut a, octets);
-                fmt::push_ipv4(&mut b, octets);
+                fmt::push_ipv4(&mut a, octets);
+                b.extend_from_slice(std::net::Ipv4Addr::from(octets).to_string().as_bytes());
                 assert_eq!(a, b, "{octets:?}");
             }
         }

@@ -759,6 +759,18 @@ fn without_notes_only_the_notes_facts_are_left_out() {
     }
 }
 
+type End = (std::net::IpAddr, u16);
+
+/// Every ordered pair of the endpoints made of `ips` and `ports`.
+fn endpoint_pairs(ips: &[std::net::IpAddr], ports: &[u16]) -> Vec<(End, End)> {
+    let ends: Vec<End> = (ips.iter())
+        .flat_map(|&ip| ports.iter().map(move |&port| (ip, port)))
+        .collect();
+    (ends.iter())
+        .flat_map(|&a| ends.iter().map(move |&b| (a, b)))
+        .collect()
+}
+
 /// `FlowKey::of` orders two IPv4 endpoints as the tuples `(IpAddr, u16)` order.
 #[test]
 fn flow_key_orders_ipv4_endpoints_as_tuples() {
@@ -771,18 +783,10 @@ fn flow_key_orders_ipv4_endpoints_as_tuples() {
         Ipv6Addr::LOCALHOST.into(),
         Ipv6Addr::UNSPECIFIED.into(),
     ];
-    let ports = [0, 1, 80, 65535];
-    for &a in &ips {
-        for &b in &ips {
-            for &ap in &ports {
-                for &bp in &ports {
-                    let (src, dst) = ((a, ap), (b, bp));
-                    let (key, src_is_lo) = FlowKey::of(6, src, dst);
-                    assert_eq!(src_is_lo, src <= dst, "{src:?} {dst:?}");
-                    assert_eq!((key.lo, key.hi), (src.min(dst), src.max(dst)));
-                }
-            }
-        }
+    for (src, dst) in endpoint_pairs(&ips, &[0, 1, 80, 65535]) {
+        let (key, src_is_lo) = FlowKey::of(6, src, dst);
+        assert_eq!(src_is_lo, src <= dst, "{src:?} {dst:?}");
+        assert_eq!((key.lo, key.hi), (src.min(dst), src.max(dst)));
     }
 }
 
@@ -802,21 +806,14 @@ fn compact_keys_agree_with_flow_keys() {
     let ports = [0, 1, 80, 443, 65535];
     let mut seen = std::collections::HashSet::new();
     for protocol in [proto::TCP, proto::UDP] {
-        for &a in &ips {
-            for &b in &ips {
-                for &ap in &ports {
-                    for &bp in &ports {
-                        let (src, dst) = ((a, ap), (b, bp));
-                        let (flow_key, src_is_lo) = FlowKey::of(protocol, src, dst);
-                        let (key, lo) = index::Key::of(protocol, src, dst);
-                        assert_eq!(lo, src_is_lo, "{src:?} {dst:?}");
-                        assert_eq!(key, index::Key::of(protocol, dst, src).0, "{src:?} {dst:?}");
-                        assert_eq!(key.flow_key(), flow_key, "{src:?} {dst:?}");
-                        assert_eq!(index::Key::of_flow(&flow_key), key, "{src:?} {dst:?}");
-                        seen.insert(key);
-                    }
-                }
-            }
+        for (src, dst) in endpoint_pairs(&ips, &ports) {
+            let (flow_key, src_is_lo) = FlowKey::of(protocol, src, dst);
+            let (key, lo) = index::Key::of(protocol, src, dst);
+            assert_eq!(lo, src_is_lo, "{src:?} {dst:?}");
+            assert_eq!(key, index::Key::of(protocol, dst, src).0, "{src:?} {dst:?}");
+            assert_eq!(key.flow_key(), flow_key, "{src:?} {dst:?}");
+            assert_eq!(index::Key::of_flow(&flow_key), key, "{src:?} {dst:?}");
+            seen.insert(key);
         }
     }
     // Distinct conversations, distinct keys: as many as unordered pairs of endpoints.
