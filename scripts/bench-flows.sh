@@ -7,8 +7,10 @@
 # For each N, writes (once, to $BENCH_DIR, default /tmp) a capture of N conversations: three in
 # four TCP (handshake, one request, FIN teardown: 7 packets), one in four a UDP request and
 # response, each between its own client address and one server. Then, interleaved (A B A B ...,
-# BENCH_RUNS times, default 3), runs `sockscope flows` and tshark, and prints medians of wall and
-# CPU (user+sys) time, their ratio (tshark ÷ sockscope: the target is >= 20x), peak RSS, rows
+# BENCH_RUNS times, default 5), runs `sockscope flows` and tshark, and prints medians of wall and
+# CPU (user+sys) time, their ratio (tshark ÷ sockscope: the target is >= 20x), the median of each
+# round's own CPU ratio (flows beside the tshark run of the same round, seconds apart: the
+# steadiest figure when the machine's speed drifts), peak RSS, rows
 # printed (every conversation must be listed), and for `flows` the peak RSS per conversation
 # between the two largest N (the target is <= 128 bytes). tshark runs only for N up to
 # TSHARK_MAX (default 300000): on larger files it takes minutes and gigabytes.
@@ -17,7 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(300000 1000000)
-runs=${BENCH_RUNS:-3}
+runs=${BENCH_RUNS:-5}
 dir=${BENCH_DIR:-/tmp}
 tshark_max=${TSHARK_MAX:-300000}
 export TZ=UTC
@@ -83,11 +85,14 @@ printf '%-9s %-28s %8s %8s %10s %9s %s\n' N command wall-s cpu-s peak-MiB rows "
 for n in "${sizes[@]}"; do
   file="$dir/flows-$n.pcap"
   [ -s "$file" ] || gen "$n" "$file"
-  rm -f "$tmp"/flows "$tmp"/tshark "$tmp"/ladder "$tmp"/follow
+  rm -f "$tmp"/flows "$tmp"/tshark "$tmp"/paired "$tmp"/ladder "$tmp"/follow
   for ((i = 0; i < runs; i++)); do
     measure flows "$bin" flows "$file"
     if [ "$n" -le "$tshark_max" ] && command -v tshark >/dev/null; then
       measure tshark tshark -q -z conv,tcp -r "$file"
+      # This round's own ratio: tshark's CPU time over the flows run just before it.
+      paste <(tail -n1 "$tmp/tshark") <(tail -n1 "$tmp/flows") |
+        awk '{ printf "%.2f\n", ($5 > 0 ? $2 / $5 : 0) }' >>"$tmp/paired"
     fi
   done
   measure ladder "$bin" ladder --flow $((n / 2)) "$file"
@@ -99,8 +104,8 @@ for n in "${sizes[@]}"; do
   if [ -s "$tmp/tshark" ]; then
     tw=$(median "$tmp/tshark" 1) tc=$(median "$tmp/tshark" 2) tm=$(median "$tmp/tshark" 3)
     trows=$(grep -cE '<->' "$tmp/tshark.out" || true)
-    printf '%-9s %-28s %8s %8s %10.1f %9s   flows is %sx faster by wall, %sx by cpu (target >= 20x), %sx less memory\n' "$n" "tshark -q -z conv,tcp" "$tw" "$tc" \
-      "$(awk -v k="$tm" 'BEGIN { print k / 1024 }')" "$trows" "$(ratio "$tw" "$fw")" "$(ratio "$tc" "$fc")" "$(ratio "$tm" "$fm")"
+    printf '%-9s %-28s %8s %8s %10.1f %9s   flows is %sx faster by wall, %sx by cpu, %sx paired (target >= 20x), %sx less memory\n' "$n" "tshark -q -z conv,tcp" "$tw" "$tc" \
+      "$(awk -v k="$tm" 'BEGIN { print k / 1024 }')" "$trows" "$(ratio "$tw" "$fw")" "$(ratio "$tc" "$fc")" "$(median "$tmp/paired" 1)" "$(ratio "$tm" "$fm")"
   fi
   for v in ladder follow; do
     read -r w c m <"$tmp/$v"
