@@ -136,6 +136,34 @@ impl FlowRecord {
         }
     }
 
+    /// The record of `f` as it starts (no packet counted yet), marked live: what
+    /// [`FlowRecord::of`] writes of a conversation just begun, from the few facts that are not
+    /// zero or blank then. While the tracker follows it, the live state is the authority and
+    /// of its record only the key is read; the whole record is written when it retires.
+    pub fn live(f: &Flow) -> Self {
+        let bit = |b: bool, m: u16| if b { m } else { 0 };
+        FlowRecord {
+            addrs: [addr_bytes(f.client.0), addr_bytes(f.server.0)],
+            ports: [f.client.1, f.server.1],
+            segments: [0; 2],
+            bytes: [0; 2],
+            first_sec: f.first_ts.sec,
+            last_sec: f.first_ts.sec,
+            first_nsec: f.first_ts.nsec,
+            last_nsec: f.first_ts.nsec,
+            rtt_ns: NO_RTT,
+            extra: 0,
+            events: NO_EVENTS,
+            flags: bit(f.client.0.is_ipv6(), V6) | LIVE | bit(f.established, ESTABLISHED),
+            protocol: f.key.protocol,
+            roles: f.roles,
+            states: [f.sides[0].state, f.sides[1].state],
+            first_fin: None,
+            first_rst: None,
+            outcome: f.outcome(),
+        }
+    }
+
     /// What the conversations table prints of this record, numbered `index`: the fields of
     /// [`FlowRecord::expand`]'s summary that the table reads, without building it.
     pub fn brief<'a>(&self, index: u32, events: &'a [EventCounts]) -> Brief<'a> {
