@@ -400,6 +400,50 @@ mod tests {
         assert!(n > 20, "{n}");
     }
 
+    /// A conversation's first record, written from its few set facts, is the record of its
+    /// summary as it starts: TCP with each way of deciding the roles, and UDP.
+    #[test]
+    fn a_live_record_is_the_record_of_a_new_conversation() {
+        use super::super::{FlowKey, RoleBasis, TcpState, scratch_flow};
+        use crate::source::Timestamp;
+        let a = ("10.0.0.1".parse().unwrap(), 40000);
+        let b = ("2001:db8::1".parse().unwrap(), 80);
+        let c = ("10.0.0.2".parse().unwrap(), 53);
+        let starts = [
+            (
+                6,
+                a,
+                c,
+                RoleBasis::Syn,
+                [TcpState::Closed, TcpState::Listen],
+            ),
+            (
+                6,
+                a,
+                c,
+                RoleBasis::SynAck,
+                [TcpState::SynSent, TcpState::Listen],
+            ),
+            (6, b, b, RoleBasis::Port, [TcpState::Established; 2]),
+            (17, a, c, RoleBasis::FirstPacket, [TcpState::Closed; 2]),
+        ];
+        for (protocol, client, server, roles, states) in starts {
+            let key = FlowKey::of(protocol, client, server).0;
+            let mut f = scratch_flow(7, key, client, server);
+            f.roles = roles;
+            f.first_ts = Timestamp::new(1_700_000_000, 123_456_789);
+            f.last_ts = f.first_ts;
+            f.sides[0].state = states[0];
+            f.sides[1].state = states[1];
+            f.established = protocol == 6 && roles.guessed();
+            let (live, of) = (
+                super::FlowRecord::live(&f),
+                super::FlowRecord::of(&f, None, true),
+            );
+            assert_eq!(format!("{live:?}"), format!("{of:?}"), "{roles:?}");
+        }
+    }
+
     #[test]
     fn a_record_fits_in_128_bytes() {
         assert!(std::mem::size_of::<super::FlowRecord>() <= 128);
