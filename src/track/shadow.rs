@@ -80,7 +80,6 @@ impl Shadow {
             // A conversation kept for its number only: nobody prints its notes.
             notes: Notes::new(false),
             earlier: Earlier::Nothing,
-            first_rtt_ns: None,
         };
         let live = match spare {
             Some(mut b) => {
