@@ -500,10 +500,32 @@ struct Live {
     dirs: [DirAnalysis; 2],
     /// What the notes need per direction.
     notes: Notes,
-    mru_syn: Option<Timestamp>,
-    first_rtt_ns: Option<u64>,
-    /// UDP: direction and time of the previous datagram.
-    last_udp: Option<(Dir, Timestamp)>,
+    earlier: Earlier,
+}
+
+/// What a live conversation keeps of earlier packets, by protocol: a conversation is TCP or
+/// UDP, and a TCP one needs its latest SYN only until the handshake RTT is timed, so one field
+/// serves all three (24 bytes less per live conversation than three).
+#[derive(Clone, Copy, Debug)]
+enum Earlier {
+    Nothing,
+    /// TCP: the latest SYN (without ACK), from which the handshake RTT is timed.
+    Syn(Timestamp),
+    /// TCP: the handshake RTT as Wireshark times it (its iRTT), once timed: later SYNs no
+    /// longer matter.
+    Timed(u64),
+    /// UDP: the previous datagram's direction and time, until one the other way answers it.
+    Datagram(Dir, Timestamp),
+}
+
+impl Earlier {
+    /// The handshake RTT once timed (the out-of-order threshold of [`analysis::analyze`]).
+    fn rtt_ns(self) -> Option<u64> {
+        match self {
+            Earlier::Timed(rtt) => Some(rtt),
+            _ => None,
+        }
+    }
 }
 
 /// What the notes remember of a conversation, per direction: every fact they use (see
@@ -546,9 +568,17 @@ impl Live {
             .is_some_and(|isn| isn != SeqNumber(t.seq))
     }
 
-    /// Counts `p` in its direction and starts its description.
+    /// Counts `p` in its direction and starts its description: in full with `full`, else only
+    /// the conversation's number and the direction, which the later steps read.
     /// `src_is_lo`: its sender is the key's `lo` end.
-    fn count(&mut self, p: &Packet<'_>, src_is_lo: bool, new_flow: bool, info: &mut TrackInfo) {
+    fn count(
+        &mut self,
+        p: &Packet<'_>,
+        src_is_lo: bool,
+        new_flow: bool,
+        full: bool,
+        info: &mut TrackInfo,
+    ) {
         let flow = &mut self.flow;
         let dir = if src_is_lo == self.client_is_lo {
             Dir::ToServer
@@ -559,6 +589,11 @@ impl Live {
         flow.last_ts = p.ts;
         flow.sides[me].segments += 1;
         flow.sides[me].bytes += p.payload_wire_len as u64;
+        if !full {
+            info.flow = self.index;
+            info.dir = dir;
+            return;
+        }
         *info = TrackInfo {
             flow: self.index,
             dir,
@@ -588,30 +623,31 @@ impl Live {
         src_is_lo: bool,
         new_flow: bool,
         reused: bool,
+        full: bool,
         info: &mut TrackInfo,
     ) -> Option<bool> {
-        self.count(p, src_is_lo, new_flow, info);
+        self.count(p, src_is_lo, new_flow, full, info);
         match p.tcp() {
             // UDP request/response: a datagram the other way after one is a reply.
             None => {
                 self.udp_reply(p, info);
                 None
             }
-            Some(t) => Some(self.tcp(p, t, reused, info)),
+            Some(t) => Some(self.tcp(p, t, reused, full, info)),
         }
     }
 
     /// A UDP datagram the other way after one is a reply: its delay and the pair count.
     fn udp_reply(&mut self, p: &Packet<'_>, info: &mut TrackInfo) {
         let dir = info.dir;
-        if let Some((d, at)) = self.last_udp
+        if let Earlier::Datagram(d, at) = self.earlier
             && d != dir
         {
             info.reply_after_ns = Some(p.ts.nanos_since(at).max(0) as u64);
             self.flow.udp_pairs += 1;
-            self.last_udp = None;
+            self.earlier = Earlier::Nothing;
         } else {
-            self.last_udp = Some((dir, p.ts));
+            self.earlier = Earlier::Datagram(dir, p.ts);
         }
     }
 
@@ -621,17 +657,23 @@ impl Live {
         p: &Packet<'_>,
         t: &TcpSummary<'_>,
         reused: bool,
+        full: bool,
         info: &mut TrackInfo,
     ) -> bool {
-        // The options are walked once per segment; each step reads what it needs.
-        let opts = t.option_facts();
+        // The options are walked once per segment; each step reads what it needs. Most
+        // segments have none: their (empty) facts need no call.
+        let opts = if t.options.is_empty() {
+            OptionFacts::default()
+        } else {
+            t.option_facts()
+        };
         let window = self.options_and_window(t, &opts, info);
         self.relative_numbers(t, info);
         self.handshake_rtt(p, t, info);
         let seg = Segment::of(p, t, window);
         self.analyze(&seg, reused, info);
-        self.note_context(&seg, &opts, info);
-        self.step_states(p, t, info)
+        self.note_context(&seg, &opts, full, info);
+        self.step_states(p, t, full, info)
     }
 
     /// The facts behind the notes (see [`notes`]); on the ACK that completes the handshake,
@@ -639,7 +681,15 @@ impl Live {
     ///
     /// Without [`Limits::notes`], only the SYNs are followed, and `info.context` keeps the blank
     /// facts that [`Live::count`] wrote but for the handshake's.
-    fn note_context(&mut self, seg: &Segment, opts: &OptionFacts, info: &mut TrackInfo) {
+    /// Without `full` (the description is not read), the handshake's facts go to the summary
+    /// only.
+    fn note_context(
+        &mut self,
+        seg: &Segment,
+        opts: &OptionFacts,
+        full: bool,
+        info: &mut TrackInfo,
+    ) {
         let me = info.dir.index();
         let peer = 1 - me;
         let tsval = opts.timestamp.map(|(val, _)| val);
@@ -683,8 +733,10 @@ impl Live {
                 retransmitted,
             };
             self.flow.handshake = Some(hs);
-            info.context.handshake = Some(hs);
-            info.context.echo = notes::echo(server, tsecr);
+            if full {
+                info.context.handshake = Some(hs);
+                info.context.echo = notes::echo(server, tsecr);
+            }
             if retransmitted {
                 // Karn's rule (RFC 6298 §3): no RTT sample from a retransmitted segment.
                 self.flow.handshake_rtt_ns = None;
@@ -765,16 +817,15 @@ impl Live {
     /// Handshake RTT, as Wireshark's iRTT: from the latest SYN to the first plain ACK.
     fn handshake_rtt(&mut self, p: &Packet<'_>, t: &TcpSummary<'_>, info: &mut TrackInfo) {
         let (syn, ack_flag, rst) = (t.flags.syn(), t.flags.ack(), t.flags.rst());
-        if syn && !ack_flag {
-            self.mru_syn = Some(p.ts);
+        if syn && !ack_flag && self.earlier.rtt_ns().is_none() {
+            self.earlier = Earlier::Syn(p.ts);
         }
         if ack_flag
             && !syn
-            && self.first_rtt_ns.is_none()
-            && let Some(at) = self.mru_syn
+            && let Earlier::Syn(at) = self.earlier
         {
             let rtt = p.ts.nanos_since(at).max(0) as u64;
-            self.first_rtt_ns = Some(rtt);
+            self.earlier = Earlier::Timed(rtt);
             // A RST answering the SYN completes no handshake, though Wireshark times it too.
             if !rst {
                 self.flow.handshake_rtt_ns = Some(rtt);
@@ -793,7 +844,7 @@ impl Live {
             let [b, a] = &mut self.dirs;
             (a, b)
         };
-        let (mut a, dup) = analysis::analyze(fwd, rev, seg, self.first_rtt_ns);
+        let (mut a, dup) = analysis::analyze(fwd, rev, seg, self.earlier.rtt_ns());
         if reused {
             a.insert(Analysis::REUSED_PORTS);
         }
@@ -812,7 +863,14 @@ impl Live {
     /// States (RFC 9293 figure 5): both endpoints' transitions, the conversation's outcome
     /// (established, refused, simultaneous open or close, who closed first). Returns whether
     /// the connection is closed.
-    fn step_states(&mut self, p: &Packet<'_>, t: &TcpSummary<'_>, info: &mut TrackInfo) -> bool {
+    /// Without `full`, the state changes are not described (the summary has the states).
+    fn step_states(
+        &mut self,
+        p: &Packet<'_>,
+        t: &TcpSummary<'_>,
+        full: bool,
+        info: &mut TrackInfo,
+    ) -> bool {
         let dir = info.dir;
         let me = dir.index();
         let peer = 1 - me;
@@ -844,6 +902,9 @@ impl Live {
             if let Some(to) = new {
                 let side = if k == 0 { me } else { peer };
                 flow.sides[side].state = to;
+                if !full {
+                    continue;
+                }
                 info.state_change[k] = Some(StateChange {
                     endpoint: who[k],
                     from: before[k],
@@ -1052,14 +1113,23 @@ impl Tracker {
     /// Updates the conversation of `p` and describes `p` within it. `None` for packets that
     /// are not TCP or UDP over IP.
     pub fn observe(&mut self, p: &Packet<'_>) -> Option<TrackInfo> {
-        self.observe_brief(p)?;
+        self.track(p, true)?;
         Some(self.info)
     }
 
     /// [`Tracker::observe`] for views that read only the summaries: updates the conversation of
-    /// `p` and returns its number and whether `p` started it, without copying the description
-    /// out (the same work otherwise).
+    /// `p` and returns its number and whether `p` started it. The summaries are the same; the
+    /// description of `p` is neither copied out nor written in full (see [`Tracker::track`]).
     pub fn observe_brief(&mut self, p: &Packet<'_>) -> Option<(u32, bool)> {
+        self.track(p, false)
+    }
+
+    /// Updates the conversation of `p`: [`Tracker::observe`] with `full`, else
+    /// [`Tracker::observe_brief`], which leaves in `self.info` only what tracking itself reads
+    /// (the conversation's number and the packet's direction), the rest stale. One body for
+    /// both, the steps inlined into it (`full` is tested where it matters).
+    #[inline(never)]
+    fn track(&mut self, p: &Packet<'_>, full: bool) -> Option<(u32, bool)> {
         let (sp, dp, protocol) = match &p.transport {
             Transport::Tcp(t) => (t.src_port, t.dst_port, proto::TCP),
             Transport::Udp(u) => (u.src_port, u.dst_port, proto::UDP),
@@ -1102,9 +1172,13 @@ impl Tracker {
                 (self.index.insert(key, slot), true)
             }
         };
-        let closed = (slot.live).describe(p, src_is_lo, new_flow, reused, &mut self.info);
+        let closed = (slot.live).describe(p, src_is_lo, new_flow, reused, full, &mut self.info);
         slot.seen(p.ts, closed);
         let flow = self.info.flow;
+        if self.flows.is_empty() && self.limits.pinned.is_none() {
+            // No summary to refresh, none pinned, none shadowed (a table of records).
+            return Some((flow, new_flow));
+        }
         if self.limits.shadowed(flow) {
             // Neither a kept summary nor the pinned one: the conversation is only numbered.
             self.sleep(&key);
@@ -1182,9 +1256,7 @@ impl Tracker {
             flow: scratch_flow(i, flow_key, client, server),
             dirs: [DirAnalysis::default(); 2],
             notes: Notes::new(self.limits.notes),
-            mru_syn: None,
-            first_rtt_ns: None,
-            last_udp: None,
+            earlier: Earlier::Nothing,
         };
         let mut live = match self.spares.pop() {
             Some(mut b) => {
@@ -1208,7 +1280,7 @@ impl Tracker {
             f.established = roles.guessed();
         }
         if self.limits.records {
-            self.records.push(FlowRecord::of(f, None, true));
+            self.records.push(FlowRecord::live(f));
         }
         if self.limits.summaries > 0 {
             self.flows.push(f.clone());

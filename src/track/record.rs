@@ -136,6 +136,34 @@ impl FlowRecord {
         }
     }
 
+    /// The record of `f` as it starts (no packet counted yet), marked live: what
+    /// [`FlowRecord::of`] writes of a conversation just begun, from the few facts that are not
+    /// zero or blank then. While the tracker follows it, the live state is the authority and
+    /// of its record only the key is read; the whole record is written when it retires.
+    pub fn live(f: &Flow) -> Self {
+        let bit = |b: bool, m: u16| if b { m } else { 0 };
+        FlowRecord {
+            addrs: [addr_bytes(f.client.0), addr_bytes(f.server.0)],
+            ports: [f.client.1, f.server.1],
+            segments: [0; 2],
+            bytes: [0; 2],
+            first_sec: f.first_ts.sec,
+            last_sec: f.first_ts.sec,
+            first_nsec: f.first_ts.nsec,
+            last_nsec: f.first_ts.nsec,
+            rtt_ns: NO_RTT,
+            extra: 0,
+            events: NO_EVENTS,
+            flags: bit(f.client.0.is_ipv6(), V6) | LIVE | bit(f.established, ESTABLISHED),
+            protocol: f.key.protocol,
+            roles: f.roles,
+            states: [f.sides[0].state, f.sides[1].state],
+            first_fin: None,
+            first_rst: None,
+            outcome: f.outcome(),
+        }
+    }
+
     /// What the conversations table prints of this record, numbered `index`: the fields of
     /// [`FlowRecord::expand`]'s summary that the table reads, without building it.
     pub fn brief<'a>(&self, index: u32, events: &'a [EventCounts]) -> Brief<'a> {
@@ -370,6 +398,50 @@ mod tests {
             }
         }
         assert!(n > 20, "{n}");
+    }
+
+    /// A conversation's first record, written from its few set facts, is the record of its
+    /// summary as it starts: TCP with each way of deciding the roles, and UDP.
+    #[test]
+    fn a_live_record_is_the_record_of_a_new_conversation() {
+        use super::super::{FlowKey, RoleBasis, TcpState, scratch_flow};
+        use crate::source::Timestamp;
+        let a = ("10.0.0.1".parse().unwrap(), 40000);
+        let b = ("2001:db8::1".parse().unwrap(), 80);
+        let c = ("10.0.0.2".parse().unwrap(), 53);
+        let starts = [
+            (
+                6,
+                a,
+                c,
+                RoleBasis::Syn,
+                [TcpState::Closed, TcpState::Listen],
+            ),
+            (
+                6,
+                a,
+                c,
+                RoleBasis::SynAck,
+                [TcpState::SynSent, TcpState::Listen],
+            ),
+            (6, b, b, RoleBasis::Port, [TcpState::Established; 2]),
+            (17, a, c, RoleBasis::FirstPacket, [TcpState::Closed; 2]),
+        ];
+        for (protocol, client, server, roles, states) in starts {
+            let key = FlowKey::of(protocol, client, server).0;
+            let mut f = scratch_flow(7, key, client, server);
+            f.roles = roles;
+            f.first_ts = Timestamp::new(1_700_000_000, 123_456_789);
+            f.last_ts = f.first_ts;
+            f.sides[0].state = states[0];
+            f.sides[1].state = states[1];
+            f.established = protocol == 6 && roles.guessed();
+            let (live, of) = (
+                super::FlowRecord::live(&f),
+                super::FlowRecord::of(&f, None, true),
+            );
+            assert_eq!(format!("{live:?}"), format!("{of:?}"), "{roles:?}");
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@
 
 use super::analysis::DirAnalysis;
 use super::index::Slot;
-use super::{FlowKey, Live, Notes, RoleBasis, SeqNumber, TcpState, scratch_flow};
+use super::{Earlier, FlowKey, Live, Notes, RoleBasis, SeqNumber, TcpState, scratch_flow};
 use crate::source::Timestamp;
 
 /// What numbering needs of one side.
@@ -79,9 +79,7 @@ impl Shadow {
             dirs: [DirAnalysis::default(); 2],
             // A conversation kept for its number only: nobody prints its notes.
             notes: Notes::new(false),
-            mru_syn: None,
-            first_rtt_ns: None,
-            last_udp: None,
+            earlier: Earlier::Nothing,
         };
         let live = match spare {
             Some(mut b) => {

@@ -903,3 +903,10 @@ fn evicts_least_recently_seen(time: fn(i64) -> i64) {
     }
     assert!(t.evicted_flows() > 100);
 }
+
+/// A live conversation's state stays within 648 bytes (a 656-byte allocation): up to
+/// [`Limits::live`] of them are held at once, most of a conversations table's memory.
+#[test]
+fn live_state_stays_small() {
+    assert!(std::mem::size_of::<super::Live>() <= 648);
+}
