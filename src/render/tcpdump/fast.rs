@@ -1,12 +1,13 @@
 //! The commonest line of all built in one go: a TCP segment over IPv4 or IPv6 (no extension
 //! headers, tunnel, MPLS or PPPoE), with no option of the view's set, a time stamp whose second
-//! was printed already, a pair of endpoints printed lately ([`super::pairs`]), and no options
-//! or Linux's usual layouts of them ([`super::tcp`]), carrying nothing this view decodes.
+//! was printed already, and no TCP options or Linux's usual layouts of them ([`super::tcp`]),
+//! carrying nothing this view decodes; the text of its two endpoints comes from
+//! [`super::pairs`].
 //!
 //! The text is exactly the general path's (the tests of this view and the comparisons with
 //! tcpdump go through here): the same pieces in the same order, written with
 //! [`crate::render::fmt::Room`] into a fixed array instead of appended to a `Vec` one by one.
-//! Any other packet is left to the general path before anything is changed.
+//! Any other packet is left to the general path before anything but that table is changed.
 
 use std::io::{self, Write};
 
@@ -104,11 +105,6 @@ impl TcpdumpRenderer {
         if claimed > (p.orig_len as usize).saturating_sub(p.net_offset as usize) {
             return None;
         }
-        let addrs = Addrs::of(p);
-        let key = pairs::PairKey::new(addrs.src, addrs.dst, t.src_port, t.dst_port, addrs.v6);
-        // Copied out (a few vector moves): the table is part of `self`, which the sequence
-        // numbers below update.
-        let (pair, pair_len) = self.pair_text.get(&key).map(|(t, n)| (*t, n))?;
         // The TCP header: whole, no urgent pointer, no options or Linux's usual ones, and no
         // payload that `tcp_application` would print (HTTP, DNS).
         let hlen = t.header_len as u32;
@@ -136,7 +132,15 @@ impl TcpdumpRenderer {
                 syn_options = Some(linux_syn_options(t.options)?);
             }
         }
-        // From here on the line is this one.
+        // From here on the line is this one. The pair's text, formatted into the table first
+        // if it is not there (as the general path would), then copied out (a few vector
+        // moves): the table is part of `self`, which the sequence numbers below update.
+        let addrs = Addrs::of(p);
+        let key = pairs::PairKey::new(addrs.src, addrs.dst, t.src_port, t.dst_port, addrs.v6);
+        if self.pair_text.get(&key).is_none() {
+            self.keep_pair(&addrs, t.src_port, t.dst_port);
+        }
+        let (pair, pair_len) = self.pair_text.get(&key).map(|(t, n)| (*t, n))?;
         let (seq, ack, _) = self.relative(t, &addrs);
         self.printed += 1;
         let mut line = Room::new(&mut self.fast_line);
@@ -190,5 +194,19 @@ impl TcpdumpRenderer {
         line.put_u32(length);
         line.put(b"\n");
         Some(out.write_all(line.text()))
+    }
+
+    /// Puts the text of a pair in its table, through the line buffer of the general path.
+    #[cold]
+    #[inline(never)]
+    fn keep_pair(&mut self, addrs: &Addrs, sport: u16, dport: u16) {
+        self.line.clear();
+        addrs.pair_ports(
+            &mut self.line,
+            &mut self.addr_text,
+            &mut self.pair_text,
+            sport,
+            dport,
+        );
     }
 }
