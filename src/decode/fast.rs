@@ -101,6 +101,7 @@ pub fn tcp_header_prefix(bytes: &[u8]) -> Option<TcpSummary<'_>> {
 /// without extension headers, carrying a TCP or UDP header that was captured whole (and a UDP
 /// length that fits). Fills `p` exactly as the etherparse path would and returns true; returns
 /// false (touching nothing) for anything else, which then takes the general path.
+#[inline]
 pub(super) fn fast_ip<'a>(p: &mut Packet<'a>, et: u16, d: &'a [u8], off: usize) -> bool {
     let Some(h) = d.get(off..) else {
         return false;

@@ -103,6 +103,91 @@ pub fn push_u32(buf: &mut Vec<u8>, n: u32) {
     buf.truncate(start + 8 - skip as usize);
 }
 
+/// The decimal digits of `n` in the low bytes of a little-endian word, and how many there are
+/// (1 to 10): [`push_u32`]'s digits as one value, for [`Room::put_u32`].
+#[inline(always)]
+fn u32_text(n: u32) -> (u128, usize) {
+    if n >= 100_000_000 {
+        let hi = (n / 100_000_000) as usize;
+        let lo = u128::from(eight_digits(n % 100_000_000) | ASCII_ZEROS);
+        if hi >= 10 {
+            let pair = u16::from_le_bytes([PAIRS[hi * 2], PAIRS[hi * 2 + 1]]);
+            (u128::from(pair) | lo << 16, 10)
+        } else {
+            (u128::from(b'0' + hi as u8) | lo << 8, 9)
+        }
+    } else {
+        let d = eight_digits(n);
+        let skip = (d | 1 << 56).trailing_zeros() / 8;
+        (
+            u128::from((d | ASCII_ZEROS) >> (skip * 8)),
+            8 - skip as usize,
+        )
+    }
+}
+
+/// A line built at the start of a fixed array, with the write position in a local (a
+/// register), where each append to a `Vec` loads and stores its length and checks its capacity.
+/// Every write stores a whole fixed-size piece and then advances by the part that counts, so
+/// the array needs room for the longest line plus the widest piece (16 bytes); a write past
+/// the end panics (bounds-checked), it never goes unchecked.
+pub struct Room<'a, const N: usize> {
+    buf: &'a mut [u8; N],
+    pos: usize,
+}
+
+impl<'a, const N: usize> Room<'a, N> {
+    #[inline(always)]
+    pub fn new(buf: &'a mut [u8; N]) -> Self {
+        Room { buf, pos: 0 }
+    }
+
+    /// Appends `bytes`.
+    #[inline(always)]
+    pub fn put<const K: usize>(&mut self, bytes: &[u8; K]) {
+        self.buf[self.pos..self.pos + K].copy_from_slice(bytes);
+        self.pos += K;
+    }
+
+    /// Appends the first `len` bytes of `bytes` (the whole array is stored).
+    #[inline(always)]
+    pub fn put_cut<const K: usize>(&mut self, bytes: &[u8; K], len: usize) {
+        debug_assert!(len <= K);
+        self.buf[self.pos..self.pos + K].copy_from_slice(bytes);
+        self.pos += len.min(K);
+    }
+
+    /// Appends the decimal digits of `n`, as [`push_u32`].
+    #[inline(always)]
+    pub fn put_u32(&mut self, n: u32) {
+        let (word, len) = u32_text(n);
+        self.put_cut(&word.to_le_bytes(), len);
+    }
+
+    /// Appends `n` as exactly six digits then a space (`%06u `), for `n` below 10^6.
+    #[inline(always)]
+    pub fn put_micros_space(&mut self, n: u32) {
+        debug_assert!(n < 1_000_000);
+        let d = (eight_digits(n) | ASCII_ZEROS) >> 16 | u64::from(b' ') << 48;
+        self.put_cut(&d.to_le_bytes(), 7);
+    }
+
+    /// Appends `n` as exactly nine digits then a space (`%09u `), for `n` below 10^9.
+    #[inline(always)]
+    pub fn put_nanos_space(&mut self, n: u32) {
+        debug_assert!(n < 1_000_000_000);
+        let lo = u128::from(eight_digits(n % 100_000_000) | ASCII_ZEROS);
+        let d = u128::from(b'0' + (n / 100_000_000) as u8) | lo << 8 | u128::from(b' ') << 72;
+        self.put_cut(&d.to_le_bytes(), 10);
+    }
+
+    /// What was written.
+    #[inline(always)]
+    pub fn text(&self) -> &[u8] {
+        &self.buf[..self.pos]
+    }
+}
+
 /// Appends `n` in decimal with leading zeros to at least `width` digits (C's `%0Nu`); unlike
 /// [`push_padded`] it never drops digits.
 #[inline(always)]
@@ -488,6 +573,37 @@ pub fn write_hex_byte(room: &mut [u8; 2], b: u8) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`Room`]'s numbers are [`push_u32`]'s and `%06u `, `%09u `.
+    #[test]
+    fn room_writes_what_the_pushes_write() {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut buf = [0u8; 64];
+        for i in 0..200_000u32 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            // Every length of number, the edges of each included.
+            let n = match i % 4 {
+                0 => x as u32,
+                1 => (x as u32) >> (x >> 59),
+                2 => 10u32
+                    .saturating_pow(i / 4 % 10)
+                    .wrapping_sub((x & 1) as u32),
+                _ => i,
+            };
+            let mut room = Room::new(&mut buf);
+            room.put(b"<");
+            room.put_u32(n);
+            room.put_micros_space(n % 1_000_000);
+            room.put_nanos_space(n % 1_000_000_000);
+            room.put_cut(b"ab>zz", 3);
+            let mut want = b"<".to_vec();
+            push_u32(&mut want, n);
+            want.extend(format!("{:06} {:09} ab>", n % 1_000_000, n % 1_000_000_000).bytes());
+            assert_eq!(room.text(), &want[..], "{n}");
+        }
+    }
 
     #[test]
     fn word_digits_equal_the_digit_loop() {

@@ -5,7 +5,7 @@
 //! (SLL2) packet (print-sll.c `sll2_if_print`, with `-e` `sll2_print`).
 
 use crate::decode::{Link, Packet, SllSummary, Transport};
-use crate::render::fmt::push_u64;
+use crate::render::fmt::{push_hex_width, push_mac, push_u64};
 
 use super::Mac;
 
@@ -55,12 +55,16 @@ pub fn link_header(line: &mut Vec<u8>, p: &Packet<'_>) -> bool {
     }
     let t = e.ether_type;
     let name = ethertype_name(t).unwrap_or("Unknown");
-    let head = format!(
-        "{} > {}, ethertype {name} (0x{t:04x}), length ",
-        Mac(e.src),
-        Mac(e.dst)
-    );
-    line.extend_from_slice(head.as_bytes());
+    // Written piece by piece: `format!` and the MACs' `Display` cost several times the rest
+    // of the line.
+    push_mac(line, e.src);
+    line.extend_from_slice(b" > ");
+    push_mac(line, e.dst);
+    line.extend_from_slice(b", ethertype ");
+    line.extend_from_slice(name.as_bytes());
+    line.extend_from_slice(b" (0x");
+    push_hex_width(line, t as u64, 4);
+    line.extend_from_slice(b"), length ");
     push_u64(line, p.orig_len as u64);
     line.extend_from_slice(b": ");
     true

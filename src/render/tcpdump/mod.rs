@@ -16,8 +16,10 @@ mod arp;
 mod dns;
 mod ext;
 pub mod extras;
+mod fast;
 mod http;
 mod icmp;
+mod pairs;
 mod pppoe;
 pub mod tcp;
 pub mod tunnel;
@@ -124,6 +126,10 @@ pub struct TcpdumpRenderer {
     /// The timestamp text up to the fraction for `stamp_sec` (clock, date and epoch styles).
     stamp: Vec<u8>,
     stamp_sec: Option<i64>,
+    /// `stamp` and its `.` for the fast line (see [`fast::keep_stamp`]).
+    stamp_room: fast::Stamp,
+    /// Where the fast line is built.
+    fast_line: [u8; fast::LINE_ROOM],
     /// How many tunnels deep the packet being printed is.
     depth: u8,
     /// `-#`, `-e`, `-q`.
@@ -138,6 +144,8 @@ pub struct TcpdumpRenderer {
     tv_prev: Option<(i64, i64)>,
     /// The text of recent addresses, for `SRC.SPORT > DST.DPORT`.
     addr_text: TextCache,
+    /// The text of recent `SRC.SPORT > DST.DPORT`.
+    pair_text: pairs::PairTexts,
 }
 
 impl TcpdumpRenderer {
@@ -150,6 +158,8 @@ impl TcpdumpRenderer {
             line: Vec::with_capacity(512),
             stamp: Vec::with_capacity(32),
             stamp_sec: None,
+            stamp_room: fast::Stamp::default(),
+            fast_line: [0; fast::LINE_ROOM],
             depth: 0,
             options: extras::LineOptions::default(),
             printed: 0,
@@ -157,6 +167,7 @@ impl TcpdumpRenderer {
             tv_first: None,
             tv_prev: None,
             addr_text: TextCache::default(),
+            pair_text: pairs::PairTexts::default(),
         }
     }
 }
@@ -168,6 +179,9 @@ impl Renderer for TcpdumpRenderer {
         p: &Packet<'_>,
         _ctx: &PacketContext,
     ) -> io::Result<()> {
+        if let Some(written) = self.fast_line(out, p) {
+            return written;
+        }
         let mut line = std::mem::take(&mut self.line);
         line.clear();
         self.printed += 1;
@@ -267,6 +281,7 @@ impl TcpdumpRenderer {
                 .unwrap_or(self.stamp.len());
             self.stamp.truncate(cut);
             self.stamp_sec = Some(ts.sec);
+            fast::keep_stamp(&mut self.stamp_room, &self.stamp);
         }
         line.extend_from_slice(&self.stamp);
         line.push(b'.');
@@ -343,37 +358,54 @@ impl TcpdumpRenderer {
         line.extend_from_slice(text.as_bytes());
     }
 
+    /// Everything after the timestamp (and `-e`'s link header). Inlined, as is
+    /// [`Self::body_after_link`]: one call fewer on every line, the rare PPPoE path apart.
+    #[inline]
     fn body(&mut self, line: &mut Vec<u8>, p: &Packet<'_>) -> io::Result<()> {
-        if let Some(s) = &p.pppoe {
-            let mut head = String::new();
-            let done = pppoe::pppoe(&mut head, s, p, self.options.link_header);
-            line.extend_from_slice(head.as_bytes());
-            if done {
-                return Ok(());
+        match &p.pppoe {
+            Some(s) => self.pppoe_body(line, p, s),
+            None => self.body_after_link(line, p),
+        }
+    }
+
+    /// [`Self::body`] of a PPPoE packet: its header, then (for a session) the packet it carries.
+    #[cold]
+    #[inline(never)]
+    fn pppoe_body(
+        &mut self,
+        line: &mut Vec<u8>,
+        p: &Packet<'_>,
+        s: &crate::decode::pppoe::PppoeSummary,
+    ) -> io::Result<()> {
+        let mut head = String::new();
+        let done = pppoe::pppoe(&mut head, s, p, self.options.link_header);
+        line.extend_from_slice(head.as_bytes());
+        if done {
+            return Ok(());
+        }
+        if self.options.link_header {
+            // -e named the protocol already: the network layer prints without its word.
+            let at = line.len();
+            self.body_after_link(line, p)?;
+            if let Some(i) = [&b"IP6 "[..], b"IP "]
+                .iter()
+                .filter_map(|w| line[at..].windows(w.len()).position(|x| x == *w))
+                .min()
+            {
+                let w = if line[at + i..].starts_with(b"IP6 ") {
+                    4
+                } else {
+                    3
+                };
+                line.drain(at + i..at + i + w);
             }
-            if self.options.link_header {
-                // -e named the protocol already: the network layer prints without its word.
-                let at = line.len();
-                self.body_after_link(line, p)?;
-                if let Some(i) = [&b"IP6 "[..], b"IP "]
-                    .iter()
-                    .filter_map(|w| line[at..].windows(w.len()).position(|x| x == *w))
-                    .min()
-                {
-                    let w = if line[at + i..].starts_with(b"IP6 ") {
-                        4
-                    } else {
-                        3
-                    };
-                    line.drain(at + i..at + i + w);
-                }
-                return Ok(());
-            }
+            return Ok(());
         }
         self.body_after_link(line, p)
     }
 
     /// The line after the link layer: MPLS labels, then the network layer.
+    #[inline]
     fn body_after_link(&mut self, line: &mut Vec<u8>, p: &Packet<'_>) -> io::Result<()> {
         mpls(line, &p.mpls);
         match &p.net {
@@ -447,7 +479,13 @@ impl TcpdumpRenderer {
                 Ok(())
             }
             Transport::Udp(u) => {
-                addrs.pair_ports(line, &mut self.addr_text, u.src_port, u.dst_port);
+                addrs.pair_ports(
+                    line,
+                    &mut self.addr_text,
+                    &mut self.pair_text,
+                    u.src_port,
+                    u.dst_port,
+                );
                 line.extend_from_slice(b": ");
                 if u.length >= 8 && self.udp_application(line, p, u) {
                     return Ok(());
@@ -486,7 +524,7 @@ impl TcpdumpRenderer {
                 // without ports, whose address part ends at the colon.
                 match ports {
                     Some((s, d)) => {
-                        addrs.pair_ports(line, &mut self.addr_text, *s, *d);
+                        addrs.pair_ports(line, &mut self.addr_text, &mut self.pair_text, *s, *d);
                         line.extend_from_slice(b": ");
                     }
                     None if tcp && !addrs.shown => {
@@ -548,10 +586,11 @@ impl TcpdumpRenderer {
         }
     }
 
-    fn tcp(&mut self, line: &mut Vec<u8>, p: &Packet<'_>, t: &TcpSummary<'_>, addrs: &Addrs) {
-        addrs.pair_ports(line, &mut self.addr_text, t.src_port, t.dst_port);
-        line.extend_from_slice(b": ");
-        tcp::flags(line, t.flags);
+    /// The sequence and acknowledgement numbers to print, relative to the connection's first
+    /// ones unless `-S` (print-tcp.c's `tha` table, updated here), and the bases for SACK
+    /// blocks.
+    #[inline(always)]
+    fn relative(&mut self, t: &TcpSummary<'_>, addrs: &Addrs) -> (u32, u32, tcp::SackBase) {
         let (mut seq, mut ack) = (t.seq, t.ack);
         let mut sb = tcp::SackBase::default();
         if !self.absolute && t.flags.ack() {
@@ -609,6 +648,20 @@ impl TcpdumpRenderer {
                 segment_captured: false,
             };
         }
+        (seq, ack, sb)
+    }
+
+    fn tcp(&mut self, line: &mut Vec<u8>, p: &Packet<'_>, t: &TcpSummary<'_>, addrs: &Addrs) {
+        addrs.pair_ports(
+            line,
+            &mut self.addr_text,
+            &mut self.pair_text,
+            t.src_port,
+            t.dst_port,
+        );
+        line.extend_from_slice(b": ");
+        tcp::flags(line, t.flags);
+        let (seq, ack, mut sb) = self.relative(t, addrs);
         let hlen = t.header_len as u32;
         let seg = segment_len(p);
         if hlen > seg {
@@ -670,8 +723,15 @@ fn tcp_application(line: &mut Vec<u8>, ports: (u16, u16), data: &[u8], length: u
     let is = |p: u16| sport == p || dport == p;
     // telnet, SMTP, whois, BGP, PPTP, Redis, SSH, BEEP, OpenFlow, FTP (NetBIOS and SMB only
     // in builds with ENABLE_SMB, which Debian's 4.99 is not).
-    const EARLIER: [u16; 11] = [23, 25, 43, 179, 1723, 6379, 22, 10288, 6633, 6653, 21];
-    if EARLIER.iter().any(|&p| is(p)) {
+    // One `match` each way: a compare-and-branch tree, where a loop over a list costs two
+    // compares per port of it.
+    let earlier = |p: u16| {
+        matches!(
+            p,
+            21..=23 | 25 | 43 | 179 | 1723 | 6379 | 6633 | 6653 | 10288
+        )
+    };
+    if earlier(sport) || earlier(dport) {
         return;
     }
     if is(crate::decode::http::PORT) || is(crate::decode::http::PORT_ALT) {
@@ -809,20 +869,42 @@ impl Addrs {
         }
     }
 
-    /// `SRC.SPORT > DST.DPORT`, or `SPORT > DPORT` when the addresses were shown; the
-    /// addresses' text comes from `names` (the same text [`Addrs::addr`] writes).
-    fn pair_ports(&self, line: &mut Vec<u8>, names: &mut TextCache, sport: u16, dport: u16) {
-        if !self.shown {
-            names.push(line, &self.src, self.v6 as u32, |t| self.addr(t, &self.src));
-            line.push(b'.');
+    /// `SRC.SPORT > DST.DPORT`, or `SPORT > DPORT` when the addresses were shown. The whole
+    /// text of a pair comes from `pairs` when it was written lately; otherwise each
+    /// `ADDRESS.PORT` comes from `names`, keyed by the address with the port and family as its
+    /// tag (the same text [`Addrs::addr`] and the port write).
+    #[inline]
+    fn pair_ports(
+        &self,
+        line: &mut Vec<u8>,
+        names: &mut TextCache,
+        pairs: &mut pairs::PairTexts,
+        sport: u16,
+        dport: u16,
+    ) {
+        if self.shown {
+            fmt::push_u32(line, sport as u32);
+            line.extend_from_slice(b" > ");
+            fmt::push_u32(line, dport as u32);
+            return;
         }
-        fmt::push_u32(line, sport as u32);
-        line.extend_from_slice(b" > ");
-        if !self.shown {
-            names.push(line, &self.dst, self.v6 as u32, |t| self.addr(t, &self.dst));
-            line.push(b'.');
-        }
-        fmt::push_u32(line, dport as u32);
+        let key = pairs::PairKey::new(self.src, self.dst, sport, dport, self.v6);
+        pairs.push(line, &key, |line| {
+            self.endpoint(line, names, &self.src, sport);
+            line.extend_from_slice(b" > ");
+            self.endpoint(line, names, &self.dst, dport);
+        });
+    }
+
+    /// `ADDRESS.PORT` through `names`.
+    #[inline(always)]
+    fn endpoint(&self, line: &mut Vec<u8>, names: &mut TextCache, a: &[u8; 16], port: u16) {
+        let tag = self.v6 as u32 | (port as u32) << 1;
+        names.push(line, a, tag, |t| {
+            self.addr(t, a);
+            t.push(b'.');
+            fmt::push_u32(t, port as u32);
+        });
     }
 }
 

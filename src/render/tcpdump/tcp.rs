@@ -93,6 +93,12 @@ const FLAGS_TEXT: [([u8; 16], u8); 256] = {
     t
 };
 
+/// `Flags [..]` in the first bytes of a word, and how many.
+#[inline(always)]
+pub(super) fn flags_text(f: TcpFlags) -> ([u8; 16], u8) {
+    FLAGS_TEXT[(f.0 & 0xff) as usize]
+}
+
 /// Writes `Flags [..]` (`none` when no flag is set).
 #[inline]
 pub fn flags(buf: &mut Vec<u8>, f: TcpFlags) {
@@ -227,8 +233,9 @@ fn linux_options(buf: &mut Vec<u8>, t: &TcpSummary<'_>) -> bool {
     true
 }
 
-/// `V ecr E` of a timestamps option (RFC 7323 §3.2: TSval, then TSecr).
-#[inline]
+/// `V ecr E` of a timestamps option (RFC 7323 §3.2: TSval, then TSecr). Always inlined: a
+/// call's register saves and constants cost as much as one of the numbers.
+#[inline(always)]
 fn timestamps(buf: &mut Vec<u8>, val: u32, ecr: u32) {
     push_u32(buf, val);
     buf.extend_from_slice(b" ecr ");
