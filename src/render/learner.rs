@@ -11,7 +11,7 @@ use std::fmt;
 use std::io::{self, Write};
 use std::net::IpAddr;
 
-use super::fmt::{push_ipv4, push_ipv6_std, push_padded, push_u64};
+use super::fmt::{push_ipv4, push_ipv6_std, push_padded, push_u64, push_u64_width};
 use super::tcpdump::Mac;
 use super::text_cache::TextCache;
 use super::{PacketContext, Renderer};
@@ -156,14 +156,39 @@ pub fn write_preview(out: &mut dyn fmt::Write, payload: &[u8], max: usize) -> fm
     Ok(())
 }
 
+/// Printable ASCII that a preview shows as it is.
+#[inline]
+fn plain(b: u8) -> bool {
+    (0x20..=0x7e).contains(&b) && b != b'"' && b != b'\\'
+}
+
 /// Appends a preview as [`write_preview`] writes it.
+#[inline]
 pub fn push_preview(s: &mut Vec<u8>, payload: &[u8], max: usize) {
+    // The usual case: the learner's preview, a payload longer than it, all plain text. One
+    // fixed-size check and copy.
+    if max == PREVIEW
+        && let Some(head) = payload.first_chunk::<PREVIEW>()
+        && head.iter().all(|&b| plain(b))
+    {
+        s.push(b'"');
+        s.extend_from_slice(head);
+        s.push(b'"');
+        if payload.len() > max {
+            s.push_str("…");
+        }
+        return;
+    }
+    push_preview_escaped(s, payload, max);
+}
+
+/// [`push_preview`] of any payload.
+fn push_preview_escaped(s: &mut Vec<u8>, payload: &[u8], max: usize) {
     s.push(b'"');
     let mut rest = &payload[..payload.len().min(max)];
     // Runs of printable ASCII that need no escape are copied in one go.
-    let plain = |b: &u8| (0x20..=0x7e).contains(b) && *b != b'"' && *b != b'\\';
     while !rest.is_empty() {
-        let n = rest.iter().position(|b| !plain(b)).unwrap_or(rest.len());
+        let n = rest.iter().position(|&b| !plain(b)).unwrap_or(rest.len());
         s.extend_from_slice(&rest[..n]);
         let Some(&b) = rest.get(n) else { break };
         match b {
@@ -362,11 +387,22 @@ struct Line<'a> {
     fit: Option<usize>,
 }
 
+/// The bytes of `→` past its first: an endpoints cell is as wide as its bytes less these.
+const ARROW_WIDE_BYTES: usize = "→".len() - 1;
+
 /// Spaces for padding, copied in one go.
 const SPACES: &str = "                                                                ";
 
-/// Appends `n` spaces.
+/// Appends `n` spaces. Up to 16 (nearly every pad) as one fixed-size store cut back: a
+/// variable-length copy of spaces becomes a `memset` call, which costs more than the pad.
+#[inline]
 fn pad(s: &mut Vec<u8>, mut n: usize) {
+    if n <= 16 {
+        let start = s.len();
+        s.extend_from_slice(&[b' '; 16]);
+        s.truncate(start + n);
+        return;
+    }
     while n > 0 {
         let k = n.min(SPACES.len());
         s.push_str(&SPACES[..k]);
@@ -476,15 +512,34 @@ fn push_abs(s: &mut Vec<u8>, n: Option<u32>) {
 
 impl Line<'_> {
     /// Appends what `f` writes as a cell in `style` (when colour is on), padded with spaces to
-    /// `width` characters; returns its width in characters.
-    fn put(&mut self, style: &str, width: usize, f: impl FnOnce(&mut Vec<u8>)) -> usize {
+    /// `width` characters.
+    /// A cell of width 0 (the last ones of a line) is not counted: nothing pads it.
+    fn put(&mut self, style: &str, width: usize, f: impl FnOnce(&mut Vec<u8>)) {
+        self.put_counted(style, width, |s| {
+            let start = s.len();
+            f(s);
+            if width == 0 {
+                0
+            } else {
+                char_count(&s[start..])
+            }
+        });
+    }
+
+    /// [`Self::put`] for a cell whose writer `f` returns its width in characters, so that it
+    /// is not counted: the cells of every line know theirs (ASCII but for an arrow or a `×`).
+    #[inline]
+    fn put_counted(
+        &mut self,
+        style: &str,
+        width: usize,
+        f: impl FnOnce(&mut Vec<u8>) -> usize,
+    ) -> usize {
         let styled = self.color && !style.is_empty();
         if styled {
             self.s.push_str(style);
         }
-        let start = self.s.len();
-        f(self.s);
-        let chars = char_count(&self.s[start..]);
+        let chars = f(self.s);
         if styled {
             self.s.push_str(sgr::RESET);
         }
@@ -499,15 +554,46 @@ impl Line<'_> {
         });
     }
 
-    /// A cell of fixed text.
-    fn text(&mut self, width: usize, text: &str) {
-        self.put("", width, |s| s.push_str(text));
+    /// A cell of fixed ASCII text already padded to its column's width (`"TCP  "`), so that
+    /// nothing is counted or padded.
+    #[inline]
+    fn text(&mut self, padded: &'static str) {
+        debug_assert!(padded.is_ascii());
+        self.s.push_str(padded);
     }
 
     /// A cell of a growing column, written by `f`: padded to the column's width, which grows to
     /// fit it.
     fn grow_with(&mut self, style: &str, col: Col, f: impl FnOnce(&mut Vec<u8>)) {
-        let chars = self.put(style, 0, f);
+        self.grow_counted(style, col, |s| {
+            let start = s.len();
+            f(s);
+            char_count(&s[start..])
+        })
+    }
+
+    /// A cell of a growing column, written by `f` in ASCII and so as wide as its bytes, less
+    /// `wide_bytes`: the bytes past the first of its few other characters (2 for an arrow).
+    #[inline]
+    fn grow_ascii(
+        &mut self,
+        style: &str,
+        col: Col,
+        wide_bytes: usize,
+        f: impl FnOnce(&mut Vec<u8>),
+    ) {
+        self.grow_counted(style, col, |s| {
+            let start = s.len();
+            f(s);
+            debug_assert_eq!(char_count(&s[start..]), s.len() - start - wide_bytes);
+            s.len() - start - wide_bytes
+        })
+    }
+
+    /// A cell of a growing column, written by `f`, which returns its width in characters.
+    #[inline]
+    fn grow_counted(&mut self, style: &str, col: Col, f: impl FnOnce(&mut Vec<u8>) -> usize) {
+        let chars = self.put_counted(style, 0, f);
         let w = &mut self.widths[col as usize];
         if chars > *w && chars <= width::MAX {
             *w = chars;
@@ -646,6 +732,18 @@ impl Renderer for LearnerRenderer {
             fit: self.fit,
         };
         match &mut self.time {
+            None if (0..1_000_000_000 * 1_000_000_000).contains(&since) => {
+                // Nearly always: seconds and microseconds in a machine word, the width known
+                // before writing, so the padding goes first.
+                let n = since as u64;
+                let (secs, micros) = (n / 1_000_000_000, n % 1_000_000_000 / 1000);
+                let chars = secs.checked_ilog10().unwrap_or(0) as usize + 1 + 1 + 6;
+                pad(line.s, width::TIME.saturating_sub(chars).min(10));
+                num(line.s, secs);
+                line.s.push(b'.');
+                push_u64_width(line.s, micros, 6);
+                line.gap();
+            }
             None => {
                 let n = since.unsigned_abs();
                 line.right_with(width::TIME, |s| {
@@ -846,13 +944,15 @@ impl LearnerRenderer {
                     Proto::Tcp
                 };
                 let cache = &mut self.endpoints;
-                line.grow_with(style, Col::Endpoints, |s| {
+                // Addresses, ports and service names are ASCII: the arrow is the one character
+                // of several bytes.
+                line.grow_ascii(style, Col::Endpoints, ARROW_WIDE_BYTES, |s| {
                     push_endpoint_service(cache, s, src, sp, pr);
                     s.push_str(" → ");
                     push_endpoint_service(cache, s, dst, dp, pr);
                 });
             }
-            _ => line.grow_with(style, Col::Endpoints, |s| {
+            _ => line.grow_ascii(style, Col::Endpoints, ARROW_WIDE_BYTES, |s| {
                 push_addr(s, src);
                 s.push_str(" → ");
                 push_addr(s, dst);
@@ -861,12 +961,12 @@ impl LearnerRenderer {
         line.gap();
         match &p.transport {
             Transport::Tcp(t) => {
-                line.text(width::PROTO, "TCP");
+                line.text("TCP  ");
                 line.gap();
                 self.tcp(line, p, ctx, t);
             }
             Transport::Udp(u) => {
-                line.text(width::PROTO, "UDP");
+                line.text("UDP  ");
                 line.gap();
                 payload(line, p);
                 if let Some(tr) = ctx.track {
@@ -885,12 +985,12 @@ impl LearnerRenderer {
                 }
             }
             Transport::Icmpv4(i) => {
-                line.text(width::PROTO, "ICMP");
+                line.text("ICMP ");
                 line.gap();
                 self.icmp(line, p, i, false);
             }
             Transport::Icmpv6(i) => {
-                line.text(width::PROTO, "ICMP6");
+                line.text("ICMP6");
                 line.gap();
                 self.icmp(line, p, i, true);
             }
@@ -929,7 +1029,7 @@ impl LearnerRenderer {
         t: &TcpSummary<'_>,
     ) {
         let f = t.flags;
-        line.grow_with(sgr::BOLD, Col::Flags, |s| push_flag_names(s, f));
+        line.grow_ascii(sgr::BOLD, Col::Flags, 0, |s| push_flag_names(s, f));
         line.gap();
         let (mut rseq, rack) = match ctx.track {
             Some(tr) => (tr.rel_seq, tr.rel_ack),
@@ -950,7 +1050,7 @@ impl LearnerRenderer {
         let len = p.payload_wire_len;
         let abs_seq = self.absolute.then_some(t.seq);
         if len > 0 {
-            line.grow_with("", Col::Seq, |s| {
+            line.grow_ascii("", Col::Seq, 0, |s| {
                 s.push_str("seq ");
                 num(s, rseq as u64);
                 s.push(b':');
@@ -958,24 +1058,24 @@ impl LearnerRenderer {
                 push_abs(s, abs_seq);
             });
         } else if f.syn() || f.fin() || f.rst() {
-            line.grow_with("", Col::Seq, |s| {
+            line.grow_ascii("", Col::Seq, 0, |s| {
                 s.push_str("seq ");
                 num(s, rseq as u64);
                 push_abs(s, abs_seq);
             });
         } else {
-            line.grow_with("", Col::Seq, |_| {});
+            line.grow_counted("", Col::Seq, |_| 0);
         }
         line.gap();
         if f.ack() {
             let abs_ack = self.absolute.then_some(t.ack);
-            line.grow_with("", Col::Ack, |s| {
+            line.grow_ascii("", Col::Ack, 0, |s| {
                 s.push_str("ack ");
                 num(s, rack as u64);
                 push_abs(s, abs_ack);
             });
         } else {
-            line.grow_with("", Col::Ack, |_| {});
+            line.grow_counted("", Col::Ack, |_| 0);
         }
         // Fitting a width, the window is left out unless it is zero (a zero window stops the
         // sender until the window opens, RFC 9293 §3.8.6).
@@ -988,7 +1088,8 @@ impl LearnerRenderer {
             _ if !win => {}
             Some(tr) if tr.window_scaled && t.window > 0 && tr.window / t.window as u32 > 1 => {
                 let scale = tr.window / t.window as u32;
-                line.grow_with("", Col::Win, |s| {
+                // `×` is two bytes.
+                line.grow_ascii("", Col::Win, 1, |s| {
                     s.push_str("win ");
                     num(s, t.window as u64);
                     s.push_str("×");
@@ -997,7 +1098,7 @@ impl LearnerRenderer {
                     num(s, tr.window as u64);
                 });
             }
-            _ => line.grow_with("", Col::Win, |s| {
+            _ => line.grow_ascii("", Col::Win, 0, |s| {
                 s.push_str("win ");
                 num(s, t.window as u64);
             }),
@@ -1036,7 +1137,8 @@ impl LearnerRenderer {
             line.gap();
             payload(line, p);
         }
-        if let Some(tr) = ctx.track {
+        // By reference: the tracker's description is large, and a copy is a `memcpy` call.
+        if let Some(tr) = &ctx.track {
             self.tcp_note(line, p, tr, t);
         }
     }
@@ -1045,7 +1147,7 @@ impl LearnerRenderer {
         &mut self,
         line: &mut Line<'_>,
         p: &Packet<'_>,
-        tr: crate::track::TrackInfo,
+        tr: &crate::track::TrackInfo,
         t: &TcpSummary<'_>,
     ) {
         let f = t.flags;
