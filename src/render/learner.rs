@@ -13,7 +13,7 @@ use std::net::IpAddr;
 
 use super::fmt::{push_ipv4, push_ipv6_std, push_padded, push_u64, push_u64_width};
 use super::tcpdump::Mac;
-use super::text_cache::TextCache;
+use super::text_cache::{self, TextCache};
 use super::{PacketContext, Renderer};
 use crate::decode::quoted::{Quoted, icmp_quote};
 use crate::decode::{
@@ -105,24 +105,41 @@ pub fn push_flag_names(buf: &mut Vec<u8>, flags: TcpFlags) {
     const R: u16 = TcpFlags::RST;
     const P: u16 = TcpFlags::PSH;
     const A: u16 = TcpFlags::ACK;
-    let common: &str = match flags.0 {
-        A => "ACK",
-        x if x == P | A => "PSH-ACK",
-        S => "SYN",
-        x if x == S | A => "SYN-ACK",
-        x if x == F | A => "FIN-ACK",
-        x if x == F | P | A => "FIN-PSH-ACK",
-        R => "RST",
-        x if x == R | A => "RST-ACK",
-        _ => "",
+    /// A name in 16 bytes, and its length: stored in one go, then cut back.
+    const fn room(name: &str) -> ([u8; 16], usize) {
+        let (b, mut r, mut i) = (name.as_bytes(), [0u8; 16], 0);
+        while i < b.len() {
+            r[i] = b[i];
+            i += 1;
+        }
+        (r, b.len())
+    }
+    static COMMON: [([u8; 16], usize); 8] = [
+        room("ACK"),
+        room("PSH-ACK"),
+        room("SYN"),
+        room("SYN-ACK"),
+        room("FIN-ACK"),
+        room("FIN-PSH-ACK"),
+        room("RST"),
+        room("RST-ACK"),
+    ];
+    let common = match flags.0 {
+        A => Some(0),
+        x if x == P | A => Some(1),
+        S => Some(2),
+        x if x == S | A => Some(3),
+        x if x == F | A => Some(4),
+        x if x == F | P | A => Some(5),
+        R => Some(6),
+        x if x == R | A => Some(7),
+        _ => None,
     };
-    if !common.is_empty() {
-        // One fixed-size store of the name and what follows it, cut back to the name.
-        let mut room = [0u8; 16];
-        room[..common.len()].copy_from_slice(common.as_bytes());
+    if let Some(i) = common {
+        let (name, len) = &COMMON[i];
         let start = buf.len();
-        buf.extend_from_slice(&room);
-        buf.truncate(start + common.len());
+        buf.extend_from_slice(name);
+        buf.truncate(start + len);
         return;
     }
     let mut first = true;
@@ -279,6 +296,8 @@ pub struct LearnerRenderer {
     fit: Option<usize>,
     /// The text of recently shown endpoints.
     endpoints: TextCache,
+    /// The text of recently shown endpoints cells.
+    cells: Cells,
 }
 
 impl LearnerRenderer {
@@ -301,6 +320,7 @@ impl LearnerRenderer {
             ],
             fit: None,
             endpoints: TextCache::default(),
+            cells: Cells::default(),
         }
     }
 
@@ -516,19 +536,56 @@ fn push_endpoint(s: &mut Vec<u8>, ip: IpAddr, port: u16) {
 /// the port and looking up the service again.
 #[inline]
 fn push_endpoint_service(cache: &mut TextCache, s: &mut Vec<u8>, ip: IpAddr, port: u16, pr: Proto) {
-    let (key, v6) = match ip {
-        IpAddr::V4(a) => {
-            let mut b = [0u8; 16];
-            b[..4].copy_from_slice(&a.octets());
-            (b, 0)
-        }
-        IpAddr::V6(a) => (a.octets(), 1),
-    };
+    let (key, v6) = addr_key(ip);
     // The text depends on the family (brackets), the port and the protocol (its service).
     let tag = v6 | ((pr == Proto::Udp) as u32) << 1 | (port as u32) << 16;
-    cache.push(s, &key, tag, |t| {
+    cache.push_words(s, &key, tag, |t| {
         push_endpoint(t, ip, port);
         push_service(t, services::name(port, pr));
+    });
+}
+
+/// An address as a text cache's key (IPv4 in the first four bytes, the rest zero), and 1 for
+/// IPv6 (whose text differs: brackets).
+#[inline]
+fn addr_key(ip: IpAddr) -> ([u64; 2], u32) {
+    match ip {
+        IpAddr::V4(a) => ([u64::from(u32::from_le_bytes(a.octets())), 0], 0),
+        IpAddr::V6(a) => (text_cache::words(&a.octets()), 1),
+    }
+}
+
+/// The text of an endpoints cell, `source → destination` with their services: a cache's key
+/// of both addresses, the family and the protocol, its tag both ports.
+type Cells = TextCache<5, CELL_TEXT>;
+
+/// The longest endpoints cell kept (two IPv4 endpoints with services take about 60 bytes).
+const CELL_TEXT: usize = 112;
+
+/// Appends the endpoints cell of a TCP or UDP packet, copied from `cells` when the same
+/// packet's pair was shown recently (a conversation's packets come in runs), otherwise made
+/// from the endpoints' texts.
+#[inline]
+fn push_endpoints(
+    cells: &mut Cells,
+    cache: &mut TextCache,
+    s: &mut Vec<u8>,
+    (src, sp): (IpAddr, u16),
+    (dst, dp): (IpAddr, u16),
+    pr: Proto,
+) {
+    let ((a, v6), (b, _)) = (addr_key(src), addr_key(dst));
+    let key = [
+        a[0],
+        a[1],
+        b[0],
+        b[1],
+        u64::from(v6 | ((pr == Proto::Udp) as u32) << 1),
+    ];
+    cells.push_words(s, &key, u32::from(sp) | u32::from(dp) << 16, |t| {
+        push_endpoint_service(cache, t, src, sp, pr);
+        t.push_str(" → ");
+        push_endpoint_service(cache, t, dst, dp, pr);
     });
 }
 
@@ -983,13 +1040,11 @@ impl LearnerRenderer {
                 } else {
                     Proto::Tcp
                 };
-                let cache = &mut self.endpoints;
+                let (cells, cache) = (&mut self.cells, &mut self.endpoints);
                 // Addresses, ports and service names are ASCII: the arrow is the one character
                 // of several bytes.
                 line.grow_ascii(style, Col::Endpoints, ARROW_WIDE_BYTES, |s| {
-                    push_endpoint_service(cache, s, src, sp, pr);
-                    s.push_str(" → ");
-                    push_endpoint_service(cache, s, dst, dp, pr);
+                    push_endpoints(cells, cache, s, (src, sp), (dst, dp), pr)
                 });
             }
             _ => line.grow_ascii(style, Col::Endpoints, ARROW_WIDE_BYTES, |s| {
