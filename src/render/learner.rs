@@ -501,11 +501,12 @@ fn num(s: &mut Vec<u8>, n: u64) {
     // tens and units by multiplying: x * 103 >> 10 is x / 10 for x below 100.
     let x = (n / 100) | ((n % 100) << 16);
     let tens = ((x * 103) >> 10) & 0x000f_000f;
-    let digits = ((x - tens * 10) << 8) | tens | 0x3030_3030;
-    let len = 1 + u32::from(n > 9) + u32::from(n > 99) + u32::from(n > 999);
+    let digits = ((x - tens * 10) << 8) | tens;
+    // The leading zeros are the low zero bytes; the units digit is kept even when 0.
+    let skip = (digits | (1 << 24)).trailing_zeros() / 8;
     let start = s.len();
-    s.extend_from_slice(&(digits >> (8 * (4 - len))).to_le_bytes());
-    s.truncate(start + len as usize);
+    s.extend_from_slice(&((digits | 0x3030_3030) >> (8 * skip)).to_le_bytes());
+    s.truncate(start + 4 - skip as usize);
 }
 
 /// Appends an address as `Display` writes it.
