@@ -218,6 +218,15 @@ mod tests {
         }
     }
 
+    /// The learner view counts an endpoint cell's characters by its bytes.
+    #[test]
+    fn service_names_are_ascii() {
+        for r in TABLE {
+            assert!(r.1.is_none_or(|n| n.is_ascii()), "{}", r.0);
+            assert!(r.2.is_none_or(|n| n.is_ascii()), "{}", r.0);
+        }
+    }
+
     #[test]
     fn the_known_bits_are_the_table_ports() {
         for port in 0..=u16::MAX {

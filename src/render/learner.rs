@@ -11,9 +11,9 @@ use std::fmt;
 use std::io::{self, Write};
 use std::net::IpAddr;
 
-use super::fmt::{push_ipv4, push_ipv6_std, push_padded, push_u64};
+use super::fmt::{push_ipv4, push_ipv6_std, push_padded, push_u64, push_u64_width};
 use super::tcpdump::Mac;
-use super::text_cache::TextCache;
+use super::text_cache::{self, TextCache};
 use super::{PacketContext, Renderer};
 use crate::decode::quoted::{Quoted, icmp_quote};
 use crate::decode::{
@@ -105,19 +105,42 @@ pub fn push_flag_names(buf: &mut Vec<u8>, flags: TcpFlags) {
     const R: u16 = TcpFlags::RST;
     const P: u16 = TcpFlags::PSH;
     const A: u16 = TcpFlags::ACK;
-    let common: &[u8] = match flags.0 {
-        A => b"ACK",
-        x if x == P | A => b"PSH-ACK",
-        S => b"SYN",
-        x if x == S | A => b"SYN-ACK",
-        x if x == F | A => b"FIN-ACK",
-        x if x == F | P | A => b"FIN-PSH-ACK",
-        R => b"RST",
-        x if x == R | A => b"RST-ACK",
-        _ => b"",
+    /// A name in 16 bytes, and its length: stored in one go, then cut back.
+    const fn room(name: &str) -> ([u8; 16], usize) {
+        let (b, mut r, mut i) = (name.as_bytes(), [0u8; 16], 0);
+        while i < b.len() {
+            r[i] = b[i];
+            i += 1;
+        }
+        (r, b.len())
+    }
+    static COMMON: [([u8; 16], usize); 8] = [
+        room("ACK"),
+        room("PSH-ACK"),
+        room("SYN"),
+        room("SYN-ACK"),
+        room("FIN-ACK"),
+        room("FIN-PSH-ACK"),
+        room("RST"),
+        room("RST-ACK"),
+    ];
+    let common = match flags.0 {
+        A => Some(0),
+        x if x == P | A => Some(1),
+        S => Some(2),
+        x if x == S | A => Some(3),
+        x if x == F | A => Some(4),
+        x if x == F | P | A => Some(5),
+        R => Some(6),
+        x if x == R | A => Some(7),
+        _ => None,
     };
-    if !common.is_empty() {
-        return super::fmt::push_short(buf, common);
+    if let Some(i) = common {
+        let (name, len) = &COMMON[i];
+        let start = buf.len();
+        buf.extend_from_slice(name);
+        buf.truncate(start + len);
+        return;
     }
     let mut first = true;
     for bit in FLAG_ORDER {
@@ -156,14 +179,59 @@ pub fn write_preview(out: &mut dyn fmt::Write, payload: &[u8], max: usize) -> fm
     Ok(())
 }
 
+/// Printable ASCII that a preview shows as it is.
+#[inline]
+fn plain(b: u8) -> bool {
+    (0x20..=0x7e).contains(&b) && b != b'"' && b != b'\\'
+}
+
+/// Whether every byte of `b` is [`plain`]: a word at a time, with the exact tests for "some
+/// byte below n", "some byte above n" and "some zero byte" (Anderson, "Bit Twiddling Hacks":
+/// the borrow or carry of a byte that fails can only flag another byte when one already
+/// failed).
+#[inline]
+fn all_plain(b: &[u8; PREVIEW]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero_byte = |y: u64| y.wrapping_sub(ONES) & !y & HIGH;
+    let mut bad = 0;
+    for c in b.chunks_exact(8) {
+        let x = u64::from_le_bytes(c.try_into().expect("eight bytes"));
+        bad |= x.wrapping_sub(ONES * 0x20) & !x & HIGH; // below 0x20
+        bad |= (x.wrapping_add(ONES) | x) & HIGH; // above 0x7e
+        bad |= zero_byte(x ^ (ONES * u64::from(b'"')));
+        bad |= zero_byte(x ^ (ONES * u64::from(b'\\')));
+    }
+    bad == 0
+}
+
 /// Appends a preview as [`write_preview`] writes it.
+#[inline]
 pub fn push_preview(s: &mut Vec<u8>, payload: &[u8], max: usize) {
+    // The usual case: the learner's preview, a payload longer than it, all plain text. One
+    // fixed-size check and copy.
+    if max == PREVIEW
+        && let Some(head) = payload.first_chunk::<PREVIEW>()
+        && all_plain(head)
+    {
+        s.push(b'"');
+        s.extend_from_slice(head);
+        s.push(b'"');
+        if payload.len() > max {
+            s.push_str("…");
+        }
+        return;
+    }
+    push_preview_escaped(s, payload, max);
+}
+
+/// [`push_preview`] of any payload.
+fn push_preview_escaped(s: &mut Vec<u8>, payload: &[u8], max: usize) {
     s.push(b'"');
     let mut rest = &payload[..payload.len().min(max)];
     // Runs of printable ASCII that need no escape are copied in one go.
-    let plain = |b: &u8| (0x20..=0x7e).contains(b) && *b != b'"' && *b != b'\\';
     while !rest.is_empty() {
-        let n = rest.iter().position(|b| !plain(b)).unwrap_or(rest.len());
+        let n = rest.iter().position(|&b| !plain(b)).unwrap_or(rest.len());
         s.extend_from_slice(&rest[..n]);
         let Some(&b) = rest.get(n) else { break };
         match b {
@@ -228,6 +296,8 @@ pub struct LearnerRenderer {
     fit: Option<usize>,
     /// The text of recently shown endpoints.
     endpoints: TextCache,
+    /// The text of recently shown endpoints cells.
+    cells: Cells,
 }
 
 impl LearnerRenderer {
@@ -250,6 +320,7 @@ impl LearnerRenderer {
             ],
             fit: None,
             endpoints: TextCache::default(),
+            cells: Cells::default(),
         }
     }
 
@@ -362,11 +433,22 @@ struct Line<'a> {
     fit: Option<usize>,
 }
 
+/// The bytes of `→` past its first: an endpoints cell is as wide as its bytes less these.
+const ARROW_WIDE_BYTES: usize = "→".len() - 1;
+
 /// Spaces for padding, copied in one go.
 const SPACES: &str = "                                                                ";
 
-/// Appends `n` spaces.
+/// Appends `n` spaces. Up to 16 (nearly every pad) as one fixed-size store cut back: a
+/// variable-length copy of spaces becomes a `memset` call, which costs more than the pad.
+#[inline]
 fn pad(s: &mut Vec<u8>, mut n: usize) {
+    if n <= 16 {
+        let start = s.len();
+        s.extend_from_slice(&[b' '; 16]);
+        s.truncate(start + n);
+        return;
+    }
     while n > 0 {
         let k = n.min(SPACES.len());
         s.push_str(&SPACES[..k]);
@@ -406,10 +488,25 @@ impl PushStr for Vec<u8> {
     }
 }
 
-/// Appends the decimal digits of `n`.
-#[inline]
+/// Appends the decimal digits of `n`. Most numbers of a line are below 10 000 (lengths,
+/// relative sequence numbers, seconds): their four digits are made in a register and stored in
+/// one go, cut back to the digits, with no call.
+#[inline(always)]
 fn num(s: &mut Vec<u8>, n: u64) {
-    push_u64(s, n)
+    if n >= 10_000 {
+        return push_u64(s, n);
+    }
+    let n = n as u32;
+    // Two lanes of 16 bits, the high pair of digits first (little-endian), each split into
+    // tens and units by multiplying: x * 103 >> 10 is x / 10 for x below 100.
+    let x = (n / 100) | ((n % 100) << 16);
+    let tens = ((x * 103) >> 10) & 0x000f_000f;
+    let digits = ((x - tens * 10) << 8) | tens;
+    // The leading zeros are the low zero bytes; the units digit is kept even when 0.
+    let skip = (digits | (1 << 24)).trailing_zeros() / 8;
+    let start = s.len();
+    s.extend_from_slice(&((digits | 0x3030_3030) >> (8 * skip)).to_le_bytes());
+    s.truncate(start + 4 - skip as usize);
 }
 
 /// Appends an address as `Display` writes it.
@@ -440,19 +537,56 @@ fn push_endpoint(s: &mut Vec<u8>, ip: IpAddr, port: u16) {
 /// the port and looking up the service again.
 #[inline]
 fn push_endpoint_service(cache: &mut TextCache, s: &mut Vec<u8>, ip: IpAddr, port: u16, pr: Proto) {
-    let (key, v6) = match ip {
-        IpAddr::V4(a) => {
-            let mut b = [0u8; 16];
-            b[..4].copy_from_slice(&a.octets());
-            (b, 0)
-        }
-        IpAddr::V6(a) => (a.octets(), 1),
-    };
+    let (key, v6) = addr_key(ip);
     // The text depends on the family (brackets), the port and the protocol (its service).
     let tag = v6 | ((pr == Proto::Udp) as u32) << 1 | (port as u32) << 16;
-    cache.push(s, &key, tag, |t| {
+    cache.push_words(s, &key, tag, |t| {
         push_endpoint(t, ip, port);
         push_service(t, services::name(port, pr));
+    });
+}
+
+/// An address as a text cache's key (IPv4 in the first four bytes, the rest zero), and 1 for
+/// IPv6 (whose text differs: brackets).
+#[inline]
+fn addr_key(ip: IpAddr) -> ([u64; 2], u32) {
+    match ip {
+        IpAddr::V4(a) => ([u64::from(u32::from_le_bytes(a.octets())), 0], 0),
+        IpAddr::V6(a) => (text_cache::words(&a.octets()), 1),
+    }
+}
+
+/// The text of an endpoints cell, `source → destination` with their services: a cache's key
+/// of both addresses, the family and the protocol, its tag both ports.
+type Cells = TextCache<5, CELL_TEXT>;
+
+/// The longest endpoints cell kept (two IPv4 endpoints with services take about 60 bytes).
+const CELL_TEXT: usize = 112;
+
+/// Appends the endpoints cell of a TCP or UDP packet, copied from `cells` when the same
+/// packet's pair was shown recently (a conversation's packets come in runs), otherwise made
+/// from the endpoints' texts.
+#[inline]
+fn push_endpoints(
+    cells: &mut Cells,
+    cache: &mut TextCache,
+    s: &mut Vec<u8>,
+    (src, sp): (IpAddr, u16),
+    (dst, dp): (IpAddr, u16),
+    pr: Proto,
+) {
+    let ((a, v6), (b, _)) = (addr_key(src), addr_key(dst));
+    let key = [
+        a[0],
+        a[1],
+        b[0],
+        b[1],
+        u64::from(v6 | ((pr == Proto::Udp) as u32) << 1),
+    ];
+    cells.push_words(s, &key, u32::from(sp) | u32::from(dp) << 16, |t| {
+        push_endpoint_service(cache, t, src, sp, pr);
+        t.push_str(" → ");
+        push_endpoint_service(cache, t, dst, dp, pr);
     });
 }
 
@@ -476,15 +610,34 @@ fn push_abs(s: &mut Vec<u8>, n: Option<u32>) {
 
 impl Line<'_> {
     /// Appends what `f` writes as a cell in `style` (when colour is on), padded with spaces to
-    /// `width` characters; returns its width in characters.
-    fn put(&mut self, style: &str, width: usize, f: impl FnOnce(&mut Vec<u8>)) -> usize {
+    /// `width` characters.
+    /// A cell of width 0 (the last ones of a line) is not counted: nothing pads it.
+    fn put(&mut self, style: &str, width: usize, f: impl FnOnce(&mut Vec<u8>)) {
+        self.put_counted(style, width, |s| {
+            let start = s.len();
+            f(s);
+            if width == 0 {
+                0
+            } else {
+                char_count(&s[start..])
+            }
+        });
+    }
+
+    /// [`Self::put`] for a cell whose writer `f` returns its width in characters, so that it
+    /// is not counted: the cells of every line know theirs (ASCII but for an arrow or a `×`).
+    #[inline]
+    fn put_counted(
+        &mut self,
+        style: &str,
+        width: usize,
+        f: impl FnOnce(&mut Vec<u8>) -> usize,
+    ) -> usize {
         let styled = self.color && !style.is_empty();
         if styled {
             self.s.push_str(style);
         }
-        let start = self.s.len();
-        f(self.s);
-        let chars = char_count(&self.s[start..]);
+        let chars = f(self.s);
         if styled {
             self.s.push_str(sgr::RESET);
         }
@@ -499,15 +652,46 @@ impl Line<'_> {
         });
     }
 
-    /// A cell of fixed text.
-    fn text(&mut self, width: usize, text: &str) {
-        self.put("", width, |s| s.push_str(text));
+    /// A cell of fixed ASCII text already padded to its column's width (`"TCP  "`), so that
+    /// nothing is counted or padded.
+    #[inline]
+    fn text(&mut self, padded: &'static str) {
+        debug_assert!(padded.is_ascii());
+        self.s.push_str(padded);
     }
 
     /// A cell of a growing column, written by `f`: padded to the column's width, which grows to
     /// fit it.
     fn grow_with(&mut self, style: &str, col: Col, f: impl FnOnce(&mut Vec<u8>)) {
-        let chars = self.put(style, 0, f);
+        self.grow_counted(style, col, |s| {
+            let start = s.len();
+            f(s);
+            char_count(&s[start..])
+        })
+    }
+
+    /// A cell of a growing column, written by `f` in ASCII and so as wide as its bytes, less
+    /// `wide_bytes`: the bytes past the first of its few other characters (2 for an arrow).
+    #[inline]
+    fn grow_ascii(
+        &mut self,
+        style: &str,
+        col: Col,
+        wide_bytes: usize,
+        f: impl FnOnce(&mut Vec<u8>),
+    ) {
+        self.grow_counted(style, col, |s| {
+            let start = s.len();
+            f(s);
+            debug_assert_eq!(char_count(&s[start..]), s.len() - start - wide_bytes);
+            s.len() - start - wide_bytes
+        })
+    }
+
+    /// A cell of a growing column, written by `f`, which returns its width in characters.
+    #[inline]
+    fn grow_counted(&mut self, style: &str, col: Col, f: impl FnOnce(&mut Vec<u8>) -> usize) {
+        let chars = self.put_counted(style, 0, f);
         let w = &mut self.widths[col as usize];
         if chars > *w && chars <= width::MAX {
             *w = chars;
@@ -646,6 +830,18 @@ impl Renderer for LearnerRenderer {
             fit: self.fit,
         };
         match &mut self.time {
+            None if (0..1_000_000_000 * 1_000_000_000).contains(&since) => {
+                // Nearly always: seconds and microseconds in a machine word, the width known
+                // before writing, so the padding goes first.
+                let n = since as u64;
+                let (secs, micros) = (n / 1_000_000_000, n % 1_000_000_000 / 1000);
+                let chars = secs.checked_ilog10().unwrap_or(0) as usize + 1 + 1 + 6;
+                pad(line.s, width::TIME.saturating_sub(chars).min(10));
+                num(line.s, secs);
+                line.s.push(b'.');
+                push_u64_width(line.s, micros, 6);
+                line.gap();
+            }
             None => {
                 let n = since.unsigned_abs();
                 line.right_with(width::TIME, |s| {
@@ -845,14 +1041,14 @@ impl LearnerRenderer {
                 } else {
                     Proto::Tcp
                 };
-                let cache = &mut self.endpoints;
-                line.grow_with(style, Col::Endpoints, |s| {
-                    push_endpoint_service(cache, s, src, sp, pr);
-                    s.push_str(" → ");
-                    push_endpoint_service(cache, s, dst, dp, pr);
+                let (cells, cache) = (&mut self.cells, &mut self.endpoints);
+                // Addresses, ports and service names are ASCII: the arrow is the one character
+                // of several bytes.
+                line.grow_ascii(style, Col::Endpoints, ARROW_WIDE_BYTES, |s| {
+                    push_endpoints(cells, cache, s, (src, sp), (dst, dp), pr)
                 });
             }
-            _ => line.grow_with(style, Col::Endpoints, |s| {
+            _ => line.grow_ascii(style, Col::Endpoints, ARROW_WIDE_BYTES, |s| {
                 push_addr(s, src);
                 s.push_str(" → ");
                 push_addr(s, dst);
@@ -861,12 +1057,12 @@ impl LearnerRenderer {
         line.gap();
         match &p.transport {
             Transport::Tcp(t) => {
-                line.text(width::PROTO, "TCP");
+                line.text("TCP  ");
                 line.gap();
                 self.tcp(line, p, ctx, t);
             }
             Transport::Udp(u) => {
-                line.text(width::PROTO, "UDP");
+                line.text("UDP  ");
                 line.gap();
                 payload(line, p);
                 if let Some(tr) = ctx.track {
@@ -885,12 +1081,12 @@ impl LearnerRenderer {
                 }
             }
             Transport::Icmpv4(i) => {
-                line.text(width::PROTO, "ICMP");
+                line.text("ICMP ");
                 line.gap();
                 self.icmp(line, p, i, false);
             }
             Transport::Icmpv6(i) => {
-                line.text(width::PROTO, "ICMP6");
+                line.text("ICMP6");
                 line.gap();
                 self.icmp(line, p, i, true);
             }
@@ -929,7 +1125,7 @@ impl LearnerRenderer {
         t: &TcpSummary<'_>,
     ) {
         let f = t.flags;
-        line.grow_with(sgr::BOLD, Col::Flags, |s| push_flag_names(s, f));
+        line.grow_ascii(sgr::BOLD, Col::Flags, 0, |s| push_flag_names(s, f));
         line.gap();
         let (mut rseq, rack) = match ctx.track {
             Some(tr) => (tr.rel_seq, tr.rel_ack),
@@ -950,7 +1146,7 @@ impl LearnerRenderer {
         let len = p.payload_wire_len;
         let abs_seq = self.absolute.then_some(t.seq);
         if len > 0 {
-            line.grow_with("", Col::Seq, |s| {
+            line.grow_ascii("", Col::Seq, 0, |s| {
                 s.push_str("seq ");
                 num(s, rseq as u64);
                 s.push(b':');
@@ -958,24 +1154,24 @@ impl LearnerRenderer {
                 push_abs(s, abs_seq);
             });
         } else if f.syn() || f.fin() || f.rst() {
-            line.grow_with("", Col::Seq, |s| {
+            line.grow_ascii("", Col::Seq, 0, |s| {
                 s.push_str("seq ");
                 num(s, rseq as u64);
                 push_abs(s, abs_seq);
             });
         } else {
-            line.grow_with("", Col::Seq, |_| {});
+            line.grow_counted("", Col::Seq, |_| 0);
         }
         line.gap();
         if f.ack() {
             let abs_ack = self.absolute.then_some(t.ack);
-            line.grow_with("", Col::Ack, |s| {
+            line.grow_ascii("", Col::Ack, 0, |s| {
                 s.push_str("ack ");
                 num(s, rack as u64);
                 push_abs(s, abs_ack);
             });
         } else {
-            line.grow_with("", Col::Ack, |_| {});
+            line.grow_counted("", Col::Ack, |_| 0);
         }
         // Fitting a width, the window is left out unless it is zero (a zero window stops the
         // sender until the window opens, RFC 9293 §3.8.6).
@@ -988,7 +1184,8 @@ impl LearnerRenderer {
             _ if !win => {}
             Some(tr) if tr.window_scaled && t.window > 0 && tr.window / t.window as u32 > 1 => {
                 let scale = tr.window / t.window as u32;
-                line.grow_with("", Col::Win, |s| {
+                // `×` is two bytes.
+                line.grow_ascii("", Col::Win, 1, |s| {
                     s.push_str("win ");
                     num(s, t.window as u64);
                     s.push_str("×");
@@ -997,7 +1194,7 @@ impl LearnerRenderer {
                     num(s, tr.window as u64);
                 });
             }
-            _ => line.grow_with("", Col::Win, |s| {
+            _ => line.grow_ascii("", Col::Win, 0, |s| {
                 s.push_str("win ");
                 num(s, t.window as u64);
             }),
@@ -1036,7 +1233,8 @@ impl LearnerRenderer {
             line.gap();
             payload(line, p);
         }
-        if let Some(tr) = ctx.track {
+        // By reference: the tracker's description is large, and a copy is a `memcpy` call.
+        if let Some(tr) = &ctx.track {
             self.tcp_note(line, p, tr, t);
         }
     }
@@ -1045,7 +1243,7 @@ impl LearnerRenderer {
         &mut self,
         line: &mut Line<'_>,
         p: &Packet<'_>,
-        tr: crate::track::TrackInfo,
+        tr: &crate::track::TrackInfo,
         t: &TcpSummary<'_>,
     ) {
         let f = t.flags;
@@ -1411,6 +1609,40 @@ mod tests {
             let mut pushed = Vec::new();
             push_preview(&mut pushed, payload, max);
             assert_eq!(pushed, written.as_bytes());
+        }
+    }
+
+    /// The word-at-a-time test agrees with the byte one, for every byte in every place.
+    #[test]
+    fn plain_words_agree_with_plain_bytes() {
+        for b in 0..=255u8 {
+            for at in 0..PREVIEW {
+                let mut t = [b'a'; PREVIEW];
+                t[at] = b;
+                assert_eq!(all_plain(&t), plain(b), "{b:#x} at {at}");
+                // Beside bytes that borrow or carry.
+                t[(at + 1) % PREVIEW] = 0xff;
+                assert!(!all_plain(&t));
+            }
+        }
+        let mut t = [0u8; PREVIEW];
+        for (i, b) in (0x20..=0x7e)
+            .filter(|&b| plain(b))
+            .cycle()
+            .take(PREVIEW)
+            .enumerate()
+        {
+            t[i] = b;
+        }
+        assert!(all_plain(&t));
+    }
+
+    #[test]
+    fn numbers_are_written_as_display_writes_them() {
+        for n in (0..20_000).chain([99_999, 100_000, u32::MAX as u64, u64::MAX]) {
+            let mut s = Vec::new();
+            num(&mut s, n);
+            assert_eq!(s, n.to_string().as_bytes());
         }
     }
 

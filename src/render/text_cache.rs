@@ -2,57 +2,63 @@
 //! copies a few strings instead of formatting its addresses again (an IPv6 address costs more
 //! to format than the rest of a tcpdump line). A capture talks among a few hosts far more
 //! often than it meets a new one. The tcpdump view keeps addresses here, the learner view
-//! endpoints with their port and service.
+//! endpoints with their port and service, and whole `source → destination` cells.
 //!
 //! A two-way set-associative table of [`SETS`] × 2 slots, allocated once: memory stays bounded
-//! whatever the input (about 90 KiB), and a new key takes the first way of its set, moving the
-//! one there to the second (the older one leaves). A slot stores the text its caller's
-//! formatter wrote with the key, so a hit always gives what formatting would; a text longer
-//! than [`TEXT`] is written afresh each time.
+//! whatever the input (about 90 KiB with the default sizes), and a new key takes the first way
+//! of its set, moving the one there to the second (the older one leaves). A slot stores the
+//! text its caller's formatter wrote with the key, so a hit always gives what formatting
+//! would; a text longer than a slot's capacity is written afresh each time.
 
 /// Sets in the table (a power of two), of two slots each.
 const SETS: usize = 512;
 
-/// The longest text kept: an IPv6 endpoint in brackets with its port and a service name of 15.
+/// The longest text kept by default: an IPv6 endpoint in brackets with its port and a service
+/// name of 15.
 pub const TEXT: usize = 64;
 
 #[derive(Clone, Copy)]
-struct Slot {
-    /// An address (IPv4 in the first four bytes, the rest zero).
-    key: [u8; 16],
+struct Slot<const WORDS: usize, const CAP: usize> {
+    /// The key's words (an address: IPv4 in the first four bytes, the rest zero).
+    key: [u64; WORDS],
     /// What else the text depends on (family, port, protocol), as the caller packs it.
     tag: u32,
     /// Length of `text`; 0 for an empty slot (no key prints as nothing).
     len: u8,
-    text: [u8; TEXT],
+    text: [u8; CAP],
 }
 
-const EMPTY: Slot = Slot {
-    key: [0; 16],
-    tag: 0,
-    len: 0,
-    text: [0; TEXT],
-};
-
-pub struct TextCache {
-    sets: Box<[[Slot; 2]]>,
+/// Texts of keys of `WORDS` machine words (by default one address, two words), of at most
+/// `CAP` bytes (below 256; by default [`TEXT`]).
+pub struct TextCache<const WORDS: usize = 2, const CAP: usize = { TEXT }> {
+    sets: Box<[[Slot<WORDS, CAP>; 2]]>,
     /// Where a missing text is formatted (reused).
     scratch: Vec<u8>,
 }
 
-impl Default for TextCache {
+impl<const WORDS: usize, const CAP: usize> Default for TextCache<WORDS, CAP> {
     fn default() -> Self {
+        const { assert!(CAP < 256, "a slot's length is a byte") };
+        let empty = Slot {
+            key: [0; WORDS],
+            tag: 0,
+            len: 0,
+            text: [0; CAP],
+        };
         TextCache {
-            sets: vec![[EMPTY; 2]; SETS].into_boxed_slice(),
-            scratch: Vec::with_capacity(TEXT),
+            sets: vec![[empty; 2]; SETS].into_boxed_slice(),
+            scratch: Vec::with_capacity(CAP),
         }
     }
 }
 
-impl Slot {
+impl<const WORDS: usize, const CAP: usize> Slot<WORDS, CAP> {
     #[inline]
-    fn holds(&self, key: &[u8; 16], tag: u32) -> bool {
-        self.len != 0 && self.key == *key && self.tag == tag
+    fn holds(&self, key: &[u64; WORDS], tag: u32) -> bool {
+        // Word by word without a branch: an array's `==` of more than two words calls
+        // `memcmp`.
+        let differ = self.key.iter().zip(key).fold(0, |d, (a, b)| d | (a ^ b));
+        self.len != 0 && differ == 0 && self.tag == tag
     }
 }
 
@@ -67,10 +73,26 @@ impl TextCache {
         tag: u32,
         format: impl FnOnce(&mut Vec<u8>),
     ) {
-        let [lo, hi]: [u64; 2] = words(key);
+        self.push_words(line, &words(key), tag, format);
+    }
+}
+
+impl<const WORDS: usize, const CAP: usize> TextCache<WORDS, CAP> {
+    /// [`TextCache::push`] with the key in words.
+    #[inline]
+    pub fn push_words(
+        &mut self,
+        line: &mut Vec<u8>,
+        key: &[u64; WORDS],
+        tag: u32,
+        format: impl FnOnce(&mut Vec<u8>),
+    ) {
+        let mut h = (tag as u64).rotate_left(40);
+        for (i, w) in key.iter().enumerate() {
+            h ^= w.rotate_left(29 * i as u32 % 64);
+        }
         // FxHash's constant; the top bits of the product mix every input bit.
-        let h = (lo ^ hi.rotate_left(29) ^ (tag as u64).rotate_left(40))
-            .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        let h = h.wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
         let set = &mut self.sets[(h >> (64 - SETS.trailing_zeros())) as usize];
         let slot = if set[0].holds(key, tag) {
             &set[0]
@@ -91,9 +113,9 @@ impl TextCache {
     }
 }
 
-/// The key as two machine words.
+/// A key of 16 bytes as two machine words.
 #[inline]
-fn words(key: &[u8; 16]) -> [u64; 2] {
+pub fn words(key: &[u8; 16]) -> [u64; 2] {
     let w = u128::from_le_bytes(*key);
     [w as u64, (w >> 64) as u64]
 }
@@ -101,8 +123,13 @@ fn words(key: &[u8; 16]) -> [u64; 2] {
 /// Stores `text` in the first slot of `set`, the one there moving to the second; `None` when
 /// the text is too long (or empty) to keep.
 #[cold]
-fn fill<'s>(set: &'s mut [Slot; 2], text: &[u8], key: &[u8; 16], tag: u32) -> Option<&'s Slot> {
-    if text.is_empty() || text.len() > TEXT {
+fn fill<'s, const WORDS: usize, const CAP: usize>(
+    set: &'s mut [Slot<WORDS, CAP>; 2],
+    text: &[u8],
+    key: &[u64; WORDS],
+    tag: u32,
+) -> Option<&'s Slot<WORDS, CAP>> {
+    if text.is_empty() || text.len() > CAP {
         return None;
     }
     set[1] = set[0];
@@ -164,6 +191,22 @@ mod tests {
             names.push(&mut got, &a, v6 as u32, |t| t.extend(format(v6, &a)));
             want.extend(format(v6, &a));
             assert_eq!(got, want);
+        }
+    }
+
+    /// Keys of more words: every word tells texts apart, and a hit gives the kept text.
+    #[test]
+    fn wide_keys() {
+        let mut c: TextCache<5, 16> = TextCache::default();
+        let text = |k: &[u64; 5]| format!("{k:?}").into_bytes();
+        for round in 0..3 {
+            for i in 0..5 {
+                let mut k = [7u64; 5];
+                k[i] = round;
+                let mut line = Vec::new();
+                c.push_words(&mut line, &k, 9, |t| t.extend(text(&k)));
+                assert_eq!(line, text(&k));
+            }
         }
     }
 
