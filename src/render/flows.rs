@@ -83,9 +83,7 @@ impl FlowsRenderer {
     pub fn listed(&self, index: u32) -> bool {
         match &self.shown {
             None => true,
-            Some(bits) => bits
-                .get((index / 64) as usize)
-                .is_some_and(|w| w & (1 << (index % 64)) != 0),
+            Some(bits) => bit_set(bits, index),
         }
     }
 
@@ -94,6 +92,11 @@ impl FlowsRenderer {
             set_bit(bits, index);
         }
     }
+}
+
+fn bit_set(bits: &[u64], index: u32) -> bool {
+    bits.get((index / 64) as usize)
+        .is_some_and(|w| w & (1 << (index % 64)) != 0)
 }
 
 fn set_bit(bits: &mut Vec<u64>, index: u32) {
@@ -140,10 +143,10 @@ impl Renderer for FlowsRenderer {
         }
         // The input has ended: every conversation is read from its record from now on.
         self.tracker.retire_live();
-        if self.shown.is_none() {
+        let Some(shown) = &self.shown else {
             return write_named_table(out, &self.tracker, self.color, &self.names);
-        }
-        let listed = |index: u32| self.listed(index);
+        };
+        let listed = |index: u32| bit_set(shown, index);
         let none = self.tracker.try_for_each_brief(|b| match listed(b.index) {
             true => Err(()),
             false => Ok(()),
@@ -841,6 +844,31 @@ impl Widths {
         }
     }
 
+    /// The widths of two parts' rows together: each kept maximum the larger of the two.
+    fn merge(self, o: Widths) -> Widths {
+        let max2 = |a: [u64; 2], b: [u64; 2]| [a[0].max(b[0]), a[1].max(b[1])];
+        let mut durations = self.durations;
+        for (mine, theirs) in durations
+            .iter_mut()
+            .flatten()
+            .zip(o.durations.iter().flatten())
+        {
+            *mine = (*mine).max(*theirs);
+        }
+        let mut w = self.w;
+        for (mine, theirs) in w.iter_mut().zip(o.w) {
+            *mine = (*mine).max(theirs);
+        }
+        Widths {
+            w,
+            index: self.index.max(o.index),
+            segments: max2(self.segments, o.segments),
+            bytes: max2(self.bytes, o.bytes),
+            durations,
+            udp_pairs: self.udp_pairs.max(o.udp_pairs),
+        }
+    }
+
     /// The width of each column over the rows added, at least `w`'s; the last column's is
     /// never used (not padded) and left as it is.
     fn columns(&self, mut w: [usize; COLUMNS], scratch: &mut Vec<u8>) -> [usize; COLUMNS] {
@@ -887,13 +915,166 @@ pub fn write_named_table(
 /// Bytes of rows gathered before they are written out together.
 const CHUNK: usize = 1 << 16;
 
+/// Which conversations (by number) a table lists; shared by the threads writing it.
+type Listed<'a> = dyn Fn(u32) -> bool + Sync + 'a;
+
+/// Conversations from which a table's passes are shared with a second thread: below, the
+/// thread's start would cost more than it saves.
+const PARALLEL_ROWS: usize = 16_384;
+
+/// Conversations formatted at a time by each thread: a chunk's text (about 150 bytes a row)
+/// is all that is held at once.
+const CHUNK_ROWS: usize = 2048;
+
+/// Ends the line begun at `start` of `s`: its trailing spaces cut, then a newline.
+fn end_line(s: &mut Vec<u8>, start: usize) {
+    s.truncate(start + trimmed_len(&s[start..]));
+    s.push(b'\n');
+}
+
+/// What the first pass over a table finds: how many rows, of which TCP, which footnotes
+/// apply, and the columns' widths.
+#[derive(Default)]
+struct Tally {
+    rows: usize,
+    tcp: usize,
+    guessed: bool,
+    retransmitted: bool,
+    hs_retransmitted: bool,
+    widths: Widths,
+}
+
+impl Tally {
+    /// The tally of the listed conversations among `rows` of `t`'s order.
+    fn of(
+        t: &Tracker,
+        names: &HashMap<u32, [Option<String>; 2]>,
+        listed: &Listed<'_>,
+        rows: std::ops::Range<usize>,
+    ) -> Tally {
+        let mut n = Tally::default();
+        let mut scratch = Vec::new();
+        let Ok(()) = t.try_for_each_brief_in(rows, |f| -> Result<(), Infallible> {
+            if listed(f.index) {
+                n.rows += 1;
+                n.tcp += usize::from(f.tcp);
+                n.guessed |= f.guessed;
+                n.retransmitted |= f.retransmitted_bytes.iter().any(|&r| r > 0);
+                n.hs_retransmitted |= f.handshake.is_some_and(|h| h.retransmitted);
+                n.widths.add(f, named(names, f.index), &mut scratch);
+            }
+            Ok(())
+        });
+        n
+    }
+
+    /// The tally of two parts' rows together.
+    fn merge(self, o: Tally) -> Tally {
+        Tally {
+            rows: self.rows + o.rows,
+            tcp: self.tcp + o.tcp,
+            guessed: self.guessed | o.guessed,
+            retransmitted: self.retransmitted | o.retransmitted,
+            hs_retransmitted: self.hs_retransmitted | o.hs_retransmitted,
+            widths: self.widths.merge(o.widths),
+        }
+    }
+}
+
+/// `part` of the first half of `0..n` on this thread and of the second half on another, at
+/// the same time; the results joined by `join` (first, second).
+fn both_halves<R: Send>(
+    n: usize,
+    part: impl Fn(std::ops::Range<usize>) -> R + Sync,
+    join: impl FnOnce(R, R) -> R,
+) -> R {
+    let mid = n / 2;
+    std::thread::scope(|s| {
+        let second = s.spawn(|| part(mid..n));
+        let first = part(0..mid);
+        let second = second
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        join(first, second)
+    })
+}
+
+/// Appends the listed rows among `rows` of `t`'s order to `l`, each ended.
+fn fixed_rows(
+    t: &Tracker,
+    listed: &Listed<'_>,
+    fixed: &mut Fixed,
+    rows: std::ops::Range<usize>,
+    l: &mut Vec<u8>,
+) {
+    let Ok(()) = t.try_for_each_brief_in(rows, |f| -> Result<(), Infallible> {
+        if listed(f.index) {
+            let start = l.len();
+            fixed.write(l, f);
+            end_line(l, start);
+        }
+        Ok(())
+    });
+}
+
+/// Writes the rows of a table with no program names, `chunk` conversations at a time, on two
+/// threads: while this one formats a chunk, a second formats the next; each chunk is written
+/// as soon as those before it are. Each thread keeps its own [`Fixed`] (whose cache of recent
+/// cells changes no text), so the rows are the same as one thread writes.
+fn write_rows_in_two(
+    out: &mut dyn Write,
+    t: &Tracker,
+    listed: &Listed<'_>,
+    (w, text): ([usize; COLUMNS], [Text; COLUMNS]),
+    chunk: usize,
+) -> io::Result<()> {
+    use std::sync::mpsc::sync_channel;
+    let n = t.brief_rows();
+    std::thread::scope(|s| {
+        let (jobs, their_jobs) = sync_channel::<(std::ops::Range<usize>, Vec<u8>)>(1);
+        let (their_done, done) = sync_channel::<Vec<u8>>(1);
+        s.spawn(move || {
+            let mut fixed = Fixed::new(w, text);
+            for (rows, mut l) in their_jobs {
+                l.clear();
+                fixed_rows(t, listed, &mut fixed, rows, &mut l);
+                if their_done.send(l).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut fixed = Fixed::new(w, text);
+        let (mut mine, mut theirs) = (Vec::new(), Vec::new());
+        let mut at = 0;
+        while at < n {
+            let first = at..(at + chunk).min(n);
+            let second = first.end..(first.end + chunk).min(n);
+            at = second.end;
+            let shared = !second.is_empty();
+            if shared {
+                // The other thread has ended only if it panicked; the scope passes that on.
+                let _ = jobs.send((second, std::mem::take(&mut theirs)));
+            }
+            mine.clear();
+            fixed_rows(t, listed, &mut fixed, first, &mut mine);
+            out.write_all(&mine)?;
+            if shared {
+                let Ok(l) = done.recv() else { break };
+                theirs = l;
+                out.write_all(&theirs)?;
+            }
+        }
+        Ok(())
+    })
+}
+
 /// [`write_named_table`] of the conversations `listed` keeps (by number).
 pub fn write_listed_table(
     out: &mut dyn Write,
     t: &Tracker,
     color: bool,
     names: &HashMap<u32, [Option<String>; 2]>,
-    listed: &dyn Fn(u32) -> bool,
+    listed: &Listed<'_>,
 ) -> io::Result<()> {
     let head = [
         "#",
@@ -914,25 +1095,27 @@ pub fn write_listed_table(
     // [`Widths`]), the second formats each row once, padded as it goes, into a buffer written
     // out a chunk of rows at a time, so that the rows' text is never all kept. Rows are built
     // as bytes (every piece is UTF-8) and written as they are.
-    let (mut rows, mut tcp, mut guessed) = (0usize, 0usize, false);
-    let (mut retransmitted, mut hs_retransmitted) = (false, false);
-    let mut widths = Widths::default();
-    let mut scratch = Vec::new();
-    let Ok(()) = t.try_for_each_brief(|f| -> Result<(), Infallible> {
-        if !listed(f.index) {
-            return Ok(());
-        }
-        rows += 1;
-        tcp += usize::from(f.tcp);
-        guessed |= f.guessed;
-        retransmitted |= f.retransmitted_bytes.iter().any(|&r| r > 0);
-        hs_retransmitted |= f.handshake.is_some_and(|h| h.retransmitted);
-        widths.add(f, named(names, f.index), &mut scratch);
-        Ok(())
-    });
+    // A long table's passes are each shared with a second thread: the first measures half of
+    // the rows (the halves' maxima are merged), the second formats every other chunk of rows
+    // (written in their order). What is written is the same as on one thread (a test compares
+    // them).
+    let all = t.brief_rows();
+    let parallel = all >= PARALLEL_ROWS;
+    let Tally {
+        rows,
+        tcp,
+        guessed,
+        retransmitted,
+        hs_retransmitted,
+        widths,
+    } = match parallel {
+        true => both_halves(all, |rows| Tally::of(t, names, listed, rows), Tally::merge),
+        false => Tally::of(t, names, listed, 0..all),
+    };
     if rows == 0 {
         return writeln!(out, "no TCP or UDP conversation in the capture");
     }
+    let mut scratch = Vec::new();
     let w = widths.columns(head.map(|h| h.chars().count()), &mut scratch);
     // Each cell padded to its column's width as soon as it is written: numbers right-aligned,
     // text left-aligned; the last column is not padded.
@@ -941,10 +1124,6 @@ pub fn write_listed_table(
     let mut pad = Padding::new(w, text);
     // Without program names every cell's width is known before it is written.
     let mut fixed = names.is_empty().then(|| Fixed::new(w, text));
-    let end_line = |s: &mut Vec<u8>, start: usize| {
-        s.truncate(start + trimmed_len(&s[start..]));
-        s.push(b'\n');
-    };
     let mut l = Vec::with_capacity(CHUNK + 1024);
     for (i, h) in head.iter().enumerate() {
         let start = l.len();
@@ -960,24 +1139,29 @@ pub fn write_listed_table(
         out.write_all(&l)?;
     }
     l.clear();
-    t.try_for_each_brief(|f| -> io::Result<()> {
-        if !listed(f.index) {
-            return Ok(());
-        }
-        let start = l.len();
-        match &mut fixed {
-            Some(fixed) => fixed.write(&mut l, f),
-            None => write_row(&mut l, f, named(names, f.index), &mut pad),
-        }
-        end_line(&mut l, start);
-        if l.len() >= CHUNK {
+    match fixed {
+        Some(_) if parallel => write_rows_in_two(out, t, listed, (w, text), CHUNK_ROWS)?,
+        _ => {
+            t.try_for_each_brief(|f| -> io::Result<()> {
+                if !listed(f.index) {
+                    return Ok(());
+                }
+                let start = l.len();
+                match &mut fixed {
+                    Some(fixed) => fixed.write(&mut l, f),
+                    None => write_row(&mut l, f, named(names, f.index), &mut pad),
+                }
+                end_line(&mut l, start);
+                if l.len() >= CHUNK {
+                    out.write_all(&l)?;
+                    l.clear();
+                    pad.forget();
+                }
+                Ok(())
+            })?;
             out.write_all(&l)?;
-            l.clear();
-            pad.forget();
         }
-        Ok(())
-    })?;
-    out.write_all(&l)?;
+    }
     writeln!(out)?;
     writeln!(
         out,
@@ -1445,6 +1629,51 @@ mod retire_tests {
                 t.retire_live();
                 assert_eq!(t.live_flows(), 0, "{p}");
                 assert_eq!(tables(&t), before, "{p}, live {live}");
+            }
+        }
+    }
+
+    /// The passes shared with a second thread write what one thread writes: the halves'
+    /// tally merged equals the whole's, and rows formatted in alternating chunks (of one, two
+    /// and seven rows, so that every split and a short last chunk occur) equal the rows
+    /// written in one go, whole and listed, with some conversations still live and none.
+    #[test]
+    fn two_threads_write_what_one_writes() {
+        let no_names = HashMap::new();
+        let all = |_: u32| true;
+        let odd = |i: u32| i % 2 == 1;
+        for p in &crate::track::tests::bundled_captures() {
+            let mut t = Tracker::with_limits(Limits {
+                notes: false,
+                ..Limits::records()
+            });
+            let mut src = FileSource::open(p).unwrap();
+            while let Ok(Some(f)) = src.next_frame() {
+                t.observe_brief(&crate::decode::decode(&f));
+            }
+            for retired in [false, true] {
+                if retired {
+                    t.retire_live();
+                }
+                let n = t.brief_rows();
+                for listed in [&all as &Listed<'_>, &odd] {
+                    let one = Tally::of(&t, &no_names, listed, 0..n);
+                    let two = both_halves(n, |r| Tally::of(&t, &no_names, listed, r), Tally::merge);
+                    assert_eq!((one.rows, one.tcp), (two.rows, two.tcp), "{p}");
+                    let flags = |x: &Tally| (x.guessed, x.retransmitted, x.hs_retransmitted);
+                    assert_eq!(flags(&one), flags(&two), "{p}");
+                    let mut scratch = Vec::new();
+                    let w = one.widths.columns([0; COLUMNS], &mut scratch);
+                    assert_eq!(w, two.widths.columns([0; COLUMNS], &mut scratch), "{p}");
+                    let text = row_text(false, one.hs_retransmitted);
+                    let mut alone = Vec::new();
+                    fixed_rows(&t, listed, &mut Fixed::new(w, text), 0..n, &mut alone);
+                    for chunk in [1, 2, 7] {
+                        let mut shared = Vec::new();
+                        write_rows_in_two(&mut shared, &t, listed, (w, text), chunk).unwrap();
+                        assert_eq!(shared, alone, "{p}, chunks of {chunk}, retired {retired}");
+                    }
+                }
             }
         }
     }

@@ -1380,13 +1380,32 @@ impl Tracker {
     /// as they are (no summary rebuilt), the live state looked up only while some remains.
     pub fn try_for_each_brief<E>(
         &self,
+        f: impl FnMut(&record::Brief<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.try_for_each_brief_in(0..self.brief_rows(), f)
+    }
+
+    /// How many conversations [`Tracker::try_for_each_brief`] goes through.
+    pub fn brief_rows(&self) -> usize {
+        match self.limits.records {
+            true => self.records.len(),
+            false => self.flows.len(),
+        }
+    }
+
+    /// [`Tracker::try_for_each_brief`] over the conversations at `rows` of its order only (a
+    /// part of a table written by several threads).
+    pub fn try_for_each_brief_in<E>(
+        &self,
+        rows: std::ops::Range<usize>,
         mut f: impl FnMut(&record::Brief<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
         if !self.limits.records {
-            return (self.flows.iter()).try_for_each(|s| f(&record::Brief::of(s)));
+            return (self.flows[rows].iter()).try_for_each(|s| f(&record::Brief::of(s)));
         }
         let live = !self.index.is_empty();
-        for (r, i) in self.records.iter().zip(0u32..) {
+        let first = rows.start as u32;
+        for (r, i) in self.records[rows].iter().zip(first..) {
             if live && r.is_live() {
                 f(&record::Brief::of(&self.recorded(r, i)))?;
             } else {
