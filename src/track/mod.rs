@@ -186,8 +186,7 @@ pub struct Side {
     pub wscale: Option<u8>,
     pub sack_ok: bool,
     pub timestamps: bool,
-    /// The last TSval this side sent; without [`Limits::notes`], the last its SYNs carried
-    /// (the options of later segments are not read then).
+    /// The last TSval this side sent.
     pub last_tsval: Option<u32>,
     /// The last window this side advertised, in bytes (scaled once both sides sent wscale).
     pub window: u32,
@@ -676,12 +675,9 @@ impl Live {
         info: &mut TrackInfo,
     ) -> bool {
         // The options are walked once per segment; each step reads what it needs. Most
-        // segments have none: their (empty) facts need no call. Without the notes, only a
-        // SYN's options matter (its handshake options, and the TSval its handshake facts
-        // keep): the later segments' are not walked (see [`Side::last_tsval`]).
-        let notes = matches!(self.notes, Notes::Full(_));
+        // segments have none: their (empty) facts need no call, and are not built either.
         let walked;
-        let opts = if t.options.is_empty() || !(notes || t.flags.syn()) {
+        let opts = if t.options.is_empty() {
             &NO_OPTIONS
         } else {
             walked = t.option_facts();
@@ -1191,16 +1187,19 @@ impl Tracker {
             _ => Key::of(protocol, (p.src_ip()?, sp), (p.dst_ip()?, dp)),
         };
         self.observed += 1;
-        if self.latest.is_some_and(|l| p.ts < l) {
-            self.disordered = true;
-        } else {
+        let in_order = self.latest.is_none_or(|l| p.ts >= l);
+        if in_order {
             self.latest = Some(p.ts);
+        } else {
+            self.disordered = true;
         }
         if self.observed.is_multiple_of(SWEEP_EVERY) {
             self.sweep(p.ts);
         }
-        // This packet's conversation expires at the earliest a linger after it.
-        if self.earliest.is_none_or(|e| p.ts < e) {
+        // This packet's conversation expires at the earliest a linger after it. A packet in
+        // order is no earlier than any before it (`latest` is their maximum), so it only
+        // starts `earliest` after a sweep has taken it.
+        if self.earliest.is_none_or(|e| !in_order && p.ts < e) {
             self.earliest = Some(p.ts);
         }
         self.wake(&key);
