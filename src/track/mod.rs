@@ -556,6 +556,20 @@ impl Notes {
 }
 
 impl Live {
+    /// This box made ready for conversation `index` (its summary apart: see [`Flow::reset`]),
+    /// as a new one would be, its notes' storage kept when of the same kind.
+    fn reset(&mut self, index: u32, client_is_lo: bool, full_notes: bool) {
+        self.index = index;
+        self.client_is_lo = client_is_lo;
+        self.dirs = [DirAnalysis::default(); 2];
+        self.earlier = Earlier::Nothing;
+        match (&mut self.notes, full_notes) {
+            (Notes::Full(d), true) => **d = Default::default(),
+            (Notes::Handshake(s), false) => *s = Default::default(),
+            (n, _) => *n = Notes::new(full_notes),
+        }
+    }
+
     /// Reused ports (Wireshark): a SYN with another ISN on a 5-tuple seen before starts a new
     /// conversation. `src_is_lo`: the sender of `t` is the key's `lo` end.
     fn reused_by(&self, t: &TcpSummary<'_>, src_is_lo: bool) -> bool {
@@ -661,18 +675,20 @@ impl Live {
         info: &mut TrackInfo,
     ) -> bool {
         // The options are walked once per segment; each step reads what it needs. Most
-        // segments have none: their (empty) facts need no call.
+        // segments have none: their (empty) facts need no call, and are not built either.
+        let walked;
         let opts = if t.options.is_empty() {
-            OptionFacts::default()
+            &NO_OPTIONS
         } else {
-            t.option_facts()
+            walked = t.option_facts();
+            &walked
         };
-        let window = self.options_and_window(t, &opts, info);
-        self.relative_numbers(t, info);
-        self.handshake_rtt(p, t, info);
+        let window = self.options_and_window(t, opts, full, info);
+        self.relative_numbers(t, full, info);
+        self.handshake_rtt(p, t, full, info);
         let seg = Segment::of(p, t, window);
-        self.analyze(&seg, reused, info);
-        self.note_context(&seg, &opts, full, info);
+        self.analyze(&seg, reused, full, info);
+        self.note_context(&seg, opts, full, info);
         self.step_states(p, t, full, info)
     }
 
@@ -751,6 +767,7 @@ impl Live {
         &mut self,
         t: &TcpSummary<'_>,
         opts: &OptionFacts,
+        full: bool,
         info: &mut TrackInfo,
     ) -> u32 {
         let me = info.dir.index();
@@ -786,13 +803,16 @@ impl Live {
         let shift = if syn { 0 } else { self.dirs[me].shift };
         let window = (t.window as u32) << shift;
         flow.sides[me].window = window;
-        info.window = window;
-        info.window_scaled = self.dirs[me].scale_known;
+        if full {
+            info.window = window;
+            info.window_scaled = self.dirs[me].scale_known;
+        }
         window
     }
 
     /// Relative numbers. Without a SYN, the first byte seen is numbered 1, as Wireshark does.
-    fn relative_numbers(&mut self, t: &TcpSummary<'_>, info: &mut TrackInfo) {
+    /// Without `full`, only the ISNs are followed (the numbers are not described).
+    fn relative_numbers(&mut self, t: &TcpSummary<'_>, full: bool, info: &mut TrackInfo) {
         let me = info.dir.index();
         let peer = 1 - me;
         let (syn, ack_flag) = (t.flags.syn(), t.flags.ack());
@@ -805,17 +825,26 @@ impl Live {
             flow.sides[me].isn = Some(if syn || from_closed { seq } else { seq - 1 });
             flow.sides[me].isn_from_syn = syn;
         }
-        let base = flow.sides[me].isn.unwrap_or(seq);
-        info.rel_seq = seq - base;
         let ack = SeqNumber(t.ack);
         if ack_flag {
             let peer_base = *flow.sides[peer].isn.get_or_insert(ack - 1);
-            info.rel_ack = ack - peer_base;
+            if full {
+                info.rel_ack = ack - peer_base;
+            }
+        }
+        if full {
+            info.rel_seq = seq - flow.sides[me].isn.unwrap_or(seq);
         }
     }
 
     /// Handshake RTT, as Wireshark's iRTT: from the latest SYN to the first plain ACK.
-    fn handshake_rtt(&mut self, p: &Packet<'_>, t: &TcpSummary<'_>, info: &mut TrackInfo) {
+    fn handshake_rtt(
+        &mut self,
+        p: &Packet<'_>,
+        t: &TcpSummary<'_>,
+        full: bool,
+        info: &mut TrackInfo,
+    ) {
         let (syn, ack_flag, rst) = (t.flags.syn(), t.flags.ack(), t.flags.rst());
         if syn && !ack_flag && self.earlier.rtt_ns().is_none() {
             self.earlier = Earlier::Syn(p.ts);
@@ -829,14 +858,17 @@ impl Live {
             // A RST answering the SYN completes no handshake, though Wireshark times it too.
             if !rst {
                 self.flow.handshake_rtt_ns = Some(rtt);
-                info.handshake_rtt_ns = Some(rtt);
+                if full {
+                    info.handshake_rtt_ns = Some(rtt);
+                }
             }
         }
     }
 
     /// The analysis of the segment in its direction (retransmissions, duplicate ACKs, window
     /// events ...), counted per conversation.
-    fn analyze(&mut self, seg: &Segment, reused: bool, info: &mut TrackInfo) {
+    /// Without `full`, only the events are described (the notes' step reads them).
+    fn analyze(&mut self, seg: &Segment, reused: bool, full: bool, info: &mut TrackInfo) {
         let (fwd, rev) = if info.dir.index() == 0 {
             let [a, b] = &mut self.dirs;
             (a, b)
@@ -849,7 +881,9 @@ impl Live {
             a.insert(Analysis::REUSED_PORTS);
         }
         info.analysis = a;
-        info.dup_ack_num = dup;
+        if full {
+            info.dup_ack_num = dup;
+        }
         if a.is_empty() {
             return;
         }
@@ -931,10 +965,22 @@ impl Live {
             }
             flow.first_rst.get_or_insert(dir.sender());
         }
-        info.states = [flow.sides[0].state, flow.sides[1].state];
+        if full {
+            info.states = [flow.sides[0].state, flow.sides[1].state];
+        }
         flow.sides.iter().all(|s| s.state.is_closed()) || rst
     }
 }
+
+/// The facts of a segment whose options are not read: referred to, not built per segment.
+static NO_OPTIONS: OptionFacts = OptionFacts {
+    mss: None,
+    wscale: None,
+    sack_permitted: false,
+    timestamp: None,
+    sack: [(0, 0); 4],
+    sack_count: 0,
+};
 
 /// Packets between sweeps of finished conversations.
 const SWEEP_EVERY: u64 = 4096;
@@ -1141,16 +1187,19 @@ impl Tracker {
             _ => Key::of(protocol, (p.src_ip()?, sp), (p.dst_ip()?, dp)),
         };
         self.observed += 1;
-        if self.latest.is_some_and(|l| p.ts < l) {
-            self.disordered = true;
-        } else {
+        let in_order = self.latest.is_none_or(|l| p.ts >= l);
+        if in_order {
             self.latest = Some(p.ts);
+        } else {
+            self.disordered = true;
         }
         if self.observed.is_multiple_of(SWEEP_EVERY) {
             self.sweep(p.ts);
         }
-        // This packet's conversation expires at the earliest a linger after it.
-        if self.earliest.is_none_or(|e| p.ts < e) {
+        // This packet's conversation expires at the earliest a linger after it. A packet in
+        // order is no earlier than any before it (`latest` is their maximum), so it only
+        // starts `earliest` after a sweep has taken it.
+        if self.earliest.is_none_or(|e| !in_order && p.ts < e) {
             self.earliest = Some(p.ts);
         }
         self.wake(&key);
@@ -1249,21 +1298,23 @@ impl Tracker {
             Some(t) if t.flags.syn() => (dst, src, RoleBasis::SynAck),
             _ => guess_roles(src, dst, tcp.is_some()),
         };
-        // Built in its box, whose summary is then filled in place.
-        let fresh = Live {
-            index: i,
-            client_is_lo: client == flow_key.lo,
-            flow: scratch_flow(i, flow_key, client, server),
-            dirs: [DirAnalysis::default(); 2],
-            notes: Notes::new(self.limits.notes),
-            earlier: Earlier::Nothing,
-        };
+        // A spare box is reset where it is (no new value built and copied in); its summary
+        // is then filled in place.
+        let client_is_lo = client == flow_key.lo;
         let mut live = match self.spares.pop() {
             Some(mut b) => {
-                *b = fresh;
+                b.reset(i, client_is_lo, self.limits.notes);
+                b.flow.reset(i, flow_key, client, server);
                 b
             }
-            None => Box::new(fresh),
+            None => Box::new(Live {
+                index: i,
+                client_is_lo,
+                flow: scratch_flow(i, flow_key, client, server),
+                dirs: [DirAnalysis::default(); 2],
+                notes: Notes::new(self.limits.notes),
+                earlier: Earlier::Nothing,
+            }),
         };
         let f = &mut live.flow;
         f.roles = roles;
@@ -1420,6 +1471,31 @@ fn other(e: Endpoint) -> Endpoint {
     match e {
         Endpoint::Client => Endpoint::Server,
         Endpoint::Server => Endpoint::Client,
+    }
+}
+
+impl Flow {
+    /// This summary made blank for conversation `index`, as [`scratch_flow`] builds one, field
+    /// by field where it is (no value built apart and copied in).
+    fn reset(&mut self, index: u32, key: FlowKey, client: (IpAddr, u16), server: (IpAddr, u16)) {
+        self.index = index;
+        self.key = key;
+        self.client = client;
+        self.server = server;
+        self.roles = RoleBasis::FirstPacket;
+        self.sides = [Side::default(); 2];
+        self.first_ts = Timestamp::default();
+        self.last_ts = Timestamp::default();
+        self.handshake_rtt_ns = None;
+        self.handshake = None;
+        self.established = false;
+        self.simultaneous_open = false;
+        self.simultaneous_close = false;
+        self.refused = false;
+        self.first_fin = None;
+        self.first_rst = None;
+        self.analysis_counts = [0; Analysis::TABLE.len()];
+        self.udp_pairs = 0;
     }
 }
 
