@@ -79,32 +79,20 @@ pub fn push_u64(buf: &mut Vec<u8>, n: u64) {
 }
 
 /// Appends the decimal digits of `n`: one or two words of eight digits stored whole, the
-/// leading zeros cut off after (no digit count, no loop). Always inlined: a call's register
-/// saves and constant loads cost as much as the digits.
+/// leading zeros cut off after (no digit count, no loop; see [`u32_text`]). Always inlined: a
+/// call's register saves and constant loads cost as much as the digits.
 #[inline(always)]
 pub fn push_u32(buf: &mut Vec<u8>, n: u32) {
-    if n >= 100_000_000 {
-        // One or two digits (at most 42), then eight.
-        let hi = (n / 100_000_000) as usize;
-        if hi >= 10 {
-            buf.extend_from_slice(&[PAIRS[hi * 2], PAIRS[hi * 2 + 1]]);
-        } else {
-            buf.push(b'0' + hi as u8);
-        }
-        let lo = eight_digits(n % 100_000_000) | ASCII_ZEROS;
-        buf.extend_from_slice(&lo.to_le_bytes());
-        return;
-    }
-    let d = eight_digits(n);
-    // The leading zeros are the low zero bytes; the units digit is kept even when 0.
-    let skip = (d | 1 << 56).trailing_zeros() / 8;
+    let (word, len) = u32_text(n);
     let start = buf.len();
-    buf.extend_from_slice(&((d | ASCII_ZEROS) >> (skip * 8)).to_le_bytes());
-    buf.truncate(start + 8 - skip as usize);
+    buf.extend_from_slice(&word.to_le_bytes());
+    buf.truncate(start + len);
 }
 
 /// The decimal digits of `n` in the low bytes of a little-endian word, and how many there are
-/// (1 to 10): [`push_u32`]'s digits as one value, for [`Room::put_u32`].
+/// (1 to 10), for [`push_u32`] and [`Room::put_u32`]: below 10^8 one word of eight digits
+/// whose leading zeros (its low zero bytes) are shifted out, the units digit kept even when 0;
+/// above, one or two digits (at most 42) then eight.
 #[inline(always)]
 fn u32_text(n: u32) -> (u128, usize) {
     if n >= 100_000_000 {
